@@ -1,0 +1,45 @@
+/**
+ * The seam between the admission webhook and the KVPolicy engine. The webhook asks it two questions per request:
+ * which policy defaults to merge (mutating) and which rules are broken (validating). Both answer synchronously
+ * from caches, so a policy never adds a network round trip to an admission.
+ */
+import type { Enforcement } from '../shared/schema/kvpolicy.js';
+import type { FieldError } from '../shared/validators.js';
+
+export interface PolicyRequest {
+  operation: 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
+  namespace: string;
+  /** The KVStore as submitted (after mutation, for validation). */
+  object: Record<string, unknown>;
+  oldObject?: Record<string, unknown> | null;
+  userInfo: { username?: string; groups?: string[] };
+  dryRun?: boolean;
+}
+
+export interface PolicyViolation {
+  policy: string;
+  enforcement: Enforcement;
+  /** Names the field and what to do, e.g. "spec.tls.enabled must be true (rule requireTLS)". */
+  message: string;
+}
+
+export interface PolicyDefaults {
+  /** Partial KVStore specs, in the order they must be merged (the first one wins on conflicts). */
+  specs: Array<{ policy: string; spec: Record<string, unknown> }>;
+}
+
+export interface PolicyPort {
+  /** Every violation of every matching policy; the webhook denies on Enforce, warns on Warn, counts Audit. */
+  evaluate(request: PolicyRequest): PolicyViolation[];
+  /** Policy defaults that apply to this store. */
+  defaultsFor(request: PolicyRequest): PolicyDefaults;
+  /** Extra checks of a KVPolicy at admission (CEL expressions compile and are boolean), as field errors. */
+  validatePolicy(policy: Record<string, unknown>): FieldError[];
+}
+
+/** No policies at all: what the webhook uses until a policy source is wired in. */
+export const NO_POLICIES: PolicyPort = {
+  evaluate: () => [],
+  defaultsFor: () => ({ specs: [] }),
+  validatePolicy: () => [],
+};
