@@ -1,0 +1,119 @@
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { pino, type Logger } from 'pino';
+import { serviceDnsNames } from './authority.js';
+import { CaBundleInjector, DEFAULT_WEBHOOK_CONFIGURATION_NAME } from './ca-bundle-injector.js';
+import type { CertificateSource } from './certificate-source.js';
+import { MaterialHolder } from './material-holder.js';
+import { createInitialState, defaultRotationPolicy, startRotationDriver, type RotationPolicy } from './rotation.js';
+import { DEFAULT_TLS_SECRET_NAME, TlsSecretStore } from './secret-store.js';
+import type { WebhookTlsState } from './tls-state.js';
+
+export interface ClusterSourceOptions {
+  kubeConfig: KubeConfig;
+  namespace: string;
+  service: string;
+  /** default `redwing-webhook-tls` */
+  secretName?: string;
+  /** names of both the Mutating- and the ValidatingWebhookConfiguration (default `redwing-webhook`) */
+  webhookConfigurationName?: string;
+  caValidityMs?: number;
+  servingValidityMs?: number;
+  logger?: Logger;
+  /** further rotation knobs (backdating, overlap, settle time), mostly for tests with lifetimes of seconds */
+  rotation?: Partial<Omit<RotationPolicy, 'dnsNames'>>;
+  /** extra SANs besides the service names, e.g. `localhost` when the API server calls a `url:` webhook */
+  extraDnsNames?: string[];
+  /** upper bound between two reads of the Secret (default 30s) */
+  refreshIntervalMs?: number;
+  /** upper bound between two full checks of the webhook configurations (default 60s) */
+  resyncIntervalMs?: number;
+}
+
+/**
+ * Certificates kept in Secret `redwing-webhook-tls`: loaded or created on start, CA bundle injected into our webhook
+ * configurations, serving certificate renewed and CA rotated (with overlap) on a timer.
+ */
+export async function createClusterSource(options: ClusterSourceOptions): Promise<CertificateSource> {
+  const logger = options.logger ?? pino({ level: 'silent' });
+  const store = new TlsSecretStore({
+    api: options.kubeConfig.makeApiClient(CoreV1Api),
+    namespace: options.namespace,
+    secretName: options.secretName ?? DEFAULT_TLS_SECRET_NAME,
+    logger,
+  });
+  const policy = defaultRotationPolicy({
+    caCommonName: `${options.service}-ca`,
+    servingCommonName: `${options.service}.${options.namespace}.svc`,
+    ...options.rotation,
+    dnsNames: [...serviceDnsNames(options.service, options.namespace), ...(options.extraDnsNames ?? [])],
+    ...(options.caValidityMs !== undefined ? { caValidityMs: options.caValidityMs } : {}),
+    ...(options.servingValidityMs !== undefined ? { servingValidityMs: options.servingValidityMs } : {}),
+  });
+
+  const holder = new MaterialHolder((error) => logger.error({ err: error }, 'certificate change listener failed'));
+  let injector: CaBundleInjector | undefined;
+  const publish = (state: WebhookTlsState): void => {
+    const bundleChanged = holder.loaded() && holder.current().caBundlePem !== state.caBundlePem;
+    if (holder.set({ certPem: state.serving.certPem, keyPem: state.serving.keyPem, caBundlePem: state.caBundlePem })) {
+      logger.info('webhook serving certificate material loaded');
+    }
+    if (bundleChanged) void injector?.reconcile();
+  };
+  const loadStored = async (): Promise<WebhookTlsState> => {
+    const stored = await store.load();
+    if (!stored) throw new Error(`Secret ${options.namespace}/${store.secretName} is gone`);
+    return stored.state;
+  };
+
+  const initial = await store.loadOrCreate(() => createInitialState(policy, new Date()));
+  publish(initial.state);
+
+  const configurationName = options.webhookConfigurationName ?? DEFAULT_WEBHOOK_CONFIGURATION_NAME;
+  injector = new CaBundleInjector({
+    kubeConfig: options.kubeConfig,
+    mutatingWebhookConfigurations: [configurationName],
+    validatingWebhookConfigurations: [configurationName],
+    // The Secret is the truth: a replica with a stale copy must not inject an outdated bundle.
+    desiredBundle: async () => {
+      const state = await loadStored();
+      publish(state);
+      return state.caBundlePem;
+    },
+    logger,
+    ...(options.resyncIntervalMs !== undefined ? { resyncIntervalMs: options.resyncIntervalMs } : {}),
+  });
+  const activeInjector = injector;
+
+  const driver = startRotationDriver({
+    ports: {
+      load: loadStored,
+      update: async (mutate) => (await store.update(mutate)).state,
+      bundleInjectedSince: (bundlePem) => activeInjector.injectedSince(bundlePem),
+      publish,
+    },
+    policy,
+    ...(options.refreshIntervalMs !== undefined ? { refreshIntervalMs: options.refreshIntervalMs } : {}),
+    onError: (error) => logger.warn({ err: error }, 'certificate rotation check failed; will retry'),
+    onAction: (action) => logger.info({ action: action.kind, ...('reason' in action ? { reason: action.reason } : {}) }, 'certificate rotation step'),
+  });
+  const unsubscribe = activeInjector.onStatusChange(() => driver.kick());
+  try {
+    await activeInjector.start();
+    // One full check before serving: fixes a stored serving cert that lacks our names or is due.
+    await driver.tick();
+  } catch (error: unknown) {
+    unsubscribe();
+    await Promise.all([driver.stop(), activeInjector.stop()]);
+    throw error;
+  }
+
+  return {
+    current: () => holder.current(),
+    onChange: (listener) => holder.onChange(listener),
+    isReady: () => holder.loaded() && activeInjector.isInjected(),
+    stop: async () => {
+      unsubscribe();
+      await Promise.all([driver.stop(), activeInjector.stop()]);
+    },
+  };
+}
