@@ -1,0 +1,62 @@
+/** The commands of the `redwing` executable and their flags (DESIGN.md, "Command line"). */
+import type { CommandSpec } from './flags.js';
+
+export const WEBHOOK_COMMAND: CommandSpec = {
+  name: 'webhook',
+  summary: 'Run the admission webhook (defaults, validation, KVPolicy) over HTTPS, with its own certificates.',
+  flags: [
+    { name: 'port', type: 'number', default: 9443, description: 'HTTPS port of the admission endpoints.' },
+    { name: 'metrics-port', type: 'number', default: 8080, description: 'Port of /healthz, /readyz and /metrics.' },
+    { name: 'namespace', type: 'string', default: 'redwing-system', description: 'Namespace of the webhook Service and certificate Secret.' },
+    { name: 'service', type: 'string', default: 'redwing-webhook', description: 'Name of the webhook Service (certificate SANs).' },
+    { name: 'cert-dir', type: 'string', description: 'Serve certificates from this directory (created when absent, hot-reloaded) instead of a Secret.' },
+    { name: 'kubeconfig', type: 'string', description: 'Kubeconfig file; in-cluster config or ~/.kube/config when unset.' },
+    { name: 'policy', type: 'string', multiple: true, description: 'A KVPolicy YAML/JSON file to enforce in standalone mode.' },
+  ],
+};
+
+export const RECONCILER_COMMAND: CommandSpec = {
+  name: 'reconciler',
+  summary: 'Run the reconciler: StatefulSets, replication, failover, snapshots and status for every KVStore.',
+  flags: [
+    { name: 'metrics-port', type: 'number', default: 8081, description: 'Port of /healthz, /readyz and /metrics.' },
+    { name: 'namespace', type: 'string', description: 'Watch only this namespace (claims it from cluster-wide reconcilers).' },
+    { name: 'leader-elect', type: 'boolean', default: false, description: 'Elect a leader through a Lease before acting.' },
+    { name: 'kubeconfig', type: 'string', description: 'Kubeconfig file; in-cluster config or ~/.kube/config when unset.' },
+  ],
+};
+
+export const SANDBOX_COMMAND: CommandSpec = {
+  name: 'sandbox',
+  summary: 'Start only the embedded local cluster (API server, controllers, process-backed pods) and print its kubeconfig path.',
+  flags: [
+    { name: 'dir', type: 'string', default: '.sandbox', description: 'Directory for the cluster state, pod data and kubeconfig.' },
+    { name: 'kubelet-only', type: 'boolean', default: false, description: 'Run only the process-backed kubelet against the API server of --kubeconfig.' },
+    { name: 'kubeconfig', type: 'string', description: 'With --kubelet-only: the API server to attach to.' },
+  ],
+};
+
+export const START_COMMAND: CommandSpec = {
+  name: 'start',
+  summary: 'Run the webhook and the reconciler; with no cluster configured, inside a fresh embedded sandbox.',
+  flags: [
+    { name: 'dir', type: 'string', default: '.sandbox', description: 'Sandbox directory (used when no cluster is configured).' },
+    { name: 'kubeconfig', type: 'string', description: 'Use this cluster instead of the sandbox.' },
+    { name: 'port', type: 'number', default: 9443, description: 'HTTPS port of the admission endpoints.' },
+    { name: 'webhook-metrics-port', type: 'number', default: 8080, description: 'Metrics port of the webhook.' },
+    { name: 'reconciler-metrics-port', type: 'number', default: 8081, description: 'Metrics port of the reconciler.' },
+  ],
+};
+
+export const COMMANDS = [WEBHOOK_COMMAND, RECONCILER_COMMAND, SANDBOX_COMMAND, START_COMMAND];
+
+export function formatUsage(): string {
+  return [
+    'Usage: redwing <command> [flags]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((command) => `  ${command.name.padEnd(12)}${command.summary}`),
+    '',
+    "Run 'redwing <command> --help' for the flags of a command.",
+  ].join('\n');
+}

@@ -1,0 +1,32 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { environmentVariableName, formatHelp, parseFlags } from '../../cli/flags.js';
+import { COMMANDS, WEBHOOK_COMMAND } from '../../cli/commands.js';
+
+test('flags default, come from the environment, and the command line wins', () => {
+  assert.equal(parseFlags(WEBHOOK_COMMAND, [], {}).port, 9443);
+  assert.equal(parseFlags(WEBHOOK_COMMAND, [], { REDWING_PORT: '1234' }).port, 1234);
+  assert.equal(parseFlags(WEBHOOK_COMMAND, ['--port', '99'], { REDWING_PORT: '1234' }).port, 99);
+  assert.equal(parseFlags(WEBHOOK_COMMAND, ['--metrics-port=7'], {})['metrics-port'], 7);
+});
+
+test('repeatable flags collect every value; the environment takes a comma list', () => {
+  assert.deepEqual(parseFlags(WEBHOOK_COMMAND, ['--policy', 'a.yaml', '--policy', 'b.yaml'], {}).policy, ['a.yaml', 'b.yaml']);
+  assert.deepEqual(parseFlags(WEBHOOK_COMMAND, [], { REDWING_POLICY: 'a.yaml,b.yaml' }).policy, ['a.yaml', 'b.yaml']);
+});
+
+test('bad input names the flag and what to do', () => {
+  assert.throws(() => parseFlags(WEBHOOK_COMMAND, ['--port', 'abc'], {}), /--port must be a whole number, got "abc"/);
+  assert.throws(() => parseFlags(WEBHOOK_COMMAND, [], { REDWING_PORT: '-1' }), /REDWING_PORT must be a whole number/);
+  assert.throws(() => parseFlags(WEBHOOK_COMMAND, ['--nope'], {}), /redwing webhook: .*nope.*--help/);
+});
+
+test('every command documents every flag and its environment variable', () => {
+  for (const command of COMMANDS) {
+    const help = formatHelp(command);
+    for (const flag of command.flags) {
+      assert.match(help, new RegExp(`--${flag.name}`));
+      assert.match(help, new RegExp(environmentVariableName(flag.name)));
+    }
+  }
+});
