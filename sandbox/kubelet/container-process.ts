@@ -1,0 +1,223 @@
+// One container = one local process group. As root, each container starts in its own mount namespace
+// (`unshare -m`) where the pod's volumes are bind-mounted at their container paths, so `/data` and `/etc/redis` are
+// real. Without root, mount paths in the argv (and in config files named on the command line) are rewritten to the
+// host directories instead.
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { findOnPath } from './images.js';
+
+export interface Mount {
+  hostPath: string;
+  containerPath: string;
+  readOnly: boolean;
+}
+
+export interface LaunchSpec {
+  argv: string[];
+  env: Record<string, string>;
+  /** Working directory as the container sees it (e.g. `/data`); undefined means the container's private directory. */
+  workingDir?: string;
+  /** The container's private host directory (logs, rewritten configs, default working directory). */
+  containerDir: string;
+  mounts: Mount[];
+  mountNamespace: boolean;
+}
+
+export interface ExitInfo {
+  exitCode: number;
+  signal?: string;
+  finishedAt: Date;
+}
+
+export interface ContainerProcess {
+  pid: number;
+  startedAt: Date;
+  exitInfo?: ExitInfo;
+  exited: Promise<ExitInfo>;
+  /** Signals the whole process group (the container's "cgroup"). */
+  signal(signal: NodeJS.Signals): void;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  output: string;
+  timedOut: boolean;
+}
+
+const liveGroups = new Set<number>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // Last resort when the sandbox's own process goes away without stop(): no container may outlive it.
+  process.on('exit', () => killAllContainers());
+}
+
+export function killAllContainers(): void {
+  for (const pgid of liveGroups) {
+    try { process.kill(-pgid, 'SIGKILL'); } catch { /* already gone */ }
+  }
+  liveGroups.clear();
+}
+
+export function canUseMountNamespaces(): boolean {
+  return process.platform === 'linux' && process.getuid?.() === 0 && !!findOnPath('unshare', process.env.PATH ?? '/usr/bin');
+}
+
+function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+function escapeRegExp(value: string): string {
+  return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Replaces container mount paths with their host directories (the fallback without mount namespaces). */
+export function rewriteMountPaths(text: string, mounts: Mount[]): string {
+  const sorted = [...mounts].sort((a, b) => b.containerPath.length - a.containerPath.length);
+  let out = text;
+  for (const mount of sorted) {
+    const from = mount.containerPath.replace(/\/+$/, '');
+    if (!from) continue;
+    const pattern = new RegExp(`(^|[^A-Za-z0-9_.\\-/])${escapeRegExp(from)}(?=$|/|[^A-Za-z0-9_.\\-])`, 'g');
+    out = out.replace(pattern, (_m, lead: string) => `${lead}${mount.hostPath}`);
+  }
+  return out;
+}
+
+function rewriteConfigFiles(argv: string[], mounts: Mount[], containerDir: string): string[] {
+  return argv.map((arg) => {
+    if (!mounts.some((m) => arg.startsWith(m.hostPath + '/'))) return arg;
+    try {
+      const info = statSync(arg);
+      if (!info.isFile() || info.size > 1024 * 1024) return arg;
+      const text = readFileSync(arg, 'utf8');
+      const rewritten = rewriteMountPaths(text, mounts);
+      if (rewritten === text) return arg;
+      const dir = join(containerDir, 'rewritten');
+      mkdirSync(dir, { recursive: true });
+      const copy = join(dir, basename(arg));
+      writeFileSync(copy, rewritten);
+      return copy;
+    } catch {
+      return arg;
+    }
+  });
+}
+
+function mountScript(mounts: Mount[], workingDir: string | undefined, containerDir: string): string {
+  const lines: string[] = [];
+  for (const mount of [...mounts].sort((a, b) => a.containerPath.length - b.containerPath.length)) {
+    const src = shellQuote(mount.hostPath);
+    const dst = shellQuote(mount.containerPath);
+    // A file volume (subPath to a file) needs a file mount point; everything else a directory.
+    lines.push(`if [ -f ${src} ]; then mkdir -p "$(dirname ${dst})" && { [ -e ${dst} ] || touch ${dst}; }; else mkdir -p ${dst}; fi`);
+    lines.push(`mount --bind ${src} ${dst} || exit 97`);
+    if (mount.readOnly) lines.push(`mount -o remount,bind,ro ${dst} || exit 97`);
+  }
+  const cwd = workingDir && mounts.some((m) => workingDir === m.containerPath || workingDir.startsWith(m.containerPath + '/'))
+    ? workingDir : containerDir;
+  lines.push(`cd ${shellQuote(cwd)} 2>/dev/null || cd ${shellQuote(containerDir)}`);
+  lines.push('exec "$@"');
+  return lines.join('\n');
+}
+
+function hostWorkingDir(spec: LaunchSpec): string {
+  if (!spec.workingDir) return spec.containerDir;
+  const rewritten = rewriteMountPaths(spec.workingDir, spec.mounts);
+  return existsSync(rewritten) ? rewritten : spec.containerDir;
+}
+
+/** The host-side argv that runs `argv` as the container does (mount namespace or path rewriting). */
+function hostArgv(spec: LaunchSpec, argv: string[]): { file: string; args: string[]; cwd: string } {
+  if (spec.mountNamespace) {
+    return {
+      file: 'setpriv',
+      args: ['--pdeathsig', 'KILL', '--', 'unshare', '-m', '--propagation', 'private', '--', '/bin/sh', '-c',
+        mountScript(spec.mounts, spec.workingDir, spec.containerDir), 'sandbox-init', ...argv],
+      cwd: spec.containerDir,
+    };
+  }
+  const rewritten = rewriteConfigFiles(argv.map((a) => rewriteMountPaths(a, spec.mounts)), spec.mounts, spec.containerDir);
+  return { file: rewritten[0]!, args: rewritten.slice(1), cwd: hostWorkingDir(spec) };
+}
+
+export function launchContainer(spec: LaunchSpec): ContainerProcess {
+  installExitHook();
+  mkdirSync(spec.containerDir, { recursive: true });
+  const logFd = openSync(join(spec.containerDir, 'output.log'), 'a');
+  const { file, args, cwd } = hostArgv(spec, spec.argv);
+  const child = spawn(file, args, { cwd, env: spec.env, detached: true, stdio: ['ignore', logFd, logFd] });
+  closeSync(logFd);
+  const startedAt = new Date();
+  let resolveExit!: (info: ExitInfo) => void;
+  const exited = new Promise<ExitInfo>((resolve) => { resolveExit = resolve; });
+  const proc: ContainerProcess = {
+    pid: child.pid ?? -1,
+    startedAt,
+    exited,
+    signal(signal) {
+      if (proc.exitInfo || proc.pid <= 0) return;
+      try { process.kill(-proc.pid, signal); } catch { /* already gone */ }
+    },
+  };
+  if (child.pid) liveGroups.add(child.pid);
+  const finish = (code: number | null, signal: NodeJS.Signals | null) => {
+    if (proc.exitInfo) return;
+    if (child.pid) {
+      // The container's other processes die with it, as with a cgroup.
+      try { process.kill(-child.pid, 'SIGKILL'); } catch { /* none left */ }
+      liveGroups.delete(child.pid);
+    }
+    const info: ExitInfo = { exitCode: code ?? 128 + signalNumber(signal), signal: signal ?? undefined, finishedAt: new Date() };
+    proc.exitInfo = info;
+    resolveExit(info);
+  };
+  child.on('exit', finish);
+  child.on('error', () => finish(127, null));
+  return proc;
+}
+
+function signalNumber(signal: NodeJS.Signals | null): number {
+  const table: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGABRT: 6, SIGKILL: 9, SIGSEGV: 11, SIGTERM: 15 };
+  return signal ? table[signal] ?? 1 : 0;
+}
+
+/**
+ * Runs a command "inside" a container: in its mount namespace (nsenter) while it runs, otherwise on the host with
+ * rewritten paths. Used by exec probes and preStop hooks.
+ */
+export function execInContainer(spec: LaunchSpec, target: ContainerProcess | undefined, argv: string[], timeoutMs: number): Promise<ExecResult> {
+  let file: string;
+  let args: string[];
+  let cwd: string;
+  if (spec.mountNamespace && target && !target.exitInfo) {
+    file = 'nsenter';
+    args = ['-t', String(target.pid), '-m', '--', ...argv];
+    cwd = spec.containerDir;
+  } else {
+    ({ file, args, cwd } = hostArgv({ ...spec, mountNamespace: false }, argv));
+  }
+  return new Promise((resolve) => {
+    const child = spawn(file, args, { cwd, env: spec.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const collect = (chunk: Buffer) => { if (output.length < 64 * 1024) output += chunk.toString('utf8'); };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ }
+    }, timeoutMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      resolve({ exitCode: 127, output: String(error), timedOut: false });
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ exitCode: code ?? 128 + signalNumber(signal), output, timedOut });
+    });
+  });
+}

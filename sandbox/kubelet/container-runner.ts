@@ -1,0 +1,236 @@
+// The life of one container: start, probe, restart with back-off, terminate with the grace period and preStop.
+import type { V1Container, V1ContainerState, V1ContainerStatus, V1Probe } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { execInContainer, launchContainer, type ContainerProcess, type ExitInfo, type LaunchSpec } from './container-process.js';
+import { ConfigError } from './env.js';
+import { ProbeState, runProbe } from './probes.js';
+
+export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
+
+export type Prepared = { ok: true; spec: LaunchSpec } | { ok: false; reason: string; message: string; permanent: boolean };
+
+export interface ContainerRunnerOptions {
+  container: V1Container;
+  image: string;
+  podIP: string;
+  podRef: string;
+  restartPolicy: RestartPolicy;
+  /** Builds the launch (env, argv, mounts) afresh before each start, as the kubelet does. */
+  prepare(): Promise<Prepared>;
+  terminationGraceSeconds(): number;
+  backoffBaseMs: number;
+  onChange(): void;
+  logger: Logger;
+}
+
+const MAX_BACKOFF_MS = 300_000;
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() { clearTimeout(timer); signal.removeEventListener('abort', done); resolve(); }
+    signal.addEventListener('abort', done);
+  });
+}
+
+function rfc3339(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export class ContainerRunner {
+  state: V1ContainerState = { waiting: { reason: 'ContainerCreating' } };
+  lastState: V1ContainerState = {};
+  restartCount = 0;
+  ready = false;
+  started = false;
+  process?: ContainerProcess;
+  spec?: LaunchSpec;
+  /** Settles when the container will never run again (stopped, or finished under its restart policy). */
+  readonly done: Promise<ExitInfo | undefined>;
+  paused = false;
+
+  private stopping = false;
+  private readonly stopController = new AbortController();
+  private runController?: AbortController;
+  private backoffMs = 0;
+  private resolveDone!: (info: ExitInfo | undefined) => void;
+  private lastExit?: ExitInfo;
+
+  constructor(private readonly options: ContainerRunnerOptions) {
+    this.done = new Promise((resolve) => { this.resolveDone = resolve; });
+  }
+
+  get name(): string { return this.options.container.name; }
+
+  start(): void {
+    void this.loop().catch((error: unknown) => {
+      this.options.logger.error({ err: error, pod: this.options.podRef, container: this.name }, 'container loop failed');
+      this.resolveDone(this.lastExit);
+    });
+  }
+
+  private setState(state: V1ContainerState): void {
+    this.state = state;
+    this.options.onChange();
+  }
+
+  private async loop(): Promise<void> {
+    const { container, logger } = this.options;
+    while (!this.stopping) {
+      const prepared = await this.safePrepare();
+      if (this.stopping) break;
+      if (!prepared.ok) {
+        this.setState({ waiting: { reason: prepared.reason, message: prepared.message } });
+        await sleep(prepared.permanent ? 10_000 : 2_000, this.stopController.signal);
+        continue;
+      }
+      this.spec = prepared.spec;
+      const proc = launchContainer(prepared.spec);
+      this.process = proc;
+      if (this.lastExit) this.restartCount++;
+      this.started = !container.startupProbe;
+      this.ready = this.started && !container.readinessProbe;
+      this.setState({ running: { startedAt: rfc3339(proc.startedAt) as unknown as Date } });
+      logger.debug({ pod: this.options.podRef, container: this.name, pid: proc.pid }, 'container started');
+      const run = new AbortController();
+      this.runController = run;
+      const killedBy = this.startProbes(proc, run.signal);
+      const outcome = await Promise.race([proc.exited.then(() => undefined), killedBy]);
+      if (outcome && !this.stopping) {
+        logger.info({ pod: this.options.podRef, container: this.name, reason: outcome }, 'container failed its probe, restarting');
+        await this.terminateProcess(proc, this.options.terminationGraceSeconds());
+      }
+      const info = await proc.exited;
+      run.abort();
+      this.ready = false;
+      this.lastExit = info;
+      const terminated = {
+        exitCode: info.exitCode,
+        signal: undefined,
+        reason: info.exitCode === 0 ? 'Completed' : 'Error',
+        startedAt: rfc3339(proc.startedAt) as unknown as Date,
+        finishedAt: rfc3339(info.finishedAt) as unknown as Date,
+        containerID: `sandbox://${proc.pid}`,
+        ...(outcome ? { message: outcome } : {}),
+      };
+      const ranMs = info.finishedAt.getTime() - proc.startedAt.getTime();
+      if (ranMs > 2 * MAX_BACKOFF_MS) this.backoffMs = 0;
+      const policy = this.options.restartPolicy;
+      const restart = !this.stopping && (policy === 'Always' || (policy === 'OnFailure' && info.exitCode !== 0));
+      if (!restart) {
+        this.setState({ terminated });
+        break;
+      }
+      this.lastState = { terminated };
+      const delay = this.backoffMs;
+      this.backoffMs = Math.min(MAX_BACKOFF_MS, this.backoffMs === 0 ? this.options.backoffBaseMs : this.backoffMs * 2);
+      if (delay > 0) {
+        this.setState({ waiting: { reason: 'CrashLoopBackOff', message: `back-off ${Math.round(delay / 1000)}s restarting failed container=${this.name} pod=${this.options.podRef}` } });
+        await sleep(delay, this.stopController.signal);
+      } else {
+        this.setState({ terminated });
+      }
+    }
+    this.resolveDone(this.lastExit);
+  }
+
+  private async safePrepare(): Promise<Prepared> {
+    try {
+      return await this.options.prepare();
+    } catch (error: unknown) {
+      if (error instanceof ConfigError) return { ok: false, reason: 'CreateContainerConfigError', message: error.message, permanent: false };
+      throw error;
+    }
+  }
+
+  /** Runs the probes; resolves with a message when the container must be killed (liveness/startup failure). */
+  private startProbes(proc: ContainerProcess, signal: AbortSignal): Promise<string | undefined> {
+    const { container } = this.options;
+    return new Promise((resolve) => {
+      const target = {
+        podIP: this.options.podIP,
+        container,
+        exec: (argv: string[], timeoutMs: number) => execInContainer(this.spec!, proc, argv, timeoutMs),
+      };
+      const loop = async (probe: V1Probe, kind: 'startup' | 'liveness' | 'readiness') => {
+        const state = new ProbeState(probe, kind === 'liveness');
+        const initialMs = (probe.initialDelaySeconds ?? 0) * 1000 - (Date.now() - proc.startedAt.getTime());
+        if (initialMs > 0) await sleep(initialMs, signal);
+        while (!signal.aborted && !proc.exitInfo) {
+          if (this.paused) { await sleep(500, signal); continue; }
+          const outcome = await runProbe(probe, target);
+          if (signal.aborted || proc.exitInfo || this.paused) break;
+          const result = state.record(outcome.ok);
+          if (kind === 'readiness' && this.ready !== result) {
+            this.ready = result;
+            this.options.onChange();
+          }
+          if (kind === 'startup' && result) {
+            this.started = true;
+            this.ready = !container.readinessProbe;
+            this.options.onChange();
+            startMain();
+            return;
+          }
+          if ((kind === 'liveness' || kind === 'startup') && !result) {
+            resolve(`Container ${this.name} failed ${kind} probe, will be restarted${outcome.message ? `: ${outcome.message}` : ''}`);
+            return;
+          }
+          await sleep((probe.periodSeconds ?? 10) * 1000, signal);
+        }
+      };
+      const startMain = () => {
+        if (container.livenessProbe) void loop(container.livenessProbe, 'liveness');
+        if (container.readinessProbe) void loop(container.readinessProbe, 'readiness');
+      };
+      if (container.startupProbe) void loop(container.startupProbe, 'startup');
+      else startMain();
+      signal.addEventListener('abort', () => resolve(undefined));
+    });
+  }
+
+  private async terminateProcess(proc: ContainerProcess, graceSeconds: number): Promise<void> {
+    const deadline = Date.now() + graceSeconds * 1000;
+    const preStop = this.options.container.lifecycle?.preStop;
+    if (preStop?.exec?.command && !proc.exitInfo && graceSeconds > 0) {
+      await execInContainer(this.spec!, proc, preStop.exec.command, Math.max(1, deadline - Date.now()));
+    }
+    proc.signal('SIGTERM');
+    const remaining = deadline - Date.now();
+    if (remaining > 0) {
+      await Promise.race([proc.exited, new Promise((r) => setTimeout(r, remaining))]);
+    }
+    // A frozen process keeps SIGTERM pending; SIGKILL works regardless.
+    if (!proc.exitInfo) proc.signal('SIGKILL');
+    await proc.exited;
+  }
+
+  /** Stops the container for good: preStop, SIGTERM, then SIGKILL once the grace period is over. */
+  async stop(graceSeconds: number): Promise<void> {
+    this.stopping = true;
+    this.stopController.abort();
+    const proc = this.process;
+    if (proc && !proc.exitInfo) {
+      await this.terminateProcess(proc, graceSeconds);
+    }
+    this.runController?.abort();
+    await this.done;
+    this.ready = false;
+  }
+
+  toStatus(): V1ContainerStatus {
+    const { container } = this.options;
+    return {
+      name: container.name,
+      image: this.options.image,
+      imageID: `sandbox://${this.options.image}`,
+      ...(this.process ? { containerID: `sandbox://${this.process.pid}` } : {}),
+      ready: this.ready,
+      started: this.state.running ? this.started : false,
+      restartCount: this.restartCount,
+      state: this.state,
+      lastState: this.lastState,
+    } as V1ContainerStatus;
+  }
+}

@@ -1,0 +1,92 @@
+// Maps a container image (plus its command/args) to a program on this host. The sandbox has no container runtime:
+// a "redis" image means "run redis-server from the host", much as a real runtime would run the image's entrypoint.
+import { accessSync, constants } from 'node:fs';
+import { join } from 'node:path';
+
+export type ImageFamily = 'redis' | 'valkey' | 'dragonfly' | 'other';
+
+export type ResolvedEntrypoint =
+  | { runnable: true; family: ImageFamily; argv: string[] }
+  | { runnable: false; reason: 'ImageNotRunnable'; message: string };
+
+export function imageFamily(image: string): ImageFamily {
+  const repo = image.split('@')[0]!.replace(/:[^/]*$/, '').toLowerCase();
+  const last = repo.split('/').pop() ?? repo;
+  if (last === 'dragonfly' || repo.includes('dragonflydb')) return 'dragonfly';
+  if (last === 'valkey' || repo.includes('valkey/')) return 'valkey';
+  if (last === 'redis' || last.startsWith('redis-') || repo.includes('/redis')) return 'redis';
+  return 'other';
+}
+
+/** Finds `name` on a PATH string; absolute names are checked as they are. */
+export function findOnPath(name: string, pathValue: string): string | undefined {
+  const candidates = name.includes('/') ? [name] : pathValue.split(':').filter(Boolean).map((dir) => join(dir, name));
+  for (const candidate of candidates) {
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // keep looking
+    }
+  }
+  return undefined;
+}
+
+const DEFAULT_SERVER: Record<Exclude<ImageFamily, 'other'>, string> = {
+  redis: 'redis-server',
+  valkey: 'valkey-server',
+  dragonfly: 'dragonfly',
+};
+
+/**
+ * The argv a container runs, following the images' own entrypoints: the redis/valkey entrypoint prefixes the server
+ * when the first argument is an option or a `.conf` file; dragonfly's always runs `dragonfly` with the args.
+ * `pathValue` is the container PATH (the kubelet's shim directory first, then the host's PATH).
+ */
+export function resolveEntrypoint(
+  image: string,
+  command: string[] | undefined,
+  args: string[] | undefined,
+  pathValue: string,
+): ResolvedEntrypoint {
+  const family = imageFamily(image);
+  let argv: string[];
+  if (command && command.length > 0) {
+    argv = [...command, ...(args ?? [])];
+  } else if (family === 'other') {
+    if (args && args.length > 0) {
+      argv = [...args];
+    } else {
+      return {
+        runnable: false,
+        reason: 'ImageNotRunnable',
+        message: `image "${image}" has no local equivalent in the sandbox and the container sets no command`,
+      };
+    }
+  } else {
+    const server = DEFAULT_SERVER[family];
+    const rest = args ?? [];
+    const first = rest[0];
+    if (family === 'dragonfly' || first === undefined || first.startsWith('-') || first.endsWith('.conf')) {
+      argv = [server, ...rest];
+    } else {
+      argv = [...rest];
+    }
+  }
+  const program = argv[0]!;
+  if (family === 'dragonfly' && !findOnPath('dragonfly', pathValue)) {
+    return {
+      runnable: false,
+      reason: 'ImageNotRunnable',
+      message: `image "${image}" needs the "dragonfly" binary, which is not installed on this host`,
+    };
+  }
+  if (!findOnPath(program, pathValue)) {
+    return {
+      runnable: false,
+      reason: 'ImageNotRunnable',
+      message: `image "${image}": program "${program}" is not installed on this host`,
+    };
+  }
+  return { runnable: true, family, argv };
+}

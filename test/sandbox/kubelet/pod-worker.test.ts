@@ -1,0 +1,131 @@
+// The kubelet's process runtime on its own (no API server): real redis-server processes.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { execFileSync } from 'node:child_process';
+import type { V1Pod } from '@kubernetes/client-node';
+import { pino } from 'pino';
+import { PodWorker } from '../../../sandbox/kubelet/pod-worker.js';
+import { installShims } from '../../../sandbox/kubelet/shims.js';
+import { canUseMountNamespaces } from '../../../sandbox/kubelet/container-process.js';
+import type { VolumeSource } from '../../../sandbox/kubelet/volumes.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'redwing-kubelet-'));
+const shims = installShims(join(dir, 'bin'));
+const logger = pino({ level: 'silent' });
+const workers: PodWorker[] = [];
+after(async () => {
+  await Promise.all(workers.map((w) => w.terminate(0)));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const source: VolumeSource = {
+  async configMap(_ns, name) {
+    return name === 'redis-config' ? { 'redis.conf': Buffer.from('appendonly no\nsave ""\n') } : undefined;
+  },
+  async secret(_ns, name) {
+    return name === 'redis-auth' ? { password: Buffer.from('s3cret') } : undefined;
+  },
+  async claimDir(_ns, claim) {
+    return claim.startsWith('data-') ? join(dir, 'volumes', claim) : undefined;
+  },
+  serviceAccountToken: () => 'token',
+};
+
+function redisPod(name: string, claim: string): V1Pod {
+  return {
+    metadata: { name, namespace: 'default', uid: `uid-${name}`, labels: { app: 'kv' } },
+    spec: {
+      restartPolicy: 'Always',
+      terminationGracePeriodSeconds: 5,
+      volumes: [
+        { name: 'data', persistentVolumeClaim: { claimName: claim } },
+        { name: 'config', configMap: { name: 'redis-config' } },
+      ],
+      containers: [{
+        name: 'redis',
+        image: 'redis:7.2',
+        args: ['/etc/redis/redis.conf', '--requirepass', '$(PASSWORD)', '--dir', '/data'],
+        env: [
+          { name: 'PASSWORD', valueFrom: { secretKeyRef: { name: 'redis-auth', key: 'password' } } },
+          { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+        ],
+        volumeMounts: [{ name: 'data', mountPath: '/data' }, { name: 'config', mountPath: '/etc/redis' }],
+        readinessProbe: { exec: { command: ['sh', '-c', 'redis-cli -a "$PASSWORD" --no-auth-warning ping | grep PONG'] }, periodSeconds: 1, timeoutSeconds: 2 },
+      }],
+    },
+  };
+}
+
+function startWorker(pod: V1Pod, ip: string, mountNamespace = canUseMountNamespaces()): PodWorker {
+  const worker = new PodWorker({
+    pod, podIP: ip, podDir: join(dir, 'pods', pod.metadata!.name!), source, shims,
+    mountNamespace, backoffBaseMs: 200, onChange: () => undefined, logger,
+  });
+  workers.push(worker);
+  worker.start();
+  return worker;
+}
+
+async function waitFor<T>(what: string, fn: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = fn();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function cli(ip: string, ...args: string[]): string {
+  return execFileSync('redis-cli', ['-h', ip, '-a', 's3cret', '--no-auth-warning', ...args], { encoding: 'utf8', timeout: 5000 }).trim();
+}
+
+const modes = canUseMountNamespaces() ? [true, false] : [false];
+for (const mountNamespace of modes) {
+test(`a redis pod runs on its own loopback address, becomes Ready through an exec probe, restarts after a crash, and keeps its PVC data (${mountNamespace ? 'mount namespace' : 'path rewriting'})`, async () => {
+  const base = mountNamespace ? 200 : 210;
+  const ip = `127.0.0.${base + 1}`;
+  const worker = startWorker(redisPod(`kv-0-${base}`, `data-${base}`), ip, mountNamespace);
+  await waitFor('Ready', () => worker.status().conditions?.find((c) => c.type === 'Ready')?.status === 'True');
+  const status = worker.status();
+  assert.equal(status.phase, 'Running');
+  assert.equal(status.podIP, ip);
+  assert.equal(status.containerStatuses?.[0]?.started, true);
+  assert.equal(cli(ip, 'ping'), 'PONG');
+  assert.equal(cli(ip, 'config', 'get', 'bind').split('\n')[1], ip);
+
+  cli(ip, 'set', 'k', 'v1');
+  cli(ip, 'save');
+  const pid = worker.processes()[0]!.pid;
+  process.kill(pid, 'SIGKILL');
+  await waitFor('restart', () => worker.status().containerStatuses?.[0]?.restartCount === 1 && worker.status().containerStatuses?.[0]?.ready);
+  const after = worker.status().containerStatuses![0]!;
+  assert.equal(after.lastState?.terminated?.exitCode, 137);
+  assert.notEqual(worker.processes()[0]!.pid, pid);
+  assert.equal(cli(ip, 'get', 'k'), 'v1');
+
+  await worker.terminate(5);
+  assert.equal(worker.processes().length, 0);
+  assert.equal(worker.status().containerStatuses?.[0]?.state?.terminated?.exitCode, 0);
+
+  const ip2 = `127.0.0.${base + 2}`;
+  const second = startWorker(redisPod(`kv-0-again-${base}`, `data-${base}`), ip2, mountNamespace);
+  await waitFor('second Ready', () => second.status().conditions?.find((c) => c.type === 'Ready')?.status === 'True');
+  assert.equal(cli(ip2, 'get', 'k'), 'v1');
+  await second.terminate(5);
+});
+}
+
+test('an image without a local program stays Waiting with ImageNotRunnable', async () => {
+  const pod: V1Pod = {
+    metadata: { name: 'df', namespace: 'default', uid: 'uid-df' },
+    spec: { containers: [{ name: 'df', image: 'docker.dragonflydb.io/dragonflydb/dragonfly:v1.21' }] },
+  };
+  const worker = startWorker(pod, '127.0.0.220');
+  const waiting = await waitFor('waiting', () => worker.status().containerStatuses?.[0]?.state?.waiting?.reason === 'ImageNotRunnable' && worker.status().containerStatuses![0]!.state!.waiting!);
+  assert.match(waiting.message ?? '', /dragonfly/);
+  assert.equal(worker.status().phase, 'Pending');
+});
