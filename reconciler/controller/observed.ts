@@ -1,0 +1,74 @@
+/**
+ * The reconciler's view of one store's pods: what Kubernetes says about each pod plus what its engine answered.
+ * Plain data, so planning and status computation are pure functions over it.
+ */
+import type { V1Pod } from '@kubernetes/client-node';
+import { LABEL_ROLE } from '../../shared/labels.js';
+import { podOrdinal } from '../../shared/names.js';
+
+export interface EngineObservation {
+  role: 'master' | 'replica';
+  /** A replica's configured master (host and port), as INFO replication reports it. */
+  masterHost?: string;
+  masterPort?: number;
+  masterLinkUp?: boolean;
+  /** A full sync (RDB transfer) is in progress on this replica. */
+  syncInProgress?: boolean;
+  /** master_repl_offset (a replica's processed offset). */
+  replicationOffset: number;
+  /** Keys in all databases; breaks ties between pods with the same offset. */
+  keys?: number;
+  /** The engine is still loading its dataset from disk. */
+  loading?: boolean;
+}
+
+export interface ObservedPod {
+  name: string;
+  ordinal: number;
+  ip?: string;
+  phase: string;
+  /** The kubelet's Ready condition. */
+  ready: boolean;
+  /** Deleted, evicted, or on a lost node: never a candidate for anything. */
+  terminating: boolean;
+  roleLabel?: string;
+  /** Undefined when the engine did not answer (or was not probed). */
+  engine?: EngineObservation;
+  probeError?: string;
+}
+
+/** True when Kubernetes is taking the pod away: deletion, a DisruptionTarget condition, or an Unknown phase (node lost). */
+export function isPodTerminating(pod: V1Pod): boolean {
+  if (pod.metadata?.deletionTimestamp) return true;
+  if (pod.status?.phase === 'Unknown' || pod.status?.phase === 'Failed' || pod.status?.phase === 'Succeeded') return true;
+  return (pod.status?.conditions ?? []).some((condition) => condition.type === 'DisruptionTarget' && condition.status === 'True');
+}
+
+export function isPodReady(pod: V1Pod): boolean {
+  return (pod.status?.conditions ?? []).some((condition) => condition.type === 'Ready' && condition.status === 'True');
+}
+
+/** The store's StatefulSet pods, sorted by ordinal, without engine data yet. Foreign pods are skipped. */
+export function observePods(storeName: string, pods: V1Pod[]): ObservedPod[] {
+  const observed: ObservedPod[] = [];
+  for (const pod of pods) {
+    const name = pod.metadata?.name ?? '';
+    const ordinal = podOrdinal(storeName, name);
+    if (ordinal === undefined) continue;
+    observed.push({
+      name,
+      ordinal,
+      ip: pod.status?.podIP || undefined,
+      phase: pod.status?.phase ?? 'Pending',
+      ready: isPodReady(pod),
+      terminating: isPodTerminating(pod),
+      roleLabel: pod.metadata?.labels?.[LABEL_ROLE],
+    });
+  }
+  return observed.sort((a, b) => a.ordinal - b.ordinal);
+}
+
+/** A pod whose engine can be talked to: running, addressed, not on its way out. */
+export function isProbeable(pod: ObservedPod): boolean {
+  return pod.phase === 'Running' && pod.ip !== undefined && !pod.terminating;
+}

@@ -1,0 +1,155 @@
+/**
+ * The KVStore status as a pure function of what one reconcile observed and decided. Conditions keep their
+ * lastTransitionTime while their status stays the same, so an unchanged store produces an identical status and
+ * no write.
+ */
+import type { Condition, ConditionType, FailoverRecord, KVStorePodStatus, KVStoreStatus, Phase } from '../../shared/schema/kvstore.js';
+import { isCandidate, type TopologyPlan } from './plan-topology.js';
+import type { ObservedPod } from './observed.js';
+
+export interface StatusInput {
+  generation?: number;
+  desiredReplicas: number;
+  selector: string;
+  pods: ObservedPod[];
+  plan: TopologyPlan;
+  previous?: KVStoreStatus;
+  now: Date;
+  /** A failover happened in this reconcile. */
+  failover?: FailoverRecord;
+  /** A rollout (pods on an old revision) is in progress. */
+  updating?: boolean;
+  /** A spec the reconciler cannot act on (e.g. a PVC shrink, an apply the API server refused), with the reason. */
+  blocked?: { reason: string; message: string };
+}
+
+function readyPods(pods: ObservedPod[]): ObservedPod[] {
+  return pods.filter((pod) => pod.ready && !pod.terminating);
+}
+
+/** A replica that is linked to the master and done with its full sync. */
+function isSyncedReplica(pod: ObservedPod, master: ObservedPod | undefined): boolean {
+  const engine = pod.engine;
+  if (!engine || !master?.ip || engine.role !== 'replica') return false;
+  return engine.masterHost === master.ip && engine.masterLinkUp === true && engine.syncInProgress !== true;
+}
+
+export function computePodStatuses(pods: ObservedPod[], masterName: string | undefined): KVStorePodStatus[] {
+  const master = pods.find((pod) => pod.name === masterName);
+  const masterOffset = master?.engine?.role === 'master' ? master.engine.replicationOffset : undefined;
+  return pods.map((pod) => {
+    const role: KVStorePodStatus['role'] = pod.name === masterName && pod.engine?.role === 'master'
+      ? 'master'
+      : isSyncedReplica(pod, master) ? 'replica' : 'unknown';
+    const entry: KVStorePodStatus = { name: pod.name, role, ready: pod.ready && !pod.terminating };
+    if (pod.engine) entry.replicationOffset = pod.engine.replicationOffset;
+    if (role === 'replica' && masterOffset !== undefined && pod.engine) {
+      entry.lagBytes = Math.max(0, masterOffset - pod.engine.replicationOffset);
+    }
+    return entry;
+  });
+}
+
+function condition(
+  previous: Condition[] | undefined, type: ConditionType, status: boolean, reason: string, message: string,
+  generation: number | undefined, now: Date,
+): Condition {
+  const statusText = status ? 'True' : 'False';
+  const before = previous?.find((entry) => entry.type === type);
+  const lastTransitionTime = before && before.status === statusText ? before.lastTransitionTime : now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const result: Condition = { type, status: statusText, reason, message, lastTransitionTime };
+  if (generation !== undefined) result.observedGeneration = generation;
+  return result;
+}
+
+function everReady(previous: KVStoreStatus | undefined): boolean {
+  return (previous?.conditions ?? []).some((entry) => entry.type === 'Available' && entry.status === 'True')
+    || previous?.phase === 'Ready' || previous?.phase === 'Degraded' || previous?.phase === 'Failover' || previous?.phase === 'Updating';
+}
+
+export function computeStatus(input: StatusInput): KVStoreStatus {
+  const { pods, plan, previous, now, generation } = input;
+  const masterName = plan.master ?? (plan.waiting ? previous?.master : undefined);
+  const master = pods.find((pod) => pod.name === plan.master);
+  const masterUp = master !== undefined && isCandidate(master) && master.engine?.role === 'master';
+  const present = pods.filter((pod) => !pod.terminating);
+  const ready = readyPods(pods);
+  const replicasWanted = Math.max(0, input.desiredReplicas - 1);
+  const synced = pods.filter((pod) => pod.name !== plan.master && !pod.terminating && isSyncedReplica(pod, master));
+  const replicationHealthy = masterUp && synced.length >= replicasWanted;
+  const allReady = ready.length >= input.desiredReplicas && present.length === input.desiredReplicas;
+  const wasReady = everReady(previous);
+
+  const healthy = masterUp && allReady && replicationHealthy;
+  let phase: Phase;
+  if (input.blocked && !masterUp) phase = 'Failed';
+  else if (pods.length === 0 || pods.every((pod) => pod.phase === 'Pending')) phase = wasReady ? 'Degraded' : 'Pending';
+  else if (!masterUp) phase = wasReady ? 'Failover' : 'Creating';
+  else if (!wasReady && !healthy) phase = 'Creating';
+  else if (input.updating) phase = 'Updating';
+  else phase = healthy ? 'Ready' : 'Degraded';
+
+  const conditions: Condition[] = [];
+  const previousConditions = previous?.conditions;
+  conditions.push(masterUp
+    ? condition(previousConditions, 'Available', true, 'MasterAvailable', `master ${plan.master} accepts writes`, generation, now)
+    : condition(previousConditions, 'Available', false, 'NoMaster', plan.waiting ?? 'no master elected yet', generation, now));
+  const progressing = phase === 'Creating' || phase === 'Pending' || phase === 'Updating' || phase === 'Failover'
+    || present.length !== input.desiredReplicas;
+  conditions.push(progressing
+    ? condition(previousConditions, 'Progressing', true, phase === 'Updating' ? 'RollingUpdate' : present.length !== input.desiredReplicas ? 'Scaling' : 'Reconciling',
+      `${ready.length}/${input.desiredReplicas} pods ready`, generation, now)
+    : condition(previousConditions, 'Progressing', false, 'Reconciled', `all ${input.desiredReplicas} pods ready`, generation, now));
+  const degradedReasons: string[] = [];
+  if (input.blocked) degradedReasons.push(input.blocked.message);
+  if (wasReady && !masterUp) degradedReasons.push('no reachable master');
+  if (wasReady && ready.length < input.desiredReplicas) degradedReasons.push(`${ready.length}/${input.desiredReplicas} pods ready`);
+  if (wasReady && masterUp && !replicationHealthy) degradedReasons.push(`${synced.length}/${replicasWanted} replicas in sync`);
+  conditions.push(degradedReasons.length > 0
+    ? condition(previousConditions, 'Degraded', true, input.blocked?.reason ?? (masterUp ? 'ReplicasUnavailable' : 'MasterUnavailable'), degradedReasons.join('; '), generation, now)
+    : condition(previousConditions, 'Degraded', false, 'Healthy', 'no problems found', generation, now));
+  conditions.push(replicationHealthy
+    ? condition(previousConditions, 'ReplicationHealthy', true, 'ReplicasInSync', `${synced.length}/${replicasWanted} replicas linked to ${plan.master}`, generation, now)
+    : condition(previousConditions, 'ReplicationHealthy', false, masterUp ? 'ReplicasNotInSync' : 'NoMaster',
+      masterUp ? `${synced.length}/${replicasWanted} replicas linked to ${plan.master}` : 'no master to replicate from', generation, now));
+  // Conditions other components own (snapshots, policy audit) are carried over unchanged.
+  for (const entry of previousConditions ?? []) {
+    if (entry.type === 'SnapshotSucceeded' || entry.type === 'PolicyCompliant') conditions.push(entry);
+  }
+
+  const status: KVStoreStatus = {
+    phase,
+    observedGeneration: generation,
+    replicas: present.length,
+    readyReplicas: ready.length,
+    selector: input.selector,
+    conditions,
+    pods: computePodStatuses(pods, plan.master),
+  };
+  if (masterName) status.master = masterName;
+  const lastFailover = input.failover ?? previous?.lastFailover;
+  if (lastFailover) status.lastFailover = lastFailover;
+  if (previous?.lastSnapshot) status.lastSnapshot = previous.lastSnapshot;
+  if (status.observedGeneration === undefined) delete status.observedGeneration;
+  return status;
+}
+
+/** Deep equality of two JSON values (key order ignored), used to skip status writes that change nothing. */
+export function jsonEquals(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const other = b as unknown[];
+    return a.length === other.length && a.every((value, index) => jsonEquals(value, other[index]));
+  }
+  const left = Object.entries(a as Record<string, unknown>).filter(([, value]) => value !== undefined);
+  const right = Object.entries(b as Record<string, unknown>).filter(([, value]) => value !== undefined);
+  if (left.length !== right.length) return false;
+  const rightMap = new Map(right);
+  return left.every(([key, value]) => rightMap.has(key) && jsonEquals(value, rightMap.get(key)));
+}
+
+export function statusChanged(previous: KVStoreStatus | undefined, next: KVStoreStatus): boolean {
+  return !jsonEquals(previous ?? {}, next);
+}

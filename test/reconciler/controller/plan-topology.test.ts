@@ -1,0 +1,163 @@
+import { strict as assert } from 'node:assert';
+import { describe, it } from 'node:test';
+import type { EngineObservation, ObservedPod } from '../../../reconciler/controller/observed.js';
+import { planTopology, type TopologyInput } from '../../../reconciler/controller/plan-topology.js';
+
+const PORT = 6379;
+
+function pod(ordinal: number, engine?: Partial<EngineObservation> & Pick<EngineObservation, 'role'>, extra: Partial<ObservedPod> = {}): ObservedPod {
+  return {
+    name: `s-${ordinal}`,
+    ordinal,
+    ip: `127.0.0.${ordinal + 10}`,
+    phase: 'Running',
+    ready: true,
+    terminating: false,
+    engine: engine ? { replicationOffset: 0, ...engine } : undefined,
+    ...extra,
+  };
+}
+
+/** A replica linked to the pod with `masterOrdinal`. */
+function replicaOf(masterOrdinal: number, offset: number, extra: Partial<EngineObservation> = {}): EngineObservation {
+  return { role: 'replica', masterHost: `127.0.0.${masterOrdinal + 10}`, masterPort: PORT, masterLinkUp: true, replicationOffset: offset, ...extra };
+}
+
+const fenced = (offset = 0, keys = 0): EngineObservation => ({ role: 'replica', masterHost: '127.0.0.1', masterPort: 1, masterLinkUp: false, replicationOffset: offset, keys });
+
+function input(pods: ObservedPod[], extra: Partial<TopologyInput> = {}): TopologyInput {
+  return { pods, masterDownConfirmed: false, failoverEnabled: true, port: PORT, ...extra };
+}
+
+describe('planTopology', () => {
+  it('bootstraps a new store on ordinal 0 and points the others at it', () => {
+    const plan = planTopology(input([pod(0, fenced()), pod(1, fenced()), pod(2, fenced())]));
+    assert.equal(plan.master, 's-0');
+    assert.equal(plan.reason, 'Bootstrap');
+    assert.equal(plan.promote, 's-0');
+    assert.deepEqual(plan.replicaOf, [
+      { pod: 's-1', host: '127.0.0.10', port: PORT },
+      { pod: 's-2', host: '127.0.0.10', port: PORT },
+    ]);
+    assert.deepEqual(plan.labels.at(-1), { pod: 's-0', role: 'master' }, 'master label comes last');
+    assert.deepEqual(plan.labels.slice(0, 2), [{ pod: 's-1', role: 'replica' }, { pod: 's-2', role: 'replica' }]);
+  });
+
+  it('on a cold start with data elects the pod with the highest offset, not ordinal 0', () => {
+    const plan = planTopology(input([pod(0, fenced(100, 5)), pod(1, fenced(900, 7)), pod(2, fenced(500, 9))]));
+    assert.equal(plan.master, 's-1');
+    assert.equal(plan.reason, 'MostData');
+    assert.equal(plan.promote, 's-1');
+  });
+
+  it('on a cold start with data waits until every present pod answers', () => {
+    const plan = planTopology(input([pod(0, fenced(100)), pod(1, undefined, { phase: 'Pending', ip: undefined, ready: false })]));
+    assert.equal(plan.master, undefined);
+    assert.match(plan.waiting ?? '', /s-1/);
+    assert.deepEqual(plan.replicaOf, []);
+  });
+
+  it('keeps a healthy master and changes nothing when all replicas are linked', () => {
+    const plan = planTopology(input([
+      pod(0, { role: 'master', replicationOffset: 50 }, { roleLabel: 'master' }),
+      pod(1, replicaOf(0, 50), { roleLabel: 'replica' }),
+    ], { knownMaster: 's-0' }));
+    assert.equal(plan.master, 's-0');
+    assert.equal(plan.reason, 'Existing');
+    assert.equal(plan.promote, undefined);
+    assert.deepEqual(plan.replicaOf, []);
+    assert.deepEqual(plan.labels, []);
+  });
+
+  it('points a new pod (scale-up or restart) at the existing master', () => {
+    const plan = planTopology(input([
+      pod(0, { role: 'master', replicationOffset: 50 }, { roleLabel: 'master' }),
+      pod(1, replicaOf(0, 50), { roleLabel: 'replica' }),
+      pod(2, fenced()),
+    ], { knownMaster: 's-0' }));
+    assert.deepEqual(plan.replicaOf, [{ pod: 's-2', host: '127.0.0.10', port: PORT }]);
+    assert.deepEqual(plan.labels, [{ pod: 's-2', role: 'replica' }]);
+  });
+
+  it('does not fail over when only the operator cannot reach the master', () => {
+    const plan = planTopology(input([
+      pod(0, undefined, { roleLabel: 'master' }),
+      pod(1, replicaOf(0, 50), { roleLabel: 'replica' }),
+    ], { knownMaster: 's-0' }));
+    assert.equal(plan.master, undefined);
+    assert.equal(plan.promote, undefined);
+    assert.deepEqual(plan.replicaOf, []);
+    assert.deepEqual(plan.labels, [], 'the master label stays');
+    assert.match(plan.waiting ?? '', /health check/);
+  });
+
+  it('fails over to the follower with the highest offset once the master is confirmed down', () => {
+    const plan = planTopology(input([
+      pod(0, undefined, { roleLabel: 'master' }),
+      pod(1, replicaOf(0, 40, { masterLinkUp: false }), { roleLabel: 'replica' }),
+      pod(2, replicaOf(0, 70, { masterLinkUp: false }), { roleLabel: 'replica' }),
+    ], { knownMaster: 's-0', masterDownConfirmed: true }));
+    assert.equal(plan.master, 's-2');
+    assert.equal(plan.reason, 'MasterLost');
+    assert.equal(plan.previousMaster, 's-0');
+    assert.equal(plan.promote, 's-2');
+    assert.deepEqual(plan.replicaOf, [{ pod: 's-1', host: '127.0.0.12', port: PORT }]);
+    assert.deepEqual(plan.labels[0], { pod: 's-0', role: undefined }, 'old master label removed first');
+    assert.deepEqual(plan.labels.at(-1), { pod: 's-2', role: 'master' });
+  });
+
+  it('fails over at once when the master pod is terminating, and ignores a full-syncing replica', () => {
+    const plan = planTopology(input([
+      pod(0, { role: 'master', replicationOffset: 80 }, { roleLabel: 'master', terminating: true }),
+      pod(1, replicaOf(0, 60)),
+      pod(2, replicaOf(0, 90, { syncInProgress: true })),
+    ], { knownMaster: 's-0' }));
+    assert.equal(plan.master, 's-1');
+  });
+
+  it('a master that restarted empty (fenced) never wins against a replica with data', () => {
+    const plan = planTopology(input([
+      pod(0, fenced(0, 0), { roleLabel: 'master' }),
+      pod(1, replicaOf(0, 30, { masterLinkUp: false })),
+    ], { knownMaster: 's-0' }));
+    assert.equal(plan.master, 's-1');
+    assert.deepEqual(plan.replicaOf, [{ pod: 's-0', host: '127.0.0.11', port: PORT }]);
+  });
+
+  it('ties on offset go to the lowest ordinal', () => {
+    const plan = planTopology(input([
+      pod(1, replicaOf(0, 30)), pod(2, replicaOf(0, 30)),
+    ], { knownMaster: 's-0' }));
+    assert.equal(plan.master, 's-1');
+  });
+
+  it('does not promote when failover is disabled', () => {
+    const plan = planTopology(input([pod(1, replicaOf(0, 30))], { knownMaster: 's-0', failoverEnabled: false }));
+    assert.equal(plan.master, undefined);
+    assert.match(plan.waiting ?? '', /disabled/);
+  });
+
+  it('resolves two masters: the one with more writes stays, the other is repointed', () => {
+    const plan = planTopology(input([
+      pod(0, { role: 'master', replicationOffset: 100 }, { roleLabel: 'master' }),
+      pod(1, { role: 'master', replicationOffset: 140 }),
+      pod(2, replicaOf(0, 100), { roleLabel: 'replica' }),
+    ], { knownMaster: 's-0' }));
+    assert.equal(plan.master, 's-1');
+    assert.equal(plan.reason, 'SplitBrain');
+    assert.equal(plan.promote, undefined);
+    assert.deepEqual(plan.replicaOf.map((step) => step.pod), ['s-0', 's-2']);
+    assert.deepEqual(plan.labels, [{ pod: 's-0', role: 'replica' }, { pod: 's-1', role: 'master' }]);
+  });
+
+  it('a reconciler restarted after promotion but before the status write keeps the promoted master', () => {
+    const plan = planTopology(input([
+      pod(0, undefined, { roleLabel: 'master', terminating: true }),
+      pod(1, { role: 'master', replicationOffset: 70 }),
+      pod(2, replicaOf(0, 70, { masterLinkUp: false })),
+    ], { knownMaster: 's-0' }));
+    assert.equal(plan.master, 's-1');
+    assert.equal(plan.promote, undefined, 'no double promotion');
+    assert.deepEqual(plan.replicaOf, [{ pod: 's-2', host: '127.0.0.11', port: PORT }]);
+  });
+});
