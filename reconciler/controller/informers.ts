@@ -1,0 +1,224 @@
+/**
+ * List + watch caches of the KVStores and the objects they own. Each informer lists once, then watches from the
+ * list's resourceVersion; when the watch ends cleanly it resumes from the last seen version, and on errors (410 Gone,
+ * connection refused, API server restart) it lists again after an exponential backoff. Handlers see add, update and
+ * delete with the previous object, and a relist only reports what actually changed.
+ */
+import { Watch, type KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from '../../shared/logger.js';
+import { LABEL_INSTANCE, LABEL_MANAGED_BY, MANAGED_BY_VALUE } from '../../shared/labels.js';
+import { backoffDelayMs } from './work-queue.js';
+import { paths, statusCodeOf, type KubeClient, type KubeObject } from './kube-client.js';
+
+export type InformerEvent = 'add' | 'update' | 'delete';
+export type InformerHandler<T> = (event: InformerEvent, object: T, previous?: T) => void;
+
+export interface InformerOptions {
+  name: string;
+  /** Collection path, cluster-wide or namespaced. */
+  path: string;
+  labelSelector?: string;
+  logger?: Logger;
+  baseBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+export function objectKey(object: KubeObject): string {
+  const namespace = object.metadata?.namespace;
+  return namespace ? `${namespace}/${object.metadata?.name}` : `${object.metadata?.name}`;
+}
+
+export class Informer<T extends KubeObject = KubeObject> {
+  private readonly cache = new Map<string, T>();
+  private readonly handlers: InformerHandler<T>[] = [];
+  private readonly watch: Watch;
+  private resourceVersion = '';
+  private stopped = true;
+  private failures = 0;
+  private abort?: AbortController;
+  private retryTimer?: NodeJS.Timeout;
+  private syncedOnce = false;
+  private syncWaiters: Array<() => void> = [];
+  /** Times the informer listed (for tests and metrics). */
+  listCount = 0;
+
+  constructor(private readonly client: KubeClient, kubeConfig: KubeConfig, readonly options: InformerOptions) {
+    this.watch = new Watch(kubeConfig);
+  }
+
+  on(handler: InformerHandler<T>): void {
+    this.handlers.push(handler);
+  }
+
+  get(namespace: string | undefined, name: string): T | undefined {
+    return this.cache.get(namespace ? `${namespace}/${name}` : name);
+  }
+
+  list(filter?: (object: T) => boolean): T[] {
+    const all = [...this.cache.values()];
+    return filter ? all.filter(filter) : all;
+  }
+
+  get size(): number {
+    return this.cache.size;
+  }
+
+  get hasSynced(): boolean {
+    return this.syncedOnce;
+  }
+
+  /** Starts listing and watching; resolves after the first successful list. */
+  start(): Promise<void> {
+    this.stopped = false;
+    void this.listAndWatch();
+    return this.waitForSync();
+  }
+
+  waitForSync(): Promise<void> {
+    if (this.syncedOnce) return Promise.resolve();
+    return new Promise((resolve) => this.syncWaiters.push(resolve));
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    this.abort?.abort();
+    this.abort = undefined;
+    for (const resolve of this.syncWaiters) resolve();
+    this.syncWaiters = [];
+  }
+
+  private emit(event: InformerEvent, object: T, previous?: T): void {
+    for (const handler of this.handlers) {
+      try {
+        handler(event, object, previous);
+      } catch (error) {
+        this.options.logger?.error({ err: error, informer: this.options.name }, 'informer handler failed');
+      }
+    }
+  }
+
+  private replaceAll(items: T[]): void {
+    const seen = new Set<string>();
+    for (const item of items) {
+      const key = objectKey(item);
+      seen.add(key);
+      const previous = this.cache.get(key);
+      this.cache.set(key, item);
+      if (!previous) this.emit('add', item);
+      else if (previous.metadata?.resourceVersion !== item.metadata?.resourceVersion) this.emit('update', item, previous);
+    }
+    for (const [key, previous] of [...this.cache]) {
+      if (!seen.has(key)) {
+        this.cache.delete(key);
+        this.emit('delete', previous);
+      }
+    }
+  }
+
+  private onWatchEvent(type: string, object: T): void {
+    if (this.stopped || !object?.metadata) return;
+    if (type === 'BOOKMARK') {
+      this.resourceVersion = object.metadata.resourceVersion ?? this.resourceVersion;
+      return;
+    }
+    if (type === 'ERROR') {
+      if (statusCodeOf(object) === 410) this.resourceVersion = '';
+      return;
+    }
+    const key = objectKey(object);
+    const previous = this.cache.get(key);
+    if (type === 'DELETED') {
+      this.cache.delete(key);
+      this.emit('delete', object);
+    } else {
+      this.cache.set(key, object);
+      this.emit(previous ? 'update' : 'add', object, previous);
+    }
+    this.resourceVersion = object.metadata.resourceVersion ?? this.resourceVersion;
+  }
+
+  private scheduleRetry(error: unknown): void {
+    if (this.stopped) return;
+    this.failures += 1;
+    const delayMs = backoffDelayMs(this.failures, this.options.baseBackoffMs ?? 200, this.options.maxBackoffMs ?? 30_000);
+    // Jitter so many informers do not reconnect in lockstep after an API server restart.
+    const jitteredMs = Math.round(delayMs * (0.8 + Math.random() * 0.4));
+    this.options.logger?.warn({ informer: this.options.name, err: error, retryInMs: jitteredMs }, 'list/watch failed; retrying');
+    this.retryTimer = setTimeout(() => void this.listAndWatch(), jitteredMs);
+  }
+
+  private async listAndWatch(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      if (!this.resourceVersion) {
+        const list = await this.client.list<T>(this.options.path, this.options.labelSelector);
+        if (this.stopped) return;
+        this.listCount += 1;
+        this.replaceAll(list.items ?? []);
+        this.resourceVersion = list.metadata?.resourceVersion ?? '';
+        if (!this.syncedOnce) {
+          this.syncedOnce = true;
+          for (const resolve of this.syncWaiters) resolve();
+          this.syncWaiters = [];
+        }
+      }
+      const query: Record<string, string | boolean> = { resourceVersion: this.resourceVersion, allowWatchBookmarks: true };
+      if (this.options.labelSelector) query.labelSelector = this.options.labelSelector;
+      let watchFailed = false;
+      this.abort = await this.watch.watch(this.options.path, query, (type, object) => this.onWatchEvent(type, object as T), (error: unknown) => {
+        if (this.stopped || watchFailed) return;
+        watchFailed = true;
+        if (error) {
+          // 410 Gone or a broken connection: list again, the cache may have missed events.
+          this.resourceVersion = '';
+          this.scheduleRetry(error);
+          return;
+        }
+        // A clean end (server-side timeout): resume from the last version without a relist.
+        this.failures = 0;
+        setImmediate(() => void this.listAndWatch());
+      });
+      this.failures = 0;
+    } catch (error) {
+      this.resourceVersion = '';
+      this.scheduleRetry(error);
+    }
+  }
+}
+
+/** The store a pod, StatefulSet, Service, Secret or PVC belongs to, as a `namespace/name` key. */
+export function storeKeyOf(object: KubeObject): string | undefined {
+  const namespace = object.metadata?.namespace;
+  if (!namespace) return undefined;
+  const owner = object.metadata?.ownerReferences?.find((reference) => reference.kind === 'KVStore');
+  if (owner) return `${namespace}/${owner.name}`;
+  const instance = object.metadata?.labels?.[LABEL_INSTANCE];
+  return instance ? `${namespace}/${instance}` : undefined;
+}
+
+export interface StoreInformers {
+  stores: Informer;
+  statefulSets: Informer;
+  pods: Informer;
+  services: Informer;
+  secrets: Informer;
+  persistentVolumeClaims: Informer;
+  all(): Informer[];
+}
+
+export const MANAGED_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGED_BY_VALUE}`;
+
+/** The informers one reconciler needs, cluster-wide or for one namespace. Owned kinds are filtered by label. */
+export function createStoreInformers(client: KubeClient, kubeConfig: KubeConfig, namespace: string | undefined, logger?: Logger): StoreInformers {
+  const make = (name: string, path: string, labelSelector?: string) => new Informer(client, kubeConfig, { name, path, labelSelector, logger });
+  const informers = {
+    stores: make('kvstores', paths.kvstores(namespace)),
+    statefulSets: make('statefulsets', paths.statefulSets(namespace), MANAGED_SELECTOR),
+    pods: make('pods', paths.core('pods', namespace), MANAGED_SELECTOR),
+    services: make('services', paths.core('services', namespace), MANAGED_SELECTOR),
+    secrets: make('secrets', paths.core('secrets', namespace), MANAGED_SELECTOR),
+    persistentVolumeClaims: make('persistentvolumeclaims', paths.core('persistentvolumeclaims', namespace), MANAGED_SELECTOR),
+  };
+  return { ...informers, all: () => Object.values(informers) };
+}
