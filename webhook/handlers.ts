@@ -1,0 +1,127 @@
+/**
+ * One handler per webhook: a parsed AdmissionRequest in, an AdmissionReview out, plus what the boundary needs for
+ * metrics and logs. No I/O here; the policy port answers from caches.
+ */
+import { API_GROUP, KVPOLICY_KIND, KVSTORE_KIND } from '../shared/api.js';
+import { formatFieldError, type FieldError } from '../shared/validators.js';
+import { allowReview, denyReview, type AdmissionRequest, type AdmissionReview } from './admission-review.js';
+import { isPlainObject } from './json-patch.js';
+import { mutateKVStore } from './mutate.js';
+import { decidePolicy } from './policy-verdict.js';
+import type { PolicyDefaults, PolicyPort, PolicyRequest, PolicyViolation } from './policy-port.js';
+import { validateKVPolicy } from './validate-kvpolicy.js';
+import { validateKVStore } from './validate-kvstore.js';
+
+export const DEFAULT_RECONCILER_USERNAME = 'system:serviceaccount:redwing-system:redwing-reconciler';
+
+/** Fields a policy default may not fill on UPDATE: they are immutable, so filling them would block every update. */
+const IMMUTABLE_SPEC_PATHS = [['engine'], ['persistence', 'storageClassName']] as const;
+
+export interface HandlerContext {
+  policy: PolicyPort;
+  /** Requests from this user (the reconciler's service account) skip policy, never the schema. */
+  reconcilerUsername: string;
+}
+
+export interface HandlerOutcome {
+  review: AdmissionReview;
+  /** Why it was denied (metav1 StatusReason), when it was. */
+  denialReason?: string;
+  /** Violations to record (none on dry runs: Audit means "record", and a dry run records nothing). */
+  violations: PolicyViolation[];
+  /** Why the request was let through without looking at it (DELETE, subresource, other kind). */
+  skipped?: string;
+}
+
+function isKind(request: AdmissionRequest, kind: string): boolean {
+  return request.kind.group === API_GROUP && request.kind.kind === kind;
+}
+
+/** Requests a handler lets through untouched: nothing to mutate or validate. */
+function passThrough(request: AdmissionRequest, kind: string): string | undefined {
+  if (request.operation === 'DELETE' || request.operation === 'CONNECT') return `operation ${request.operation}`;
+  if (request.subResource) return `subresource ${request.subResource}`;
+  if (!isKind(request, kind)) return `kind ${request.kind.group}/${request.kind.kind}`;
+  if (request.object === null) return 'no object';
+  return undefined;
+}
+
+function allowed(request: AdmissionRequest, skipped: string): HandlerOutcome {
+  return { review: allowReview(request.uid), violations: [], skipped };
+}
+
+function policyRequest(request: AdmissionRequest): PolicyRequest {
+  return {
+    operation: request.operation,
+    namespace: request.namespace ?? '',
+    object: request.object ?? {},
+    oldObject: request.oldObject,
+    userInfo: { username: request.userInfo.username, groups: request.userInfo.groups },
+    dryRun: request.dryRun === true,
+  };
+}
+
+function skipsPolicy(request: AdmissionRequest, context: HandlerContext): boolean {
+  return request.userInfo.username === context.reconcilerUsername;
+}
+
+function withoutImmutablePaths(defaults: PolicyDefaults): PolicyDefaults {
+  return {
+    specs: defaults.specs.map(({ policy, spec }) => {
+      const copy = structuredClone(spec);
+      for (const path of IMMUTABLE_SPEC_PATHS) {
+        let parent: unknown = copy;
+        for (const key of path.slice(0, -1)) parent = isPlainObject(parent) ? parent[key] : undefined;
+        if (isPlainObject(parent)) delete parent[path[path.length - 1]!];
+      }
+      return { policy, spec: copy };
+    }),
+  };
+}
+
+function invalid(request: AdmissionRequest, what: string, errors: readonly FieldError[]): HandlerOutcome {
+  const message = `${what} is invalid: ${errors.map(formatFieldError).join('; ')}`;
+  return { review: denyReview(request.uid, 422, message, { causes: errors }), denialReason: 'Invalid', violations: [] };
+}
+
+function describeObject(request: AdmissionRequest, kind: string): string {
+  const name = request.name || (isPlainObject(request.object?.metadata) ? String(request.object.metadata.name ?? '') : '');
+  return `${kind} ${request.namespace ? `${request.namespace}/` : ''}${name}`;
+}
+
+export function handleMutateKVStore(request: AdmissionRequest, context: HandlerContext): HandlerOutcome {
+  const skipped = passThrough(request, KVSTORE_KIND);
+  if (skipped) return allowed(request, skipped);
+  let defaults: PolicyDefaults = { specs: [] };
+  if (!skipsPolicy(request, context)) {
+    defaults = context.policy.defaultsFor(policyRequest(request));
+    if (request.operation === 'UPDATE') defaults = withoutImmutablePaths(defaults);
+  }
+  const result = mutateKVStore(request.object!, defaults);
+  return { review: allowReview(request.uid, { patch: result.patch }), violations: [] };
+}
+
+export function handleValidateKVStore(request: AdmissionRequest, context: HandlerContext): HandlerOutcome {
+  const skipped = passThrough(request, KVSTORE_KIND);
+  if (skipped) return allowed(request, skipped);
+  const operation = request.operation as 'CREATE' | 'UPDATE';
+  const validation = validateKVStore({ operation, object: request.object!, oldObject: request.oldObject });
+  if (validation.errors.length > 0) return invalid(request, describeObject(request, KVSTORE_KIND), validation.errors);
+  if (skipsPolicy(request, context)) return { review: allowReview(request.uid, { warnings: validation.warnings }), violations: [] };
+
+  const verdict = decidePolicy(context.policy.evaluate(policyRequest(request)));
+  const violations = request.dryRun ? [] : [...verdict.enforced, ...verdict.warned, ...verdict.audited];
+  const warnings = [...validation.warnings, ...verdict.warnings];
+  if (verdict.denial) {
+    return { review: denyReview(request.uid, 403, verdict.denial, { warnings }), denialReason: 'Forbidden', violations };
+  }
+  return { review: allowReview(request.uid, { warnings }), violations };
+}
+
+export function handleValidateKVPolicy(request: AdmissionRequest, context: HandlerContext): HandlerOutcome {
+  const skipped = passThrough(request, KVPOLICY_KIND);
+  if (skipped) return allowed(request, skipped);
+  const errors = validateKVPolicy(request.object!, context.policy);
+  if (errors.length > 0) return invalid(request, describeObject(request, KVPOLICY_KIND), errors);
+  return { review: allowReview(request.uid), violations: [] };
+}

@@ -1,0 +1,70 @@
+/**
+ * RFC 6902 JSON Patch from the raw `request.object` to our mutated copy.
+ *
+ * Only `add` and `replace` are emitted: a key the mutated copy lacks is left alone, so fields our schema does not
+ * know (a newer CRD version, another mutating webhook) are never removed. A caller that owns a path and really
+ * means to drop it names it in `removablePaths`. New subtrees are added whole at their first missing key, so parents
+ * always exist; arrays are replaced whole (element-wise ops on lists that another webhook may have reordered would
+ * be fragile). Nothing changed -> no operations.
+ */
+
+export type JsonPatchOperation =
+  | { op: 'add'; path: string; value: unknown }
+  | { op: 'replace'; path: string; value: unknown }
+  | { op: 'remove'; path: string };
+
+export interface JsonPatchOptions {
+  /** JSON Pointers that may be removed when the mutated copy no longer has them. */
+  removablePaths?: readonly string[];
+}
+
+/** One JSON Pointer reference token: `~` -> `~0`, `/` -> `~1` (RFC 6901; `~` first). */
+export function escapePointerToken(token: string): string {
+  return token.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Structural equality of JSON values (key order does not matter). */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a)) {
+    return Array.isArray(b) && a.length === b.length && a.every((item, index) => jsonEqual(item, b[index]));
+  }
+  if (isPlainObject(a) && isPlainObject(b)) {
+    const aKeys = Object.keys(a).filter((key) => a[key] !== undefined);
+    const bKeys = Object.keys(b).filter((key) => b[key] !== undefined);
+    return aKeys.length === bKeys.length && aKeys.every((key) => key in b && jsonEqual(a[key], b[key]));
+  }
+  return false;
+}
+
+function diffObjects(
+  original: Record<string, unknown>, mutated: Record<string, unknown>, pointer: string,
+  removable: ReadonlySet<string>, operations: JsonPatchOperation[],
+): void {
+  for (const [key, value] of Object.entries(mutated)) {
+    if (value === undefined) continue;
+    const path = `${pointer}/${escapePointerToken(key)}`;
+    if (!Object.prototype.hasOwnProperty.call(original, key) || original[key] === undefined) {
+      operations.push({ op: 'add', path, value });
+    } else if (isPlainObject(original[key]) && isPlainObject(value)) {
+      diffObjects(original[key] as Record<string, unknown>, value, path, removable, operations);
+    } else if (!jsonEqual(original[key], value)) {
+      operations.push({ op: 'replace', path, value });
+    }
+  }
+  for (const key of Object.keys(original)) {
+    const path = `${pointer}/${escapePointerToken(key)}`;
+    if (removable.has(path) && original[key] !== undefined && mutated[key] === undefined) operations.push({ op: 'remove', path });
+  }
+}
+
+/** The operations that turn `original` into `mutated`, under the rules above. */
+export function createJsonPatch(original: Record<string, unknown>, mutated: Record<string, unknown>, options: JsonPatchOptions = {}): JsonPatchOperation[] {
+  const operations: JsonPatchOperation[] = [];
+  diffObjects(original, mutated, '', new Set(options.removablePaths ?? []), operations);
+  return operations;
+}

@@ -1,0 +1,86 @@
+/**
+ * The mutating webhook's processor (pure): policy defaults first, then the built-in defaults, then a JSON Patch
+ * against the raw object. User values always win over policy defaults, and earlier policies win over later ones.
+ */
+import { applyKVStoreDefaults, isMaterialisedAntiAffinity } from '../shared/defaulting.js';
+import type { KVStoreSpec } from '../shared/schema/kvstore.js';
+import { validateKVStoreSpecSchema } from '../shared/validators.js';
+import { createJsonPatch, isPlainObject, type JsonPatchOperation } from './json-patch.js';
+import type { PolicyDefaults } from './policy-port.js';
+
+export const MATERIALISED_ANTI_AFFINITY_PATH = '/spec/affinity/podAntiAffinity';
+
+export interface MutationResult {
+  /** Empty when nothing changes. */
+  patch: JsonPatchOperation[];
+  /** The object after mutation (the raw object itself when nothing was done). */
+  object: Record<string, unknown>;
+  /** Why defaulting was skipped, when it was; shown to the user as a warning. */
+  skipped?: string;
+  /** Policies whose defaults filled at least one field. */
+  appliedPolicies: string[];
+}
+
+/** Fills, recursively, every key of `defaults` that `target` lacks. Arrays and scalars are taken whole. */
+export function fillMissing(target: Record<string, unknown>, defaults: Record<string, unknown>): boolean {
+  let changed = false;
+  for (const [key, value] of Object.entries(defaults)) {
+    if (value === undefined || value === null) continue;
+    const current = target[key];
+    if (current === undefined) {
+      target[key] = structuredClone(value);
+      changed = true;
+    } else if (isPlainObject(current) && isPlainObject(value)) {
+      changed = fillMissing(current, value) || changed;
+    }
+  }
+  return changed;
+}
+
+/** `spec` with the policies' default specs merged in, in order; returns the names of the policies that filled something. */
+export function mergePolicyDefaults(spec: Record<string, unknown>, defaults: PolicyDefaults): { spec: Record<string, unknown>; applied: string[] } {
+  const merged = structuredClone(spec);
+  const applied: string[] = [];
+  for (const entry of defaults.specs) {
+    if (isPlainObject(entry.spec) && fillMissing(merged, entry.spec)) applied.push(entry.policy);
+  }
+  return { spec: merged, applied };
+}
+
+function storeName(object: Record<string, unknown>): string | undefined {
+  const metadata = object.metadata;
+  if (!isPlainObject(metadata)) return undefined;
+  return typeof metadata.name === 'string' && metadata.name !== '' ? metadata.name : undefined;
+}
+
+/**
+ * Defaults a KVStore. Nothing is changed when the spec is malformed (the validating webhook refuses it with field
+ * messages, which is clearer than defaulting around it) or when the store has no name yet (derived names need it).
+ */
+export function mutateKVStore(object: Record<string, unknown>, policyDefaults: PolicyDefaults): MutationResult {
+  const name = storeName(object);
+  if (name === undefined) return { patch: [], object, skipped: 'metadata.name is not set, so no defaults were applied', appliedPolicies: [] };
+  const rawSpec = object.spec ?? {};
+  if (!isPlainObject(rawSpec)) return { patch: [], object, skipped: 'spec is not an object, so no defaults were applied', appliedPolicies: [] };
+  const { spec: withPolicy, applied } = mergePolicyDefaults(rawSpec, policyDefaults);
+  if (validateKVStoreSpecSchema(withPolicy).length > 0) {
+    // A malformed spec is left for the validating webhook to refuse with field messages; policy defaults that
+    // made it malformed are dropped for the same reason.
+    if (validateKVStoreSpecSchema(rawSpec).length > 0) {
+      return { patch: [], object, skipped: 'the spec is invalid, so no defaults were applied', appliedPolicies: [] };
+    }
+    return mutateWithSpec(object, rawSpec, name, []);
+  }
+  return mutateWithSpec(object, withPolicy, name, applied);
+}
+
+function mutateWithSpec(object: Record<string, unknown>, spec: Record<string, unknown>, name: string, applied: string[]): MutationResult {
+  const defaulted = applyKVStoreDefaults(spec as KVStoreSpec, name);
+  const mutated = { ...object, spec: defaulted as Record<string, unknown> };
+  const originalSpec = isPlainObject(object.spec) ? object.spec : {};
+  const originalAffinity = isPlainObject(originalSpec.affinity) ? originalSpec.affinity : {};
+  // Only a term we generated ourselves may be removed (antiAffinity switched to none).
+  const removablePaths = isMaterialisedAntiAffinity(originalAffinity.podAntiAffinity, name) ? [MATERIALISED_ANTI_AFFINITY_PATH] : [];
+  const patch = createJsonPatch(object, mutated, { removablePaths });
+  return { patch, object: patch.length > 0 ? mutated : object, appliedPolicies: applied };
+}

@@ -1,0 +1,49 @@
+/**
+ * The validating webhook's KVStore processor (pure): schema, then semantic rules, then (on UPDATE) transition
+ * rules, plus warnings. Policy is not decided here (see policy-verdict.ts).
+ */
+import { applyKVStoreDefaults } from '../shared/defaulting.js';
+import type { KVStoreSpec } from '../shared/schema/kvstore.js';
+import { validateKVStoreSpecSchema, type FieldError } from '../shared/validators.js';
+import { isPlainObject, jsonEqual } from './json-patch.js';
+import { checkCrossFieldRules, checkFieldRules, checkStoreName, checkTransitionRules, collectWarnings } from './kvstore-rules.js';
+
+export interface KVStoreValidationInput {
+  operation: 'CREATE' | 'UPDATE';
+  object: Record<string, unknown>;
+  oldObject?: Record<string, unknown> | null;
+}
+
+export interface KVStoreValidation {
+  errors: FieldError[];
+  warnings: string[];
+}
+
+function metadataOf(object: Record<string, unknown> | null | undefined): Record<string, unknown> {
+  return object && isPlainObject(object.metadata) ? object.metadata : {};
+}
+
+function effectiveSpec(spec: unknown, name: string): KVStoreSpec {
+  return applyKVStoreDefaults((spec ?? {}) as KVStoreSpec, name);
+}
+
+export function validateKVStore(input: KVStoreValidationInput): KVStoreValidation {
+  const metadata = metadataOf(input.object);
+  const name = typeof metadata.name === 'string' ? metadata.name : undefined;
+  const spec = input.object.spec;
+  const schemaErrors = validateKVStoreSpecSchema(spec);
+  if (spec !== undefined && !isPlainObject(spec)) return { errors: [{ field: 'spec', message: 'must be an object' }], warnings: [] };
+  const nameErrors = checkStoreName(name);
+  if (schemaErrors.length > 0 || nameErrors.length > 0) return { errors: [...nameErrors, ...schemaErrors], warnings: [] };
+
+  const effective = effectiveSpec(spec, name!);
+  const oldSpec = input.oldObject?.spec;
+  // Ratcheting, like the API server's for CRD rules: an UPDATE that leaves the spec alone (finalizers, labels,
+  // the reconciler's own writes) is not refused for rules added after the spec was admitted. The schema still applies.
+  const specUnchanged = input.operation === 'UPDATE' && input.oldObject != null && jsonEqual(oldSpec ?? {}, spec ?? {});
+  const errors = specUnchanged ? [] : [...checkFieldRules((spec ?? {}) as KVStoreSpec, 'spec'), ...checkCrossFieldRules(effective)];
+  if (input.operation === 'UPDATE' && input.oldObject && !specUnchanged && validateKVStoreSpecSchema(oldSpec).length === 0) {
+    errors.push(...checkTransitionRules(effectiveSpec(oldSpec, name!), effective));
+  }
+  return { errors, warnings: errors.length > 0 ? [] : collectWarnings(effective) };
+}
