@@ -1,0 +1,228 @@
+/**
+ * Active master health loop, independent of kubelet readiness. Each master is pinged every `intervalMs` over its own
+ * connection. It is declared down only when it has not answered for `downAfterMilliseconds` AND none of its replicas
+ * still hears from it: a partition between the operator and the master alone never causes a failover.
+ */
+import { EventEmitter } from 'node:events';
+import { errorMessage, type EngineEndpoint } from './engine-connection.js';
+import { checkReplicaView, openPingChannel, type PingChannel, type ReplicaView } from './monitor-channels.js';
+
+export type { PingChannel, ReplicaView } from './monitor-channels.js';
+
+export interface MonitorTarget {
+  pod: string;
+  endpoint: EngineEndpoint;
+  /** Other names replicas may use for this pod in REPLICAOF (pod DNS name, pod IP). */
+  aliases?: string[];
+}
+
+export interface MonitoredStore {
+  /** namespace/name */
+  key: string;
+  master: MonitorTarget;
+  replicas: MonitorTarget[];
+  downAfterMilliseconds: number;
+}
+
+export interface MasterDownEvent {
+  storeKey: string;
+  master: MonitorTarget;
+  /** Last time the master answered a ping (ms, monitor clock); the watch start when it never did. */
+  lastSeenAtMs: number;
+  detectedAtMs: number;
+  trigger: 'tick' | 'triggered';
+  replicaViews: ReplicaView[];
+  lastError?: string;
+}
+
+export interface MasterUnreachableEvent {
+  storeKey: string;
+  master: MonitorTarget;
+  /** The replicas that still hear from the master: the operator is the one cut off. */
+  replicaViews: ReplicaView[];
+}
+
+export interface TimerApi {
+  setInterval(callback: () => void, ms: number): unknown;
+  clearInterval(handle: unknown): void;
+}
+
+export interface HealthMonitorOptions {
+  intervalMs?: number;
+  clock?: () => number;
+  timers?: TimerApi;
+  openChannel?: (target: MonitorTarget, timeoutMs: number) => PingChannel;
+  viewReplica?: (replica: MonitorTarget, master: MonitorTarget, store: MonitoredStore) => Promise<ReplicaView>;
+  /** Minimum spacing of replica confirmations while the operator cannot reach a master the replicas still see. */
+  confirmIntervalMs?: number;
+}
+
+interface StoreWatch {
+  store: MonitoredStore;
+  channel: PingChannel;
+  lastSeenAtMs: number;
+  lastError?: string;
+  pingInFlight: boolean;
+  confirming: boolean;
+  lastConfirmAtMs: number;
+  down: boolean;
+  partitionReported: boolean;
+}
+
+export type CheckOutcome = 'up' | 'down' | 'unconfirmed' | 'waiting' | 'unknown-store';
+
+export interface TriggerOptions {
+  /** The master pod is known to be gone (deleted, node lost): do not wait downAfterMilliseconds once it fails. */
+  skipDownAfter?: boolean;
+}
+
+const realTimers: TimerApi = {
+  setInterval: (callback, ms) => setInterval(callback, ms),
+  clearInterval: (handle) => clearInterval(handle as NodeJS.Timeout),
+};
+
+export declare interface HealthMonitor {
+  on(event: 'masterDown', listener: (event: MasterDownEvent) => void): this;
+  on(event: 'masterUnreachable', listener: (event: MasterUnreachableEvent) => void): this;
+  on(event: 'masterUp', listener: (event: { storeKey: string; master: MonitorTarget }) => void): this;
+}
+
+export class HealthMonitor extends EventEmitter {
+  private readonly watches = new Map<string, StoreWatch>();
+  private readonly intervalMs: number;
+  private readonly clock: () => number;
+  private readonly timers: TimerApi;
+  private readonly openChannel: (target: MonitorTarget, timeoutMs: number) => PingChannel;
+  private readonly viewReplica: (replica: MonitorTarget, master: MonitorTarget, store: MonitoredStore) => Promise<ReplicaView>;
+  private readonly confirmIntervalMs: number;
+  private handle: unknown;
+
+  constructor(options: HealthMonitorOptions = {}) {
+    super();
+    this.intervalMs = options.intervalMs ?? 150;
+    this.clock = options.clock ?? Date.now;
+    this.timers = options.timers ?? realTimers;
+    this.openChannel = options.openChannel ?? ((target, timeoutMs) => openPingChannel(target.endpoint, timeoutMs));
+    this.viewReplica = options.viewReplica ?? ((replica, master, store) => checkReplicaView(replica, master, store.downAfterMilliseconds));
+    this.confirmIntervalMs = options.confirmIntervalMs ?? 300;
+  }
+
+  start(): void {
+    if (this.handle === undefined) this.handle = this.timers.setInterval(() => this.tick(), this.intervalMs);
+  }
+
+  stop(): void {
+    if (this.handle !== undefined) this.timers.clearInterval(this.handle);
+    this.handle = undefined;
+    for (const watch of this.watches.values()) watch.channel.close();
+    this.watches.clear();
+  }
+
+  /** Starts or updates the watch. A changed master (after a failover) starts a fresh watch. */
+  watch(store: MonitoredStore): void {
+    const existing = this.watches.get(store.key);
+    if (existing && sameEndpoint(existing.store.master, store.master)) {
+      existing.store = store;
+      return;
+    }
+    existing?.channel.close();
+    const pingTimeoutMs = Math.min(store.downAfterMilliseconds, 1000);
+    this.watches.set(store.key, {
+      store, channel: this.openChannel(store.master, pingTimeoutMs), lastSeenAtMs: this.clock(), pingInFlight: false,
+      confirming: false, lastConfirmAtMs: Number.NEGATIVE_INFINITY, down: false, partitionReported: false,
+    });
+  }
+
+  unwatch(key: string): void {
+    this.watches.get(key)?.channel.close();
+    this.watches.delete(key);
+  }
+
+  watched(): string[] {
+    return [...this.watches.keys()];
+  }
+
+  isDown(key: string): boolean {
+    return this.watches.get(key)?.down ?? false;
+  }
+
+  /** One round over every store; called by the interval, callable directly in tests. */
+  tick(): void {
+    for (const watch of this.watches.values()) this.checkStore(watch, 'tick');
+  }
+
+  /** An immediate check (pod deleted or evicted, node lost, container restarted) instead of waiting for the tick. */
+  async triggerCheck(key: string, options: TriggerOptions = {}): Promise<CheckOutcome> {
+    const watch = this.watches.get(key);
+    if (!watch) return 'unknown-store';
+    if (watch.down) return 'down';
+    const answered = await this.ping(watch);
+    if (answered) return 'up';
+    if (!options.skipDownAfter && this.clock() - watch.lastSeenAtMs < watch.store.downAfterMilliseconds) return 'waiting';
+    return this.confirm(watch, 'triggered');
+  }
+
+  private checkStore(watch: StoreWatch, trigger: 'tick'): void {
+    if (watch.down) return;
+    if (!watch.pingInFlight) void this.ping(watch);
+    const now = this.clock();
+    if (now - watch.lastSeenAtMs >= watch.store.downAfterMilliseconds && !watch.confirming && now - watch.lastConfirmAtMs >= this.confirmIntervalMs) {
+      void this.confirm(watch, trigger);
+    }
+  }
+
+  private async ping(watch: StoreWatch): Promise<boolean> {
+    watch.pingInFlight = true;
+    try {
+      await watch.channel.ping();
+      if (this.watches.get(watch.store.key) !== watch) return true;
+      watch.lastSeenAtMs = this.clock();
+      watch.lastError = undefined;
+      watch.partitionReported = false;
+      if (watch.down) {
+        watch.down = false;
+        this.emit('masterUp', { storeKey: watch.store.key, master: watch.store.master });
+      }
+      return true;
+    } catch (error) {
+      watch.lastError = errorMessage(error);
+      return false;
+    } finally {
+      watch.pingInFlight = false;
+    }
+  }
+
+  private async confirm(watch: StoreWatch, trigger: MasterDownEvent['trigger']): Promise<CheckOutcome> {
+    if (watch.confirming) return 'waiting';
+    watch.confirming = true;
+    watch.lastConfirmAtMs = this.clock();
+    const seenBefore = watch.lastSeenAtMs;
+    try {
+      const { store } = watch;
+      const views = await Promise.all(store.replicas.map((replica) => this.viewReplica(replica, store.master, store)));
+      // The master answered while the replicas were asked, or the store moved on to another master meanwhile.
+      if (watch.lastSeenAtMs !== seenBefore || this.watches.get(store.key) !== watch || watch.down) return watch.down ? 'down' : 'up';
+      if (views.some((view) => view.seesMaster)) {
+        if (!watch.partitionReported) {
+          watch.partitionReported = true;
+          this.emit('masterUnreachable', { storeKey: store.key, master: store.master, replicaViews: views } satisfies MasterUnreachableEvent);
+        }
+        return 'unconfirmed';
+      }
+      watch.down = true;
+      const event: MasterDownEvent = {
+        storeKey: store.key, master: store.master, lastSeenAtMs: watch.lastSeenAtMs, detectedAtMs: this.clock(), trigger,
+        replicaViews: views, lastError: watch.lastError,
+      };
+      this.emit('masterDown', event);
+      return 'down';
+    } finally {
+      watch.confirming = false;
+    }
+  }
+}
+
+function sameEndpoint(a: MonitorTarget, b: MonitorTarget): boolean {
+  return a.pod === b.pod && a.endpoint.host === b.endpoint.host && a.endpoint.port === b.endpoint.port
+    && a.endpoint.password === b.endpoint.password;
+}

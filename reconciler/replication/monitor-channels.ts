@@ -1,0 +1,77 @@
+/** The I/O behind the health monitor: a persistent ping connection per master and a replica's view of its master. */
+import { closeEngineConnection, openEngineConnection, type EngineClient, type EngineEndpoint } from './engine-connection.js';
+import { probeEngine } from './probe.js';
+
+export interface PingChannel {
+  /** Resolves when the master answered PING; rejects on error or timeout. */
+  ping(): Promise<void>;
+  close(): void;
+}
+
+/**
+ * One dedicated connection, opened lazily and dropped after any failure; the next ping opens a new one. With at most
+ * one ping in flight per master, a dead master costs one connection attempt per tick, never a storm.
+ */
+export function openPingChannel(endpoint: EngineEndpoint, timeoutMs: number): PingChannel {
+  let client: EngineClient | undefined;
+  let closed = false;
+  return {
+    async ping() {
+      if (closed) throw new Error('ping channel closed');
+      try {
+        client ??= await openEngineConnection(endpoint, { connectTimeoutMs: timeoutMs, commandTimeoutMs: timeoutMs, purpose: 'health' });
+        if (closed) throw new Error('ping channel closed');
+        await client.call('PING');
+      } catch (error) {
+        if (client) closeEngineConnection(client);
+        client = undefined;
+        throw error;
+      }
+    },
+    close() {
+      closed = true;
+      if (client) closeEngineConnection(client);
+      client = undefined;
+    },
+  };
+}
+
+export interface ReplicaView {
+  pod: string;
+  /** True when this replica still has a live link to the master: the master is not down, whatever the operator sees. */
+  seesMaster: boolean;
+  status: 'link-up' | 'link-down' | 'stale' | 'unreachable' | 'other-master';
+  detail: string;
+}
+
+/**
+ * The replica hears from its master at least every repl-ping-replica-period (the reconciler sets it to 1 s). A link
+ * that is "up" but silent for longer than the down-after window means a hung master (SIGSTOP, a lost node) whose
+ * TCP connection has not been torn down yet.
+ */
+export function replicaStaleAfterSeconds(downAfterMilliseconds: number): number {
+  return Math.max(3, Math.ceil(downAfterMilliseconds / 1000) + 1);
+}
+
+export async function checkReplicaView(
+  replica: { pod: string; endpoint: EngineEndpoint },
+  master: { endpoint: EngineEndpoint; aliases?: string[] },
+  downAfterMilliseconds: number,
+  timeoutMs = 500,
+): Promise<ReplicaView> {
+  const result = await probeEngine(replica.endpoint, timeoutMs);
+  if (!result.reachable) return { pod: replica.pod, seesMaster: false, status: 'unreachable', detail: result.error };
+  const state = result.state;
+  const names = [master.endpoint.host, ...(master.aliases ?? [])];
+  if (state.role !== 'replica' || state.masterPort !== master.endpoint.port || !names.includes(state.masterHost ?? '')) {
+    const detail = state.role === 'master' ? 'is a master itself' : `follows ${state.masterHost}:${state.masterPort}`;
+    return { pod: replica.pod, seesMaster: false, status: 'other-master', detail };
+  }
+  if (!state.masterLinkUp) {
+    return { pod: replica.pod, seesMaster: false, status: 'link-down', detail: `link down for ${state.masterLinkDownSinceSeconds} s` };
+  }
+  if (state.masterLastIoSecondsAgo >= replicaStaleAfterSeconds(downAfterMilliseconds)) {
+    return { pod: replica.pod, seesMaster: false, status: 'stale', detail: `no traffic from the master for ${state.masterLastIoSecondsAgo} s` };
+  }
+  return { pod: replica.pod, seesMaster: true, status: 'link-up', detail: `link up, last I/O ${state.masterLastIoSecondsAgo} s ago` };
+}

@@ -1,0 +1,123 @@
+/**
+ * Real redis-server processes for replication tests and the failover benchmark: each on its own loopback address
+ * and a port chosen at run time, in a temp dir, stopped by `stopAll()`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { FENCE_MASTER_HOST, FENCE_MASTER_PORT } from '../../../reconciler/replication/info.js';
+
+export const REDIS_SERVER = process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
+
+export interface RedisProcessOptions {
+  host: string;
+  /** Reuse a port (restart in place); otherwise one is chosen at run time. */
+  port?: number;
+  /** Reuse a data dir (restart with data); otherwise a fresh empty one. */
+  dir?: string;
+  password?: string;
+  /** Boot as a replica of the fence placeholder, as the rendered config does. */
+  fenced?: boolean;
+  replicaOf?: { host: string; port: number };
+  args?: string[];
+}
+
+export interface RedisProcess {
+  host: string;
+  port: number;
+  dir: string;
+  password?: string;
+  child: ChildProcess;
+  exited: Promise<void>;
+}
+
+export async function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 10_000, intervalMs = 25): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`, { cause: lastError });
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+export function client(p: { host: string; port: number; password?: string }): Redis {
+  const c = new Redis({ host: p.host, port: p.port, password: p.password, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, enableOfflineQueue: false, connectTimeout: 1000, commandTimeout: 3000 });
+  c.on('error', () => undefined);
+  return c;
+}
+
+export async function command(p: { host: string; port: number; password?: string }, ...args: (string | number)[]): Promise<unknown> {
+  const c = client(p);
+  try {
+    await c.connect();
+    return await c.call(String(args[0]), ...args.slice(1));
+  } finally {
+    c.disconnect();
+  }
+}
+
+export class RedisFleet {
+  private readonly processes = new Set<RedisProcess>();
+  private readonly dirs = new Set<string>();
+
+  async start(options: RedisProcessOptions): Promise<RedisProcess> {
+    const port = options.port ?? await freePort(options.host);
+    const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'redwing-redis-'));
+    this.dirs.add(dir);
+    const args = ['--port', String(port), '--bind', options.host, '--dir', dir, '--save', '', '--appendonly', 'no',
+      '--daemonize', 'no', '--replica-announce-ip', options.host, '--repl-ping-replica-period', '1', '--logfile', join(dir, 'redis.log')];
+    if (options.password) args.push('--requirepass', options.password, '--masterauth', options.password);
+    if (options.fenced) args.push('--replicaof', FENCE_MASTER_HOST, String(FENCE_MASTER_PORT), '--replica-read-only', 'yes');
+    else if (options.replicaOf) args.push('--replicaof', options.replicaOf.host, String(options.replicaOf.port));
+    args.push(...(options.args ?? []));
+    const child = spawn(REDIS_SERVER, args, { stdio: 'ignore' });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const proc: RedisProcess = { host: options.host, port, dir, password: options.password, child, exited };
+    this.processes.add(proc);
+    void exited.then(() => this.processes.delete(proc));
+    await waitFor(`redis on ${options.host}:${port}`, async () => (await command(proc, 'PING')) === 'PONG');
+    return proc;
+  }
+
+  /** kill -9; resolves once the process is gone. */
+  async kill(proc: RedisProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    proc.child.kill(signal);
+    if (signal === 'SIGKILL' || signal === 'SIGTERM') await proc.exited;
+  }
+
+  async stopAll(): Promise<void> {
+    for (const proc of [...this.processes]) {
+      proc.child.kill('SIGCONT');
+      proc.child.kill('SIGKILL');
+      await proc.exited;
+    }
+    for (const dir of this.dirs) rmSync(dir, { recursive: true, force: true });
+    this.dirs.clear();
+  }
+}
+
+/** A distinct loopback address per test file so runs in parallel do not share listeners. */
+export function loopbackHosts(count: number): string[] {
+  const base = 20 + Math.floor(Math.random() * 200);
+  return Array.from({ length: count }, (_, i) => `127.0.${base}.${10 + i}`);
+}
