@@ -87,7 +87,7 @@ const modes = canUseMountNamespaces() ? [true, false] : [false];
 for (const mountNamespace of modes) {
 test(`a redis pod runs on its own loopback address, becomes Ready through an exec probe, restarts after a crash, and keeps its PVC data (${mountNamespace ? 'mount namespace' : 'path rewriting'})`, async () => {
   const base = mountNamespace ? 200 : 210;
-  const ip = `127.0.0.${base + 1}`;
+  const ip = `127.0.250.${base + 1}`;
   const worker = startWorker(redisPod(`kv-0-${base}`, `data-${base}`), ip, mountNamespace);
   await waitFor('Ready', () => worker.status().conditions?.find((c) => c.type === 'Ready')?.status === 'True');
   const status = worker.status();
@@ -111,7 +111,7 @@ test(`a redis pod runs on its own loopback address, becomes Ready through an exe
   assert.equal(worker.processes().length, 0);
   assert.equal(worker.status().containerStatuses?.[0]?.state?.terminated?.exitCode, 0);
 
-  const ip2 = `127.0.0.${base + 2}`;
+  const ip2 = `127.0.250.${base + 2}`;
   const second = startWorker(redisPod(`kv-0-again-${base}`, `data-${base}`), ip2, mountNamespace);
   await waitFor('second Ready', () => second.status().conditions?.find((c) => c.type === 'Ready')?.status === 'True');
   assert.equal(cli(ip2, 'get', 'k'), 'v1');
@@ -124,7 +124,7 @@ test('an image without a local program stays Waiting with ImageNotRunnable', asy
     metadata: { name: 'df', namespace: 'default', uid: 'uid-df' },
     spec: { containers: [{ name: 'df', image: 'docker.dragonflydb.io/dragonflydb/dragonfly:v1.21' }] },
   };
-  const worker = startWorker(pod, '127.0.0.220');
+  const worker = startWorker(pod, '127.0.250.220');
   const waiting = await waitFor('waiting', () => worker.status().containerStatuses?.[0]?.state?.waiting?.reason === 'ImageNotRunnable' && worker.status().containerStatuses![0]!.state!.waiting!);
   assert.match(waiting.message ?? '', /dragonfly/);
   assert.equal(worker.status().phase, 'Pending');

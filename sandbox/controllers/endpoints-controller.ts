@@ -1,0 +1,214 @@
+// Endpoints and EndpointSlices for Services with a selector: ready and not-ready pod addresses, headless too.
+// The sandbox's pod IPs are loopback addresses; its API server accepts them (kube-apiserver would not).
+import type { KubernetesObject, V1Endpoints, V1Pod, V1Service, V1ServicePort } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { mapSelectorMatches, rfc3339 } from './client/helpers.js';
+import { Informer, keyOf } from './client/informer.js';
+import { isStatus, type RestClient } from './client/rest.js';
+import { WorkQueue } from './client/work-queue.js';
+
+export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+const MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';
+const MANAGED_BY = 'endpointslice-controller.k8s.io';
+
+export interface EndpointSlice extends KubernetesObject {
+  addressType: string;
+  endpoints: Array<{
+    addresses: string[];
+    conditions: { ready: boolean; serving: boolean; terminating: boolean };
+    targetRef?: { kind: string; namespace?: string; name?: string; uid?: string };
+    nodeName?: string;
+  }> | null;
+  ports: Array<{ name?: string; port?: number; protocol?: string }> | null;
+}
+
+function podReady(pod: V1Pod): boolean {
+  return !!pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+}
+
+function resolveTargetPort(port: V1ServicePort, pod: V1Pod): number | undefined {
+  const target = port.targetPort ?? port.port;
+  if (typeof target === 'number') return target;
+  if (/^\d+$/.test(String(target))) return Number(target);
+  for (const c of pod.spec?.containers ?? []) {
+    const found = c.ports?.find((p) => p.name === target && (p.protocol ?? 'TCP') === (port.protocol ?? 'TCP'));
+    if (found) return found.containerPort;
+  }
+  return undefined;
+}
+
+function sortedJson(value: unknown): string {
+  return JSON.stringify(value ?? null);
+}
+
+export class EndpointsController {
+  private readonly queue: WorkQueue;
+  /** Slices created but not yet seen by the informer: never create a second one meanwhile. */
+  private readonly createdAt = new Map<string, number>();
+
+  constructor(
+    private readonly rest: RestClient,
+    private readonly services: Informer<V1Service>,
+    private readonly pods: Informer<V1Pod>,
+    private readonly endpoints: Informer<V1Endpoints>,
+    private readonly slices: Informer<EndpointSlice>,
+    private readonly logger: Logger,
+  ) {
+    this.queue = new WorkQueue('endpoints', (key) => this.sync(key), logger);
+    const enqueue = (svc: V1Service) => this.queue.add(keyOf(svc));
+    services.on('add', enqueue).on('update', enqueue).on('delete', enqueue);
+    const onPod = (pod: V1Pod, old?: V1Pod) => {
+      for (const svc of services.list(pod.metadata?.namespace)) {
+        if (mapSelectorMatches(svc.spec?.selector, pod.metadata?.labels) || (old && mapSelectorMatches(svc.spec?.selector, old.metadata?.labels))) {
+          this.queue.add(keyOf(svc));
+        }
+      }
+    };
+    pods.on('add', onPod).on('update', onPod).on('delete', onPod);
+    // Someone else edited or deleted what this controller owns: put it back.
+    const onEndpoints = (ep: KubernetesObject) => this.queue.add(keyOf(ep));
+    endpoints.on('update', onEndpoints).on('delete', onEndpoints);
+    const onSlice = (slice: EndpointSlice) => {
+      const svc = slice.metadata?.labels?.[SERVICE_NAME_LABEL];
+      if (svc) this.queue.add(`${slice.metadata?.namespace}/${svc}`);
+    };
+    slices.on('update', onSlice).on('delete', onSlice);
+  }
+
+  stop(): void {
+    this.queue.stop();
+  }
+
+  private async sync(key: string): Promise<void> {
+    const [namespace, name] = key.split('/') as [string, string];
+    const svc = this.services.get(namespace, name);
+    const mySlices = this.slices.list(namespace).filter((s) => s.metadata?.labels?.[SERVICE_NAME_LABEL] === name && s.metadata?.labels?.[MANAGED_BY_LABEL] === MANAGED_BY);
+    if (!svc || svc.metadata?.deletionTimestamp) {
+      if (svc) return;
+      for (const slice of mySlices) await this.remove(`/apis/discovery.k8s.io/v1/namespaces/${namespace}/endpointslices/${slice.metadata?.name}`);
+      if (this.endpoints.get(namespace, name)) await this.remove(`/api/v1/namespaces/${namespace}/endpoints/${name}`);
+      return;
+    }
+    if (!svc.spec?.selector || Object.keys(svc.spec.selector).length === 0) return;
+    const publishNotReady = !!svc.spec.publishNotReadyAddresses;
+    const pods = this.pods.list(namespace).filter((p) => mapSelectorMatches(svc.spec?.selector, p.metadata?.labels)
+      && p.status?.podIP && p.status.phase !== 'Succeeded' && p.status.phase !== 'Failed')
+      .sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
+    const ports = svc.spec.ports ?? [];
+    await this.writeEndpoints(svc, pods, ports, publishNotReady);
+    await this.writeSlice(svc, pods, ports, publishNotReady, mySlices);
+  }
+
+  private async remove(path: string): Promise<void> {
+    try {
+      await this.rest.request('DELETE', path);
+    } catch (error: unknown) {
+      if (!isStatus(error, 404)) throw error;
+    }
+  }
+
+  private async writeEndpoints(svc: V1Service, pods: V1Pod[], ports: V1ServicePort[], publishNotReady: boolean): Promise<void> {
+    const namespace = svc.metadata!.namespace!;
+    const name = svc.metadata!.name!;
+    const subsets = new Map<string, { addresses: object[]; notReadyAddresses: object[]; ports: object[] }>();
+    for (const pod of pods) {
+      if (pod.metadata?.deletionTimestamp && !publishNotReady) continue;
+      const resolved = ports.map((p) => ({ name: p.name, port: resolveTargetPort(p, pod), protocol: p.protocol ?? 'TCP' }))
+        .filter((p) => p.port !== undefined);
+      if (ports.length > 0 && resolved.length === 0) continue;
+      const subsetKey = JSON.stringify(resolved);
+      let subset = subsets.get(subsetKey);
+      if (!subset) {
+        subset = { addresses: [], notReadyAddresses: [], ports: resolved.map((p) => (p.name ? p : { port: p.port, protocol: p.protocol })) };
+        subsets.set(subsetKey, subset);
+      }
+      const address = {
+        ip: pod.status!.podIP!,
+        ...(pod.spec?.hostname ? { hostname: pod.spec.hostname } : {}),
+        ...(pod.spec?.nodeName ? { nodeName: pod.spec.nodeName } : {}),
+        targetRef: { kind: 'Pod', namespace, name: pod.metadata?.name, uid: pod.metadata?.uid },
+      };
+      if (podReady(pod) || publishNotReady) subset.addresses.push(address);
+      else subset.notReadyAddresses.push(address);
+    }
+    const desiredSubsets = [...subsets.values()].map((s) => ({
+      ...(s.addresses.length ? { addresses: s.addresses } : {}),
+      ...(s.notReadyAddresses.length ? { notReadyAddresses: s.notReadyAddresses } : {}),
+      ...(s.ports.length ? { ports: s.ports } : {}),
+    }));
+    const labels: Record<string, string> = { ...svc.metadata?.labels };
+    if (svc.spec?.clusterIP === 'None') labels['service.kubernetes.io/headless'] = '';
+    const existing = this.endpoints.get(namespace, name);
+    if (existing && sortedJson(existing.subsets ?? []) === sortedJson(desiredSubsets) && sortedJson(existing.metadata?.labels ?? {}) === sortedJson(labels)) return;
+    const body = {
+      apiVersion: 'v1', kind: 'Endpoints',
+      metadata: {
+        name, namespace, labels,
+        annotations: { 'endpoints.kubernetes.io/last-change-trigger-time': rfc3339() },
+        ...(existing ? { resourceVersion: existing.metadata?.resourceVersion } : {}),
+      },
+      ...(desiredSubsets.length ? { subsets: desiredSubsets } : {}),
+    };
+    if (existing) await this.rest.request('PUT', `/api/v1/namespaces/${namespace}/endpoints/${name}`, body);
+    else {
+      try {
+        await this.rest.request('POST', `/api/v1/namespaces/${namespace}/endpoints`, body);
+      } catch (error: unknown) {
+        if (!isStatus(error, 409)) throw error;
+        throw new Error('endpoints appeared concurrently; retrying', { cause: error });
+      }
+    }
+  }
+
+  private async writeSlice(svc: V1Service, pods: V1Pod[], ports: V1ServicePort[], publishNotReady: boolean, existing: EndpointSlice[]): Promise<void> {
+    const namespace = svc.metadata!.namespace!;
+    const name = svc.metadata!.name!;
+    const endpoints: NonNullable<EndpointSlice['endpoints']> = [];
+    let slicePorts: NonNullable<EndpointSlice['ports']> = [];
+    for (const pod of pods) {
+      const resolved = ports.map((p) => ({ name: p.name ?? '', port: resolveTargetPort(p, pod), protocol: p.protocol ?? 'TCP' }));
+      if (resolved.some((p) => p.port === undefined)) continue;
+      if (slicePorts.length === 0) slicePorts = resolved;
+      const ready = podReady(pod) && !pod.metadata?.deletionTimestamp;
+      endpoints.push({
+        addresses: [pod.status!.podIP!],
+        conditions: { ready: ready || publishNotReady, serving: podReady(pod), terminating: !!pod.metadata?.deletionTimestamp },
+        targetRef: { kind: 'Pod', namespace, name: pod.metadata?.name, uid: pod.metadata?.uid },
+        ...(pod.spec?.nodeName ? { nodeName: pod.spec.nodeName } : {}),
+      });
+    }
+    if (slicePorts.length === 0) {
+      slicePorts = ports.filter((p) => typeof p.targetPort === 'number' || p.targetPort === undefined)
+        .map((p) => ({ name: p.name ?? '', port: (p.targetPort as number | undefined) ?? p.port, protocol: p.protocol ?? 'TCP' }));
+    }
+    const desired = { endpoints: endpoints.length ? endpoints : null, ports: slicePorts.length ? slicePorts : null };
+    const labels: Record<string, string> = { ...svc.metadata?.labels, [SERVICE_NAME_LABEL]: name, [MANAGED_BY_LABEL]: MANAGED_BY };
+    if (svc.spec?.clusterIP === 'None') labels['service.kubernetes.io/headless'] = '';
+    const [current, ...extra] = existing;
+    for (const slice of extra) await this.remove(`/apis/discovery.k8s.io/v1/namespaces/${namespace}/endpointslices/${slice.metadata?.name}`);
+    const key = `${namespace}/${name}`;
+    if (current) this.createdAt.delete(key);
+    else if (Date.now() - (this.createdAt.get(key) ?? 0) < 5000) {
+      this.queue.addAfter(key, 200);
+      return;
+    }
+    if (current && sortedJson(current.endpoints) === sortedJson(desired.endpoints) && sortedJson(current.ports) === sortedJson(desired.ports)
+      && sortedJson(current.metadata?.labels) === sortedJson(labels)) return;
+    const body: EndpointSlice = {
+      apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
+      metadata: {
+        ...(current ? { name: current.metadata?.name, resourceVersion: current.metadata?.resourceVersion } : { generateName: `${name}-` }),
+        namespace, labels,
+        annotations: { 'endpoints.kubernetes.io/last-change-trigger-time': rfc3339() },
+        ownerReferences: [{ apiVersion: 'v1', kind: 'Service', name, uid: svc.metadata!.uid!, controller: true, blockOwnerDeletion: true }],
+      },
+      addressType: 'IPv4',
+      ...desired,
+    };
+    if (current) await this.rest.request('PUT', `/apis/discovery.k8s.io/v1/namespaces/${namespace}/endpointslices/${current.metadata?.name}`, body);
+    else {
+      await this.rest.request('POST', `/apis/discovery.k8s.io/v1/namespaces/${namespace}/endpointslices`, body);
+      this.createdAt.set(key, Date.now());
+    }
+  }
+}

@@ -1,0 +1,121 @@
+// Namespaces: a new one gets the `default` ServiceAccount and the `kube-root-ca.crt` ConfigMap; a deleted one is
+// emptied, then its `kubernetes` finalizer is removed through /finalize so the API server can drop it.
+import type { KubeConfig, V1Namespace } from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { rfc3339 } from './client/helpers.js';
+import { collectionPath, discoverResources } from './client/discovery.js';
+import { Informer } from './client/informer.js';
+import { isStatus, type RestClient } from './client/rest.js';
+import { WorkQueue } from './client/work-queue.js';
+
+function caPem(kc: KubeConfig): string {
+  const cluster = kc.getCurrentCluster();
+  if (cluster?.caData) return Buffer.from(cluster.caData, 'base64').toString('utf8');
+  if (cluster?.caFile) {
+    try { return readFileSync(cluster.caFile, 'utf8'); } catch { /* fall through */ }
+  }
+  return '';
+}
+
+export class NamespaceController {
+  private readonly queue: WorkQueue;
+  private readonly ca: string;
+  private readonly initialized = new Set<string>();
+
+  constructor(kc: KubeConfig, private readonly rest: RestClient, private readonly namespaces: Informer<V1Namespace>, private readonly logger: Logger) {
+    this.ca = caPem(kc);
+    this.queue = new WorkQueue('namespace', (name) => this.sync(name), logger);
+    const enqueue = (ns: V1Namespace) => this.queue.add(ns.metadata!.name!);
+    namespaces.on('add', enqueue).on('update', enqueue).on('delete', (ns) => this.initialized.delete(ns.metadata?.uid ?? ''));
+  }
+
+  stop(): void {
+    this.queue.stop();
+  }
+
+  private async createIgnoringConflict(path: string, body: object): Promise<void> {
+    try {
+      await this.rest.request('POST', path, body);
+    } catch (error: unknown) {
+      // 409: exists; 403: the namespace started terminating meanwhile.
+      if (!isStatus(error, 409, 403)) throw error;
+    }
+  }
+
+  private async sync(name: string): Promise<void> {
+    const ns = this.namespaces.get(undefined, name);
+    if (!ns) return;
+    if (!ns.metadata?.deletionTimestamp) {
+      const uid = ns.metadata?.uid ?? name;
+      if (this.initialized.has(uid)) return;
+      await this.createIgnoringConflict(`/api/v1/namespaces/${name}/serviceaccounts`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: name } });
+      await this.createIgnoringConflict(`/api/v1/namespaces/${name}/configmaps`, {
+        apiVersion: 'v1', kind: 'ConfigMap',
+        metadata: { name: 'kube-root-ca.crt', namespace: name, annotations: { 'kubernetes.io/description': 'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.' } },
+        data: { 'ca.crt': this.ca },
+      });
+      this.initialized.add(uid);
+      return;
+    }
+    await this.drain(ns);
+  }
+
+  private async drain(ns: V1Namespace): Promise<void> {
+    const name = ns.metadata!.name!;
+    const resources = (await discoverResources(this.rest)).filter((r) => r.namespaced && r.verbs.includes('list') && r.verbs.includes('delete'));
+    let remaining = 0;
+    const finalizersLeft = new Set<string>();
+    for (const info of resources) {
+      let items: Array<{ metadata?: { name?: string; deletionTimestamp?: string; finalizers?: string[] } }> = [];
+      try {
+        items = (await this.rest.request<{ items?: typeof items }>('GET', collectionPath(info, name))).items ?? [];
+      } catch (error: unknown) {
+        if (isStatus(error, 404, 405)) continue;
+        throw error;
+      }
+      for (const item of items) {
+        remaining++;
+        for (const f of item.metadata?.finalizers ?? []) finalizersLeft.add(f);
+        if (item.metadata?.deletionTimestamp) continue;
+        await this.rest.request('DELETE', `${collectionPath(info, name)}/${encodeURIComponent(item.metadata!.name!)}`, { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' })
+          .catch((error: unknown) => { if (!isStatus(error, 404, 409)) throw error; });
+      }
+    }
+    await this.writeConditions(ns, remaining, finalizersLeft).catch((error: unknown) => this.logger.debug({ err: error }, 'namespace conditions'));
+    if (remaining > 0) {
+      this.queue.addAfter(name, 500);
+      return;
+    }
+    const finalizers = (ns.spec?.finalizers ?? []).filter((f) => f !== 'kubernetes');
+    const body = { apiVersion: 'v1', kind: 'Namespace', metadata: { name, resourceVersion: ns.metadata?.resourceVersion }, spec: { finalizers } };
+    try {
+      await this.rest.request('PUT', `/api/v1/namespaces/${name}/finalize`, body);
+    } catch (error: unknown) {
+      if (isStatus(error, 404) && !this.namespaces.get(undefined, name)) return;
+      if (!isStatus(error, 404, 405)) throw error;
+      await this.rest.request('PATCH', `/api/v1/namespaces/${name}`, { spec: { finalizers } }, 'application/merge-patch+json');
+    }
+  }
+
+  private async writeConditions(ns: V1Namespace, remaining: number, finalizers: Set<string>): Promise<void> {
+    const now = rfc3339();
+    const previous = ns.status?.conditions ?? [];
+    const make = (type: string, status: boolean, reason: string, message: string) => {
+      const old = previous.find((c) => c.type === type);
+      const value = status ? 'True' : 'False';
+      return { type, status: value, reason, message, lastTransitionTime: old && old.status === value ? old.lastTransitionTime : now };
+    };
+    const conditions = [
+      make('NamespaceDeletionDiscoveryFailure', false, 'ResourcesDiscovered', 'All resources successfully discovered'),
+      make('NamespaceDeletionGroupVersionParsingFailure', false, 'ParsedGroupVersions', 'All legacy kube types successfully parsed'),
+      make('NamespaceDeletionContentFailure', false, 'ContentDeleted', 'All content successfully deleted, may be waiting on finalization'),
+      remaining > 0 ? make('NamespaceContentRemaining', true, 'SomeResourcesRemain', `Some resources are remaining: ${remaining} objects`)
+        : make('NamespaceContentRemaining', false, 'ContentRemoved', 'All content successfully removed'),
+      finalizers.size > 0 ? make('NamespaceFinalizersRemaining', true, 'SomeFinalizersRemain', `Some content in the namespace has finalizers remaining: ${[...finalizers].sort().join(', ')}`)
+        : make('NamespaceFinalizersRemaining', false, 'ContentHasNoFinalizers', 'All content-preserving finalizers finished'),
+    ];
+    if (JSON.stringify(conditions.map((c) => [c.type, c.status, c.message])) === JSON.stringify(previous.map((c) => [c.type, c.status, c.message]))) return;
+    await this.rest.request('PATCH', `/api/v1/namespaces/${ns.metadata!.name}/status`, { status: { conditions } }, 'application/merge-patch+json');
+  }
+}

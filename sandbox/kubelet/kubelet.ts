@@ -1,0 +1,347 @@
+// The sandbox kubelet: a client of the API server like the real one. It registers a few Nodes, binds unscheduled
+// pods to them round-robin (the sandbox's whole "scheduler"), runs bound pods as local processes, reports their
+// status through pods/status, and finishes graceful deletions with a delete at grace period 0.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Node, type V1Pod } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { Informer, keyOf } from '../controllers/client/informer.js';
+import { isStatus, makeRestClient, type RestClient } from '../controllers/client/rest.js';
+import { WorkQueue } from '../controllers/client/work-queue.js';
+import { canUseMountNamespaces, killAllContainers, type ContainerProcess } from './container-process.js';
+import { PodIpPool } from './ip-pool.js';
+import { rfc3339 } from './pod-status.js';
+import { PodWorker } from './pod-worker.js';
+import { installShims, type ShimSet } from './shims.js';
+import { removePodDir, type VolumeSource } from './volumes.js';
+
+export interface KubeletOptions {
+  kc: KubeConfig;
+  /** Sandbox directory: pods, volumes and shims live below it. */
+  dir: string;
+  logger: Logger;
+  /** Leave every pod Pending (unscheduled, no process): for benchmarks with hundreds of stores. */
+  holdPodsPending?: boolean;
+  nodeNames?: string[];
+  /** Defaults to true when running as root on Linux. */
+  mountNamespace?: boolean;
+  /** First CrashLoopBackOff delay (Kubernetes: 10 s), doubling up to 300 s. */
+  restartBackoffBaseMs?: number;
+}
+
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+export class Kubelet {
+  readonly nodeNames: string[];
+  private readonly core: CoreV1Api;
+  private readonly rest: RestClient;
+  private readonly pods: Informer<V1Pod>;
+  private readonly workers = new Map<string, PodWorker>();
+  private readonly terminating = new Set<string>();
+  private readonly lastStatus = new Map<string, string>();
+  private readonly ips = new PodIpPool();
+  private readonly lostNodes = new Set<string>();
+  private readonly syncQueue: WorkQueue;
+  private readonly statusQueue: WorkQueue;
+  private shims!: ShimSet;
+  private nextNode = 0;
+  private readonly mountNamespace: boolean;
+  private readonly token: string;
+
+  constructor(private readonly options: KubeletOptions) {
+    this.nodeNames = options.nodeNames ?? ['sandbox-node-1', 'sandbox-node-2', 'sandbox-node-3'];
+    this.core = options.kc.makeApiClient(CoreV1Api);
+    this.rest = makeRestClient(options.kc);
+    this.pods = new Informer<V1Pod>(options.kc, this.rest, '/api/v1/pods', options.logger);
+    this.syncQueue = new WorkQueue('kubelet-pods', (key) => this.syncPod(key), options.logger);
+    this.statusQueue = new WorkQueue('kubelet-status', (key) => this.writeStatus(key), options.logger);
+    this.mountNamespace = options.mountNamespace ?? canUseMountNamespaces();
+    this.token = options.kc.getCurrentUser()?.token ?? '';
+  }
+
+  async start(): Promise<void> {
+    mkdirSync(this.options.dir, { recursive: true });
+    this.shims = installShims(join(this.options.dir, 'bin'));
+    for (let i = 0; i < this.nodeNames.length; i++) await this.registerNode(this.nodeNames[i]!, i);
+    const enqueue = (pod: V1Pod) => this.syncQueue.add(keyOf(pod));
+    this.pods.on('add', enqueue).on('update', enqueue).on('delete', enqueue);
+    await this.pods.start();
+    this.options.logger.info({ nodes: this.nodeNames, mountNamespace: this.mountNamespace }, 'kubelet started');
+  }
+
+  /** Stops the kubelet and kills every pod it runs (pods' API objects stay, as when a node's kubelet stops). */
+  async stop(): Promise<void> {
+    this.pods.stop();
+    this.syncQueue.stop();
+    this.statusQueue.stop();
+    await Promise.all([...this.workers.values()].map((w) => w.terminate(0)));
+    this.workers.clear();
+    this.ips.releaseAll();
+    killAllContainers();
+  }
+
+  // --- fault-injection hooks -------------------------------------------------------------------------------------
+
+  podProcesses(namespace: string, name: string): ContainerProcess[] {
+    return (this.workers.get(`${namespace}/${name}`)?.processes() ?? []) as ContainerProcess[];
+  }
+
+  nodeOf(namespace: string, name: string): string | undefined {
+    return this.pods.get(namespace, name)?.spec?.nodeName;
+  }
+
+  /** The node's "kubelet dies": processes freeze, the Node turns NotReady and its pods' Ready condition Unknown. */
+  async loseNode(nodeName: string): Promise<void> {
+    this.lostNodes.add(nodeName);
+    const now = rfc3339();
+    for (const [key, worker] of this.workers) {
+      if (worker.pod.spec?.nodeName !== nodeName) continue;
+      worker.paused = true;
+      for (const proc of worker.processes()) proc!.signal('SIGSTOP');
+      const [namespace, name] = key.split('/') as [string, string];
+      const pod = this.pods.get(namespace, name);
+      const conditions = (pod?.status?.conditions ?? []).map((c) => (c.type === 'Ready' || c.type === 'ContainersReady')
+        ? { ...c, status: 'Unknown', reason: 'NodeLost', message: `Node ${nodeName} which was running pod ${name} is unresponsive`, lastTransitionTime: now }
+        : c);
+      await this.patchPodStatus(namespace, name, { status: { conditions, reason: 'NodeLost', message: `Node ${nodeName} which was running pod ${name} is unresponsive` } })
+        .catch((error: unknown) => this.options.logger.warn({ err: error, pod: key }, 'could not mark pod NodeLost'));
+      this.lastStatus.delete(key);
+    }
+    await this.patchNodeReady(nodeName, 'Unknown', 'NodeStatusUnknown', 'Kubelet stopped posting node status.', true);
+  }
+
+  async restoreNode(nodeName: string): Promise<void> {
+    this.lostNodes.delete(nodeName);
+    await this.patchNodeReady(nodeName, 'True', 'KubeletReady', 'kubelet is posting ready status', false);
+    for (const [key, worker] of this.workers) {
+      if (worker.pod.spec?.nodeName !== nodeName) continue;
+      for (const proc of worker.processes()) proc!.signal('SIGCONT');
+      worker.paused = false;
+      this.syncQueue.add(key);
+      this.statusQueue.add(key);
+    }
+    // Pods deleted or changed while the node was away.
+    for (const pod of this.pods.list()) if (pod.spec?.nodeName === nodeName) this.syncQueue.add(keyOf(pod));
+  }
+
+  isNodeLost(nodeName: string): boolean {
+    return this.lostNodes.has(nodeName);
+  }
+
+  // --- nodes ---------------------------------------------------------------------------------------------------
+
+  private nodeStatus(ready: 'True' | 'Unknown', reason: string, message: string) {
+    const now = rfc3339();
+    const condition = (type: string, status: string, r: string, m: string) => ({ type, status, reason: r, message: m, lastHeartbeatTime: now, lastTransitionTime: now });
+    const unknown = ready === 'Unknown';
+    return {
+      conditions: [
+        condition('MemoryPressure', unknown ? 'Unknown' : 'False', unknown ? 'NodeStatusUnknown' : 'KubeletHasSufficientMemory', unknown ? message : 'kubelet has sufficient memory available'),
+        condition('DiskPressure', unknown ? 'Unknown' : 'False', unknown ? 'NodeStatusUnknown' : 'KubeletHasNoDiskPressure', unknown ? message : 'kubelet has no disk pressure'),
+        condition('PIDPressure', unknown ? 'Unknown' : 'False', unknown ? 'NodeStatusUnknown' : 'KubeletHasSufficientPID', unknown ? message : 'kubelet has sufficient PID available'),
+        condition('Ready', ready, reason, message),
+      ],
+    };
+  }
+
+  private async registerNode(name: string, index: number): Promise<void> {
+    const node: V1Node = {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: {
+        name,
+        labels: {
+          'kubernetes.io/hostname': name,
+          'kubernetes.io/os': 'linux',
+          'kubernetes.io/arch': process.arch === 'x64' ? 'amd64' : process.arch,
+          'topology.kubernetes.io/zone': `sandbox-zone-${String.fromCharCode(97 + index)}`,
+          'node.kubernetes.io/instance-type': 'sandbox',
+        },
+      },
+      spec: {},
+    };
+    try {
+      await this.core.createNode({ body: node });
+    } catch (error: unknown) {
+      if (!isStatus(error, 409)) throw new Error(`registering node ${name}`, { cause: error });
+    }
+    const status = {
+      ...this.nodeStatus('True', 'KubeletReady', 'kubelet is posting ready status'),
+      addresses: [{ type: 'InternalIP', address: '127.0.0.1' }, { type: 'Hostname', address: name }],
+      capacity: { cpu: '8', memory: '16Gi', pods: '110', 'ephemeral-storage': '100Gi' },
+      allocatable: { cpu: '8', memory: '16Gi', pods: '110', 'ephemeral-storage': '100Gi' },
+      nodeInfo: {
+        machineID: name, systemUUID: name, bootID: name, kernelVersion: 'sandbox', osImage: 'redwing sandbox',
+        containerRuntimeVersion: 'sandbox://0.1', kubeletVersion: 'v1.32.0-sandbox', kubeProxyVersion: 'v1.32.0-sandbox',
+        operatingSystem: 'linux', architecture: process.arch === 'x64' ? 'amd64' : process.arch,
+      },
+    };
+    await this.core.patchNodeStatus({ name, body: { status } }, mergePatch);
+  }
+
+  private async patchNodeReady(name: string, ready: 'True' | 'Unknown', reason: string, message: string, taint: boolean): Promise<void> {
+    await this.core.patchNodeStatus({ name, body: { status: this.nodeStatus(ready, reason, message) } }, mergePatch);
+    const taints = taint ? [
+      { key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule', timeAdded: rfc3339() },
+      { key: 'node.kubernetes.io/unreachable', effect: 'NoExecute', timeAdded: rfc3339() },
+    ] : null;
+    await this.core.patchNode({ name, body: { spec: { taints } } }, mergePatch)
+      .catch((error: unknown) => this.options.logger.debug({ err: error, node: name }, 'could not update node taints'));
+  }
+
+  // --- pods ----------------------------------------------------------------------------------------------------
+
+  private volumeSource(): VolumeSource {
+    const read = async (kind: 'configmaps' | 'secrets', namespace: string, name: string) => {
+      try {
+        return await this.rest.request<{ data?: Record<string, string>; binaryData?: Record<string, string> }>('GET', `/api/v1/namespaces/${namespace}/${kind}/${name}`);
+      } catch (error: unknown) {
+        if (isStatus(error, 404)) return undefined;
+        throw error;
+      }
+    };
+    return {
+      configMap: async (namespace, name) => {
+        const cm = await read('configmaps', namespace, name);
+        if (!cm) return undefined;
+        const out: Record<string, Buffer> = {};
+        for (const [k, v] of Object.entries(cm.data ?? {})) out[k] = Buffer.from(v, 'utf8');
+        for (const [k, v] of Object.entries(cm.binaryData ?? {})) out[k] = Buffer.from(v, 'base64');
+        return out;
+      },
+      secret: async (namespace, name) => {
+        const secret = await read('secrets', namespace, name);
+        if (!secret) return undefined;
+        const out: Record<string, Buffer> = {};
+        for (const [k, v] of Object.entries(secret.data ?? {})) out[k] = Buffer.from(v, 'base64');
+        return out;
+      },
+      claimDir: async (namespace, claimName) => {
+        try {
+          const pvc = await this.rest.request<{ metadata?: { uid?: string; deletionTimestamp?: string } }>('GET', `/api/v1/namespaces/${namespace}/persistentvolumeclaims/${claimName}`);
+          return join(this.options.dir, 'volumes', `pvc-${pvc.metadata?.uid}`);
+        } catch (error: unknown) {
+          if (isStatus(error, 404)) return undefined;
+          throw error;
+        }
+      },
+      serviceAccountToken: () => this.token,
+    };
+  }
+
+  private podDir(pod: V1Pod): string {
+    return join(this.options.dir, 'pods', `${pod.metadata?.namespace}_${pod.metadata?.name}_${pod.metadata?.uid}`);
+  }
+
+  private async bind(pod: V1Pod): Promise<void> {
+    const ready = this.nodeNames.filter((n) => !this.lostNodes.has(n));
+    if (ready.length === 0) return;
+    const node = ready[this.nextNode++ % ready.length]!;
+    const namespace = pod.metadata!.namespace!;
+    const name = pod.metadata!.name!;
+    try {
+      await this.core.createNamespacedPodBinding({
+        name, namespace,
+        body: { apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace, uid: pod.metadata?.uid }, target: { apiVersion: 'v1', kind: 'Node', name: node } },
+      });
+    } catch (error: unknown) {
+      if (isStatus(error, 409)) return; // already bound by someone else
+      if (!isStatus(error, 404, 405)) throw error;
+      // An API server without the binding subresource: set spec.nodeName directly.
+      await this.core.patchNamespacedPod({ name, namespace, body: { spec: { nodeName: node } } }, mergePatch);
+    }
+  }
+
+  private async syncPod(key: string): Promise<void> {
+    const [namespace, name] = key.split('/') as [string, string];
+    const pod = this.pods.get(namespace, name);
+    let worker = this.workers.get(key);
+    if (worker && (!pod || pod.metadata?.uid !== worker.pod.metadata?.uid)) {
+      // Gone from the API (force-deleted) or replaced by a new pod of the same name: kill the old one.
+      if (!this.lostNodes.has(worker.pod.spec?.nodeName ?? '')) await this.finishWorker(key, worker, 1);
+      else return;
+      worker = undefined;
+    }
+    if (!pod) return;
+    const nodeName = pod.spec?.nodeName;
+    if (!nodeName) {
+      if (!this.options.holdPodsPending && !pod.metadata?.deletionTimestamp) await this.bind(pod);
+      return;
+    }
+    if (!this.nodeNames.includes(nodeName) || this.lostNodes.has(nodeName)) return;
+    if (pod.metadata?.deletionTimestamp) {
+      if (this.terminating.has(key)) return;
+      this.terminating.add(key);
+      try {
+        const grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
+        if (worker) {
+          worker.pod = pod;
+          await this.finishWorker(key, worker, grace);
+          await this.writeFinalStatus(namespace, name, worker).catch(() => undefined);
+        }
+        await this.core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0, body: { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } } })
+          .catch((error: unknown) => { if (!isStatus(error, 404, 409)) throw error; });
+      } finally {
+        this.terminating.delete(key);
+      }
+      return;
+    }
+    if (worker) {
+      worker.pod = pod;
+      this.statusQueue.add(key);
+      return;
+    }
+    const phase = pod.status?.phase;
+    if (phase === 'Succeeded' || phase === 'Failed') return;
+    const podIP = this.ips.allocate(pod.metadata!.uid!, pod.status?.podIP);
+    const podDir = this.podDir(pod);
+    worker = new PodWorker({
+      pod, podIP, podDir, source: this.volumeSource(), shims: this.shims, mountNamespace: this.mountNamespace,
+      backoffBaseMs: this.options.restartBackoffBaseMs ?? 10_000,
+      onChange: () => this.statusQueue.add(key),
+      logger: this.options.logger,
+    });
+    this.workers.set(key, worker);
+    worker.start();
+    this.statusQueue.add(key);
+  }
+
+  private async finishWorker(key: string, worker: PodWorker, graceSeconds: number): Promise<void> {
+    await worker.terminate(graceSeconds);
+    if (this.workers.get(key) === worker) this.workers.delete(key);
+    this.ips.release(worker.podIP);
+    this.lastStatus.delete(key);
+    removePodDir(this.podDir(worker.pod));
+  }
+
+  private patchPodStatus(namespace: string, name: string, body: object): Promise<unknown> {
+    return this.core.patchNamespacedPodStatus({ name, namespace, body }, mergePatch);
+  }
+
+  private async writeFinalStatus(namespace: string, name: string, worker: PodWorker): Promise<void> {
+    const status = worker.status();
+    const ready = status.conditions?.map((c) => (c.type === 'Ready' || c.type === 'ContainersReady') ? { ...c, status: 'False', reason: 'PodCompleted' } : c);
+    await this.patchPodStatus(namespace, name, { status: { ...status, conditions: ready } });
+  }
+
+  private async writeStatus(key: string): Promise<void> {
+    const worker = this.workers.get(key);
+    if (!worker || this.terminating.has(key)) return;
+    const [namespace, name] = key.split('/') as [string, string];
+    const pod = this.pods.get(namespace, name);
+    if (!pod || pod.metadata?.uid !== worker.pod.metadata?.uid) return;
+    if (this.lostNodes.has(pod.spec?.nodeName ?? '')) return;
+    worker.pod = pod;
+    const status = worker.status();
+    const body = { status: { ...status, reason: pod.status?.reason ? null : undefined, message: pod.status?.message ? null : undefined } };
+    const text = JSON.stringify(body);
+    if (this.lastStatus.get(key) === text) return;
+    try {
+      await this.patchPodStatus(namespace, name, body);
+      this.lastStatus.set(key, text);
+    } catch (error: unknown) {
+      if (isStatus(error, 404)) return;
+      throw error;
+    }
+  }
+}
