@@ -2,8 +2,9 @@
  * RFC 6902 JSON Patch from the raw `request.object` to our mutated copy.
  *
  * Only `add` and `replace` are emitted: a key the mutated copy lacks is left alone, so fields our schema does not
- * know (a newer CRD version, another mutating webhook) are never removed. A caller that owns a path and really
- * means to drop it names it in `removablePaths`. New subtrees are added whole at their first missing key, so parents
+ * know (a newer CRD version, another mutating webhook) are never removed. A caller that owns a path names it in
+ * `ownedPaths`: that value is then replaced whole when it differs, and removed when the mutated copy drops it.
+ * New subtrees are added whole at their first missing key, so parents
  * always exist; arrays are replaced whole (element-wise ops on lists that another webhook may have reordered would
  * be fragile). Nothing changed -> no operations.
  */
@@ -14,8 +15,8 @@ export type JsonPatchOperation =
   | { op: 'remove'; path: string };
 
 export interface JsonPatchOptions {
-  /** JSON Pointers that may be removed when the mutated copy no longer has them. */
-  removablePaths?: readonly string[];
+  /** JSON Pointers whose values the caller owns: replaced whole (never merged key by key), removed when dropped. */
+  ownedPaths?: readonly string[];
 }
 
 /** One JSON Pointer reference token: `~` -> `~0`, `/` -> `~1` (RFC 6901; `~` first). */
@@ -43,28 +44,28 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
 
 function diffObjects(
   original: Record<string, unknown>, mutated: Record<string, unknown>, pointer: string,
-  removable: ReadonlySet<string>, operations: JsonPatchOperation[],
+  owned: ReadonlySet<string>, operations: JsonPatchOperation[],
 ): void {
   for (const [key, value] of Object.entries(mutated)) {
     if (value === undefined) continue;
     const path = `${pointer}/${escapePointerToken(key)}`;
     if (!Object.prototype.hasOwnProperty.call(original, key) || original[key] === undefined) {
       operations.push({ op: 'add', path, value });
-    } else if (isPlainObject(original[key]) && isPlainObject(value)) {
-      diffObjects(original[key] as Record<string, unknown>, value, path, removable, operations);
+    } else if (isPlainObject(original[key]) && isPlainObject(value) && !owned.has(path)) {
+      diffObjects(original[key] as Record<string, unknown>, value, path, owned, operations);
     } else if (!jsonEqual(original[key], value)) {
       operations.push({ op: 'replace', path, value });
     }
   }
   for (const key of Object.keys(original)) {
     const path = `${pointer}/${escapePointerToken(key)}`;
-    if (removable.has(path) && original[key] !== undefined && mutated[key] === undefined) operations.push({ op: 'remove', path });
+    if (owned.has(path) && original[key] !== undefined && mutated[key] === undefined) operations.push({ op: 'remove', path });
   }
 }
 
 /** The operations that turn `original` into `mutated`, under the rules above. */
 export function createJsonPatch(original: Record<string, unknown>, mutated: Record<string, unknown>, options: JsonPatchOptions = {}): JsonPatchOperation[] {
   const operations: JsonPatchOperation[] = [];
-  diffObjects(original, mutated, '', new Set(options.removablePaths ?? []), operations);
+  diffObjects(original, mutated, '', new Set(options.ownedPaths ?? []), operations);
   return operations;
 }

@@ -79,8 +79,8 @@ function mutateWithSpec(object: Record<string, unknown>, spec: Record<string, un
   const mutated = { ...object, spec: defaulted as Record<string, unknown> };
   const originalSpec = isPlainObject(object.spec) ? object.spec : {};
   const originalAffinity = isPlainObject(originalSpec.affinity) ? originalSpec.affinity : {};
-  // Only a term we generated ourselves may be removed (antiAffinity switched to none).
-  const removablePaths = isMaterialisedAntiAffinity(originalAffinity.podAntiAffinity, name) ? [MATERIALISED_ANTI_AFFINITY_PATH] : [];
-  const patch = createJsonPatch(object, mutated, { removablePaths });
+  // A term we generated ourselves is ours to replace whole or remove when antiAffinity changes; a user's is not.
+  const ownedPaths = isMaterialisedAntiAffinity(originalAffinity.podAntiAffinity, name) ? [MATERIALISED_ANTI_AFFINITY_PATH] : [];
+  const patch = createJsonPatch(object, mutated, { ownedPaths });
   return { patch, object: patch.length > 0 ? mutated : object, appliedPolicies: applied };
 }

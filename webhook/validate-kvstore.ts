@@ -31,8 +31,8 @@ export function validateKVStore(input: KVStoreValidationInput): KVStoreValidatio
   const metadata = metadataOf(input.object);
   const name = typeof metadata.name === 'string' ? metadata.name : undefined;
   const spec = input.object.spec;
-  const schemaErrors = validateKVStoreSpecSchema(spec);
   if (spec !== undefined && !isPlainObject(spec)) return { errors: [{ field: 'spec', message: 'must be an object' }], warnings: [] };
+  const schemaErrors = validateKVStoreSpecSchema(spec);
   const nameErrors = checkStoreName(name);
   if (schemaErrors.length > 0 || nameErrors.length > 0) return { errors: [...nameErrors, ...schemaErrors], warnings: [] };
 

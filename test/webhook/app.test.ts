@@ -1,0 +1,297 @@
+/** The admission protocol over HTTP, pitfall by pitfall, with recorded kube-apiserver AdmissionReviews. */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import request from 'supertest';
+import { createWebhookApp, MAX_BODY_BYTES } from '../../webhook/app.js';
+import { createWebhookMetrics } from '../../webhook/metrics.js';
+import { DEFAULT_RECONCILER_USERNAME } from '../../webhook/handlers.js';
+import type { PolicyPort, PolicyRequest, PolicyViolation } from '../../webhook/policy-port.js';
+import { admissionFixture, applyStrict, decodePatch, kvstoreCreate, kvstoreUpdate, type Json, type ReviewBody } from './helpers.js';
+
+function post(app: ReturnType<typeof createWebhookApp>, path: string, body: unknown) {
+  return request(app).post(path).set('content-type', 'application/json').send(JSON.stringify(body));
+}
+
+/** Asserts the envelope every answer must have, and returns the response. */
+function envelope(body: Json, uid: string): Json & { allowed: boolean; status?: Json & { code: number; message: string }; warnings?: string[] } {
+  assert.equal(body.apiVersion, 'admission.k8s.io/v1');
+  assert.equal(body.kind, 'AdmissionReview');
+  const response = body.response as Json & { allowed: boolean; status?: Json & { code: number; message: string } };
+  assert.equal(response.uid, uid);
+  assert.equal(typeof response.allowed, 'boolean');
+  return response;
+}
+
+function recordingPolicy(violations: PolicyViolation[] = [], specs: Array<{ policy: string; spec: Json }> = []) {
+  const calls: PolicyRequest[] = [];
+  const port: PolicyPort = {
+    evaluate: (req) => { calls.push(req); return violations; },
+    defaultsFor: (req) => { calls.push(req); return { specs }; },
+    validatePolicy: () => [],
+  };
+  return { port, calls };
+}
+
+const KVSTORE_FIXTURES = ['kvstore-create', 'kvstore-create-mutating', 'kvstore-update-apply', 'kvstore-update-status', 'kvstore-update-scale', 'kvstore-delete', 'configmap-create-dryrun', 'configmap-delete-dryrun'];
+const PATHS = ['/mutate/kvstore', '/validate/kvstore', '/validate/kvpolicy'];
+
+describe('admission protocol', () => {
+  const app = createWebhookApp();
+
+  it('echoes the uid in a v1 AdmissionReview with HTTP 200 for every recorded request on every path', async () => {
+    for (const path of PATHS) {
+      for (const name of KVSTORE_FIXTURES) {
+        const review = admissionFixture(name);
+        const res = await post(app, path, review);
+        assert.equal(res.status, 200, `${path} ${name}`);
+        assert.match(res.headers['content-type'] ?? '', /application\/json/);
+        const response = envelope(res.body, review.request.uid);
+        assert.equal(response.allowed, true, `${path} ${name}: ${JSON.stringify(response.status)}`);
+      }
+    }
+  });
+
+  it('mutates a recorded CREATE with a base64 JSONPatch that applies to the raw object', async () => {
+    const review = admissionFixture('kvstore-create-mutating');
+    const res = await post(app, '/mutate/kvstore', review);
+    const operations = decodePatch(res.body);
+    assert.ok(operations && operations.length > 0);
+    const patched = applyStrict(review.request.object!, operations);
+    assert.equal((patched.spec as Json).image, 'redis:7.4');
+    assert.deepEqual(patched.metadata, review.request.object!.metadata);
+    const again = structuredClone(review);
+    again.request.object = patched;
+    const second = await post(app, '/mutate/kvstore', again);
+    assert.equal(decodePatch(second.body), undefined, 'mutating the mutated object yields no patch');
+    assert.equal(second.body.response.patchType, undefined);
+  });
+
+  it('never patches DELETE (object null) and validates it as allowed', async () => {
+    const review = admissionFixture('kvstore-delete');
+    assert.equal(review.request.object, null);
+    for (const path of ['/mutate/kvstore', '/validate/kvstore']) {
+      const res = await post(app, path, review);
+      const response = envelope(res.body, review.request.uid);
+      assert.equal(response.allowed, true);
+      assert.equal(response.patch, undefined);
+      assert.equal(response.patchType, undefined);
+    }
+  });
+
+  it('ignores the status and scale subresources', async () => {
+    for (const name of ['kvstore-update-status', 'kvstore-update-scale']) {
+      const review = admissionFixture(name);
+      // even a spec that would be refused, and defaults that would be added, are not looked at
+      (review.request.object as Json).spec = { replicas: 99, bogus: true };
+      for (const path of ['/mutate/kvstore', '/validate/kvstore']) {
+        const res = await post(app, path, review);
+        const response = envelope(res.body, review.request.uid);
+        assert.equal(response.allowed, true);
+        assert.equal(response.patch, undefined);
+      }
+    }
+  });
+
+  it('validates UPDATE against oldObject', async () => {
+    const res = await post(app, '/validate/kvstore', kvstoreUpdate({ engine: 'redis' }, { engine: 'valkey' }));
+    assert.equal(res.status, 200);
+    assert.equal(res.body.response.allowed, false);
+    assert.equal(res.body.response.status.code, 422);
+    assert.match(res.body.response.status.message, /spec.engine: is immutable/);
+    const ok = await post(app, '/validate/kvstore', kvstoreUpdate({ replicas: 1 }, { replicas: 3 }));
+    assert.equal(ok.body.response.allowed, true);
+  });
+
+  it('denies an invalid KVStore with HTTP 200, code 422 and one message per field path', async () => {
+    const review = kvstoreCreate({ replicas: 0, config: { requirepass: 'x' }, tls: { clientCaSecretName: 'ca' } });
+    const res = await post(app, '/validate/kvstore', review);
+    assert.equal(res.status, 200);
+    const response = envelope(res.body, review.request.uid);
+    assert.equal(response.allowed, false);
+    assert.equal(response.status!.code, 422);
+    assert.equal(response.status!.reason, 'Invalid');
+    assert.match(response.status!.message, /^KVStore golden\/rk1 is invalid: spec.replicas: must be >= 1$/);
+    const causes = (response.status!.details as { causes: Array<{ field: string }> }).causes;
+    assert.deepEqual(causes.map((c) => c.field), ['spec.replicas']);
+    const semantic = await post(app, '/validate/kvstore', kvstoreCreate({ config: { requirepass: 'x' }, tls: { clientCaSecretName: 'ca' } }));
+    assert.deepEqual(semantic.body.response.status.details.causes.map((c: Json) => c.field), ['spec.config.requirepass', 'spec.tls.clientCaSecretName']);
+  });
+
+  it('returns warnings, each at most 120 characters', async () => {
+    const res = await post(app, '/validate/kvstore', kvstoreCreate({ replicas: 1, persistence: { enabled: false }, authentication: { enabled: false } }));
+    assert.equal(res.body.response.allowed, true);
+    assert.equal(res.body.response.warnings.length, 2);
+    for (const warning of res.body.response.warnings) assert.ok(warning.length <= 120, warning);
+    const quiet = await post(app, '/validate/kvstore', kvstoreCreate({}));
+    assert.equal(quiet.body.response.warnings, undefined, 'no empty warnings array');
+  });
+
+  it('answers garbage with HTTP 400 and an AdmissionReview, recovering the uid when it can', async () => {
+    const broken = '{"kind":"AdmissionReview","apiVersion":"admission.k8s.io/v1","request":{"uid":"abc-123","operation":"CRE';
+    const res = await request(app).post('/validate/kvstore').set('content-type', 'application/json').send(broken);
+    assert.equal(res.status, 400);
+    const response = envelope(res.body, 'abc-123');
+    assert.equal(response.allowed, false);
+    assert.equal(response.status!.code, 400);
+    assert.match(response.status!.message, /not JSON/);
+
+    const wrongVersion = admissionFixture('kvstore-create');
+    wrongVersion.apiVersion = 'admission.k8s.io/v1beta1';
+    const v1beta1 = await post(app, '/mutate/kvstore', wrongVersion);
+    assert.equal(v1beta1.status, 400);
+    envelope(v1beta1.body, wrongVersion.request.uid);
+    assert.match(v1beta1.body.response.status.message, /apiVersion must be admission.k8s.io\/v1/);
+
+    for (const body of [{}, [], 'null', { kind: 'AdmissionReview', apiVersion: 'admission.k8s.io/v1' },
+      { kind: 'AdmissionReview', apiVersion: 'admission.k8s.io/v1', request: { uid: 'u1', operation: 'EXPLODE', kind: {} } }]) {
+      const answer = await post(app, '/validate/kvstore', body);
+      assert.equal(answer.status, 400, JSON.stringify(body));
+      envelope(answer.body, (body as { request?: { uid?: string } }).request?.uid ?? '');
+    }
+    const empty = await request(app).post('/mutate/kvstore').set('content-type', 'application/json').send('');
+    assert.equal(empty.status, 400);
+    envelope(empty.body, '');
+  });
+
+  it('answers the wrong content type with HTTP 400 and an AdmissionReview', async () => {
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded']) {
+      const res = await request(app).post('/validate/kvstore').set('content-type', type).send(JSON.stringify(admissionFixture('kvstore-create')));
+      assert.equal(res.status, 400, type);
+      assert.match(res.headers['content-type'] ?? '', /application\/json/);
+      const response = envelope(res.body, '');
+      assert.match(response.status!.message, /content type/);
+    }
+  });
+
+  it('accepts a 7 MiB body and refuses a larger one with 413', async () => {
+    const review = kvstoreCreate({});
+    const object = review.request.object as Json & { metadata: Json };
+    object.metadata.annotations = { big: '' };
+    const base = Buffer.byteLength(JSON.stringify(review));
+    (object.metadata.annotations as Json).big = 'x'.repeat(MAX_BODY_BYTES - base);
+    const exact = JSON.stringify(review);
+    assert.equal(Buffer.byteLength(exact), MAX_BODY_BYTES);
+    const ok = await request(app).post('/mutate/kvstore').set('content-type', 'application/json').send(exact);
+    assert.equal(ok.status, 200);
+    envelope(ok.body, review.request.uid);
+    assert.ok(decodePatch(ok.body));
+    (object.metadata.annotations as Json).big = 'x'.repeat(MAX_BODY_BYTES - base + 1);
+    const tooLarge = await request(app).post('/mutate/kvstore').set('content-type', 'application/json').send(JSON.stringify(review));
+    assert.equal(tooLarge.status, 413);
+    const response = envelope(tooLarge.body, '');
+    assert.equal(response.allowed, false);
+    assert.equal(response.status!.code, 413);
+  });
+
+  it('answers unknown paths with a JSON 404', async () => {
+    const res = await post(app, '/mutate/pods', admissionFixture('kvstore-create'));
+    assert.equal(res.status, 404);
+    envelope(res.body, '');
+  });
+});
+
+describe('admission decisions with policies', () => {
+  it('fails closed (HTTP 200, allowed false, code 500) when a handler throws, echoing the uid', async () => {
+    const throwing: PolicyPort = {
+      evaluate: () => { throw new Error('policy cache exploded'); },
+      defaultsFor: () => { throw new Error('policy cache exploded'); },
+      validatePolicy: () => { throw new Error('policy cache exploded'); },
+    };
+    const metrics = createWebhookMetrics({ processMetrics: false });
+    const app = createWebhookApp({ policy: throwing, metrics });
+    for (const [path, review] of [['/mutate/kvstore', kvstoreCreate({})], ['/validate/kvstore', kvstoreCreate({})], ['/validate/kvpolicy', (await import('./helpers.js')).kvpolicyCreate({})]] as Array<[string, ReviewBody]>) {
+      const res = await post(app, path, review);
+      assert.equal(res.status, 200, path);
+      const response = envelope(res.body, review.request.uid);
+      assert.equal(response.allowed, false);
+      assert.equal(response.status!.code, 500);
+      assert.match(response.status!.message, /policy cache exploded/);
+    }
+    const text = await metrics.registry.metrics();
+    assert.match(text, /redwing_webhook_admission_requests_total\{webhook="validate-kvstore",operation="CREATE",result="error"\} 1/);
+    assert.match(text, /redwing_webhook_admission_denials_total\{webhook="mutate-kvstore",reason="InternalError"\} 1/);
+  });
+
+  it('Enforce denies with 403 listing every violated rule and its policy; Warn warns; Audit is only counted', async () => {
+    const { port } = recordingPolicy([
+      { policy: 'require-tls', enforcement: 'Enforce', message: 'spec.tls.enabled must be true (rule requireTLS)' },
+      { policy: 'prod-limits', enforcement: 'Enforce', message: 'spec.replicas must be at least 3 (rule minReplicas)' },
+      { policy: 'registries', enforcement: 'Warn', message: 'spec.image must start with registry.internal/' },
+      { policy: 'audit-only', enforcement: 'Audit', message: 'spec.persistence.enabled must be true' },
+    ]);
+    const metrics = createWebhookMetrics({ processMetrics: false });
+    const app = createWebhookApp({ policy: port, metrics });
+    const review = kvstoreCreate({ replicas: 1 });
+    const res = await post(app, '/validate/kvstore', review);
+    const response = envelope(res.body, review.request.uid);
+    assert.equal(response.allowed, false);
+    assert.equal(response.status!.code, 403);
+    assert.equal(response.status!.reason, 'Forbidden');
+    assert.match(response.status!.message, /policy require-tls: spec.tls.enabled must be true \(rule requireTLS\)/);
+    assert.match(response.status!.message, /policy prod-limits: spec.replicas must be at least 3/);
+    assert.doesNotMatch(response.status!.message, /audit-only|registries/);
+    assert.deepEqual(response.warnings, ['policy registries: spec.image must start with registry.internal/']);
+    const text = await metrics.registry.metrics();
+    for (const [policy, enforcement] of [['require-tls', 'Enforce'], ['registries', 'Warn'], ['audit-only', 'Audit']]) {
+      assert.match(text, new RegExp(`redwing_webhook_policy_violations_total\\{policy="${policy}",enforcement="${enforcement}"\\} 1`));
+    }
+    assert.match(text, /redwing_webhook_admission_denials_total\{webhook="validate-kvstore",reason="Forbidden"\} 1/);
+  });
+
+  it('allows with warnings when only Warn and Audit rules are broken', async () => {
+    const { port } = recordingPolicy([
+      { policy: 'registries', enforcement: 'Warn', message: 'spec.image must start with registry.internal/' },
+      { policy: 'audit-only', enforcement: 'Audit', message: 'x' },
+    ]);
+    const res = await post(createWebhookApp({ policy: port }), '/validate/kvstore', kvstoreCreate({}));
+    assert.equal(res.body.response.allowed, true);
+    assert.deepEqual(res.body.response.warnings, ['policy registries: spec.image must start with registry.internal/']);
+  });
+
+  it('skips policy for the reconciler service account, never the schema', async () => {
+    const { port, calls } = recordingPolicy([{ policy: 'deny-all', enforcement: 'Enforce', message: 'no' }], [{ policy: 'd', spec: { replicas: 5 } }]);
+    const app = createWebhookApp({ policy: port });
+    const own = await post(app, '/validate/kvstore', kvstoreCreate({}, { username: DEFAULT_RECONCILER_USERNAME }));
+    assert.equal(own.body.response.allowed, true);
+    const mutated = await post(app, '/mutate/kvstore', kvstoreCreate({}, { username: DEFAULT_RECONCILER_USERNAME }));
+    assert.equal((applyStrict({ spec: {} }, decodePatch(mutated.body)).spec as Json).replicas, 3, 'no policy defaults either');
+    assert.equal(calls.length, 0);
+    const invalid = await post(app, '/validate/kvstore', kvstoreCreate({ replicas: 40 }, { username: DEFAULT_RECONCILER_USERNAME }));
+    assert.equal(invalid.body.response.status.code, 422);
+    const other = await post(app, '/validate/kvstore', kvstoreCreate({}, { username: 'alice' }));
+    assert.equal(other.body.response.status.code, 403);
+    assert.equal(calls.length, 1);
+    const custom = createWebhookApp({ policy: port, reconcilerUsername: 'system:serviceaccount:ops:reconciler' });
+    const customOwn = await post(custom, '/validate/kvstore', kvstoreCreate({}, { username: 'system:serviceaccount:ops:reconciler' }));
+    assert.equal(customOwn.body.response.allowed, true);
+  });
+
+  it('merges policy defaults in the mutating webhook, and not immutable ones on UPDATE', async () => {
+    const { port } = recordingPolicy([], [{ policy: 'fast-disks', spec: { persistence: { storageClassName: 'fast' }, tls: { enabled: true } } }]);
+    const app = createWebhookApp({ policy: port });
+    const created = await post(app, '/mutate/kvstore', kvstoreCreate({}));
+    const spec = applyStrict(kvstoreCreate({}).request.object!, decodePatch(created.body)).spec as Json;
+    assert.equal((spec.persistence as Json).storageClassName, 'fast');
+    assert.deepEqual(spec.tls, { enabled: true, secretName: 'rk1-tls' });
+    const review = kvstoreUpdate({ replicas: 1 }, { replicas: 1 });
+    const updated = await post(app, '/mutate/kvstore', review);
+    const updatedSpec = applyStrict(review.request.object!, decodePatch(updated.body)).spec as Json;
+    assert.equal((updatedSpec.persistence as Json).storageClassName, undefined);
+    assert.equal((updatedSpec.tls as Json).enabled, true);
+  });
+
+  it('dryRun gives the same answer and records nothing (no Audit counts), and the policy port sees dryRun', async () => {
+    const { port, calls } = recordingPolicy([{ policy: 'audit-only', enforcement: 'Audit', message: 'x' }]);
+    const metrics = createWebhookMetrics({ processMetrics: false });
+    const app = createWebhookApp({ policy: port, metrics });
+    const dry = await post(app, '/validate/kvstore', kvstoreCreate({}, { dryRun: true }));
+    const wet = await post(app, '/validate/kvstore', kvstoreCreate({}, { dryRun: false }));
+    assert.deepEqual({ ...dry.body.response, uid: '' }, { ...wet.body.response, uid: '' });
+    assert.deepEqual(calls.map((c) => c.dryRun), [true, false]);
+    const text = await metrics.registry.metrics();
+    assert.match(text, /redwing_webhook_policy_violations_total\{policy="audit-only",enforcement="Audit"\} 1\n/);
+    const dryMutate = await post(app, '/mutate/kvstore', kvstoreCreate({}, { dryRun: true }));
+    const wetMutate = await post(app, '/mutate/kvstore', kvstoreCreate({}, { dryRun: false }));
+    assert.equal(dryMutate.body.response.patch, wetMutate.body.response.patch);
+  });
+});
