@@ -1,0 +1,112 @@
+/**
+ * Server-side apply of the reconciler's objects (field manager `redwing`, force: the reconciler is the authority
+ * on the fields it sets, and takes them back from anyone who edited them by hand), only when something differs.
+ */
+import {
+  KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject,
+} from '@kubernetes/client-node';
+import { apiErrorMessage, apiErrorStatusCode, isNotFound } from './api-error.js';
+import { explainApplyNeed, FIELD_MANAGER } from './needs-apply.js';
+import { toTypedObject } from './wire-format.js';
+
+export type ApplyClient = KubeConfig | KubernetesObjectApi;
+
+export interface ApplyOptions {
+  fieldManager?: string;
+  force?: boolean;
+  /** `All` for a server-side dry run. */
+  dryRun?: 'All';
+}
+
+export interface ApplyResult<T> {
+  /** Whether a request was sent. */
+  applied: boolean;
+  /** Why (the first differing field), when applied. */
+  reason?: string;
+  /** The object after the apply, or the live one when nothing had to change. */
+  object: T;
+}
+
+/** Raised when the API server refuses an apply; carries the HTTP status for conditions and retries. */
+export class ApplyError extends Error {
+  constructor(message: string, readonly statusCode: number | undefined, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ApplyError';
+  }
+}
+
+const clients = new WeakMap<KubeConfig, KubernetesObjectApi>();
+
+/** One KubernetesObjectApi per KubeConfig: it caches API discovery, which every apply needs. */
+export function objectApi(client: ApplyClient): KubernetesObjectApi {
+  if (!(client instanceof KubeConfig)) return client;
+  let api = clients.get(client);
+  if (!api) {
+    api = KubernetesObjectApi.makeApiClient(client);
+    clients.set(client, api);
+  }
+  return api;
+}
+
+function describe(object: KubernetesObject): string {
+  const { namespace, name } = object.metadata ?? {};
+  return `${object.kind ?? '?'} ${namespace ? `${namespace}/` : ''}${name ?? '?'}`;
+}
+
+/** Server-side applies `object` unconditionally and returns the stored result. */
+export async function applyObject<T extends KubernetesObject>(
+  client: ApplyClient, object: T, options: ApplyOptions = {},
+): Promise<T> {
+  const body = toTypedObject(object);
+  // The applied configuration must not carry server-owned fields: SSA would try to own them.
+  if (body.metadata) {
+    delete body.metadata.managedFields;
+    delete body.metadata.resourceVersion;
+    delete body.metadata.creationTimestamp;
+    delete body.metadata.uid;
+  }
+  try {
+    return await objectApi(client).patch(
+      body, undefined, options.dryRun, options.fieldManager ?? FIELD_MANAGER, options.force ?? true,
+      PatchStrategy.ServerSideApply,
+    );
+  } catch (error) {
+    const statusCode = apiErrorStatusCode(error);
+    throw new ApplyError(`apply ${describe(object)} failed${statusCode ? ` (${statusCode})` : ''}: ${apiErrorMessage(error)}`, statusCode, { cause: error });
+  }
+}
+
+/** Applies `desired` only when it differs from `live` (pass undefined when the object does not exist). */
+export async function applyIfChanged<T extends KubernetesObject>(
+  client: ApplyClient, desired: T, live: T | undefined, options: ApplyOptions = {},
+): Promise<ApplyResult<T>> {
+  const reason = explainApplyNeed(desired, live, options.fieldManager ?? FIELD_MANAGER);
+  if (reason === undefined && live !== undefined) return { applied: false, object: live };
+  const object = await applyObject(client, desired, options);
+  return { applied: true, ...(reason ? { reason } : {}), object };
+}
+
+/** Reads an object; undefined when it does not exist. */
+export async function readObject<T extends KubernetesObject>(
+  client: ApplyClient, header: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } },
+): Promise<T | undefined> {
+  try {
+    return await objectApi(client).read<T>(header as T & { metadata: { name: string } });
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw new Error(`read ${header.kind} ${header.metadata.namespace ?? ''}/${header.metadata.name} failed: ${apiErrorMessage(error)}`, { cause: error });
+  }
+}
+
+/** Deletes an object that is no longer desired (a read Service switched off, a PDB no longer needed). */
+export async function deleteObjectIfExists(
+  client: ApplyClient, header: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } },
+): Promise<boolean> {
+  try {
+    await objectApi(client).delete(header as KubernetesObject);
+    return true;
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw new Error(`delete ${header.kind} ${header.metadata.namespace ?? ''}/${header.metadata.name} failed: ${apiErrorMessage(error)}`, { cause: error });
+  }
+}

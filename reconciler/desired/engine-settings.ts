@@ -1,0 +1,176 @@
+/**
+ * The engine configuration as an ordered list of settings, before it is rendered to text. Keeping it structured lets
+ * the same data produce the config file, the restart-relevant config hash and the live/restart classification of a
+ * change (config-change.ts).
+ */
+import { ENGINE_PORT, isOperatorOwnedConfigKey } from '../../shared/defaults.js';
+import type { Engine, KVStoreSpec } from '../../shared/schema/kvstore.js';
+import {
+  CLIENT_CA_MOUNT_PATH, DATA_MOUNT_PATH, FENCE_MASTER_HOST, FENCE_MASTER_PORT, TLS_MOUNT_PATH,
+} from './constants.js';
+
+export interface EngineSetting {
+  key: string;
+  value: string;
+  /** `operator`: derived from the spec's typed fields; `user`: from spec.config. */
+  source: 'operator' | 'user';
+  /** A line of explanation rendered above the setting. */
+  comment?: string;
+}
+
+export interface IgnoredConfigKey {
+  key: string;
+  reason: string;
+}
+
+/** RDB save points: the Redis 7 defaults (after an hour with 1 change, 5 minutes with 100, a minute with 10000). */
+export const RDB_SAVE_POINTS = '3600 1 300 100 60 10000';
+/** How far (seconds) a replica may lag and still count for min-replicas-to-write, unless spec.config sets it. */
+export const DEFAULT_MIN_REPLICAS_MAX_LAG_SECONDS = 10;
+export const RDB_FILE_NAME = 'dump.rdb';
+export const DRAGONFLY_SNAPSHOT_NAME = 'dump';
+
+// Keys the renderer sets itself, or that would undo the fence, the persistence layout or the operator's access.
+const RESERVED_REDIS_KEYS = new Set([
+  'include', 'rename-command', 'replica-read-only', 'slave-read-only', 'min-replicas-to-write', 'min-slaves-to-write',
+  'protected-mode', 'daemonize', 'appendfilename', 'appenddirname', 'cluster-enabled', 'aclfile', 'user',
+]);
+const RESERVED_DRAGONFLY_KEYS = new Set([
+  'port', 'bind', 'dir', 'dbfilename', 'replicaof', 'requirepass', 'masterauth', 'flagfile', 'admin_port',
+  'admin_nopass', 'admin_bind', 'cluster_mode', 'break_replication_on_master_restart', 'aclfile',
+]);
+
+const CONFIG_KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+
+function ignoreReason(engine: Engine, key: string, value: string): string | undefined {
+  if (!CONFIG_KEY_PATTERN.test(key)) return 'not a valid setting name';
+  if (CONTROL_CHARACTERS.test(value)) return 'the value contains control characters (a newline would inject settings)';
+  const lower = key.toLowerCase();
+  if (engine === 'dragonfly') {
+    if (RESERVED_DRAGONFLY_KEYS.has(lower) || lower.startsWith('tls')) return 'set by the operator';
+    return undefined;
+  }
+  if (isOperatorOwnedConfigKey(lower) || RESERVED_REDIS_KEYS.has(lower)) return 'set by the operator';
+  return undefined;
+}
+
+/** spec.config entries the renderer drops, with why; the controller reports them in a condition. */
+export function findIgnoredConfigKeys(engine: Engine, config: Record<string, string> | undefined): IgnoredConfigKey[] {
+  const ignored: IgnoredConfigKey[] = [];
+  for (const [key, value] of Object.entries(config ?? {})) {
+    const reason = ignoreReason(engine, key, value);
+    if (reason) ignored.push({ key, reason });
+  }
+  return ignored;
+}
+
+function userSettings(engine: Engine, config: Record<string, string> | undefined): EngineSetting[] {
+  return Object.keys(config ?? {})
+    .filter((key) => ignoreReason(engine, key, config![key]!) === undefined)
+    .sort()
+    .map((key) => ({ key: engine === 'dragonfly' ? key : key.toLowerCase(), value: config![key]!, source: 'user' as const }));
+}
+
+function hasUserKey(config: Record<string, string> | undefined, key: string): boolean {
+  return Object.keys(config ?? {}).some((k) => k.toLowerCase() === key);
+}
+
+function redisSettings(spec: KVStoreSpec): EngineSetting[] {
+  const persistent = spec.persistence?.enabled ?? true;
+  const mode = spec.persistence?.mode ?? 'rdb+aof';
+  const tls = spec.tls?.enabled ?? false;
+  const settings: EngineSetting[] = [
+    tls
+      ? { key: 'port', value: '0', source: 'operator', comment: 'TLS only: the TLS listener takes the usual port, so Services and clients keep 6379.' }
+      : { key: 'port', value: String(ENGINE_PORT), source: 'operator' },
+    { key: 'bind', value: '0.0.0.0', source: 'operator' },
+    { key: 'protected-mode', value: 'no', source: 'operator', comment: 'Access is controlled by requirepass and the NetworkPolicy.' },
+    { key: 'dir', value: DATA_MOUNT_PATH, source: 'operator' },
+    { key: 'dbfilename', value: RDB_FILE_NAME, source: 'operator' },
+    {
+      key: 'save',
+      value: persistent && mode !== 'aof' ? RDB_SAVE_POINTS : '',
+      source: 'operator',
+      comment: persistent ? `persistence.mode ${mode}` : 'persistence disabled: no automatic saves',
+    },
+    { key: 'appendonly', value: persistent && mode !== 'rdb' ? 'yes' : 'no', source: 'operator' },
+    {
+      key: 'replicaof',
+      value: `${FENCE_MASTER_HOST} ${FENCE_MASTER_PORT}`,
+      source: 'operator',
+      comment: 'Boot fenced: a replica of a placeholder nothing listens on, so a (re)started pod keeps its data, takes no writes and is never a sync source until the reconciler assigns its role.',
+    },
+    { key: 'replica-read-only', value: 'yes', source: 'operator' },
+    { key: 'min-replicas-to-write', value: String(spec.replication?.minReplicasToWrite ?? 0), source: 'operator' },
+  ];
+  if (!hasUserKey(spec.config, 'min-replicas-max-lag')) {
+    settings.push({ key: 'min-replicas-max-lag', value: String(DEFAULT_MIN_REPLICAS_MAX_LAG_SECONDS), source: 'operator' });
+  }
+  if (tls) {
+    const clientCa = spec.tls?.clientCaSecretName;
+    settings.push(
+      { key: 'tls-port', value: String(ENGINE_PORT), source: 'operator' },
+      { key: 'tls-cert-file', value: `${TLS_MOUNT_PATH}/tls.crt`, source: 'operator' },
+      { key: 'tls-key-file', value: `${TLS_MOUNT_PATH}/tls.key`, source: 'operator' },
+      {
+        key: 'tls-ca-cert-file',
+        value: clientCa ? `${CLIENT_CA_MOUNT_PATH}/ca.crt` : `${TLS_MOUNT_PATH}/ca.crt`,
+        source: 'operator',
+        comment: clientCa
+          ? 'Client certificates are required. Replicas present the server certificate to their master, so this bundle must also hold the CA that signed it.'
+          : 'Replicas verify their master with this CA.',
+      },
+      { key: 'tls-auth-clients', value: clientCa ? 'yes' : 'no', source: 'operator' },
+      { key: 'tls-replication', value: 'yes', source: 'operator' },
+    );
+  }
+  return settings;
+}
+
+function dragonflySettings(spec: KVStoreSpec): EngineSetting[] {
+  const persistent = spec.persistence?.enabled ?? true;
+  const mode = spec.persistence?.mode ?? 'rdb';
+  const tls = spec.tls?.enabled ?? false;
+  const settings: EngineSetting[] = [
+    { key: 'port', value: String(ENGINE_PORT), source: 'operator' },
+    { key: 'bind', value: '0.0.0.0', source: 'operator' },
+    { key: 'dir', value: DATA_MOUNT_PATH, source: 'operator' },
+    {
+      key: 'dbfilename',
+      value: persistent ? DRAGONFLY_SNAPSHOT_NAME : '',
+      source: 'operator',
+      comment: persistent
+        ? `persistence.mode ${mode}: dragonfly has no append-only file; it snapshots on shutdown and on BGSAVE, and loads the snapshot on start.`
+        : 'persistence disabled: no snapshot file',
+    },
+    {
+      key: 'replicaof',
+      value: `${FENCE_MASTER_HOST}:${FENCE_MASTER_PORT}`,
+      source: 'operator',
+      comment: 'Boot fenced: a replica of a placeholder nothing listens on, until the reconciler assigns the role.',
+    },
+    { key: 'break_replication_on_master_restart', value: 'true', source: 'operator', comment: 'A replica never resyncs from a master that restarted (possibly empty).' },
+    { key: 'primary_port_http_enabled', value: 'false', source: 'operator' },
+    { key: 'logtostderr', value: 'true', source: 'operator' },
+  ];
+  if (tls) {
+    settings.push(
+      { key: 'tls', value: 'true', source: 'operator', comment: 'The main port serves TLS only.' },
+      { key: 'tls_cert_file', value: `${TLS_MOUNT_PATH}/tls.crt`, source: 'operator' },
+      { key: 'tls_key_file', value: `${TLS_MOUNT_PATH}/tls.key`, source: 'operator' },
+      { key: 'tls_replication', value: 'true', source: 'operator' },
+    );
+    if (spec.tls?.clientCaSecretName) {
+      settings.push({ key: 'tls_ca_cert_file', value: `${CLIENT_CA_MOUNT_PATH}/ca.crt`, source: 'operator', comment: 'Client certificates are required.' });
+    }
+  }
+  return settings;
+}
+
+/** Every setting of the engine config of a defaulted spec, in render order: the operator's, then spec.config. */
+export function buildEngineSettings(engine: Engine, spec: KVStoreSpec): EngineSetting[] {
+  const operator = engine === 'dragonfly' ? dragonflySettings(spec) : redisSettings(spec);
+  return [...operator, ...userSettings(engine, spec.config)];
+}
