@@ -14,6 +14,8 @@ export interface MonitorTarget {
   endpoint: EngineEndpoint;
   /** Other names replicas may use for this pod in REPLICAOF (pod DNS name, pod IP). */
   aliases?: string[];
+  /** The address replicas use in REPLICAOF when it differs from the operator's `endpoint` (another network path). */
+  replicationAddress?: { host: string; port: number };
 }
 
 export interface MonitoredStore {

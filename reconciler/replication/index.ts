@@ -31,3 +31,4 @@ export {
   applyConfigLive, configValue, isRestartOnlyError, minReplicasConfig, replicationTuningConfig, rotatePassword,
   type LiveConfigResult, type RotationPod, type RotationResult, type RotationStep,
 } from './live-config.js';
+export { assignRoles, performFailover, type RoleAssignmentOptions, type RoleAssignmentOutcome, type StorePod } from './failover.js';

@@ -3,7 +3,7 @@ import { closeEngineConnection, openEngineConnection, type EngineClient, type En
 import { probeEngine } from './probe.js';
 
 export interface PingChannel {
-  /** Resolves when the master answered PING; rejects on error or timeout. */
+  /** Resolves when the pod answered and is still a master; rejects on error, timeout or another role. */
   ping(): Promise<void>;
   close(): void;
 }
@@ -21,7 +21,12 @@ export function openPingChannel(endpoint: EngineEndpoint, timeoutMs: number): Pi
       try {
         client ??= await openEngineConnection(endpoint, { connectTimeoutMs: timeoutMs, commandTimeoutMs: timeoutMs, purpose: 'health' });
         if (closed) throw new Error('ping channel closed');
-        await client.call('PING');
+        // ROLE rather than PING: a master that restarted faster than detection boots fenced and answers as a
+        // replica, which must count as a lost master (its replicas cannot sync from it: NOMASTERLINK).
+        const role = await client.call('ROLE');
+        if (!Array.isArray(role) || role[0] !== 'master') {
+          throw new Error(`answers as ${Array.isArray(role) ? `${String(role[0])} of ${String(role[1])}:${String(role[2])}` : 'unknown'}, not master`);
+        }
       } catch (error) {
         if (client) closeEngineConnection(client);
         client = undefined;
@@ -55,15 +60,16 @@ export function replicaStaleAfterSeconds(downAfterMilliseconds: number): number 
 
 export async function checkReplicaView(
   replica: { pod: string; endpoint: EngineEndpoint },
-  master: { endpoint: EngineEndpoint; aliases?: string[] },
+  master: { endpoint: EngineEndpoint; aliases?: string[]; replicationAddress?: { host: string; port: number } },
   downAfterMilliseconds: number,
   timeoutMs = 500,
 ): Promise<ReplicaView> {
   const result = await probeEngine(replica.endpoint, timeoutMs);
   if (!result.reachable) return { pod: replica.pod, seesMaster: false, status: 'unreachable', detail: result.error };
   const state = result.state;
-  const names = [master.endpoint.host, ...(master.aliases ?? [])];
-  if (state.role !== 'replica' || state.masterPort !== master.endpoint.port || !names.includes(state.masterHost ?? '')) {
+  const address = master.replicationAddress ?? master.endpoint;
+  const names = [address.host, master.endpoint.host, ...(master.aliases ?? [])];
+  if (state.role !== 'replica' || state.masterPort !== address.port || !names.includes(state.masterHost ?? '')) {
     const detail = state.role === 'master' ? 'is a master itself' : `follows ${state.masterHost}:${state.masterPort}`;
     return { pod: replica.pod, seesMaster: false, status: 'other-master', detail };
   }

@@ -127,6 +127,9 @@ export async function switchover(master: PodEndpoint, target: PodEndpoint, optio
   }
   // FAILOVER points the old master at the address it saw for the target, which may be a source address; pin it.
   const steps = [await replicateFrom(master, address, { masterauth: options.masterauth, fence })];
+  // Clients still on the old master would get READONLY; dropped, they reconnect through the master Service.
+  await withEngineConnection(master.endpoint, { connectTimeoutMs: 1000, commandTimeoutMs: 1000, purpose: 'switchover' }, (c) => c.call('CLIENT', 'KILL', 'TYPE', 'normal'))
+    .catch(() => undefined);
   steps.push(...await Promise.all((options.otherReplicas ?? []).map((pod) => replicateFrom(pod, address, { masterauth: options.masterauth, fence }))));
   const synced = await waitUntil(async () => {
     const old = await roleOf(master, fence);

@@ -1,0 +1,149 @@
+/** Failover end to end on real redis-server processes: detection, election, promotion, fencing, data. */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { performFailover } from '../../../reconciler/replication/failover.js';
+import { HealthMonitor, type MasterDownEvent, type MasterUnreachableEvent, type MonitoredStore } from '../../../reconciler/replication/health-monitor.js';
+import { probeEngine } from '../../../reconciler/replication/probe.js';
+import { fenceReturningMaster } from '../../../reconciler/replication/promotion.js';
+import { command, RedisFleet, waitFor } from './redis-processes.js';
+import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
+import { missingKeys, startTopology, waitForSync, writeKeys, type Topology } from './topology.js';
+
+const fleet = new RedisFleet();
+const monitors: HealthMonitor[] = [];
+const proxies: TcpProxy[] = [];
+after(async () => {
+  for (const monitor of monitors) monitor.stop();
+  for (const proxy of proxies) await proxy.close();
+  await fleet.stopAll();
+});
+
+const PASSWORD = 'failover-secret';
+
+function storeOf(topology: Topology, downAfterMilliseconds = 1000): MonitoredStore {
+  const [master, ...replicas] = topology.pods;
+  return {
+    key: 'default/s', downAfterMilliseconds,
+    master: { pod: master!.pod, endpoint: master!.endpoint },
+    replicas: replicas.map((r) => ({ pod: r.pod, endpoint: r.endpoint })),
+  };
+}
+
+function watchFor(store: MonitoredStore): { monitor: HealthMonitor; down: Promise<MasterDownEvent>; unreachable: MasterUnreachableEvent[] } {
+  const monitor = new HealthMonitor({ intervalMs: 100 });
+  monitors.push(monitor);
+  const unreachable: MasterUnreachableEvent[] = [];
+  monitor.on('masterUnreachable', (event) => unreachable.push(event));
+  const down = new Promise<MasterDownEvent>((resolve) => monitor.once('masterDown', resolve));
+  monitor.watch(store);
+  monitor.start();
+  return { monitor, down, unreachable };
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms); })]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+test('kill -9 the master: detected, the best replica promoted, no acknowledged write lost, the old master rejoins fenced without wiping anyone', async () => {
+  const topology = await startTopology(fleet, 3, PASSWORD);
+  const [oldMaster] = topology.processes;
+  const keys = await writeKeys(topology.pods[0]!.endpoint, 'k9', 300);
+  // WAIT makes every write acknowledged by both replicas, as a client using WAIT would.
+  assert.equal(await command(topology.pods[0]!.endpoint, 'WAIT', 2, 5000), 2);
+  const store = storeOf(topology);
+  const { down, monitor } = watchFor(store);
+
+  await fleet.kill(oldMaster!);
+  const event = await withTimeout(down, 15_000, 'masterDown');
+  assert.equal(event.master.pod, 's-0');
+  assert.ok(event.replicaViews.every((view) => !view.seesMaster), 'both replicas lost the link');
+
+  const outcome = await performFailover(topology.pods, { host: oldMaster!.host, port: oldMaster!.port }, { masterauth: PASSWORD });
+  assert.equal(outcome.decision.kind, 'failover');
+  assert.ok(outcome.report?.ok, JSON.stringify(outcome.report?.steps));
+  const newMaster = outcome.master!;
+  assert.notEqual(newMaster.pod, 's-0');
+  const other = topology.pods.find((p) => p.pod !== newMaster.pod && p.pod !== 's-0')!;
+  assert.deepEqual(await missingKeys(newMaster.endpoint, keys), [], 'every acknowledged key is on the new master');
+  assert.equal(await command(newMaster.endpoint, 'SET', 'after-failover', '1'), 'OK');
+  await waitForSync(newMaster.endpoint, 1);
+  assert.deepEqual(await missingKeys(other.endpoint, [...keys, 'after-failover']), []);
+  monitor.watch({ ...store, master: { pod: newMaster.pod, endpoint: newMaster.endpoint }, replicas: [{ pod: other.pod, endpoint: other.endpoint }] });
+
+  // The old master comes back from an empty disk, fenced by its config: a replica of nobody, refusing writes.
+  const returned = await fleet.start({ host: oldMaster!.host, port: oldMaster!.port, password: PASSWORD, fenced: true });
+  const fencedProbe = await probeEngine(topology.pods[0]!.endpoint, 1000);
+  assert.ok(fencedProbe.reachable && fencedProbe.state.fenced && fencedProbe.state.keys === 0);
+  await assert.rejects(command(topology.pods[0]!.endpoint, 'SET', 'x', '1'), /READONLY/);
+  const step = await fenceReturningMaster({ pod: 's-0', endpoint: topology.pods[0]!.endpoint }, newMaster.endpoint, { masterauth: PASSWORD });
+  assert.equal(step.outcome, 'done');
+  await waitForSync(newMaster.endpoint, 2);
+  assert.deepEqual(await missingKeys(newMaster.endpoint, keys), [], 'the returning empty pod wiped nothing');
+  assert.deepEqual(await missingKeys({ host: returned.host, port: returned.port, password: PASSWORD }, keys), []);
+  // Running the same failover again converges without a second promotion.
+  const rerun = await performFailover(topology.pods.filter((p) => p.pod !== 's-0'), { host: oldMaster!.host, port: oldMaster!.port }, { masterauth: PASSWORD });
+  assert.equal(rerun.decision.kind, 'resume');
+  assert.equal(rerun.master?.pod, newMaster.pod);
+  assert.ok(rerun.report?.steps.every((s) => s.outcome === 'skipped'), JSON.stringify(rerun.report?.steps));
+});
+
+test('the master restarts empty faster than detection: still failed over, the replicas keep their data', async () => {
+  const topology = await startTopology(fleet, 3, PASSWORD);
+  const [oldMaster] = topology.processes;
+  const keys = await writeKeys(topology.pods[0]!.endpoint, 'fast', 200);
+  assert.equal(await command(topology.pods[0]!.endpoint, 'WAIT', 2, 5000), 2);
+  const { down } = watchFor(storeOf(topology));
+  await fleet.kill(oldMaster!);
+  await fleet.start({ host: oldMaster!.host, port: oldMaster!.port, password: PASSWORD, fenced: true });
+  // It answers, but as a fenced replica: the monitor counts that as a lost master, the replicas cannot sync from it.
+  const event = await withTimeout(down, 15_000, 'masterDown');
+  assert.equal(event.master.pod, 's-0');
+  const outcome = await performFailover(topology.pods, { host: oldMaster!.host, port: oldMaster!.port }, { masterauth: PASSWORD });
+  assert.ok(outcome.report?.ok, JSON.stringify(outcome.report?.steps));
+  assert.deepEqual(await missingKeys(outcome.master!.endpoint, keys), []);
+  for (const pod of topology.pods.slice(1)) assert.deepEqual(await missingKeys(pod.endpoint, keys), [], `${pod.pod} kept its data`);
+});
+
+test('SIGSTOP the master (hung, port open): detected through the silent replica links and failed over', async () => {
+  const topology = await startTopology(fleet, 3, PASSWORD);
+  const [oldMaster] = topology.processes;
+  const keys = await writeKeys(topology.pods[0]!.endpoint, 'hung', 200);
+  assert.equal(await command(topology.pods[0]!.endpoint, 'WAIT', 2, 5000), 2);
+  const { down } = watchFor(storeOf(topology));
+  oldMaster!.child.kill('SIGSTOP');
+  const event = await withTimeout(down, 20_000, 'masterDown');
+  assert.ok(event.replicaViews.every((view) => view.status === 'stale' || view.status === 'link-down'), JSON.stringify(event.replicaViews));
+  const outcome = await performFailover(topology.pods, { host: oldMaster!.host, port: oldMaster!.port }, { masterauth: PASSWORD, probeTimeoutMs: 500 });
+  assert.ok(outcome.report?.ok, JSON.stringify(outcome.report?.steps));
+  assert.deepEqual(await missingKeys(outcome.master!.endpoint, keys), []);
+  assert.equal(await command(outcome.master!.endpoint, 'SET', 'after-hang', '1'), 'OK');
+  oldMaster!.child.kill('SIGKILL');
+});
+
+test('a partition between the operator and the master only: reported, no failover', async () => {
+  const topology = await startTopology(fleet, 3, PASSWORD);
+  const [master] = topology.processes;
+  // The operator's path to the master swallows every packet; the replicas' links stay up.
+  const blackhole = await startTcpProxy(master!.host, undefined, { blackhole: true });
+  proxies.push(blackhole);
+  const store = storeOf(topology);
+  store.master = { ...store.master, endpoint: { ...store.master.endpoint, port: blackhole.port }, replicationAddress: { host: master!.host, port: master!.port } };
+  const { monitor, unreachable } = watchFor(store);
+  let downs = 0;
+  monitor.on('masterDown', () => { downs += 1; });
+  await waitFor('the partition to be reported', async () => unreachable.length > 0, 10_000);
+  // Keep writing for several down-after windows: the master stays master, no failover event.
+  const keys = await writeKeys(topology.pods[0]!.endpoint, 'part', 100);
+  await new Promise((resolve) => setTimeout(resolve, 2500));
+  assert.equal(downs, 0);
+  assert.equal(monitor.isDown('default/s'), false);
+  assert.ok(unreachable[0]!.replicaViews.some((view) => view.seesMaster));
+  const probe = await probeEngine(topology.pods[0]!.endpoint, 1000);
+  assert.ok(probe.reachable && probe.state.role === 'master');
+  await waitFor('replication still flowing to the replicas', async () => (await missingKeys(topology.pods[1]!.endpoint, keys)).length === 0);
+});
