@@ -1,0 +1,145 @@
+/**
+ * Validation of the built-in kinds we use, for the rules our code and users can run into (golden 04, 21–24, 31).
+ */
+import { validateCrd } from './crd.js';
+import type { ResourceType } from './registry.js';
+import type { FieldError } from './status-errors.js';
+import { fieldError } from './status-errors.js';
+import { labelSelectorRequirements, matchesLabels } from './selectors.js';
+import type { JsonObject, KubeObject } from './types.js';
+import { isJsonObject, jsonEqual } from './types.js';
+
+const CONFIG_KEY = /^[-._a-zA-Z0-9]+$/;
+
+function spec(object: KubeObject | undefined): JsonObject {
+  return object && isJsonObject(object.spec) ? object.spec : {};
+}
+
+function validateConfigMap(object: KubeObject, old: KubeObject | undefined, errors: FieldError[]): void {
+  const data = isJsonObject(object.data) ? object.data : {};
+  const binary = isJsonObject(object.binaryData) ? object.binaryData : {};
+  for (const key of [...Object.keys(data), ...Object.keys(binary)]) {
+    const field = key in data ? `data[${key}]` : `binaryData[${key}]`;
+    if (!CONFIG_KEY.test(key)) errors.push(fieldError('FieldValueInvalid', field, "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')", key));
+  }
+  for (const key of Object.keys(data)) if (key in binary) errors.push(fieldError('FieldValueInvalid', `data[${key}]`, 'duplicate of key present in binaryData', key));
+  if (old && old.immutable === true) {
+    if (!jsonEqual(object.data, old.data)) errors.push(fieldError('FieldValueForbidden', 'data', 'field is immutable when `immutable` is set'));
+    if (!jsonEqual(object.binaryData, old.binaryData)) errors.push(fieldError('FieldValueForbidden', 'binaryData', 'field is immutable when `immutable` is set'));
+    if (object.immutable !== true) errors.push(fieldError('FieldValueForbidden', 'immutable', 'field is immutable when `immutable` is set'));
+  }
+}
+
+function validateSecret(object: KubeObject, old: KubeObject | undefined, errors: FieldError[]): void {
+  const data = isJsonObject(object.data) ? object.data : {};
+  for (const key of Object.keys(data)) {
+    if (!CONFIG_KEY.test(key)) errors.push(fieldError('FieldValueInvalid', `data[${key}]`, "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')", key));
+  }
+  if (object.type === 'kubernetes.io/tls') {
+    for (const key of ['tls.crt', 'tls.key']) if (data[key] === undefined) errors.push(fieldError('FieldValueRequired', `data[${key}]`, ''));
+  }
+  if (old) {
+    if (old.type !== object.type) errors.push(fieldError('FieldValueInvalid', 'type', 'field is immutable', object.type));
+    if (old.immutable === true && !jsonEqual(object.data, old.data)) errors.push(fieldError('FieldValueForbidden', 'data', 'field is immutable when `immutable` is set'));
+  }
+}
+
+function validateContainers(podSpec: JsonObject, path: string, errors: FieldError[]): void {
+  const containers = Array.isArray(podSpec.containers) ? podSpec.containers : [];
+  if (containers.length === 0) errors.push(fieldError('FieldValueRequired', `${path}.containers`, ''));
+  const names = new Set<string>();
+  containers.forEach((c, i) => {
+    if (!isJsonObject(c)) return;
+    if (!c.name) errors.push(fieldError('FieldValueRequired', `${path}.containers[${i}].name`, ''));
+    else if (names.has(String(c.name))) errors.push(fieldError('FieldValueDuplicate', `${path}.containers[${i}].name`, '', c.name));
+    names.add(String(c.name));
+    if (!c.image) errors.push(fieldError('FieldValueRequired', `${path}.containers[${i}].image`, ''));
+  });
+}
+
+function validateStatefulSet(object: KubeObject, old: KubeObject | undefined, errors: FieldError[]): void {
+  const s = spec(object);
+  const selector = s.selector;
+  const template = isJsonObject(s.template) ? s.template : {};
+  const templateLabels = isJsonObject(template.metadata) && isJsonObject(template.metadata.labels) ? (template.metadata.labels as Record<string, string>) : {};
+  if (!isJsonObject(selector) || labelSelectorRequirements(selector).length === 0) {
+    errors.push(fieldError('FieldValueInvalid', 'spec.selector', 'empty selector is invalid for statefulset', selector ?? null));
+  } else if (!matchesLabels(labelSelectorRequirements(selector), templateLabels)) {
+    errors.push(fieldError('FieldValueInvalid', 'spec.template.metadata.labels', '`selector` does not match template `labels`', templateLabels));
+  }
+  validateContainers(isJsonObject(template.spec) ? template.spec : {}, 'spec.template.spec', errors);
+  if (typeof s.replicas === 'number' && s.replicas < 0) errors.push(fieldError('FieldValueInvalid', 'spec.replicas', 'must be greater than or equal to 0', s.replicas));
+  if (old) {
+    const mutable = ['replicas', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy', 'minReadySeconds', 'ordinals', 'revisionHistoryLimit'];
+    const strip = (o: JsonObject): JsonObject => Object.fromEntries(Object.entries(o).filter(([k]) => !mutable.includes(k)));
+    if (!jsonEqual(strip(s), strip(spec(old)))) {
+      errors.push(fieldError('FieldValueForbidden', 'spec', "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"));
+    }
+  }
+}
+
+function validateService(object: KubeObject, old: KubeObject | undefined, errors: FieldError[]): void {
+  const s = spec(object);
+  const ports = Array.isArray(s.ports) ? s.ports : [];
+  if (ports.length === 0 && s.clusterIP !== 'None' && s.type !== 'ExternalName') errors.push(fieldError('FieldValueRequired', 'spec.ports', ''));
+  if (ports.length > 1) {
+    ports.forEach((p, i) => {
+      if (isJsonObject(p) && !p.name) errors.push(fieldError('FieldValueRequired', `spec.ports[${i}].name`, ''));
+    });
+  }
+  if (old) {
+    const oldIp = spec(old).clusterIP;
+    if (oldIp !== undefined && s.clusterIP !== oldIp) errors.push(fieldError('FieldValueInvalid', 'spec.clusterIPs[0]', 'may not change once set', s.clusterIP));
+  }
+}
+
+function validatePod(object: KubeObject, old: KubeObject | undefined, errors: FieldError[]): void {
+  validateContainers(spec(object), 'spec', errors);
+  if (!old) return;
+  const strip = (o: JsonObject): JsonObject => {
+    const copy = JSON.parse(JSON.stringify(o)) as JsonObject;
+    for (const list of ['containers', 'initContainers']) {
+      for (const c of Array.isArray(copy[list]) ? (copy[list] as unknown[]) : []) if (isJsonObject(c)) delete c.image;
+    }
+    delete copy.activeDeadlineSeconds;
+    delete copy.tolerations;
+    delete copy.terminationGracePeriodSeconds;
+    if (!spec(old).nodeName) delete copy.nodeName;
+    return copy;
+  };
+  if (!jsonEqual(strip(spec(object)), strip(spec(old)))) {
+    errors.push(fieldError('FieldValueForbidden', 'spec', 'pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)'));
+  }
+}
+
+function validatePvc(object: KubeObject, errors: FieldError[]): void {
+  const s = spec(object);
+  const resources = isJsonObject(s.resources) ? s.resources : {};
+  const requests = isJsonObject(resources.requests) ? resources.requests : {};
+  if (requests.storage === undefined) errors.push(fieldError('FieldValueRequired', 'spec.resources[storage]', ''));
+  if (!Array.isArray(s.accessModes) || s.accessModes.length === 0) errors.push(fieldError('FieldValueRequired', 'spec.accessModes', 'at least 1 access mode is required'));
+}
+
+function validateEndpointSlice(object: KubeObject, errors: FieldError[]): void {
+  const addressType = object.addressType;
+  if (!['IPv4', 'IPv6', 'FQDN'].includes(String(addressType))) {
+    errors.push({ type: 'FieldValueNotSupported', field: 'addressType', message: `Unsupported value: ${JSON.stringify(addressType ?? '')}: supported values: "FQDN", "IPv4", "IPv6"` });
+  }
+  // loopback endpoint addresses are accepted on purpose: the sandbox's one intended divergence
+}
+
+export function validateBuiltin(type: ResourceType, object: KubeObject, old: KubeObject | undefined): FieldError[] {
+  const errors: FieldError[] = [];
+  switch (`${type.group}/${type.kind}`) {
+    case '/ConfigMap': validateConfigMap(object, old, errors); break;
+    case '/Secret': validateSecret(object, old, errors); break;
+    case '/Pod': validatePod(object, old, errors); break;
+    case '/Service': validateService(object, old, errors); break;
+    case '/PersistentVolumeClaim': if (!old) validatePvc(object, errors); break;
+    case 'apps/StatefulSet': validateStatefulSet(object, old, errors); break;
+    case 'discovery.k8s.io/EndpointSlice': validateEndpointSlice(object, errors); break;
+    case 'apiextensions.k8s.io/CustomResourceDefinition': errors.push(...validateCrd(object)); break;
+    default: break;
+  }
+  return errors;
+}

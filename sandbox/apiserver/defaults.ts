@@ -1,0 +1,114 @@
+/**
+ * The DefaultsEngine: built-in defaults and validation for core kinds, structural-schema defaulting,
+ * pruning and validation for custom resources, and ClusterIP allocation.
+ */
+import type { DefaultsEngine } from './core.js';
+import type { ApiCore } from './core.js';
+import type { RequestContext } from './context.js';
+import { fieldValidationOf } from './context.js';
+import { applyBuiltinDefaults, initialStatus } from './builtin-defaults.js';
+import { validateBuiltin } from './builtin-validation.js';
+import { applySchemaDefaults, pruneUnknown, validateCustomResource } from './crd-schema.js';
+import { validateMetadata } from './object-meta.js';
+import type { ResourceType } from './registry.js';
+import type { FieldError } from './status-errors.js';
+import { badRequest, invalid, fieldError } from './status-errors.js';
+import type { JsonObject, KubeObject } from './types.js';
+import { isJsonObject } from './types.js';
+
+/**
+ * ClusterIPs come from 127.1.0.0/16 (a documented divergence) so the sandbox's service proxy can bind them locally.
+ */
+export class ClusterIpAllocator {
+  private next = 1;
+  private readonly used = new Set<string>();
+
+  allocate(): string {
+    for (let i = 0; i < 65534; i++) {
+      const n = this.next;
+      this.next = this.next >= 65534 ? 1 : this.next + 1;
+      const ip = `127.1.${Math.floor(n / 256)}.${n % 256}`;
+      if (n % 256 === 0 || n % 256 === 255 || this.used.has(ip)) continue;
+      this.used.add(ip);
+      return ip;
+    }
+    throw new Error('ClusterIP range 127.1.0.0/16 is exhausted');
+  }
+
+  reserve(ip: string): void {
+    this.used.add(ip);
+  }
+
+  release(ip: string): void {
+    this.used.delete(ip);
+  }
+
+  inRange(ip: string): boolean {
+    return /^127\.1\.\d{1,3}\.\d{1,3}$/.test(ip);
+  }
+}
+
+export class StandardDefaults implements DefaultsEngine {
+  readonly ips = new ClusterIpAllocator();
+
+  constructor(private readonly core: ApiCore) {
+    core.observers.push({
+      afterDelete: (type, object) => {
+        if (type.group === '' && type.plural === 'services' && isJsonObject(object.spec) && typeof object.spec.clusterIP === 'string') this.ips.release(object.spec.clusterIP);
+      },
+    });
+  }
+
+  resetStatusOnCreate(type: ResourceType, object: KubeObject): void {
+    if (type.custom) delete object.status;
+    else initialStatus(type.kind, type.group, object);
+  }
+
+  async apply(ctx: RequestContext, object: KubeObject, oldObject: KubeObject | undefined): Promise<void> {
+    const { type } = ctx;
+    if (type.custom) {
+      const schema = type.custom.schema;
+      const unknown: string[] = [];
+      pruneUnknown(object, schema, '', unknown, true);
+      const mode = fieldValidationOf(ctx.query);
+      if (unknown.length > 0 && mode === 'Strict' && !ctx.warnings.includes('__pruned__')) {
+        throw badRequest(`${type.kind} in version "${type.version}" cannot be handled as a ${type.kind}: strict decoding error: ${unknown.sort().map((u) => `unknown field "${u}"`).join(', ')}`);
+      }
+      if (mode === 'Warn') for (const u of unknown.sort()) if (!ctx.warnings.includes(`unknown field "${u}"`)) ctx.warnings.push(`unknown field "${u}"`);
+      applySchemaDefaults(object, schema);
+      return;
+    }
+    if (type.group === '' && type.kind === 'Service') {
+      const spec = isJsonObject(object.spec) ? object.spec : undefined;
+      const oldSpec = oldObject && isJsonObject(oldObject.spec) ? oldObject.spec : undefined;
+      if (spec && oldSpec && (spec.clusterIP === undefined || spec.clusterIP === '') && oldSpec.clusterIP) {
+        spec.clusterIP = oldSpec.clusterIP;
+        spec.clusterIPs = oldSpec.clusterIPs;
+      }
+      if (spec && typeof spec.clusterIP === 'string' && spec.clusterIP !== 'None' && spec.clusterIP !== '' && !oldSpec) {
+        if (this.ips.inRange(spec.clusterIP)) this.ips.reserve(spec.clusterIP);
+      }
+    }
+    applyBuiltinDefaults(type.kind, type.group, object, () => this.ips.allocate());
+  }
+
+  async validate(ctx: RequestContext, object: KubeObject, oldObject: KubeObject | undefined): Promise<FieldError[]> {
+    const { type } = ctx;
+    if (type.custom) {
+      const metadataErrors = validateMetadata(object, type.kind).length;
+      const errors = validateCustomResource(object as JsonObject, oldObject as JsonObject | undefined, type.custom.schema, metadataErrors);
+      if (ctx.subresource === undefined && type.status) return errors.filter((e) => !e.field.startsWith('status'));
+      return errors;
+    }
+    const errors = validateBuiltin(type, object, oldObject);
+    if (type.group === '' && type.kind === 'Service') {
+      const spec = isJsonObject(object.spec) ? object.spec : {};
+      if (typeof spec.clusterIP === 'string' && spec.clusterIP !== 'None' && !this.ips.inRange(spec.clusterIP) && !oldObject) {
+        errors.push(fieldError('FieldValueInvalid', 'spec.clusterIPs', 'failed to allocate IP ' + spec.clusterIP + ': the provided IP (' + spec.clusterIP + ') is not in the valid range. The range of valid IPs is 127.1.0.0/16', [spec.clusterIP]));
+      }
+    }
+    return errors;
+  }
+}
+
+export { invalid };

@@ -1,0 +1,219 @@
+/**
+ * create, update (PUT), patch (merge, JSON, strategic, apply) for the main resource and the status and scale
+ * subresources. Every path ends in `persist` (write-pipeline.ts).
+ */
+import type { ApiCore } from './core.js';
+import type { RequestContext } from './context.js';
+import { fieldManagerOf, fieldValidationOf, header, parseDryRun } from './context.js';
+import { generateName } from './object-meta.js';
+import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from './patch.js';
+import { apiVersionOf, storageKey } from './registry.js';
+import { decodeBody, parseJson } from './serialize.js';
+import { serverSideApply } from './server-side-apply.js';
+import { ApiError, badRequest, fieldError, invalid, methodNotSupported, notFound, unsupportedMediaType } from './status-errors.js';
+import type { JsonObject, KubeObject } from './types.js';
+import { deepClone, isJsonObject } from './types.js';
+import type { WriteRequest } from './write-pipeline.js';
+import { persist } from './write-pipeline.js';
+import { finalizeNamespace, podSubresource } from './lifecycle.js';
+
+export interface WriteResult {
+  status: number;
+  body: KubeObject;
+}
+
+function optionsFor(kind: string, ctx: RequestContext, dryRun: boolean, extra: JsonObject = {}): JsonObject {
+  const options: JsonObject = { kind, apiVersion: 'meta.k8s.io/v1' };
+  if (dryRun) options.dryRun = ['All'];
+  const manager = ctx.query.get('fieldManager');
+  if (manager) options.fieldManager = manager;
+  return { ...options, ...extra };
+}
+
+/** Checks apiVersion/kind of a decoded body against the endpoint (golden 04 #25, 15). */
+function checkBodyType(ctx: RequestContext, body: unknown, allowScale: boolean): KubeObject {
+  if (!isJsonObject(body)) throw badRequest(`the object provided is unrecognized (must be of type ${ctx.type.kind}): couldn't get version/kind; json parse error: cannot unmarshal into Go value of type struct`);
+  const kind = typeof body.kind === 'string' ? body.kind : '';
+  const apiVersion = typeof body.apiVersion === 'string' ? body.apiVersion : '';
+  const expectedKind = allowScale ? 'Scale' : ctx.type.kind;
+  const expectedVersion = allowScale ? 'autoscaling/v1' : apiVersionOf(ctx.type);
+  if (kind !== '' && kind !== expectedKind) {
+    if (ctx.type.custom && apiVersion === expectedVersion) {
+      throw invalid(kind, ctx.type.group, '', [fieldError('FieldValueInvalid', 'kind', `must be ${expectedKind}`, kind)]);
+    }
+    throw badRequest(`${kind} in version "${apiVersion.split('/').pop()}" cannot be handled as a ${expectedKind}: converting (${apiVersion.split('/').pop()}.${kind}) to (${ctx.type.group === '' ? 'core' : ctx.type.group.split('.')[0]}.${expectedKind}): unknown conversion`);
+  }
+  if (ctx.type.custom && apiVersion !== '' && apiVersion !== expectedVersion && !allowScale) {
+    throw badRequest(`the API version in the data (${apiVersion}) does not match the expected API version (${expectedVersion})`);
+  }
+  if (ctx.type.custom && kind === '' && !allowScale) throw badRequest(`Object 'Kind' is missing in '${JSON.stringify(body)}'`);
+  const object = body as KubeObject;
+  if (!isJsonObject(object.metadata)) object.metadata = {};
+  return object;
+}
+
+function checkUrlIdentity(ctx: RequestContext, object: KubeObject): void {
+  if (ctx.name !== undefined && object.metadata.name !== undefined && object.metadata.name !== ctx.name) {
+    throw badRequest(`the name of the object (${object.metadata.name}) does not match the name on the URL (${ctx.name})`);
+  }
+  if (ctx.type.namespaced && object.metadata.namespace !== undefined && object.metadata.namespace !== '' && object.metadata.namespace !== ctx.namespace) {
+    throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+  }
+}
+
+function decodeObject(ctx: RequestContext, allowScale = false): KubeObject {
+  const decoded = decodeBody(header(ctx, 'content-type'), ctx.body, ctx.type.kind);
+  const object = checkBodyType(ctx, decoded.value, allowScale);
+  const validation = fieldValidationOf(ctx.query);
+  for (const duplicate of decoded.duplicates) {
+    if (validation === 'Strict') throw badRequest(`${ctx.type.kind} in version "${ctx.type.version}" cannot be handled as a ${ctx.type.kind}: strict decoding error: duplicate field "${duplicate}"`);
+    if (validation === 'Warn') ctx.warnings.push(`duplicate field "${duplicate}"`);
+  }
+  return object;
+}
+
+export async function createObject(core: ApiCore, ctx: RequestContext): Promise<WriteResult> {
+  if (ctx.subresource === 'eviction' || ctx.subresource === 'binding') return podSubresource(core, ctx);
+  if (ctx.subresource !== undefined || ctx.name !== undefined) throw methodNotSupported();
+  const dryRun = parseDryRun(ctx.query, 'CreateOptions');
+  const object = decodeObject(ctx);
+  checkUrlIdentity(ctx, object);
+  if (!object.metadata.name && object.metadata.generateName) object.metadata.name = generateName(object.metadata.generateName);
+  const result = await persist(core, {
+    ctx: { ...ctx, name: object.metadata.name },
+    operation: 'CREATE',
+    object,
+    oldObject: undefined,
+    dryRun,
+    fieldManager: fieldManagerOf(ctx),
+    applied: false,
+    options: optionsFor('CreateOptions', ctx, dryRun),
+  });
+  return { status: 201, body: result.object };
+}
+
+function loadExisting(core: ApiCore, ctx: RequestContext): KubeObject {
+  const existing = core.store.get(storageKey(ctx.type), ctx.namespace, ctx.name ?? '');
+  if (!existing) throw notFound(ctx.type, ctx.name ?? '');
+  return existing;
+}
+
+export async function updateObject(core: ApiCore, ctx: RequestContext): Promise<WriteResult> {
+  if (ctx.name === undefined) throw methodNotSupported();
+  const dryRun = parseDryRun(ctx.query, 'UpdateOptions');
+  if (ctx.subresource === 'finalize') return finalizeNamespace(core, ctx, dryRun);
+  const isScale = ctx.subresource === 'scale';
+  const body = decodeObject(ctx, isScale);
+  checkUrlIdentity(ctx, body);
+  const old = loadExisting(core, ctx);
+  if (isScale) return updateScale(core, ctx, old, body, dryRun, optionsFor('UpdateOptions', ctx, dryRun));
+  const result = await persist(core, {
+    ctx,
+    operation: 'UPDATE',
+    object: body,
+    oldObject: old,
+    dryRun,
+    fieldManager: fieldManagerOf(ctx),
+    applied: false,
+    options: optionsFor('UpdateOptions', ctx, dryRun),
+  });
+  return { status: 200, body: result.object };
+}
+
+async function updateScale(core: ApiCore, ctx: RequestContext, old: KubeObject, scale: KubeObject, dryRun: boolean, options: JsonObject): Promise<WriteResult> {
+  const object = deepClone(old);
+  const replicas = isJsonObject(scale.spec) ? scale.spec.replicas : undefined;
+  if (replicas !== undefined && (typeof replicas !== 'number' || !Number.isInteger(replicas))) {
+    throw invalid('Scale', 'autoscaling', ctx.name ?? '', [fieldError('FieldValueInvalid', 'spec.replicas', 'must be an integer', replicas)]);
+  }
+  if (typeof replicas === 'number' && replicas < 0) throw invalid('Scale', 'autoscaling', ctx.name ?? '', [fieldError('FieldValueInvalid', 'spec.replicas', 'must be greater than or equal to 0', replicas)]);
+  core.scaleFromView(ctx, object, scale);
+  object.metadata.resourceVersion = scale.metadata.resourceVersion ?? undefined;
+  if (object.metadata.resourceVersion === undefined) delete object.metadata.resourceVersion;
+  const req: WriteRequest = {
+    ctx,
+    operation: 'UPDATE',
+    object,
+    oldObject: old,
+    dryRun,
+    fieldManager: fieldManagerOf(ctx),
+    applied: false,
+    options,
+    admissionView: { object: scale, oldObject: core.scaleView(ctx, old), kind: { group: 'autoscaling', version: 'v1', kind: 'Scale' } },
+  };
+  const result = await persist(core, req);
+  return { status: 200, body: core.scaleView(ctx, result.object) };
+}
+
+const PATCH_TYPES_CUSTOM = ['application/json-patch+json', 'application/merge-patch+json', 'application/apply-patch+yaml'];
+const PATCH_TYPES_BUILTIN = [...PATCH_TYPES_CUSTOM.slice(0, 2), 'application/strategic-merge-patch+json', 'application/apply-patch+yaml'];
+
+export async function patchObject(core: ApiCore, ctx: RequestContext): Promise<WriteResult> {
+  if (ctx.name === undefined) throw methodNotSupported();
+  const contentType = (header(ctx, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  const allowed = ctx.type.custom ? PATCH_TYPES_CUSTOM : PATCH_TYPES_BUILTIN;
+  if (!allowed.includes(contentType)) throw unsupportedMediaType(allowed);
+  const dryRun = parseDryRun(ctx.query, 'PatchOptions');
+  const isApply = contentType === 'application/apply-patch+yaml';
+  const manager = ctx.query.get('fieldManager') ?? '';
+  if (isApply && manager === '') {
+    throw invalid('PatchOptions', 'meta.k8s.io', '', [fieldError('FieldValueRequired', 'fieldManager', 'is required for apply patch')]);
+  }
+  const isScale = ctx.subresource === 'scale';
+  const existing = core.store.get(storageKey(ctx.type), ctx.namespace, ctx.name);
+  const options = optionsFor(isApply ? 'PatchOptions' : 'UpdateOptions', ctx, dryRun, isApply && ctx.query.get('force') === 'true' ? { force: true } : {});
+  if (isApply) {
+    const decoded = decodeBody('application/apply-patch+yaml', ctx.body, ctx.type.kind);
+    if (!isJsonObject(decoded.value)) throw badRequest('invalid object type: /, Kind=');
+    const applied = decoded.value as KubeObject;
+    if (typeof applied.apiVersion !== 'string' || applied.apiVersion === '') throw badRequest(`invalid object type: /, Kind=${String(applied.kind ?? '')}`);
+    if (typeof applied.kind !== 'string' || applied.kind === '') throw badRequest(`invalid object type: ${applied.apiVersion}, Kind=`);
+    if (!isJsonObject(applied.metadata)) applied.metadata = {};
+    checkUrlIdentity(ctx, applied);
+    if (isScale) {
+      if (!existing) throw notFound(ctx.type, ctx.name);
+      const merged = serverSideApply(core.scaleView(ctx, existing), applied, { manager, force: ctx.query.get('force') === 'true', apiVersion: 'autoscaling/v1', subresource: 'scale', info: core.fieldTypeInfo(ctx.type) });
+      return updateScale(core, ctx, existing, merged, dryRun, options);
+    }
+    if (!existing && ctx.subresource !== undefined) throw notFound(ctx.type, ctx.name);
+    const merged = serverSideApply(existing, applied, { manager, force: ctx.query.get('force') === 'true', apiVersion: apiVersionOf(ctx.type), ...(ctx.subresource ? { subresource: ctx.subresource } : {}), info: core.fieldTypeInfo(ctx.type) });
+    merged.metadata.name = ctx.name;
+    if (existing) merged.metadata.resourceVersion = applied.metadata.resourceVersion ?? existing.metadata.resourceVersion;
+    const result = await persist(core, {
+      ctx,
+      operation: existing ? 'UPDATE' : 'CREATE',
+      object: merged,
+      oldObject: existing,
+      dryRun,
+      fieldManager: manager,
+      applied: true,
+      options,
+    });
+    return { status: existing ? 200 : 201, body: result.object };
+  }
+  if (!existing) throw notFound(ctx.type, ctx.name);
+  const patchBody = parseJson(ctx.body.toString('utf8'), ctx.type.kind);
+  const base: KubeObject = isScale ? core.scaleView(ctx, existing) : { ...existing, apiVersion: apiVersionOf(ctx.type), kind: ctx.type.kind };
+  let patched: unknown;
+  if (contentType === 'application/json-patch+json') patched = applyJsonPatch(base, patchBody);
+  else if (contentType === 'application/merge-patch+json') {
+    if (!isJsonObject(patchBody)) throw badRequest('the body of the patch must be a JSON object');
+    patched = applyMergePatch(base, patchBody);
+  } else patched = applyStrategicMergePatch(base, patchBody, core.fieldTypeInfo(ctx.type).lists);
+  if (!isJsonObject(patched)) throw new ApiError(422, 'Invalid', 'the server rejected our request due to an error in our request', {});
+  const object = patched as KubeObject;
+  if (!isJsonObject(object.metadata)) object.metadata = {};
+  checkUrlIdentity(ctx, object);
+  if (isScale) return updateScale(core, ctx, existing, object, dryRun, options);
+  const result = await persist(core, {
+    ctx,
+    operation: 'UPDATE',
+    object,
+    oldObject: existing,
+    dryRun,
+    fieldManager: fieldManagerOf(ctx),
+    applied: false,
+    options,
+  });
+  return { status: 200, body: result.object };
+}
