@@ -1,0 +1,50 @@
+// Validates built objects against the Kubernetes OpenAPI schemas (kubernetes-models) and checks that
+// @kubernetes/client-node's serializer, which the apply layer sends objects through, keeps every field: the schemas
+// accept unknown keys, the serializer silently drops them, so together they catch misspelt and misplaced fields.
+import { ObjectSerializer } from '@kubernetes/client-node/dist/serializer.js';
+import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import { Secret } from 'kubernetes-models/v1/Secret';
+import { Service } from 'kubernetes-models/v1/Service';
+import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
+import { toTypedObject, toWireObject } from '../../../reconciler/apply/index.js';
+
+type Validator = new (data: never) => { validate(): void };
+
+const MODELS: Record<string, [Validator, string]> = {
+  ConfigMap: [ConfigMap as unknown as Validator, 'V1ConfigMap'],
+  Secret: [Secret as unknown as Validator, 'V1Secret'],
+  Service: [Service as unknown as Validator, 'V1Service'],
+  StatefulSet: [StatefulSet as unknown as Validator, 'V1StatefulSet'],
+  PodDisruptionBudget: [PodDisruptionBudget as unknown as Validator, 'V1PodDisruptionBudget'],
+  NetworkPolicy: [NetworkPolicy as unknown as Validator, 'V1NetworkPolicy'],
+};
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.keys(value).sort().map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]));
+  }
+  return value;
+}
+
+/** Throws with the object kind/name when the object is not a valid Kubernetes object or has unknown fields. */
+export function validateKubernetesObject(object: { kind?: string; metadata?: { name?: string } }): void {
+  const kind = object.kind ?? '';
+  const model = MODELS[kind];
+  if (!model) throw new Error(`no schema model for kind ${kind}`);
+  const wire = toWireObject(object);
+  const [Model, typeName] = model;
+  try {
+    new Model(structuredClone(wire) as never).validate();
+  } catch (error) {
+    throw new Error(`${kind} ${object.metadata?.name}: ${(error as Error).message}`, { cause: error });
+  }
+  const serialized = JSON.parse(JSON.stringify(ObjectSerializer.serialize(toTypedObject(object), typeName)));
+  const expected = JSON.stringify(sortKeys(wire));
+  const actual = JSON.stringify(sortKeys(serialized));
+  if (expected !== actual) {
+    throw new Error(`${kind} ${object.metadata?.name}: fields unknown to the client serializer:\n${expected}\n!==\n${actual}`);
+  }
+}
