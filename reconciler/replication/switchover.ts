@@ -63,6 +63,8 @@ export interface SwitchoverOptions {
   targetAddress?: MasterAddress;
   /** Other replicas to repoint at the new master afterwards (otherwise they would chain through the old one). */
   otherReplicas?: PodEndpoint[];
+  /** Called as soon as the target answers as master: the place to move the role label (master Service). */
+  onPromoted?: () => Promise<void> | void;
 }
 
 export interface SwitchoverResult {
@@ -125,6 +127,7 @@ export async function switchover(master: PodEndpoint, target: PodEndpoint, optio
     const promoted = await waitUntil(async () => (await roleOf(target, fence))?.role === 'master', timeoutMs + 2000);
     if (!promoted) return finish(false, `${target.pod} did not become master within ${timeoutMs} ms (${how})`);
   }
+  await options.onPromoted?.();
   // FAILOVER points the old master at the address it saw for the target, which may be a source address; pin it.
   const steps = [await replicateFrom(master, address, { masterauth: options.masterauth, fence })];
   // Clients still on the old master would get READONLY; dropped, they reconnect through the master Service.
