@@ -204,6 +204,8 @@ export interface StoreInformers {
   services: Informer;
   secrets: Informer;
   persistentVolumeClaims: Informer;
+  configMaps: Informer;
+  podDisruptionBudgets: Informer;
   all(): Informer[];
 }
 
@@ -219,6 +221,8 @@ export function createStoreInformers(client: KubeClient, kubeConfig: KubeConfig,
     services: make('services', paths.core('services', namespace), MANAGED_SELECTOR),
     secrets: make('secrets', paths.core('secrets', namespace), MANAGED_SELECTOR),
     persistentVolumeClaims: make('persistentvolumeclaims', paths.core('persistentvolumeclaims', namespace), MANAGED_SELECTOR),
+    configMaps: make('configmaps', paths.core('configmaps', namespace), MANAGED_SELECTOR),
+    podDisruptionBudgets: make('poddisruptionbudgets', namespace ? `/apis/policy/v1/namespaces/${namespace}/poddisruptionbudgets` : '/apis/policy/v1/poddisruptionbudgets', MANAGED_SELECTOR),
   };
   return { ...informers, all: () => Object.values(informers) };
 }

@@ -1,0 +1,54 @@
+/** What every reconcile of every store shares: clients, caches, builders, and the small per-store memory. */
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { KeyPairPem } from '../../certs/authority.js';
+import type { Logger } from '../../shared/logger.js';
+import type { KVStore, KVStoreStatus } from '../../shared/schema/kvstore.js';
+import type { DesiredObjects } from '../desired/index.js';
+import type { EngineTls } from '../replication/index.js';
+import type { EventRecorder } from './events.js';
+import type { StoreInformers } from './informers.js';
+import type { KubeClient } from './kube-client.js';
+import type { ObservedPod } from './observed.js';
+
+export interface MasterDownRecord {
+  detectedAtMs: number;
+  reason: string;
+}
+
+/** Per-store memory. Everything here may be lost (restart) without harm: it only saves work or keeps timing. */
+export interface StoreRuntime {
+  /** The last password the pods were known to accept (tried second during a rotation). */
+  lastPassword?: string;
+  /** The health monitor declared the master down; cleared once a master is chosen. */
+  masterDown?: MasterDownRecord;
+  /** Hash of the live settings last applied to all pods. */
+  liveSettingsHash?: string;
+  /** CA to verify the engines' TLS with, when TLS is on. */
+  tlsCaPem?: string;
+  pdbAbsent?: boolean;
+  networkPolicyAbsent?: boolean;
+  readServiceAbsent?: boolean;
+}
+
+export interface StoreMetricsSink {
+  failovers: { inc(labels: { namespace: string; name: string }): void };
+  observeStore(key: string, status: KVStoreStatus): void;
+}
+
+export interface ControllerContext {
+  client: KubeClient;
+  informers: StoreInformers;
+  events: EventRecorder;
+  logger: Logger;
+  buildDesired: (store: KVStore) => DesiredObjects;
+  /** The apply layer talks to the API server through client-node with this config. */
+  kubeConfig: KubeConfig;
+  /** The operator CA: issues store certificates and verifies engine TLS. */
+  ca?: KeyPairPem;
+  probeTimeoutMs: number;
+  runtimes: Map<string, StoreRuntime>;
+  metrics?: StoreMetricsSink;
+  /** Keep the health monitor pointed at the current master. */
+  watchMaster?: (key: string, storeName: string, namespace: string, pods: ObservedPod[], master: string, password: string | undefined, tls: Omit<EngineTls, 'servername'> | undefined, downAfterMilliseconds: number) => void;
+  onStoreGone?: (key: string) => void;
+}

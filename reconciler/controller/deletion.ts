@@ -1,0 +1,47 @@
+/**
+ * Deletion of a store. Owned objects go with the store through owner references (garbage collection); PVCs are not
+ * owned (the StatefulSet's claim templates create them), so they survive unless `persistence.keepAfterDeletion` is
+ * false, in which case they are deleted here. Then the finalizer is removed and the API server lets the store go.
+ */
+import { KVSTORE_FINALIZER, LABEL_INSTANCE } from '../../shared/labels.js';
+import { applyKVStoreDefaults } from '../../shared/defaulting.js';
+import { DATA_VOLUME_NAME } from '../../shared/names.js';
+import type { KVStore } from '../../shared/schema/kvstore.js';
+import type { ControllerContext } from './context.js';
+import { isConflict, isNotFound, paths, type KubeObject } from './kube-client.js';
+
+/** Names of the store's PVCs among `claims`, by the StatefulSet naming scheme `data-<store>-<ordinal>`. Pure. */
+export function storeClaimNames(storeName: string, claims: KubeObject[]): string[] {
+  const prefix = `${DATA_VOLUME_NAME}-${storeName}-`;
+  return claims
+    .map((claim) => claim.metadata?.name ?? '')
+    .filter((name) => name.startsWith(prefix) && /^(0|[1-9][0-9]*)$/.test(name.slice(prefix.length)));
+}
+
+export async function finalizeDeletion(context: ControllerContext, store: KVStore): Promise<void> {
+  const { namespace, name } = store.metadata as { namespace: string; name: string };
+  const finalizers = store.metadata?.finalizers ?? [];
+  if (!finalizers.includes(KVSTORE_FINALIZER)) return;
+  const spec = applyKVStoreDefaults(store.spec, name);
+  const keep = spec.persistence?.keepAfterDeletion !== false;
+  if (!keep) {
+    // List from the API server, not the cache: claims created by the StatefulSet may carry only the template labels.
+    const claims = await context.client.list<KubeObject>(paths.core('persistentvolumeclaims', namespace), `${LABEL_INSTANCE}=${name}`);
+    const byName = await context.client.list<KubeObject>(paths.core('persistentvolumeclaims', namespace));
+    const names = new Set([...claims.items.map((claim) => claim.metadata?.name ?? ''), ...storeClaimNames(name, byName.items)]);
+    for (const claim of names) {
+      if (claim) await context.client.delete(paths.coreObject('persistentvolumeclaims', namespace, claim));
+    }
+    context.logger.info({ store: `${namespace}/${name}`, claims: [...names] }, 'deleted PVCs (keepAfterDeletion: false)');
+  }
+  try {
+    await context.client.patch(paths.kvstore(namespace, name), [
+      { op: 'test', path: '/metadata/resourceVersion', value: store.metadata?.resourceVersion },
+      { op: 'replace', path: '/metadata/finalizers', value: finalizers.filter((entry) => entry !== KVSTORE_FINALIZER) },
+    ], 'json');
+  } catch (error) {
+    if (isNotFound(error)) return;
+    if (isConflict(error) || /test/i.test(String(error))) throw new Error('store changed while removing the finalizer; retrying', { cause: error });
+    throw error;
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * The engine-side steps of a reconcile, run through the replication layer: carry out a topology plan (promote,
+ * demote, repoint), move the master off an ordinal that is about to be removed, rotate the password and apply live
+ * settings. Every step is idempotent in the replication layer, so a retry after a crash converges.
+ */
+import { createHash } from 'node:crypto';
+import type { KVStore, KVStoreSpec } from '../../shared/schema/kvstore.js';
+import { buildEngineSettings } from '../desired/engine-settings.js';
+import { isLiveSettable } from '../desired/live-settings.js';
+import {
+  applyConfigLive, demoteMaster, pickSwitchoverTarget, promoteToMaster, replicateFrom, rotatePassword, switchover,
+  type EngineState, type EngineTls, type PodCandidate, type PodEndpoint,
+} from '../replication/index.js';
+import type { ControllerContext, StoreRuntime } from './context.js';
+import { podEndpoint, type ProbedPods } from './engine-access.js';
+import type { KubeObject } from './kube-client.js';
+import type { ObservedPod } from './observed.js';
+import type { TopologyPlan } from './plan-topology.js';
+
+export interface EngineAuth {
+  password?: string;
+  tls?: Omit<EngineTls, 'servername'>;
+  /** The password each pod accepted when probed. */
+  passwordByPod: Map<string, string | undefined>;
+}
+
+function endpointOf(store: KVStore, pod: ObservedPod, auth: EngineAuth): PodEndpoint {
+  const password = auth.passwordByPod.has(pod.name) ? auth.passwordByPod.get(pod.name) : auth.password;
+  return { pod: pod.name, endpoint: podEndpoint(store.metadata!.name!, store.metadata!.namespace!, pod, password, auth.tls) };
+}
+
+export async function executeTopology(context: ControllerContext, store: KVStore, plan: TopologyPlan, pods: ObservedPod[], auth: EngineAuth): Promise<{ changed: boolean }> {
+  if (!plan.master) return { changed: false };
+  const byName = new Map(pods.map((pod) => [pod.name, pod]));
+  const log = context.logger.child({ store: `${store.metadata?.namespace}/${store.metadata?.name}` });
+  let changed = false;
+  if (plan.promote) {
+    const result = await promoteToMaster(endpointOf(store, byName.get(plan.promote)!, auth), { masterauth: auth.password });
+    if (result.outcome === 'failed') throw new Error(`promoting ${plan.promote} failed: ${result.detail}`);
+    log.info({ pod: plan.promote, reason: plan.reason, detail: result.detail }, 'promoted master');
+    changed ||= result.outcome === 'done';
+  }
+  const steps = await Promise.all(plan.replicaOf.map((step) => {
+    const pod = byName.get(step.pod)!;
+    const target = endpointOf(store, pod, auth);
+    const master = { host: step.host, port: step.port };
+    return pod.engine?.role === 'master' ? demoteMaster(target, master, { masterauth: auth.password }) : replicateFrom(target, master, { masterauth: auth.password });
+  }));
+  for (const step of steps) {
+    if (step.outcome === 'failed') log.warn({ pod: step.pod, detail: step.detail }, 'could not repoint replica');
+    else if (step.outcome === 'done') {
+      changed = true;
+      log.info({ pod: step.pod, action: step.action, detail: step.detail }, 'repointed');
+    }
+  }
+  if (plan.reason === 'SplitBrain' && steps.some((step) => step.action === 'demote' && step.outcome === 'done')) {
+    await context.events.record(store as KubeObject, { type: 'Warning', reason: 'SplitBrainResolved', message: `two masters found; kept ${plan.master}, demoted ${steps.filter((s) => s.action === 'demote').map((s) => s.pod).join(', ')}` });
+  }
+  return { changed };
+}
+
+function candidateOf(pod: ObservedPod, states: Map<string, EngineState>): PodCandidate {
+  return { pod: pod.name, ordinal: pod.ordinal, host: pod.ip ?? '', port: 6379, terminating: pod.terminating, state: states.get(pod.name) };
+}
+
+/** Switch the master over to a pod below `belowOrdinal` (scale-down). True when the master moved. */
+export async function moveMasterAway(
+  context: ControllerContext, store: KVStore, spec: KVStoreSpec, pods: ObservedPod[], states: Map<string, EngineState>,
+  master: string, belowOrdinal: number, auth: EngineAuth,
+): Promise<boolean> {
+  const masterPod = pods.find((pod) => pod.name === master);
+  const masterState = states.get(master);
+  if (!masterPod || !masterState) return false;
+  const candidates = pods.filter((pod) => pod.ordinal < belowOrdinal && pod.name !== master).map((pod) => candidateOf(pod, states));
+  const choice = pickSwitchoverTarget(masterState, candidates, { maxLagBytes: 1024 * 1024 });
+  const log = context.logger.child({ store: `${store.metadata?.namespace}/${store.metadata?.name}` });
+  if (!choice.target) {
+    log.info({ reason: choice.reason }, 'scale-down waits: no replica to hand the master to');
+    return false;
+  }
+  const targetPod = pods.find((pod) => pod.name === choice.target!.pod)!;
+  const others = pods.filter((pod) => pod.name !== master && pod.name !== targetPod.name && states.has(pod.name)).map((pod) => endpointOf(store, pod, auth));
+  const result = await switchover(endpointOf(store, masterPod, auth), endpointOf(store, targetPod, auth), {
+    engine: spec.engine ?? 'redis', masterauth: auth.password, timeoutMs: 5000, otherReplicas: others,
+  });
+  log.info({ ok: result.ok, detail: result.detail, durationMs: result.durationMs }, 'switchover before scale-down');
+  if (!result.ok) throw new Error(`switchover to ${targetPod.name} before scale-down failed: ${result.detail}`);
+  return true;
+}
+
+/** The settings a running engine can take with CONFIG SET. */
+export function liveSettings(spec: KVStoreSpec): Record<string, string> {
+  const engine = spec.engine ?? 'redis';
+  const result: Record<string, string> = {};
+  for (const setting of buildEngineSettings(engine, spec)) {
+    if (!isLiveSettable(engine, setting.key)) continue;
+    if (['replicaof', 'slaveof', 'requirepass', 'masterauth', 'include'].includes(setting.key.toLowerCase())) continue;
+    result[setting.key] = setting.value;
+  }
+  return result;
+}
+
+/** Password rotation and live settings. True when an engine changed. */
+export async function syncLiveSettings(
+  context: ControllerContext, store: KVStore, spec: KVStoreSpec, pods: ObservedPod[], probed: ProbedPods,
+  runtime: StoreRuntime, configChanged: boolean, auth: EngineAuth,
+): Promise<boolean> {
+  const reachable = pods.filter((pod) => probed.states.has(pod.name));
+  const log = context.logger.child({ store: `${store.metadata?.namespace}/${store.metadata?.name}` });
+  let changed = false;
+
+  const stale = reachable.filter((pod) => auth.password !== undefined && probed.passwordByPod.get(pod.name) !== auth.password);
+  if (stale.length > 0 && auth.password !== undefined) {
+    const oldPassword = probed.passwordByPod.get(stale[0]!.name);
+    const result = await rotatePassword(reachable.map((pod) => endpointOf(store, pod, auth)), auth.password, oldPassword);
+    if (!result.ok) throw new Error(`password rotation failed: ${result.steps.filter((s) => s.outcome === 'failed').map((s) => `${s.pod} ${s.phase}: ${s.detail}`).join('; ')}`);
+    await context.events.record(store as KubeObject, { type: 'Normal', reason: 'PasswordRotated', message: `new password applied live on ${reachable.length} pods` });
+    log.info({ pods: reachable.length }, 'password rotated');
+    changed = true;
+  }
+
+  const settings = liveSettings(spec);
+  const hash = createHash('sha256').update(JSON.stringify(settings)).digest('hex');
+  if (hash === runtime.liveSettingsHash && !configChanged) return changed;
+  const applied = new Set<string>();
+  const restart = new Set<string>();
+  let complete = reachable.length === pods.filter((pod) => !pod.terminating).length;
+  for (const pod of reachable) {
+    const endpoint = podEndpoint(store.metadata!.name!, store.metadata!.namespace!, pod, auth.password, auth.tls);
+    try {
+      const result = await applyConfigLive(endpoint, settings);
+      result.applied.forEach((key) => applied.add(key));
+      result.needsRestart.forEach((entry) => restart.add(entry.key));
+      if (result.rejected.length > 0) log.warn({ pod: pod.name, rejected: result.rejected }, 'engine refused settings');
+    } catch (error) {
+      complete = false;
+      log.warn({ pod: pod.name, err: error }, 'could not apply live settings');
+    }
+  }
+  if (applied.size > 0) {
+    changed = true;
+    await context.events.record(store as KubeObject, { type: 'Normal', reason: 'ConfigApplied', message: `applied live: ${[...applied].sort().join(', ')}` });
+  }
+  if (restart.size > 0) log.info({ keys: [...restart] }, 'settings need a restart; the rolling update applies them');
+  if (complete) runtime.liveSettingsHash = hash;
+  return changed;
+}

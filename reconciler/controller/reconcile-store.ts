@@ -1,0 +1,193 @@
+/**
+ * One reconcile of one store: finalizer, Secrets, desired objects, then the engines (probe, elect, repoint, label),
+ * scale, live config and password, and finally status and Events. Decisions come from the pure planners; this file
+ * only sequences I/O. Everything is derived again from live state on every run, so a reconcile that died half-way is
+ * simply finished by the next one.
+ */
+import { KVSTORE_FINALIZER, LABEL_ROLE } from '../../shared/labels.js';
+import { applyKVStoreDefaults } from '../../shared/defaulting.js';
+import { formatLabelSelector, storeSelectorLabels } from '../../shared/labels.js';
+import type { KVStore, KVStoreSpec, KVStoreStatus } from '../../shared/schema/kvstore.js';
+import { DEFAULT_DOWN_AFTER_MILLISECONDS } from '../../shared/defaults.js';
+import type { HandlerResult } from './work-queue.js';
+import { paths, type KubeObject } from './kube-client.js';
+import { observePods, type ObservedPod } from './observed.js';
+import { planTopology, type TopologyPlan } from './plan-topology.js';
+import { planScale } from './plan-scale.js';
+import { computeStatus, statusChanged } from './status.js';
+import { transitionEvents } from './events.js';
+import { ensurePassword, ensureTlsSecret, type Blocked } from './store-secrets.js';
+import { probePods, type EngineCredentials } from './engine-access.js';
+import { executeTopology, moveMasterAway, syncLiveSettings } from './engine-actions.js';
+import { finalizeDeletion } from './deletion.js';
+import { applyDesired } from './apply-desired.js';
+import type { ControllerContext, StoreRuntime } from './context.js';
+
+/** Re-run soon while pods start or sync (engine progress produces no Kubernetes event). */
+const PROGRESS_REQUEUE_MS = 1000;
+/** Refresh a healthy store's status (offsets, lag) now and then. */
+const STEADY_REQUEUE_MS = 30_000;
+
+function splitKey(key: string): { namespace: string; name: string } {
+  const [namespace, name] = key.split('/') as [string, string];
+  return { namespace, name };
+}
+
+async function ensureFinalizer(context: ControllerContext, store: KVStore): Promise<KVStore> {
+  const finalizers = store.metadata?.finalizers ?? [];
+  if (finalizers.includes(KVSTORE_FINALIZER)) return store;
+  const { namespace, name } = store.metadata as { namespace: string; name: string };
+  const updated = await context.client.patch<KVStore>(paths.kvstore(namespace, name), {
+    metadata: { finalizers: [...finalizers, KVSTORE_FINALIZER], resourceVersion: store.metadata?.resourceVersion },
+  });
+  await context.events.record(store as KubeObject, { type: 'Normal', reason: 'Created', message: 'reconciling a new store' });
+  return updated;
+}
+
+function runtimeOf(context: ControllerContext, key: string): StoreRuntime {
+  let runtime = context.runtimes.get(key);
+  if (!runtime) {
+    runtime = {};
+    context.runtimes.set(key, runtime);
+  }
+  return runtime;
+}
+
+async function patchRoleLabels(context: ControllerContext, namespace: string, plan: TopologyPlan): Promise<void> {
+  // Sequential on purpose: the old master loses its label before the new one gets it.
+  for (const step of plan.labels) {
+    await context.client.patch(paths.coreObject('pods', namespace, step.pod), { metadata: { labels: { [LABEL_ROLE]: step.role ?? null } } });
+  }
+}
+
+async function writeStatus(context: ControllerContext, store: KVStore, status: KVStoreStatus): Promise<void> {
+  const { namespace, name } = store.metadata as { namespace: string; name: string };
+  await context.client.patch(`${paths.kvstore(namespace, name)}/status`, { status });
+}
+
+function credentialsFor(runtime: StoreRuntime, password: string | undefined): EngineCredentials {
+  const passwords: string[] = [];
+  if (password !== undefined) passwords.push(password);
+  if (runtime.lastPassword !== undefined && runtime.lastPassword !== password) passwords.push(runtime.lastPassword);
+  return { passwords, tls: runtime.tlsCaPem ? { ca: runtime.tlsCaPem } : undefined };
+}
+
+export async function reconcileStore(context: ControllerContext, key: string): Promise<HandlerResult> {
+  const { namespace, name } = splitKey(key);
+  let store = context.informers.stores.get(namespace, name) as KVStore | undefined;
+  if (!store) {
+    context.runtimes.delete(key);
+    context.onStoreGone?.(key);
+    return {};
+  }
+  if (store.metadata?.deletionTimestamp) {
+    await finalizeDeletion(context, store);
+    context.runtimes.delete(key);
+    context.onStoreGone?.(key);
+    return {};
+  }
+  store = await ensureFinalizer(context, store);
+  const spec: KVStoreSpec = applyKVStoreDefaults(store.spec, name);
+  const runtime = runtimeOf(context, key);
+  const blocked: Blocked[] = [];
+
+  const passwordOutcome = await ensurePassword(context.client, context.informers.secrets, store, spec);
+  if (passwordOutcome.blocked) blocked.push(passwordOutcome.blocked);
+  const tlsOutcome = await ensureTlsSecret(context.client, context.informers.secrets, store, spec, context.ca);
+  if (tlsOutcome.blocked) blocked.push(tlsOutcome.blocked);
+  if (tlsOutcome.issued) await context.events.record(store as KubeObject, { type: 'Normal', reason: 'TlsIssued', message: 'issued the TLS Secret from the operator CA' });
+  runtime.tlsCaPem = spec.tls?.enabled === true ? tlsOutcome.caPem : undefined;
+  const password = passwordOutcome.password;
+
+  // Observe before applying: the StatefulSet size depends on where the master is.
+  const podObjects = context.informers.pods.list((pod) => pod.metadata?.namespace === namespace && pod.metadata?.labels?.['app.kubernetes.io/instance'] === name);
+  let observed = observePods(name, podObjects as never);
+  const credentials = credentialsFor(runtime, password);
+  let probed = await probePods(name, namespace, observed, credentials, context.probeTimeoutMs);
+  observed = probed.pods;
+
+  const masterDown = runtime.masterDown;
+  const topologyInput = (pods: ObservedPod[]) => ({
+    pods,
+    knownMaster: store!.status?.master,
+    masterDownConfirmed: masterDown !== undefined,
+    failoverEnabled: spec.failover?.enabled !== false,
+    port: 6379,
+  });
+  let plan = planTopology(topologyInput(observed));
+
+  const liveStatefulSet = context.informers.statefulSets.get(namespace, name) as { spec?: { replicas?: number }; status?: { currentRevision?: string; updateRevision?: string } } | undefined;
+  const masterPod = observed.find((pod) => pod.name === (plan.master ?? store!.status?.master));
+  const scale = planScale({ desiredReplicas: spec.replicas ?? 3, currentReplicas: liveStatefulSet?.spec?.replicas, master: masterPod });
+
+  const engineAuth = { password, tls: credentials.tls, passwordByPod: probed.passwordByPod };
+  let changedEngines = false;
+  let failover: KVStoreStatus['lastFailover'];
+  if (!blocked.length || passwordOutcome.password !== undefined || spec.authentication?.enabled === false) {
+    const desired = context.buildDesired(store);
+    desired.statefulSet.spec!.replicas = scale.statefulSetReplicas;
+    const applied = await applyDesired(context, store, desired, runtime);
+    if (applied.blocked) {
+      blocked.push(applied.blocked);
+      await context.events.record(store as KubeObject, { type: 'Warning', reason: 'UnsupportedChange', message: applied.blocked.message });
+    }
+    if (applied.statefulSetChanged && scale.direction !== 'none') {
+      await context.events.record(store as KubeObject, { type: 'Normal', reason: 'Scaled', message: `StatefulSet scaled to ${scale.statefulSetReplicas} pods` });
+    }
+    if (plan.master || plan.labels.length > 0) {
+      const result = await executeTopology(context, store, plan, observed, engineAuth);
+      changedEngines = result.changed;
+      if (plan.previousMaster && plan.promote && plan.reason === 'MasterLost') {
+        const detectedAtMs = masterDown?.detectedAtMs ?? Date.now();
+        failover = { time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), from: plan.previousMaster, to: plan.master!, reason: masterDown?.reason ?? 'MasterLost', durationMs: Math.max(0, Date.now() - detectedAtMs) };
+        context.metrics?.failovers.inc({ namespace, name });
+      }
+      if (plan.master) runtime.masterDown = undefined;
+      await patchRoleLabels(context, namespace, plan);
+    }
+    if (scale.moveMasterBelowOrdinal !== undefined && plan.master && !plan.promote) {
+      const moved = await moveMasterAway(context, store, spec, observed, probed.states, plan.master, scale.moveMasterBelowOrdinal, engineAuth);
+      if (moved) changedEngines = true;
+    }
+    if (plan.master && !plan.promote) {
+      const settingsChanged = await syncLiveSettings(context, store, spec, observed, probed, runtime, applied.configChanged, engineAuth);
+      if (settingsChanged) changedEngines = true;
+    }
+    if (password !== undefined) runtime.lastPassword = password;
+  }
+
+  if (changedEngines) {
+    // Status reports what is true after the actions, not before.
+    const fresh = observePods(name, context.informers.pods.list((pod) => pod.metadata?.namespace === namespace && pod.metadata?.labels?.['app.kubernetes.io/instance'] === name) as never);
+    probed = await probePods(name, namespace, fresh, credentialsFor(runtime, password), context.probeTimeoutMs);
+    observed = probed.pods.map((pod) => ({ ...pod, roleLabel: plan.labels.find((step) => step.pod === pod.name)?.role ?? pod.roleLabel }));
+    plan = planTopology({ ...topologyInput(observed), knownMaster: plan.master ?? store.status?.master });
+  }
+
+  const updating = liveStatefulSet?.status?.updateRevision !== undefined && liveStatefulSet.status.currentRevision !== liveStatefulSet.status.updateRevision;
+  const status = computeStatus({
+    generation: store.metadata?.generation,
+    desiredReplicas: spec.replicas ?? 3,
+    selector: formatLabelSelector(storeSelectorLabels(name)),
+    pods: observed,
+    plan,
+    previous: store.status,
+    now: new Date(),
+    failover,
+    updating,
+    blocked: blocked[0],
+  });
+  if (statusChanged(store.status, status)) {
+    await writeStatus(context, store, status);
+    for (const event of transitionEvents(store.status, status)) await context.events.record(store as KubeObject, event);
+  }
+  context.metrics?.observeStore(key, status);
+  if (plan.master) {
+    context.watchMaster?.(key, name, namespace, observed, plan.master, password, credentials.tls, spec.failover?.downAfterMilliseconds ?? DEFAULT_DOWN_AFTER_MILLISECONDS);
+  }
+
+  if (blocked.length > 0) return { requeueAfterMs: STEADY_REQUEUE_MS };
+  if (status.phase === 'Ready') return { requeueAfterMs: STEADY_REQUEUE_MS };
+  const anyRunning = observed.some((pod) => pod.phase === 'Running');
+  return { requeueAfterMs: anyRunning || plan.waiting ? PROGRESS_REQUEUE_MS : STEADY_REQUEUE_MS };
+}

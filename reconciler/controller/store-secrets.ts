@@ -1,0 +1,123 @@
+/**
+ * The Secrets a store needs before its pods can start: the password Secret (created with a random password when the
+ * defaulted `S-auth` is missing; a user-named Secret that is missing is reported, never invented) and the TLS Secret
+ * (issued from the operator CA when TLS is on and the Secret is absent). Both are created, never applied, so a re-run
+ * never replaces an existing password or certificate.
+ */
+import { storeObjectNames } from '../../shared/names.js';
+import type { KVStore, KVStoreSpec } from '../../shared/schema/kvstore.js';
+import { issueServingCertificate, type KeyPairPem } from '../../certs/authority.js';
+import { buildAuthSecret } from '../desired/build-auth-secret.js';
+import { ownedObjectMeta, resolveStore } from '../desired/store-context.js';
+import { isConflict, paths, type KubeClient, type KubeObject } from './kube-client.js';
+import type { Informer } from './informers.js';
+
+export interface SecretObject extends KubeObject {
+  data?: Record<string, string>;
+  type?: string;
+}
+
+export interface Blocked {
+  reason: string;
+  message: string;
+}
+
+export interface PasswordOutcome {
+  /** Undefined when authentication is off. */
+  password?: string;
+  created: boolean;
+  blocked?: Blocked;
+}
+
+async function readSecret(client: KubeClient, cache: Informer | undefined, namespace: string, name: string): Promise<SecretObject | undefined> {
+  const cached = cache?.get(namespace, name) as SecretObject | undefined;
+  if (cached) return cached;
+  return client.getOptional<SecretObject>(paths.coreObject('secrets', namespace, name));
+}
+
+export function decodeSecretValue(secret: SecretObject | undefined, key: string): string | undefined {
+  const encoded = secret?.data?.[key];
+  return encoded === undefined ? undefined : Buffer.from(encoded, 'base64').toString('utf8');
+}
+
+export async function ensurePassword(client: KubeClient, secrets: Informer | undefined, store: KVStore, spec: KVStoreSpec): Promise<PasswordOutcome> {
+  if (spec.authentication?.enabled === false) return { created: false };
+  const reference = spec.authentication?.passwordFromSecret;
+  const namespace = store.metadata!.namespace!;
+  if (!reference) return { created: false, blocked: { reason: 'PasswordSecretMissing', message: 'authentication is on but no password Secret is set' } };
+  const existing = await readSecret(client, secrets, namespace, reference.name);
+  if (existing) {
+    const password = decodeSecretValue(existing, reference.key);
+    if (password === undefined || password === '') {
+      return { created: false, blocked: { reason: 'PasswordSecretInvalid', message: `Secret ${reference.name} has no key ${reference.key}` } };
+    }
+    return { password, created: false };
+  }
+  const secret = buildAuthSecret(store);
+  if (!secret) {
+    return { created: false, blocked: { reason: 'PasswordSecretMissing', message: `password Secret ${reference.name} does not exist` } };
+  }
+  try {
+    await client.create(paths.core('secrets', namespace), secret);
+    return { password: decodeSecretValue(secret as SecretObject, reference.key), created: true };
+  } catch (error) {
+    // Someone (another reconcile before a restart) created it first: use theirs.
+    if (!isConflict(error)) throw error;
+    const raced = await client.getOptional<SecretObject>(paths.coreObject('secrets', namespace, reference.name));
+    return { password: decodeSecretValue(raced, reference.key), created: false };
+  }
+}
+
+/** DNS names a store's certificate covers: the Services and every pod behind the headless Service. */
+export function storeDnsNames(storeName: string, namespace: string): string[] {
+  const names = storeObjectNames(storeName);
+  const services = [names.masterService, names.readService, names.headlessService];
+  const result: string[] = [];
+  for (const service of services) result.push(service, `${service}.${namespace}`, `${service}.${namespace}.svc`, `${service}.${namespace}.svc.cluster.local`);
+  result.push(`*.${names.headlessService}.${namespace}.svc`, `*.${names.headlessService}.${namespace}.svc.cluster.local`);
+  return result;
+}
+
+export interface TlsOutcome {
+  issued: boolean;
+  blocked?: Blocked;
+  /** The CA the operator verifies the engines with: the Secret's ca.crt, else the operator CA. */
+  caPem?: string;
+}
+
+export async function ensureTlsSecret(client: KubeClient, secrets: Informer | undefined, store: KVStore, spec: KVStoreSpec, ca: KeyPairPem | undefined): Promise<TlsOutcome> {
+  if (!spec.tls?.enabled) return { issued: false };
+  const namespace = store.metadata!.namespace!;
+  const name = spec.tls.secretName ?? storeObjectNames(store.metadata!.name!).tlsSecret;
+  const existing = await readSecret(client, secrets, namespace, name);
+  if (existing) return { issued: false, caPem: decodeSecretValue(existing, 'ca.crt') ?? ca?.certPem };
+  if (name !== storeObjectNames(store.metadata!.name!).tlsSecret) {
+    return { issued: false, blocked: { reason: 'TlsSecretMissing', message: `TLS Secret ${name} does not exist` } };
+  }
+  if (!ca) return { issued: false, blocked: { reason: 'TlsSecretMissing', message: `TLS Secret ${name} does not exist and no operator CA is configured` } };
+  const resolved = resolveStore(store);
+  const serving = issueServingCertificate(ca, {
+    commonName: `${resolved.name}.${namespace}.svc`,
+    dnsNames: storeDnsNames(resolved.name, namespace),
+    ipAddresses: ['127.0.0.1'],
+    clientAuth: true,
+  });
+  const secret = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'kubernetes.io/tls',
+    metadata: ownedObjectMeta(resolved, name),
+    data: {
+      'tls.crt': Buffer.from(serving.certPem).toString('base64'),
+      'tls.key': Buffer.from(serving.keyPem).toString('base64'),
+      'ca.crt': Buffer.from(ca.certPem).toString('base64'),
+    },
+  };
+  try {
+    await client.create(paths.core('secrets', namespace), secret);
+    return { issued: true, caPem: ca.certPem };
+  } catch (error) {
+    if (isConflict(error)) return { issued: false, caPem: ca.certPem };
+    throw error;
+  }
+}
