@@ -85,7 +85,7 @@ export class RedisFleet {
     const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'redwing-redis-'));
     this.dirs.add(dir);
     const args = ['--port', String(port), '--bind', options.host, '--dir', dir, '--save', '', '--appendonly', 'no',
-      '--daemonize', 'no', '--replica-announce-ip', options.host, '--repl-ping-replica-period', '1', '--logfile', join(dir, 'redis.log')];
+      '--daemonize', 'no', '--replica-announce-ip', options.host, '--repl-ping-replica-period', '1', '--repl-diskless-sync-delay', '0', '--logfile', join(dir, 'redis.log')];
     if (options.password) args.push('--requirepass', options.password, '--masterauth', options.password);
     if (options.fenced) args.push('--replicaof', FENCE_MASTER_HOST, String(FENCE_MASTER_PORT), '--replica-read-only', 'yes');
     else if (options.replicaOf) args.push('--replicaof', options.replicaOf.host, String(options.replicaOf.port));
