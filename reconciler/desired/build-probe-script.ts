@@ -54,7 +54,8 @@ run() {
   for pw in "$(cat ${AUTH_PASSWORD_PATH} 2>/dev/null)" "\${${PASSWORD_ENV}:-}"; do
     [ -n "$pw" ] || continue
     out=$(REDISCLI_AUTH="$pw" "$CLI" --no-auth-warning -h 127.0.0.1 -p ${ENGINE_PORT} $TLS_ARGS "$@" 2>&1) || { printf '%s\\n' "$out"; return 1; }
-    case "$out" in
+    # only the first line: INFO's errorstats section names auth errors too
+    case "$(printf '%s\n' "$out" | head -n 1)" in
       *NOAUTH*|*WRONGPASS*|*"AUTH failed"*|*"invalid password"*) continue ;;
     esac
     printf '%s\\n' "$out"

@@ -1,0 +1,130 @@
+// The rendered config and probe script against real redis-server processes: boot fencing, the readiness rules,
+// password handling during a rotation, and the preStop save.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { buildConfigMap } from '../../../reconciler/desired/index.js';
+import { minimalStore } from './stores.js';
+import { cli, removeDir, runProbe, startRedis, waitFor, type RedisProcess } from './redis-process.js';
+
+const PASSWORD = 'old-password';
+const configMap = buildConfigMap(minimalStore('redis'));
+const config = configMap.data!['redis.conf']!;
+const script = configMap.data!['probe.sh']!;
+
+describe('rendered redis.conf and probe.sh on redis-server', () => {
+  const processes: RedisProcess[] = [];
+  const dirs: string[] = [];
+  const secretDir = mkdtempSync(join(tmpdir(), 'redwing-secret-'));
+  const passwordFile = join(secretDir, 'password');
+  const env = { POD_NAMESPACE: 'test', POD_NAME: `probe-${randomUUID()}`, REDIS_PASSWORD: PASSWORD };
+  let first: RedisProcess;
+  let second: RedisProcess;
+
+  const start = async (dir?: string): Promise<RedisProcess> => {
+    const started = await startRedis(config, ['--requirepass', PASSWORD, '--masterauth', PASSWORD], dir);
+    processes.push(started);
+    if (!dir) dirs.push(started.dir);
+    return started;
+  };
+  const probe = (mode: string, target: RedisProcess, podEnv = env) => runProbe(script, mode, target.port, podEnv, passwordFile);
+
+  before(async () => {
+    writeFileSync(passwordFile, PASSWORD);
+    first = await start();
+    second = await start();
+  });
+
+  after(async () => {
+    for (const p of processes) await p.stop('SIGKILL');
+    for (const dir of [...dirs, secretDir]) removeDir(dir);
+    removeDir(`/tmp/redwing-ready-${env.POD_NAMESPACE}-${env.POD_NAME}`);
+  });
+
+  it('a booted pod is fenced: a replica of the placeholder, read-only, alive but not ready', () => {
+    const info = cli(first.port, ['INFO', 'replication'], PASSWORD).out;
+    assert.match(info, /role:slave/);
+    assert.match(info, /master_host:127\.0\.0\.1/);
+    assert.match(info, /master_port:1\r?\n/);
+    assert.match(cli(first.port, ['SET', 'k', 'v'], PASSWORD).out, /READONLY/);
+    const readiness = probe('readiness', first);
+    assert.equal(readiness.code, 1);
+    assert.match(readiness.out, /fenced/);
+    assert.equal(probe('liveness', first).code, 0);
+  });
+
+  it('a promoted master is ready and takes writes; a replica becomes ready once in sync', async () => {
+    assert.equal(cli(first.port, ['REPLICAOF', 'NO', 'ONE'], PASSWORD).out, 'OK');
+    assert.equal(probe('readiness', first).code, 0);
+    assert.equal(cli(first.port, ['SET', 'k', 'v1'], PASSWORD).out, 'OK');
+    assert.equal(cli(second.port, ['REPLICAOF', '127.0.0.1', String(first.port)], PASSWORD).out, 'OK');
+    await waitFor(() => probe('readiness', second).code === 0, 'the replica to be ready');
+    assert.equal(cli(second.port, ['GET', 'k'], PASSWORD).out, 'v1');
+  });
+
+  it('a replica that was in sync stays ready right after its master is lost', async () => {
+    await first.stop('SIGKILL');
+    await waitFor(() => /master_link_status:down/.test(cli(second.port, ['INFO', 'replication'], PASSWORD).out), 'the link to drop');
+    const readiness = probe('readiness', second);
+    assert.equal(readiness.code, 0, readiness.out);
+    // a replica that never was ready gets no grace
+    const fresh = probe('readiness', second, { ...env, POD_NAME: `never-ready-${randomUUID()}` });
+    assert.equal(fresh.code, 1);
+    assert.match(fresh.out, /master link down/);
+  });
+
+  it('a restarted master comes back fenced with its data', async () => {
+    const restarted = await start(first.dir);
+    await waitFor(() => cli(restarted.port, ['GET', 'k'], PASSWORD).out === 'v1', 'the data to be loaded');
+    assert.match(cli(restarted.port, ['INFO', 'replication'], PASSWORD).out, /master_port:1\r?\n/);
+    assert.match(cli(restarted.port, ['SET', 'k', 'v2'], PASSWORD).out, /READONLY/);
+    assert.match(probe('readiness', restarted).out, /fenced/);
+  });
+
+  it('password rotation: probes follow the mounted file, and keep their last result while neither password works', () => {
+    assert.equal(cli(second.port, ['REPLICAOF', 'NO', 'ONE'], PASSWORD).out, 'OK');
+    assert.equal(probe('readiness', second).code, 0);
+    writeFileSync(passwordFile, 'new-password'); // the kubelet refreshed the Secret volume; the engine is still old
+    assert.equal(probe('readiness', second).code, 0, 'falls back to the environment');
+    assert.equal(cli(second.port, ['CONFIG', 'SET', 'requirepass', 'new-password'], PASSWORD).out, 'OK');
+    assert.equal(probe('readiness', second).code, 0, 'uses the mounted file');
+    writeFileSync(passwordFile, 'stale-password'); // neither matches
+    const readiness = probe('readiness', second);
+    assert.equal(readiness.code, 0);
+    assert.match(readiness.out, /rotation/);
+    assert.equal(probe('liveness', second).code, 0, 'an auth error still proves the process is alive');
+    const unknownPod = probe('readiness', second, { ...env, POD_NAME: `other-${randomUUID()}` });
+    assert.equal(unknownPod.code, 1, 'no last result to keep');
+    writeFileSync(passwordFile, 'new-password');
+  });
+
+  it('pre-stop saves a snapshot', () => {
+    const snapshot = join(second.dir, 'dump.rdb');
+    removeDir(snapshot);
+    assert.equal(probe('pre-stop', second).code, 0);
+    assert.ok(existsSync(snapshot));
+  });
+});
+
+describe('probe.sh without authentication', () => {
+  it('checks the engine with no password at all', async () => {
+    const store = minimalStore('redis');
+    store.spec = { authentication: { enabled: false } };
+    const map = buildConfigMap(store);
+    const engine = await startRedis(map.data!['redis.conf']!, []);
+    try {
+      const env = { POD_NAMESPACE: 'test', POD_NAME: `noauth-${randomUUID()}` };
+      assert.match(runProbe(map.data!['probe.sh']!, 'readiness', engine.port, env, '/nonexistent').out, /fenced/);
+      cli(engine.port, ['REPLICAOF', 'NO', 'ONE']);
+      assert.equal(runProbe(map.data!['probe.sh']!, 'readiness', engine.port, env, '/nonexistent').code, 0);
+      assert.equal(runProbe(map.data!['probe.sh']!, 'liveness', engine.port, env, '/nonexistent').code, 0);
+      removeDir(`/tmp/redwing-ready-test-${env.POD_NAME}`);
+    } finally {
+      await engine.stop('SIGKILL');
+      removeDir(engine.dir);
+    }
+  });
+});

@@ -1,0 +1,81 @@
+// Starts real redis-server processes from rendered configs and runs the rendered probe script against them.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export function cli(port: number, args: string[], password?: string): { code: number; out: string } {
+  const result = spawnSync('redis-cli', ['--no-auth-warning', '-h', '127.0.0.1', '-p', String(port), ...args], {
+    encoding: 'utf8', env: { ...process.env, ...(password ? { REDISCLI_AUTH: password } : {}) }, timeout: 5000,
+  });
+  return { code: result.status ?? -1, out: `${result.stdout}${result.stderr}`.trim() };
+}
+
+export async function waitFor(check: () => boolean, what: string, timeoutMs = 10000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+export interface RedisProcess {
+  port: number;
+  dir: string;
+  child: ChildProcess;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/**
+ * Runs redis-server on the rendered config. Only the host-specific parts are overridden on the command line
+ * (later arguments win, as in the pod): the port, the bind address and the data directory.
+ */
+export async function startRedis(config: string, extraArgs: string[], dir?: string): Promise<RedisProcess> {
+  const dataDir = dir ?? mkdtempSync(join(tmpdir(), 'redwing-desired-'));
+  const configPath = join(dataDir, 'redis.conf');
+  writeFileSync(configPath, config);
+  const port = await freePort();
+  const child = spawn('redis-server', [configPath, '--port', String(port), '--bind', '127.0.0.1', '--dir', dataDir, ...extraArgs], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await waitFor(() => /PONG|NOAUTH/.test(cli(port, ['PING']).out), `redis-server on ${port}`);
+  return {
+    port,
+    dir: dataDir,
+    child,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+export interface ProbeRun {
+  code: number;
+  out: string;
+}
+
+/** Runs the rendered probe script against a local engine: only its port and password file are host-specific. */
+export function runProbe(script: string, mode: string, port: number, env: Record<string, string>, passwordFile: string): ProbeRun {
+  const local = script.replaceAll('-p 6379', `-p ${port}`).replaceAll('/var/run/secrets/redwing/auth/password', passwordFile);
+  const result = spawnSync('sh', ['-c', local, 'probe.sh', mode], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...env }, timeout: 10000 });
+  return { code: result.status ?? -1, out: `${result.stdout}${result.stderr}`.trim() };
+}
