@@ -1,0 +1,68 @@
+// Fault injection for tests: crash, freeze/thaw, node loss, eviction. These act on the kubelet's processes and
+// through the API server, so the rest of the cluster sees each fault as it would see the real one.
+import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import type { Kubelet } from '../kubelet/kubelet.js';
+import { isStatus } from '../controllers/client/rest.js';
+
+export interface Faults {
+  /** SIGKILL the pod's container processes (all, or one container's); the kubelet restarts them per restartPolicy. */
+  crashPod(namespace: string, name: string): Promise<void>;
+  /** SIGSTOP: the port stays open but nothing answers. */
+  freezePod(namespace: string, name: string): Promise<void>;
+  thawPod(namespace: string, name: string): Promise<void>;
+  /** Loses the node running the pod: its processes freeze, the Node turns NotReady, its pods' Ready Unknown. Returns the node name. */
+  loseNodeOf(namespace: string, name: string): Promise<string>;
+  loseNode(nodeName: string): Promise<void>;
+  restoreNode(nodeName: string): Promise<void>;
+  /** Eviction through the API (pods/eviction), or a delete with a DisruptionTarget condition where that is not served. */
+  evictPod(namespace: string, name: string): Promise<void>;
+}
+
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+export function createFaults(kubelet: Kubelet, kc: KubeConfig): Faults {
+  const core = kc.makeApiClient(CoreV1Api);
+  const processesOf = (namespace: string, name: string) => {
+    const procs = kubelet.podProcesses(namespace, name);
+    if (procs.length === 0) throw new Error(`pod ${namespace}/${name} has no running process on this sandbox's kubelet`);
+    return procs;
+  };
+  return {
+    async crashPod(namespace, name) {
+      for (const proc of processesOf(namespace, name)) process.kill(proc.pid, 'SIGKILL');
+    },
+    async freezePod(namespace, name) {
+      for (const proc of processesOf(namespace, name)) proc.signal('SIGSTOP');
+    },
+    async thawPod(namespace, name) {
+      for (const proc of processesOf(namespace, name)) proc.signal('SIGCONT');
+    },
+    async loseNodeOf(namespace, name) {
+      const node = kubelet.nodeOf(namespace, name);
+      if (!node) throw new Error(`pod ${namespace}/${name} is not bound to a node`);
+      await kubelet.loseNode(node);
+      return node;
+    },
+    loseNode: (nodeName) => kubelet.loseNode(nodeName),
+    restoreNode: (nodeName) => kubelet.restoreNode(nodeName),
+    async evictPod(namespace, name) {
+      try {
+        await core.createNamespacedPodEviction({
+          name, namespace,
+          body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace } },
+        });
+        return;
+      } catch (error: unknown) {
+        if (!isStatus(error, 404, 405)) throw error;
+      }
+      const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+      const pod = await core.readNamespacedPod({ name, namespace });
+      const conditions = [
+        ...(pod.status?.conditions ?? []).filter((c) => c.type !== 'DisruptionTarget'),
+        { type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting', lastTransitionTime: now },
+      ];
+      await core.patchNamespacedPodStatus({ name, namespace, body: { status: { conditions } } }, mergePatch);
+      await core.deleteNamespacedPod({ name, namespace });
+    },
+  };
+}

@@ -1,0 +1,69 @@
+// Shared by the sandbox runtime tests: a started sandbox with typed clients, bounded polling, redis commands.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppsV1Api, CoreV1Api, DiscoveryV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { pino } from 'pino';
+import { startSandbox, type RunningSandbox } from '../../sandbox/cluster.js';
+
+export interface TestSandbox {
+  sandbox: RunningSandbox;
+  kc: KubeConfig;
+  core: CoreV1Api;
+  apps: AppsV1Api;
+  discovery: DiscoveryV1Api;
+  stop(): Promise<void>;
+}
+
+export async function startTestSandbox(): Promise<TestSandbox> {
+  const dir = mkdtempSync(join(tmpdir(), 'redwing-sandbox-test-'));
+  const sandbox = await startSandbox({ dir, logger: pino({ level: process.env.SANDBOX_LOG_LEVEL ?? 'silent' }), restartBackoffBaseMs: 200 });
+  const kc = new KubeConfig();
+  kc.loadFromFile(sandbox.kubeconfigPath);
+  return {
+    sandbox,
+    kc,
+    core: kc.makeApiClient(CoreV1Api),
+    apps: kc.makeApiClient(AppsV1Api),
+    discovery: kc.makeApiClient(DiscoveryV1Api),
+    async stop() {
+      await sandbox.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await fn();
+      if (value) return value;
+    } catch (error: unknown) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`, { cause: lastError });
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+export function isReady(pod: V1Pod | undefined): boolean {
+  return !!pod?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+}
+
+export function redisCli(host: string, args: string[], timeoutMs = 5000, port = 6379): Promise<{ ok: boolean; out: string }> {
+  return new Promise((resolve) => {
+    execFile('redis-cli', ['-h', host, '-p', String(port), ...args], { timeout: timeoutMs, encoding: 'utf8' }, (error, stdout) => {
+      resolve({ ok: !error, out: stdout.trim() });
+    });
+  });
+}
+
+export const redisContainer = {
+  name: 'redis',
+  image: 'redis:7.2',
+  ports: [{ name: 'redis', containerPort: 6379 }],
+  readinessProbe: { exec: { command: ['redis-cli', 'ping'] }, periodSeconds: 1, timeoutSeconds: 2 },
+};

@@ -1,0 +1,114 @@
+// The kubelet inside a full sandbox: pods are real redis-server processes, seen and driven through the API server.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { V1Pod } from '@kubernetes/client-node';
+import { findOnPath } from '../../../sandbox/kubelet/images.js';
+import { isReady, redisCli, redisContainer, startTestSandbox, waitFor, type TestSandbox } from '../helpers.js';
+
+let t: TestSandbox;
+before(async () => { t = await startTestSandbox(); });
+after(async () => { await t?.stop(); });
+
+const ns = 'default';
+const readPod = (name: string) => t.core.readNamespacedPod({ name, namespace: ns });
+
+async function podGone(name: string): Promise<boolean> {
+  try {
+    await readPod(name);
+    return false;
+  } catch (error: unknown) {
+    return (error as { code?: number }).code === 404;
+  }
+}
+
+test('a pod runs on its own loopback IP, learns it through the downward API, and becomes Ready by an exec probe', async () => {
+  const pod: V1Pod = {
+    metadata: { name: 'plain', labels: { app: 'plain' } },
+    spec: {
+      containers: [{
+        ...redisContainer,
+        args: ['--replica-announce-ip', '$(POD_IP)', '--replica-announce-port', '6379'],
+        env: [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }],
+      }],
+    },
+  };
+  await t.core.createNamespacedPod({ namespace: ns, body: pod });
+  const ready = await waitFor('pod Ready', async () => { const p = await readPod('plain'); return isReady(p) && p; });
+  const ip = ready.status!.podIP!;
+  assert.match(ip, /^127\.0\.\d+\.\d+$/);
+  assert.ok(ready.spec?.nodeName?.startsWith('sandbox-node-'));
+  assert.equal(ready.status?.phase, 'Running');
+  assert.equal(ready.status?.containerStatuses?.[0]?.started, true);
+  assert.deepEqual(ready.status?.conditions?.filter((c) => c.status === 'True').map((c) => c.type).sort(),
+    ['ContainersReady', 'Initialized', 'PodReadyToStartContainers', 'PodScheduled', 'Ready']);
+  assert.equal((await redisCli(ip, ['ping'])).out, 'PONG');
+  assert.equal((await redisCli(ip, ['config', 'get', 'replica-announce-ip'])).out.split('\n')[1], ip);
+});
+
+test('a crashed container is restarted with restartCount + 1 and its last state recorded', async () => {
+  const before = await waitFor('plain Ready', async () => { const p = await readPod('plain'); return isReady(p) && p; });
+  assert.equal(before.status?.containerStatuses?.[0]?.restartCount, 0);
+  await t.sandbox.faults.crashPod(ns, 'plain');
+  const restarted = await waitFor('restart', async () => {
+    const p = await readPod('plain');
+    return p.status?.containerStatuses?.[0]?.restartCount === 1 && isReady(p) && p;
+  });
+  assert.equal(restarted.status?.containerStatuses?.[0]?.lastState?.terminated?.exitCode, 137);
+  assert.equal(restarted.status?.containerStatuses?.[0]?.lastState?.terminated?.reason, 'Error');
+  assert.equal((await redisCli(restarted.status!.podIP!, ['ping'])).out, 'PONG');
+});
+
+test('PVC data outlives the pod; deletion runs preStop inside the pod, then the kubelet removes the object', async () => {
+  await t.core.createNamespacedPersistentVolumeClaim({
+    namespace: ns,
+    body: { metadata: { name: 'data-keep' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } },
+  });
+  const podWithClaim = (name: string): V1Pod => ({
+    metadata: { name },
+    spec: {
+      terminationGracePeriodSeconds: 10,
+      volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data-keep' } }],
+      containers: [{
+        ...redisContainer,
+        args: ['--dir', '/data', '--save', ''],
+        volumeMounts: [{ name: 'data', mountPath: '/data' }],
+        lifecycle: { preStop: { exec: { command: ['sh', '-c', 'redis-cli set stopped-by prestop && redis-cli save'] } } },
+      }],
+    },
+  });
+  await t.core.createNamespacedPod({ namespace: ns, body: podWithClaim('keeper') });
+  const first = await waitFor('keeper Ready', async () => { const p = await readPod('keeper'); return isReady(p) && p; });
+  const claim = await waitFor('claim Bound', async () => {
+    const c = await t.core.readNamespacedPersistentVolumeClaim({ name: 'data-keep', namespace: ns });
+    return c.status?.phase === 'Bound' && c;
+  });
+  assert.equal(claim.status?.capacity?.storage, '1Gi');
+  const ip = first.status!.podIP!;
+  assert.equal((await redisCli(ip, ['set', 'k', 'v1'])).out, 'OK');
+  assert.equal((await redisCli(ip, ['save'])).out, 'OK');
+
+  await t.core.deleteNamespacedPod({ name: 'keeper', namespace: ns });
+  await waitFor('keeper gone', () => podGone('keeper'));
+  assert.equal((await redisCli(ip, ['ping'], 1000)).ok, false);
+
+  await t.core.createNamespacedPod({ namespace: ns, body: podWithClaim('keeper') });
+  const second = await waitFor('keeper Ready again', async () => { const p = await readPod('keeper'); return isReady(p) && p; });
+  assert.notEqual(second.metadata?.uid, first.metadata?.uid);
+  const ip2 = second.status!.podIP!;
+  assert.equal((await redisCli(ip2, ['get', 'k'])).out, 'v1');
+  assert.equal((await redisCli(ip2, ['get', 'stopped-by'])).out, 'prestop');
+});
+
+test('an image with no local program stays Waiting with reason ImageNotRunnable', { skip: findOnPath('dragonfly', process.env.PATH ?? '') ? 'dragonfly is installed here' : false }, async () => {
+  await t.core.createNamespacedPod({
+    namespace: ns,
+    body: { metadata: { name: 'fly' }, spec: { containers: [{ name: 'df', image: 'docker.dragonflydb.io/dragonflydb/dragonfly:v1.21.2' }] } },
+  });
+  const waiting = await waitFor('ImageNotRunnable', async () => {
+    const p = await readPod('fly');
+    const w = p.status?.containerStatuses?.[0]?.state?.waiting;
+    return w?.reason === 'ImageNotRunnable' && { pod: p, waiting: w };
+  });
+  assert.match(waiting.waiting.message ?? '', /dragonfly/);
+  assert.equal(waiting.pod.status?.phase, 'Pending');
+});
