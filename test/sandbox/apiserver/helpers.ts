@@ -33,6 +33,7 @@ export async function startTestServer(options: Partial<ApiServerOptions> = {}): 
       if (opts.body !== undefined) {
         body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
         headers['content-type'] = opts.contentType ?? 'application/json';
+        headers['content-length'] = String(Buffer.byteLength(body));
       }
       const res = await new Promise<{ status: number; headers: IncomingHttpHeaders; text: string }>((resolve, reject) => {
         const req = httpsRequest(`${server.url}${path}`, { method, headers, ca: server.caCertPem }, (response) => {
