@@ -44,8 +44,13 @@ export const DEFAULT_CONTAINER_SECURITY_CONTEXT: V1SecurityContext = {
   runAsNonRoot: true,
 };
 
+/** Deep copy of plain JSON data; several times faster than structuredClone on small specs (admission hot path). */
 function clone<T>(value: T): T {
-  return structuredClone(value);
+  if (Array.isArray(value)) return value.map(clone) as T;
+  if (value === null || typeof value !== 'object') return value;
+  const copy: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) copy[key] = clone(item);
+  return copy as T;
 }
 
 /** The podAntiAffinity the webhook materialises for `mode` (undefined for `none`). */

@@ -21,6 +21,7 @@ export interface JsonPatchOptions {
 
 /** One JSON Pointer reference token: `~` -> `~0`, `/` -> `~1` (RFC 6901; `~` first). */
 export function escapePointerToken(token: string): string {
+  if (!token.includes('~') && !token.includes('/')) return token;
   return token.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
@@ -46,17 +47,21 @@ function diffObjects(
   original: Record<string, unknown>, mutated: Record<string, unknown>, pointer: string,
   owned: ReadonlySet<string>, operations: JsonPatchOperation[],
 ): void {
-  for (const [key, value] of Object.entries(mutated)) {
+  for (const key of Object.keys(mutated)) {
+    const value = mutated[key];
     if (value === undefined) continue;
-    const path = `${pointer}/${escapePointerToken(key)}`;
-    if (!Object.prototype.hasOwnProperty.call(original, key) || original[key] === undefined) {
-      operations.push({ op: 'add', path, value });
-    } else if (isPlainObject(original[key]) && isPlainObject(value) && !owned.has(path)) {
-      diffObjects(original[key] as Record<string, unknown>, value, path, owned, operations);
-    } else if (!jsonEqual(original[key], value)) {
-      operations.push({ op: 'replace', path, value });
+    const before = Object.prototype.hasOwnProperty.call(original, key) ? original[key] : undefined;
+    if (before === undefined) {
+      operations.push({ op: 'add', path: `${pointer}/${escapePointerToken(key)}`, value });
+    } else if (before === value) {
+      continue;
+    } else if (isPlainObject(before) && isPlainObject(value) && (owned.size === 0 || !owned.has(`${pointer}/${escapePointerToken(key)}`))) {
+      diffObjects(before, value, `${pointer}/${escapePointerToken(key)}`, owned, operations);
+    } else if (!jsonEqual(before, value)) {
+      operations.push({ op: 'replace', path: `${pointer}/${escapePointerToken(key)}`, value });
     }
   }
+  if (owned.size === 0) return;
   for (const key of Object.keys(original)) {
     const path = `${pointer}/${escapePointerToken(key)}`;
     if (owned.has(path) && original[key] !== undefined && mutated[key] === undefined) operations.push({ op: 'remove', path });

@@ -22,8 +22,20 @@ function configKey(config: Record<string, string> | undefined, key: string): str
   return config ? Object.keys(config).find((k) => k.toLowerCase() === key) : undefined;
 }
 
+const CRON_CACHE_LIMIT = 1000;
+const cronCache = new Map<string, string | undefined>();
+
 /** Errors of a five-field cron expression, or undefined when it parses and fires at least once. */
 export function cronProblem(expression: string): string | undefined {
+  // Parsing costs tens of microseconds and the same few schedules come back on every update: cache them.
+  if (cronCache.has(expression)) return cronCache.get(expression);
+  const problem = parseCron(expression);
+  if (cronCache.size >= CRON_CACHE_LIMIT) cronCache.delete(cronCache.keys().next().value!);
+  cronCache.set(expression, problem);
+  return problem;
+}
+
+function parseCron(expression: string): string | undefined {
   try {
     const cron = new Cron(expression, { paused: true, mode: '5-part' });
     const next = cron.nextRun();

@@ -39,6 +39,7 @@ export function fillMissing(target: Record<string, unknown>, defaults: Record<st
 
 /** `spec` with the policies' default specs merged in, in order; returns the names of the policies that filled something. */
 export function mergePolicyDefaults(spec: Record<string, unknown>, defaults: PolicyDefaults): { spec: Record<string, unknown>; applied: string[] } {
+  if (defaults.specs.length === 0) return { spec, applied: [] };
   const merged = structuredClone(spec);
   const applied: string[] = [];
   for (const entry of defaults.specs) {
@@ -64,6 +65,7 @@ export function mutateKVStore(object: Record<string, unknown>, policyDefaults: P
   if (!isPlainObject(rawSpec)) return { patch: [], object, skipped: 'spec is not an object, so no defaults were applied', appliedPolicies: [] };
   const { spec: withPolicy, applied } = mergePolicyDefaults(rawSpec, policyDefaults);
   if (validateKVStoreSpecSchema(withPolicy).length > 0) {
+    if (withPolicy === rawSpec) return { patch: [], object, skipped: 'the spec is invalid, so no defaults were applied', appliedPolicies: [] };
     // A malformed spec is left for the validating webhook to refuse with field messages; policy defaults that
     // made it malformed are dropped for the same reason.
     if (validateKVStoreSpecSchema(rawSpec).length > 0) {

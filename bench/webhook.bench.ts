@@ -1,0 +1,226 @@
+/**
+ * `npm run bench:webhook`: autocannon over HTTPS against POST /mutate/kvstore and POST /validate/kvstore with a
+ * realistic KVStore (test/fixtures/kvstore/realistic.json), at concurrency 1, 16 and 64, then a fixed-rate run at
+ * 1,000 requests/s per endpoint (the p99 target). Prints requests/s, p50, p99, p99.9 and the server's peak RSS.
+ * It never asserts: figures only.
+ *
+ * The server runs in a child process (this same file with REDWING_BENCH_ROLE=server) so the load generator does
+ * not share its event loop, and its RSS is the server's alone.
+ *
+ * Options (flags or environment):
+ *   --duration S        / BENCH_DURATION_S       seconds per run (default 10)
+ *   --rate N            / BENCH_RATE             fixed-rate requests/s (default 1000)
+ *   --policies N        / BENCH_POLICIES         load N synthetic KVPolicies into the server (default 0)
+ *   --policy-module P   / BENCH_POLICY_MODULE    module exporting `createBenchPolicies(count): PolicyPort | Promise<PolicyPort>`
+ *   --json                                        also print the results as one JSON line
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
+import { createCertificateAuthority, issueServingCertificate } from '../certs/authority.js';
+import type { CertificateSource, ServingMaterial } from '../certs/certificate-source.js';
+import { applyKVStoreDefaults } from '../shared/defaulting.js';
+import { createLogger } from '../shared/logger.js';
+import type { KVStoreSpec } from '../shared/schema/kvstore.js';
+import { createWebhookApp } from '../webhook/app.js';
+import { NO_POLICIES, type PolicyPort } from '../webhook/policy-port.js';
+import { startWebhookServer } from '../webhook/server.js';
+
+interface Histogram { average: number; p50: number; p99: number; p99_9: number; max: number }
+interface AutocannonResult {
+  requests: Histogram & { total?: number };
+  latency: Histogram;
+  duration: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+}
+interface AutocannonInstance { on(event: 'response', listener: (client: unknown, statusCode: number, bytes: number, responseTimeMs: number) => void): void }
+type Autocannon = (options: Record<string, unknown>, done: (error: Error | null, result: AutocannonResult) => void) => AutocannonInstance;
+
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+type ServerMessage = { type: 'listening'; port: number; caPem: string } | { type: 'rss'; peakBytes: number; currentBytes: number };
+
+function option(flag: string, env: string, fallback: string): string {
+  const index = process.argv.indexOf(flag);
+  if (index >= 0 && process.argv[index + 1] !== undefined) return process.argv[index + 1]!;
+  return process.env[env] ?? fallback;
+}
+
+function staticSource(material: ServingMaterial): CertificateSource {
+  return { current: () => material, onChange: () => () => {}, isReady: () => true, stop: async () => {} };
+}
+
+async function loadPolicies(count: number, modulePath: string): Promise<PolicyPort> {
+  if (count === 0) return NO_POLICIES;
+  if (!modulePath) throw new Error('--policies needs --policy-module (a module exporting createBenchPolicies(count))');
+  const module = await import(pathToFileURL(resolve(modulePath)).href) as { createBenchPolicies(count: number): PolicyPort | Promise<PolicyPort> };
+  return module.createBenchPolicies(count);
+}
+
+/** Child process: the webhook over HTTPS, reporting its port and (on request) its peak RSS. */
+async function runServer(): Promise<void> {
+  const ca = createCertificateAuthority({ commonName: 'redwing-bench-ca' });
+  const serving = issueServingCertificate(ca, { commonName: 'localhost', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
+  const policy = await loadPolicies(Number(process.env.BENCH_POLICIES ?? 0), process.env.BENCH_POLICY_MODULE ?? '');
+  const app = createWebhookApp({ policy, logger: createLogger('webhook-bench', { level: 'silent' }) });
+  const server = await startWebhookServer({
+    app, certificateSource: staticSource({ ...serving, caBundlePem: ca.certPem }), port: 0, host: '127.0.0.1',
+  });
+  let peak = process.memoryUsage.rss();
+  const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage.rss()); }, 50);
+  process.on('message', (message: { type: string }) => {
+    if (message.type === 'rss') {
+      const current = process.memoryUsage.rss();
+      process.send!({ type: 'rss', peakBytes: Math.max(peak, current), currentBytes: current } satisfies ServerMessage);
+      peak = current;
+    } else if (message.type === 'stop') {
+      clearInterval(sampler);
+      void server.close().then(() => process.exit(0));
+    }
+  });
+  process.send!({ type: 'listening', port: server.port, caPem: ca.certPem } satisfies ServerMessage);
+}
+
+function nextMessage<T extends ServerMessage['type']>(child: ChildProcess, type: T): Promise<Extract<ServerMessage, { type: T }>> {
+  return new Promise((resolvePromise, reject) => {
+    const onMessage = (message: ServerMessage) => {
+      if (message.type !== type) return;
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      resolvePromise(message as Extract<ServerMessage, { type: T }>);
+    };
+    const onExit = (code: number | null) => reject(new Error(`bench server exited (${code})`));
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
+}
+
+function percentile(sorted: number[], fraction: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)]!;
+}
+
+interface RunFigures {
+  endpoint: string; connections: number; rate?: number; requestsPerSecond: number; total: number;
+  p50Ms: number; p99Ms: number; p99_9Ms: number; maxMs: number; errors: number; non2xx: number; peakRssMiB: number;
+}
+
+async function runLoad(child: ChildProcess, port: number, caPem: string, endpoint: string, body: string,
+  connections: number, durationSeconds: number, rate?: number): Promise<RunFigures> {
+  await nextMessageAfterSend(child, 'rss');
+  const latencies: number[] = [];
+  const result = await new Promise<AutocannonResult>((resolvePromise, reject) => {
+    const instance = autocannon({
+      url: `https://127.0.0.1:${port}${endpoint}`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+      connections,
+      duration: durationSeconds,
+      ...(rate ? { overallRate: rate } : {}),
+      tlsOptions: { ca: caPem, servername: 'localhost' },
+    }, (error, finished) => (error ? reject(error) : resolvePromise(finished)));
+    instance.on('response', (_client, _status, _bytes, responseTimeMs) => latencies.push(responseTimeMs));
+  });
+  const rss = await nextMessageAfterSend(child, 'rss');
+  latencies.sort((a, b) => a - b);
+  return {
+    endpoint, connections, ...(rate ? { rate } : {}),
+    requestsPerSecond: latencies.length / result.duration,
+    total: latencies.length,
+    p50Ms: percentile(latencies, 0.5), p99Ms: percentile(latencies, 0.99), p99_9Ms: percentile(latencies, 0.999),
+    maxMs: latencies[latencies.length - 1] ?? NaN,
+    errors: result.errors, non2xx: result.non2xx, peakRssMiB: rss.peakBytes / 2 ** 20,
+  };
+}
+
+function nextMessageAfterSend<T extends ServerMessage['type']>(child: ChildProcess, type: T): Promise<Extract<ServerMessage, { type: T }>> {
+  const pending = nextMessage(child, type);
+  child.send({ type });
+  return pending;
+}
+
+function review(operation: 'CREATE', object: Record<string, unknown>, uid: string): string {
+  const metadata = object.metadata as { name: string; namespace: string };
+  return JSON.stringify({
+    apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview',
+    request: {
+      uid, operation, name: metadata.name, namespace: metadata.namespace,
+      kind: { group: 'redwing.dev', version: 'v1alpha1', kind: 'KVStore' },
+      resource: { group: 'redwing.dev', version: 'v1alpha1', resource: 'kvstores' },
+      userInfo: { username: 'alice@example.com', groups: ['system:authenticated'] },
+      object, oldObject: null, dryRun: false, options: { kind: 'CreateOptions', apiVersion: 'meta.k8s.io/v1' },
+    },
+  });
+}
+
+function format(figures: RunFigures): string {
+  const cells = [
+    figures.endpoint.padEnd(18), String(figures.connections).padStart(4), (figures.rate ? String(figures.rate) : 'max').padStart(6),
+    figures.requestsPerSecond.toFixed(0).padStart(8), figures.p50Ms.toFixed(2).padStart(7), figures.p99Ms.toFixed(2).padStart(7),
+    figures.p99_9Ms.toFixed(2).padStart(8), figures.maxMs.toFixed(1).padStart(7), String(figures.errors + figures.non2xx).padStart(6),
+    figures.peakRssMiB.toFixed(0).padStart(8),
+  ];
+  return cells.join(' ');
+}
+
+async function main(): Promise<void> {
+  const durationSeconds = Number(option('--duration', 'BENCH_DURATION_S', '10'));
+  const rate = Number(option('--rate', 'BENCH_RATE', '1000'));
+  const policies = Number(option('--policies', 'BENCH_POLICIES', '0'));
+  const policyModule = option('--policy-module', 'BENCH_POLICY_MODULE', '');
+  const raw = JSON.parse(readFileSync(new URL('../test/fixtures/kvstore/realistic.json', import.meta.url), 'utf8')) as Record<string, unknown> & { metadata: { name: string } };
+  const defaulted = { ...raw, spec: applyKVStoreDefaults(raw.spec as KVStoreSpec, raw.metadata.name) };
+  const bodies: Record<string, string> = {
+    '/mutate/kvstore': review('CREATE', raw, 'bench-mutate'),
+    '/validate/kvstore': review('CREATE', defaulted, 'bench-validate'),
+  };
+
+  const child = fork(fileURLToPath(import.meta.url), [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, REDWING_BENCH_ROLE: 'server', BENCH_POLICIES: String(policies), BENCH_POLICY_MODULE: policyModule },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  try {
+    const { port, caPem } = await nextMessage(child, 'listening');
+    process.stdout.write(`redwing webhook benchmark: node ${process.version}, ${durationSeconds}s per run, ${policies} policies, body sizes ` +
+      `mutate ${bodies['/mutate/kvstore']!.length} B / validate ${bodies['/validate/kvstore']!.length} B\n`);
+    // warm-up: JIT, TLS session setup, ajv paths
+    for (const [endpoint, body] of Object.entries(bodies)) await runLoad(child, port, caPem, endpoint, body, 16, 2);
+    process.stdout.write(`${'endpoint'.padEnd(18)} conn   rate    req/s  p50 ms  p99 ms p99.9 ms  max ms errors  RSS MiB\n`);
+    const results: RunFigures[] = [];
+    for (const [endpoint, body] of Object.entries(bodies)) {
+      for (const connections of [1, 16, 64]) {
+        const figures = await runLoad(child, port, caPem, endpoint, body, connections, durationSeconds);
+        results.push(figures);
+        process.stdout.write(`${format(figures)}\n`);
+      }
+      const fixed = await runLoad(child, port, caPem, endpoint, body, 16, durationSeconds, rate);
+      results.push(fixed);
+      process.stdout.write(`${format(fixed)}\n`);
+    }
+    if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify({ policies, durationSeconds, results })}\n`);
+  } finally {
+    child.send({ type: 'stop' });
+    await new Promise<void>((resolvePromise) => {
+      const timer = setTimeout(() => { child.kill(); resolvePromise(); }, 5000);
+      child.once('exit', () => { clearTimeout(timer); resolvePromise(); });
+    });
+  }
+}
+
+if (process.env.REDWING_BENCH_ROLE === 'server') {
+  runServer().catch((error: unknown) => {
+    process.stderr.write(`bench server failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  });
+} else {
+  main().catch((error: unknown) => {
+    process.stderr.write(`benchmark failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  });
+}
