@@ -2,6 +2,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
+import { PassThrough } from 'node:stream';
+import { createLogger } from '../../shared/logger.js';
 import { createWebhookApp, MAX_BODY_BYTES } from '../../webhook/app.js';
 import { createWebhookMetrics } from '../../webhook/metrics.js';
 import { DEFAULT_RECONCILER_USERNAME } from '../../webhook/handlers.js';
@@ -181,6 +183,34 @@ describe('admission protocol', () => {
     const response = envelope(tooLarge.body, '');
     assert.equal(response.allowed, false);
     assert.equal(response.status!.code, 413);
+  });
+
+  it('ignores the query string the API server adds and allows a DELETE collection item with an empty name', async () => {
+    const review = admissionFixture('kvstore-create-mutating');
+    const res = await post(app, '/mutate/kvstore?timeout=5s', review);
+    assert.ok(decodePatch(res.body));
+    const deletion = admissionFixture('kvstore-delete');
+    deletion.request.name = '';
+    const answer = await post(app, '/validate/kvstore?timeout=10s', deletion);
+    assert.equal(envelope(answer.body, deletion.request.uid).allowed, true);
+  });
+
+  it('logs structured decisions without object contents or secrets', async () => {
+    const stream = new PassThrough();
+    const lines: string[] = [];
+    stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean)));
+    const logged = createWebhookApp({ logger: createLogger('webhook-test', { level: 'debug', destination: stream }) });
+    const denied = kvstoreCreate({ config: { requirepass: 'hunter2-secret' } });
+    await post(logged, '/validate/kvstore', denied);
+    await post(logged, '/mutate/kvstore', kvstoreCreate({ authentication: { passwordFromSecret: { name: 'hunter2-secret', key: 'password' } } }));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.ok(lines.length >= 2);
+    const entries = lines.map((line) => JSON.parse(line) as Json);
+    const denial = entries.find((entry) => entry.uid === denied.request.uid)!;
+    assert.equal(denial.webhook, 'validate-kvstore');
+    assert.equal(denial.code, 422);
+    assert.equal(denial.name, 'rk1');
+    assert.ok(lines.every((line) => !line.includes('hunter2')), lines.join('\n'));
   });
 
   it('answers unknown paths with a JSON 404', async () => {
