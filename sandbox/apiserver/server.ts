@@ -12,6 +12,7 @@ import YAML from 'yaml';
 import { createCertificateAuthority, issueServingCertificate } from '../../certs/authority.js';
 import type { StaticToken } from './auth.js';
 import { TokenAuthenticator } from './auth.js';
+import { WebhookAdmission } from './admission.js';
 import { ApiCore } from './core.js';
 import { installCrdController } from './crd.js';
 import { StandardDefaults } from './defaults.js';
@@ -85,6 +86,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
   const core = new ApiCore(logger, options.watchHistorySize);
   core.defaults = new StandardDefaults(core);
   installCrdController(core);
+  core.admission = new WebhookAdmission(core);
   seedNamespaces(core);
 
   const maxBody = options.maxBodyBytes ?? 8 * 1024 * 1024;

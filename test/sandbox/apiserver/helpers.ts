@@ -4,6 +4,7 @@ import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
+import pino from 'pino';
 import type { ApiServerOptions, RunningApiServer } from '../../../sandbox/apiserver/server.js';
 import { startApiServer } from '../../../sandbox/apiserver/server.js';
 
@@ -18,7 +19,7 @@ export interface TestServer {
 
 export async function startTestServer(options: Partial<ApiServerOptions> = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'sandbox-apiserver-'));
-  const server = await startApiServer({ dir, ...options });
+  const server = await startApiServer({ dir, logger: pino({ level: 'silent' }), ...options });
   const kc = new KubeConfig();
   kc.loadFromFile(server.kubeconfigPath);
   return {
