@@ -59,7 +59,7 @@ export type ParseResult = { ok: true; request: AdmissionRequest } | { ok: false;
 
 /** metav1.StatusReason for the codes we send. */
 const REASONS: Record<number, string> = {
-  400: 'BadRequest', 403: 'Forbidden', 413: 'RequestEntityTooLarge', 415: 'UnsupportedMediaType',
+  400: 'BadRequest', 403: 'Forbidden', 404: 'NotFound', 413: 'RequestEntityTooLarge', 415: 'UnsupportedMediaType',
   422: 'Invalid', 500: 'InternalError',
 };
 

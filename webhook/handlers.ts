@@ -97,7 +97,7 @@ export function handleMutateKVStore(request: AdmissionRequest, context: HandlerC
     defaults = context.policy.defaultsFor(policyRequest(request));
     if (request.operation === 'UPDATE') defaults = withoutImmutablePaths(defaults);
   }
-  const result = mutateKVStore(request.object!, defaults);
+  const result = mutateKVStore(request.object!, defaults, request.oldObject);
   return { review: allowReview(request.uid, { patch: result.patch }), violations: [] };
 }
 

@@ -2,7 +2,8 @@
  * The mutating webhook's processor (pure): policy defaults first, then the built-in defaults, then a JSON Patch
  * against the raw object. User values always win over policy defaults, and earlier policies win over later ones.
  */
-import { applyKVStoreDefaults, isMaterialisedAntiAffinity } from '../shared/defaulting.js';
+import { applyKVStoreDefaults, defaultMaxmemoryBytes, isMaterialisedAntiAffinity } from '../shared/defaulting.js';
+import { isQuantity } from '../shared/quantity.js';
 import type { KVStoreSpec } from '../shared/schema/kvstore.js';
 import { validateKVStoreSpecSchema } from '../shared/validators.js';
 import { createJsonPatch, isPlainObject, type JsonPatchOperation } from './json-patch.js';
@@ -48,6 +49,29 @@ export function mergePolicyDefaults(spec: Record<string, unknown>, defaults: Pol
   return { spec: merged, applied };
 }
 
+function memoryLimitOf(spec: Record<string, unknown>): unknown {
+  const resources = spec.resources;
+  const limits = isPlainObject(resources) ? resources.limits : undefined;
+  return isPlainObject(limits) ? limits.memory : undefined;
+}
+
+/**
+ * A maxmemory this webhook computed from the old memory limit follows the limit when an UPDATE changes it (so
+ * raising the limit raises maxmemory, and lowering it does not leave maxmemory above the limit). A maxmemory the
+ * user chose, or changed in this request, stays.
+ */
+export function releaseComputedMaxmemory(spec: Record<string, unknown>, oldSpec: unknown): Record<string, unknown> {
+  if (!isPlainObject(oldSpec) || !isPlainObject(spec.config) || !isPlainObject(oldSpec.config)) return spec;
+  const oldLimit = memoryLimitOf(oldSpec);
+  const limit = memoryLimitOf(spec);
+  const maxmemory = spec.config.maxmemory;
+  if (oldLimit === limit || !isQuantity(oldLimit)) return spec;
+  if (maxmemory !== oldSpec.config.maxmemory || maxmemory !== String(defaultMaxmemoryBytes(oldLimit))) return spec;
+  const config = { ...spec.config };
+  delete config.maxmemory;
+  return { ...spec, config };
+}
+
 function storeName(object: Record<string, unknown>): string | undefined {
   const metadata = object.metadata;
   if (!isPlainObject(metadata)) return undefined;
@@ -58,11 +82,12 @@ function storeName(object: Record<string, unknown>): string | undefined {
  * Defaults a KVStore. Nothing is changed when the spec is malformed (the validating webhook refuses it with field
  * messages, which is clearer than defaulting around it) or when the store has no name yet (derived names need it).
  */
-export function mutateKVStore(object: Record<string, unknown>, policyDefaults: PolicyDefaults): MutationResult {
+export function mutateKVStore(object: Record<string, unknown>, policyDefaults: PolicyDefaults, oldObject?: Record<string, unknown> | null): MutationResult {
   const name = storeName(object);
   if (name === undefined) return { patch: [], object, skipped: 'metadata.name is not set, so no defaults were applied', appliedPolicies: [] };
-  const rawSpec = object.spec ?? {};
-  if (!isPlainObject(rawSpec)) return { patch: [], object, skipped: 'spec is not an object, so no defaults were applied', appliedPolicies: [] };
+  const submittedSpec = object.spec ?? {};
+  if (!isPlainObject(submittedSpec)) return { patch: [], object, skipped: 'spec is not an object, so no defaults were applied', appliedPolicies: [] };
+  const rawSpec = releaseComputedMaxmemory(submittedSpec, oldObject?.spec);
   const { spec: withPolicy, applied } = mergePolicyDefaults(rawSpec, policyDefaults);
   if (validateKVStoreSpecSchema(withPolicy).length > 0) {
     if (withPolicy === rawSpec) return { patch: [], object, skipped: 'the spec is invalid, so no defaults were applied', appliedPolicies: [] };

@@ -99,6 +99,25 @@ describe('mutateKVStore', () => {
     assert.equal((applyStrict(raw, result.patch).spec as Json).replicas, 2);
   });
 
+  it('lets a computed maxmemory follow the memory limit on UPDATE, but never a user-chosen one', () => {
+    const old = applyStrict(kvstore({}), mutateKVStore(kvstore({}), NO_DEFAULTS).patch);
+    const oldSpec = old.spec as Json;
+    assert.equal((oldSpec.config as Json).maxmemory, '429496729');
+    const raised = structuredClone(old);
+    ((raised.spec as Json).resources as { limits: Json }).limits.memory = '1Gi';
+    const patch = mutateKVStore(raised, NO_DEFAULTS, old).patch;
+    assert.deepEqual(patch, [{ op: 'replace', path: '/spec/config/maxmemory', value: String(Math.floor(2 ** 30 * 0.8)) }]);
+    assert.deepEqual(mutateKVStore(raised, NO_DEFAULTS).patch, [], 'without the old object nothing is known');
+    const chosen = structuredClone(raised);
+    ((chosen.spec as Json).config as Json).maxmemory = '300mb';
+    assert.deepEqual(mutateKVStore(chosen, NO_DEFAULTS, old).patch, []);
+    const userOld = structuredClone(old);
+    ((userOld.spec as Json).config as Json).maxmemory = '100mb';
+    const userNew = structuredClone(userOld);
+    ((userNew.spec as Json).resources as { limits: Json }).limits.memory = '1Gi';
+    assert.deepEqual(mutateKVStore(userNew, NO_DEFAULTS, userOld).patch, []);
+  });
+
   it('fillMissing never overwrites and mergePolicyDefaults does not touch its input', () => {
     const target: Json = { a: 1, b: { c: 2 } };
     assert.equal(fillMissing(target, { a: 9, b: { c: 9 } }), false);
