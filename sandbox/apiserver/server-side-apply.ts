@@ -46,8 +46,14 @@ export function serverSideApply(live: KubeObject | undefined, applied: KubeObjec
   if (mine) {
     const others = managers.filter((m) => m !== mine);
     const dropped = [...mine.set].filter((p) => !appliedSet.has(p) && !others.some((o) => o.set.has(p)));
-    dropped.sort((a, b) => b.length - a.length);
-    for (const path of dropped) removePath(result, path, info);
+    // ancestors first; a removed list item or field takes its descendants with it
+    dropped.sort((a, b) => a.split(SEP).length - b.split(SEP).length);
+    const removed: string[] = [];
+    for (const path of dropped) {
+      if (removed.some((r) => path.startsWith(`${r}${SEP}`))) continue;
+      removePath(result, path, info);
+      removed.push(path);
+    }
   }
   result = mergeApplied(result, applied, [], info) as KubeObject;
   result.apiVersion = applied.apiVersion;
