@@ -8,6 +8,15 @@ import { Service } from 'kubernetes-models/v1/Service';
 import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { Namespace } from 'kubernetes-models/v1/Namespace';
+import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+import { ClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
+import { ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding';
+import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
+import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
+import { MutatingWebhookConfiguration } from 'kubernetes-models/admissionregistration.k8s.io/v1/MutatingWebhookConfiguration';
+import { ValidatingWebhookConfiguration } from 'kubernetes-models/admissionregistration.k8s.io/v1/ValidatingWebhookConfiguration';
 import { toTypedObject, toWireObject } from '../../../reconciler/apply/index.js';
 
 type Validator = new (data: never) => { validate(): void };
@@ -19,6 +28,15 @@ const MODELS: Record<string, [Validator, string]> = {
   StatefulSet: [StatefulSet as unknown as Validator, 'V1StatefulSet'],
   PodDisruptionBudget: [PodDisruptionBudget as unknown as Validator, 'V1PodDisruptionBudget'],
   NetworkPolicy: [NetworkPolicy as unknown as Validator, 'V1NetworkPolicy'],
+  Deployment: [Deployment as unknown as Validator, 'V1Deployment'],
+  Namespace: [Namespace as unknown as Validator, 'V1Namespace'],
+  ServiceAccount: [ServiceAccount as unknown as Validator, 'V1ServiceAccount'],
+  ClusterRole: [ClusterRole as unknown as Validator, 'V1ClusterRole'],
+  ClusterRoleBinding: [ClusterRoleBinding as unknown as Validator, 'V1ClusterRoleBinding'],
+  Role: [Role as unknown as Validator, 'V1Role'],
+  RoleBinding: [RoleBinding as unknown as Validator, 'V1RoleBinding'],
+  MutatingWebhookConfiguration: [MutatingWebhookConfiguration as unknown as Validator, 'V1MutatingWebhookConfiguration'],
+  ValidatingWebhookConfiguration: [ValidatingWebhookConfiguration as unknown as Validator, 'V1ValidatingWebhookConfiguration'],
 };
 
 function sortKeys(value: unknown): unknown {
