@@ -4,13 +4,14 @@
  * commands while offline or reconnects on its own: the caller decides when to try again, which keeps a dead master
  * from causing a reconnect storm.
  */
+import { isIP } from 'node:net';
 import { Redis, type RedisOptions } from 'ioredis';
 
 export interface EngineTls {
   ca: string;
   cert?: string;
   key?: string;
-  /** Name to verify in the server certificate; defaults to the host. */
+  /** Name to verify in the server certificate; defaults to the host (an IP is checked against the IP SANs). */
   servername?: string;
 }
 
@@ -57,7 +58,7 @@ export function buildClientOptions(endpoint: EngineEndpoint, options: ConnectOpt
     reconnectOnError: () => false,
     autoResubscribe: false,
     tls: endpoint.tls
-      ? { ca: endpoint.tls.ca, cert: endpoint.tls.cert, key: endpoint.tls.key, servername: endpoint.tls.servername ?? endpoint.host }
+      ? { ca: endpoint.tls.ca, cert: endpoint.tls.cert, key: endpoint.tls.key, servername: endpoint.tls.servername ?? (isIP(endpoint.host) ? undefined : endpoint.host) }
       : undefined,
   };
 }

@@ -96,9 +96,31 @@ async function handOver(master: PodEndpoint, target: PodEndpoint, options: Switc
     const state = await readEngineState(client, master.endpoint, fence);
     const entry = findReplicaEntry(state, target.endpoint);
     if (!entry) throw new Error(`${target.pod} is not among ${master.pod}'s connected replicas`);
-    await client.call('FAILOVER', 'TO', entry.host, String(entry.port), 'TIMEOUT', String(timeoutMs));
+    // FAILOVER on its own waits for the replica's acknowledgement, which replicas send once a second: writes would be
+    // held for up to a second. Pausing writes first and reading the target's own offset shows when it has every
+    // write; FAILOVER … FORCE then hands over at once, and only after that check, so nothing acknowledged is lost.
+    await client.call('CLIENT', 'PAUSE', String(timeoutMs + 5000), 'WRITE');
+    const caughtUp = await waitUntil(async () => {
+      const [now, replica] = await Promise.all([readEngineState(client, master.endpoint, fence), roleOf(target, fence)]);
+      return replica !== undefined && replica.role === 'replica' && replica.masterLinkUp && !replica.masterSyncInProgress
+        && replica.masterReplid === now.masterReplid && replica.replicationOffset >= now.replicationOffset;
+    }, timeoutMs);
+    if (!caughtUp) {
+      await client.call('CLIENT', 'UNPAUSE');
+      throw new Error(`${target.pod} did not catch up with ${master.pod} within ${timeoutMs} ms`);
+    }
+    await client.call('FAILOVER', 'TO', entry.host, String(entry.port), 'TIMEOUT', String(FORCE_AFTER_MS), 'FORCE');
     return `FAILOVER TO ${entry.host} ${entry.port}`;
   });
+}
+
+/** How long FAILOVER waits for the acknowledgement before FORCE applies, once the target was seen in sync. */
+const FORCE_AFTER_MS = 50;
+
+/** Lifts the write pause switchover() set, once the old master is a replica (no FAILOVER in progress on it). */
+async function unpause(pod: PodEndpoint): Promise<void> {
+  await withEngineConnection(pod.endpoint, { connectTimeoutMs: 1000, commandTimeoutMs: 1000, purpose: 'switchover' }, (c) => c.call('CLIENT', 'UNPAUSE'))
+    .catch(() => undefined);
 }
 
 async function roleOf(pod: PodEndpoint, fence: FencePlaceholder): Promise<EngineState | undefined> {
@@ -130,6 +152,7 @@ export async function switchover(master: PodEndpoint, target: PodEndpoint, optio
   await options.onPromoted?.();
   // FAILOVER points the old master at the address it saw for the target, which may be a source address; pin it.
   const steps = [await replicateFrom(master, address, { masterauth: options.masterauth, fence })];
+  if (options.engine !== 'dragonfly') await unpause(master);
   // Clients still on the old master would get READONLY; dropped, they reconnect through the master Service.
   await withEngineConnection(master.endpoint, { connectTimeoutMs: 1000, commandTimeoutMs: 1000, purpose: 'switchover' }, (c) => c.call('CLIENT', 'KILL', 'TYPE', 'normal'))
     .catch(() => undefined);

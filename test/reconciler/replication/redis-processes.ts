@@ -3,11 +3,12 @@
  * and a port chosen at run time, in a temp dir, stopped by `stopAll()`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { withEngineConnection } from '../../../reconciler/replication/engine-connection.js';
 import { FENCE_MASTER_HOST, FENCE_MASTER_PORT } from '../../../reconciler/replication/info.js';
 
 export const REDIS_SERVER = process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
@@ -23,6 +24,8 @@ export interface RedisProcessOptions {
   fenced?: boolean;
   replicaOf?: { host: string; port: number };
   args?: string[];
+  /** Serve TLS only (port 0 for plain TCP), with this certificate; clients are not asked for certificates. */
+  tls?: { certPem: string; keyPem: string; caPem: string };
 }
 
 export interface RedisProcess {
@@ -30,6 +33,7 @@ export interface RedisProcess {
   port: number;
   dir: string;
   password?: string;
+  tls?: { ca: string };
   child: ChildProcess;
   exited: Promise<void>;
 }
@@ -89,13 +93,21 @@ export class RedisFleet {
     if (options.password) args.push('--requirepass', options.password, '--masterauth', options.password);
     if (options.fenced) args.push('--replicaof', FENCE_MASTER_HOST, String(FENCE_MASTER_PORT), '--replica-read-only', 'yes');
     else if (options.replicaOf) args.push('--replicaof', options.replicaOf.host, String(options.replicaOf.port));
+    if (options.tls) {
+      writeFileSync(join(dir, 'tls.crt'), options.tls.certPem);
+      writeFileSync(join(dir, 'tls.key'), options.tls.keyPem);
+      writeFileSync(join(dir, 'ca.crt'), options.tls.caPem);
+      args[1] = '0';
+      args.push('--tls-port', String(port), '--tls-cert-file', join(dir, 'tls.crt'), '--tls-key-file', join(dir, 'tls.key'),
+        '--tls-ca-cert-file', join(dir, 'ca.crt'), '--tls-auth-clients', 'no', '--tls-replication', 'yes');
+    }
     args.push(...(options.args ?? []));
     const child = spawn(REDIS_SERVER, args, { stdio: 'ignore' });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    const proc: RedisProcess = { host: options.host, port, dir, password: options.password, child, exited };
+    const proc: RedisProcess = { host: options.host, port, dir, password: options.password, tls: options.tls ? { ca: options.tls.caPem } : undefined, child, exited };
     this.processes.add(proc);
     void exited.then(() => this.processes.delete(proc));
-    await waitFor(`redis on ${options.host}:${port}`, async () => (await command(proc, 'PING')) === 'PONG');
+    await waitFor(`redis on ${options.host}:${port}`, async () => (await withEngineConnection(proc, { purpose: 'test' }, (c) => c.call('PING'))) === 'PONG');
     return proc;
   }
 
