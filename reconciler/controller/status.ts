@@ -62,9 +62,9 @@ function condition(
   return result;
 }
 
+/** Degraded, Failover and Updating only follow a first Ready: until then the store is Creating. */
 function everReady(previous: KVStoreStatus | undefined): boolean {
-  return (previous?.conditions ?? []).some((entry) => entry.type === 'Available' && entry.status === 'True')
-    || previous?.phase === 'Ready' || previous?.phase === 'Degraded' || previous?.phase === 'Failover' || previous?.phase === 'Updating';
+  return previous?.phase === 'Ready' || previous?.phase === 'Degraded' || previous?.phase === 'Failover' || previous?.phase === 'Updating';
 }
 
 export function computeStatus(input: StatusInput): KVStoreStatus {
@@ -95,7 +95,7 @@ export function computeStatus(input: StatusInput): KVStoreStatus {
     ? condition(previousConditions, 'Available', true, 'MasterAvailable', `master ${plan.master} accepts writes`, generation, now)
     : condition(previousConditions, 'Available', false, 'NoMaster', plan.waiting ?? 'no master elected yet', generation, now));
   const progressing = phase === 'Creating' || phase === 'Pending' || phase === 'Updating' || phase === 'Failover'
-    || present.length !== input.desiredReplicas;
+    || present.length !== input.desiredReplicas || ready.length < input.desiredReplicas;
   conditions.push(progressing
     ? condition(previousConditions, 'Progressing', true, phase === 'Updating' ? 'RollingUpdate' : present.length !== input.desiredReplicas ? 'Scaling' : 'Reconciling',
       `${ready.length}/${input.desiredReplicas} pods ready`, generation, now)

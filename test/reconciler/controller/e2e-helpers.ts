@@ -1,0 +1,105 @@
+/** Shared by the controller's end-to-end tests: a sandbox with the CRDs installed, a running reconciler, polling. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { startSandbox, type RunningSandbox } from '../../../sandbox/cluster.js';
+import { buildKVStoreCrd, buildKVPolicyCrd } from '../../../shared/crds.js';
+import { KubeClient, paths } from '../../../reconciler/controller/kube-client.js';
+import type { KVStore } from '../../../shared/schema/kvstore.js';
+
+export interface E2eCluster {
+  sandbox: RunningSandbox;
+  kubeConfig: KubeConfig;
+  client: KubeClient;
+  stop(): Promise<void>;
+}
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 60_000, intervalMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await fn();
+      if (value) return value;
+    } catch (error: unknown) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`, { cause: lastError });
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+export async function installCrds(client: KubeClient): Promise<void> {
+  for (const crd of [buildKVStoreCrd(), buildKVPolicyCrd()]) {
+    await client.create('/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
+  }
+  await waitFor('the KVStore API to be served', async () => {
+    await client.list(paths.kvstores('default'));
+    return true;
+  }, 10_000, 50);
+}
+
+export async function startE2eCluster(options: { holdPodsPending?: boolean } = {}): Promise<E2eCluster> {
+  const dir = mkdtempSync(join(process.env.REDWING_E2E_DIR ?? '/var/tmp', 'redwing-reconciler-e2e-'));
+  const sandbox = await startSandbox({ dir, holdPodsPending: options.holdPodsPending, logger: pino({ level: process.env.SANDBOX_LOG_LEVEL ?? 'silent' }), restartBackoffBaseMs: 200 });
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(sandbox.kubeconfigPath);
+  const client = new KubeClient(kubeConfig);
+  await installCrds(client);
+  return {
+    sandbox, kubeConfig, client,
+    async stop() {
+      client.close();
+      await sandbox.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function kvstore(name: string, spec: KVStore['spec'], namespace = 'default'): KVStore {
+  return { apiVersion: 'redwing.dev/v1alpha1', kind: 'KVStore', metadata: { name, namespace }, spec };
+}
+
+export async function getStore(client: KubeClient, name: string, namespace = 'default'): Promise<KVStore> {
+  return client.get<KVStore>(paths.kvstore(namespace, name));
+}
+
+export async function storePassword(client: KubeClient, name: string, namespace = 'default'): Promise<string> {
+  const secret = await client.get<{ data: Record<string, string> }>(paths.coreObject('secrets', namespace, `${name}-auth`));
+  return Buffer.from(secret.data.password!, 'base64').toString('utf8');
+}
+
+/** Runs one command against host:port with a fresh connection. */
+export async function redisCommand(host: string, password: string | undefined, command: string, ...args: string[]): Promise<unknown> {
+  const client = new Redis({ host, port: 6379, password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2000, commandTimeout: 3000, enableOfflineQueue: false });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return await client.call(command, ...args);
+  } finally {
+    client.disconnect();
+  }
+}
+
+export interface PodInfo {
+  name: string;
+  uid: string;
+  ip?: string;
+  role?: string;
+  ready: boolean;
+}
+
+export async function listStorePods(client: KubeClient, name: string, namespace = 'default'): Promise<PodInfo[]> {
+  const list = await client.list<{ metadata: { name: string; uid: string; labels?: Record<string, string>; deletionTimestamp?: string }; status?: { podIP?: string; conditions?: Array<{ type: string; status: string }> } }>(
+    paths.core('pods', namespace), `app.kubernetes.io/instance=${name}`,
+  );
+  return list.items.filter((pod) => !pod.metadata.deletionTimestamp).map((pod) => ({
+    name: pod.metadata.name,
+    uid: pod.metadata.uid,
+    ip: pod.status?.podIP,
+    role: pod.metadata.labels?.['redwing.dev/role'],
+    ready: (pod.status?.conditions ?? []).some((condition) => condition.type === 'Ready' && condition.status === 'True'),
+  })).sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
+}
