@@ -71,7 +71,7 @@ export class StandardDefaults implements DefaultsEngine {
       const unknown: string[] = [];
       pruneUnknown(object, schema, '', unknown, true);
       const mode = fieldValidationOf(ctx.query);
-      if (unknown.length > 0 && mode === 'Strict' && !ctx.warnings.includes('__pruned__')) {
+      if (unknown.length > 0 && mode === 'Strict') {
         throw badRequest(`${type.kind} in version "${type.version}" cannot be handled as a ${type.kind}: strict decoding error: ${unknown.sort().map((u) => `unknown field "${u}"`).join(', ')}`);
       }
       if (mode === 'Warn') for (const u of unknown.sort()) if (!ctx.warnings.includes(`unknown field "${u}"`)) ctx.warnings.push(`unknown field "${u}"`);

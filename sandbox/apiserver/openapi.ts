@@ -6,7 +6,6 @@
 import { createHash } from 'node:crypto';
 import type { ApiCore } from './core.js';
 import type { ResourceType } from './registry.js';
-import { apiVersionOf } from './registry.js';
 import type { RawRequest } from './router.js';
 import { goJson } from './serialize.js';
 import { PageNotFound } from './status-errors.js';
@@ -91,9 +90,8 @@ export function serveOpenApi(raw: RawRequest, core: ApiCore, url: URL, parts: st
     reply('text/plain; charset=utf-8', { paths });
     return;
   }
-  const group = parts[1 + 1] === 'api' ? '' : parts[3];
+  const group = parts[2] === 'api' ? '' : parts[3];
   const version = parts[2] === 'api' ? parts[3] : parts[4];
   if (group === undefined || version === undefined || !core.registry.hasGroupVersion(group, version)) throw new PageNotFound();
-  void apiVersionOf;
   reply('application/json', groupVersionDocument(core, group, version));
 }

@@ -7,7 +7,7 @@ import type { RequestContext } from './context.js';
 import { recordUpdate } from './managed-fields.js';
 import { validateMetadata } from './object-meta.js';
 import { apiVersionOf, storageKey } from './registry.js';
-import { conflict, forbidden, invalid, notFound, plainServerError } from './status-errors.js';
+import { alreadyExists, conflict, forbidden, invalid, notFound, plainServerError } from './status-errors.js';
 import type { KubeObject } from './types.js';
 import { deepClone, isJsonObject, jsonEqual, nowTimestamp } from './types.js';
 import { newUid } from './object-meta.js';
@@ -139,7 +139,6 @@ export async function persist(core: ApiCore, req: WriteRequest): Promise<{ objec
 
   if (req.operation === 'CREATE') {
     if (core.store.get(key, req.object.metadata.namespace, req.object.metadata.name ?? '')) {
-      const { alreadyExists } = await import('./status-errors.js');
       throw alreadyExists(type, req.object.metadata.name ?? '');
     }
     if (req.dryRun) return { object: req.object, created: true };

@@ -148,7 +148,19 @@ async function updateScale(core: ApiCore, ctx: RequestContext, old: KubeObject, 
 const PATCH_TYPES_CUSTOM = ['application/json-patch+json', 'application/merge-patch+json', 'application/apply-patch+yaml'];
 const PATCH_TYPES_BUILTIN = [...PATCH_TYPES_CUSTOM.slice(0, 2), 'application/strategic-merge-patch+json', 'application/apply-patch+yaml'];
 
+/** Patches retry on a conflict caused by a concurrent write (e.g. during a webhook call), as kube-apiserver does. */
 export async function patchObject(core: ApiCore, ctx: RequestContext): Promise<WriteResult> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await patchOnce(core, ctx);
+    } catch (error) {
+      const retriable = error instanceof ApiError && error.code === 409 && error.reason === 'Conflict' && error.message.includes('the object has been modified') && !ctx.body.toString('utf8').includes('"resourceVersion"');
+      if (!retriable || attempt >= 4) throw error;
+    }
+  }
+}
+
+async function patchOnce(core: ApiCore, ctx: RequestContext): Promise<WriteResult> {
   if (ctx.name === undefined) throw methodNotSupported();
   const contentType = (header(ctx, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   const allowed = ctx.type.custom ? PATCH_TYPES_CUSTOM : PATCH_TYPES_BUILTIN;
