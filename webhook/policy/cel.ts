@@ -1,0 +1,282 @@
+/**
+ * CEL rules of KVPolicies (`spec.rules.expressions[]`), on `@bufbuild/cel`.
+ *
+ * Compilation happens when a policy is admitted (and again, from the cache, when it is loaded): the expression is
+ * parsed (syntax errors carry line and column), then checked by `checkExpression` (ast-check.ts): known variables
+ * (`object`, `oldObject`, `request`), known functions, size limits, and a result that can be a bool. The checked
+ * AST is instrumented for the cost bound and planned once; compiled programs are cached by expression text.
+ *
+ * Bounds (why these: docs/policy.md, "CEL bounds"):
+ * - size: at most `maxExpressionLength` characters and `maxAstNodes` nodes, so one evaluation without loops is cheap;
+ * - cost: loops are the only way an expression's work grows with its input, so every comprehension iteration
+ *   (`all`, `exists`, `exists_one`, `map`, `filter`) is charged the node count of its loop body, and the evaluation
+ *   stops once `maxCost` is spent (like the Kubernetes runtime cost budget, in AST nodes);
+ * - time: the same per-iteration hook checks a wall-clock deadline of `timeoutMs`, which bounds what the cost model
+ *   does not see (long strings, regular expressions over large values).
+ * The hook is a function the parser cannot produce (its name starts with `@`), so users cannot call or shadow it.
+ */
+import { celEnv, celFunc, CelScalar, isCelError, isCelList, isCelMap, parse, plan, type CelValue } from '@bufbuild/cel';
+import { strings } from '@bufbuild/cel/ext';
+import { performance } from 'node:perf_hooks';
+import { checkExpression, countNodes, formatPosition, type CelExpr } from './ast-check.js';
+
+export interface CelLimits {
+  maxExpressionLength: number;
+  maxAstNodes: number;
+  /** Budget of one evaluation, in AST nodes charged per loop iteration. */
+  maxCost: number;
+  timeoutMs: number;
+}
+
+/**
+ * Measured on this evaluator (Node 20, one core): a loop iteration costs about 1-2 µs and one cost unit about
+ * 0.3 µs, so 50,000 units are roughly 15 ms; a realistic KVStore rule (a few config keys or args) costs under 100.
+ */
+export const DEFAULT_CEL_LIMITS: CelLimits = {
+  maxExpressionLength: 4096,
+  maxAstNodes: 1000,
+  maxCost: 50_000,
+  timeoutMs: 20,
+};
+
+/** The variables every expression sees. */
+export const CEL_VARIABLES = ['object', 'oldObject', 'request'] as const;
+
+export interface CelBindings {
+  object: unknown;
+  oldObject: unknown;
+  request: { operation: string; namespace: string; userInfo: { username: string; groups?: string[] } };
+}
+
+export type CompileResult =
+  | { ok: true; program: CompiledExpression }
+  | { ok: false; error: string };
+
+export type EvaluationResult =
+  | { ok: true; allowed: boolean }
+  | { ok: false; error: string };
+
+/** Bindings converted once per request (see `prepareBindings`) and shared by every expression. */
+export interface PreparedBindings {
+  readonly celValues: Record<string, never>;
+}
+
+export interface CompiledExpression {
+  readonly expression: string;
+  readonly nodeCount: number;
+  evaluate(bindings: PreparedBindings, limits?: Partial<CelLimits>): EvaluationResult;
+}
+
+const STEP_FUNCTION = '@redwing_step';
+
+class BudgetExceeded extends Error {}
+
+interface Budget {
+  cost: number;
+  maxCost: number;
+  deadline: number;
+  timeoutMs: number;
+  exceeded?: string;
+}
+
+// Evaluation is synchronous, so at most one budget is active at a time in this thread.
+let activeBudget: Budget | undefined;
+
+function chargeStep(weight: bigint): void {
+  const budget = activeBudget;
+  if (!budget) return;
+  if (budget.exceeded) throw new BudgetExceeded(budget.exceeded);
+  budget.cost += Number(weight);
+  if (budget.cost > budget.maxCost) {
+    budget.exceeded = `exceeded the cost budget of ${budget.maxCost} (loop iterations times loop size)`;
+  } else if (performance.now() > budget.deadline) {
+    budget.exceeded = `exceeded the time limit of ${budget.timeoutMs} ms`;
+  }
+  if (budget.exceeded) throw new BudgetExceeded(budget.exceeded);
+}
+
+const ENV = celEnv({
+  funcs: [
+    ...strings,
+    celFunc(STEP_FUNCTION, [CelScalar.DYN, CelScalar.INT], CelScalar.DYN, (condition, weight) => {
+      chargeStep(weight);
+      return condition;
+    }),
+  ],
+});
+
+type Node = CelExpr;
+let syntheticId = 1n << 40n;
+
+function node(kind: Node['exprKind']): Node {
+  syntheticId += 1n;
+  return { $typeName: 'cel.expr.Expr', id: syntheticId, exprKind: kind } as Node;
+}
+
+/** Wraps every comprehension's loop condition in the step hook, charged the size of the loop body. */
+function instrument(expr: Node): void {
+  const kind = expr.exprKind;
+  switch (kind.case) {
+    case 'selectExpr': if (kind.value.operand) instrument(kind.value.operand); return;
+    case 'callExpr':
+      if (kind.value.target) instrument(kind.value.target);
+      kind.value.args.forEach(instrument);
+      return;
+    case 'listExpr': kind.value.elements.forEach(instrument); return;
+    case 'structExpr':
+      for (const entry of kind.value.entries) {
+        if (entry.keyKind.case === 'mapKey') instrument(entry.keyKind.value);
+        if (entry.value) instrument(entry.value);
+      }
+      return;
+    case 'comprehensionExpr': {
+      const comprehension = kind.value;
+      for (const part of [comprehension.iterRange, comprehension.accuInit, comprehension.loopCondition, comprehension.loopStep, comprehension.result]) {
+        if (part) instrument(part);
+      }
+      const weight = BigInt(1 + countNodes(comprehension.loopCondition) + countNodes(comprehension.loopStep));
+      const constant = node({
+        case: 'constExpr',
+        value: { $typeName: 'cel.expr.Constant', constantKind: { case: 'int64Value', value: weight } },
+      } as Node['exprKind']);
+      comprehension.loopCondition = node({
+        case: 'callExpr',
+        value: { $typeName: 'cel.expr.Expr.Call', function: STEP_FUNCTION, args: [comprehension.loopCondition!, constant] },
+      } as Node['exprKind']);
+      return;
+    }
+    default: return;
+  }
+}
+
+function formatSyntaxError(error: unknown): string {
+  const details = error as { rawMessage?: string; message?: string; location?: { start?: { line: number; column: number } } };
+  const start = details.location?.start;
+  const text = details.rawMessage ?? details.message ?? String(error);
+  return start ? `syntax error at line ${start.line}, column ${start.column}: ${text}` : `syntax error: ${text}`;
+}
+
+function compileUncached(expression: string, limits: CelLimits): CompileResult {
+  if (expression.trim() === '') return { ok: false, error: 'is empty' };
+  if (expression.length > limits.maxExpressionLength) {
+    return { ok: false, error: `is ${expression.length} characters long; the limit is ${limits.maxExpressionLength}` };
+  }
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(expression);
+  } catch (error) {
+    return { ok: false, error: formatSyntaxError(error) };
+  }
+  const nodeCount = countNodes(parsed.expr);
+  if (nodeCount > limits.maxAstNodes) {
+    return { ok: false, error: `has ${nodeCount} syntax nodes; the limit is ${limits.maxAstNodes} (split it into several rules)` };
+  }
+  const problem = checkExpression(parsed.expr, parsed.sourceInfo, expression, {
+    variables: CEL_VARIABLES, findFunction: (name) => ENV.funcs.find(name),
+  });
+  if (problem) return { ok: false, error: problem };
+  instrument(parsed.expr);
+  let program: ReturnType<typeof plan>;
+  try {
+    program = plan(ENV, parsed);
+  } catch (error) {
+    return { ok: false, error: `cannot be planned: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  return { ok: true, program: new Program(expression, nodeCount, program, parsed.sourceInfo) };
+}
+
+class Program implements CompiledExpression {
+  constructor(
+    readonly expression: string,
+    readonly nodeCount: number,
+    private readonly run: ReturnType<typeof plan>,
+    private readonly sourceInfo: Parameters<typeof formatPosition>[0],
+  ) {}
+
+  evaluate(bindings: PreparedBindings, overrides: Partial<CelLimits> = {}): EvaluationResult {
+    const limits = { ...DEFAULT_CEL_LIMITS, ...overrides };
+    const budget: Budget = { cost: 0, maxCost: limits.maxCost, timeoutMs: limits.timeoutMs, deadline: performance.now() + limits.timeoutMs };
+    const previous = activeBudget;
+    activeBudget = budget;
+    let result: CelValue | Error;
+    try {
+      result = this.run(bindings.celValues);
+    } finally {
+      activeBudget = previous;
+    }
+    // A budget error can be swallowed by `||`/`&&` (`x.all(...) || true`), so the budget itself is the authority.
+    if (budget.exceeded) return { ok: false, error: budget.exceeded };
+    if (isCelError(result)) {
+      const where = result.exprId === undefined ? '' : formatPosition(this.sourceInfo, this.expression, result.exprId);
+      return { ok: false, error: `${result.message}${where ? ` (at ${where})` : ''}` };
+    }
+    if (typeof result !== 'boolean') return { ok: false, error: `returned ${describeValue(result)}, not a bool` };
+    return { ok: true, allowed: result };
+  }
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'bigint') return `an int (${value})`;
+  if (typeof value === 'number') return `a double (${value})`;
+  if (typeof value === 'string') return 'a string';
+  if (isCelList(value)) return 'a list';
+  if (isCelMap(value)) return 'a map';
+  return `a ${typeof value}`;
+}
+
+/**
+ * JSON values as CEL sees them in Kubernetes: whole numbers are `int` (so `object.spec.replicas % 2 == 1` works),
+ * other numbers `double`; objects are maps, arrays lists.
+ */
+export function toCelValue(value: unknown): unknown {
+  if (typeof value === 'number') return Number.isSafeInteger(value) ? BigInt(value) : value;
+  if (Array.isArray(value)) return value.map(toCelValue);
+  if (value !== null && typeof value === 'object') {
+    const copy: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) if (item !== undefined) copy[key] = toCelValue(item);
+    return copy;
+  }
+  return value;
+}
+
+/** Converts the variables to CEL values once, so N expressions over one request do not convert N times. */
+export function prepareBindings(bindings: CelBindings): PreparedBindings {
+  return {
+    celValues: {
+      object: toCelValue(bindings.object ?? null),
+      oldObject: toCelValue(bindings.oldObject ?? null),
+      request: toCelValue(bindings.request),
+    } as unknown as Record<string, never>,
+  };
+}
+
+const CACHE_LIMIT = 2048;
+const cache = new Map<string, CompileResult>();
+
+/**
+ * Compiles `expression` (cached by its text: the same expression in 50 policies is compiled once). Errors are
+ * phrased to follow the field name: `spec.rules.expressions[0].expression <error>`.
+ */
+export function compileExpression(expression: string, limits: Partial<CelLimits> = {}): CompileResult {
+  const custom = Object.keys(limits).length > 0;
+  if (!custom) {
+    const cached = cache.get(expression);
+    if (cached) return cached;
+  }
+  const result = compileUncached(expression, { ...DEFAULT_CEL_LIMITS, ...limits });
+  if (!custom) {
+    // Bounded: policies are few, but expression texts arrive from the API and must not grow memory without end.
+    if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
+    cache.set(expression, result);
+  }
+  return result;
+}
+
+/** How many compiled programs the cache holds (for tests and metrics). */
+export function compiledExpressionCacheSize(): number {
+  return cache.size;
+}
+
+/** The budget error class, for callers that need to tell budget failures from other runtime errors. */
+export { BudgetExceeded };

@@ -1,0 +1,159 @@
+/**
+ * The KVPolicy engine behind `PolicyPort`: an in-memory cache of compiled policies and namespace labels, fed by
+ * sources.ts (a watch, or `--policy` files), answering the webhook synchronously.
+ *
+ * - Policies are kept sorted by name, so violations and defaults always come in the same order.
+ * - Requests from exempt users (the operator's own service accounts) are never evaluated: the operator must be able
+ *   to manage the stores it owns whatever the policies say (Gatekeeper does the same).
+ * - DELETE and CONNECT are not evaluated: rules describe how a store must be configured, and deleting a
+ *   non-compliant store must stay possible.
+ * - One request may spend at most `requestCelBudgetMs` in CEL across all its policies (each expression is also
+ *   bounded on its own, see cel.ts); expressions beyond that fail, which denies in Enforce mode.
+ */
+import type { KVPolicy } from '../../shared/schema/kvpolicy.js';
+import type { KVStoreSpec } from '../../shared/schema/kvstore.js';
+import type { FieldError } from '../../shared/validators.js';
+import type { PolicyDefaults, PolicyPort, PolicyRequest, PolicyViolation } from '../policy-port.js';
+import { prepareBindings, type CelLimits, type PreparedBindings } from './cel.js';
+import { compilePolicy, coversStore, evaluatePolicy, type CompiledPolicy, type StoreUnderEvaluation } from './compiled-policy.js';
+import { orderPolicyDefaults } from './defaults-merge.js';
+import type { Labels } from './match.js';
+import { effectiveSpec } from './rules.js';
+import { validatePolicyObject } from './validate-policy.js';
+
+/** The operator's service account in the default install (DESIGN.md: namespace redwing-system). */
+export const DEFAULT_EXEMPT_USERNAMES = ['system:serviceaccount:redwing-system:redwing'];
+export const DEFAULT_REQUEST_CEL_BUDGET_MS = 200;
+
+export interface PolicyEngineOptions {
+  /** Usernames no policy applies to (exact). Default DEFAULT_EXEMPT_USERNAMES. */
+  exemptUsernames?: readonly string[];
+  /** Overrides of the per-expression CEL bounds (cel.ts DEFAULT_CEL_LIMITS). */
+  celLimits?: Partial<CelLimits>;
+  /** CEL time one request may spend across all its policies. */
+  requestCelBudgetMs?: number;
+}
+
+export interface PolicyEngine extends PolicyPort {
+  /** Replaces the whole policy cache (an informer's initial list, or the `--policy` files). */
+  setPolicies(policies: readonly KVPolicy[]): void;
+  upsertPolicy(policy: KVPolicy): void;
+  removePolicy(name: string): void;
+  /** Sets (or with undefined, forgets) the labels of one namespace. */
+  setNamespaceLabels(namespace: string, labels: Labels | undefined): void;
+  /** Replaces every namespace's labels at once. */
+  replaceNamespaceLabels(labelsByNamespace: ReadonlyMap<string, Labels> | Record<string, Labels>): void;
+  /** The cached policies, sorted by name. */
+  listPolicies(): KVPolicy[];
+  /** The compiled policies, sorted by name (shared with the audit). */
+  compiledPolicies(): readonly CompiledPolicy[];
+}
+
+type Json = Record<string, unknown>;
+
+function metadataOf(object: Json | null | undefined): { name?: string; labels?: Labels } {
+  const metadata = object?.metadata;
+  return metadata && typeof metadata === 'object' ? (metadata as { name?: string; labels?: Labels }) : {};
+}
+
+function specOf(object: Json | null | undefined): KVStoreSpec | undefined {
+  const spec = object?.spec;
+  return spec && typeof spec === 'object' ? (spec as KVStoreSpec) : undefined;
+}
+
+/** What one admission request looks like to the evaluator. */
+export function storeFromRequest(request: PolicyRequest, namespaceLabels: Labels | undefined): StoreUnderEvaluation {
+  const metadata = metadataOf(request.object);
+  const name = metadata.name ?? '';
+  let prepared: PreparedBindings | undefined;
+  return {
+    namespace: request.namespace,
+    name,
+    labels: metadata.labels,
+    namespaceLabels,
+    effectiveSpec: effectiveSpec(specOf(request.object), name),
+    celBindings: () => (prepared ??= prepareBindings({
+      object: request.object,
+      oldObject: request.oldObject ?? null,
+      request: {
+        operation: request.operation,
+        namespace: request.namespace,
+        userInfo: { username: request.userInfo.username ?? '', groups: request.userInfo.groups ?? [] },
+      },
+    })),
+  };
+}
+
+function sortByName(policies: Iterable<CompiledPolicy>): CompiledPolicy[] {
+  return [...policies].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+export function createPolicyEngine(options: PolicyEngineOptions = {}): PolicyEngine {
+  const exempt = new Set(options.exemptUsernames ?? DEFAULT_EXEMPT_USERNAMES);
+  const requestBudgetMs = options.requestCelBudgetMs ?? DEFAULT_REQUEST_CEL_BUDGET_MS;
+  const celLimits = options.celLimits ?? {};
+  const byName = new Map<string, CompiledPolicy>();
+  let sorted: CompiledPolicy[] = [];
+  const namespaceLabels = new Map<string, Labels>();
+
+  const resort = (): void => { sorted = sortByName(byName.values()); };
+
+  const applies = (request: PolicyRequest): boolean =>
+    (request.operation === 'CREATE' || request.operation === 'UPDATE')
+    && !!request.object
+    && !exempt.has(request.userInfo.username ?? '');
+
+  const covering = (store: Pick<StoreUnderEvaluation, 'namespace' | 'labels' | 'namespaceLabels'>): CompiledPolicy[] =>
+    sorted.filter((policy) => coversStore(policy, store));
+
+  return {
+    evaluate(request: PolicyRequest): PolicyViolation[] {
+      if (!applies(request) || sorted.length === 0) return [];
+      const store = storeFromRequest(request, namespaceLabels.get(request.namespace));
+      const budget = { deadline: performance.now() + requestBudgetMs, limits: celLimits };
+      return covering(store).flatMap((policy) => evaluatePolicy(policy, store, budget));
+    },
+
+    defaultsFor(request: PolicyRequest): PolicyDefaults {
+      if (!applies(request) || sorted.length === 0) return { specs: [] };
+      const metadata = metadataOf(request.object);
+      const target = { namespace: request.namespace, labels: metadata.labels, namespaceLabels: namespaceLabels.get(request.namespace) };
+      return orderPolicyDefaults(covering(target)
+        .filter((policy) => policy.spec.defaults && Object.keys(policy.spec.defaults).length > 0)
+        .map((policy) => ({ policy: policy.name, spec: structuredClone(policy.spec.defaults!) })));
+    },
+
+    validatePolicy(policy: Record<string, unknown>): FieldError[] {
+      return validatePolicyObject(policy);
+    },
+
+    setPolicies(policies) {
+      byName.clear();
+      for (const policy of policies) {
+        const compiled = compilePolicy(policy);
+        if (compiled.name) byName.set(compiled.name, compiled);
+      }
+      resort();
+    },
+    upsertPolicy(policy) {
+      const compiled = compilePolicy(policy);
+      if (!compiled.name) return;
+      byName.set(compiled.name, compiled);
+      resort();
+    },
+    removePolicy(name) {
+      if (byName.delete(name)) resort();
+    },
+    setNamespaceLabels(namespace, labels) {
+      if (labels === undefined) namespaceLabels.delete(namespace);
+      else namespaceLabels.set(namespace, { ...labels });
+    },
+    replaceNamespaceLabels(labelsByNamespace) {
+      namespaceLabels.clear();
+      const entries = labelsByNamespace instanceof Map ? labelsByNamespace.entries() : Object.entries(labelsByNamespace);
+      for (const [namespace, labels] of entries) namespaceLabels.set(namespace, { ...labels });
+    },
+    listPolicies: () => sorted.map((policy) => policy.source),
+    compiledPolicies: () => sorted,
+  };
+}

@@ -1,0 +1,147 @@
+/**
+ * Which KVStores a KVPolicy covers: `match` (namespace names, namespace labels, store labels) minus `exclude`
+ * (namespace names, store labels). Pure functions over plain objects; namespace labels come from a cache the caller
+ * keeps (a Namespace informer in the webhook, a list in the audit).
+ *
+ * Semantics (documented in docs/policy.md):
+ * - Every part of `match` that is set must match (AND); an absent or empty part matches everything.
+ * - Namespace names accept `*` wildcards (`team-*`); everything else is an exact comparison.
+ * - A namespace whose labels are unknown (not in the cache yet) is treated as carrying only the label Kubernetes puts
+ *   on every namespace, `kubernetes.io/metadata.name: <name>`, so `namespaceSelector`s on that label still work.
+ * - `exclude` wins over `match`: a store in an excluded namespace, or whose labels match `exclude.storeSelector`,
+ *   is not covered. An empty `exclude` excludes nothing.
+ */
+import type { V1LabelSelector, V1LabelSelectorRequirement } from '@kubernetes/client-node';
+import type { KVPolicySpec } from '../../shared/schema/kvpolicy.js';
+
+export type Labels = Record<string, string>;
+
+/** The label the API server sets on every namespace (Kubernetes 1.21+). */
+export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+
+const SELECTOR_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'] as const;
+
+function globToRegExp(pattern: string): RegExp {
+  const escaped = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+  return new RegExp(`^${escaped}$`);
+}
+
+/** True when `name` equals one of `patterns` (`*` matches any run of characters). */
+export function matchesNamePattern(name: string, patterns: readonly string[]): boolean {
+  return patterns.some((pattern) => (pattern.includes('*') ? globToRegExp(pattern).test(name) : pattern === name));
+}
+
+function matchesRequirement(labels: Labels, requirement: V1LabelSelectorRequirement): boolean {
+  const has = Object.prototype.hasOwnProperty.call(labels, requirement.key);
+  const values = requirement.values ?? [];
+  switch (requirement.operator) {
+    case 'In': return has && values.includes(labels[requirement.key]!);
+    case 'NotIn': return !has || !values.includes(labels[requirement.key]!);
+    case 'Exists': return has;
+    case 'DoesNotExist': return !has;
+    // An operator the API would have rejected: fail closed for match (no match), which the caller documents.
+    default: return false;
+  }
+}
+
+/**
+ * Kubernetes LabelSelector semantics: matchLabels and every matchExpression must hold (AND). An empty selector
+ * (`{}`) matches everything; an absent one is the caller's business (treated as "everything" here too).
+ */
+export function matchesLabelSelector(labels: Labels | undefined, selector: V1LabelSelector | undefined): boolean {
+  if (!selector) return true;
+  const actual = labels ?? {};
+  for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
+    if (actual[key] !== value) return false;
+  }
+  return (selector.matchExpressions ?? []).every((requirement) => matchesRequirement(actual, requirement));
+}
+
+/** True when the selector has at least one term (an empty selector matches everything). */
+function selectorHasTerms(selector: V1LabelSelector | undefined): boolean {
+  return !!selector && (Object.keys(selector.matchLabels ?? {}).length > 0 || (selector.matchExpressions ?? []).length > 0);
+}
+
+/** Problems with a selector the API server's schema would not catch (the CRD keeps selectors opaque). */
+export function validateLabelSelector(selector: unknown, field: string): Array<{ field: string; message: string }> {
+  if (selector === undefined) return [];
+  if (selector === null || typeof selector !== 'object' || Array.isArray(selector)) {
+    return [{ field, message: 'must be a label selector object (matchLabels, matchExpressions)' }];
+  }
+  const errors: Array<{ field: string; message: string }> = [];
+  const { matchLabels, matchExpressions, ...rest } = selector as Record<string, unknown>;
+  for (const key of Object.keys(rest)) errors.push({ field: `${field}.${key}`, message: `unknown field "${key}"` });
+  if (matchLabels !== undefined) {
+    const entries = matchLabels && typeof matchLabels === 'object' && !Array.isArray(matchLabels) ? Object.entries(matchLabels) : null;
+    if (!entries) errors.push({ field: `${field}.matchLabels`, message: 'must be a map of label keys to string values' });
+    for (const [key, value] of entries ?? []) {
+      if (typeof value !== 'string') errors.push({ field: `${field}.matchLabels.${key}`, message: 'must be a string' });
+    }
+  }
+  if (matchExpressions !== undefined && !Array.isArray(matchExpressions)) {
+    errors.push({ field: `${field}.matchExpressions`, message: 'must be a list of {key, operator, values}' });
+  }
+  (Array.isArray(matchExpressions) ? matchExpressions : []).forEach((requirement: unknown, index) => {
+    errors.push(...validateRequirement(requirement, `${field}.matchExpressions[${index}]`));
+  });
+  return errors;
+}
+
+function validateRequirement(requirement: unknown, field: string): Array<{ field: string; message: string }> {
+  if (!requirement || typeof requirement !== 'object') return [{ field, message: 'must be an object {key, operator, values}' }];
+  const { key, operator, values } = requirement as Record<string, unknown>;
+  const errors: Array<{ field: string; message: string }> = [];
+  if (typeof key !== 'string' || key === '') errors.push({ field: `${field}.key`, message: 'must be a non-empty string' });
+  if (!SELECTOR_OPERATORS.includes(operator as (typeof SELECTOR_OPERATORS)[number])) {
+    errors.push({ field: `${field}.operator`, message: `must be one of ${SELECTOR_OPERATORS.join(', ')}` });
+  }
+  const valueList = Array.isArray(values) ? values : values === undefined ? [] : null;
+  if (valueList === null || valueList.some((value) => typeof value !== 'string')) {
+    errors.push({ field: `${field}.values`, message: 'must be a list of strings' });
+  } else if ((operator === 'In' || operator === 'NotIn') && valueList.length === 0) {
+    errors.push({ field: `${field}.values`, message: `must not be empty with operator ${String(operator)}` });
+  } else if ((operator === 'Exists' || operator === 'DoesNotExist') && valueList.length > 0) {
+    errors.push({ field: `${field}.values`, message: `must be empty with operator ${String(operator)}` });
+  }
+  return errors;
+}
+
+/** What matching needs to know about one store. */
+export interface MatchTarget {
+  namespace: string;
+  storeLabels: Labels | undefined;
+  /** Labels of the store's namespace, or undefined when the cache does not know the namespace. */
+  namespaceLabels: Labels | undefined;
+}
+
+/** The labels matching sees for a namespace: the cached ones, always with `kubernetes.io/metadata.name`. */
+export function effectiveNamespaceLabels(namespace: string, cached: Labels | undefined): Labels {
+  return { ...(cached ?? {}), [NAMESPACE_NAME_LABEL]: namespace };
+}
+
+/**
+ * Why the policy does not cover the target, or undefined when it does. Reasons are for debug logs and tests.
+ */
+export function explainMismatch(spec: Pick<KVPolicySpec, 'match' | 'exclude'>, target: MatchTarget): string | undefined {
+  const { match, exclude } = spec;
+  const namespaceLabels = effectiveNamespaceLabels(target.namespace, target.namespaceLabels);
+  if (match?.namespaces?.length && !matchesNamePattern(target.namespace, match.namespaces)) {
+    return `namespace ${target.namespace} is not in match.namespaces`;
+  }
+  if (!matchesLabelSelector(namespaceLabels, match?.namespaceSelector)) {
+    return `namespace ${target.namespace} labels do not match match.namespaceSelector`;
+  }
+  if (!matchesLabelSelector(target.storeLabels, match?.storeSelector)) return 'store labels do not match match.storeSelector';
+  if (exclude?.namespaces?.length && matchesNamePattern(target.namespace, exclude.namespaces)) {
+    return `namespace ${target.namespace} is in exclude.namespaces`;
+  }
+  if (selectorHasTerms(exclude?.storeSelector) && matchesLabelSelector(target.storeLabels, exclude?.storeSelector)) {
+    return 'store labels match exclude.storeSelector';
+  }
+  return undefined;
+}
+
+/** True when the policy covers the target. */
+export function policyMatches(spec: Pick<KVPolicySpec, 'match' | 'exclude'>, target: MatchTarget): boolean {
+  return explainMismatch(spec, target) === undefined;
+}

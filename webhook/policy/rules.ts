@@ -1,0 +1,237 @@
+/**
+ * The built-in KVPolicy rules, each a pure check of a KVStore spec as it will be stored: the caller passes the spec
+ * after defaulting (`effectiveSpec`), so an unset field is judged by its default (no `tls` means TLS off, no
+ * `replicas` means 3). Each rule returns zero or more violations naming the field, the rule and what to do.
+ */
+import type { KVPolicyRules } from '../../shared/schema/kvpolicy.js';
+import type { KVStoreSpec } from '../../shared/schema/kvstore.js';
+import { applyKVStoreDefaults } from '../../shared/defaulting.js';
+import { DEFAULT_EXPORTER_IMAGE } from '../../shared/defaults.js';
+import { formatBytesHuman, isQuantity, parseEngineMemoryBytes, parseMemoryBytes } from '../../shared/quantity.js';
+
+/** Names of the built-in rules, in the order they are checked (CEL `expressions` come after). */
+export const BUILT_IN_RULES = [
+  'requireAuthentication', 'requireTLS', 'requirePersistence', 'allowedEngines', 'allowedImageRegistries',
+  'allowedStorageClasses', 'minReplicas', 'maxReplicas', 'maxMemory', 'requireResourceLimits', 'requiredAntiAffinity',
+  'deniedConfigKeys',
+] as const;
+export type BuiltInRule = (typeof BUILT_IN_RULES)[number];
+
+export interface RuleViolation {
+  /** `requireTLS`, or `expressions[2]` for CEL rules. */
+  rule: string;
+  field: string;
+  /** Completes "<field> …", e.g. `must be true`. */
+  message: string;
+}
+
+/**
+ * The spec as it will be stored: the shared defaulting applied (idempotent, so a spec the mutating webhook already
+ * defaulted comes back unchanged). A spec the defaulting cannot handle (it is invalid, and the schema check denies
+ * it anyway) is judged as given.
+ */
+export function effectiveSpec(spec: KVStoreSpec | undefined, storeName: string): KVStoreSpec {
+  try {
+    return applyKVStoreDefaults(spec ?? {}, storeName);
+  } catch {
+    return spec ?? {};
+  }
+}
+
+const quote = (value: unknown): string => JSON.stringify(value);
+const list = (values: readonly string[]): string => values.map(quote).join(', ');
+
+/**
+ * An image reference in the long form: `redis:7.4` -> `docker.io/library/redis:7.4`, `bitnami/redis` ->
+ * `docker.io/bitnami/redis`; references that name a registry (a first part with `.` or `:`, or `localhost`) are
+ * returned unchanged.
+ */
+export function normalizeImageReference(image: string): string {
+  const slash = image.indexOf('/');
+  const first = slash === -1 ? '' : image.slice(0, slash);
+  if (first.includes('.') || first.includes(':') || first === 'localhost') return image;
+  return slash === -1 ? `docker.io/library/${image}` : `docker.io/${image}`;
+}
+
+/**
+ * True when `image` comes from the registry (or repository) prefix. A prefix ending in `/` is a plain prefix; any
+ * other prefix must be followed by `/`, `:` or `@`, so `registry.internal` does not allow `registry.internal.evil.com/x`.
+ * Both the image as written and its long form are compared, so `docker.io/library/` allows `redis:7.4`.
+ */
+export function imageMatchesRegistry(image: string, prefix: string): boolean {
+  const matches = (candidate: string): boolean => {
+    if (!candidate.startsWith(prefix)) return false;
+    if (prefix.endsWith('/') || candidate.length === prefix.length) return true;
+    return ['/', ':', '@'].includes(candidate[prefix.length]!);
+  };
+  return prefix !== '' && (matches(image) || matches(normalizeImageReference(image)));
+}
+
+type Check = (rules: KVPolicyRules, spec: KVStoreSpec) => RuleViolation[];
+
+const requireAuthentication: Check = (rules, spec) =>
+  rules.requireAuthentication && spec.authentication?.enabled === false
+    ? [{ rule: 'requireAuthentication', field: 'spec.authentication.enabled', message: 'must be true (remove "enabled: false")' }]
+    : [];
+
+const requireTLS: Check = (rules, spec) =>
+  rules.requireTLS && spec.tls?.enabled !== true
+    ? [{ rule: 'requireTLS', field: 'spec.tls.enabled', message: 'must be true' }]
+    : [];
+
+const requirePersistence: Check = (rules, spec) =>
+  rules.requirePersistence && spec.persistence?.enabled === false
+    ? [{ rule: 'requirePersistence', field: 'spec.persistence.enabled', message: 'must be true (remove "enabled: false")' }]
+    : [];
+
+const allowedEngines: Check = (rules, spec) => {
+  const allowed = rules.allowedEngines;
+  const engine = spec.engine ?? 'redis';
+  return allowed && !allowed.includes(engine)
+    ? [{ rule: 'allowedEngines', field: 'spec.engine', message: `is ${quote(engine)}; allowed: ${list(allowed)}` }]
+    : [];
+};
+
+const allowedImageRegistries: Check = (rules, spec) => {
+  const allowed = rules.allowedImageRegistries;
+  if (!allowed) return [];
+  const images: Array<[string, string | undefined]> = [['spec.image', spec.image]];
+  if (spec.exporter?.enabled) images.push(['spec.exporter.image', spec.exporter.image ?? DEFAULT_EXPORTER_IMAGE]);
+  return images.flatMap(([field, image]) => (image === undefined || allowed.some((prefix) => imageMatchesRegistry(image, prefix))
+    ? []
+    : [{ rule: 'allowedImageRegistries', field, message: `${quote(image)} is not from an allowed registry; use one of ${list(allowed)}` }]));
+};
+
+const allowedStorageClasses: Check = (rules, spec) => {
+  const allowed = rules.allowedStorageClasses;
+  if (!allowed || spec.persistence?.enabled === false) return [];
+  const storageClass = spec.persistence?.storageClassName;
+  if (storageClass === undefined) {
+    // The cluster default class is unknown here; a policy that lists "" accepts it.
+    return allowed.includes('') ? [] : [{
+      rule: 'allowedStorageClasses', field: 'spec.persistence.storageClassName',
+      message: `must be set to one of ${list(allowed)} (unset means the cluster default)`,
+    }];
+  }
+  return allowed.includes(storageClass) ? [] : [{
+    rule: 'allowedStorageClasses', field: 'spec.persistence.storageClassName',
+    message: `is ${quote(storageClass)}; allowed: ${list(allowed)}`,
+  }];
+};
+
+const replicaBounds: Check = (rules, spec) => {
+  const replicas = spec.replicas ?? 3;
+  const violations: RuleViolation[] = [];
+  if (rules.minReplicas !== undefined && replicas < rules.minReplicas) {
+    violations.push({ rule: 'minReplicas', field: 'spec.replicas', message: `is ${replicas}; must be at least ${rules.minReplicas}` });
+  }
+  if (rules.maxReplicas !== undefined && replicas > rules.maxReplicas) {
+    violations.push({ rule: 'maxReplicas', field: 'spec.replicas', message: `is ${replicas}; must be at most ${rules.maxReplicas}` });
+  }
+  return violations;
+};
+
+function bytesOf(quantity: unknown): number | undefined {
+  if (!isQuantity(quantity)) return undefined;
+  try { return parseMemoryBytes(quantity); } catch { return undefined; }
+}
+
+const maxMemory: Check = (rules, spec) => {
+  if (rules.maxMemory === undefined) return [];
+  const maxBytes = bytesOf(rules.maxMemory);
+  if (maxBytes === undefined) return [];
+  const shown = String(rules.maxMemory);
+  const limit = spec.resources?.limits?.memory;
+  const violations: RuleViolation[] = [];
+  if (limit === undefined) {
+    // No limit means the store may use all of the node's memory: more than any maximum.
+    violations.push({ rule: 'maxMemory', field: 'spec.resources.limits.memory', message: `must be set, at most ${shown}` });
+  } else {
+    const limitBytes = bytesOf(limit);
+    if (limitBytes !== undefined && limitBytes > maxBytes) {
+      violations.push({ rule: 'maxMemory', field: 'spec.resources.limits.memory', message: `is ${String(limit)}; must be at most ${shown}` });
+    }
+  }
+  const maxmemory = Object.entries(spec.config ?? {}).find(([key]) => key.toLowerCase() === 'maxmemory');
+  if (maxmemory) {
+    const configBytes = parseEngineMemoryBytes(maxmemory[1]);
+    if (configBytes !== undefined && (configBytes > maxBytes || configBytes === 0)) {
+      const what = configBytes === 0 ? '0 (unlimited)' : `${quote(maxmemory[1])} (${formatBytesHuman(configBytes)})`;
+      violations.push({ rule: 'maxMemory', field: `spec.config.${maxmemory[0]}`, message: `is ${what}; must be at most ${shown}` });
+    }
+  }
+  return violations;
+};
+
+const requireResourceLimits: Check = (rules, spec) =>
+  rules.requireResourceLimits && spec.resources?.limits?.memory === undefined
+    ? [{ rule: 'requireResourceLimits', field: 'spec.resources.limits.memory', message: 'must be set' }]
+    : [];
+
+const ANTI_AFFINITY_STRENGTH = { none: 0, preferred: 1, required: 2 } as const;
+type AntiAffinityLevel = keyof typeof ANTI_AFFINITY_STRENGTH;
+
+/** How strongly the pods are spread: what `affinity.podAntiAffinity` says (after defaulting it is materialised). */
+export function antiAffinityLevel(spec: KVStoreSpec): AntiAffinityLevel {
+  const podAntiAffinity = spec.affinity?.podAntiAffinity;
+  if (podAntiAffinity) {
+    if ((podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution ?? []).length > 0) return 'required';
+    if ((podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution ?? []).length > 0) return 'preferred';
+    return 'none';
+  }
+  return spec.antiAffinity ?? 'preferred';
+}
+
+const requiredAntiAffinity: Check = (rules, spec) => {
+  const required = rules.requiredAntiAffinity;
+  if (!required) return [];
+  const level = antiAffinityLevel(spec);
+  if (ANTI_AFFINITY_STRENGTH[level] >= ANTI_AFFINITY_STRENGTH[required]) return [];
+  const custom = spec.affinity?.podAntiAffinity !== undefined && spec.antiAffinity !== undefined
+    && ANTI_AFFINITY_STRENGTH[spec.antiAffinity] >= ANTI_AFFINITY_STRENGTH[required];
+  return [{
+    rule: 'requiredAntiAffinity',
+    field: custom ? 'spec.affinity.podAntiAffinity' : 'spec.antiAffinity',
+    message: custom
+      ? `gives ${quote(level)} anti-affinity; must be at least ${quote(required)} (add a ${required}DuringScheduling term or remove it)`
+      : `is ${quote(level)}; must be ${required === 'required' ? quote('required') : `${quote('preferred')} or ${quote('required')}`}`,
+  }];
+};
+
+/** `tls-*` style patterns; comparison is case-insensitive, as the engines treat config keys. */
+function keyDenied(key: string, patterns: readonly string[]): string | undefined {
+  const lower = key.toLowerCase();
+  return patterns.find((pattern) => {
+    const p = pattern.toLowerCase();
+    return p.endsWith('*') ? lower.startsWith(p.slice(0, -1)) : lower === p;
+  });
+}
+
+const deniedConfigKeys: Check = (rules, spec) => {
+  const denied = rules.deniedConfigKeys;
+  if (!denied?.length) return [];
+  const violations: RuleViolation[] = Object.keys(spec.config ?? {}).flatMap((key) => {
+    const pattern = keyDenied(key, denied);
+    return pattern ? [{ rule: 'deniedConfigKeys', field: `spec.config.${key}`, message: `may not be set (denied by ${quote(pattern)}); remove it` }] : [];
+  });
+  // `args: ["--maxmemory-policy", "x"]` sets the same thing as `config`; close that door too.
+  (spec.args ?? []).forEach((arg, index) => {
+    const match = /^--([^=\s]+)/.exec(arg);
+    const pattern = match ? keyDenied(match[1]!, denied) : undefined;
+    if (pattern) {
+      violations.push({ rule: 'deniedConfigKeys', field: `spec.args[${index}]`, message: `sets ${quote(match![1])}, which is denied by ${quote(pattern)}; remove it` });
+    }
+  });
+  return violations;
+};
+
+const CHECKS: readonly Check[] = [
+  requireAuthentication, requireTLS, requirePersistence, allowedEngines, allowedImageRegistries, allowedStorageClasses,
+  replicaBounds, maxMemory, requireResourceLimits, requiredAntiAffinity, deniedConfigKeys,
+];
+
+/** Every built-in rule violation of `spec` (already defaulted, see `effectiveSpec`). */
+export function checkBuiltInRules(rules: KVPolicyRules | undefined, spec: KVStoreSpec): RuleViolation[] {
+  if (!rules) return [];
+  return CHECKS.flatMap((check) => check(rules, spec));
+}

@@ -1,0 +1,68 @@
+/**
+ * The checks of a KVPolicy that its schema cannot express, run by `/validate/kvpolicy` (through
+ * `PolicyPort.validatePolicy`) and by the `--policy FILE` loader: CEL expressions compile and can be bool, selectors
+ * are well formed, bounds are consistent, `defaults` is a valid partial KVStore spec.
+ */
+import type { FieldError } from '../../shared/validators.js';
+import { validatePartialKVStoreSpec } from '../../shared/validators.js';
+import { isQuantity } from '../../shared/quantity.js';
+import { compileExpression } from './cel.js';
+import { validateLabelSelector } from './match.js';
+
+type Json = Record<string, unknown>;
+
+function asObject(value: unknown): Json | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : undefined;
+}
+
+function validateExpressions(rules: Json): FieldError[] {
+  const expressions = rules.expressions;
+  if (!Array.isArray(expressions)) return [];
+  return expressions.flatMap((rule: unknown, index): FieldError[] => {
+    const field = `spec.rules.expressions[${index}].expression`;
+    const expression = asObject(rule)?.expression;
+    if (typeof expression !== 'string') return [{ field, message: 'must be a string' }];
+    const compiled = compileExpression(expression);
+    return compiled.ok ? [] : [{ field, message: compiled.error }];
+  });
+}
+
+function validateRuleValues(rules: Json): FieldError[] {
+  const errors: FieldError[] = [];
+  const { minReplicas, maxReplicas, maxMemory } = rules;
+  if (typeof minReplicas === 'number' && typeof maxReplicas === 'number' && minReplicas > maxReplicas) {
+    errors.push({ field: 'spec.rules.minReplicas', message: `(${minReplicas}) must not exceed spec.rules.maxReplicas (${maxReplicas})` });
+  }
+  if (maxMemory !== undefined && !isQuantity(maxMemory)) {
+    errors.push({ field: 'spec.rules.maxMemory', message: 'must be a quantity such as "4Gi"' });
+  }
+  for (const key of ['allowedImageRegistries', 'deniedConfigKeys'] as const) {
+    const values = rules[key];
+    if (Array.isArray(values)) {
+      values.forEach((value, index) => {
+        if (value === '') errors.push({ field: `spec.rules.${key}[${index}]`, message: 'must not be empty' });
+      });
+    }
+  }
+  return errors;
+}
+
+/** Field errors of a KVPolicy object beyond its schema (empty when it is fine). */
+export function validatePolicyObject(policy: Record<string, unknown>): FieldError[] {
+  const spec = asObject(policy.spec);
+  if (!spec) return [];
+  const errors: FieldError[] = [];
+  const match = asObject(spec.match);
+  const exclude = asObject(spec.exclude);
+  errors.push(...validateLabelSelector(match?.namespaceSelector, 'spec.match.namespaceSelector'));
+  errors.push(...validateLabelSelector(match?.storeSelector, 'spec.match.storeSelector'));
+  errors.push(...validateLabelSelector(exclude?.storeSelector, 'spec.exclude.storeSelector'));
+  const rules = asObject(spec.rules);
+  if (rules) errors.push(...validateRuleValues(rules), ...validateExpressions(rules));
+  if (spec.defaults !== undefined) {
+    const defaults = asObject(spec.defaults);
+    if (!defaults) errors.push({ field: 'spec.defaults', message: 'must be an object (a partial KVStore spec)' });
+    else errors.push(...validatePartialKVStoreSpec(defaults, 'spec.defaults'));
+  }
+  return errors;
+}
