@@ -13,9 +13,11 @@
  *   --policies N        / BENCH_POLICIES         load N synthetic KVPolicies into the server (default 0)
  *   --policy-module P   / BENCH_POLICY_MODULE    module exporting `createBenchPolicies(count): PolicyPort | Promise<PolicyPort>`
  *   --json                                        also print the results as one JSON line
+ *   BENCH_SERVER_NODE_ARGS                        extra node flags for the server process (e.g. --cpu-prof)
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { cpus, loadavg } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
@@ -42,7 +44,9 @@ type Autocannon = (options: Record<string, unknown>, done: (error: Error | null,
 
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
-type ServerMessage = { type: 'listening'; port: number; caPem: string } | { type: 'rss'; peakBytes: number; currentBytes: number };
+type ServerMessage =
+  | { type: 'listening'; port: number; caPem: string }
+  | { type: 'rss'; peakBytes: number; currentBytes: number; cpuMicros: number };
 
 function option(flag: string, env: string, fallback: string): string {
   const index = process.argv.indexOf(flag);
@@ -75,7 +79,8 @@ async function runServer(): Promise<void> {
   process.on('message', (message: { type: string }) => {
     if (message.type === 'rss') {
       const current = process.memoryUsage.rss();
-      process.send!({ type: 'rss', peakBytes: Math.max(peak, current), currentBytes: current } satisfies ServerMessage);
+      const cpu = process.cpuUsage();
+      process.send!({ type: 'rss', peakBytes: Math.max(peak, current), currentBytes: current, cpuMicros: cpu.user + cpu.system } satisfies ServerMessage);
       peak = current;
     } else if (message.type === 'stop') {
       clearInterval(sampler);
@@ -107,11 +112,13 @@ function percentile(sorted: number[], fraction: number): number {
 interface RunFigures {
   endpoint: string; connections: number; rate?: number; requestsPerSecond: number; total: number;
   p50Ms: number; p99Ms: number; p99_9Ms: number; maxMs: number; errors: number; non2xx: number; peakRssMiB: number;
+  /** Server CPU time (user + system, TLS included) per answered request: robust to a busy machine, unlike latency. */
+  serverCpuMicrosPerRequest: number;
 }
 
 async function runLoad(child: ChildProcess, port: number, caPem: string, endpoint: string, body: string,
   connections: number, durationSeconds: number, rate?: number): Promise<RunFigures> {
-  await nextMessageAfterSend(child, 'rss');
+  const before = await nextMessageAfterSend(child, 'rss');
   const latencies: number[] = [];
   const result = await new Promise<AutocannonResult>((resolvePromise, reject) => {
     const instance = autocannon({
@@ -135,6 +142,7 @@ async function runLoad(child: ChildProcess, port: number, caPem: string, endpoin
     p50Ms: percentile(latencies, 0.5), p99Ms: percentile(latencies, 0.99), p99_9Ms: percentile(latencies, 0.999),
     maxMs: latencies[latencies.length - 1] ?? NaN,
     errors: result.errors, non2xx: result.non2xx, peakRssMiB: rss.peakBytes / 2 ** 20,
+    serverCpuMicrosPerRequest: (rss.cpuMicros - before.cpuMicros) / Math.max(1, latencies.length),
   };
 }
 
@@ -163,7 +171,7 @@ function format(figures: RunFigures): string {
     figures.endpoint.padEnd(18), String(figures.connections).padStart(4), (figures.rate ? String(figures.rate) : 'max').padStart(6),
     figures.requestsPerSecond.toFixed(0).padStart(8), figures.p50Ms.toFixed(2).padStart(7), figures.p99Ms.toFixed(2).padStart(7),
     figures.p99_9Ms.toFixed(2).padStart(8), figures.maxMs.toFixed(1).padStart(7), String(figures.errors + figures.non2xx).padStart(6),
-    figures.peakRssMiB.toFixed(0).padStart(8),
+    figures.peakRssMiB.toFixed(0).padStart(8), figures.serverCpuMicrosPerRequest.toFixed(0).padStart(10),
   ];
   return cells.join(' ');
 }
@@ -181,17 +189,19 @@ async function main(): Promise<void> {
   };
 
   const child = fork(fileURLToPath(import.meta.url), [], {
-    execArgv: ['--import', 'tsx'],
+    // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to profile the server side.
+    execArgv: ['--import', 'tsx', ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)],
     env: { ...process.env, REDWING_BENCH_ROLE: 'server', BENCH_POLICIES: String(policies), BENCH_POLICY_MODULE: policyModule },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   try {
     const { port, caPem } = await nextMessage(child, 'listening');
-    process.stdout.write(`redwing webhook benchmark: node ${process.version}, ${durationSeconds}s per run, ${policies} policies, body sizes ` +
+    process.stdout.write(`redwing webhook benchmark: node ${process.version}, ${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}, ` +
+      `${durationSeconds}s per run, ${policies} policies, body sizes ` +
       `mutate ${bodies['/mutate/kvstore']!.length} B / validate ${bodies['/validate/kvstore']!.length} B\n`);
     // warm-up: JIT, TLS session setup, ajv paths
     for (const [endpoint, body] of Object.entries(bodies)) await runLoad(child, port, caPem, endpoint, body, 16, 2);
-    process.stdout.write(`${'endpoint'.padEnd(18)} conn   rate    req/s  p50 ms  p99 ms p99.9 ms  max ms errors  RSS MiB\n`);
+    process.stdout.write(`${'endpoint'.padEnd(18)} conn   rate    req/s  p50 ms  p99 ms p99.9 ms  max ms errors  RSS MiB cpu us/req\n`);
     const results: RunFigures[] = [];
     for (const [endpoint, body] of Object.entries(bodies)) {
       for (const connections of [1, 16, 64]) {
