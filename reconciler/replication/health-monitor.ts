@@ -201,7 +201,8 @@ export class HealthMonitor extends EventEmitter {
     const seenBefore = watch.lastSeenAtMs;
     try {
       const { store } = watch;
-      const views = await Promise.all(store.replicas.map((replica) => this.viewReplica(replica, store.master, store)));
+      const views = await Promise.all(store.replicas.map((replica) => this.viewReplica(replica, store.master, store)
+        .catch((error: unknown): ReplicaView => ({ pod: replica.pod, seesMaster: false, status: 'unreachable', detail: errorMessage(error) }))));
       // The master answered while the replicas were asked, or the store moved on to another master meanwhile.
       if (watch.lastSeenAtMs !== seenBefore || this.watches.get(store.key) !== watch || watch.down) return watch.down ? 'down' : 'up';
       if (views.some((view) => view.seesMaster)) {
