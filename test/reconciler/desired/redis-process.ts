@@ -16,8 +16,8 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export function cli(port: number, args: string[], password?: string): { code: number; out: string } {
-  const result = spawnSync('redis-cli', ['--no-auth-warning', '-h', '127.0.0.1', '-p', String(port), ...args], {
+export function cli(port: number, args: string[], password?: string, connectionArgs: string[] = []): { code: number; out: string } {
+  const result = spawnSync('redis-cli', ['--no-auth-warning', '-h', '127.0.0.1', '-p', String(port), ...connectionArgs, ...args], {
     encoding: 'utf8', env: { ...process.env, ...(password ? { REDISCLI_AUTH: password } : {}) }, timeout: 5000,
   });
   return { code: result.status ?? -1, out: `${result.stdout}${result.stderr}`.trim() };
@@ -43,16 +43,23 @@ export interface RedisProcess {
  * Runs redis-server on the rendered config. Only the host-specific parts are overridden on the command line
  * (later arguments win, as in the pod): the port, the bind address and the data directory.
  */
-export async function startRedis(config: string, extraArgs: string[], dir?: string): Promise<RedisProcess> {
+export interface StartOptions {
+  /** Serve TLS on the chosen port (tls-port) instead of plain TCP; `cliArgs` then carry redis-cli's TLS flags. */
+  tls?: boolean;
+  cliArgs?: string[];
+}
+
+export async function startRedis(config: string, extraArgs: string[], dir?: string, options: StartOptions = {}): Promise<RedisProcess> {
   const dataDir = dir ?? mkdtempSync(join(tmpdir(), 'redwing-desired-'));
   const configPath = join(dataDir, 'redis.conf');
   writeFileSync(configPath, config);
   const port = await freePort();
-  const child = spawn('redis-server', [configPath, '--port', String(port), '--bind', '127.0.0.1', '--dir', dataDir, ...extraArgs], {
+  const listener = options.tls ? ['--port', '0', '--tls-port', String(port)] : ['--port', String(port)];
+  const child = spawn('redis-server', [configPath, ...listener, '--bind', '127.0.0.1', '--dir', dataDir, ...extraArgs], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await waitFor(() => /PONG|NOAUTH/.test(cli(port, ['PING']).out), `redis-server on ${port}`);
+  await waitFor(() => /PONG|NOAUTH/.test(cli(port, ['PING'], undefined, options.cliArgs).out), `redis-server on ${port}`);
   return {
     port,
     dir: dataDir,
@@ -74,8 +81,11 @@ export interface ProbeRun {
 }
 
 /** Runs the rendered probe script against a local engine: only its port and password file are host-specific. */
-export function runProbe(script: string, mode: string, port: number, env: Record<string, string>, passwordFile: string): ProbeRun {
-  const local = script.replaceAll('-p 6379', `-p ${port}`).replaceAll('/var/run/secrets/redwing/auth/password', passwordFile);
+export function runProbe(
+  script: string, mode: string, port: number, env: Record<string, string>, passwordFile: string, paths: Record<string, string> = {},
+): ProbeRun {
+  let local = script.replaceAll('-p 6379', `-p ${port}`).replaceAll('/var/run/secrets/redwing/auth/password', passwordFile);
+  for (const [from, to] of Object.entries(paths)) local = local.replaceAll(from, to);
   const result = spawnSync('sh', ['-c', local, 'probe.sh', mode], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...env }, timeout: 10000 });
   return { code: result.status ?? -1, out: `${result.stdout}${result.stderr}`.trim() };
 }
