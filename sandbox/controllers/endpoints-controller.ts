@@ -124,7 +124,7 @@ export class EndpointsController {
       }
       const address = {
         ip: pod.status!.podIP!,
-        ...(pod.spec?.hostname ? { hostname: pod.spec.hostname } : {}),
+        ...(pod.spec?.hostname && pod.spec.subdomain === name ? { hostname: pod.spec.hostname } : {}),
         ...(pod.spec?.nodeName ? { nodeName: pod.spec.nodeName } : {}),
         targetRef: { kind: 'Pod', namespace, name: pod.metadata?.name, uid: pod.metadata?.uid },
       };

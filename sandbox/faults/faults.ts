@@ -46,6 +46,15 @@ export function createFaults(kubelet: Kubelet, kc: KubeConfig): Faults {
     loseNode: (nodeName) => kubelet.loseNode(nodeName),
     restoreNode: (nodeName) => kubelet.restoreNode(nodeName),
     async evictPod(namespace, name) {
+      // kube-apiserver's eviction marks the pod with DisruptionTarget before deleting it; writing the condition here
+      // first keeps that visible on API servers whose eviction only deletes.
+      const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+      const pod = await core.readNamespacedPod({ name, namespace });
+      const conditions = [
+        ...(pod.status?.conditions ?? []).filter((c) => c.type !== 'DisruptionTarget'),
+        { type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting', lastTransitionTime: now },
+      ];
+      await core.patchNamespacedPodStatus({ name, namespace, body: { status: { conditions } } }, mergePatch);
       try {
         await core.createNamespacedPodEviction({
           name, namespace,
@@ -55,13 +64,6 @@ export function createFaults(kubelet: Kubelet, kc: KubeConfig): Faults {
       } catch (error: unknown) {
         if (!isStatus(error, 404, 405)) throw error;
       }
-      const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-      const pod = await core.readNamespacedPod({ name, namespace });
-      const conditions = [
-        ...(pod.status?.conditions ?? []).filter((c) => c.type !== 'DisruptionTarget'),
-        { type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting', lastTransitionTime: now },
-      ];
-      await core.patchNamespacedPodStatus({ name, namespace, body: { status: { conditions } } }, mergePatch);
       await core.deleteNamespacedPod({ name, namespace });
     },
   };

@@ -1,7 +1,7 @@
 // Pod IPs are loopback addresses 127.0.0.2, 127.0.0.3, ... (all of 127/8 reaches lo on Linux). Several sandboxes
 // may run on one machine at once (parallel test files), so each address is claimed with a lock file that names the
 // owning process; a lock whose process is gone is taken over.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -34,6 +34,20 @@ export class PodIpPool {
 
   constructor() {
     mkdirSync(LOCK_DIR, { recursive: true });
+    // Each concurrent sandbox starts in its own /24 (127.0.0.x for the first, 127.0.1.x for the next, ...), so an
+    // address one sandbox just released is not handed straight to another one's new pod.
+    const busy = new Set<number>();
+    for (const file of readdirSync(LOCK_DIR)) {
+      const n = indexOf(file);
+      if (n === undefined) continue;
+      try {
+        const holder = Number(readFileSync(join(LOCK_DIR, file), 'utf8'));
+        if (holder !== process.pid && processAlive(holder)) busy.add(Math.floor(n / 256));
+      } catch { /* released meanwhile */ }
+    }
+    let block = 0;
+    while (busy.has(block) && block < 255) block++;
+    this.cursor = Math.max(FIRST, block * 256 + 2);
   }
 
   private tryClaim(n: number, owner: string): string | undefined {

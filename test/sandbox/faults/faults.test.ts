@@ -1,0 +1,78 @@
+// Fault injection: freeze/thaw, node loss and eviction, observed as a client of the cluster would observe them.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { Watch, type V1Pod } from '@kubernetes/client-node';
+import { isReady, redisCli, redisContainer, startTestSandbox, waitFor, type TestSandbox } from '../helpers.js';
+
+let t: TestSandbox;
+before(async () => { t = await startTestSandbox(); });
+after(async () => { await t?.stop(); });
+
+const ns = 'default';
+
+async function readyPod(name: string) {
+  return waitFor(`${name} Ready`, async () => {
+    const p = await t.core.readNamespacedPod({ name, namespace: ns });
+    return isReady(p) && p;
+  });
+}
+
+test('freeze keeps the port open but PING times out; thaw brings the answers back', async () => {
+  await t.core.createNamespacedPod({ namespace: ns, body: { metadata: { name: 'icy' }, spec: { containers: [redisContainer] } } });
+  const ip = (await readyPod('icy')).status!.podIP!;
+  assert.equal((await redisCli(ip, ['ping'])).out, 'PONG');
+  await t.sandbox.faults.freezePod(ns, 'icy');
+  const frozen = await redisCli(ip, ['ping'], 1500);
+  assert.equal(frozen.ok, false);
+  // The readiness probe notices too.
+  await waitFor('icy not Ready', async () => !isReady(await t.core.readNamespacedPod({ name: 'icy', namespace: ns })));
+  await t.sandbox.faults.thawPod(ns, 'icy');
+  assert.equal((await redisCli(ip, ['ping'])).out, 'PONG');
+  await readyPod('icy');
+});
+
+test('losing a node: Node NotReady (Unknown), pod Ready Unknown with reason NodeLost, pod unreachable; restore heals it', async () => {
+  await t.core.createNamespacedPod({ namespace: ns, body: { metadata: { name: 'lonely', labels: { app: 'lonely' } }, spec: { containers: [redisContainer] } } });
+  await t.core.createNamespacedService({ namespace: ns, body: { metadata: { name: 'lonely' }, spec: { selector: { app: 'lonely' }, ports: [{ port: 6379 }] } } });
+  const ip = (await readyPod('lonely')).status!.podIP!;
+  await waitFor('endpoint ready', async () => {
+    const ep = await t.core.readNamespacedEndpoints({ name: 'lonely', namespace: ns });
+    return ep.subsets?.[0]?.addresses?.[0]?.ip === ip;
+  });
+  const node = await t.sandbox.faults.loseNodeOf(ns, 'lonely');
+  const nodeObj = await t.core.readNode({ name: node });
+  assert.equal(nodeObj.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'Unknown');
+  assert.ok(nodeObj.spec?.taints?.some((x) => x.key === 'node.kubernetes.io/unreachable'));
+  const pod = await t.core.readNamespacedPod({ name: 'lonely', namespace: ns });
+  assert.equal(pod.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'Unknown');
+  assert.equal(pod.status?.reason, 'NodeLost');
+  assert.equal((await redisCli(ip, ['ping'], 1500)).ok, false);
+  await waitFor('endpoint not ready', async () => {
+    const ep = await t.core.readNamespacedEndpoints({ name: 'lonely', namespace: ns });
+    return ep.subsets?.[0]?.notReadyAddresses?.[0]?.ip === ip;
+  });
+
+  await t.sandbox.faults.restoreNode(node);
+  const healed = await readyPod('lonely');
+  assert.equal(healed.status?.reason, undefined);
+  assert.equal((await redisCli(ip, ['ping'])).out, 'PONG');
+  const nodeBack = await t.core.readNode({ name: node });
+  assert.equal(nodeBack.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True');
+});
+
+test('eviction deletes the pod gracefully and marks it with DisruptionTarget', async () => {
+  await t.core.createNamespacedPod({ namespace: ns, body: { metadata: { name: 'evictee' }, spec: { terminationGracePeriodSeconds: 5, containers: [redisContainer] } } });
+  const ip = (await readyPod('evictee')).status!.podIP!;
+  const seen: V1Pod[] = [];
+  const watch = await new Watch(t.kc).watch(`/api/v1/namespaces/${ns}/pods`, { fieldSelector: 'metadata.name=evictee' },
+    (_phase, obj: V1Pod) => { seen.push(obj); }, () => undefined);
+  await t.sandbox.faults.evictPod(ns, 'evictee');
+  await waitFor('evictee gone', async () => {
+    try { await t.core.readNamespacedPod({ name: 'evictee', namespace: ns }); return false; } catch (e: unknown) { return (e as { code?: number }).code === 404; }
+  });
+  watch.abort();
+  await waitFor('evictee process stopped', async () => !(await redisCli(ip, ['ping'], 1000)).ok);
+  const disrupted = seen.find((p) => p.status?.conditions?.some((c) => c.type === 'DisruptionTarget' && c.status === 'True'));
+  assert.ok(disrupted, 'a DisruptionTarget condition was set before the pod went away');
+  assert.ok(seen.some((p) => p.metadata?.deletionTimestamp), 'the pod was deleted gracefully (deletionTimestamp first)');
+});
