@@ -142,20 +142,20 @@ const maxMemory: Check = (rules, spec) => {
   if (maxBytes === undefined) return [];
   const shown = String(rules.maxMemory);
   const limit = spec.resources?.limits?.memory;
+  const limitBytes = limit === undefined ? undefined : bytesOf(limit);
   const violations: RuleViolation[] = [];
   if (limit === undefined) {
     // No limit means the store may use all of the node's memory: more than any maximum.
     violations.push({ rule: 'maxMemory', field: 'spec.resources.limits.memory', message: `must be set, at most ${shown}` });
-  } else {
-    const limitBytes = bytesOf(limit);
-    if (limitBytes !== undefined && limitBytes > maxBytes) {
-      violations.push({ rule: 'maxMemory', field: 'spec.resources.limits.memory', message: `is ${String(limit)}; must be at most ${shown}` });
-    }
+  } else if (limitBytes !== undefined && limitBytes > maxBytes) {
+    violations.push({ rule: 'maxMemory', field: 'spec.resources.limits.memory', message: `is ${String(limit)}; must be at most ${shown}` });
   }
   const maxmemory = Object.entries(spec.config ?? {}).find(([key]) => key.toLowerCase() === 'maxmemory');
   if (maxmemory) {
     const configBytes = parseEngineMemoryBytes(maxmemory[1]);
-    if (configBytes !== undefined && (configBytes > maxBytes || configBytes === 0)) {
+    // A maxmemory within an over-large limit is most likely the defaulted 80% of it: fixing the limit fixes both.
+    const impliedByLimit = violations.length > 0 && configBytes !== undefined && limitBytes !== undefined && configBytes > 0 && configBytes <= limitBytes;
+    if (configBytes !== undefined && !impliedByLimit && (configBytes > maxBytes || configBytes === 0)) {
       const what = configBytes === 0 ? '0 (unlimited)' : `${quote(maxmemory[1])} (${formatBytesHuman(configBytes)})`;
       violations.push({ rule: 'maxMemory', field: `spec.config.${maxmemory[0]}`, message: `is ${what}; must be at most ${shown}` });
     }
