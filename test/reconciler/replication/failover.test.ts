@@ -20,6 +20,7 @@ after(async () => {
 
 const PASSWORD = 'failover-secret';
 
+
 function storeOf(topology: Topology, downAfterMilliseconds = 1000): MonitoredStore {
   const [master, ...replicas] = topology.pods;
   return {
@@ -146,4 +147,27 @@ test('a partition between the operator and the master only: reported, no failove
   const probe = await probeEngine(topology.pods[0]!.endpoint, 1000);
   assert.ok(probe.reachable && probe.state.role === 'master');
   await waitFor('replication still flowing to the replicas', async () => (await missingKeys(topology.pods[1]!.endpoint, keys)).length === 0);
+});
+
+test('a lagging replica is not elected: the one with the higher offset wins over the lower ordinal', async () => {
+  const topology = await startTopology(fleet, 3, PASSWORD);
+  const [oldMaster] = topology.processes;
+  await writeKeys(topology.pods[0]!.endpoint, 'before', 50);
+  assert.equal(await command(topology.pods[0]!.endpoint, 'WAIT', 2, 5000), 2);
+  // s-1 loses its link and cannot re-authenticate; writes acknowledged by s-2 (WAIT 1) go on without it.
+  await command(topology.pods[1]!.endpoint, 'CONFIG', 'SET', 'masterauth', 'not-the-password');
+  await command(topology.pods[1]!.endpoint, 'CLIENT', 'KILL', 'TYPE', 'master');
+  await waitFor('s-1 link down', async () => { const p = await probeEngine(topology.pods[1]!.endpoint, 500); return p.reachable && !p.state.masterLinkUp; });
+  const keys = await writeKeys(topology.pods[0]!.endpoint, 'lag', 200);
+  assert.equal(await command(topology.pods[0]!.endpoint, 'WAIT', 1, 5000), 1);
+  await fleet.kill(oldMaster!);
+  await command(topology.pods[1]!.endpoint, 'CONFIG', 'SET', 'masterauth', PASSWORD);
+  const laggingProbe = await probeEngine(topology.pods[1]!.endpoint, 500);
+  assert.ok(laggingProbe.reachable && laggingProbe.state.masterPort === oldMaster!.port, 's-1 still follows the lost master');
+  const outcome = await performFailover(topology.pods, { host: oldMaster!.host, port: oldMaster!.port }, { masterauth: PASSWORD });
+  assert.equal(outcome.master?.pod, 's-2', outcome.decision.reason);
+  assert.ok(outcome.report?.ok, JSON.stringify(outcome.report?.steps));
+  assert.deepEqual(await missingKeys(outcome.master!.endpoint, keys), []);
+  // The lagging replica catches up from the new master.
+  await waitFor('s-1 caught up', async () => (await missingKeys(topology.pods[1]!.endpoint, keys)).length === 0, 15_000);
 });
