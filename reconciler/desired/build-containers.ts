@@ -90,8 +90,9 @@ export function buildEngineContainer(store: ResolvedStore): V1Container {
     readinessProbe: probe('readiness'),
     livenessProbe: probe('liveness'),
   };
-  // Saving needs somewhere durable to save to; without persistence the engine's own SIGTERM handling is enough.
-  if ((spec.snapshot?.onShutdown ?? true) && (spec.persistence?.enabled ?? true)) {
+  // The hook stops the engine with or without a final save (snapshot.onShutdown). Without persistence there is
+  // nothing to save to, and the engine's own SIGTERM handling is enough.
+  if (spec.persistence?.enabled ?? true) {
     container.lifecycle = { preStop: { exec: { command: ['sh', PROBE_SCRIPT_PATH, 'pre-stop'] } } };
   }
   if (spec.containerSecurityContext) container.securityContext = structuredClone(spec.containerSecurityContext);

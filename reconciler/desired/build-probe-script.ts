@@ -7,7 +7,10 @@
  *   in progress; a fenced pod (replica of the placeholder) is never ready. A replica that was in sync stays ready for
  *   `staleGraceSeconds` after its master vanished: the failover promotes one of them within about a second and the
  *   master Service then gets an endpoint at once instead of waiting for the next probe run.
- * - pre-stop: SAVE, so a terminating pod leaves a current snapshot.
+ * - pre-stop: `SHUTDOWN SAVE` (snapshot.onShutdown) or `SHUTDOWN NOSAVE`. Shutting down from the hook saves exactly
+ *   once: after a plain SAVE the engine would save again on SIGTERM when save points are set. Redis 7+ and Valkey
+ *   also give lagging replicas up to shutdown-timeout (10 s) to catch up first, so a gracefully deleted master hands
+ *   its last writes to its replicas. If the save fails the engine keeps running and the usual SIGTERM follows.
  *
  * Passwords: the script tries the mounted Secret file first (the kubelet refreshes it after a rotation), then the
  * environment. During a rotation there is a window where neither matches the engine (the engine switched, the file
@@ -23,6 +26,8 @@ export interface ProbeScriptOptions {
   tls: boolean;
   clientCertificates: boolean;
   staleGraceSeconds: number;
+  /** snapshot.onShutdown: save in the preStop hook, or stop without saving. */
+  saveOnShutdown: boolean;
 }
 
 export function probeScriptOptions(spec: KVStoreSpec): ProbeScriptOptions {
@@ -32,6 +37,7 @@ export function probeScriptOptions(spec: KVStoreSpec): ProbeScriptOptions {
     tls: spec.tls?.enabled ?? false,
     clientCertificates: Boolean(spec.tls?.enabled && spec.tls.clientCaSecretName),
     staleGraceSeconds: downAfterSeconds + 10,
+    saveOnShutdown: spec.snapshot?.onShutdown ?? true,
   };
 }
 
@@ -96,7 +102,7 @@ case "$mode" in
     exit 1
     ;;
   pre-stop)
-    run SAVE
+    run SHUTDOWN ${options.saveOnShutdown ? 'SAVE' : 'NOSAVE'}
     exit 0
     ;;
   readiness)

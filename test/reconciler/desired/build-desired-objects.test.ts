@@ -173,7 +173,7 @@ describe('StatefulSet', () => {
     assert.equal(volumes.find((v) => v.name === 'config')?.configMap?.name, 'sessions-config');
   });
 
-  it('no password anywhere when authentication is off; no preStop when onShutdown is off', () => {
+  it('no password anywhere when authentication is off; a preStop that stops without saving when onShutdown is off', () => {
     const store = minimalStore('valkey');
     store.spec = { ...store.spec, authentication: { enabled: false }, snapshot: { onShutdown: false } };
     const sts = buildDesiredObjects(store).statefulSet;
@@ -182,7 +182,9 @@ describe('StatefulSet', () => {
     assert.deepEqual(container.args, ['/etc/redis/redis.conf']);
     assert.equal(container.env?.some((e) => e.name === 'REDIS_PASSWORD'), false);
     assert.equal(sts.spec?.template.spec?.volumes?.some((v) => v.name === 'auth'), false);
-    assert.equal(container.lifecycle, undefined);
+    assert.deepEqual(container.lifecycle?.preStop?.exec?.command, ['sh', '/etc/redis/probe.sh', 'pre-stop']);
+    assert.match(buildDesiredObjects(store).configMap.data!['probe.sh']!, /run SHUTDOWN NOSAVE/);
+    assert.match(buildDesiredObjects(minimalStore('valkey')).configMap.data!['probe.sh']!, /run SHUTDOWN SAVE/);
     assert.equal(buildAuthSecret(store), undefined);
   });
 

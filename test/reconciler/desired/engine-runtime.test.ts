@@ -101,11 +101,16 @@ describe('rendered redis.conf and probe.sh on redis-server', () => {
     writeFileSync(passwordFile, 'new-password');
   });
 
-  it('pre-stop saves a snapshot', () => {
+  it('pre-stop saves a snapshot and stops the engine', async () => {
+    assert.equal(cli(second.port, ['SET', 'last-write', 'kept'], 'new-password').out, 'OK');
     const snapshot = join(second.dir, 'dump.rdb');
     removeDir(snapshot);
     assert.equal(probe('pre-stop', second).code, 0);
+    await waitFor(() => second.child.exitCode !== null, 'the engine to stop');
     assert.ok(existsSync(snapshot));
+    const restarted = await start(second.dir);
+    // started again with the Secret's password as the pod would be (the rotation above was live only)
+    await waitFor(() => cli(restarted.port, ['GET', 'last-write'], PASSWORD).out === 'kept', 'the saved write to load');
   });
 });
 
