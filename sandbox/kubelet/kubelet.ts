@@ -41,6 +41,8 @@ export class Kubelet {
   private readonly lastStatus = new Map<string, string>();
   private readonly ips = new PodIpPool();
   private readonly lostNodes = new Set<string>();
+  /** Workers of pods removed from the API while their node was lost: frozen until the node returns, then killed. */
+  private readonly orphans = new Set<PodWorker>();
   private readonly syncQueue: WorkQueue;
   private readonly statusQueue: WorkQueue;
   private shims!: ShimSet;
@@ -74,8 +76,9 @@ export class Kubelet {
     this.pods.stop();
     this.syncQueue.stop();
     this.statusQueue.stop();
-    await Promise.all([...this.workers.values()].map((w) => w.terminate(0)));
+    await Promise.all([...this.workers.values(), ...this.orphans].map((w) => w.terminate(0)));
     this.workers.clear();
+    this.orphans.clear();
     this.ips.releaseAll();
     killAllContainers();
   }
@@ -119,6 +122,14 @@ export class Kubelet {
       worker.paused = false;
       this.syncQueue.add(key);
       this.statusQueue.add(key);
+    }
+    for (const orphan of [...this.orphans]) {
+      if (orphan.pod.spec?.nodeName !== nodeName) continue;
+      this.orphans.delete(orphan);
+      for (const proc of orphan.processes()) proc!.signal('SIGCONT');
+      await orphan.terminate(1);
+      this.ips.release(orphan.podIP);
+      removePodDir(this.podDir(orphan.pod));
     }
     // Pods deleted or changed while the node was away.
     for (const pod of this.pods.list()) if (pod.spec?.nodeName === nodeName) this.syncQueue.add(keyOf(pod));
@@ -258,8 +269,14 @@ export class Kubelet {
     let worker = this.workers.get(key);
     if (worker && (!pod || pod.metadata?.uid !== worker.pod.metadata?.uid)) {
       // Gone from the API (force-deleted) or replaced by a new pod of the same name: kill the old one.
-      if (!this.lostNodes.has(worker.pod.spec?.nodeName ?? '')) await this.finishWorker(key, worker, 1);
-      else return;
+      if (this.lostNodes.has(worker.pod.spec?.nodeName ?? '')) {
+        // Its node is unreachable: the processes stay frozen (as on a partitioned machine) and the name is free
+        // for a replacement pod on another node.
+        this.orphans.add(worker);
+        this.workers.delete(key);
+      } else {
+        await this.finishWorker(key, worker, 1);
+      }
       worker = undefined;
     }
     if (!pod) return;

@@ -1,5 +1,6 @@
 // Fault injection: freeze/thaw, node loss and eviction, observed as a client of the cluster would observe them.
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
 import { Watch, type V1Pod } from '@kubernetes/client-node';
 import { isReady, redisCli, redisContainer, startTestSandbox, waitFor, type TestSandbox } from '../helpers.js';
@@ -9,6 +10,14 @@ before(async () => { t = await startTestSandbox(); });
 after(async () => { await t?.stop(); });
 
 const ns = 'default';
+
+/** 'connected' or the socket error code of a TCP connection to ip:6379. */
+function connectOutcome(ip: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: ip, port: 6379 }, () => { socket.destroy(); resolve('connected'); });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+  });
+}
 
 async function readyPod(name: string) {
   return waitFor(`${name} Ready`, async () => {
@@ -75,4 +84,29 @@ test('eviction deletes the pod gracefully and marks it with DisruptionTarget', a
   const disrupted = seen.find((p) => p.status?.conditions?.some((c) => c.type === 'DisruptionTarget' && c.status === 'True'));
   assert.ok(disrupted, 'a DisruptionTarget condition was set before the pod went away');
   assert.ok(seen.some((p) => p.metadata?.deletionTimestamp), 'the pod was deleted gracefully (deletionTimestamp first)');
+});
+
+test('a pod force-deleted from a lost node is replaced on another node; the old process dies when the node returns', async () => {
+  await t.apps.createNamespacedStatefulSet({
+    namespace: ns,
+    body: {
+      metadata: { name: 'solo' },
+      spec: { replicas: 1, serviceName: 'solo', selector: { matchLabels: { app: 'solo' } }, template: { metadata: { labels: { app: 'solo' } }, spec: { containers: [redisContainer] } } },
+    },
+  });
+  const first = await readyPod('solo-0');
+  const oldIp = first.status!.podIP!;
+  const node = await t.sandbox.faults.loseNodeOf(ns, 'solo-0');
+  await t.core.deleteNamespacedPod({ name: 'solo-0', namespace: ns, gracePeriodSeconds: 0 });
+  const replacement = await waitFor('replacement Ready', async () => {
+    const p = await t.core.readNamespacedPod({ name: 'solo-0', namespace: ns });
+    return p.metadata?.uid !== first.metadata?.uid && isReady(p) && p;
+  });
+  assert.notEqual(replacement.spec?.nodeName, node);
+  assert.notEqual(replacement.status?.podIP, oldIp);
+  assert.equal((await redisCli(replacement.status!.podIP!, ['ping'])).out, 'PONG');
+  assert.equal((await redisCli(oldIp, ['ping'], 1000)).ok, false, 'the old pod stays unreachable while its node is lost');
+  await t.sandbox.faults.restoreNode(node);
+  assert.equal(await connectOutcome(oldIp), 'ECONNREFUSED', 'nothing listens on the old pod IP once its node is back');
+  assert.equal((await t.core.readNamespacedPod({ name: 'solo-0', namespace: ns })).metadata?.uid, replacement.metadata?.uid);
 });
