@@ -112,8 +112,9 @@ export function createWebhookApp(options: WebhookAppOptions = {}): express.Expre
   };
 
   const requireJson = (webhook: WebhookName) => (req: Request, res: Response, next: NextFunction): void => {
-    if (req.is('application/json')) return next();
+    // Checked on the header itself: req.is() answers null for an empty body, which deserves its own message.
     const type = req.headers['content-type'];
+    if (type?.split(';')[0]!.trim().toLowerCase() === 'application/json') return next();
     reject(res, webhook, 400, '', type ? `content type must be application/json, got ${type}` : 'content type application/json is required');
   };
 
