@@ -157,3 +157,76 @@ test('namespace deletion empties the namespace, which then disappears', async ()
     try { await t.core.readNamespace({ name: 'doomed' }); return false; } catch (e: unknown) { return (e as { code?: number }).code === 404; }
   });
 });
+
+async function revisions(app: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const p of await podsOf(app)) if (!p.metadata?.deletionTimestamp) out[p.metadata!.name!] = p.metadata!.labels!['controller-revision-hash']!;
+  return out;
+}
+
+async function patchSet(name: string, body: object): Promise<void> {
+  const { setHeaderOptions } = await import('@kubernetes/client-node');
+  await t.apps.patchNamespacedStatefulSet({ name, namespace: ns, body }, setHeaderOptions('Content-Type', 'application/merge-patch+json'));
+}
+
+test('RollingUpdate replaces pods from the highest ordinal down; a partition holds lower ordinals on the old revision', async () => {
+  const base = statefulSet('roll', 2, 'OrderedReady');
+  base.spec!.updateStrategy = { type: 'RollingUpdate', rollingUpdate: { partition: 1 } };
+  await t.apps.createNamespacedStatefulSet({ namespace: ns, body: base });
+  const oldRevision = (await waitFor('roll ready', async () => {
+    const s = await t.apps.readNamespacedStatefulSet({ name: 'roll', namespace: ns });
+    return s.status?.readyReplicas === 2 && s;
+  })).status!.updateRevision!;
+
+  await patchSet('roll', { spec: { template: { metadata: { annotations: { rollout: '2' } } } } });
+  const newRevision = await waitFor('new update revision', async () => {
+    const s = await t.apps.readNamespacedStatefulSet({ name: 'roll', namespace: ns });
+    return s.status?.updateRevision !== oldRevision && s.status?.observedGeneration === s.metadata?.generation && s.status?.updateRevision;
+  });
+  await waitFor('roll-1 updated and ready', async () => {
+    const p = await t.core.readNamespacedPod({ name: 'roll-1', namespace: ns });
+    return p.metadata?.labels?.['controller-revision-hash'] === newRevision && isReady(p);
+  });
+  assert.equal((await revisions('roll'))['roll-0'], oldRevision, 'roll-0 is below the partition');
+
+  // A deleted pod below the partition comes back on the old revision.
+  const old0 = await t.core.readNamespacedPod({ name: 'roll-0', namespace: ns });
+  await t.core.deleteNamespacedPod({ name: 'roll-0', namespace: ns });
+  const back = await waitFor('roll-0 recreated', async () => {
+    const p = await t.core.readNamespacedPod({ name: 'roll-0', namespace: ns });
+    return p.metadata?.uid !== old0.metadata?.uid && isReady(p) && p;
+  });
+  assert.equal(back.metadata?.labels?.['controller-revision-hash'], oldRevision);
+  assert.equal(back.metadata?.annotations?.rollout, undefined);
+
+  await patchSet('roll', { spec: { updateStrategy: { rollingUpdate: { partition: 0 } } } });
+  const done = await waitFor('rollout complete', async () => {
+    const s = await t.apps.readNamespacedStatefulSet({ name: 'roll', namespace: ns });
+    return s.status?.currentRevision === newRevision && s.status?.updatedReplicas === 2 && s.status?.readyReplicas === 2 && s;
+  });
+  assert.equal(done.status?.currentReplicas, 2);
+  assert.deepEqual(await revisions('roll'), { 'roll-0': newRevision, 'roll-1': newRevision });
+});
+
+test('OnDelete: a template change replaces nothing until a pod is deleted', async () => {
+  const base = statefulSet('ondel', 1, 'OrderedReady');
+  base.spec!.updateStrategy = { type: 'OnDelete' };
+  await t.apps.createNamespacedStatefulSet({ namespace: ns, body: base });
+  const first = await waitFor('ondel-0 ready', async () => {
+    const p = await t.core.readNamespacedPod({ name: 'ondel-0', namespace: ns });
+    return isReady(p) && p;
+  });
+  await patchSet('ondel', { spec: { template: { metadata: { annotations: { rollout: '2' } } } } });
+  const newRevision = await waitFor('controller saw the change', async () => {
+    const s = await t.apps.readNamespacedStatefulSet({ name: 'ondel', namespace: ns });
+    return s.status?.observedGeneration === s.metadata?.generation && s.status?.updateRevision !== first.metadata?.labels?.['controller-revision-hash'] && s.status?.updateRevision;
+  });
+  const untouched = await t.core.readNamespacedPod({ name: 'ondel-0', namespace: ns });
+  assert.equal(untouched.metadata?.uid, first.metadata?.uid);
+  await t.core.deleteNamespacedPod({ name: 'ondel-0', namespace: ns });
+  const replaced = await waitFor('ondel-0 recreated', async () => {
+    const p = await t.core.readNamespacedPod({ name: 'ondel-0', namespace: ns });
+    return p.metadata?.uid !== first.metadata?.uid && p;
+  });
+  assert.equal(replaced.metadata?.labels?.['controller-revision-hash'], newRevision);
+});
