@@ -129,3 +129,32 @@ test('an image without a local program stays Waiting with ImageNotRunnable', asy
   assert.match(waiting.message ?? '', /dragonfly/);
   assert.equal(worker.status().phase, 'Pending');
 });
+
+test('a failing liveness probe restarts the container (SIGTERM within the grace period), recorded in lastState', async () => {
+  const claimDir = join(dir, 'volumes', 'data-live');
+  const pod: V1Pod = {
+    metadata: { name: 'live', namespace: 'default', uid: 'uid-live' },
+    spec: {
+      terminationGracePeriodSeconds: 5,
+      volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data-live' } }],
+      containers: [{
+        name: 'redis', image: 'redis:7.2',
+        volumeMounts: [{ name: 'data', mountPath: '/data' }],
+        livenessProbe: { exec: { command: ['sh', '-c', 'test ! -f /data/sick'] }, periodSeconds: 1, failureThreshold: 2 },
+      }],
+    },
+  };
+  const worker = startWorker(pod, '127.0.250.230');
+  await waitFor('running', () => worker.status().containerStatuses?.[0]?.state?.running);
+  const { writeFileSync, rmSync: rm } = await import('node:fs');
+  writeFileSync(join(claimDir, 'sick'), '');
+  const restarted = await waitFor('restart', () => {
+    const s = worker.status().containerStatuses?.[0];
+    return s?.restartCount === 1 && s;
+  });
+  rm(join(claimDir, 'sick'));
+  assert.match(restarted.lastState?.terminated?.message ?? '', /liveness/);
+  // redis-server exits 0 on SIGTERM: the kubelet stopped it gracefully.
+  assert.equal(restarted.lastState?.terminated?.exitCode, 0);
+  await worker.terminate(5);
+});

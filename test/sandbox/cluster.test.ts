@@ -1,0 +1,59 @@
+// The composition: the kubelet attached alone to an API server, and the holdPodsPending switch.
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { pino } from 'pino';
+import { startApiServer } from '../../sandbox/apiserver/server.js';
+import { startKubeletOnly, startSandbox } from '../../sandbox/cluster.js';
+import { isReady, redisCli, redisContainer, waitFor } from './helpers.js';
+
+const logger = pino({ level: 'silent' });
+
+function connectOutcome(ip: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: ip, port: 6379 }, () => { socket.destroy(); resolve('connected'); });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+  });
+}
+
+test('startKubeletOnly attaches the process runtime to an existing API server; stop() kills its pods', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'redwing-kubelet-only-'));
+  const api = await startApiServer({ dir: join(dir, 'api'), logger });
+  t.after(async () => { await api.stop(); rmSync(dir, { recursive: true, force: true }); });
+  const kubelet = await startKubeletOnly({ kubeconfigPath: api.kubeconfigPath, dir: join(dir, 'kubelet'), logger });
+  let stopped = false;
+  t.after(async () => { if (!stopped) await kubelet.stop(); });
+  const kc = new KubeConfig();
+  kc.loadFromFile(api.kubeconfigPath);
+  const core = kc.makeApiClient(CoreV1Api);
+  const nodes = await core.listNode();
+  assert.deepEqual(nodes.items.map((n) => n.metadata?.name).sort(), ['sandbox-node-1', 'sandbox-node-2', 'sandbox-node-3']);
+  await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'solo' }, spec: { containers: [redisContainer] } } });
+  const pod = await waitFor('Ready', async () => { const p = await core.readNamespacedPod({ name: 'solo', namespace: 'default' }); return isReady(p) && p; });
+  const ip = pod.status!.podIP!;
+  assert.equal((await redisCli(ip, ['ping'])).out, 'PONG');
+  await kubelet.stop();
+  stopped = true;
+  assert.equal(await connectOutcome(ip), 'ECONNREFUSED');
+});
+
+test('holdPodsPending leaves pods unscheduled and without processes', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'redwing-hold-'));
+  const sandbox = await startSandbox({ dir, logger, holdPodsPending: true });
+  t.after(async () => { await sandbox.stop(); rmSync(dir, { recursive: true, force: true }); });
+  const kc = new KubeConfig();
+  kc.loadFromFile(sandbox.kubeconfigPath);
+  const core = kc.makeApiClient(CoreV1Api);
+  await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'held' }, spec: { containers: [redisContainer] } } });
+  // A Service's endpoints are computed from the pods the controllers see: once they exist, the pod was seen too.
+  await core.createNamespacedService({ namespace: 'default', body: { metadata: { name: 'held' }, spec: { selector: { app: 'none' }, ports: [{ port: 6379 }] } } });
+  await waitFor('controllers caught up', async () => (await core.listNamespacedEndpoints({ namespace: 'default' })).items.some((e) => e.metadata?.name === 'held'));
+  const pod = await core.readNamespacedPod({ name: 'held', namespace: 'default' });
+  assert.equal(pod.spec?.nodeName, undefined);
+  assert.equal(pod.status?.phase, 'Pending');
+  assert.equal(pod.status?.podIP, undefined);
+});
