@@ -1,0 +1,79 @@
+/** A sandbox API server with Redwing's CRDs applied, for the policy source and audit tests. */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request as httpsRequest } from 'node:https';
+import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import pino from 'pino';
+import YAML from 'yaml';
+import { startApiServer, type RunningApiServer } from '../../../sandbox/apiserver/server.js';
+
+export interface PolicySandbox {
+  server: RunningApiServer;
+  kubeConfig: KubeConfig;
+  close(): Promise<void>;
+}
+
+const CRD_FILES = ['redwing.dev_kvstores.yaml', 'redwing.dev_kvpolicies.yaml'];
+
+export async function startPolicySandbox(): Promise<PolicySandbox> {
+  const dir = mkdtempSync(join(tmpdir(), 'redwing-policy-'));
+  const server = await startApiServer({ dir, logger: pino({ level: 'silent' }) });
+  try {
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromFile(server.kubeconfigPath);
+    for (const file of CRD_FILES) {
+      const crd: unknown = YAML.parse(readFileSync(new URL(`../../../manifests/crds/${file}`, import.meta.url), 'utf8'));
+      // Raw JSON: client-node's typed serializer would drop `x-kubernetes-*` keys given in their YAML spelling.
+      await postJson(server, '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
+    }
+    const objects = kubeConfig.makeApiClient(CustomObjectsApi);
+    await waitFor(async () => {
+      try {
+        await objects.listClusterCustomObject({ group: 'redwing.dev', version: 'v1alpha1', plural: 'kvpolicies' });
+        await objects.listClusterCustomObject({ group: 'redwing.dev', version: 'v1alpha1', plural: 'kvstores' });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 10_000, 'CRDs served');
+    return {
+      server,
+      kubeConfig,
+      async close() {
+        await server.stop();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+async function postJson(server: RunningApiServer, path: string, body: unknown): Promise<void> {
+  const text = JSON.stringify(body);
+  await new Promise<void>((resolve, reject) => {
+    const request = httpsRequest(`${server.url}${path}`, {
+      method: 'POST', ca: server.caCertPem,
+      headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) },
+    }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => ((response.statusCode ?? 0) < 300 ? resolve() : reject(new Error(`POST ${path}: ${response.statusCode} ${Buffer.concat(chunks).toString()}`))));
+    });
+    request.on('error', reject);
+    request.end(text);
+  });
+}
+
+/** Polls until `condition` holds, failing after `timeoutMs` (tests never sleep-and-count). */
+export async function waitFor(condition: () => Promise<boolean> | boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await condition()) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}

@@ -1,0 +1,197 @@
+/**
+ * Where the engine's cache comes from:
+ * - in a cluster, informers on KVPolicies and Namespaces (`watchPolicySources`), restarted with backoff whenever the
+ *   watch or a relist fails, so a restarted API server or a dropped connection heals on its own;
+ * - standalone (`redwing webhook --policy FILE`), YAML or JSON files (`loadPolicyFiles`), validated exactly like
+ *   `/validate/kvpolicy` validates them, so a file the cluster would refuse is refused here too.
+ */
+import { readFileSync } from 'node:fs';
+import {
+  CoreV1Api, CustomObjectsApi, makeInformer, type Informer, type KubeConfig, type KubernetesObject, type V1Namespace,
+} from '@kubernetes/client-node';
+import YAML from 'yaml';
+import { API_GROUP, API_GROUP_VERSION, API_VERSION, KVPOLICY_KIND, KVPOLICY_PLURAL } from '../../shared/api.js';
+import { createLogger, type Logger } from '../../shared/logger.js';
+import type { KVPolicy } from '../../shared/schema/kvpolicy.js';
+import { formatFieldError, validateKVPolicySpecSchema } from '../../shared/validators.js';
+import type { PolicyEngine } from './engine.js';
+import { validatePolicyObject } from './validate-policy.js';
+
+export class PolicyFileError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid policy files:\n  ${problems.join('\n  ')}`);
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** The KVPolicies in one file's text (YAML, multi-document, or JSON; `kind: List` items are unpacked). */
+export function parsePolicyDocuments(text: string, source: string): { policies: KVPolicy[]; problems: string[] } {
+  const policies: KVPolicy[] = [];
+  const problems: string[] = [];
+  const documents = YAML.parseAllDocuments(text);
+  documents.forEach((document, index) => {
+    const where = documents.length > 1 ? `${source} (document ${index + 1})` : source;
+    if (document.errors.length > 0) {
+      problems.push(`${where}: ${document.errors[0]!.message.split('\n')[0]}`);
+      return;
+    }
+    const value: unknown = document.toJS();
+    if (value === null || value === undefined) return;
+    const items = isObject(value) && typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items) ? value.items : [value];
+    items.forEach((item: unknown) => {
+      const checked = checkPolicyObject(item);
+      if (typeof checked === 'string') problems.push(`${where}: ${checked}`);
+      else policies.push(checked);
+    });
+  });
+  return { policies, problems };
+}
+
+/** The policy, or what is wrong with it. */
+export function checkPolicyObject(value: unknown): KVPolicy | string {
+  if (!isObject(value)) return 'not an object';
+  if (value.kind !== KVPOLICY_KIND || value.apiVersion !== API_GROUP_VERSION) {
+    return `expected apiVersion ${API_GROUP_VERSION}, kind ${KVPOLICY_KIND}; got ${String(value.apiVersion)}, ${String(value.kind)}`;
+  }
+  const name = isObject(value.metadata) ? value.metadata.name : undefined;
+  if (typeof name !== 'string' || name === '') return 'metadata.name is required';
+  const errors = [...validateKVPolicySpecSchema(value.spec), ...validatePolicyObject(value)];
+  if (errors.length > 0) return `KVPolicy "${name}": ${errors.map(formatFieldError).join('; ')}`;
+  return value as unknown as KVPolicy;
+}
+
+/**
+ * Every KVPolicy in the files, or a PolicyFileError listing every problem (unreadable file, bad YAML, schema or
+ * CEL errors, the same name twice). All or nothing: a webhook must not start with half of its policies.
+ */
+export function loadPolicyFiles(paths: readonly string[]): KVPolicy[] {
+  const policies: KVPolicy[] = [];
+  const problems: string[] = [];
+  const seen = new Map<string, string>();
+  for (const path of paths) {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (error) {
+      problems.push(`${path}: ${error instanceof Error ? error.message : String(error)}`);
+      continue;
+    }
+    const parsed = parsePolicyDocuments(text, path);
+    problems.push(...parsed.problems);
+    for (const policy of parsed.policies) {
+      const name = policy.metadata.name!;
+      const previous = seen.get(name);
+      if (previous) problems.push(`${path}: KVPolicy "${name}" is also defined in ${previous}`);
+      else { seen.set(name, path); policies.push(policy); }
+    }
+  }
+  if (problems.length > 0) throw new PolicyFileError(problems);
+  return policies;
+}
+
+/** Loads the files into the engine (replacing its policies). Returns how many policies were loaded. */
+export function loadPolicyFilesInto(engine: PolicyEngine, paths: readonly string[]): number {
+  const policies = loadPolicyFiles(paths);
+  engine.setPolicies(policies);
+  return policies.length;
+}
+
+export interface InformerLoopOptions {
+  logger: Logger;
+  name: string;
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+export interface InformerLoop {
+  /** Resolves once the informer has listed successfully (its cache is complete). */
+  readonly synced: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts an informer and keeps it running: after an error (failed list, broken watch) it restarts it with
+ * exponential backoff (doubling up to `maxBackoffMs`, reset by a successful start).
+ */
+export function keepInformerRunning<T extends KubernetesObject>(informer: Informer<T>, options: InformerLoopOptions): InformerLoop {
+  const initial = options.initialBackoffMs ?? 500;
+  const max = options.maxBackoffMs ?? 30_000;
+  let backoffMs = initial;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let failedSinceStart = false;
+  let markSynced!: () => void;
+  const synced = new Promise<void>((resolve) => { markSynced = resolve; });
+
+  const start = async (): Promise<void> => {
+    if (stopped) return;
+    failedSinceStart = false;
+    await informer.start();
+    if (!failedSinceStart && !stopped) {
+      backoffMs = initial;
+      markSynced();
+    }
+  };
+  informer.on('error', (error?: unknown) => {
+    failedSinceStart = true;
+    if (stopped) return;
+    options.logger.warn({ err: error, informer: options.name, retryInMs: backoffMs }, 'informer failed; restarting');
+    clearTimeout(timer);
+    timer = setTimeout(() => { void start(); }, backoffMs);
+    backoffMs = Math.min(backoffMs * 2, max);
+  });
+  void start();
+  return {
+    synced,
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await informer.stop();
+    },
+  };
+}
+
+export interface PolicySources {
+  /** Resolves when both the policy and the namespace caches are complete. */
+  readonly synced: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Feeds the engine from the cluster: KVPolicies and Namespace labels, kept current by watches. */
+export function watchPolicySources(engine: PolicyEngine, kubeConfig: KubeConfig, options: { logger?: Logger } = {}): PolicySources {
+  const logger = options.logger ?? createLogger('policy-sources');
+  const customObjects = kubeConfig.makeApiClient(CustomObjectsApi);
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+
+  const policies = makeInformer<KVPolicy & KubernetesObject>(kubeConfig, `/apis/${API_GROUP}/${API_VERSION}/${KVPOLICY_PLURAL}`,
+    async () => customObjects.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural: KVPOLICY_PLURAL }));
+  const upsert = (policy: KVPolicy): void => {
+    engine.upsertPolicy(policy);
+    logger.debug({ policy: policy.metadata.name }, 'policy cached');
+  };
+  policies.on('add', upsert);
+  policies.on('update', upsert);
+  policies.on('delete', (policy) => { if (policy.metadata?.name) engine.removePolicy(policy.metadata.name); });
+
+  const namespaces = makeInformer<V1Namespace>(kubeConfig, '/api/v1/namespaces', async () => core.listNamespace());
+  const setLabels = (namespace: V1Namespace): void => {
+    if (namespace.metadata?.name) engine.setNamespaceLabels(namespace.metadata.name, namespace.metadata.labels ?? {});
+  };
+  namespaces.on('add', setLabels);
+  namespaces.on('update', setLabels);
+  namespaces.on('delete', (namespace) => { if (namespace.metadata?.name) engine.setNamespaceLabels(namespace.metadata.name, undefined); });
+
+  const loops = [
+    keepInformerRunning(policies, { logger, name: 'kvpolicies' }),
+    keepInformerRunning(namespaces, { logger, name: 'namespaces' }),
+  ];
+  return {
+    synced: Promise.all(loops.map((loop) => loop.synced)).then(() => undefined),
+    async stop() {
+      await Promise.all(loops.map((loop) => loop.stop()));
+    },
+  };
+}
