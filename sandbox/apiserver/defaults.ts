@@ -20,7 +20,8 @@ import { isJsonObject } from './types.js';
  * ClusterIPs come from 127.1.0.0/16 (a documented divergence) so the sandbox's service proxy can bind them locally.
  */
 export class ClusterIpAllocator {
-  private next = 1;
+  // a random start (kube-apiserver allocates randomly too) keeps concurrent sandboxes on one machine apart
+  private next = 1 + Math.floor(Math.random() * 65000);
   private readonly used = new Set<string>();
 
   allocate(): string {

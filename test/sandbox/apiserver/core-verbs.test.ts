@@ -117,6 +117,25 @@ describe('core verbs on ConfigMaps (golden 04, 05, 07, 08)', () => {
     assert.equal(scale.body.status.selector, 'app=kv');
   });
 
+  it('allocates Service ClusterIPs from 127.1.0.0/16 and keeps them immutable (documented divergence)', async () => {
+    const svc = await t.request('POST', '/api/v1/namespaces/default/services', { body: { apiVersion: 'v1', kind: 'Service', metadata: { name: 'svc-ip' }, spec: { selector: { app: 'kv' }, ports: [{ port: 6379 }] } } });
+    assert.equal(svc.status, 201);
+    assert.match(svc.body.spec.clusterIP, /^127\.1\.\d+\.\d+$/);
+    assert.deepEqual(svc.body.spec.clusterIPs, [svc.body.spec.clusterIP]);
+    assert.deepEqual(svc.body.spec.ports, [{ protocol: 'TCP', port: 6379, targetPort: 6379 }]);
+    assert.equal(svc.body.spec.sessionAffinity, 'None');
+    assert.deepEqual(svc.body.status, { loadBalancer: {} });
+    const other = await t.request('POST', '/api/v1/namespaces/default/services', { body: { apiVersion: 'v1', kind: 'Service', metadata: { name: 'svc-ip2' }, spec: { ports: [{ port: 1 }] } } });
+    assert.notEqual(other.body.spec.clusterIP, svc.body.spec.clusterIP);
+    const headless = await t.request('POST', '/api/v1/namespaces/default/services', { body: { apiVersion: 'v1', kind: 'Service', metadata: { name: 'svc-headless' }, spec: { clusterIP: 'None', ports: [{ port: 6379 }] } } });
+    assert.equal(headless.body.spec.clusterIP, 'None');
+    const changed = await t.request('PATCH', '/api/v1/namespaces/default/services/svc-ip', { body: { spec: { clusterIP: '127.1.9.9', clusterIPs: ['127.1.9.9'] } }, contentType: 'application/merge-patch+json' });
+    assert.equal(changed.status, 422);
+    const put = await t.request('PUT', '/api/v1/namespaces/default/services/svc-ip', { body: { apiVersion: 'v1', kind: 'Service', metadata: { name: 'svc-ip' }, spec: { ports: [{ port: 6380 }] } } });
+    assert.equal(put.status, 200);
+    assert.equal(put.body.spec.clusterIP, svc.body.spec.clusterIP);
+  });
+
   it('selects by labels and fields, with kube-apiserver error messages', async () => {
     for (const [name, labels] of [['l1', { app: 'web', tier: 'front' }], ['l2', { app: 'db' }], ['l3', { app: 'cache', tier: 'back' }]] as const) {
       await t.request('POST', CM, { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels: { ...labels, sel: 'yes' } } } });
