@@ -40,7 +40,7 @@ function downwardEnv(): V1EnvVar[] {
   ];
 }
 
-/** The engine command line: the config file, the password from the environment, then spec.args (which win). */
+/** The engine command line: the config file, the pod's address, the password from the environment, then spec.args (which win). */
 export function engineArgs(store: ResolvedStore): string[] {
   const auth = store.spec.authentication?.enabled !== false && store.spec.authentication?.passwordFromSecret !== undefined;
   const configPath = `${CONFIG_MOUNT_PATH}/${engineConfigKey(store.engine)}`;
@@ -48,7 +48,10 @@ export function engineArgs(store: ResolvedStore): string[] {
   if (store.engine === 'dragonfly') {
     return [`--flagfile=${configPath}`, ...(auth ? [`--requirepass=${password}`, `--masterauth=${password}`] : []), ...(store.spec.args ?? [])];
   }
-  return [configPath, ...(auth ? ['--requirepass', password, '--masterauth', password] : []), ...(store.spec.args ?? [])];
+  // A replica announces its pod IP: the master then lists it under the address FAILOVER TO and the reconciler use,
+  // whatever source address its connection came from (on a shared loopback it is 127.0.0.1 for every pod).
+  const announce = ['--replica-announce-ip', '$(POD_IP)'];
+  return [configPath, ...announce, ...(auth ? ['--requirepass', password, '--masterauth', password] : []), ...(store.spec.args ?? [])];
 }
 
 function probe(mode: 'liveness' | 'readiness'): V1Probe {

@@ -98,5 +98,7 @@ describe('desired objects on the sandbox', () => {
     assert.equal(redisCli(ip1, password, ['REPLICAOF', ip0, '6379']), 'OK');
     await until('cache-1 ready', async () => (ready(await pod('cache-1')) ? true : undefined));
     assert.equal(redisCli(ip1, password, ['GET', 'k']), 'v');
+    assert.match(redisCli(ip0, password, ['INFO', 'replication']), new RegExp(`slave0:ip=${ip1.replaceAll('.', '\\.')},port=6379`),
+      'the master lists the replica under its pod IP');
   });
 });

@@ -157,7 +157,8 @@ describe('StatefulSet', () => {
     const container = engineContainer(sts);
     assert.deepEqual(container.command, ['redis-server']);
     assert.deepEqual(container.args, [
-      '/etc/redis/redis.conf', '--requirepass', '$(REDIS_PASSWORD)', '--masterauth', '$(REDIS_PASSWORD)', '--loglevel', 'verbose',
+      '/etc/redis/redis.conf', '--replica-announce-ip', '$(POD_IP)', '--requirepass', '$(REDIS_PASSWORD)', '--masterauth', '$(REDIS_PASSWORD)',
+      '--loglevel', 'verbose',
     ]);
     const env = Object.fromEntries((container.env ?? []).map((e) => [e.name, e]));
     assert.deepEqual(env.REDIS_PASSWORD?.valueFrom?.secretKeyRef, { name: 'sessions-password', key: 'secret' });
@@ -179,7 +180,7 @@ describe('StatefulSet', () => {
     const sts = buildDesiredObjects(store).statefulSet;
     const container = engineContainer(sts);
     assert.deepEqual(container.command, ['valkey-server']);
-    assert.deepEqual(container.args, ['/etc/redis/redis.conf']);
+    assert.deepEqual(container.args, ['/etc/redis/redis.conf', '--replica-announce-ip', '$(POD_IP)']);
     assert.equal(container.env?.some((e) => e.name === 'REDIS_PASSWORD'), false);
     assert.equal(sts.spec?.template.spec?.volumes?.some((v) => v.name === 'auth'), false);
     assert.deepEqual(container.lifecycle?.preStop?.exec?.command, ['sh', '/etc/redis/probe.sh', 'pre-stop']);
