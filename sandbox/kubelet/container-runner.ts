@@ -20,6 +20,8 @@ export interface ContainerRunnerOptions {
   terminationGraceSeconds(): number;
   backoffBaseMs: number;
   onChange(): void;
+  /** Pod events, as the kubelet records them (Started, Killing, Unhealthy, BackOff, Failed). */
+  onEvent?(type: 'Normal' | 'Warning', reason: string, message: string): void;
   logger: Logger;
 }
 
@@ -81,6 +83,7 @@ export class ContainerRunner {
       const prepared = await this.safePrepare();
       if (this.stopping) break;
       if (!prepared.ok) {
+        if (this.state.waiting?.reason !== prepared.reason) this.event('Warning', 'Failed', `Error: ${prepared.message}`);
         this.setState({ waiting: { reason: prepared.reason, message: prepared.message } });
         await sleep(prepared.permanent ? 10_000 : 2_000, this.stopController.signal);
         continue;
@@ -93,12 +96,14 @@ export class ContainerRunner {
       this.ready = this.started && !container.readinessProbe;
       this.setState({ running: { startedAt: rfc3339(proc.startedAt) as unknown as Date } });
       logger.debug({ pod: this.options.podRef, container: this.name, pid: proc.pid }, 'container started');
+      this.event('Normal', 'Started', `Started container ${this.name}`);
       const run = new AbortController();
       this.runController = run;
       const killedBy = this.startProbes(proc, run.signal);
       const outcome = await Promise.race([proc.exited.then(() => undefined), killedBy]);
       if (outcome && !this.stopping) {
         logger.info({ pod: this.options.podRef, container: this.name, reason: outcome }, 'container failed its probe, restarting');
+        this.event('Normal', 'Killing', outcome);
         await this.terminateProcess(proc, this.options.terminationGraceSeconds());
       }
       const info = await proc.exited;
@@ -126,6 +131,7 @@ export class ContainerRunner {
       const delay = this.backoffMs;
       this.backoffMs = Math.min(MAX_BACKOFF_MS, this.backoffMs === 0 ? this.options.backoffBaseMs : this.backoffMs * 2);
       if (delay > 0) {
+        this.event('Warning', 'BackOff', 'Back-off restarting failed container');
         this.setState({ waiting: { reason: 'CrashLoopBackOff', message: `back-off ${Math.round(delay / 1000)}s restarting failed container=${this.name} pod=${this.options.podRef}` } });
         await sleep(delay, this.stopController.signal);
       } else {
@@ -133,6 +139,10 @@ export class ContainerRunner {
       }
     }
     this.resolveDone(this.lastExit);
+  }
+
+  private event(type: 'Normal' | 'Warning', reason: string, message: string): void {
+    this.options.onEvent?.(type, reason, message);
   }
 
   private async safePrepare(): Promise<Prepared> {
@@ -155,6 +165,7 @@ export class ContainerRunner {
       };
       const loop = async (probe: V1Probe, kind: 'startup' | 'liveness' | 'readiness') => {
         const state = new ProbeState(probe, kind === 'liveness');
+        let lastUnhealthyEvent = 0;
         const initialMs = (probe.initialDelaySeconds ?? 0) * 1000 - (Date.now() - proc.startedAt.getTime());
         if (initialMs > 0) await sleep(initialMs, signal);
         while (!signal.aborted && !proc.exitInfo) {
@@ -162,6 +173,11 @@ export class ContainerRunner {
           const outcome = await runProbe(probe, target);
           if (signal.aborted || proc.exitInfo || this.paused) break;
           const result = state.record(outcome.ok);
+          if (!outcome.ok && Date.now() - lastUnhealthyEvent > 30_000) {
+            // One event per probe per 30 s: a frozen pod must not flood the API with events.
+            lastUnhealthyEvent = Date.now();
+            this.event('Warning', 'Unhealthy', `${kind[0]!.toUpperCase()}${kind.slice(1)} probe failed: ${outcome.message}`);
+          }
           if (kind === 'readiness' && this.ready !== result) {
             this.ready = result;
             this.options.onChange();
@@ -212,6 +228,7 @@ export class ContainerRunner {
     this.stopController.abort();
     const proc = this.process;
     if (proc && !proc.exitInfo) {
+      this.event('Normal', 'Killing', `Stopping container ${this.name}`);
       await this.terminateProcess(proc, graceSeconds);
     }
     this.runController?.abort();

@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Node, type V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { makeEventRecorder, type EventRecorder } from '../controllers/client/helpers.js';
 import { Informer, keyOf } from '../controllers/client/informer.js';
 import { isStatus, makeRestClient, type RestClient } from '../controllers/client/rest.js';
 import { WorkQueue } from '../controllers/client/work-queue.js';
@@ -49,6 +50,8 @@ export class Kubelet {
   private nextNode = 0;
   private readonly mountNamespace: boolean;
   private readonly token: string;
+  private readonly events: EventRecorder;
+  private readonly schedulerEvents: EventRecorder;
 
   constructor(private readonly options: KubeletOptions) {
     this.nodeNames = options.nodeNames ?? ['sandbox-node-1', 'sandbox-node-2', 'sandbox-node-3'];
@@ -59,6 +62,8 @@ export class Kubelet {
     this.statusQueue = new WorkQueue('kubelet-status', (key) => this.writeStatus(key), options.logger);
     this.mountNamespace = options.mountNamespace ?? canUseMountNamespaces();
     this.token = options.kc.getCurrentUser()?.token ?? '';
+    this.events = makeEventRecorder(this.rest, 'kubelet', options.logger);
+    this.schedulerEvents = makeEventRecorder(this.rest, 'default-scheduler', options.logger);
   }
 
   async start(): Promise<void> {
@@ -261,6 +266,7 @@ export class Kubelet {
       // An API server without the binding subresource: set spec.nodeName directly.
       await this.core.patchNamespacedPod({ name, namespace, body: { spec: { nodeName: node } } }, mergePatch);
     }
+    this.schedulerEvents.record({ ...pod, apiVersion: 'v1', kind: 'Pod' }, 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${node}`);
   }
 
   private async syncPod(key: string): Promise<void> {
@@ -316,6 +322,7 @@ export class Kubelet {
       pod, podIP, podDir, source: this.volumeSource(), shims: this.shims, mountNamespace: this.mountNamespace,
       backoffBaseMs: this.options.restartBackoffBaseMs ?? 10_000,
       onChange: () => this.statusQueue.add(key),
+      onEvent: (type, reason, message) => this.events.record({ ...pod, apiVersion: 'v1', kind: 'Pod' }, type, reason, message),
       logger: this.options.logger,
     });
     this.workers.set(key, worker);

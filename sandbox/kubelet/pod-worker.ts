@@ -19,6 +19,7 @@ export interface PodWorkerOptions {
   mountNamespace: boolean;
   backoffBaseMs: number;
   onChange(): void;
+  onEvent?(type: 'Normal' | 'Warning', reason: string, message: string, container: string): void;
   logger: Logger;
 }
 
@@ -119,6 +120,7 @@ export class PodWorker {
       terminationGraceSeconds: () => this.pod.spec?.terminationGracePeriodSeconds ?? 30,
       backoffBaseMs: this.options.backoffBaseMs,
       onChange: this.options.onChange,
+      onEvent: (type, reason, message) => this.options.onEvent?.(type, reason, message, container.name),
       logger: this.options.logger,
     });
   }

@@ -43,6 +43,11 @@ test('a pod runs on its own loopback IP, learns it through the downward API, and
     ['ContainersReady', 'Initialized', 'PodReadyToStartContainers', 'PodScheduled', 'Ready']);
   assert.equal((await redisCli(ip, ['ping'])).out, 'PONG');
   assert.equal((await redisCli(ip, ['config', 'get', 'replica-announce-ip'])).out.split('\n')[1], ip);
+  await waitFor('Scheduled and Started events', async () => {
+    const events = await t.core.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=plain' });
+    const found = events.items.map((e) => e.reason);
+    return found.includes('Scheduled') && found.includes('Started');
+  });
 });
 
 test('a crashed container is restarted with restartCount + 1 and its last state recorded', async () => {
