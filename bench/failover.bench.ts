@@ -45,8 +45,24 @@ function summary(label: string, samples: number[]): string {
 function unavailability(report: WriterReport, fromMs: number): number | undefined {
   const firstError = report.errors.find((e) => e.atMs >= fromMs);
   if (!firstError) return 0;
-  const recovered = report.ackTimesMs.find((t) => t >= firstError.atMs);
+  // The first write acknowledged after that failure (the writer is sequential, so by position, not by clock).
+  const recovered = report.ackTimesMs[firstError.ackedBefore];
   return recovered === undefined ? undefined : recovered - firstError.atMs;
+}
+
+/**
+ * After a full sync the master streams to a replica only once the replica's first acknowledgement arrived (up to a
+ * second later); until then every write lives on the master alone. Warm-up ends when both replicas have consumed
+ * what the master had at that point, so each trial measures steady-state replication.
+ */
+async function waitForStreaming(master: { host: string; port: number; password?: string }, replicas: number): Promise<void> {
+  const start = await probeEngine(master, 1000);
+  if (!start.reachable) throw new Error('master unreachable');
+  const target = start.state.replicationOffset;
+  await waitFor('replicas streaming', async () => {
+    const probe = await probeEngine(master, 1000);
+    return probe.reachable && probe.state.connectedReplicas.filter((r) => r.state === 'online' && r.offset >= target).length >= replicas;
+  }, 20_000);
 }
 
 function serverArgs(): string[] {
@@ -64,6 +80,7 @@ async function killTrial(): Promise<KillTrial> {
   try {
     const writer = new Writer({ host: proxy.host, port: proxy.port, password: PASSWORD, prefix: 'k', retryForMs: 30_000, waitReplicas: minReplicas, waitTimeoutMs: 300 });
     await waitFor('warm-up writes', async () => writer.report.acknowledged.length >= 200, 20_000);
+    await waitForStreaming(master!.endpoint, replicas.length);
     const failedOver = new Promise<{ event: MasterDownEvent; failoverMs: number; newMaster: typeof master }>((resolve, reject) => {
       monitor.once('masterDown', (event) => {
         performFailover(topology.pods, { host: master!.endpoint.host, port: master!.endpoint.port }, { masterauth: PASSWORD, probeTimeoutMs: 500 })
@@ -106,6 +123,7 @@ async function switchoverTrial(): Promise<SwitchTrial> {
   try {
     const writer = new Writer({ host: proxy.host, port: proxy.port, password: PASSWORD, prefix: 'k', retryForMs: 1000, waitReplicas: minReplicas, waitTimeoutMs: 300 });
     await waitFor('warm-up writes', async () => writer.report.acknowledged.length >= 200, 20_000);
+    await waitForStreaming(master!.endpoint, replicas.length);
     const masterProbe = await probeEngine(master!.endpoint, 1000);
     if (!masterProbe.reachable) throw new Error('master unreachable');
     const probes = await probeEngines(replicas.map((r) => r.endpoint), 1000);

@@ -20,7 +20,7 @@ export interface WriterReport {
   acknowledged: string[];
   failedKeys: string[];
   /** Every failed attempt, with its time, to compute unavailability windows. */
-  errors: { atMs: number; message: string }[];
+  errors: { atMs: number; message: string; /** How many writes were acknowledged before this failure. */ ackedBefore: number }[];
   /** Completion time of every acknowledged write. */
   ackTimesMs: number[];
 }
@@ -73,7 +73,7 @@ export class Writer {
           this.report.ackTimesMs.push(Date.now());
           break;
         } catch (error) {
-          this.report.errors.push({ atMs: Date.now(), message: error instanceof Error ? error.message : String(error) });
+          this.report.errors.push({ atMs: Date.now(), message: error instanceof Error ? error.message : String(error), ackedBefore: this.report.acknowledged.length });
           this.drop();
           if (Date.now() - firstTry >= this.options.retryForMs || this.stopped) {
             this.report.failedKeys.push(key);
