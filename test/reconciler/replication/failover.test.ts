@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { performFailover } from '../../../reconciler/replication/failover.js';
 import { HealthMonitor, type MasterDownEvent, type MasterUnreachableEvent, type MonitoredStore } from '../../../reconciler/replication/health-monitor.js';
 import { probeEngine } from '../../../reconciler/replication/probe.js';
-import { fenceReturningMaster } from '../../../reconciler/replication/promotion.js';
+import { fenceReturningMaster, promoteToMaster } from '../../../reconciler/replication/promotion.js';
 import { command, RedisFleet, waitFor } from './redis-processes.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 import { missingKeys, startTopology, waitForSync, writeKeys, type Topology } from './topology.js';
@@ -170,4 +170,24 @@ test('a lagging replica is not elected: the one with the higher offset wins over
   assert.deepEqual(await missingKeys(outcome.master!.endpoint, keys), []);
   // The lagging replica catches up from the new master.
   await waitFor('s-1 caught up', async () => (await missingKeys(topology.pods[1]!.endpoint, keys)).length === 0, 15_000);
+});
+
+test('the operator dies mid-failover (winner promoted, replicas not yet repointed): the re-run finishes without a second promotion', async () => {
+  const topology = await startTopology(fleet, 3, PASSWORD);
+  const [oldMaster] = topology.processes;
+  const keys = await writeKeys(topology.pods[0]!.endpoint, 'mid', 100);
+  assert.equal(await command(topology.pods[0]!.endpoint, 'WAIT', 2, 5000), 2);
+  await fleet.kill(oldMaster!);
+  const lost = { host: oldMaster!.host, port: oldMaster!.port };
+  // The first run got as far as promoting s-2 and took writes there; s-1 still follows the lost master.
+  const partial = await promoteToMaster({ pod: 's-2', endpoint: topology.pods[2]!.endpoint });
+  assert.equal(partial.outcome, 'done');
+  await command(topology.pods[2]!.endpoint, 'SET', 'written-between-runs', '1');
+  // A fresh election would pick s-1 (the only replica of the lost master left): a second master. The re-run keeps s-2.
+  const rerun = await performFailover(topology.pods, lost, { masterauth: PASSWORD });
+  assert.equal(rerun.decision.kind, 'resume');
+  assert.equal(rerun.master?.pod, 's-2');
+  assert.deepEqual(rerun.report?.steps.map((s) => `${s.pod} ${s.action} ${s.outcome}`), ['s-2 promote skipped', 's-1 replicate done']);
+  await waitForSync(topology.pods[2]!.endpoint, 1);
+  assert.deepEqual(await missingKeys(topology.pods[1]!.endpoint, [...keys, 'written-between-runs']), []);
 });
