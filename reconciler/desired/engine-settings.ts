@@ -4,6 +4,7 @@
  * change (config-change.ts).
  */
 import { ENGINE_PORT, isOperatorOwnedConfigKey } from '../../shared/defaults.js';
+import { parseEngineMemoryBytes, parseQuantity } from '../../shared/quantity.js';
 import type { Engine, KVStoreSpec } from '../../shared/schema/kvstore.js';
 import {
   CLIENT_CA_MOUNT_PATH, DATA_MOUNT_PATH, FENCE_MASTER_HOST, FENCE_MASTER_PORT, TLS_MOUNT_PATH,
@@ -129,6 +130,29 @@ function redisSettings(spec: KVStoreSpec): EngineSetting[] {
   return settings;
 }
 
+/** Dragonfly refuses to start with less than this much maxmemory per proactor thread. */
+export const DRAGONFLY_MEMORY_PER_THREAD_BYTES = 256 * 2 ** 20;
+
+/**
+ * Dragonfly starts one proactor thread per core of the node and exits when maxmemory is below 256 MiB per thread,
+ * so a small store on a big node would never start. Unless spec.config sets proactor_threads, the count follows the
+ * CPU the pod gets (limit, else request) and what maxmemory can feed.
+ */
+export function dragonflyProactorThreads(spec: KVStoreSpec): number | undefined {
+  if (hasUserKey(spec.config, 'proactor_threads')) return undefined;
+  const bounds: number[] = [];
+  const cpu = spec.resources?.limits?.cpu ?? spec.resources?.requests?.cpu;
+  try {
+    if (cpu !== undefined) bounds.push(Math.max(1, Math.ceil(parseQuantity(cpu))));
+  } catch {
+    // not a quantity: the webhook rejects it; no bound from it here
+  }
+  const maxmemoryKey = Object.keys(spec.config ?? {}).find((key) => key.toLowerCase() === 'maxmemory');
+  const maxmemory = maxmemoryKey ? parseEngineMemoryBytes(spec.config![maxmemoryKey]!) : undefined;
+  if (maxmemory) bounds.push(Math.max(1, Math.floor(maxmemory / DRAGONFLY_MEMORY_PER_THREAD_BYTES)));
+  return bounds.length > 0 ? Math.min(...bounds) : undefined;
+}
+
 function dragonflySettings(spec: KVStoreSpec): EngineSetting[] {
   const persistent = spec.persistence?.enabled ?? true;
   const mode = spec.persistence?.mode ?? 'rdb';
@@ -155,6 +179,10 @@ function dragonflySettings(spec: KVStoreSpec): EngineSetting[] {
     { key: 'primary_port_http_enabled', value: 'false', source: 'operator' },
     { key: 'logtostderr', value: 'true', source: 'operator' },
   ];
+  const threads = dragonflyProactorThreads(spec);
+  if (threads !== undefined) {
+    settings.push({ key: 'proactor_threads', value: String(threads), source: 'operator', comment: 'At least 256 MiB of maxmemory per thread, no more threads than CPUs.' });
+  }
   if (tls) {
     settings.push(
       { key: 'tls', value: 'true', source: 'operator', comment: 'The main port serves TLS only.' },

@@ -74,7 +74,18 @@ describe('renderEngineConfig: dragonfly', () => {
       '--maxmemory=1500mb', '--proactor_threads=2',
     ]) assert.ok(set.includes(expected), `missing "${expected}"`);
     assert.ok(set.every((line) => line.startsWith('--')), 'only flags and comments');
+    assert.equal(set.filter((line) => line.startsWith('--proactor_threads')).length, 1, 'the user value, once');
     assert.doesNotMatch(renderEngineConfig(maximalStore('dragonfly')), /appendonly|requirepass/);
+  });
+});
+
+describe('dragonfly proactor threads', () => {
+  it('caps the threads by CPU and by 256 MiB of maxmemory each, unless spec.config sets them', () => {
+    const flags = (spec: Partial<KVStoreSpec>) => lines(renderEngineConfig(withSpec(minimalStore('dragonfly'), spec)));
+    assert.ok(flags({}).includes('--proactor_threads=1'), 'default 512Mi limit: maxmemory 409.6Mi feeds one thread');
+    assert.ok(flags({ resources: { limits: { cpu: '8', memory: '4Gi' } } }).includes('--proactor_threads=8'));
+    assert.ok(flags({ resources: { limits: { cpu: '8', memory: '1Gi' } } }).includes('--proactor_threads=3'));
+    assert.ok(flags({ resources: { requests: { cpu: '1500m', memory: '8Gi' } } }).includes('--proactor_threads=2'));
   });
 });
 
