@@ -17,9 +17,9 @@ import { validateKubernetesObject } from '../desired/schema-validation.js';
 
 const ROOT = new URL('../../../manifests/', import.meta.url).pathname;
 
-function load(folder: string): KubernetesObject[] {
+function load(folder: string, prefix = ''): KubernetesObject[] {
   const dir = join(ROOT, folder);
-  return readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()
+  return readdirSync(dir).filter((f) => f.startsWith(prefix) && f.endsWith('.yaml')).sort()
     .flatMap((file) => YAML.parseAllDocuments(readFileSync(join(dir, file), 'utf8')).map((doc) => doc.toJS() as KubernetesObject))
     .filter((object) => object !== null);
 }
@@ -130,7 +130,7 @@ describe('manifests on the sandbox API server', () => {
     }
     for (const crd of load('crds')) await applyObject(kc, crd);
     await applyObject(kc, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } });
-    const samples = load('samples') as KVStore[];
+    const samples = load('samples', 'kvstore-') as KVStore[];
     assert.equal(samples.length, 2);
     for (const sample of samples) {
       const verdict = validateKVStore({ operation: 'CREATE', object: sample as unknown as Record<string, unknown> });
