@@ -1,7 +1,8 @@
 /**
  * `npm run bench:webhook`: autocannon over HTTPS against POST /mutate/kvstore and POST /validate/kvstore with a
  * realistic KVStore (test/fixtures/kvstore/realistic.json), at concurrency 1, 16 and 64, then a fixed-rate run at
- * 1,000 requests/s per endpoint (the p99 target). Prints requests/s, p50, p99, p99.9 and the server's peak RSS.
+ * 1,000 requests/s per endpoint (the p99 target). Prints requests/s, p50, p99, p99.9, the server's peak RSS and
+ * its CPU time per request, plus a transport-only baseline row.
  * It never asserts: figures only.
  *
  * The server runs in a child process (this same file with REDWING_BENCH_ROLE=server) so the load generator does
@@ -17,6 +18,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
+import express from 'express';
 import { cpus, loadavg } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -70,7 +72,14 @@ async function runServer(): Promise<void> {
   const ca = createCertificateAuthority({ commonName: 'redwing-bench-ca' });
   const serving = issueServingCertificate(ca, { commonName: 'localhost', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
   const policy = await loadPolicies(Number(process.env.BENCH_POLICIES ?? 0), process.env.BENCH_POLICY_MODULE ?? '');
-  const app = createWebhookApp({ policy, logger: createLogger('webhook-bench', { level: 'silent' }) });
+  const webhookApp = createWebhookApp({ policy, logger: createLogger('webhook-bench', { level: 'silent' }) });
+  // The same transport (HTTPS, express, a raw body read, a JSON answer) with no admission logic: what the webhook
+  // costs on top of it is the difference.
+  const app = express();
+  app.post('/baseline', express.raw({ type: () => true, limit: '7mb' }), (_req, res) => {
+    res.status(200).json({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: 'bench', allowed: true } });
+  });
+  app.use(webhookApp);
   const server = await startWebhookServer({
     app, certificateSource: staticSource({ ...serving, caBundlePem: ca.certPem }), port: 0, host: '127.0.0.1',
   });
@@ -203,6 +212,9 @@ async function main(): Promise<void> {
     for (const [endpoint, body] of Object.entries(bodies)) await runLoad(child, port, caPem, endpoint, body, 16, 2);
     process.stdout.write(`${'endpoint'.padEnd(18)} conn   rate    req/s  p50 ms  p99 ms p99.9 ms  max ms errors  RSS MiB cpu us/req\n`);
     const results: RunFigures[] = [];
+    const baseline = await runLoad(child, port, caPem, '/baseline', bodies['/validate/kvstore']!, 16, durationSeconds);
+    results.push(baseline);
+    process.stdout.write(`${format(baseline)}   (transport only: HTTPS + express, no admission logic)\n`);
     for (const [endpoint, body] of Object.entries(bodies)) {
       for (const connections of [1, 16, 64]) {
         const figures = await runLoad(child, port, caPem, endpoint, body, connections, durationSeconds);

@@ -63,35 +63,41 @@ export function buildPodAntiAffinity(mode: AntiAffinityMode, storeName: string):
   return undefined;
 }
 
+/** Structural equality of JSON data (key order ignored). */
 function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  if (a === b) return true;
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((item, index) => sameJson(item, b[index]));
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object' || Array.isArray(b)) return false;
+  const aRecord = a as Record<string, unknown>;
+  const bRecord = b as Record<string, unknown>;
+  const keys = Object.keys(aRecord);
+  return keys.length === Object.keys(bRecord).length && keys.every((key) => key in bRecord && sameJson(aRecord[key], bRecord[key]));
 }
 
 /** True when `podAntiAffinity` is exactly a term this module generates for the store (any mode). */
 export function isMaterialisedAntiAffinity(podAntiAffinity: unknown, storeName: string): boolean {
+  if (podAntiAffinity === null || typeof podAntiAffinity !== 'object') return false;
   return sameJson(podAntiAffinity, buildPodAntiAffinity('preferred', storeName))
     || sameJson(podAntiAffinity, buildPodAntiAffinity('required', storeName));
 }
 
-function defaultAffinity(spec: KVStoreSpec, mode: AntiAffinityMode, storeName: string): V1Affinity | undefined {
-  const affinity = spec.affinity ? clone(spec.affinity) : undefined;
-  const existing = affinity?.podAntiAffinity;
-  if (existing !== undefined && !isMaterialisedAntiAffinity(existing, storeName)) return affinity;
+function applyAffinity(spec: KVStoreSpec, mode: AntiAffinityMode, storeName: string): void {
+  const existing = spec.affinity?.podAntiAffinity;
+  if (existing !== undefined && !isMaterialisedAntiAffinity(existing, storeName)) return;
   const generated = buildPodAntiAffinity(mode, storeName);
-  if (generated) return { ...affinity, podAntiAffinity: generated };
-  if (affinity) delete affinity.podAntiAffinity;
-  return affinity;
+  if (generated) (spec.affinity ??= {} as V1Affinity).podAntiAffinity = generated;
+  else if (spec.affinity) delete spec.affinity.podAntiAffinity;
 }
 
-function defaultResources(resources: Resources | undefined): Resources {
-  if (resources === undefined) return clone(DEFAULT_RESOURCES);
-  const result = clone(resources);
-  const requests = { ...result.requests };
+function applyResources(spec: KVStoreSpec): Resources {
+  if (spec.resources === undefined) return (spec.resources = clone(DEFAULT_RESOURCES));
+  const resources = spec.resources;
   for (const name of ['cpu', 'memory'] as const) {
-    if (requests[name] === undefined && result.limits?.[name] === undefined) requests[name] = DEFAULT_RESOURCES.requests[name];
+    if (resources.requests?.[name] === undefined && resources.limits?.[name] === undefined) {
+      (resources.requests ??= {})[name] = DEFAULT_RESOURCES.requests[name];
+    }
   }
-  if (Object.keys(requests).length > 0) result.requests = requests;
-  return result;
+  return resources;
 }
 
 function hasConfigKey(config: Record<string, string> | undefined, key: string): boolean {
@@ -103,92 +109,65 @@ export function defaultMaxmemoryBytes(memoryLimit: string | number): number {
   return Math.floor(parseMemoryBytes(memoryLimit) * MAXMEMORY_SHARE_OF_LIMIT);
 }
 
-function defaultConfig(config: Record<string, string> | undefined, resources: Resources): Record<string, string> | undefined {
+function applyConfig(spec: KVStoreSpec, resources: Resources): void {
   const limit = resources.limits?.memory;
-  if (limit === undefined || !isQuantity(limit) || hasConfigKey(config, 'maxmemory')) return config ? { ...config } : undefined;
-  return { ...config, maxmemory: String(defaultMaxmemoryBytes(limit)) };
+  if (limit === undefined || !isQuantity(limit) || hasConfigKey(spec.config, 'maxmemory')) return;
+  (spec.config ??= {}).maxmemory = String(defaultMaxmemoryBytes(limit));
 }
 
-function defaultAuthentication(auth: KVStoreSpec['authentication'], storeName: string): NonNullable<KVStoreSpec['authentication']> {
-  const enabled = auth?.enabled ?? true;
-  const result = { ...clone(auth), enabled };
-  if (enabled && result.passwordFromSecret === undefined) {
-    result.passwordFromSecret = { name: storeObjectNames(storeName).authSecret, key: DEFAULT_PASSWORD_KEY };
-  }
-  return result;
+function applySecrets(spec: KVStoreSpec, storeName: string): void {
+  const names = storeObjectNames(storeName);
+  const auth = (spec.authentication ??= {});
+  auth.enabled ??= true;
+  if (auth.enabled) auth.passwordFromSecret ??= { name: names.authSecret, key: DEFAULT_PASSWORD_KEY };
+  const tls = (spec.tls ??= {});
+  tls.enabled ??= false;
+  if (tls.enabled) tls.secretName ??= names.tlsSecret;
 }
 
-function defaultTls(tls: KVStoreSpec['tls'], storeName: string): NonNullable<KVStoreSpec['tls']> {
-  const enabled = tls?.enabled ?? false;
-  const result = { ...clone(tls), enabled };
-  if (enabled && result.secretName === undefined) result.secretName = storeObjectNames(storeName).tlsSecret;
-  return result;
+function applyPdb(spec: KVStoreSpec, replicas: number): void {
+  if (spec.pdb?.maxUnavailable !== undefined || spec.pdb?.minAvailable !== undefined || replicas <= 1) return;
+  (spec.pdb ??= {}).maxUnavailable = 1;
 }
 
-function defaultPdb(pdb: KVStoreSpec['pdb'], replicas: number): KVStoreSpec['pdb'] {
-  if (pdb?.maxUnavailable !== undefined || pdb?.minAvailable !== undefined) return clone(pdb);
-  if (replicas > 1) return { ...pdb, maxUnavailable: 1 };
-  return pdb ? clone(pdb) : undefined;
-}
-
-function withoutUndefined<T extends object>(value: T): T {
-  for (const key of Object.keys(value) as Array<keyof T>) if (value[key] === undefined) delete value[key];
-  return value;
-}
-
-/** A new spec with every default of DESIGN.md applied; `spec` itself is not modified. */
+/**
+ * A new spec with every default of DESIGN.md applied; `spec` itself is not modified. The defaults are filled into
+ * one fresh copy in place: no spreads or deletes, which keeps this cheap on the admission hot path.
+ */
 export function applyKVStoreDefaults(spec: KVStoreSpec | undefined, storeName: string): KVStoreSpec {
-  const input: KVStoreSpec = spec ? clone(spec) : {};
-  const engine: Engine = input.engine ?? DEFAULT_ENGINE;
-  const replicas = input.replicas ?? DEFAULT_REPLICAS;
-  const antiAffinity: AntiAffinityMode = input.antiAffinity ?? 'preferred';
-  const resources = defaultResources(input.resources);
-  const result: KVStoreSpec = {
-    ...input,
-    engine,
-    image: input.image ?? DEFAULT_IMAGES[engine],
-    imagePullPolicy: input.imagePullPolicy ?? DEFAULT_IMAGE_PULL_POLICY,
-    replicas,
-    resources,
-    config: defaultConfig(input.config, resources),
-    persistence: {
-      ...input.persistence,
-      enabled: input.persistence?.enabled ?? true,
-      mode: input.persistence?.mode ?? (engine === 'dragonfly' ? 'rdb' : 'rdb+aof'),
-      size: input.persistence?.size ?? DEFAULT_PERSISTENCE_SIZE,
-      keepAfterDeletion: input.persistence?.keepAfterDeletion ?? true,
-    },
-    snapshot: {
-      ...input.snapshot,
-      dir: input.snapshot?.dir ?? DEFAULT_SNAPSHOT_DIR,
-      source: input.snapshot?.source ?? 'replica',
-      onShutdown: input.snapshot?.onShutdown ?? true,
-    },
-    authentication: defaultAuthentication(input.authentication, storeName),
-    tls: defaultTls(input.tls, storeName),
-    antiAffinity,
-    affinity: defaultAffinity(input, antiAffinity, storeName),
-    failover: {
-      ...input.failover,
-      enabled: input.failover?.enabled ?? true,
-      downAfterMilliseconds: input.failover?.downAfterMilliseconds ?? DEFAULT_DOWN_AFTER_MILLISECONDS,
-    },
-    replication: { ...input.replication, minReplicasToWrite: input.replication?.minReplicasToWrite ?? 0 },
-    service: {
-      ...input.service,
-      type: input.service?.type ?? 'ClusterIP',
-      readReplicas: input.service?.readReplicas ?? true,
-    },
-    pdb: defaultPdb(input.pdb, replicas),
-    exporter: {
-      ...input.exporter,
-      enabled: input.exporter?.enabled ?? false,
-      image: input.exporter?.image ?? DEFAULT_EXPORTER_IMAGE,
-    },
-    networkPolicy: { ...input.networkPolicy, enabled: input.networkPolicy?.enabled ?? false },
-    podSecurityContext: input.podSecurityContext ?? clone(DEFAULT_POD_SECURITY_CONTEXT),
-    containerSecurityContext: input.containerSecurityContext ?? clone(DEFAULT_CONTAINER_SECURITY_CONTEXT),
-    terminationGracePeriodSeconds: input.terminationGracePeriodSeconds ?? DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS,
-  };
-  return withoutUndefined(result);
+  const result: KVStoreSpec = spec ? clone(spec) : {};
+  const engine: Engine = (result.engine ??= DEFAULT_ENGINE);
+  result.image ??= DEFAULT_IMAGES[engine];
+  result.imagePullPolicy ??= DEFAULT_IMAGE_PULL_POLICY;
+  const replicas = (result.replicas ??= DEFAULT_REPLICAS);
+  const resources = applyResources(result);
+  applyConfig(result, resources);
+  const persistence = (result.persistence ??= {});
+  persistence.enabled ??= true;
+  persistence.mode ??= engine === 'dragonfly' ? 'rdb' : 'rdb+aof';
+  persistence.size ??= DEFAULT_PERSISTENCE_SIZE;
+  persistence.keepAfterDeletion ??= true;
+  const snapshot = (result.snapshot ??= {});
+  snapshot.dir ??= DEFAULT_SNAPSHOT_DIR;
+  snapshot.source ??= 'replica';
+  snapshot.onShutdown ??= true;
+  applySecrets(result, storeName);
+  const antiAffinity = (result.antiAffinity ??= 'preferred');
+  applyAffinity(result, antiAffinity, storeName);
+  const failover = (result.failover ??= {});
+  failover.enabled ??= true;
+  failover.downAfterMilliseconds ??= DEFAULT_DOWN_AFTER_MILLISECONDS;
+  (result.replication ??= {}).minReplicasToWrite ??= 0;
+  const service = (result.service ??= {});
+  service.type ??= 'ClusterIP';
+  service.readReplicas ??= true;
+  applyPdb(result, replicas);
+  const exporter = (result.exporter ??= {});
+  exporter.enabled ??= false;
+  exporter.image ??= DEFAULT_EXPORTER_IMAGE;
+  (result.networkPolicy ??= {}).enabled ??= false;
+  result.podSecurityContext ??= clone(DEFAULT_POD_SECURITY_CONTEXT);
+  result.containerSecurityContext ??= clone(DEFAULT_CONTAINER_SECURITY_CONTEXT);
+  result.terminationGracePeriodSeconds ??= DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS;
+  return result;
 }
