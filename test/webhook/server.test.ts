@@ -166,6 +166,18 @@ describe('runWebhook', () => {
     await assert.rejects(postHttps(running.port, '/validate/kvstore', '{}', source.current().caBundlePem), /ECONNREFUSED/);
   });
 
+  it('fails to start with a clear error when the port is taken, and stops the certificate source', async (t) => {
+    const ca = createCertificateAuthority({ commonName: 'busy-ca' });
+    const first = await runWebhook({ port: 0, metricsPort: 0, namespace: 'n', service: 's', host: '127.0.0.1', certificateSource: new FakeCertificateSource(material(ca)) });
+    t.after(() => first.stop());
+    const source = new FakeCertificateSource(material(ca));
+    await assert.rejects(
+      runWebhook({ port: first.port, metricsPort: 0, namespace: 'n', service: 's', host: '127.0.0.1', certificateSource: source }),
+      (error: Error) => /could not start/.test(error.message) && /EADDRINUSE/.test(String((error.cause as Error)?.cause ?? error.cause)),
+    );
+    assert.ok(source.stopped);
+  });
+
   it('runs standalone with --cert-dir: creates the certificates and serves localhost', async (t) => {
     const dir = await mkdtemp(join(tmpdir(), 'redwing-webhook-'));
     t.after(() => rm(dir, { recursive: true, force: true }));
