@@ -63,19 +63,22 @@ function candidateOf(pod: ObservedPod, states: Map<string, EngineState>): PodCan
   return { pod: pod.name, ordinal: pod.ordinal, host: pod.ip ?? '', port: 6379, terminating: pod.terminating, state: states.get(pod.name) };
 }
 
-/** Switch the master over to a pod below `belowOrdinal` (scale-down). True when the master moved. */
-export async function moveMasterAway(
+/**
+ * Coordinated switchover of the master to an in-sync replica accepted by `accept` (scale-down: a pod that stays;
+ * rollout: a pod on the new revision). True when the master moved; false when no replica qualifies yet.
+ */
+export async function switchMaster(
   context: ControllerContext, store: KVStore, spec: KVStoreSpec, pods: ObservedPod[], states: Map<string, EngineState>,
-  master: string, belowOrdinal: number, auth: EngineAuth,
+  master: string, accept: (pod: ObservedPod) => boolean, why: string, auth: EngineAuth,
 ): Promise<boolean> {
   const masterPod = pods.find((pod) => pod.name === master);
   const masterState = states.get(master);
   if (!masterPod || !masterState) return false;
-  const candidates = pods.filter((pod) => pod.ordinal < belowOrdinal && pod.name !== master).map((pod) => candidateOf(pod, states));
+  const candidates = pods.filter((pod) => pod.name !== master && accept(pod)).map((pod) => candidateOf(pod, states));
   const choice = pickSwitchoverTarget(masterState, candidates, { maxLagBytes: 1024 * 1024 });
   const log = context.logger.child({ store: `${store.metadata?.namespace}/${store.metadata?.name}` });
   if (!choice.target) {
-    log.info({ reason: choice.reason }, 'scale-down waits: no replica to hand the master to');
+    log.info({ reason: choice.reason, why }, 'switchover waits: no replica to hand the master to');
     return false;
   }
   const targetPod = pods.find((pod) => pod.name === choice.target!.pod)!;
@@ -83,8 +86,9 @@ export async function moveMasterAway(
   const result = await switchover(endpointOf(store, masterPod, auth), endpointOf(store, targetPod, auth), {
     engine: spec.engine ?? 'redis', masterauth: auth.password, timeoutMs: 5000, otherReplicas: others,
   });
-  log.info({ ok: result.ok, detail: result.detail, durationMs: result.durationMs }, 'switchover before scale-down');
-  if (!result.ok) throw new Error(`switchover to ${targetPod.name} before scale-down failed: ${result.detail}`);
+  log.info({ ok: result.ok, detail: result.detail, durationMs: result.durationMs, why }, 'switchover');
+  if (!result.ok) throw new Error(`switchover to ${targetPod.name} (${why}) failed: ${result.detail}`);
+  await context.events.record(store as KubeObject, { type: 'Normal', reason: 'MasterElected', message: `switched the master over from ${master} to ${targetPod.name} (${why}, ${result.durationMs} ms)` });
   return true;
 }
 

@@ -11,7 +11,7 @@ import { paths, type KubeClient, type KubeObject } from './kube-client.js';
 
 export type EventReason =
   | 'Created' | 'MasterElected' | 'ReplicaJoined' | 'Scaled' | 'ConfigApplied' | 'PasswordRotated' | 'Degraded'
-  | 'FailedOver' | 'Recovered' | 'ReconcileFailed' | 'UnsupportedChange' | 'SplitBrainResolved' | 'TlsIssued';
+  | 'FailedOver' | 'Recovered' | 'RollingUpdate' | 'ReconcileFailed' | 'UnsupportedChange' | 'SplitBrainResolved' | 'TlsIssued';
 
 export interface StoreEvent {
   type: 'Normal' | 'Warning';

@@ -32,6 +32,8 @@ export interface ObservedPod {
   /** Deleted, evicted, or on a lost node: never a candidate for anything. */
   terminating: boolean;
   roleLabel?: string;
+  /** The StatefulSet revision the pod was created from (label controller-revision-hash). */
+  revision?: string;
   /** Undefined when the engine did not answer (or was not probed). */
   engine?: EngineObservation;
   probeError?: string;
@@ -63,6 +65,7 @@ export function observePods(storeName: string, pods: V1Pod[]): ObservedPod[] {
       ready: isPodReady(pod),
       terminating: isPodTerminating(pod),
       roleLabel: pod.metadata?.labels?.[LABEL_ROLE],
+      revision: pod.metadata?.labels?.['controller-revision-hash'],
     });
   }
   return observed.sort((a, b) => a.ordinal - b.ordinal);

@@ -18,7 +18,8 @@ import { computeStatus, statusChanged } from './status.js';
 import { transitionEvents } from './events.js';
 import { ensurePassword, ensureTlsSecret, type Blocked } from './store-secrets.js';
 import { probePods, type EngineCredentials } from './engine-access.js';
-import { executeTopology, moveMasterAway, syncLiveSettings } from './engine-actions.js';
+import { executeTopology, switchMaster, syncLiveSettings } from './engine-actions.js';
+import { isOutdated, planRollout, type RolloutStep } from './plan-rollout.js';
 import { finalizeDeletion } from './deletion.js';
 import { applyDesired } from './apply-desired.js';
 import type { ControllerContext, StoreRuntime } from './context.js';
@@ -120,6 +121,7 @@ export async function reconcileStore(context: ControllerContext, key: string): P
   const masterPod = observed.find((pod) => pod.name === (plan.master ?? store!.status?.master));
   const scale = planScale({ desiredReplicas: spec.replicas ?? 3, currentReplicas: liveStatefulSet?.spec?.replicas, master: masterPod });
 
+  let rollout: RolloutStep = { kind: 'none' };
   const engineAuth = { password, tls: credentials.tls, passwordByPod: probed.passwordByPod };
   let changedEngines = false;
   let failover: KVStoreStatus['lastFailover'];
@@ -146,8 +148,19 @@ export async function reconcileStore(context: ControllerContext, key: string): P
       await patchRoleLabels(context, namespace, plan);
     }
     if (scale.moveMasterBelowOrdinal !== undefined && plan.master && !plan.promote) {
-      const moved = await moveMasterAway(context, store, spec, observed, probed.states, plan.master, scale.moveMasterBelowOrdinal, engineAuth);
+      const below = scale.moveMasterBelowOrdinal;
+      const moved = await switchMaster(context, store, spec, observed, probed.states, plan.master, (pod) => pod.ordinal < below, 'scale-down', engineAuth);
       if (moved) changedEngines = true;
+    }
+    if (!changedEngines && plan.master && !plan.promote && plan.replicaOf.length === 0) {
+      rollout = planRollout({ pods: observed, updateRevision: liveStatefulSet?.status?.updateRevision, master: plan.master, desiredReplicas: spec.replicas ?? 3 });
+      if (rollout.kind === 'delete') {
+        await context.client.delete(paths.coreObject('pods', namespace, rollout.pod));
+        await context.events.record(store as KubeObject, { type: 'Normal', reason: 'RollingUpdate', message: rollout.reason });
+      } else if (rollout.kind === 'switchover') {
+        const revision = liveStatefulSet?.status?.updateRevision;
+        if (await switchMaster(context, store, spec, observed, probed.states, plan.master, (pod) => !isOutdated(pod, revision), 'rolling update', engineAuth)) changedEngines = true;
+      }
     }
     if (plan.master && !plan.promote) {
       const settingsChanged = await syncLiveSettings(context, store, spec, observed, probed, runtime, applied.configChanged, engineAuth);
@@ -164,7 +177,7 @@ export async function reconcileStore(context: ControllerContext, key: string): P
     plan = planTopology({ ...topologyInput(observed), knownMaster: plan.master ?? store.status?.master });
   }
 
-  const updating = liveStatefulSet?.status?.updateRevision !== undefined && liveStatefulSet.status.currentRevision !== liveStatefulSet.status.updateRevision;
+  const updating = rollout.kind !== 'none' || observed.some((pod) => !pod.terminating && isOutdated(pod, liveStatefulSet?.status?.updateRevision));
   const status = computeStatus({
     generation: store.metadata?.generation,
     desiredReplicas: spec.replicas ?? 3,
