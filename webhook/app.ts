@@ -5,7 +5,7 @@
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { createLogger, type Logger } from '../shared/logger.js';
-import { denyReview, parseAdmissionReview, recoverUid, type AdmissionRequest, type AdmissionReview } from './admission-review.js';
+import { ADMISSION_API_VERSION, denyReview, parseAdmissionReview, recoverUid, type AdmissionRequest, type AdmissionReview } from './admission-review.js';
 import {
   DEFAULT_RECONCILER_USERNAME, handleMutateKVStore, handleValidateKVPolicy, handleValidateKVStore,
   type HandlerContext, type HandlerOutcome,
@@ -84,7 +84,7 @@ export function createWebhookApp(options: WebhookAppOptions = {}): express.Expre
       return reject(res, webhook, 400, recoverUid(text), `the request body is not JSON: ${errorMessage(error)}`);
     }
     const parsed = parseAdmissionReview(body);
-    if (!parsed.ok) return reject(res, webhook, 400, parsed.uid, `not an ${'admission.k8s.io/v1'} AdmissionReview: ${parsed.message}`);
+    if (!parsed.ok) return reject(res, webhook, 400, parsed.uid, `not an ${ADMISSION_API_VERSION} AdmissionReview: ${parsed.message}`);
     const request = parsed.request;
     let outcome: HandlerOutcome;
     try {
