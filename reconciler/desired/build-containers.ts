@@ -62,7 +62,8 @@ function probe(mode: 'liveness' | 'readiness'): V1Probe {
   return { exec, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6, successThreshold: 1 };
 }
 
-function engineVolumeMounts(spec: KVStoreSpec): V1VolumeMount[] {
+function engineVolumeMounts(store: ResolvedStore): V1VolumeMount[] {
+  const { spec } = store;
   const mounts: V1VolumeMount[] = [
     { name: DATA_VOLUME_NAME, mountPath: DATA_MOUNT_PATH },
     { name: VOLUME_CONFIG, mountPath: CONFIG_MOUNT_PATH, readOnly: true },
@@ -89,7 +90,7 @@ export function buildEngineContainer(store: ResolvedStore): V1Container {
     ports: [{ name: ENGINE_PORT_NAME, containerPort: ENGINE_PORT, protocol: 'TCP' }],
     env: [...downwardEnv(), ...passwordEnv(spec)],
     resources: engineResources(spec),
-    volumeMounts: engineVolumeMounts(spec),
+    volumeMounts: engineVolumeMounts(store),
     readinessProbe: probe('readiness'),
     livenessProbe: probe('liveness'),
   };

@@ -12,6 +12,9 @@
  *   also give lagging replicas up to shutdown-timeout (10 s) to catch up first, so a gracefully deleted master hands
  *   its last writes to its replicas. If the save fails the engine keeps running and the usual SIGTERM follows.
  *
+ * Dragonfly: --replicaof would make it skip loading its snapshot, so it boots as a master and readiness fences it
+ * instead: not ready until the reconciler has marked the running engine (ACL user redwing-assigned, see constants.ts).
+ *
  * Passwords: the script tries the mounted Secret file first (the kubelet refreshes it after a rotation), then the
  * environment. During a rotation there is a window where neither matches the engine (the engine switched, the file
  * is not refreshed yet); readiness then keeps its last result for two minutes rather than dropping the pod from its
@@ -19,7 +22,9 @@
  */
 import { ENGINE_PORT } from '../../shared/defaults.js';
 import type { KVStoreSpec } from '../../shared/schema/kvstore.js';
-import { AUTH_PASSWORD_PATH, FENCE_MASTER_HOST, FENCE_MASTER_PORT, PASSWORD_ENV, TLS_MOUNT_PATH } from './constants.js';
+import {
+  ASSIGNED_MARK_USER, AUTH_PASSWORD_PATH, FENCE_MASTER_HOST, FENCE_MASTER_PORT, PASSWORD_ENV, TLS_MOUNT_PATH,
+} from './constants.js';
 
 export interface ProbeScriptOptions {
   authentication: boolean;
@@ -28,6 +33,8 @@ export interface ProbeScriptOptions {
   staleGraceSeconds: number;
   /** snapshot.onShutdown: save in the preStop hook, or stop without saving. */
   saveOnShutdown: boolean;
+  /** Dragonfly: ready only once the reconciler marked the running engine as assigned (it cannot boot fenced). */
+  requireAssignedMark: boolean;
 }
 
 export function probeScriptOptions(spec: KVStoreSpec): ProbeScriptOptions {
@@ -38,6 +45,7 @@ export function probeScriptOptions(spec: KVStoreSpec): ProbeScriptOptions {
     clientCertificates: Boolean(spec.tls?.enabled && spec.tls.clientCaSecretName),
     staleGraceSeconds: downAfterSeconds + 10,
     saveOnShutdown: spec.snapshot?.onShutdown ?? true,
+    requireAssignedMark: spec.engine === 'dragonfly',
   };
 }
 
@@ -70,6 +78,12 @@ run() {
   printf '%s\\n' "$out"
   return 2
 }`;
+}
+
+function assignedMarkCheck(): string {
+  return `    users=$(run ACL USERS)
+    printf '%s\\n' "$users" | tr -d '\\r' | grep -qx '${ASSIGNED_MARK_USER}' || not_ready "not assigned a role by the reconciler since it started"
+`;
 }
 
 /** The probe / preStop script of a defaulted spec. */
@@ -113,7 +127,7 @@ case "$mode" in
     fi
     [ "$rc" = 0 ] || not_ready "INFO failed: $info"
     [ "$(field loading)" = "1" ] && not_ready "loading the dataset"
-    role=$(field role)
+${options.requireAssignedMark ? assignedMarkCheck() : ''}    role=$(field role)
     case "$role" in
       master) touch "$STATE"; exit 0 ;;
       slave|replica) ;;

@@ -11,7 +11,7 @@ export const ENGINE_PORT_NAME = 'redis';
 export const EXPORTER_PORT_NAME = 'metrics';
 
 /**
- * Every pod boots as a replica of this placeholder. 127.0.0.1 is the pod's own loopback (no traffic leaves the pod)
+ * Every Redis/Valkey pod boots as a replica of this placeholder. 127.0.0.1 is the pod's own loopback (no traffic leaves the pod)
  * and port 1 (tcpmux) is privileged, so no non-root process in the pod can ever listen there: the connection is
  * refused at once, the link stays down, the engine keeps the data it loaded from disk, refuses writes
  * (replica-read-only) and, being a replica of nothing, is never a useful sync source. Only the reconciler lifts the
@@ -20,6 +20,14 @@ export const EXPORTER_PORT_NAME = 'metrics';
  */
 export const FENCE_MASTER_HOST = '127.0.0.1';
 export const FENCE_MASTER_PORT = 1;
+
+/**
+ * Dragonfly cannot boot fenced (`--replicaof` makes it skip loading its snapshot), so its readiness requires a mark
+ * the reconciler leaves in the running engine after assigning its role: `ACL SETUSER redwing-assigned off`, a
+ * disabled user that cannot log in and has no permissions. ACL users live in memory only (no aclfile), so an engine
+ * that restarts has lost the mark and stays out of the Services until the reconciler has looked at it again.
+ */
+export const ASSIGNED_MARK_USER = 'redwing-assigned';
 
 /** The ConfigMap is mounted here; it holds the engine config and the probe / preStop scripts. */
 export const CONFIG_MOUNT_PATH = '/etc/redis';

@@ -169,13 +169,15 @@ function dragonflySettings(spec: KVStoreSpec): EngineSetting[] {
         ? `persistence.mode ${mode}: dragonfly has no append-only file; it snapshots on shutdown and on BGSAVE, and loads the snapshot on start.`
         : 'persistence disabled: no snapshot file',
     },
+    // No --replicaof here: dragonfly started with it skips loading its snapshot, so a fenced restart would come back
+    // empty. Dragonfly pods are fenced by readiness instead (see build-probe-script.ts): not ready until the reconciler
+    // has marked the running engine (ASSIGNED_MARK_USER in constants.ts).
     {
-      key: 'replicaof',
-      value: `${FENCE_MASTER_HOST}:${FENCE_MASTER_PORT}`,
+      key: 'break_replication_on_master_restart',
+      value: 'true',
       source: 'operator',
-      comment: 'Boot fenced: a replica of a placeholder nothing listens on, until the reconciler assigns the role.',
+      comment: 'A replica never resyncs from a master that restarted (possibly empty). Restarted pods stay out of the Services until the reconciler has assigned their role again.',
     },
-    { key: 'break_replication_on_master_restart', value: 'true', source: 'operator', comment: 'A replica never resyncs from a master that restarted (possibly empty).' },
     { key: 'primary_port_http_enabled', value: 'false', source: 'operator' },
     { key: 'logtostderr', value: 'true', source: 'operator' },
   ];

@@ -66,16 +66,17 @@ describe('renderEngineConfig: redis and valkey', () => {
 });
 
 describe('renderEngineConfig: dragonfly', () => {
-  it('writes an abseil flag file: fenced, snapshot only, TLS flags', () => {
+  it('writes an abseil flag file: snapshot only, no --replicaof (it would skip loading the snapshot), TLS flags', () => {
     const set = lines(renderEngineConfig(maximalStore('dragonfly')));
     for (const expected of [
-      '--port=6379', '--dir=/data', '--dbfilename=dump', '--replicaof=127.0.0.1:1', '--break_replication_on_master_restart=true',
+      '--port=6379', '--dir=/data', '--dbfilename=dump', '--break_replication_on_master_restart=true',
       '--tls=true', '--tls_cert_file=/etc/redis-tls/tls.crt', '--tls_replication=true', '--tls_ca_cert_file=/etc/redis-client-ca/ca.crt',
       '--maxmemory=1500mb', '--proactor_threads=2',
     ]) assert.ok(set.includes(expected), `missing "${expected}"`);
     assert.ok(set.every((line) => line.startsWith('--')), 'only flags and comments');
     assert.equal(set.filter((line) => line.startsWith('--proactor_threads')).length, 1, 'the user value, once');
     assert.doesNotMatch(renderEngineConfig(maximalStore('dragonfly')), /appendonly|requirepass/);
+    assert.ok(!set.some((line) => line.startsWith('--replicaof')), 'dragonfly is fenced by readiness instead');
   });
 });
 
@@ -96,7 +97,7 @@ describe('parseEngineConfig and restartConfigHash', () => {
     assert.equal(parsed.get('replicaof'), '127.0.0.1 1');
     const off = parseEngineConfig('redis', renderEngineConfig(withSpec(minimalStore('redis'), { persistence: { mode: 'aof' } })));
     assert.equal(off.get('save'), '');
-    assert.equal(parseEngineConfig('dragonfly', renderEngineConfig(minimalStore('dragonfly'))).get('replicaof'), '127.0.0.1:1');
+    assert.equal(parseEngineConfig('dragonfly', renderEngineConfig(minimalStore('dragonfly'))).get('dbfilename'), 'dump');
   });
 
   it('changes with restart-only settings, not with live ones', () => {

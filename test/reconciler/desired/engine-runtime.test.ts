@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { buildConfigMap } from '../../../reconciler/desired/index.js';
+import { ASSIGNED_MARK_USER, buildConfigMap } from '../../../reconciler/desired/index.js';
 import { minimalStore } from './stores.js';
 import { cli, removeDir, runProbe, startRedis, waitFor, type RedisProcess } from './redis-process.js';
 
@@ -130,6 +130,37 @@ describe('probe.sh without authentication', () => {
     } finally {
       await engine.stop('SIGKILL');
       removeDir(engine.dir);
+    }
+  });
+});
+
+describe('dragonfly readiness gate (its probe script, run against redis-server: same INFO and ACL commands)', () => {
+  it('keeps a master out of the Services until the reconciler marked it, and again after a restart', async () => {
+    const dragonflyScript = buildConfigMap(minimalStore('dragonfly')).data!['probe.sh']!;
+    const env = { POD_NAMESPACE: 'test', POD_NAME: `dragonfly-${randomUUID()}`, REDIS_PASSWORD: PASSWORD };
+    const secretDir = mkdtempSync(join(tmpdir(), 'redwing-df-'));
+    const passwordFile = join(secretDir, 'password');
+    writeFileSync(passwordFile, PASSWORD);
+    const args = ['--requirepass', PASSWORD];
+    let engine = await startRedis(config, args);
+    const dataDir = engine.dir;
+    try {
+      cli(engine.port, ['REPLICAOF', 'NO', 'ONE'], PASSWORD); // dragonfly boots as a master
+      const unmarked = runProbe(dragonflyScript, 'readiness', engine.port, env, passwordFile);
+      assert.equal(unmarked.code, 1);
+      assert.match(unmarked.out, /not assigned a role/);
+      assert.equal(cli(engine.port, ['ACL', 'SETUSER', ASSIGNED_MARK_USER, 'off'], PASSWORD).out, 'OK');
+      assert.equal(runProbe(dragonflyScript, 'readiness', engine.port, env, passwordFile).code, 0);
+      assert.doesNotMatch(cli(engine.port, ['PING'], undefined, ['--user', ASSIGNED_MARK_USER, '--pass', 'x']).out, /PONG/, 'the mark cannot log in');
+      await engine.stop('SIGKILL');
+      engine = await startRedis(config, args, dataDir);
+      cli(engine.port, ['REPLICAOF', 'NO', 'ONE'], PASSWORD);
+      assert.match(runProbe(dragonflyScript, 'readiness', engine.port, env, passwordFile).out, /not assigned a role/);
+    } finally {
+      await engine.stop('SIGKILL');
+      removeDir(dataDir);
+      removeDir(secretDir);
+      removeDir(`/tmp/redwing-ready-${env.POD_NAMESPACE}-${env.POD_NAME}`);
     }
   });
 });
