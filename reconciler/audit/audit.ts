@@ -14,7 +14,8 @@ import type { KVPolicy } from '../../shared/schema/kvpolicy.js';
 import type { KVStore, KVStoreSpec } from '../../shared/schema/kvstore.js';
 import { prepareBindings, type CelLimits, type PreparedBindings } from '../../webhook/policy/cel.js';
 import {
-  compilePolicy, coversStore, evaluatePolicy, type CompiledPolicy, type StoreUnderEvaluation,
+  celRequestBudget, compilePolicy, coversStore, DEFAULT_REQUEST_CEL_COST_BUDGET, evaluatePolicy, type CompiledPolicy,
+  type StoreUnderEvaluation,
 } from '../../webhook/policy/compiled-policy.js';
 import type { Labels } from '../../webhook/policy/match.js';
 import { effectiveSpec } from '../../webhook/policy/rules.js';
@@ -22,8 +23,6 @@ import { effectiveSpec } from '../../webhook/policy/rules.js';
 /** DESIGN.md: the policy status lists the first 20 offenders. */
 export const MAX_OFFENDERS = 20;
 export const AUDIT_OPERATION = 'AUDIT';
-/** CEL time one store may spend across all policies during the audit (as one admission request may). */
-export const AUDIT_STORE_CEL_BUDGET_MS = 200;
 
 export interface PolicyAuditResult {
   /** How many stores break the policy. */
@@ -50,7 +49,8 @@ export interface AuditReport {
 
 export interface AuditOptions {
   celLimits?: Partial<CelLimits>;
-  storeCelBudgetMs?: number;
+  /** CEL cost one store may spend across all policies (default: what one admission request may). */
+  storeCelCostBudget?: number;
 }
 
 function storeKey(store: KVStore): string {
@@ -100,7 +100,7 @@ export function auditStores(
     .filter((policy) => policy.name !== '')
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const lookup = labelsLookup(namespaceLabels);
-  const budgetMs = options.storeCelBudgetMs ?? AUDIT_STORE_CEL_BUDGET_MS;
+  const costBudget = options.storeCelCostBudget ?? DEFAULT_REQUEST_CEL_COST_BUDGET;
   const report: AuditReport = { policies: new Map(), stores: [] };
   for (const policy of compiled) report.policies.set(policy.name, { violations: 0, offenders: [] });
 
@@ -109,7 +109,7 @@ export function auditStores(
     .sort((a, b) => (storeKey(a) < storeKey(b) ? -1 : storeKey(a) > storeKey(b) ? 1 : 0));
   for (const store of sortedStores) {
     const target = storeUnderEvaluation(store, lookup(store.metadata?.namespace ?? ''));
-    const budget = { deadline: performance.now() + budgetMs, limits: options.celLimits ?? {} };
+    const budget = celRequestBudget(costBudget, options.celLimits ?? {});
     const compliance: StoreCompliance = {
       namespace: target.namespace, name: target.name, generation: store.metadata?.generation, policies: [], violations: [],
     };

@@ -10,14 +10,16 @@
  * - size: at most `maxExpressionLength` characters and `maxAstNodes` nodes, so one evaluation without loops is cheap;
  * - cost: loops are the only way an expression's work grows with its input, so every comprehension iteration
  *   (`all`, `exists`, `exists_one`, `map`, `filter`) is charged the node count of its loop body, and the evaluation
- *   stops once `maxCost` is spent (like the Kubernetes runtime cost budget, in AST nodes);
- * - time: the same per-iteration hook checks a wall-clock deadline of `timeoutMs`, which bounds what the cost model
- *   does not see (long strings, regular expressions over large values).
+ *   stops once `maxCost` is spent (like the Kubernetes runtime cost budget, in AST nodes). This is the bound that
+ *   normally decides, and it is deterministic: the same object always gets the same answer;
+ * - time: the same hook checks, every few iterations, the process CPU time spent since the first iteration against
+ *   `timeoutMs`. It is a safety net for what the cost model does not see (cel-es builds `map`/`filter` results by
+ *   concatenation, quadratic in the list length; long strings). CPU time, not wall-clock time: on a busy node a
+ *   descheduled webhook must not deny a cheap expression because the clock moved while it was not running.
  * The hook is a function the parser cannot produce (its name starts with `@`), so users cannot call or shadow it.
  */
 import { celEnv, celFunc, CelScalar, isCelError, isCelList, isCelMap, parse, plan, type CelValue } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
-import { performance } from 'node:perf_hooks';
 import { checkExpression, countNodes, formatPosition, type CelExpr } from './ast-check.js';
 
 export interface CelLimits {
@@ -25,19 +27,24 @@ export interface CelLimits {
   maxAstNodes: number;
   /** Budget of one evaluation, in AST nodes charged per loop iteration. */
   maxCost: number;
+  /** CPU time one evaluation may spend in loops, in milliseconds. */
   timeoutMs: number;
 }
 
 /**
  * Measured on this evaluator (Node 20, one core): a loop iteration costs about 1-2 µs and one cost unit about
  * 0.3 µs, so 50,000 units are roughly 15 ms; a realistic KVStore rule (a few config keys or args) costs under 100.
+ * The CPU limit sits well above what the cost budget allows, so it only trips on what the cost model misses.
  */
 export const DEFAULT_CEL_LIMITS: CelLimits = {
   maxExpressionLength: 4096,
   maxAstNodes: 1000,
   maxCost: 50_000,
-  timeoutMs: 20,
+  timeoutMs: 50,
 };
+
+/** How many loop iterations pass between two CPU time checks. */
+const CPU_CHECK_INTERVAL = 8;
 
 /** The variables every expression sees. */
 export const CEL_VARIABLES = ['object', 'oldObject', 'request'] as const;
@@ -52,9 +59,10 @@ export type CompileResult =
   | { ok: true; program: CompiledExpression }
   | { ok: false; error: string };
 
+/** `cost` is what the evaluation spent (cost units), so a caller can keep a budget across several expressions. */
 export type EvaluationResult =
-  | { ok: true; allowed: boolean }
-  | { ok: false; error: string };
+  | { ok: true; allowed: boolean; cost: number }
+  | { ok: false; error: string; cost: number; budgetExceeded?: 'cost' | 'time' };
 
 /** Bindings converted once per request (see `prepareBindings`) and shared by every expression. */
 export interface PreparedBindings {
@@ -74,9 +82,22 @@ class BudgetExceeded extends Error {}
 interface Budget {
   cost: number;
   maxCost: number;
-  deadline: number;
   timeoutMs: number;
-  exceeded?: string;
+  iterations: number;
+  /** Process CPU time (µs) at the first loop iteration. */
+  cpuStartMicros?: number;
+  exceeded?: 'cost' | 'time';
+}
+
+function cpuMicros(): number {
+  const usage = process.cpuUsage();
+  return usage.user + usage.system;
+}
+
+function describeExceeded(budget: Budget): string {
+  return budget.exceeded === 'cost'
+    ? `exceeded the cost budget of ${budget.maxCost} (loop iterations times loop size)`
+    : `exceeded the CPU time limit of ${budget.timeoutMs} ms`;
 }
 
 // Evaluation is synchronous, so at most one budget is active at a time in this thread.
@@ -85,14 +106,17 @@ let activeBudget: Budget | undefined;
 function chargeStep(weight: bigint): void {
   const budget = activeBudget;
   if (!budget) return;
-  if (budget.exceeded) throw new BudgetExceeded(budget.exceeded);
+  if (budget.exceeded) throw new BudgetExceeded(describeExceeded(budget));
   budget.cost += Number(weight);
+  budget.iterations += 1;
   if (budget.cost > budget.maxCost) {
-    budget.exceeded = `exceeded the cost budget of ${budget.maxCost} (loop iterations times loop size)`;
-  } else if (performance.now() > budget.deadline) {
-    budget.exceeded = `exceeded the time limit of ${budget.timeoutMs} ms`;
+    budget.exceeded = 'cost';
+  } else if (budget.cpuStartMicros === undefined) {
+    budget.cpuStartMicros = cpuMicros();
+  } else if (budget.iterations % CPU_CHECK_INTERVAL === 0 && cpuMicros() - budget.cpuStartMicros > budget.timeoutMs * 1000) {
+    budget.exceeded = 'time';
   }
-  if (budget.exceeded) throw new BudgetExceeded(budget.exceeded);
+  if (budget.exceeded) throw new BudgetExceeded(describeExceeded(budget));
 }
 
 const ENV = celEnv({
@@ -195,7 +219,7 @@ class Program implements CompiledExpression {
 
   evaluate(bindings: PreparedBindings, overrides: Partial<CelLimits> = {}): EvaluationResult {
     const limits = { ...DEFAULT_CEL_LIMITS, ...overrides };
-    const budget: Budget = { cost: 0, maxCost: limits.maxCost, timeoutMs: limits.timeoutMs, deadline: performance.now() + limits.timeoutMs };
+    const budget: Budget = { cost: 0, maxCost: limits.maxCost, timeoutMs: limits.timeoutMs, iterations: 0 };
     const previous = activeBudget;
     activeBudget = budget;
     let result: CelValue | Error;
@@ -205,13 +229,14 @@ class Program implements CompiledExpression {
       activeBudget = previous;
     }
     // A budget error can be swallowed by `||`/`&&` (`x.all(...) || true`), so the budget itself is the authority.
-    if (budget.exceeded) return { ok: false, error: budget.exceeded };
+    const cost = budget.cost;
+    if (budget.exceeded) return { ok: false, error: describeExceeded(budget), cost, budgetExceeded: budget.exceeded };
     if (isCelError(result)) {
       const where = result.exprId === undefined ? '' : formatPosition(this.sourceInfo, this.expression, result.exprId);
-      return { ok: false, error: `${result.message}${where ? ` (at ${where})` : ''}` };
+      return { ok: false, error: `${result.message}${where ? ` (at ${where})` : ''}`, cost };
     }
-    if (typeof result !== 'boolean') return { ok: false, error: `returned ${describeValue(result)}, not a bool` };
-    return { ok: true, allowed: result };
+    if (typeof result !== 'boolean') return { ok: false, error: `returned ${describeValue(result)}, not a bool`, cost };
+    return { ok: true, allowed: result, cost };
   }
 }
 

@@ -47,10 +47,21 @@ export interface StoreUnderEvaluation {
   celBindings: () => PreparedBindings;
 }
 
-/** How much CEL time a request may still spend, shared by all of its policies. */
-export interface CelTimeBudget {
-  deadline: number;
-  limits: Partial<CelLimits>;
+/**
+ * The CEL cost one request (or one audited store) may still spend, shared by all of its policies, so that 50 CEL
+ * policies cannot add up to 50 times the per-expression bound.
+ */
+export interface CelRequestBudget {
+  remainingCost: number;
+  readonly totalCost: number;
+  readonly limits: Partial<CelLimits>;
+}
+
+/** CEL cost one request may spend across all policies: ten full-budget expressions, about 150 ms of CPU. */
+export const DEFAULT_REQUEST_CEL_COST_BUDGET = 500_000;
+
+export function celRequestBudget(totalCost: number, limits: Partial<CelLimits> = {}): CelRequestBudget {
+  return { remainingCost: totalCost, totalCost, limits };
 }
 
 export function coversStore(policy: CompiledPolicy, store: Pick<StoreUnderEvaluation, 'namespace' | 'labels' | 'namespaceLabels'>): boolean {
@@ -67,7 +78,7 @@ export function formatViolation(policy: string, violation: RuleViolation): strin
   return `KVPolicy "${policy}": ${violation.field} ${violation.message} (rule ${violation.rule})`;
 }
 
-function evaluateExpressions(policy: CompiledPolicy, store: StoreUnderEvaluation, budget: CelTimeBudget): RuleViolation[] {
+function evaluateExpressions(policy: CompiledPolicy, store: StoreUnderEvaluation, budget: CelRequestBudget): RuleViolation[] {
   const violations: RuleViolation[] = [];
   for (const { index, expression, message, compiled } of policy.expressions) {
     const rule = `expressions[${index}]`;
@@ -77,15 +88,18 @@ function evaluateExpressions(policy: CompiledPolicy, store: StoreUnderEvaluation
       violations.push({ rule, field, message: `(${shorten(expression)}) ${compiled.error}; fix the policy` });
       continue;
     }
-    const remainingMs = budget.deadline - performance.now();
-    if (remainingMs <= 0) {
-      violations.push({ rule, field, message: `(${shorten(expression)}) was not evaluated: this request used up its CEL time budget` });
+    if (budget.remainingCost <= 0) {
+      violations.push({ rule, field, message: `(${shorten(expression)}) was not evaluated: this request used up its CEL cost budget of ${budget.totalCost}` });
       continue;
     }
-    const timeoutMs = Math.min(budget.limits.timeoutMs ?? DEFAULT_CEL_LIMITS.timeoutMs, remainingMs);
-    const result = compiled.program.evaluate(store.celBindings(), { ...budget.limits, timeoutMs });
+    const expressionLimit = budget.limits.maxCost ?? DEFAULT_CEL_LIMITS.maxCost;
+    const maxCost = Math.min(expressionLimit, budget.remainingCost);
+    const result = compiled.program.evaluate(store.celBindings(), { ...budget.limits, maxCost });
+    budget.remainingCost -= result.cost;
     if (!result.ok) {
-      violations.push({ rule, field, message: `(${shorten(expression)}) could not be evaluated: ${result.error}` });
+      const cappedByRequest = result.budgetExceeded === 'cost' && maxCost < expressionLimit;
+      const error = cappedByRequest ? `${result.error}, what remained of this request's CEL cost budget of ${budget.totalCost}` : result.error;
+      violations.push({ rule, field, message: `(${shorten(expression)}) could not be evaluated: ${error}` });
     } else if (!result.allowed) {
       violations.push({ rule, field: message ? '' : field, message: message ?? `is false: ${shorten(expression)}` });
     }
@@ -97,7 +111,7 @@ function evaluateExpressions(policy: CompiledPolicy, store: StoreUnderEvaluation
  * Every violation of `policy` by `store`, assuming the policy covers the store (`coversStore`). Built-in rules come
  * first, in the order of BUILT_IN_RULES, then CEL rules in list order.
  */
-export function evaluatePolicy(policy: CompiledPolicy, store: StoreUnderEvaluation, budget: CelTimeBudget): PolicyViolation[] {
+export function evaluatePolicy(policy: CompiledPolicy, store: StoreUnderEvaluation, budget: CelRequestBudget): PolicyViolation[] {
   const ruleViolations = [...checkBuiltInRules(policy.spec.rules, store.effectiveSpec), ...evaluateExpressions(policy, store, budget)];
   return ruleViolations.map((violation) => ({
     policy: policy.name,

@@ -7,7 +7,8 @@
  * 3. Objects merge field by field, recursively (`persistence: {size}` from one policy and `persistence:
  *    {storageClassName}` from another both apply). Lists and scalars are atomic: a list is taken whole from the
  *    first source that sets it, never concatenated or merged by index.
- * 4. `null` in a policy default means nothing (it neither sets nor clears a field).
+ * 4. "Unset" means absent: a field the user set to `null` counts as set. `null` in a policy default means nothing (it
+ *    neither sets nor clears a field). (webhook/mutate.ts implements the same rules for the mutating webhook.)
  * 5. The result then goes through the built-in defaults, which fill whatever is still unset.
  *
  * Why first-wins by name rather than "most specific policy wins": specificity is not well defined across namespace
@@ -28,7 +29,7 @@ export function fillUnset(base: Json, fill: Json): Json {
   for (const [key, value] of Object.entries(fill)) {
     if (value === null || value === undefined) continue;
     const current = result[key];
-    if (current === undefined || current === null) {
+    if (current === undefined) {
       result[key] = structuredClone(value);
     } else if (isPlainObject(current) && isPlainObject(value)) {
       result[key] = fillUnset(current, value);

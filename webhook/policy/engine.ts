@@ -7,15 +7,18 @@
  *   to manage the stores it owns whatever the policies say (Gatekeeper does the same).
  * - DELETE and CONNECT are not evaluated: rules describe how a store must be configured, and deleting a
  *   non-compliant store must stay possible.
- * - One request may spend at most `requestCelBudgetMs` in CEL across all its policies (each expression is also
- *   bounded on its own, see cel.ts); expressions beyond that fail, which denies in Enforce mode.
+ * - One request may spend at most `requestCelCostBudget` CEL cost units across all its policies (each expression is
+ *   also bounded on its own, see cel.ts); expressions beyond that fail, which denies in Enforce mode.
  */
 import type { KVPolicy } from '../../shared/schema/kvpolicy.js';
 import type { KVStoreSpec } from '../../shared/schema/kvstore.js';
 import type { FieldError } from '../../shared/validators.js';
 import type { PolicyDefaults, PolicyPort, PolicyRequest, PolicyViolation } from '../policy-port.js';
 import { prepareBindings, type CelLimits, type PreparedBindings } from './cel.js';
-import { compilePolicy, coversStore, evaluatePolicy, type CompiledPolicy, type StoreUnderEvaluation } from './compiled-policy.js';
+import {
+  celRequestBudget, compilePolicy, coversStore, DEFAULT_REQUEST_CEL_COST_BUDGET, evaluatePolicy, type CompiledPolicy,
+  type StoreUnderEvaluation,
+} from './compiled-policy.js';
 import { orderPolicyDefaults } from './defaults-merge.js';
 import type { Labels } from './match.js';
 import { effectiveSpec } from './rules.js';
@@ -23,15 +26,14 @@ import { validatePolicyObject } from './validate-policy.js';
 
 /** The operator's service account in the default install (DESIGN.md: namespace redwing-system). */
 export const DEFAULT_EXEMPT_USERNAMES = ['system:serviceaccount:redwing-system:redwing'];
-export const DEFAULT_REQUEST_CEL_BUDGET_MS = 200;
 
 export interface PolicyEngineOptions {
   /** Usernames no policy applies to (exact). Default DEFAULT_EXEMPT_USERNAMES. */
   exemptUsernames?: readonly string[];
   /** Overrides of the per-expression CEL bounds (cel.ts DEFAULT_CEL_LIMITS). */
   celLimits?: Partial<CelLimits>;
-  /** CEL time one request may spend across all its policies. */
-  requestCelBudgetMs?: number;
+  /** CEL cost units one request may spend across all its policies (default DEFAULT_REQUEST_CEL_COST_BUDGET). */
+  requestCelCostBudget?: number;
 }
 
 export interface PolicyEngine extends PolicyPort {
@@ -90,7 +92,7 @@ function sortByName(policies: Iterable<CompiledPolicy>): CompiledPolicy[] {
 
 export function createPolicyEngine(options: PolicyEngineOptions = {}): PolicyEngine {
   const exempt = new Set(options.exemptUsernames ?? DEFAULT_EXEMPT_USERNAMES);
-  const requestBudgetMs = options.requestCelBudgetMs ?? DEFAULT_REQUEST_CEL_BUDGET_MS;
+  const requestCostBudget = options.requestCelCostBudget ?? DEFAULT_REQUEST_CEL_COST_BUDGET;
   const celLimits = options.celLimits ?? {};
   const byName = new Map<string, CompiledPolicy>();
   let sorted: CompiledPolicy[] = [];
@@ -110,7 +112,7 @@ export function createPolicyEngine(options: PolicyEngineOptions = {}): PolicyEng
     evaluate(request: PolicyRequest): PolicyViolation[] {
       if (!applies(request) || sorted.length === 0) return [];
       const store = storeFromRequest(request, namespaceLabels.get(request.namespace));
-      const budget = { deadline: performance.now() + requestBudgetMs, limits: celLimits };
+      const budget = celRequestBudget(requestCostBudget, celLimits);
       return covering(store).flatMap((policy) => evaluatePolicy(policy, store, budget));
     },
 

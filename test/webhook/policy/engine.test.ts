@@ -98,10 +98,19 @@ describe('policy engine: evaluate', () => {
     assert.match(violation!.message, /syntax error at line 1, column 22.*fix the policy/);
   });
 
-  it('a request that spends its CEL time budget fails the remaining expressions', () => {
-    const engine = createPolicyEngine({ requestCelBudgetMs: 0 });
-    engine.setPolicies([policy('cel', { rules: { expressions: [{ expression: 'true' }] } })]);
-    assert.match(engine.evaluate(request())[0]!.message, /used up its CEL time budget/);
+  it('one request shares one CEL cost budget across its policies', () => {
+    const engine = createPolicyEngine({ requestCelCostBudget: 60 });
+    const loop = { expression: 'object.spec.args.all(a, a != "")' };
+    engine.setPolicies([policy('a', { rules: { expressions: [loop] } }), policy('b', { rules: { expressions: [loop] } }), policy('c', { rules: { expressions: [loop] } })]);
+    const args = Array.from({ length: 5 }, (_, i) => `--a${i}`);
+    // Each evaluation costs 5 iterations x 8 (loop body nodes + 1) = 40: "a" fits, "b" runs out part way, "c" is not evaluated.
+    const messages = engine.evaluate(request({ args })).map((v) => v.message);
+    assert.equal(messages.length, 2);
+    assert.match(messages[0]!, /^KVPolicy "b": .*exceeded the cost budget of 20 .*what remained of this request.s CEL cost budget of 60/);
+    assert.match(messages[1]!, /^KVPolicy "c": .*was not evaluated: this request used up its CEL cost budget of 60/);
+    const roomy = createPolicyEngine();
+    roomy.setPolicies(engine.listPolicies());
+    assert.deepEqual(roomy.evaluate(request({ args })), [], 'the default budget fits all three');
   });
 });
 
