@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPair, generateKeyPairSync, randomBytes } from 'node:crypto';
 import forge from 'node-forge';
 
 /** A certificate and its private key, both PEM. */
@@ -9,6 +9,8 @@ export interface KeyPairPem {
 
 export interface CertificateAuthorityOptions {
   commonName: string;
+  /** PEM RSA private key to use instead of generating one (see `generateRsaKeyPem`) */
+  keyPem?: string;
   /** default 10 years */
   validityMs?: number;
   now?: Date;
@@ -18,6 +20,8 @@ export interface CertificateAuthorityOptions {
 
 export interface ServingCertificateOptions {
   commonName: string;
+  /** PEM RSA private key to use instead of generating one (see `generateRsaKeyPem`) */
+  keyPem?: string;
   dnsNames: string[];
   ipAddresses?: string[];
   /** default 1 year */
@@ -50,19 +54,39 @@ export const DEFAULT_BACKDATE_MS = HOUR_MS;
 export const DEFAULT_RENEW_FRACTION = 2 / 3;
 const RSA_MODULUS_BITS = 2048;
 
+const RSA_KEY_OPTIONS = {
+  modulusLength: RSA_MODULUS_BITS,
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+  privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+} as const;
+
 /**
  * node-forge's pure-JS RSA key generation takes seconds per 2048-bit key; Node's native generator takes
- * tens of milliseconds, so keys are made natively and handed to forge only for certificate assembly.
+ * ~0.1-0.8 s, so keys are made natively and handed to forge only for certificate assembly.
  */
-function generateRsaKeyPair(): { privateKey: forge.pki.rsa.PrivateKey; publicKey: forge.pki.rsa.PublicKey; keyPem: string } {
-  const { privateKey: keyPem } = generateKeyPairSync('rsa', {
-    modulusLength: RSA_MODULUS_BITS,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
-  });
+function rsaKeyPair(keyPem = generateKeyPairSync('rsa', RSA_KEY_OPTIONS).privateKey): {
+  privateKey: forge.pki.rsa.PrivateKey;
+  publicKey: forge.pki.rsa.PublicKey;
+  keyPem: string;
+} {
   const privateKey = forge.pki.privateKeyFromPem(keyPem) as forge.pki.rsa.PrivateKey;
   const publicKey = forge.pki.setRsaPublicKey(privateKey.n, privateKey.e);
   return { privateKey, publicKey, keyPem };
+}
+
+/**
+ * A 2048-bit RSA key (PKCS#1 PEM) made on libuv's thread pool: a process that is serving requests should not
+ * stall its event loop for the hundreds of milliseconds a synchronous generation takes.
+ */
+export function generateRsaKeyPem(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    generateKeyPair('rsa', RSA_KEY_OPTIONS, (error, _publicKey, privateKey) => (error ? reject(error) : resolve(privateKey)));
+  });
+}
+
+/** forge writes CRLF; everything else (Node, kubectl, Secret consumers) writes LF. */
+function toLfPem(pem: string): string {
+  return pem.replace(/\r\n/g, '\n');
 }
 
 /** Positive, 128-bit random serial (RFC 5280 allows up to 20 octets; high bit cleared so it stays positive). */
@@ -80,7 +104,7 @@ function validityWindow(now: Date | undefined, validityMs: number, backdateMs: n
 }
 
 export function createCertificateAuthority(options: CertificateAuthorityOptions): KeyPairPem {
-  const { privateKey, publicKey, keyPem } = generateRsaKeyPair();
+  const { privateKey, publicKey, keyPem } = rsaKeyPair(options.keyPem);
   const cert = forge.pki.createCertificate();
   cert.publicKey = publicKey;
   cert.serialNumber = randomSerialHex();
@@ -97,7 +121,7 @@ export function createCertificateAuthority(options: CertificateAuthorityOptions)
     { name: 'subjectKeyIdentifier' },
   ]);
   cert.sign(privateKey, forge.md.sha256.create());
-  return { certPem: forge.pki.certificateToPem(cert), keyPem };
+  return { certPem: toLfPem(forge.pki.certificateToPem(cert)), keyPem };
 }
 
 export function issueServingCertificate(ca: KeyPairPem, options: ServingCertificateOptions): KeyPairPem {
@@ -107,11 +131,14 @@ export function issueServingCertificate(ca: KeyPairPem, options: ServingCertific
   if (options.dnsNames.length === 0 && ipAddresses.length === 0) {
     throw new Error('a serving certificate needs at least one DNS name or IP address');
   }
-  const { privateKey, publicKey, keyPem } = generateRsaKeyPair();
+  const { publicKey, keyPem } = rsaKeyPair(options.keyPem);
   const cert = forge.pki.createCertificate();
   cert.publicKey = publicKey;
   cert.serialNumber = randomSerialHex();
   const window = validityWindow(options.now, options.validityMs ?? DEFAULT_SERVING_VALIDITY_MS, options.backdateMs ?? DEFAULT_BACKDATE_MS);
+  if (window.notBefore.getTime() + (options.backdateMs ?? DEFAULT_BACKDATE_MS) >= caCert.validity.notAfter.getTime()) {
+    throw new Error(`CA "${commonNameOf(caCert.subject.attributes)}" expired at ${caCert.validity.notAfter.toISOString()}`);
+  }
   // A leaf must not outlive its issuer, or verifiers reject it before its own notAfter.
   const notAfter = window.notAfter.getTime() > caCert.validity.notAfter.getTime() ? caCert.validity.notAfter : window.notAfter;
   cert.validity.notBefore = window.notBefore;
@@ -133,7 +160,7 @@ export function issueServingCertificate(ca: KeyPairPem, options: ServingCertific
     { name: 'authorityKeyIdentifier', keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes() },
   ]);
   cert.sign(caKey, forge.md.sha256.create());
-  return { certPem: forge.pki.certificateToPem(cert), keyPem };
+  return { certPem: toLfPem(forge.pki.certificateToPem(cert)), keyPem };
 }
 
 function commonNameOf(attributes: forge.pki.CertificateField[]): string {
@@ -207,5 +234,6 @@ export function keyMatchesCertificate(certPem: string, keyPem: string): boolean 
 
 /** Splits a PEM bundle into its individual certificates (anything else is dropped). */
 export function splitPemBundle(bundlePem: string): string[] {
-  return bundlePem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)?.map((pem) => `${pem}\n`) ?? [];
+  const blocks = bundlePem.replace(/\r\n/g, '\n').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
+  return blocks?.map((pem) => `${pem}\n`) ?? [];
 }

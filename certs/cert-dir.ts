@@ -5,7 +5,7 @@ import { pino, type Logger } from 'pino';
 import { isIssuedBy, keyMatchesCertificate, serviceDnsNames, type KeyPairPem } from './authority.js';
 import type { CertificateSource, ServingMaterial } from './certificate-source.js';
 import { MaterialHolder } from './material-holder.js';
-import { applyRotationAction, createInitialState, defaultRotationPolicy, servingProblem, type RotationPolicy } from './rotation.js';
+import { applyRotationAction, createInitialState, defaultRotationPolicy, generateKeysFor, servingProblem, type RotationPolicy } from './rotation.js';
 
 export const CERT_DIR_FILES = { caCert: 'ca.crt', caKey: 'ca.key', servingCert: 'tls.crt', servingKey: 'tls.key' } as const;
 
@@ -74,17 +74,16 @@ export async function ensureCertDir(dir: string, policy: RotationPolicy, logger:
     // Only the leaf is renewed here: with no API server to inject into, a CA change would break every client.
     const reason = servingProblem(state, policy, now);
     if (!reason) return;
-    const next = applyRotationAction(state, { kind: 'issue-serving', reason }, policy, now)!;
+    const action = { kind: 'issue-serving', reason } as const;
+    const next = applyRotationAction(state, action, policy, now, await generateKeysFor(action))!;
     logger.info({ dir, reason }, 'renewing serving certificate in cert dir');
     await writeServing(dir, next.serving);
     return;
   }
+  const keys = await generateKeysFor('initial');
   const state = ca
-    ? (() => {
-        const base = { ca, serving: ca, caBundlePem: ca.certPem };
-        return applyRotationAction(base, { kind: 'issue-serving', reason: 'missing' }, policy, now)!;
-      })()
-    : createInitialState(policy, now);
+    ? applyRotationAction({ ca, serving: ca, caBundlePem: ca.certPem }, { kind: 'issue-serving', reason: 'missing' }, policy, now, keys)!
+    : createInitialState(policy, now, keys);
   if (!ca) {
     await writeAtomically(join(dir, CERT_DIR_FILES.caKey), state.ca.keyPem, 0o600);
     await writeAtomically(join(dir, CERT_DIR_FILES.caCert), state.ca.certPem, 0o644);

@@ -1,10 +1,10 @@
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { pino, type Logger } from 'pino';
-import { serviceDnsNames } from './authority.js';
+import { describeCertificate, serviceDnsNames } from './authority.js';
 import { CaBundleInjector, DEFAULT_WEBHOOK_CONFIGURATION_NAME } from './ca-bundle-injector.js';
 import type { CertificateSource } from './certificate-source.js';
 import { MaterialHolder } from './material-holder.js';
-import { createInitialState, defaultRotationPolicy, startRotationDriver, type RotationPolicy } from './rotation.js';
+import { createInitialState, defaultRotationPolicy, generateKeysFor, startRotationDriver, type RotationPolicy } from './rotation.js';
 import { DEFAULT_TLS_SECRET_NAME, TlsSecretStore } from './secret-store.js';
 import type { WebhookTlsState } from './tls-state.js';
 
@@ -55,7 +55,8 @@ export async function createClusterSource(options: ClusterSourceOptions): Promis
   const publish = (state: WebhookTlsState): void => {
     const bundleChanged = holder.loaded() && holder.current().caBundlePem !== state.caBundlePem;
     if (holder.set({ certPem: state.serving.certPem, keyPem: state.serving.keyPem, caBundlePem: state.caBundlePem })) {
-      logger.info('webhook serving certificate material loaded');
+      const described = describeCertificate(state.serving.certPem);
+      logger.info({ notAfter: described.notAfter.toISOString(), issuer: described.issuerCommonName }, 'webhook serving certificate material loaded');
     }
     if (bundleChanged) void injector?.reconcile();
   };
@@ -65,7 +66,9 @@ export async function createClusterSource(options: ClusterSourceOptions): Promis
     return stored.state;
   };
 
-  const initial = await store.loadOrCreate(() => createInitialState(policy, new Date()));
+  // Usually another replica already created the Secret; the keys are cheap insurance made off the event loop.
+  const keys = (await store.load().catch(() => undefined)) ? {} : await generateKeysFor('initial');
+  const initial = await store.loadOrCreate(() => createInitialState(policy, new Date(), keys));
   publish(initial.state);
 
   const configurationName = options.webhookConfigurationName ?? DEFAULT_WEBHOOK_CONFIGURATION_NAME;

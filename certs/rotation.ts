@@ -5,6 +5,7 @@ import {
   DEFAULT_RENEW_FRACTION,
   DEFAULT_SERVING_VALIDITY_MS,
   describeCertificate,
+  generateRsaKeyPem,
   isIssuedBy,
   issueServingCertificate,
   renewalTime,
@@ -80,25 +81,41 @@ export function servingProblem(state: WebhookTlsState, policy: RotationPolicy, n
  */
 export function planRotation(state: WebhookTlsState, policy: RotationPolicy, context: RotationContext): RotationAction {
   const nowMs = context.now.getTime();
+  // An expired CA cannot issue anything; only a new CA helps (everything is failing already, so no waiting).
+  const caExpired = nowMs >= describeCertificate(state.ca.certPem).notAfter.getTime();
   if (state.nextCa) {
     const since = context.bundleInjectedSince;
-    if (since === undefined) return { kind: 'await-injection', reason: 'bundle with the next CA not injected yet' };
-    const readyAt = since.getTime() + policy.injectionSettleMs;
-    if (nowMs < readyAt) return { kind: 'await-injection', reason: 'letting the injected bundle settle', nextCheckAt: new Date(readyAt) };
-    return { kind: 'promote-next-ca' };
+    const readyAt = since === undefined ? undefined : since.getTime() + policy.injectionSettleMs;
+    if (readyAt !== undefined && nowMs >= readyAt) return { kind: 'promote-next-ca' };
+    // The wait for injection can be long (configurations missing): keep the current serving cert fresh meanwhile.
+    const problem = caExpired ? undefined : servingProblem(state, policy, context.now);
+    if (problem) return { kind: 'issue-serving', reason: problem };
+    const servingRenewAt = renewalTime(state.serving.certPem, policy.renewFraction).getTime();
+    const nextCheckAt = new Date(Math.max(nowMs, Math.min(readyAt ?? Number.POSITIVE_INFINITY, servingRenewAt)));
+    return readyAt === undefined
+      ? { kind: 'await-injection', reason: 'bundle with the next CA not injected yet', nextCheckAt }
+      : { kind: 'await-injection', reason: 'letting the injected bundle settle', nextCheckAt };
   }
   if (state.dropPreviousCaAfter && nowMs >= state.dropPreviousCaAfter.getTime()) return { kind: 'drop-previous-ca' };
+  if (caExpired) return { kind: 'add-next-ca', reason: 'CA expired' };
+  // The serving cert expires first (it never outlives its CA), so it goes before starting a CA rotation.
+  const problem = servingProblem(state, policy, context.now);
+  if (problem) return { kind: 'issue-serving', reason: problem };
   const caRenewAt = renewalTime(state.ca.certPem, policy.renewFraction).getTime();
   // While an old CA is still being dropped, wait: a third CA in the bundle would gain nothing.
   if (nowMs >= caRenewAt && !state.dropPreviousCaAfter) return { kind: 'add-next-ca', reason: 'CA due for renewal' };
-  const problem = servingProblem(state, policy, context.now);
-  if (problem) return { kind: 'issue-serving', reason: problem };
   const candidates = [caRenewAt, renewalTime(state.serving.certPem, policy.renewFraction).getTime()];
   if (state.dropPreviousCaAfter) candidates.push(state.dropPreviousCaAfter.getTime());
   return { kind: 'none', nextCheckAt: new Date(Math.max(nowMs, Math.min(...candidates))) };
 }
 
-function issueServing(ca: KeyPairPem, policy: RotationPolicy, now: Date): KeyPairPem {
+/** Pre-generated private keys (PEM); whatever is missing is generated synchronously. */
+export interface KeySupply {
+  caKeyPem?: string;
+  servingKeyPem?: string;
+}
+
+function issueServing(ca: KeyPairPem, policy: RotationPolicy, now: Date, keyPem?: string): KeyPairPem {
   return issueServingCertificate(ca, {
     commonName: policy.servingCommonName,
     dnsNames: policy.dnsNames,
@@ -106,29 +123,51 @@ function issueServing(ca: KeyPairPem, policy: RotationPolicy, now: Date): KeyPai
     validityMs: policy.servingValidityMs,
     backdateMs: policy.backdateMs,
     now,
+    ...(keyPem ? { keyPem } : {}),
   });
 }
 
-function createCa(policy: RotationPolicy, now: Date): KeyPairPem {
-  return createCertificateAuthority({ commonName: policy.caCommonName, validityMs: policy.caValidityMs, backdateMs: policy.backdateMs, now });
+function createCa(policy: RotationPolicy, now: Date, keyPem?: string): KeyPairPem {
+  return createCertificateAuthority({
+    commonName: policy.caCommonName,
+    validityMs: policy.caValidityMs,
+    backdateMs: policy.backdateMs,
+    now,
+    ...(keyPem ? { keyPem } : {}),
+  });
 }
 
 /** A fresh state: new CA, serving certificate from it, bundle = that CA. */
-export function createInitialState(policy: RotationPolicy, now: Date): WebhookTlsState {
-  const ca = createCa(policy, now);
-  return { ca, serving: issueServing(ca, policy, now), caBundlePem: normaliseBundle(ca.certPem) };
+export function createInitialState(policy: RotationPolicy, now: Date, keys: KeySupply = {}): WebhookTlsState {
+  const ca = createCa(policy, now, keys.caKeyPem);
+  return { ca, serving: issueServing(ca, policy, now, keys.servingKeyPem), caBundlePem: normaliseBundle(ca.certPem) };
 }
 
-/** The state after `action` (generates keys where needed); undefined when the action changes nothing stored. */
-export function applyRotationAction(state: WebhookTlsState, action: RotationAction, policy: RotationPolicy, now: Date): WebhookTlsState | undefined {
+/** The keys `action` needs, generated off the event loop. */
+export async function generateKeysFor(action: RotationAction | 'initial'): Promise<KeySupply> {
+  const kind = action === 'initial' ? 'initial' : action.kind;
+  const needsCa = kind === 'initial' || kind === 'add-next-ca';
+  const needsServing = kind === 'initial' || kind === 'issue-serving' || kind === 'promote-next-ca';
+  const [caKeyPem, servingKeyPem] = await Promise.all([needsCa ? generateRsaKeyPem() : undefined, needsServing ? generateRsaKeyPem() : undefined]);
+  return { ...(caKeyPem ? { caKeyPem } : {}), ...(servingKeyPem ? { servingKeyPem } : {}) };
+}
+
+/** The state after `action` (generates keys not in `keys`); undefined when the action changes nothing stored. */
+export function applyRotationAction(
+  state: WebhookTlsState,
+  action: RotationAction,
+  policy: RotationPolicy,
+  now: Date,
+  keys: KeySupply = {},
+): WebhookTlsState | undefined {
   switch (action.kind) {
     case 'none':
     case 'await-injection':
       return undefined;
     case 'issue-serving':
-      return { ...state, serving: issueServing(state.ca, policy, now) };
+      return { ...state, serving: issueServing(state.ca, policy, now, keys.servingKeyPem) };
     case 'add-next-ca': {
-      const nextCa = createCa(policy, now);
+      const nextCa = createCa(policy, now, keys.caKeyPem);
       return { ...state, nextCa, caBundlePem: ensureBundleContains(state.caBundlePem, nextCa.certPem) };
     }
     case 'promote-next-ca': {
@@ -137,7 +176,7 @@ export function applyRotationAction(state: WebhookTlsState, action: RotationActi
       return {
         ...rest,
         ca: nextCa,
-        serving: issueServing(nextCa, policy, now),
+        serving: issueServing(nextCa, policy, now, keys.servingKeyPem),
         caBundlePem: ensureBundleContains(state.caBundlePem, nextCa.certPem),
         dropPreviousCaAfter: new Date(now.getTime() + policy.previousCaOverlapMs),
       };
@@ -165,6 +204,8 @@ export interface RotationDriverOptions {
   policy: RotationPolicy;
   /** upper bound between two checks, so other replicas' writes are picked up (default 30s) */
   refreshIntervalMs?: number;
+  /** longest random pause before a step, so racing replicas rarely do the same work (default min(1s, refresh)) */
+  jitterMs?: number;
   onError?: (error: unknown) => void;
   onAction?: (action: RotationAction) => void;
 }
@@ -177,9 +218,14 @@ export interface RotationDriver {
   stop(): Promise<void>;
 }
 
+function isPassive(action: RotationAction): action is Extract<RotationAction, { kind: 'none' | 'await-injection' }> {
+  return action.kind === 'none' || action.kind === 'await-injection';
+}
+
 /** Runs `planRotation` against the stored state on a timer until no step is due, then sleeps until one is. */
 export function startRotationDriver(options: RotationDriverOptions): RotationDriver {
   const refreshIntervalMs = options.refreshIntervalMs ?? 30_000;
+  const jitterMs = options.jitterMs ?? Math.min(1000, refreshIntervalMs);
   const { ports, policy } = options;
   let running = true;
   let timer: NodeJS.Timeout | undefined;
@@ -190,19 +236,30 @@ export function startRotationDriver(options: RotationDriverOptions): RotationDri
     let state = await ports.load();
     ports.publish(state);
     // Bounded: every mutating step moves the state forward; a handful of steps covers any path.
+    const plan = (current: WebhookTlsState, now = new Date()): RotationAction =>
+      planRotation(current, policy, { now, bundleInjectedSince: ports.bundleInjectedSince(current.caBundlePem) });
     for (let steps = 0; steps < 6 && running; steps++) {
-      const now = new Date();
-      const action = planRotation(state, policy, { now, bundleInjectedSince: ports.bundleInjectedSince(state.caBundlePem) });
-      if (action.kind === 'none' || action.kind === 'await-injection') return action.nextCheckAt;
+      if (isPassive(plan(state))) break;
+      // Replicas tick at the same moments; a random pause lets one of them do the step (key generation costs CPU)
+      // and the others find it done when they look again.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * jitterMs));
+      if (!running) return undefined;
+      state = await ports.load();
+      ports.publish(state);
+      const action = plan(state);
+      if (isPassive(action)) break;
       options.onAction?.(action);
+      // Keys are made before the read-modify-write: off the event loop, and without widening the conflict window.
+      const keys = await generateKeysFor(action);
       state = await ports.update((current) => {
         const at = new Date();
-        const fresh = planRotation(current, policy, { now: at, bundleInjectedSince: ports.bundleInjectedSince(current.caBundlePem) });
-        return applyRotationAction(current, fresh, policy, at);
+        const fresh = plan(current, at);
+        return applyRotationAction(current, fresh, policy, at, fresh.kind === action.kind ? keys : {});
       });
       ports.publish(state);
     }
-    return undefined;
+    const final = plan(state);
+    return isPassive(final) ? final.nextCheckAt : undefined;
   };
 
   const run = (): Promise<void> => {

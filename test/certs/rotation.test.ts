@@ -64,20 +64,31 @@ describe('certs/rotation planning', () => {
 
   it('rotates the CA with overlap: add -> await injection + settle -> promote -> drop after overlap', () => {
     const due = at(200); // 2/3 of the CA's 300s
-    const add = planRotation(initial, policy, { now: due });
+    // The overdue serving cert is renewed first, then the CA rotation starts.
+    const first = planRotation(initial, policy, { now: due });
+    assert.equal(first.kind, 'issue-serving');
+    const fresh = step(initial, first, due);
+    const add = planRotation(fresh, policy, { now: due });
     assert.equal(add.kind, 'add-next-ca');
-    const overlapping = step(initial, add, due);
+    const overlapping = step(fresh, add, due);
     assert.ok(overlapping.nextCa);
     assert.equal(overlapping.ca.certPem, initial.ca.certPem, 'old CA still signs');
-    assert.equal(overlapping.serving.certPem, initial.serving.certPem, 'serving cert untouched until the bundle is out');
+    assert.equal(overlapping.serving.certPem, fresh.serving.certPem, 'serving cert untouched until the bundle is out');
     assert.equal(splitPemBundle(overlapping.caBundlePem).length, 2);
     assert.ok(bundleCovers(overlapping.caBundlePem, initial.ca.certPem + overlapping.nextCa.certPem));
 
+    // While the new bundle waits for injection, the serving cert is still renewed from the old CA when due.
     assert.equal(planRotation(overlapping, policy, { now: at(201) }).kind, 'await-injection');
-    assert.equal(planRotation(overlapping, policy, { now: at(203), bundleInjectedSince: at(201) }).kind, 'await-injection');
-    const promote = planRotation(overlapping, policy, { now: at(206), bundleInjectedSince: at(201) });
+    const renew = planRotation(overlapping, policy, { now: at(260) });
+    assert.equal(renew.kind, 'issue-serving');
+    const renewed = step(overlapping, renew, at(201));
+    assert.ok(isIssuedBy(renewed.serving.certPem, initial.ca.certPem));
+    assert.equal(renewed.nextCa, overlapping.nextCa);
+    assert.equal(planRotation(renewed, policy, { now: at(201) }).kind, 'await-injection');
+    assert.equal(planRotation(renewed, policy, { now: at(203), bundleInjectedSince: at(201) }).kind, 'await-injection');
+    const promote = planRotation(renewed, policy, { now: at(206), bundleInjectedSince: at(201) });
     assert.equal(promote.kind, 'promote-next-ca');
-    const promoted = step(overlapping, promote, at(206));
+    const promoted = step(renewed, promote, at(206));
     assert.equal(promoted.nextCa, undefined);
     assert.equal(promoted.ca.certPem, overlapping.nextCa.certPem);
     assert.ok(isIssuedBy(promoted.serving.certPem, promoted.ca.certPem));

@@ -1,0 +1,128 @@
+/**
+ * The Kubernetes API the certs integration tests talk to, plus helpers that act like other cluster users
+ * (kubectl apply of the webhook manifests, someone resetting caBundle) through @kubernetes/client-node.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { startApiServer } from '../../sandbox/apiserver/server.js';
+import {
+  AdmissionregistrationV1Api,
+  CoreV1Api,
+  KubeConfig,
+  type V1MutatingWebhookConfiguration,
+  type V1ValidatingWebhookConfiguration,
+} from '@kubernetes/client-node';
+import { startFakeKube, type FakeKube } from './fake-kube.js';
+
+export interface KubeHarness {
+  kubeConfig: KubeConfig;
+  core: CoreV1Api;
+  admission: AdmissionregistrationV1Api;
+  /** only with the in-test fake: fault injection */
+  fake?: FakeKube;
+  stop(): Promise<void>;
+}
+
+/**
+ * The sandbox API server (real HTTPS, real resourceVersion/409 semantics, real admission calls) by default;
+ * `{ fake: true }` gives the in-test fake, which can also drop watch streams on demand.
+ */
+export async function startKube(options: { fake?: boolean; namespaces?: string[] } = {}): Promise<KubeHarness> {
+  let harness: KubeHarness;
+  if (options.fake) {
+    const fake = await startFakeKube();
+    harness = {
+      kubeConfig: fake.kubeConfig,
+      core: fake.kubeConfig.makeApiClient(CoreV1Api),
+      admission: fake.kubeConfig.makeApiClient(AdmissionregistrationV1Api),
+      fake,
+      stop: () => fake.stop(),
+    };
+  } else {
+    const dir = await mkdtemp(join(tmpdir(), 'redwing-certs-kube-'));
+    const server = await startApiServer({ dir, logger: pino({ level: 'silent' }) });
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromFile(server.kubeconfigPath);
+    harness = {
+      kubeConfig,
+      core: kubeConfig.makeApiClient(CoreV1Api),
+      admission: kubeConfig.makeApiClient(AdmissionregistrationV1Api),
+      stop: async () => {
+        await server.stop();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+    for (const name of options.namespaces ?? ['redwing-system']) {
+      await harness.core.createNamespace({ body: { metadata: { name } } });
+    }
+  }
+  return harness;
+}
+
+function webhook(name: string, path: string): { name: string; clientConfig: { service: { name: string; namespace: string; path: string } }; admissionReviewVersions: string[]; sideEffects: string } {
+  return {
+    name,
+    clientConfig: { service: { name: 'redwing-webhook', namespace: 'redwing-system', path } },
+    admissionReviewVersions: ['v1'],
+    sideEffects: 'None',
+  };
+}
+
+/** What `kubectl apply -f manifests/webhook` would create: two webhooks each, caBundle empty. */
+export async function applyWebhookConfigurations(harness: KubeHarness, name = 'redwing-webhook'): Promise<void> {
+  const mutating: V1MutatingWebhookConfiguration = {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'MutatingWebhookConfiguration',
+    metadata: { name },
+    webhooks: [webhook('kvstores.mutate.redwing.dev', '/mutate/kvstore'), webhook('kvstores2.mutate.redwing.dev', '/mutate/kvstore')],
+  };
+  const validating: V1ValidatingWebhookConfiguration = {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingWebhookConfiguration',
+    metadata: { name },
+    webhooks: [webhook('kvstores.validate.redwing.dev', '/validate/kvstore'), webhook('kvpolicies.validate.redwing.dev', '/validate/kvpolicy')],
+  };
+  await harness.admission.createMutatingWebhookConfiguration({ body: mutating });
+  await harness.admission.createValidatingWebhookConfiguration({ body: validating });
+}
+
+/** The decoded caBundle of every webhook of both configurations. */
+export async function injectedBundles(harness: KubeHarness, name = 'redwing-webhook'): Promise<string[]> {
+  const bundles: string[] = [];
+  const mutating = await harness.admission.readMutatingWebhookConfiguration({ name });
+  const validating = await harness.admission.readValidatingWebhookConfiguration({ name });
+  for (const w of [...(mutating.webhooks ?? []), ...(validating.webhooks ?? [])]) {
+    bundles.push(Buffer.from(w.clientConfig.caBundle ?? '', 'base64').toString('utf8'));
+  }
+  return bundles;
+}
+
+/** Someone (a re-apply of the manifests) wipes caBundle from every webhook of both configurations. */
+export async function resetCaBundles(harness: KubeHarness, name = 'redwing-webhook'): Promise<void> {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    try {
+      const mutating = await harness.admission.readMutatingWebhookConfiguration({ name });
+      for (const w of mutating.webhooks ?? []) delete w.clientConfig.caBundle;
+      await harness.admission.replaceMutatingWebhookConfiguration({ name, body: mutating });
+      const validating = await harness.admission.readValidatingWebhookConfiguration({ name });
+      for (const w of validating.webhooks ?? []) delete w.clientConfig.caBundle;
+      await harness.admission.replaceValidatingWebhookConfiguration({ name, body: validating });
+      return;
+    } catch (error: unknown) {
+      if ((error as { code?: number }).code !== 409) throw error;
+    }
+  }
+  throw new Error('could not reset caBundle');
+}
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
