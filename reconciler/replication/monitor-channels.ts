@@ -1,5 +1,6 @@
 /** The I/O behind the health monitor: a persistent ping connection per master and a replica's view of its master. */
-import { closeEngineConnection, openEngineConnection, type EngineClient, type EngineEndpoint } from './engine-connection.js';
+import { closeEngineConnection, openEngineConnection, withEngineConnection, type EngineClient, type EngineEndpoint } from './engine-connection.js';
+import { configValue } from './live-config.js';
 import { probeEngine } from './probe.js';
 
 export interface PingChannel {
@@ -50,12 +51,24 @@ export interface ReplicaView {
 }
 
 /**
- * The replica hears from its master at least every repl-ping-replica-period (the reconciler sets it to 1 s). A link
- * that is "up" but silent for longer than the down-after window means a hung master (SIGSTOP, a lost node) whose
- * TCP connection has not been torn down yet.
+ * The replica hears from its master at least every repl-ping-replica-period (1 s as Redwing renders it). A link
+ * that is "up" but silent for longer than the down-after window and two ping periods means a hung master (SIGSTOP,
+ * a lost node) whose TCP connection has not been torn down yet.
  */
-export function replicaStaleAfterSeconds(downAfterMilliseconds: number): number {
-  return Math.max(3, Math.ceil(downAfterMilliseconds / 1000) + 1);
+export function replicaStaleAfterSeconds(downAfterMilliseconds: number, pingPeriodSeconds = 1): number {
+  return Math.max(3, Math.ceil(downAfterMilliseconds / 1000) + 1, pingPeriodSeconds + 2);
+}
+
+/** The store's ping period, read from the replica (all pods share one config); Redis' default 10 s when unknown. */
+async function pingPeriodSeconds(endpoint: EngineEndpoint, timeoutMs: number): Promise<number> {
+  try {
+    const reply = await withEngineConnection(endpoint, { connectTimeoutMs: timeoutMs, commandTimeoutMs: timeoutMs, purpose: 'health' },
+      (client) => client.call('CONFIG', 'GET', 'repl-ping-replica-period'));
+    const value = Number(configValue(reply, 'repl-ping-replica-period'));
+    return Number.isFinite(value) && value > 0 ? value : 10;
+  } catch {
+    return 10;
+  }
 }
 
 export async function checkReplicaView(
@@ -76,7 +89,9 @@ export async function checkReplicaView(
   if (!state.masterLinkUp) {
     return { pod: replica.pod, seesMaster: false, status: 'link-down', detail: `link down for ${state.masterLinkDownSinceSeconds} s` };
   }
-  if (state.masterLastIoSecondsAgo >= replicaStaleAfterSeconds(downAfterMilliseconds)) {
+  // An idle master is quiet for a whole ping period: only call the link stale past the store's actual period.
+  if (state.masterLastIoSecondsAgo >= replicaStaleAfterSeconds(downAfterMilliseconds)
+    && state.masterLastIoSecondsAgo >= replicaStaleAfterSeconds(downAfterMilliseconds, await pingPeriodSeconds(replica.endpoint, timeoutMs))) {
     return { pod: replica.pod, seesMaster: false, status: 'stale', detail: `no traffic from the master for ${state.masterLastIoSecondsAgo} s` };
   }
   return { pod: replica.pod, seesMaster: true, status: 'link-up', detail: `link up, last I/O ${state.masterLastIoSecondsAgo} s ago` };

@@ -3,6 +3,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { performFailover } from '../../../reconciler/replication/failover.js';
 import { HealthMonitor, type MasterDownEvent, type MasterUnreachableEvent, type MonitoredStore } from '../../../reconciler/replication/health-monitor.js';
+import { checkReplicaView, replicaStaleAfterSeconds } from '../../../reconciler/replication/monitor-channels.js';
 import { probeEngine } from '../../../reconciler/replication/probe.js';
 import { fenceReturningMaster, promoteToMaster } from '../../../reconciler/replication/promotion.js';
 import { command, RedisFleet, waitFor } from './redis-processes.js';
@@ -190,4 +191,18 @@ test('the operator dies mid-failover (winner promoted, replicas not yet repointe
   assert.deepEqual(rerun.report?.steps.map((s) => `${s.pod} ${s.action} ${s.outcome}`), ['s-2 promote skipped', 's-1 replicate done']);
   await waitForSync(topology.pods[2]!.endpoint, 1);
   assert.deepEqual(await missingKeys(topology.pods[1]!.endpoint, [...keys, 'written-between-runs']), []);
+});
+
+test('an idle master with a long ping period is not mistaken for a hung one', async () => {
+  const topology = await startTopology(fleet, 2, PASSWORD, ['--repl-ping-replica-period', '10']);
+  const [master, replica] = topology.pods;
+  // Quiet for three seconds: past the stale threshold for a 1 s ping period, within one 10 s period.
+  const quiet = await waitFor('a quiet replication link', async () => {
+    const probe = await probeEngine(replica!.endpoint, 500);
+    return probe.reachable && probe.state.masterLastIoSecondsAgo >= replicaStaleAfterSeconds(1000) ? probe.state : undefined;
+  }, 15_000, 200);
+  assert.equal(quiet.masterLinkUp, true);
+  const view = await checkReplicaView({ pod: replica!.pod, endpoint: replica!.endpoint }, { endpoint: master!.endpoint }, 1000);
+  assert.equal(view.status, 'link-up', view.detail);
+  assert.equal(view.seesMaster, true);
 });
