@@ -1,7 +1,7 @@
 import { AdmissionregistrationV1Api, Watch, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { httpStatusOf } from './secret-store.js';
-import { normaliseBundle, sameBundle } from './tls-state.js';
+import { bundleCovers, normaliseBundle, sameBundle } from './tls-state.js';
 
 export const DEFAULT_WEBHOOK_CONFIGURATION_NAME = 'redwing-webhook';
 
@@ -48,7 +48,8 @@ export class CaBundleInjector {
   private readonly api: AdmissionregistrationV1Api;
   private readonly watch: Watch;
   private readonly targets: Array<{ kind: ConfigKind; name: string }>;
-  private readonly injected = new Map<string, boolean>();
+  /** decoded caBundle of every webhook as last seen per configuration; null = configuration absent */
+  private readonly observed = new Map<string, string[] | null>();
   private desired: string | undefined;
   private since: Date | undefined;
   private running = false;
@@ -71,7 +72,23 @@ export class CaBundleInjector {
 
   /** Every configuration exists and every webhook in it carries the desired bundle. */
   isInjected(): boolean {
-    return this.desired !== undefined && this.targets.every((t) => this.injected.get(key(t.kind, t.name)) === true);
+    const desired = this.desired;
+    if (desired === undefined) return false;
+    return this.targets.every((t) => {
+      const bundles = this.observed.get(key(t.kind, t.name));
+      return Array.isArray(bundles) && bundles.every((bundle) => sameBundle(bundle, desired));
+    });
+  }
+
+  /**
+   * Every webhook of every configuration trusts `caCertPem` (as last seen). Readiness uses this rather than
+   * `isInjected()`: while a rotation swaps the bundle, the previous bundle still verifies the serving cert.
+   */
+  trusts(caCertPem: string): boolean {
+    return this.targets.every((t) => {
+      const bundles = this.observed.get(key(t.kind, t.name));
+      return Array.isArray(bundles) && bundles.every((bundle) => bundleCovers(bundle, caCertPem));
+    });
   }
 
   /**
@@ -131,15 +148,15 @@ export class CaBundleInjector {
     this.setDesired(bundle);
     for (const target of this.targets) {
       try {
-        this.setInjected(target.kind, target.name, await this.ensureInjected(target.kind, target.name, bundle));
+        this.observe(target.kind, target.name, await this.ensureInjected(target.kind, target.name, bundle));
       } catch (error: unknown) {
-        this.setInjected(target.kind, target.name, false);
         this.options.logger.warn({ err: error, kind: target.kind, name: target.name }, 'caBundle injection failed');
       }
     }
   }
 
-  private async ensureInjected(kind: ConfigKind, name: string, bundle: string): Promise<boolean> {
+  /** Makes every webhook carry `bundle`; returns the bundles now stored (null: the configuration does not exist). */
+  private async ensureInjected(kind: ConfigKind, name: string, bundle: string): Promise<string[] | null> {
     const encoded = Buffer.from(bundle, 'utf8').toString('base64');
     for (let attempt = 1; attempt <= 8; attempt++) {
       let config: WebhookConfigurationLike;
@@ -148,10 +165,10 @@ export class CaBundleInjector {
           ? await this.api.readMutatingWebhookConfiguration({ name })
           : await this.api.readValidatingWebhookConfiguration({ name });
       } catch (error: unknown) {
-        if (httpStatusOf(error) === 404) return false;
+        if (httpStatusOf(error) === 404) return null;
         throw error;
       }
-      if (carriesBundle(config, bundle)) return true;
+      if (carriesBundle(config, bundle)) return bundlesOf(config);
       for (const webhook of config.webhooks ?? []) {
         webhook.clientConfig = { ...(webhook.clientConfig ?? {}), caBundle: encoded };
       }
@@ -160,29 +177,33 @@ export class CaBundleInjector {
         if (kind === 'mutating') await this.api.replaceMutatingWebhookConfiguration({ name, body: config as never });
         else await this.api.replaceValidatingWebhookConfiguration({ name, body: config as never });
         this.options.logger.info({ kind, name, webhooks: config.webhooks?.length ?? 0 }, 'injected caBundle');
-        return true;
+        return bundlesOf(config);
       } catch (error: unknown) {
         if (httpStatusOf(error) === 409) continue;
-        if (httpStatusOf(error) === 404) return false;
+        if (httpStatusOf(error) === 404) return null;
         throw error;
       }
     }
-    return false;
+    throw new Error(`${kind} webhook configuration ${name}: too many conflicting writers`);
   }
 
   private setDesired(bundle: string): void {
     if (this.desired !== undefined && sameBundle(this.desired, bundle)) return;
+    const before = this.isInjected();
     this.desired = bundle;
     this.since = undefined;
-    this.injected.clear();
-    this.notify();
+    this.afterChange(before);
   }
 
-  private setInjected(kind: ConfigKind, name: string, value: boolean): void {
+  private observe(kind: ConfigKind, name: string, bundles: string[] | null): void {
     const before = this.isInjected();
-    this.injected.set(key(kind, name), value);
+    this.observed.set(key(kind, name), bundles);
+    this.afterChange(before);
+  }
+
+  private afterChange(before: boolean): void {
     const after = this.isInjected();
-    if (after && !before) this.since = new Date();
+    if (after && (!before || this.since === undefined)) this.since = new Date();
     if (!after) this.since = undefined;
     if (after !== before) this.notify();
   }
@@ -195,16 +216,12 @@ export class CaBundleInjector {
     const name = object?.metadata?.name;
     if (!name || !this.targets.some((t) => t.kind === kind && t.name === name)) return;
     if (phase === 'DELETED') {
-      this.setInjected(kind, name, false);
+      this.observe(kind, name, null);
       return;
     }
     if (phase !== 'ADDED' && phase !== 'MODIFIED') return;
-    if (this.desired !== undefined && carriesBundle(object, this.desired)) {
-      this.setInjected(kind, name, true);
-      return;
-    }
-    this.setInjected(kind, name, false);
-    void this.reconcile();
+    this.observe(kind, name, bundlesOf(object));
+    if (this.desired === undefined || !carriesBundle(object, this.desired)) void this.reconcile();
   }
 
   private async startWatch(kind: ConfigKind, delayMs: number): Promise<void> {
@@ -245,6 +262,10 @@ export class CaBundleInjector {
     }, delayMs);
     this.timers.add(timer);
   }
+}
+
+function bundlesOf(config: WebhookConfigurationLike): string[] {
+  return (config.webhooks ?? []).map((webhook) => Buffer.from(webhook.clientConfig?.caBundle ?? '', 'base64').toString('utf8'));
 }
 
 function key(kind: ConfigKind, name: string): string {

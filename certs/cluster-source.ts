@@ -52,7 +52,9 @@ export async function createClusterSource(options: ClusterSourceOptions): Promis
 
   const holder = new MaterialHolder((error) => logger.error({ err: error }, 'certificate change listener failed'));
   let injector: CaBundleInjector | undefined;
+  let signingCaPem = '';
   const publish = (state: WebhookTlsState): void => {
+    signingCaPem = state.ca.certPem;
     const bundleChanged = holder.loaded() && holder.current().caBundlePem !== state.caBundlePem;
     if (holder.set({ certPem: state.serving.certPem, keyPem: state.serving.keyPem, caBundlePem: state.caBundlePem })) {
       const described = describeCertificate(state.serving.certPem);
@@ -113,7 +115,9 @@ export async function createClusterSource(options: ClusterSourceOptions): Promis
   return {
     current: () => holder.current(),
     onChange: (listener) => holder.onChange(listener),
-    isReady: () => holder.loaded() && activeInjector.isInjected(),
+    // Ready while every webhook trusts the CA of the certificate we serve: true throughout a rotation's overlap,
+    // false when someone wiped caBundle (until re-injected) or a configuration is missing.
+    isReady: () => holder.loaded() && activeInjector.trusts(signingCaPem),
     stop: async () => {
       unsubscribe();
       await Promise.all([driver.stop(), activeInjector.stop()]);

@@ -93,9 +93,12 @@ describe('certs/ca-bundle-injector', () => {
     await injector.start();
     const firstSince = injector.injectedSince();
     assert.ok(firstSince);
+    assert.ok(injector.trusts(oldCa.certPem));
+    assert.equal(injector.trusts(newCa.certPem), false);
     desired = oldCa.certPem + newCa.certPem;
     await injector.reconcile();
     assert.ok(injector.isInjected());
+    assert.ok(injector.trusts(oldCa.certPem) && injector.trusts(newCa.certPem));
     assert.ok(injector.injectedSince(desired));
     assert.equal(injector.injectedSince(oldCa.certPem), undefined, 'the old bundle is no longer what is injected');
     for (const bundle of await injectedBundles(kube, 'hooks-d')) assert.equal(bundle, desired);

@@ -199,6 +199,9 @@ describe('certs/cluster-source', () => {
       } catch (error: unknown) {
         failures.push(`direct ${requests} at ${new Date().toISOString()}: ${String(error)}; now serving ${await describePeer(replica.port)}`);
       }
+      for (const [index, r] of replicaList.entries()) {
+        if (!r.source.isReady()) failures.push(`replica ${index} not ready during rotation at request ${requests}`);
+      }
       const current = a!.source.current();
       const caNow = splitPemBundle(current.caBundlePem);
       if (!rotated && caNow.length === 1 && caNow[0] !== firstCa && bundles.every((x) => x === current.caBundlePem)) rotated = true;
