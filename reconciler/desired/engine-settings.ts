@@ -67,11 +67,27 @@ export function findIgnoredConfigKeys(engine: Engine, config: Record<string, str
   return ignored;
 }
 
+// Memory settings users write with Kubernetes suffixes (`512Mi`, which the webhook accepts); engines only know
+// bytes and their own units, so those are rendered as bytes.
+const MEMORY_KEYS = new Set([
+  'maxmemory', 'repl-backlog-size', 'client-query-buffer-limit', 'proto-max-bulk-len', 'active-defrag-ignore-bytes',
+]);
+const KUBERNETES_MEMORY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti)$/;
+
+function normalizeValue(key: string, value: string): string {
+  if (!MEMORY_KEYS.has(key.toLowerCase()) || !KUBERNETES_MEMORY.test(value.trim())) return value;
+  return String(parseEngineMemoryBytes(value.trim()));
+}
+
 function userSettings(engine: Engine, config: Record<string, string> | undefined): EngineSetting[] {
   return Object.keys(config ?? {})
     .filter((key) => ignoreReason(engine, key, config![key]!) === undefined)
     .sort()
-    .map((key) => ({ key: engine === 'dragonfly' ? key : key.toLowerCase(), value: config![key]!, source: 'user' as const }));
+    .map((key) => ({
+      key: engine === 'dragonfly' ? key : key.toLowerCase(),
+      value: normalizeValue(key, config![key]!),
+      source: 'user' as const,
+    }));
 }
 
 function hasUserKey(config: Record<string, string> | undefined, key: string): boolean {

@@ -65,6 +65,15 @@ describe('renderEngineConfig: redis and valkey', () => {
   });
 });
 
+describe('memory settings', () => {
+  it('renders Kubernetes suffixes as bytes, and leaves engine units alone', () => {
+    const set = lines(renderEngineConfig(withSpec(minimalStore('redis'), { config: { maxmemory: '256Mi', 'repl-backlog-size': '64mb' } })));
+    assert.ok(set.includes('maxmemory 268435456'));
+    assert.ok(set.includes('repl-backlog-size 64mb'));
+    assert.ok(lines(renderEngineConfig(withSpec(minimalStore('dragonfly'), { config: { maxmemory: '1Gi' } }))).includes('--maxmemory=1073741824'));
+  });
+});
+
 describe('renderEngineConfig: dragonfly', () => {
   it('writes an abseil flag file: snapshot only, no --replicaof (it would skip loading the snapshot), TLS flags', () => {
     const set = lines(renderEngineConfig(maximalStore('dragonfly')));
