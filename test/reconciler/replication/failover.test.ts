@@ -206,3 +206,23 @@ test('an idle master with a long ping period is not mistaken for a hung one', as
   assert.equal(view.status, 'link-up', view.detail);
   assert.equal(view.seesMaster, true);
 });
+
+test('triggerCheck after the master pod was deleted: declared down at once, without waiting downAfterMilliseconds', async () => {
+  const topology = await startTopology(fleet, 3, PASSWORD);
+  const store = storeOf(topology, 60_000);
+  const monitor = new HealthMonitor({ intervalMs: 100 });
+  monitors.push(monitor);
+  const downs: MasterDownEvent[] = [];
+  monitor.on('masterDown', (event) => downs.push(event));
+  monitor.watch(store);
+  monitor.start();
+  assert.equal(await monitor.triggerCheck(store.key, { skipDownAfter: true }), 'up');
+  await fleet.kill(topology.processes[0]!);
+  // The pod is gone (the informer saw the deletion): the replicas confirm, a 60 s down-after is not waited for.
+  assert.equal(await waitFor('replicas to see the link down', async () => {
+    const outcome = await monitor.triggerCheck(store.key, { skipDownAfter: true });
+    return outcome === 'down' ? outcome : undefined;
+  }, 10_000, 50), 'down');
+  assert.equal(downs.length, 1);
+  assert.equal(downs[0]!.trigger, 'triggered');
+});
