@@ -18,6 +18,8 @@ export interface CertDirSourceOptions {
   logger?: Logger;
   /** re-read interval in case fs.watch misses an event (default 2s) */
   pollIntervalMs?: number;
+  /** use fs.watch besides polling (default true; some mounts deliver no events) */
+  watch?: boolean;
   /** certificate lifetimes etc. when we create (and renew) the files ourselves */
   rotation?: Partial<Omit<RotationPolicy, 'dnsNames' | 'ipAddresses'>>;
 }
@@ -63,8 +65,9 @@ function ownCa(contents: DirContents): KeyPairPem | undefined {
  * Creates missing files, and renews the serving certificate when we hold its CA key and it is due (or lacks names).
  * Files we did not make (no ca.key, or tls.crt from another issuer) are left alone: their owner renews them.
  */
-export async function ensureCertDir(dir: string, policy: RotationPolicy, logger: Logger, now = new Date()): Promise<void> {
-  await mkdir(dir, { recursive: true });
+export async function ensureCertDir(dir: string, policy: RotationPolicy, logger: Logger, options: { create: boolean; now?: Date }): Promise<void> {
+  const now = options.now ?? new Date();
+  if (options.create) await mkdir(dir, { recursive: true });
   const contents = await readDir(dir);
   const ca = ownCa(contents);
   const servingPresent = contents.servingCert !== undefined && contents.servingKey !== undefined;
@@ -80,6 +83,8 @@ export async function ensureCertDir(dir: string, policy: RotationPolicy, logger:
     await writeServing(dir, next.serving);
     return;
   }
+  // Only at start-up: a file missing later is more likely another writer mid-update than a request for new files.
+  if (!options.create) return;
   const keys = await generateKeysFor('initial');
   const state = ca
     ? applyRotationAction({ ca, serving: ca, caBundlePem: ca.certPem }, { kind: 'issue-serving', reason: 'missing' }, policy, now, keys)!
@@ -121,7 +126,7 @@ export async function createCertDirSource(options: CertDirSourceOptions): Promis
   const holder = new MaterialHolder((error) => logger.error({ err: error }, 'certificate change listener failed'));
   const dir = options.dir;
 
-  await ensureCertDir(dir, policy, logger);
+  await ensureCertDir(dir, policy, logger, { create: true });
   const first = await readMaterial(dir);
   if (!first) throw new Error(`${dir}: tls.crt and tls.key missing or not a matching pair`);
   holder.set(first);
@@ -132,7 +137,7 @@ export async function createCertDirSource(options: CertDirSourceOptions): Promis
     reloading = reloading.then(async () => {
       if (stopped) return;
       try {
-        await ensureCertDir(dir, policy, logger);
+        await ensureCertDir(dir, policy, logger, { create: false });
         const material = await readMaterial(dir);
         if (material && holder.set(material)) logger.info({ dir }, 'reloaded serving certificate from cert dir');
       } catch (error: unknown) {
@@ -145,6 +150,7 @@ export async function createCertDirSource(options: CertDirSourceOptions): Promis
   let debounce: NodeJS.Timeout | undefined;
   let watcher: FSWatcher | undefined;
   try {
+    if (options.watch === false) throw new Error('fs.watch disabled by option');
     watcher = watch(dir, () => {
       if (debounce) clearTimeout(debounce);
       debounce = setTimeout(() => void reload(), 50);

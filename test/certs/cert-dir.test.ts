@@ -96,6 +96,21 @@ describe('certs/cert-dir', () => {
     }
   });
 
+  it('does not recreate files that disappear after start (another writer may be mid-update)', async () => {
+    const dir = await freshDir();
+    const source = await createCertDirSource({ dir, pollIntervalMs: 100, watch: false });
+    try {
+      const material = source.current();
+      await rm(join(dir, 'tls.key'));
+      const polls = Date.now() + 600;
+      await waitFor('a few polls', () => Date.now() > polls);
+      await assert.rejects(stat(join(dir, 'tls.key')), /ENOENT/);
+      assert.deepEqual(source.current(), material, 'keeps serving the last good pair');
+    } finally {
+      await source.stop();
+    }
+  });
+
   it('renews its own serving certificate when due', async () => {
     const dir = await freshDir();
     const source = await createCertDirSource({
@@ -113,9 +128,10 @@ describe('certs/cert-dir', () => {
     }
   });
 
-  it('hot-reloads rewritten files into a live https server via setSecureContext', async () => {
+  for (const mode of ['fs.watch', 'polling only'] as const) it(`hot-reloads rewritten files into a live https server via setSecureContext (${mode})`, async () => {
     const dir = await freshDir();
-    const source = await createCertDirSource({ dir, pollIntervalMs: 200 });
+    // With fs.watch the poll is too slow to be what reloads within the wait below.
+    const source = await createCertDirSource(mode === 'fs.watch' ? { dir, pollIntervalMs: 60_000 } : { dir, pollIntervalMs: 200, watch: false });
     const initial = source.current();
     const server = https.createServer({ cert: initial.certPem, key: initial.keyPem }, (_request, response) => {
       response.end('ok');
@@ -138,7 +154,7 @@ describe('certs/cert-dir', () => {
       await writeFile(join(dir, 'tls.key'), otherLeaf.keyPem);
       await writeFile(join(dir, 'tls.crt'), otherLeaf.certPem);
 
-      const reloaded = await waitFor('reload', () => changes.find((m) => m.certPem === otherLeaf.certPem));
+      const reloaded = await waitFor('reload', () => changes.find((m) => m.certPem === otherLeaf.certPem), 20_000);
       assert.equal(reloaded.keyPem, otherLeaf.keyPem);
       assert.equal(reloaded.caBundlePem, otherCa.certPem);
       assert.equal(await get(port, otherCa.certPem), 'ok');
