@@ -55,6 +55,17 @@ describe('admission protocol', () => {
     assert.equal(second.body.response.patchType, undefined);
   });
 
+  it('mutates a recorded UPDATE (server-side apply) with a patch that applies, and follows the old object', async () => {
+    const review = admissionFixture('kvstore-update-apply');
+    const res = await post(app, '/mutate/kvstore', review);
+    const patched = applyStrict(review.request.object!, decodePatch(res.body));
+    assert.equal((patched.spec as Json).replicas, 3);
+    assert.deepEqual(patched.metadata, review.request.object!.metadata);
+    const again = structuredClone(review);
+    again.request.object = patched;
+    assert.equal(decodePatch((await post(app, '/mutate/kvstore', again)).body), undefined);
+  });
+
   it('never patches DELETE (object null) and validates it as allowed', async () => {
     const review = admissionFixture('kvstore-delete');
     assert.equal(review.request.object, null);
