@@ -233,5 +233,10 @@ const CHECKS: readonly Check[] = [
 /** Every built-in rule violation of `spec` (already defaulted, see `effectiveSpec`). */
 export function checkBuiltInRules(rules: KVPolicyRules | undefined, spec: KVStoreSpec): RuleViolation[] {
   if (!rules) return [];
-  return CHECKS.flatMap((check) => check(rules, spec));
+  const violations: RuleViolation[] = [];
+  for (const check of CHECKS) {
+    const found = check(rules, spec);
+    if (found.length > 0) violations.push(...found);
+  }
+  return violations;
 }

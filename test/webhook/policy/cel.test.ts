@@ -94,6 +94,9 @@ describe('CEL evaluation', () => {
     assert.deepEqual(run('object.spec.config.all(k, !k.startsWith("notify"))'), { ok: true, allowed: true });
     assert.deepEqual(run('object.spec.image.split("/")[0] == "registry.internal"'), { ok: true, allowed: true });
     assert.deepEqual(run('object.spec.image.matches("^registry\\\\.internal/")'), { ok: true, allowed: true });
+    assert.deepEqual(run('matches(object.spec.image, "^registry") && !object.spec.image.matches("^docker")'), { ok: true, allowed: true });
+    const badRegex = run('object.spec.image.matches("(")');
+    assert.equal(badRegex.ok, false, 'an invalid pattern is an evaluation error');
   });
 
   it('runtime errors are errors, not a silent allow', () => {
