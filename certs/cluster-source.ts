@@ -52,8 +52,10 @@ export async function createClusterSource(options: ClusterSourceOptions): Promis
 
   const holder = new MaterialHolder((error) => logger.error({ err: error }, 'certificate change listener failed'));
   let injector: CaBundleInjector | undefined;
+  let lastState: WebhookTlsState | undefined;
   let signingCaPem = '';
   const publish = (state: WebhookTlsState): void => {
+    lastState = state;
     signingCaPem = state.ca.certPem;
     const bundleChanged = holder.loaded() && holder.current().caBundlePem !== state.caBundlePem;
     if (holder.set({ certPem: state.serving.certPem, keyPem: state.serving.keyPem, caBundlePem: state.caBundlePem })) {
@@ -64,11 +66,15 @@ export async function createClusterSource(options: ClusterSourceOptions): Promis
   };
   const loadStored = async (): Promise<WebhookTlsState> => {
     const stored = await store.load();
-    if (!stored) throw new Error(`Secret ${options.namespace}/${store.secretName} is gone`);
-    return stored.state;
+    if (stored) return stored.state;
+    // Someone deleted the Secret: put back what we serve and the webhooks trust, rather than a new CA they don't.
+    const known = lastState;
+    if (!known) throw new Error(`Secret ${options.namespace}/${store.secretName} does not exist`);
+    logger.warn({ secret: store.secretName }, 'webhook TLS Secret was deleted; restoring it');
+    return (await store.loadOrCreate(() => known)).state;
   };
 
-  // Usually another replica already created the Secret; the keys are cheap insurance made off the event loop.
+  // Usually the Secret exists already; when it does not, make its keys off the event loop.
   const keys = (await store.load().catch(() => undefined)) ? {} : await generateKeysFor('initial');
   const initial = await store.loadOrCreate(() => createInitialState(policy, new Date(), keys));
   publish(initial.state);

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import tls from 'node:tls';
 import { pino } from 'pino';
 import { describeCertificate, isIssuedBy, splitPemBundle } from '../../certs/authority.js';
 import { createClusterSource, type CertificateSource, type ClusterSourceOptions } from '../../certs/certificate-source.js';
@@ -62,8 +63,8 @@ function callWebhook(port: number, caBundlePem: string, serviceHost = SERVICE_HO
   });
 }
 
-async function describePeer(port: number): Promise<string> {
-  const tls = await import('node:tls');
+/** For failure messages: what the replica serves now (validity, issuer), fetched without verification. */
+function describePeer(port: number): Promise<string> {
   return new Promise((resolve) => {
     const socket = tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
       const c = socket.getPeerCertificate();
@@ -117,6 +118,18 @@ describe('certs/cluster-source', () => {
     await resetCaBundles(kube, 'hooks-1');
     await waitFor('re-injected', async () => (await injectedBundles(kube, 'hooks-1')).every((b) => b === material.caBundlePem));
     await waitFor('ready again', () => replica.source.isReady() && second.source.isReady());
+
+    // Someone deletes the Secret: it comes back with the CA the webhooks trust, not a new one.
+    await kube.core.deleteNamespacedSecret({ name: 'redwing-webhook-tls', namespace: 'redwing-system' });
+    const restored = await waitFor('Secret restored', async () => {
+      try {
+        return await kube.core.readNamespacedSecret({ name: 'redwing-webhook-tls', namespace: 'redwing-system' });
+      } catch {
+        return undefined;
+      }
+    });
+    assert.equal(Buffer.from(restored.data?.['ca.crt'] ?? '', 'base64').toString('utf8'), material.caBundlePem);
+    assert.deepEqual(replica.source.current(), material);
   });
 
   it('is not ready while the webhook configurations are missing', async () => {
