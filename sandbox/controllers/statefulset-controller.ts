@@ -20,6 +20,8 @@ export class StatefulSetController {
   private readonly events: EventRecorder;
   /** Templates by revision name, so pods below a partition are recreated from the old template. */
   private readonly templates = new Map<string, V1PodTemplateSpec>();
+  /** ControllerRevisions known to exist (namespace/name). */
+  private readonly recorded = new Set<string>();
 
   constructor(
     kc: KubeConfig,
@@ -63,6 +65,8 @@ export class StatefulSetController {
   }
 
   private async ensureRevision(sts: V1StatefulSet, revision: string): Promise<void> {
+    const key = `${sts.metadata?.namespace}/${revision}`;
+    if (this.recorded.has(key)) return;
     const body = {
       apiVersion: 'apps/v1', kind: 'ControllerRevision',
       metadata: {
@@ -75,9 +79,11 @@ export class StatefulSetController {
     };
     try {
       await this.rest.request('POST', `/apis/apps/v1/namespaces/${sts.metadata?.namespace}/controllerrevisions`, body);
+      this.recorded.add(key);
     } catch (error: unknown) {
       // 409: exists already; 404: an API server without ControllerRevisions (the in-memory copy is enough).
-      if (!isStatus(error, 409, 404, 405)) this.logger.debug({ err: error }, 'could not record ControllerRevision');
+      if (isStatus(error, 409, 404, 405)) this.recorded.add(key);
+      else this.logger.debug({ err: error }, 'could not record ControllerRevision');
     }
   }
 

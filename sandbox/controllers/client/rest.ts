@@ -1,7 +1,7 @@
 // A generic JSON REST call with the kubeconfig's TLS and credentials, for resources the typed clients do not cover
 // (any kind the garbage collector or namespace controller meets, discovery documents, subresources).
 import { request as httpRequest } from 'node:http';
-import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { Agent, request as httpsRequest, type RequestOptions } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 
 export class ApiError extends Error {
@@ -25,6 +25,9 @@ export function makeRestClient(kc: KubeConfig): RestClient {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('kubeconfig has no current cluster');
   const base = new URL(cluster.server);
+  // client-node builds a fresh agent (a new TLS handshake) for every request; a controller that talks to the API
+  // server all the time keeps its connections instead. Credentials are still applied per request.
+  let agent: Agent | undefined;
   return {
     async request<T>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
       const url = new URL(path, base);
@@ -36,6 +39,13 @@ export function makeRestClient(kc: KubeConfig): RestClient {
         headers: { Accept: 'application/json', 'User-Agent': 'redwing-sandbox/0.1' },
       };
       await kc.applyToHTTPSOptions(options);
+      if (url.protocol === 'https:') {
+        agent ??= new Agent({
+          keepAlive: true, maxSockets: 16,
+          ca: options.ca, cert: options.cert, key: options.key, rejectUnauthorized: options.rejectUnauthorized,
+        });
+        options.agent = agent;
+      }
       const payload = body === undefined ? undefined : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
       if (payload) {
         options.headers = { ...options.headers, 'Content-Type': contentType, 'Content-Length': String(payload.length) };
