@@ -201,6 +201,7 @@ export async function reconcileStore(context: ControllerContext, key: string): P
 
   if (blocked.length > 0) return { requeueAfterMs: STEADY_REQUEUE_MS };
   if (status.phase === 'Ready') return { requeueAfterMs: STEADY_REQUEUE_MS };
+  // Pods that are not running yet report their progress through pod events; only engine progress needs polling.
   const anyRunning = observed.some((pod) => pod.phase === 'Running');
-  return { requeueAfterMs: anyRunning || plan.waiting ? PROGRESS_REQUEUE_MS : STEADY_REQUEUE_MS };
+  return { requeueAfterMs: anyRunning ? PROGRESS_REQUEUE_MS : STEADY_REQUEUE_MS };
 }

@@ -1,0 +1,20 @@
+/**
+ * The reconciler as its own process for bench/reconcile.bench.ts, so its RSS and CPU are measured apart from the
+ * sandbox. Prints `ready <metricsPort>` once started; SIGUSR2 enqueues every store (a full resync); SIGTERM stops.
+ *
+ *   tsx bench/reconcile-worker.ts <kubeconfig>
+ */
+import { KubeConfig } from '@kubernetes/client-node';
+import { pino } from 'pino';
+import { runReconciler } from '../reconciler/controller/main.js';
+
+const kubeconfigPath = process.argv[2];
+if (!kubeconfigPath) throw new Error('usage: reconcile-worker.ts <kubeconfig>');
+const kubeConfig = new KubeConfig();
+kubeConfig.loadFromFile(kubeconfigPath);
+const reconciler = await runReconciler({ kubeConfig, metricsPort: 0, leaderElect: false, logger: pino({ level: process.env.BENCH_LOG ?? 'error' }) });
+process.on('SIGUSR2', () => reconciler.resyncAll());
+process.on('SIGTERM', () => {
+  void reconciler.stop().finally(() => process.exit(0));
+});
+process.stdout.write(`ready ${reconciler.metricsPort}\n`);
