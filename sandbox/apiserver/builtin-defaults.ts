@@ -2,6 +2,7 @@
  * Defaults kube-apiserver fills into the built-in kinds we use (golden 21–24), and the status each kind starts with.
  * ServiceAccount token volumes are not injected (no token controller in the sandbox).
  */
+import { badRequest } from './status-errors.js';
 import type { JsonObject, KubeObject } from './types.js';
 import { isJsonObject } from './types.js';
 
@@ -168,6 +169,11 @@ export function applyBuiltinDefaults(kind: string, group: string, object: KubeOb
     case '/Service': defaultService(object, allocateIp); break;
     case '/Secret': {
       setDefault(object, 'type', 'Opaque');
+      for (const value of Object.values(isJsonObject(object.data) ? object.data : {})) {
+        const text = String(value);
+        const bad = /[^A-Za-z0-9+/=]/.exec(text);
+        if (bad || text.length % 4 !== 0) throw badRequest(`Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte ${bad ? bad.index : text.length - (text.length % 4)}`);
+      }
       if (isJsonObject(object.stringData)) {
         const data = obj(object, 'data');
         for (const [k, v] of Object.entries(object.stringData)) data[k] = Buffer.from(String(v)).toString('base64');

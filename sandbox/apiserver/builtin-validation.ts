@@ -128,6 +128,30 @@ function validateEndpointSlice(object: KubeObject, errors: FieldError[]): void {
   // loopback endpoint addresses are accepted on purpose: the sandbox's one intended divergence
 }
 
+function validateWebhookConfiguration(object: KubeObject, mutating: boolean, errors: FieldError[]): void {
+  const hooks = Array.isArray(object.webhooks) ? object.webhooks : [];
+  const names = new Set<string>();
+  hooks.forEach((hook, i) => {
+    if (!isJsonObject(hook)) return;
+    const name = String(hook.name ?? '');
+    if (name.split('.').length < 3) errors.push(fieldError('FieldValueInvalid', `webhooks[${i}].name`, 'should be a domain with at least three segments separated by dots', name));
+    else if (names.has(name)) errors.push(fieldError('FieldValueDuplicate', `webhooks[${i}].name`, '', name));
+    names.add(name);
+    if (!['None', 'NoneOnDryRun'].includes(String(hook.sideEffects))) {
+      errors.push({ type: 'FieldValueNotSupported', field: `webhooks[${i}].sideEffects`, message: `Unsupported value: ${JSON.stringify(hook.sideEffects ?? '')}: supported values: "None", "NoneOnDryRun"` });
+    }
+    const versions = Array.isArray(hook.admissionReviewVersions) ? hook.admissionReviewVersions : [];
+    if (!versions.includes('v1') && !versions.includes('v1beta1')) errors.push(fieldError('FieldValueRequired', `webhooks[${i}].admissionReviewVersions`, 'must specify one of v1, v1beta1'));
+    const client = isJsonObject(hook.clientConfig) ? hook.clientConfig : {};
+    if ((client.url === undefined) === (client.service === undefined)) errors.push(fieldError('FieldValueRequired', `webhooks[${i}].clientConfig`, 'exactly one of url or service is required'));
+    if (typeof client.url === 'string' && !client.url.startsWith('https://')) errors.push(fieldError('FieldValueInvalid', `webhooks[${i}].clientConfig.url`, "'https' is the only allowed URL scheme", client.url));
+    if (typeof hook.timeoutSeconds === 'number' && (hook.timeoutSeconds < 1 || hook.timeoutSeconds > 30)) errors.push(fieldError('FieldValueInvalid', `webhooks[${i}].timeoutSeconds`, 'the timeout value must be between 1 and 30 seconds', hook.timeoutSeconds));
+    if (mutating && hook.reinvocationPolicy !== undefined && !['Never', 'IfNeeded'].includes(String(hook.reinvocationPolicy))) {
+      errors.push({ type: 'FieldValueNotSupported', field: `webhooks[${i}].reinvocationPolicy`, message: `Unsupported value: ${JSON.stringify(hook.reinvocationPolicy)}: supported values: "IfNeeded", "Never"` });
+    }
+  });
+}
+
 export function validateBuiltin(type: ResourceType, object: KubeObject, old: KubeObject | undefined): FieldError[] {
   const errors: FieldError[] = [];
   switch (`${type.group}/${type.kind}`) {
@@ -139,6 +163,8 @@ export function validateBuiltin(type: ResourceType, object: KubeObject, old: Kub
     case 'apps/StatefulSet': validateStatefulSet(object, old, errors); break;
     case 'discovery.k8s.io/EndpointSlice': validateEndpointSlice(object, errors); break;
     case 'apiextensions.k8s.io/CustomResourceDefinition': errors.push(...validateCrd(object)); break;
+    case 'admissionregistration.k8s.io/MutatingWebhookConfiguration': validateWebhookConfiguration(object, true, errors); break;
+    case 'admissionregistration.k8s.io/ValidatingWebhookConfiguration': validateWebhookConfiguration(object, false, errors); break;
     default: break;
   }
   return errors;

@@ -108,7 +108,8 @@ export async function deleteObject(core: ApiCore, ctx: RequestContext, optionsOv
   next.metadata.deletionTimestamp = now;
   next.metadata.deletionGracePeriodSeconds = grace;
   if (finalizers.length > 0) next.metadata.finalizers = finalizers;
-  if (ctx.type.hasGeneration || ctx.type.custom) next.metadata.generation = (next.metadata.generation ?? 1) + 1;
+  // custom resources count a deletion as a spec change (golden 20); built-ins and CRDs do not (golden 32)
+  if (ctx.type.custom) next.metadata.generation = (next.metadata.generation ?? 1) + 1;
   if (isNamespace) next.status = { ...(isJsonObject(next.status) ? next.status : {}), phase: 'Terminating' };
   if (finalizers.length !== (existing.metadata.finalizers ?? []).length) recordUpdate(current, next, fieldManagerOf(ctx), apiVersionOf(ctx.type), undefined, core.fieldTypeInfo(ctx.type));
   if (options.dryRun) return { status: 200, body: next };

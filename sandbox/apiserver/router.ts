@@ -255,6 +255,10 @@ export async function route(core: ApiCore, raw: RawRequest): Promise<void> {
       startWatch(core, watchCtx, raw.res, encode, () => undefined);
       return;
     }
+    if (ctx.subresource === undefined) {
+      const verb = method === 'GET' ? (isList ? 'list' : 'get') : method === 'POST' ? 'create' : method === 'PUT' ? 'update' : method === 'PATCH' ? 'patch' : method === 'DELETE' ? (isList ? 'deletecollection' : 'delete') : '';
+      if (!type.verbs.includes(verb) && !(method === 'POST' && !isList)) throw methodNotSupported();
+    }
     let status = 200;
     let body: unknown;
     switch (method) {

@@ -18,7 +18,7 @@ import { installCrdController } from './crd.js';
 import { StandardDefaults } from './defaults.js';
 import type { RawRequest } from './router.js';
 import { route, sendError } from './router.js';
-import { unauthorized } from './status-errors.js';
+import { ApiError, unauthorized } from './status-errors.js';
 import type { KubeObject } from './types.js';
 import { nowTimestamp } from './types.js';
 import { newUid } from './object-meta.js';
@@ -108,7 +108,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
       }
       raw.user = user;
       if (size > maxBody) {
-        sendError(raw, new (class extends Error {})('request entity too large'), url, logger);
+        sendError(raw, new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${maxBody}`), url, logger);
         return;
       }
       route(core, raw).catch((error: unknown) => sendError(raw, error, url, logger));

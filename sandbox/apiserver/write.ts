@@ -12,7 +12,7 @@ import { decodeBody, parseJson } from './serialize.js';
 import { serverSideApply } from './server-side-apply.js';
 import { ApiError, badRequest, fieldError, invalid, methodNotSupported, notFound, unsupportedMediaType } from './status-errors.js';
 import type { JsonObject, KubeObject } from './types.js';
-import { deepClone, isJsonObject } from './types.js';
+import { deepClone, isJsonObject, nowTimestamp } from './types.js';
 import type { WriteRequest } from './write-pipeline.js';
 import { persist } from './write-pipeline.js';
 import { finalizeNamespace, podSubresource } from './lifecycle.js';
@@ -74,6 +74,12 @@ function decodeObject(ctx: RequestContext, allowScale = false): KubeObject {
 
 export async function createObject(core: ApiCore, ctx: RequestContext): Promise<WriteResult> {
   if (ctx.subresource === 'eviction' || ctx.subresource === 'binding') return podSubresource(core, ctx);
+  if (ctx.type.kind === 'SelfSubjectReview') {
+    const userInfo: JsonObject = { username: ctx.user.username };
+    if (ctx.user.uid) userInfo.uid = ctx.user.uid;
+    userInfo.groups = ctx.user.groups;
+    return { status: 201, body: { kind: 'SelfSubjectReview', apiVersion: 'authentication.k8s.io/v1', metadata: { creationTimestamp: nowTimestamp() }, status: { userInfo } } };
+  }
   if (ctx.subresource !== undefined || ctx.name !== undefined) throw methodNotSupported();
   const dryRun = parseDryRun(ctx.query, 'CreateOptions');
   const object = decodeObject(ctx);

@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { TestServer } from './helpers.js';
+import { startTestServer } from './helpers.js';
+
+describe('lifecycle, identity and built-in validation (golden 24, 30, 31, 32)', () => {
+  let t: TestServer;
+  before(async () => {
+    t = await startTestServer({ tokens: [{ token: 'sa', user: 'system:serviceaccount:redwing-system:redwing-reconciler', groups: ['system:serviceaccounts', 'system:serviceaccounts:redwing-system'] }] });
+  });
+  after(async () => t.close());
+
+  it('a namespace is created with its label and finalizer, terminates on delete, and goes once finalized', async () => {
+    const ns = await t.request('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'golden' } } });
+    assert.equal(ns.status, 201);
+    assert.deepEqual(ns.body.metadata.labels, { 'kubernetes.io/metadata.name': 'golden' });
+    assert.deepEqual(ns.body.spec, { finalizers: ['kubernetes'] });
+    assert.deepEqual(ns.body.status, { phase: 'Active' });
+    assert.equal((await t.request('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'golden' } } })).status, 409);
+    const del = await t.request('DELETE', '/api/v1/namespaces/golden');
+    assert.equal(del.status, 200);
+    assert.equal(del.body.kind, 'Namespace');
+    assert.equal(del.body.status.phase, 'Terminating');
+    assert.ok(del.body.metadata.deletionTimestamp);
+    const tooLate = await t.request('POST', '/api/v1/namespaces/golden/configmaps', { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'too-late' } } });
+    assert.equal(tooLate.status, 403);
+    assert.equal(tooLate.body.message, 'configmaps "too-late" is forbidden: unable to create new content in namespace golden because it is being terminated');
+    assert.deepEqual(tooLate.body.details.causes, [{ reason: 'NamespaceTerminating', message: 'namespace golden is being terminated', field: 'metadata.namespace' }]);
+    const finalized = await t.request('PUT', '/api/v1/namespaces/golden/finalize', { body: { ...del.body, spec: { finalizers: [] } } });
+    assert.equal(finalized.status, 200);
+    assert.equal((await t.request('GET', '/api/v1/namespaces/golden')).status, 404);
+    assert.equal((await t.request('DELETE', '/api/v1/namespaces')).status, 405);
+  });
+
+  it('pods scheduled to a node are deleted gracefully; the kubelet finishes with gracePeriodSeconds=0', async () => {
+    const pods = '/api/v1/namespaces/default/pods';
+    await t.request('POST', pods, { body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'redis:7' }], terminationGracePeriodSeconds: 10 } } });
+    const bound = await t.request('POST', `${pods}/p/binding`, { body: { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'p' }, target: { kind: 'Node', name: 'node-1' } } });
+    assert.equal(bound.status, 201);
+    assert.equal((await t.request('GET', `${pods}/p`)).body.spec.nodeName, 'node-1');
+    const marked = await t.request('DELETE', `${pods}/p`);
+    assert.equal(marked.body.kind, 'Pod');
+    assert.equal(marked.body.metadata.deletionGracePeriodSeconds, 10);
+    assert.equal((await t.request('GET', `${pods}/p`)).status, 200);
+    const done = await t.request('DELETE', `${pods}/p`, { body: { gracePeriodSeconds: 0 } });
+    assert.equal(done.body.kind, 'Pod');
+    assert.equal((await t.request('GET', `${pods}/p`)).status, 404);
+    await t.request('POST', pods, { body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'unscheduled' }, spec: { containers: [{ name: 'c', image: 'redis:7' }] } } });
+    const immediate = await t.request('DELETE', `${pods}/unscheduled`);
+    assert.equal(immediate.body.kind, 'Pod');
+    assert.equal((await t.request('GET', `${pods}/unscheduled`)).status, 404);
+    await t.request('POST', pods, { body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'evictee' }, spec: { containers: [{ name: 'c', image: 'redis:7' }] } } });
+    const evicted = await t.request('POST', `${pods}/evictee/eviction`, { body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'evictee' } } });
+    assert.equal(evicted.status, 201);
+    assert.equal((await t.request('GET', `${pods}/evictee`)).status, 404);
+  });
+
+  it('SelfSubjectReview reports the token user; extra tokens act as service accounts', async () => {
+    const admin = await t.request('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } });
+    assert.equal(admin.status, 201);
+    assert.deepEqual(admin.body.status.userInfo, { username: 'sandbox-admin', groups: ['system:masters', 'system:authenticated'] });
+    const sa = await t.request('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' }, token: 'sa' });
+    assert.equal(sa.body.status.userInfo.username, 'system:serviceaccount:redwing-system:redwing-reconciler');
+    assert.equal((await t.request('GET', '/apis/authentication.k8s.io/v1/selfsubjectreviews')).status, 405);
+  });
+
+  it('Secrets: stringData folds into data, bad base64 is a 400, tls Secrets need their keys', async () => {
+    const secrets = '/api/v1/namespaces/default/secrets';
+    const ok = await t.request('POST', secrets, { body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's1' }, stringData: { user: 'admin' } } });
+    assert.equal(ok.body.type, 'Opaque');
+    assert.deepEqual(ok.body.data, { user: Buffer.from('admin').toString('base64') });
+    assert.equal(ok.body.stringData, undefined);
+    const bad = await t.request('POST', secrets, { body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's2' }, data: { k: 'no!base64' } } });
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.message, /^Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte \d+$/);
+    const tls = await t.request('POST', secrets, { body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's3' }, type: 'kubernetes.io/tls', data: {} } });
+    assert.equal(tls.body.message, 'Secret "s3" is invalid: [data[tls.crt]: Required value, data[tls.key]: Required value]');
+  });
+
+  it('rejects invalid webhook configurations with 422', async () => {
+    const base = { clientConfig: { url: 'https://127.0.0.1:1/x' }, rules: [], admissionReviewVersions: ['v1'], sideEffects: 'None' };
+    const nodots = await t.request('POST', '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations', { body: { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', metadata: { name: 'golden-invalid' }, webhooks: [{ ...base, name: 'nodots' }] } });
+    assert.equal(nodots.body.message, 'ValidatingWebhookConfiguration.admissionregistration.k8s.io "golden-invalid" is invalid: webhooks[0].name: Invalid value: "nodots": should be a domain with at least three segments separated by dots');
+    const effects = await t.request('POST', '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations', { body: { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', metadata: { name: 'golden-invalid' }, webhooks: [{ ...base, name: 'a.b.c', sideEffects: 'Some' }] } });
+    assert.equal(effects.body.message, 'ValidatingWebhookConfiguration.admissionregistration.k8s.io "golden-invalid" is invalid: webhooks[0].sideEffects: Unsupported value: "Some": supported values: "None", "NoneOnDryRun"');
+  });
+
+  it('aggregated discovery answers with an ETag and 304 on If-None-Match', async () => {
+    const accept = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json';
+    const first = await t.request('GET', '/apis', { accept });
+    assert.equal(first.headers['content-type'], 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList');
+    const apps = first.body.items.find((i: any) => i.metadata.name === 'apps');
+    const sts = apps.versions[0].resources.find((r: any) => r.resource === 'statefulsets');
+    assert.deepEqual(sts.subresources.map((s: any) => s.subresource), ['scale', 'status']);
+    assert.deepEqual(sts.shortNames, ['sts']);
+    const etag = first.headers.etag as string;
+    const cached = await t.request('GET', '/apis', { accept, headers: { 'if-none-match': etag } });
+    assert.equal(cached.status, 304);
+    const legacy = await t.request('GET', '/apis');
+    assert.equal(legacy.body.kind, 'APIGroupList');
+  });
+});
