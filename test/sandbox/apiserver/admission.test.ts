@@ -133,9 +133,9 @@ describe('admission webhooks (golden 27–30)', () => {
     assert.equal(ignored.status, 201);
   });
 
-  it('sends DELETE with oldObject and DeleteOptions, and rejects dryRun for webhooks with side effects', async () => {
+  it('sends DELETE with oldObject and DeleteOptions, and dryRun to NoneOnDryRun webhooks', async () => {
     await t.request('POST', CM, { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'del', labels: { hook: 'mutate' } } } });
-    await t.request('POST', '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations', { body: { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', metadata: { name: 'rec' }, webhooks: [hook('record.test.redwing.dev', '/record', { hook: 'mutate' }, { sideEffects: 'Some' })] } });
+    await t.request('POST', '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations', { body: { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', metadata: { name: 'rec' }, webhooks: [hook('record.test.redwing.dev', '/record', { hook: 'mutate' }, { sideEffects: 'NoneOnDryRun' })] } });
     received.length = 0;
     const del = await t.request('DELETE', `${CM}/del`);
     assert.equal(del.status, 200);
@@ -144,9 +144,15 @@ describe('admission webhooks (golden 27–30)', () => {
     assert.equal(review.object, null);
     assert.equal(review.oldObject.metadata.name, 'del');
     assert.equal(review.options.kind, 'DeleteOptions');
+    received.length = 0;
     const dry = await t.request('POST', `${CM}?dryRun=All`, { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'dry', labels: { hook: 'mutate' } } } });
-    assert.equal(dry.status, 400);
-    assert.match(dry.body.message, /does not support dry run/);
+    assert.equal(dry.status, 201);
+    const dryReview = received.find((r) => r.path.startsWith('/record'))!.review.request;
+    assert.equal(dryReview.dryRun, true);
+    assert.deepEqual(dryReview.options, { kind: 'CreateOptions', apiVersion: 'meta.k8s.io/v1', dryRun: ['All'] });
+    assert.equal((await t.request('GET', `${CM}/dry`)).status, 404);
+    const bad = await t.request('POST', '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations', { body: { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', metadata: { name: 'bad' }, webhooks: [hook('bad.test.redwing.dev', '/record', {}, { sideEffects: 'Some' })] } });
+    assert.equal(bad.status, 422);
   });
 
   it('resolves service webhooks through EndpointSlices with the <svc>.<ns>.svc server name', async () => {
