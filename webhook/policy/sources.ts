@@ -13,7 +13,9 @@ import YAML from 'yaml';
 import { API_GROUP, API_GROUP_VERSION, API_VERSION, KVPOLICY_KIND, KVPOLICY_PLURAL } from '../../shared/api.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
 import type { KVPolicy } from '../../shared/schema/kvpolicy.js';
-import { formatFieldError, validateKVPolicySpecSchema } from '../../shared/validators.js';
+import { formatFieldError } from '../../shared/validators.js';
+import { NO_POLICIES } from '../policy-port.js';
+import { validateKVPolicy } from '../validate-kvpolicy.js';
 import type { PolicyEngine } from './engine.js';
 import { validatePolicyObject } from './validate-policy.js';
 
@@ -50,7 +52,7 @@ export function parsePolicyDocuments(text: string, source: string): { policies: 
   return { policies, problems };
 }
 
-/** The policy, or what is wrong with it. */
+/** The policy, or what is wrong with it: the same checks as `/validate/kvpolicy`. */
 export function checkPolicyObject(value: unknown): KVPolicy | string {
   if (!isObject(value)) return 'not an object';
   if (value.kind !== KVPOLICY_KIND || value.apiVersion !== API_GROUP_VERSION) {
@@ -58,7 +60,7 @@ export function checkPolicyObject(value: unknown): KVPolicy | string {
   }
   const name = isObject(value.metadata) ? value.metadata.name : undefined;
   if (typeof name !== 'string' || name === '') return 'metadata.name is required';
-  const errors = [...validateKVPolicySpecSchema(value.spec), ...validatePolicyObject(value)];
+  const errors = validateKVPolicy(value, { ...NO_POLICIES, validatePolicy: validatePolicyObject });
   if (errors.length > 0) return `KVPolicy "${name}": ${errors.map(formatFieldError).join('; ')}`;
   return value as unknown as KVPolicy;
 }

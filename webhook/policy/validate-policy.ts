@@ -1,11 +1,10 @@
 /**
- * The checks of a KVPolicy that its schema cannot express, run by `/validate/kvpolicy` (through
- * `PolicyPort.validatePolicy`) and by the `--policy FILE` loader: CEL expressions compile and can be bool, selectors
- * are well formed, bounds are consistent, `defaults` is a valid partial KVStore spec.
+ * The engine's own checks of a KVPolicy (`PolicyPort.validatePolicy`): CEL expressions compile and can be bool,
+ * label selectors are well formed (the CRD keeps them opaque), list entries are not empty. The rest of KVPolicy
+ * validation (schema, `defaults`, contradicting bounds) is the webhook's `validateKVPolicy`
+ * (webhook/validate-kvpolicy.ts), which calls this; the `--policy` file loader runs that same function.
  */
 import type { FieldError } from '../../shared/validators.js';
-import { validatePartialKVStoreSpec } from '../../shared/validators.js';
-import { isQuantity } from '../../shared/quantity.js';
 import { compileExpression } from './cel.js';
 import { validateLabelSelector } from './match.js';
 
@@ -29,13 +28,6 @@ function validateExpressions(rules: Json): FieldError[] {
 
 function validateRuleValues(rules: Json): FieldError[] {
   const errors: FieldError[] = [];
-  const { minReplicas, maxReplicas, maxMemory } = rules;
-  if (typeof minReplicas === 'number' && typeof maxReplicas === 'number' && minReplicas > maxReplicas) {
-    errors.push({ field: 'spec.rules.minReplicas', message: `(${minReplicas}) must not exceed spec.rules.maxReplicas (${maxReplicas})` });
-  }
-  if (maxMemory !== undefined && !isQuantity(maxMemory)) {
-    errors.push({ field: 'spec.rules.maxMemory', message: 'must be a quantity such as "4Gi"' });
-  }
   for (const key of ['allowedImageRegistries', 'deniedConfigKeys'] as const) {
     const values = rules[key];
     if (Array.isArray(values)) {
@@ -59,10 +51,5 @@ export function validatePolicyObject(policy: Record<string, unknown>): FieldErro
   errors.push(...validateLabelSelector(exclude?.storeSelector, 'spec.exclude.storeSelector'));
   const rules = asObject(spec.rules);
   if (rules) errors.push(...validateRuleValues(rules), ...validateExpressions(rules));
-  if (spec.defaults !== undefined) {
-    const defaults = asObject(spec.defaults);
-    if (!defaults) errors.push({ field: 'spec.defaults', message: 'must be an object (a partial KVStore spec)' });
-    else errors.push(...validatePartialKVStoreSpec(defaults, 'spec.defaults'));
-  }
   return errors;
 }

@@ -157,21 +157,20 @@ describe('policy engine: validatePolicy', () => {
   it('accepts a good policy', () => {
     assert.deepEqual(engine.validatePolicy(policy('ok', { rules: { expressions: [{ expression: 'object.spec.replicas <= 5' }] }, defaults: { replicas: 3 } })), []);
   });
-  it('reports CEL compile errors, non-bool expressions and other semantic problems by field', () => {
+  it('reports CEL compile errors, non-bool expressions, bad selectors and empty entries by field', () => {
     const errors = engine.validatePolicy(policy('bad', {
       match: { storeSelector: { matchExpressions: [{ key: 'a', operator: 'Is' }] } },
       rules: {
-        minReplicas: 5, maxReplicas: 3,
+        allowedImageRegistries: ['registry.internal/', ''],
         expressions: [{ expression: 'object.spec.replicas >' }, { expression: 'object.spec.replicas' }, { expression: 'size(object.spec.args)' }],
       },
-      defaults: { replicas: 'three' },
     }) as unknown as Record<string, unknown>);
     const byField = Object.fromEntries(errors.map((e) => [e.field, e.message]));
     assert.match(byField['spec.rules.expressions[0].expression']!, /syntax error at line 1, column 22/);
     assert.equal(byField['spec.rules.expressions[1].expression'], undefined, 'dyn is allowed at compile time');
     assert.match(byField['spec.rules.expressions[2].expression']!, /must evaluate to a bool.*int/);
-    assert.match(byField['spec.rules.minReplicas']!, /must not exceed/);
     assert.ok(byField['spec.match.storeSelector.matchExpressions[0].operator']);
-    assert.ok(byField['spec.defaults.replicas']);
+    assert.equal(byField['spec.rules.allowedImageRegistries[1]'], 'must not be empty');
+    assert.equal(errors.length, 4);
   });
 });

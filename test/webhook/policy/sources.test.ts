@@ -58,14 +58,17 @@ describe('policy files (--policy FILE)', () => {
     const good = write('good.yaml', 'apiVersion: redwing.dev/v1alpha1\nkind: KVPolicy\nmetadata: {name: twice}\n');
     const duplicate = write('dup.yaml', 'apiVersion: redwing.dev/v1alpha1\nkind: KVPolicy\nmetadata: {name: twice}\n');
     const brokenYaml = write('broken.yaml', 'kind: [unclosed\n');
-    const problems = problemsOf(() => loadPolicyFiles([badCel, wrongKind, badSchema, good, duplicate, brokenYaml, join(dir, 'missing.yaml')]));
-    assert.equal(problems.length, 6, problems.join('\n'));
+    const badDefaults = write('defaults.yaml', 'apiVersion: redwing.dev/v1alpha1\nkind: KVPolicy\nmetadata: {name: defaults}\nspec:\n  rules: {minReplicas: 5, maxReplicas: 3}\n  defaults: {replicas: three}\n');
+    const problems = problemsOf(() => loadPolicyFiles([badCel, wrongKind, badSchema, good, duplicate, brokenYaml, join(dir, 'missing.yaml'), badDefaults]));
+    assert.equal(problems.length, 7, problems.join('\n'));
     assert.match(problems[0]!, /cel\.yaml: KVPolicy "cel": spec\.rules\.expressions\[0\]\.expression: syntax error at line 1, column 22/);
     assert.match(problems[1]!, /kind\.yaml: expected apiVersion redwing\.dev\/v1alpha1, kind KVPolicy/);
     assert.match(problems[2]!, /schema\.yaml: KVPolicy "schema": spec\.enforcement: must be one of/);
     assert.match(problems[3]!, /dup\.yaml: KVPolicy "twice" is also defined in .*good\.yaml/);
     assert.match(problems[4]!, /broken\.yaml: /);
     assert.match(problems[5]!, /missing\.yaml: ENOENT/);
+    // The same validation as /validate/kvpolicy: defaults are a partial KVStore spec, bounds must agree.
+    assert.match(problems[6]!, /defaults\.yaml: KVPolicy "defaults": spec\.defaults\.replicas: .*/);
   });
 });
 
