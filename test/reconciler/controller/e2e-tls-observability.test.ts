@@ -1,0 +1,112 @@
+/**
+ * End to end on the sandbox: a TLS store (certificate issued from the operator CA, engines serving TLS only, the
+ * operator reaching them over TLS), the printer columns through kubectl, the scale subresource through
+ * `kubectl scale`, and the reconciler's /metrics, /healthz and /readyz.
+ */
+import { strict as assert } from 'node:assert';
+import { execFile } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { runReconciler, type RunningReconciler } from '../../../reconciler/controller/main.js';
+import { paths } from '../../../reconciler/controller/kube-client.js';
+import {
+  getStore, kvstore, listStorePods, redisCommand, startE2eCluster, storePassword, waitFor, type E2eCluster,
+} from './e2e-helpers.js';
+
+const run = promisify(execFile);
+const silent = pino({ level: process.env.REDWING_TEST_LOG ?? 'silent' });
+
+describe('reconciler end to end: TLS, kubectl and metrics', { timeout: 240_000 }, () => {
+  let cluster: E2eCluster;
+  let reconciler: RunningReconciler;
+
+  before(async () => {
+    cluster = await startE2eCluster();
+    reconciler = await runReconciler({ kubeConfig: cluster.kubeConfig, metricsPort: 0, leaderElect: false, logger: silent });
+  });
+
+  after(async () => {
+    await reconciler?.stop();
+    await cluster?.stop();
+  });
+
+  async function kubectl(...args: string[]): Promise<string> {
+    const { stdout } = await run('kubectl', ['--kubeconfig', cluster.sandbox.kubeconfigPath, ...args], { timeout: 20_000 });
+    return stdout;
+  }
+
+  it('issues S-tls from the operator CA; the engines serve TLS and the store becomes Ready over TLS', async () => {
+    await cluster.client.create(paths.kvstores('default'), kvstore('secure', { replicas: 2, tls: { enabled: true } }));
+    await waitFor('secure Ready', async () => (await getStore(cluster.client, 'secure')).status?.phase === 'Ready', 90_000);
+    const secret = await cluster.client.get<{ type: string; data: Record<string, string> }>(paths.coreObject('secrets', 'default', 'secure-tls'));
+    assert.equal(secret.type, 'kubernetes.io/tls');
+    const certificate = new X509Certificate(Buffer.from(secret.data['tls.crt']!, 'base64'));
+    const ca = new X509Certificate(Buffer.from(secret.data['ca.crt']!, 'base64'));
+    assert.ok(certificate.checkIssued(ca), 'the serving certificate is issued by the CA in ca.crt');
+    assert.match(certificate.subjectAltName ?? '', /secure-headless\.default\.svc/);
+
+    const password = await storePassword(cluster.client, 'secure');
+    const pods = await listStorePods(cluster.client, 'secure');
+    const master = pods.find((pod) => pod.role === 'master')!;
+    const replica = pods.find((pod) => pod.role === 'replica')!;
+    const client = new Redis({
+      host: master.ip, port: 6379, password, maxRetriesPerRequest: 0, retryStrategy: () => null,
+      tls: { ca: ca.toString(), servername: `${master.name}.secure-headless.default.svc` },
+    });
+    client.on('error', () => undefined);
+    try {
+      assert.equal(await client.set('over-tls', 'yes'), 'OK');
+    } finally {
+      client.disconnect();
+    }
+    await assert.rejects(redisCommand(master.ip!, password, 'PING'), 'plain TCP is refused');
+    const replicaClient = new Redis({
+      host: replica.ip, port: 6379, password, maxRetriesPerRequest: 0, retryStrategy: () => null,
+      tls: { ca: ca.toString(), servername: `${replica.name}.secure-headless.default.svc` },
+    });
+    replicaClient.on('error', () => undefined);
+    try {
+      await waitFor('replication over TLS', async () => (await replicaClient.get('over-tls')) === 'yes', 15_000);
+    } finally {
+      replicaClient.disconnect();
+    }
+  });
+
+  it('shows the printer columns through kubectl and scales through the scale subresource', async () => {
+    await cluster.client.create(paths.kvstores('default'), kvstore('cols', { replicas: 1 }));
+    await waitFor('cols Ready', async () => (await getStore(cluster.client, 'cols')).status?.phase === 'Ready', 90_000);
+    const table = await kubectl('get', 'kvs', 'cols');
+    const [header, row] = table.trim().split('\n');
+    assert.deepEqual(header!.split(/\s{2,}/), ['NAME', 'ENGINE', 'REPLICAS', 'READY', 'MASTER', 'PHASE', 'AGE']);
+    const cells = row!.split(/\s{2,}/);
+    assert.deepEqual(cells.slice(0, 6), ['cols', 'redis', '1', '1', 'cols-0', 'Ready']);
+
+    await kubectl('scale', 'kvs/cols', '--replicas=2');
+    assert.equal((await getStore(cluster.client, 'cols')).spec?.replicas, 2);
+    await waitFor('cols Ready with 2', async () => {
+      const status = (await getStore(cluster.client, 'cols')).status;
+      return status?.phase === 'Ready' && status.readyReplicas === 2;
+    }, 90_000);
+    const scale = JSON.parse(await kubectl('get', '--raw', '/apis/redwing.dev/v1alpha1/namespaces/default/kvstores/cols/scale')) as { spec: { replicas: number }; status: { replicas: number; selector: string } };
+    assert.equal(scale.spec.replicas, 2);
+    assert.equal(scale.status.replicas, 2);
+    assert.equal(scale.status.selector, 'app.kubernetes.io/name=kvstore,app.kubernetes.io/instance=cols');
+  });
+
+  it('serves /metrics with reconcile, phase, role and lag series, and /healthz and /readyz', async () => {
+    const base = `http://127.0.0.1:${reconciler.metricsPort}`;
+    assert.equal((await fetch(`${base}/healthz`)).status, 200);
+    assert.equal((await fetch(`${base}/readyz`)).status, 200);
+    const text = await (await fetch(`${base}/metrics`)).text();
+    assert.match(text, /redwing_reconcile_duration_seconds_count\{result="success"\} [1-9]/);
+    assert.match(text, /redwing_stores\{phase="Ready"\} 2/);
+    assert.match(text, /redwing_pod_role\{namespace="default",store="cols",pod="cols-0",role="master"\} 1/);
+    assert.match(text, /redwing_replication_lag_bytes\{namespace="default",store="cols",pod="cols-1"\} \d+/);
+    assert.match(text, /redwing_pod_up\{namespace="default",store="secure",pod="secure-0"\} 1/);
+    assert.match(text, /redwing_reconcile_errors_total \d+/);
+    assert.match(text, /redwing_leader 1/);
+  });
+});
