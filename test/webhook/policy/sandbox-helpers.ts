@@ -52,7 +52,8 @@ export async function startPolicySandbox(): Promise<PolicySandbox> {
   }
 }
 
-async function postJson(server: RunningApiServer, path: string, body: unknown): Promise<void> {
+/** POSTs raw JSON with the admin token (no client-side serializer in the way); rejects on a non-2xx answer. */
+export async function postJson(server: RunningApiServer, path: string, body: unknown): Promise<void> {
   const text = JSON.stringify(body);
   await new Promise<void>((resolve, reject) => {
     const request = httpsRequest(`${server.url}${path}`, {

@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { createPolicyEngine } from '../../../webhook/policy/engine.js';
 import { loadPolicyFiles, loadPolicyFilesInto, PolicyFileError, watchPolicySources } from '../../../webhook/policy/sources.js';
-import { startPolicySandbox, waitFor, type PolicySandbox } from './sandbox-helpers.js';
+import YAML from 'yaml';
+import { readFileSync } from 'node:fs';
+import { postJson, startPolicySandbox, waitFor, type PolicySandbox } from './sandbox-helpers.js';
 
 const SAMPLES = ['kvpolicy-production-baseline.yaml', 'kvpolicy-registry-allowlist.yaml', 'kvpolicy-cel.yaml']
   .map((file) => new URL(`../../../manifests/samples/${file}`, import.meta.url).pathname);
@@ -104,6 +106,13 @@ describe('policy sources: watch on the sandbox API server', () => {
       await objects.deleteClusterCustomObject({ group: 'redwing.dev', version: 'v1alpha1', plural: 'kvpolicies', name: 'engines' });
       await waitFor(() => engine.evaluate(request).length === 0, 10_000, 'deleted policy dropped');
       assert.deepEqual(engine.listPolicies().map((p) => p.metadata.name), ['tls']);
+
+      // The samples are valid against the CRD, and reach the engine unchanged (nothing pruned).
+      for (const path of SAMPLES) await postJson(sandbox.server, '/apis/redwing.dev/v1alpha1/kvpolicies', YAML.parse(readFileSync(path, 'utf8')));
+      await waitFor(() => engine.listPolicies().length === 4, 10_000, 'samples cached');
+      for (const sample of loadPolicyFiles(SAMPLES)) {
+        assert.deepEqual(engine.listPolicies().find((p) => p.metadata.name === sample.metadata.name)?.spec, sample.spec);
+      }
     } finally {
       await sources.stop();
     }
