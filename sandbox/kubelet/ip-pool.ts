@@ -1,7 +1,7 @@
 // Pod IPs are loopback addresses 127.0.0.2, 127.0.0.3, ... (all of 127/8 reaches lo on Linux). Several sandboxes
 // may run on one machine at once (parallel test files), so each address is claimed with a lock file that names the
 // owning process; a lock whose process is gone is taken over.
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -32,22 +32,34 @@ export class PodIpPool {
   private readonly owned = new Map<string, string>(); // ip -> owner key
   private cursor = FIRST;
 
+  private readonly blockLock?: string;
+
   constructor() {
     mkdirSync(LOCK_DIR, { recursive: true });
-    // Each concurrent sandbox starts in its own /24 (127.0.0.x for the first, 127.0.1.x for the next, ...), so an
-    // address one sandbox just released is not handed straight to another one's new pod.
-    const busy = new Set<number>();
-    for (const file of readdirSync(LOCK_DIR)) {
-      const n = indexOf(file);
-      if (n === undefined) continue;
-      try {
-        const holder = Number(readFileSync(join(LOCK_DIR, file), 'utf8'));
-        if (holder !== process.pid && processAlive(holder)) busy.add(Math.floor(n / 256));
-      } catch { /* released meanwhile */ }
+    // Each kubelet reserves its own /24 (127.0.0.x for the first, 127.0.1.x for the next, ...), so an address one
+    // sandbox just released is not handed straight to another sandbox's new pod. Per-address locks still apply.
+    for (let block = 0; block < 255; block++) {
+      const lock = join(LOCK_DIR, `block-${block}`);
+      if (this.lockFile(lock)) {
+        this.blockLock = lock;
+        this.cursor = Math.max(FIRST, block * 256 + 2);
+        break;
+      }
     }
-    let block = 0;
-    while (busy.has(block) && block < 255) block++;
-    this.cursor = Math.max(FIRST, block * 256 + 2);
+  }
+
+  /** Takes a lock file, or takes it over when the process that held it is gone. */
+  private lockFile(path: string): boolean {
+    try {
+      writeFileSync(path, String(process.pid), { flag: 'wx' });
+      return true;
+    } catch {
+      let holder = NaN;
+      try { holder = Number(readFileSync(path, 'utf8')); } catch { /* released meanwhile */ }
+      if (Number.isFinite(holder) && (holder === process.pid || processAlive(holder))) return false;
+      writeFileSync(path, String(process.pid));
+      return true;
+    }
   }
 
   private tryClaim(n: number, owner: string): string | undefined {
@@ -55,15 +67,7 @@ export class PodIpPool {
     if (last === 0 || last === 255 || n === 53) return undefined; // 127.0.0.53 is often systemd-resolved
     const ip = ipOf(n);
     if (this.owned.has(ip)) return undefined;
-    const lock = join(LOCK_DIR, ip);
-    try {
-      writeFileSync(lock, String(process.pid), { flag: 'wx' });
-    } catch {
-      let holder = NaN;
-      try { holder = Number(readFileSync(lock, 'utf8')); } catch { /* raced with a release */ }
-      if (Number.isFinite(holder) && (holder === process.pid || processAlive(holder))) return undefined;
-      writeFileSync(lock, String(process.pid));
-    }
+    if (!this.lockFile(join(LOCK_DIR, ip))) return undefined;
     this.owned.set(ip, owner);
     return ip;
   }
@@ -95,5 +99,6 @@ export class PodIpPool {
 
   releaseAll(): void {
     for (const ip of [...this.owned.keys()]) this.release(ip);
+    if (this.blockLock) rmSync(this.blockLock, { force: true });
   }
 }

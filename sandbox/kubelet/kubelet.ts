@@ -338,8 +338,9 @@ export class Kubelet {
     removePodDir(this.podDir(worker.pod));
   }
 
+  /** The hot path (every probe transition): over the kept-alive REST connection rather than a new TLS handshake. */
   private patchPodStatus(namespace: string, name: string, body: object): Promise<unknown> {
-    return this.core.patchNamespacedPodStatus({ name, namespace, body }, mergePatch);
+    return this.rest.request('PATCH', `/api/v1/namespaces/${namespace}/pods/${name}/status`, body, 'application/merge-patch+json');
   }
 
   private async writeFinalStatus(namespace: string, name: string, worker: PodWorker): Promise<void> {
