@@ -13,6 +13,7 @@
 import type { KVPolicy } from '../../shared/schema/kvpolicy.js';
 import type { KVStoreSpec } from '../../shared/schema/kvstore.js';
 import type { FieldError } from '../../shared/validators.js';
+import { DEFAULT_RECONCILER_USERNAME } from '../handlers.js';
 import type { PolicyDefaults, PolicyPort, PolicyRequest, PolicyViolation } from '../policy-port.js';
 import { prepareBindings, type CelLimits, type PreparedBindings } from './cel.js';
 import {
@@ -24,8 +25,11 @@ import type { Labels } from './match.js';
 import { effectiveSpec } from './rules.js';
 import { validatePolicyObject } from './validate-policy.js';
 
-/** The operator's service account in the default install (DESIGN.md: namespace redwing-system). */
-export const DEFAULT_EXEMPT_USERNAMES = ['system:serviceaccount:redwing-system:redwing'];
+/**
+ * The operator's own service account, the same one the webhook's fast path skips (webhook/handlers.ts); the engine
+ * exempts it too, so the audit-free admission path cannot block the operator whoever wires the engine in.
+ */
+export const DEFAULT_EXEMPT_USERNAMES: readonly string[] = [DEFAULT_RECONCILER_USERNAME];
 
 export interface PolicyEngineOptions {
   /** Usernames no policy applies to (exact). Default DEFAULT_EXEMPT_USERNAMES. */

@@ -47,10 +47,10 @@ describe('policy engine: evaluate', () => {
   });
 
   it('exempts the operator service account, DELETE and CONNECT', () => {
-    const engine = createPolicyEngine({ exemptUsernames: ['system:serviceaccount:redwing-system:redwing'] });
+    const engine = createPolicyEngine();
     engine.setPolicies([policy('tls', { rules: { requireTLS: true } })]);
     assert.equal(engine.evaluate(request()).length, 1);
-    assert.deepEqual(engine.evaluate(request({}, { userInfo: { username: 'system:serviceaccount:redwing-system:redwing' } })), []);
+    assert.deepEqual(engine.evaluate(request({}, { userInfo: { username: 'system:serviceaccount:redwing-system:redwing-reconciler' } })), []);
     assert.deepEqual(engine.evaluate(request({}, { operation: 'DELETE', object: null as unknown as Record<string, unknown>, oldObject: request().object })), []);
   });
 
