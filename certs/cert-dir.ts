@@ -1,7 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pino, type Logger } from 'pino';
+import { createLogger, type Logger } from '../shared/logger.js';
 import { isIssuedBy, keyMatchesCertificate, serviceDnsNames, type KeyPairPem } from './authority.js';
 import type { CertificateSource, ServingMaterial } from './certificate-source.js';
 import { MaterialHolder } from './material-holder.js';
@@ -113,7 +113,7 @@ async function readMaterial(dir: string): Promise<ServingMaterial | undefined> {
 
 /** `--cert-dir` mode: files created or reused, reloaded when they change (fs.watch plus a poll as fallback). */
 export async function createCertDirSource(options: CertDirSourceOptions): Promise<CertificateSource> {
-  const logger = options.logger ?? pino({ level: 'silent' });
+  const logger = options.logger ?? createLogger('certs');
   const service = options.service ?? 'redwing-webhook';
   const namespace = options.namespace ?? 'redwing-system';
   const policy = defaultRotationPolicy({

@@ -1,5 +1,5 @@
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { pino, type Logger } from 'pino';
+import { createLogger, type Logger } from '../shared/logger.js';
 import { describeCertificate, serviceDnsNames } from './authority.js';
 import { CaBundleInjector, DEFAULT_WEBHOOK_CONFIGURATION_NAME } from './ca-bundle-injector.js';
 import type { CertificateSource } from './certificate-source.js';
@@ -34,7 +34,7 @@ export interface ClusterSourceOptions {
  * configurations, serving certificate renewed and CA rotated (with overlap) on a timer.
  */
 export async function createClusterSource(options: ClusterSourceOptions): Promise<CertificateSource> {
-  const logger = options.logger ?? pino({ level: 'silent' });
+  const logger = options.logger ?? createLogger('certs');
   const store = new TlsSecretStore({
     api: options.kubeConfig.makeApiClient(CoreV1Api),
     namespace: options.namespace,

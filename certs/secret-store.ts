@@ -1,5 +1,6 @@
 import type { CoreV1Api, V1Secret } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { LABEL_MANAGED_BY, MANAGED_BY_VALUE } from '../shared/labels.js';
 import { decodeTlsSecret, DROP_PREVIOUS_CA_AFTER_ANNOTATION, encodeTlsSecret, sameState, type WebhookTlsState } from './tls-state.js';
 
 export const DEFAULT_TLS_SECRET_NAME = 'redwing-webhook-tls';
@@ -145,7 +146,7 @@ export class TlsSecretStore {
         ...(base?.metadata ?? {}),
         name: this.secretName,
         namespace: this.namespace,
-        labels: { ...(base?.metadata?.labels ?? {}), 'app.kubernetes.io/name': 'redwing', 'app.kubernetes.io/component': 'webhook-certificates' },
+        labels: { ...(base?.metadata?.labels ?? {}), [LABEL_MANAGED_BY]: MANAGED_BY_VALUE, 'app.kubernetes.io/component': 'webhook-certificates' },
         annotations: { ...otherAnnotations, ...annotations },
       },
       data,
