@@ -40,6 +40,8 @@ export interface StoreUnderEvaluation {
   namespace: string;
   name: string;
   labels: Labels | undefined;
+  /** The labels before an UPDATE; null or absent otherwise. */
+  oldLabels?: Labels | null;
   namespaceLabels: Labels | undefined;
   /** The spec after defaulting (`effectiveSpec`), for the built-in rules. */
   effectiveSpec: KVStoreSpec;
@@ -64,8 +66,10 @@ export function celRequestBudget(totalCost: number, limits: Partial<CelLimits> =
   return { remainingCost: totalCost, totalCost, limits };
 }
 
-export function coversStore(policy: CompiledPolicy, store: Pick<StoreUnderEvaluation, 'namespace' | 'labels' | 'namespaceLabels'>): boolean {
-  return policyMatches(policy.spec, { namespace: store.namespace, storeLabels: store.labels, namespaceLabels: store.namespaceLabels });
+export function coversStore(policy: CompiledPolicy, store: Pick<StoreUnderEvaluation, 'namespace' | 'labels' | 'oldLabels' | 'namespaceLabels'>): boolean {
+  return policyMatches(policy.spec, {
+    namespace: store.namespace, storeLabels: store.labels, oldStoreLabels: store.oldLabels, namespaceLabels: store.namespaceLabels,
+  });
 }
 
 function shorten(text: string, max = 80): string {

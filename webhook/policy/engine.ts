@@ -76,6 +76,7 @@ export function storeFromRequest(request: PolicyRequest, namespaceLabels: Labels
     namespace: request.namespace,
     name,
     labels: metadata.labels,
+    oldLabels: request.oldObject ? metadataOf(request.oldObject).labels ?? {} : null,
     namespaceLabels,
     effectiveSpec: effectiveSpec(specOf(request.object), name),
     celBindings: () => (prepared ??= prepareBindings({
@@ -109,7 +110,7 @@ export function createPolicyEngine(options: PolicyEngineOptions = {}): PolicyEng
     && !!request.object
     && !exempt.has(request.userInfo.username ?? '');
 
-  const covering = (store: Pick<StoreUnderEvaluation, 'namespace' | 'labels' | 'namespaceLabels'>): CompiledPolicy[] =>
+  const covering = (store: Pick<StoreUnderEvaluation, 'namespace' | 'labels' | 'oldLabels' | 'namespaceLabels'>): CompiledPolicy[] =>
     sorted.filter((policy) => coversStore(policy, store));
 
   return {
@@ -122,8 +123,12 @@ export function createPolicyEngine(options: PolicyEngineOptions = {}): PolicyEng
 
     defaultsFor(request: PolicyRequest): PolicyDefaults {
       if (!applies(request) || sorted.length === 0) return { specs: [] };
-      const metadata = metadataOf(request.object);
-      const target = { namespace: request.namespace, labels: metadata.labels, namespaceLabels: namespaceLabels.get(request.namespace) };
+      const target = {
+        namespace: request.namespace,
+        labels: metadataOf(request.object).labels,
+        oldLabels: request.oldObject ? metadataOf(request.oldObject).labels ?? {} : null,
+        namespaceLabels: namespaceLabels.get(request.namespace),
+      };
       return orderPolicyDefaults(covering(target)
         .filter((policy) => policy.spec.defaults && Object.keys(policy.spec.defaults).length > 0)
         .map((policy) => ({ policy: policy.name, spec: structuredClone(policy.spec.defaults!) })));

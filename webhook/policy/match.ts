@@ -10,6 +10,9 @@
  *   on every namespace, `kubernetes.io/metadata.name: <name>`, so `namespaceSelector`s on that label still work.
  * - `exclude` wins over `match`: a store in an excluded namespace, or whose labels match `exclude.storeSelector`,
  *   is not covered. An empty `exclude` excludes nothing.
+ * - On UPDATE, store labels cannot be used to step out of a policy in the same request (Kubernetes' objectSelector
+ *   has the same concern): `match.storeSelector` holds if the new OR the old labels match it, and
+ *   `exclude.storeSelector` only excludes if the new AND the old labels match it.
  */
 import type { V1LabelSelector, V1LabelSelectorRequirement } from '@kubernetes/client-node';
 import type { KVPolicySpec } from '../../shared/schema/kvpolicy.js';
@@ -110,6 +113,8 @@ function validateRequirement(requirement: unknown, field: string): Array<{ field
 export interface MatchTarget {
   namespace: string;
   storeLabels: Labels | undefined;
+  /** On UPDATE, the labels before the change (null/undefined on CREATE and in the audit). */
+  oldStoreLabels?: Labels | null;
   /** Labels of the store's namespace, or undefined when the cache does not know the namespace. */
   namespaceLabels: Labels | undefined;
 }
@@ -131,11 +136,16 @@ export function explainMismatch(spec: Pick<KVPolicySpec, 'match' | 'exclude'>, t
   if (!matchesLabelSelector(namespaceLabels, match?.namespaceSelector)) {
     return `namespace ${target.namespace} labels do not match match.namespaceSelector`;
   }
-  if (!matchesLabelSelector(target.storeLabels, match?.storeSelector)) return 'store labels do not match match.storeSelector';
+  const hasOld = target.oldStoreLabels !== undefined && target.oldStoreLabels !== null;
+  if (!matchesLabelSelector(target.storeLabels, match?.storeSelector)
+    && !(hasOld && matchesLabelSelector(target.oldStoreLabels ?? undefined, match?.storeSelector))) {
+    return 'store labels do not match match.storeSelector';
+  }
   if (exclude?.namespaces?.length && matchesNamePattern(target.namespace, exclude.namespaces)) {
     return `namespace ${target.namespace} is in exclude.namespaces`;
   }
-  if (selectorHasTerms(exclude?.storeSelector) && matchesLabelSelector(target.storeLabels, exclude?.storeSelector)) {
+  if (selectorHasTerms(exclude?.storeSelector) && matchesLabelSelector(target.storeLabels, exclude?.storeSelector)
+    && (!hasOld || matchesLabelSelector(target.oldStoreLabels ?? undefined, exclude?.storeSelector))) {
     return 'store labels match exclude.storeSelector';
   }
   return undefined;

@@ -172,7 +172,14 @@ export function watchPolicySources(engine: PolicyEngine, kubeConfig: KubeConfig,
     async () => customObjects.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural: KVPOLICY_PLURAL }));
   const upsert = (policy: KVPolicy): void => {
     engine.upsertPolicy(policy);
-    logger.debug({ policy: policy.metadata.name }, 'policy cached');
+    const compiled = engine.compiledPolicies().find((candidate) => candidate.name === policy.metadata.name);
+    const broken = compiled?.expressions.filter((expression) => !expression.compiled.ok) ?? [];
+    if (broken.length > 0) {
+      // Admitted while the webhook was not checking policies: every covered store now fails this rule (closed).
+      logger.warn({ policy: policy.metadata.name, expressions: broken.map((expression) => expression.index) }, 'KVPolicy has CEL expressions that do not compile');
+    } else {
+      logger.debug({ policy: policy.metadata.name }, 'policy cached');
+    }
   };
   policies.on('add', upsert);
   policies.on('update', upsert);

@@ -91,6 +91,16 @@ describe('policy match and exclude', () => {
     assert.match(explainMismatch(spec, target('prod-main', { 'policy.redwing.dev/exempt': 'true' }, prodNs))!, /exclude.storeSelector/);
   });
 
+  it('on UPDATE, relabelling cannot step out of a policy in the same request', () => {
+    const matchSpec = { match: { storeSelector: { matchLabels: { tier: 'gold' } } } };
+    assert.equal(policyMatches(matchSpec, { namespace: 'a', storeLabels: {}, oldStoreLabels: { tier: 'gold' }, namespaceLabels: {} }), true);
+    assert.equal(policyMatches(matchSpec, { namespace: 'a', storeLabels: {}, oldStoreLabels: {}, namespaceLabels: {} }), false);
+    const excludeSpec = { exclude: { storeSelector: { matchLabels: { exempt: 'true' } } } };
+    assert.equal(policyMatches(excludeSpec, { namespace: 'a', storeLabels: { exempt: 'true' }, oldStoreLabels: {}, namespaceLabels: {} }), true, 'adding the exemption label does not exempt this update');
+    assert.equal(policyMatches(excludeSpec, { namespace: 'a', storeLabels: { exempt: 'true' }, oldStoreLabels: { exempt: 'true' }, namespaceLabels: {} }), false);
+    assert.equal(policyMatches(excludeSpec, { namespace: 'a', storeLabels: { exempt: 'true' }, oldStoreLabels: null, namespaceLabels: {} }), false, 'CREATE');
+  });
+
   it('an empty exclude selector excludes nothing', () => {
     assert.equal(policyMatches({ exclude: { storeSelector: {} } }, target('a', { x: 'y' })), true);
   });
