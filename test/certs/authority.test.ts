@@ -105,6 +105,12 @@ describe('certs/authority', () => {
     assert.equal(describeCertificate(leaf.certPem).notAfter.getTime(), describeCertificate(shortCa.certPem).notAfter.getTime());
   });
 
+  it('refuses to issue from an expired CA', () => {
+    const shortCa = createCertificateAuthority({ commonName: 'short', now, validityMs: 60_000, backdateMs: 0 });
+    assert.ok(issueServingCertificate(shortCa, { commonName: 'x', dnsNames: ['x'], now: new Date(now.getTime() + 59_000) }));
+    assert.throws(() => issueServingCertificate(shortCa, { commonName: 'x', dnsNames: ['x'], now: new Date(now.getTime() + 60_000) }), /expired/);
+  });
+
   it('rejects a certificate without names', () => {
     assert.throws(() => issueServingCertificate(ca, { commonName: 'x', dnsNames: [] }), /at least one/);
   });

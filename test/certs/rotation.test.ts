@@ -106,6 +106,15 @@ describe('certs/rotation planning', () => {
     assert.equal(planRotation(dropped, policy, { now: at(227) }).kind, 'none');
   });
 
+  it('recovers from an expired CA by rotating it, without trying to issue from it', () => {
+    const expiredAt = at(300);
+    const add = planRotation(initial, policy, { now: expiredAt });
+    assert.deepEqual(add, { kind: 'add-next-ca', reason: 'CA expired' });
+    const overlapping = step(initial, add, expiredAt);
+    assert.equal(planRotation(overlapping, policy, { now: at(301) }).kind, 'await-injection');
+    assert.equal(planRotation(overlapping, policy, { now: at(310), bundleInjectedSince: at(302) }).kind, 'promote-next-ca');
+  });
+
   it('survives a Secret round trip at every stage of the rotation', () => {
     const overlapping = step(initial, { kind: 'add-next-ca', reason: 'test' }, at(200));
     const promoted = step(overlapping, { kind: 'promote-next-ca' }, at(210));
