@@ -12,7 +12,7 @@
  *   (`all`, `exists`, `exists_one`, `map`, `filter`) is charged the node count of its loop body, and the evaluation
  *   stops once `maxCost` is spent (like the Kubernetes runtime cost budget, in AST nodes). This is the bound that
  *   normally decides, and it is deterministic: the same object always gets the same answer;
- * - time: the same hook checks, every few iterations, the process CPU time spent since the first iteration against
+ * - time: the same hook (cel-budget.ts) checks, every few iterations, the process CPU time spent in the loops against
  *   `timeoutMs`. It is a safety net for what the cost model does not see (cel-es builds `map`/`filter` results by
  *   concatenation, quadratic in the list length; long strings). CPU time, not wall-clock time: on a busy node a
  *   descheduled webhook must not deny a cheap expression because the clock moved while it was not running.
@@ -23,7 +23,8 @@ import {
 } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
 import { RE2JS } from '@bufbuild/re2';
-import { checkExpression, countNodes, formatPosition, type CelExpr } from './ast-check.js';
+import { checkExpression, countNodes, formatPosition } from './ast-check.js';
+import { describeExceeded, instrumentLoops, newBudget, STEP_HOOK, withBudget } from './cel-budget.js';
 
 export interface CelLimits {
   maxExpressionLength: number;
@@ -46,8 +47,6 @@ export const DEFAULT_CEL_LIMITS: CelLimits = {
   timeoutMs: 50,
 };
 
-/** How many loop iterations pass between two CPU time checks. */
-const CPU_CHECK_INTERVAL = 8;
 
 /** The variables every expression sees. */
 export const CEL_VARIABLES = ['object', 'oldObject', 'request'] as const;
@@ -78,51 +77,6 @@ export interface CompiledExpression {
   evaluate(bindings: PreparedBindings, limits?: Partial<CelLimits>): EvaluationResult;
 }
 
-const STEP_FUNCTION = '@redwing_step';
-
-class BudgetExceeded extends Error {}
-
-interface Budget {
-  cost: number;
-  maxCost: number;
-  timeoutMs: number;
-  iterations: number;
-  /** Process CPU time (µs) at the first CPU check. */
-  cpuStartMicros?: number;
-  exceeded?: 'cost' | 'time';
-}
-
-function cpuMicros(): number {
-  const usage = process.cpuUsage();
-  return usage.user + usage.system;
-}
-
-function describeExceeded(budget: Budget): string {
-  return budget.exceeded === 'cost'
-    ? `exceeded the cost budget of ${budget.maxCost} (loop iterations times loop size)`
-    : `exceeded the CPU time limit of ${budget.timeoutMs} ms`;
-}
-
-// Evaluation is synchronous, so at most one budget is active at a time in this thread.
-let activeBudget: Budget | undefined;
-
-function chargeStep(weight: bigint): void {
-  const budget = activeBudget;
-  if (!budget) return;
-  if (budget.exceeded) throw new BudgetExceeded(describeExceeded(budget));
-  budget.cost += Number(weight);
-  budget.iterations += 1;
-  if (budget.cost > budget.maxCost) {
-    budget.exceeded = 'cost';
-  } else if (budget.iterations % CPU_CHECK_INTERVAL === 0) {
-    // Reading the CPU clock is a system call: short loops (the usual case) never pay for it, and the first
-    // CPU_CHECK_INTERVAL iterations are covered by the cost budget alone.
-    if (budget.cpuStartMicros === undefined) budget.cpuStartMicros = cpuMicros();
-    else if (cpuMicros() - budget.cpuStartMicros > budget.timeoutMs * 1000) budget.exceeded = 'time';
-  }
-  if (budget.exceeded) throw new BudgetExceeded(describeExceeded(budget));
-}
-
 // RE2 (linear time, no catastrophic backtracking), as cel-es itself uses; @bufbuild/re2 is @bufbuild/cel's own
 // pinned dependency. cel-es compiles the pattern at every call (~100 µs); policies reuse a handful of patterns.
 const REGEX_CACHE_LIMIT = 256;
@@ -145,56 +99,9 @@ const ENV = celEnv({
       return compiledRegex(pattern).test(this);
     }),
     celFunc('matches', [CelScalar.STRING, CelScalar.STRING], CelScalar.BOOL, (text, pattern) => compiledRegex(pattern).test(text)),
-    celFunc(STEP_FUNCTION, [CelScalar.DYN, CelScalar.INT], CelScalar.DYN, (condition, weight) => {
-      chargeStep(weight);
-      return condition;
-    }),
+    STEP_HOOK,
   ],
 });
-
-type Node = CelExpr;
-let syntheticId = 1n << 40n;
-
-function node(kind: Node['exprKind']): Node {
-  syntheticId += 1n;
-  return { $typeName: 'cel.expr.Expr', id: syntheticId, exprKind: kind } as Node;
-}
-
-/** Wraps every comprehension's loop condition in the step hook, charged the size of the loop body. */
-function instrument(expr: Node): void {
-  const kind = expr.exprKind;
-  switch (kind.case) {
-    case 'selectExpr': if (kind.value.operand) instrument(kind.value.operand); return;
-    case 'callExpr':
-      if (kind.value.target) instrument(kind.value.target);
-      kind.value.args.forEach(instrument);
-      return;
-    case 'listExpr': kind.value.elements.forEach(instrument); return;
-    case 'structExpr':
-      for (const entry of kind.value.entries) {
-        if (entry.keyKind.case === 'mapKey') instrument(entry.keyKind.value);
-        if (entry.value) instrument(entry.value);
-      }
-      return;
-    case 'comprehensionExpr': {
-      const comprehension = kind.value;
-      for (const part of [comprehension.iterRange, comprehension.accuInit, comprehension.loopCondition, comprehension.loopStep, comprehension.result]) {
-        if (part) instrument(part);
-      }
-      const weight = BigInt(1 + countNodes(comprehension.loopCondition) + countNodes(comprehension.loopStep));
-      const constant = node({
-        case: 'constExpr',
-        value: { $typeName: 'cel.expr.Constant', constantKind: { case: 'int64Value', value: weight } },
-      } as Node['exprKind']);
-      comprehension.loopCondition = node({
-        case: 'callExpr',
-        value: { $typeName: 'cel.expr.Expr.Call', function: STEP_FUNCTION, args: [comprehension.loopCondition!, constant] },
-      } as Node['exprKind']);
-      return;
-    }
-    default: return;
-  }
-}
 
 function formatSyntaxError(error: unknown): string {
   const details = error as { rawMessage?: string; message?: string; location?: { start?: { line: number; column: number } } };
@@ -222,7 +129,7 @@ function compileUncached(expression: string, limits: CelLimits): CompileResult {
     variables: CEL_VARIABLES, findFunction: (name) => ENV.funcs.find(name),
   });
   if (problem) return { ok: false, error: problem };
-  instrument(parsed.expr);
+  instrumentLoops(parsed.expr);
   let program: ReturnType<typeof plan>;
   try {
     program = plan(ENV, parsed);
@@ -242,15 +149,8 @@ class Program implements CompiledExpression {
 
   evaluate(bindings: PreparedBindings, overrides: Partial<CelLimits> = {}): EvaluationResult {
     const limits = { ...DEFAULT_CEL_LIMITS, ...overrides };
-    const budget: Budget = { cost: 0, maxCost: limits.maxCost, timeoutMs: limits.timeoutMs, iterations: 0 };
-    const previous = activeBudget;
-    activeBudget = budget;
-    let result: CelValue | Error;
-    try {
-      result = this.run(bindings.celValues);
-    } finally {
-      activeBudget = previous;
-    }
+    const budget = newBudget(limits.maxCost, limits.timeoutMs);
+    const result: CelValue | Error = withBudget(budget, () => this.run(bindings.celValues));
     // A budget error can be swallowed by `||`/`&&` (`x.all(...) || true`), so the budget itself is the authority.
     const cost = budget.cost;
     if (budget.exceeded) return { ok: false, error: describeExceeded(budget), cost, budgetExceeded: budget.exceeded };
@@ -328,5 +228,3 @@ export function compiledExpressionCacheSize(): number {
   return cache.size;
 }
 
-/** The budget error class, for callers that need to tell budget failures from other runtime errors. */
-export { BudgetExceeded };
