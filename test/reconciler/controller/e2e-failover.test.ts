@@ -1,0 +1,99 @@
+/**
+ * End to end on the sandbox: the reconciler's failover loop (health monitor -> reconcile -> election -> promotion ->
+ * labels -> status) against real faults: kill -9 of the master (restarting fast, fenced), SIGSTOP (hung, port
+ * open), eviction, and a lost node. Each asserts data and that writes through the master Service come back.
+ */
+import { strict as assert } from 'node:assert';
+import { after, before, describe, it } from 'node:test';
+import { pino } from 'pino';
+import { runReconciler, type RunningReconciler } from '../../../reconciler/controller/main.js';
+import { paths } from '../../../reconciler/controller/kube-client.js';
+import {
+  getStore, kvstore, listStorePods, redisCommand, startE2eCluster, storePassword, waitFor, type E2eCluster, type PodInfo,
+} from './e2e-helpers.js';
+
+const silent = pino({ level: process.env.REDWING_TEST_LOG ?? 'silent' });
+const STORE = 'fo';
+
+describe('reconciler end to end: failover', { timeout: 400_000 }, () => {
+  let cluster: E2eCluster;
+  let reconciler: RunningReconciler;
+  let password: string;
+  let serviceIp: string;
+  let counter = 0;
+
+  before(async () => {
+    cluster = await startE2eCluster();
+    reconciler = await runReconciler({ kubeConfig: cluster.kubeConfig, metricsPort: 0, leaderElect: false, logger: silent });
+    await cluster.client.create(paths.kvstores('default'), kvstore(STORE, { replicas: 3, failover: { downAfterMilliseconds: 1000 } }));
+    await healthy();
+    password = await storePassword(cluster.client, STORE);
+    serviceIp = (await cluster.client.get<{ spec: { clusterIP: string } }>(paths.coreObject('services', 'default', STORE))).spec.clusterIP;
+  });
+
+  after(async () => {
+    await reconciler?.stop();
+    await cluster?.stop();
+  });
+
+  async function healthy(): Promise<PodInfo[]> {
+    return waitFor(`${STORE} Ready`, async () => {
+      const status = (await getStore(cluster.client, STORE)).status;
+      if (status?.phase !== 'Ready' || status.readyReplicas !== 3) return undefined;
+      const pods = await listStorePods(cluster.client, STORE);
+      return pods.length === 3 && pods.filter((pod) => pod.role === 'master').length === 1 && pods.filter((pod) => pod.role === 'replica').length === 2 ? pods : undefined;
+    }, 120_000);
+  }
+
+  /** Writes a key and waits until both replicas have it, so it must survive the loss of the master. */
+  async function replicatedWrite(pods: PodInfo[]): Promise<string> {
+    const key = `k${counter++}`;
+    assert.equal(await redisCommand(serviceIp, password, 'SET', key, key), 'OK');
+    for (const pod of pods.filter((entry) => entry.role === 'replica')) {
+      await waitFor(`${key} on ${pod.name}`, async () => (await redisCommand(pod.ip!, password, 'GET', key)) === key, 10_000, 50);
+    }
+    return key;
+  }
+
+  async function expectFailover(oldMaster: string, keys: string[]): Promise<void> {
+    const store = await waitFor('a new master recorded', async () => {
+      const current = await getStore(cluster.client, STORE);
+      return current.status?.master && current.status.master !== oldMaster ? current : undefined;
+    }, 60_000, 100);
+    assert.equal(store.status!.lastFailover?.from, oldMaster);
+    assert.equal(store.status!.lastFailover?.to, store.status!.master);
+    await waitFor('writes through the master Service', async () => (await redisCommand(serviceIp, password, 'SET', 'probe', String(Date.now()))) === 'OK', 30_000, 100);
+    for (const key of keys) assert.equal(await redisCommand(serviceIp, password, 'GET', key), key, `${key} survived`);
+    const pods = await healthy();
+    assert.equal(pods.find((pod) => pod.role === 'master')!.name, store.status!.master);
+    assert.equal(pods.find((pod) => pod.name === oldMaster)!.role, 'replica', 'the old master rejoined as a replica');
+  }
+
+  it('kill -9 of the master (restarting fenced, faster than detection) promotes a replica without wiping data', async () => {
+    const pods = await healthy();
+    const master = pods.find((pod) => pod.role === 'master')!;
+    const keys = [await replicatedWrite(pods), await replicatedWrite(pods)];
+    await cluster.sandbox.faults.crashPod('default', master.name);
+    await expectFailover(master.name, keys);
+  });
+
+  it('a hung master (SIGSTOP, port open) is detected and failed over', async () => {
+    const pods = await healthy();
+    const master = pods.find((pod) => pod.role === 'master')!;
+    const keys = [await replicatedWrite(pods)];
+    await cluster.sandbox.faults.freezePod('default', master.name);
+    try {
+      await expectFailover(master.name, keys);
+    } finally {
+      await cluster.sandbox.faults.thawPod('default', master.name).catch(() => undefined);
+    }
+  });
+
+  it('an evicted master is replaced at once', async () => {
+    const pods = await healthy();
+    const master = pods.find((pod) => pod.role === 'master')!;
+    const keys = [await replicatedWrite(pods)];
+    await cluster.sandbox.faults.evictPod('default', master.name);
+    await expectFailover(master.name, keys);
+  });
+});
