@@ -161,6 +161,17 @@ function defaultWebhookConfig(config: KubeObject, mutating: boolean): void {
   }
 }
 
+const MICRO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}(Z|[+-]\d\d:\d\d)$/;
+
+/** metav1.MicroTime fields must carry six fractional digits; anything else fails to decode (golden 24: 400). */
+function checkMicroTime(kind: string, group: string, value: unknown): void {
+  if (value === undefined || value === null) return;
+  const text = String(value);
+  if (MICRO_TIME.test(text)) return;
+  const rest = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(.*)$/.exec(text)?.[1] ?? text;
+  throw badRequest(`${kind} in version "v1" cannot be handled as a ${kind}: parsing time ${JSON.stringify(text)} as "2006-01-02T15:04:05.000000Z07:00": cannot parse ${JSON.stringify(rest)} as ".000000"`);
+}
+
 /** Applies the built-in defaults for `kind` in place. */
 export function applyBuiltinDefaults(kind: string, group: string, object: KubeObject, allocateIp: () => string): void {
   switch (`${group}/${kind}`) {
@@ -185,6 +196,14 @@ export function applyBuiltinDefaults(kind: string, group: string, object: KubeOb
       setDefault(obj(object, 'spec'), 'volumeMode', 'Filesystem');
       break;
     }
+    case 'coordination.k8s.io/Lease': {
+      const spec = isJsonObject(object.spec) ? object.spec : {};
+      checkMicroTime(kind, group, spec.acquireTime);
+      checkMicroTime(kind, group, spec.renewTime);
+      break;
+    }
+    case 'events.k8s.io/Event': checkMicroTime(kind, group, object.eventTime); break;
+    case '/Event': checkMicroTime(kind, group, object.eventTime); break;
     case '/Namespace': {
       const labels = (object.metadata.labels ??= {});
       labels['kubernetes.io/metadata.name'] = object.metadata.name ?? '';

@@ -62,18 +62,22 @@ function validateStatefulSet(object: KubeObject, old: KubeObject | undefined, er
   const selector = s.selector;
   const template = isJsonObject(s.template) ? s.template : {};
   const templateLabels = isJsonObject(template.metadata) && isJsonObject(template.metadata.labels) ? (template.metadata.labels as Record<string, string>) : {};
-  if (!isJsonObject(selector) || labelSelectorRequirements(selector).length === 0) {
-    errors.push(fieldError('FieldValueInvalid', 'spec.selector', 'empty selector is invalid for statefulset', selector ?? null));
+  const goLabels = Object.keys(templateLabels).length === 0 ? 'map[string]string(nil)' : `map[string]string{${Object.entries(templateLabels).map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(', ')}}`;
+  const mismatch = { type: 'FieldValueInvalid', field: 'spec.template.metadata.labels', message: `Invalid value: ${goLabels}: \`selector\` does not match template \`labels\`` };
+  if (!isJsonObject(selector)) {
+    errors.push(fieldError('FieldValueRequired', 'spec.selector', ''), mismatch);
+  } else if (labelSelectorRequirements(selector).length === 0) {
+    errors.push(fieldError('FieldValueInvalid', 'spec.selector', 'empty selector is invalid for statefulset', selector));
   } else if (!matchesLabels(labelSelectorRequirements(selector), templateLabels)) {
-    errors.push(fieldError('FieldValueInvalid', 'spec.template.metadata.labels', '`selector` does not match template `labels`', templateLabels));
+    errors.push(mismatch);
   }
-  validateContainers(isJsonObject(template.spec) ? template.spec : {}, 'spec.template.spec', errors);
+  if (isJsonObject(template.spec)) validateContainers(template.spec, 'spec.template.spec', errors);
   if (typeof s.replicas === 'number' && s.replicas < 0) errors.push(fieldError('FieldValueInvalid', 'spec.replicas', 'must be greater than or equal to 0', s.replicas));
   if (old) {
     const mutable = ['replicas', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy', 'minReadySeconds', 'ordinals', 'revisionHistoryLimit'];
     const strip = (o: JsonObject): JsonObject => Object.fromEntries(Object.entries(o).filter(([k]) => !mutable.includes(k)));
     if (!jsonEqual(strip(s), strip(spec(old)))) {
-      errors.push(fieldError('FieldValueForbidden', 'spec', "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"));
+      errors.push(fieldError('FieldValueForbidden', 'spec', "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"));
     }
   }
 }
@@ -89,7 +93,7 @@ function validateService(object: KubeObject, old: KubeObject | undefined, errors
   }
   if (old) {
     const oldIp = spec(old).clusterIP;
-    if (oldIp !== undefined && s.clusterIP !== oldIp) errors.push(fieldError('FieldValueInvalid', 'spec.clusterIPs[0]', 'may not change once set', s.clusterIP));
+    if (oldIp !== undefined && s.clusterIP !== oldIp) errors.push({ type: 'FieldValueInvalid', field: 'spec.clusterIPs[0]', message: `Invalid value: []string{${JSON.stringify(s.clusterIP)}}: may not change once set` });
   }
 }
 
@@ -162,6 +166,12 @@ export function validateBuiltin(type: ResourceType, object: KubeObject, old: Kub
     case '/PersistentVolumeClaim': if (!old) validatePvc(object, errors); break;
     case 'apps/StatefulSet': validateStatefulSet(object, old, errors); break;
     case 'discovery.k8s.io/EndpointSlice': validateEndpointSlice(object, errors); break;
+    case 'events.k8s.io/Event': if (object.eventTime === undefined || object.eventTime === null) errors.push(fieldError('FieldValueRequired', 'eventTime', '')); break;
+    case '/Event': {
+      const involved = isJsonObject(object.involvedObject) ? object.involvedObject : {};
+      if ((involved.namespace ?? '') !== (object.metadata.namespace ?? '')) errors.push(fieldError('FieldValueInvalid', 'involvedObject.namespace', 'does not match event.namespace', involved.namespace ?? ''));
+      break;
+    }
     case 'apiextensions.k8s.io/CustomResourceDefinition': errors.push(...validateCrd(object)); break;
     case 'admissionregistration.k8s.io/MutatingWebhookConfiguration': validateWebhookConfiguration(object, true, errors); break;
     case 'admissionregistration.k8s.io/ValidatingWebhookConfiguration': validateWebhookConfiguration(object, false, errors); break;

@@ -79,6 +79,11 @@ function jsonType(value: unknown): string {
 }
 
 /** OpenAPI v3 validation of one value; `blocking` collects errors that stop CEL evaluation. */
+/** Status is validated with its own root, so messages say `phase in body` for `status.phase` (golden 19). */
+function bodyPath(path: string): string {
+  return path.startsWith('status.') ? path.slice('status.'.length) : path;
+}
+
 function validateValue(value: unknown, schema: JsonObject, path: string, errors: FieldError[]): void {
   if (value === null && schema.nullable === true) return;
   const type = schema.type;
@@ -86,12 +91,12 @@ function validateValue(value: unknown, schema: JsonObject, path: string, errors:
   if (typeof type === 'string' && schema['x-kubernetes-int-or-string'] !== true) {
     const ok = type === actual || (type === 'number' && actual === 'integer');
     if (!ok) {
-      errors.push({ type: 'FieldValueTypeInvalid', field: path, message: `Invalid value: "${actual}": ${path} in body must be of type ${type}: "${actual}"` });
+      errors.push({ type: 'FieldValueTypeInvalid', field: path, message: `Invalid value: "${actual}": ${bodyPath(path)} in body must be of type ${type}: "${actual}"` });
       return;
     }
   }
   if (schema['x-kubernetes-int-or-string'] === true && actual !== 'integer' && actual !== 'string') {
-    errors.push({ type: 'FieldValueTypeInvalid', field: path, message: `Invalid value: "${actual}": ${path} in body must be of type integer,string: "${actual}"` });
+    errors.push({ type: 'FieldValueTypeInvalid', field: path, message: `Invalid value: "${actual}": ${bodyPath(path)} in body must be of type integer,string: "${actual}"` });
     return;
   }
   if (Array.isArray(schema.enum) && !schema.enum.some((e) => JSON.stringify(e) === JSON.stringify(value))) {
@@ -99,19 +104,19 @@ function validateValue(value: unknown, schema: JsonObject, path: string, errors:
   }
   if (typeof value === 'number') {
     if (typeof schema.minimum === 'number' && (schema.exclusiveMinimum === true ? value <= schema.minimum : value < schema.minimum)) {
-      errors.push(fieldError('FieldValueInvalid', path, `${path} in body should be greater than ${schema.exclusiveMinimum === true ? '' : 'or equal to '}${schema.minimum}`, value));
+      errors.push(fieldError('FieldValueInvalid', path, `${bodyPath(path)} in body should be greater than ${schema.exclusiveMinimum === true ? '' : 'or equal to '}${schema.minimum}`, value));
     }
     if (typeof schema.maximum === 'number' && (schema.exclusiveMaximum === true ? value >= schema.maximum : value > schema.maximum)) {
-      errors.push(fieldError('FieldValueInvalid', path, `${path} in body should be less than ${schema.exclusiveMaximum === true ? '' : 'or equal to '}${schema.maximum}`, value));
+      errors.push(fieldError('FieldValueInvalid', path, `${bodyPath(path)} in body should be less than ${schema.exclusiveMaximum === true ? '' : 'or equal to '}${schema.maximum}`, value));
     }
   }
   if (typeof value === 'string') {
-    if (typeof schema.minLength === 'number' && [...value].length < schema.minLength) errors.push(fieldError('FieldValueInvalid', path, `${path} in body should be at least ${schema.minLength} chars long`, value));
+    if (typeof schema.minLength === 'number' && [...value].length < schema.minLength) errors.push(fieldError('FieldValueInvalid', path, `${bodyPath(path)} in body should be at least ${schema.minLength} chars long`, value));
     if (typeof schema.maxLength === 'number' && [...value].length > schema.maxLength) errors.push({ type: 'FieldValueTooLong', field: path, message: `Too long: may not be more than ${schema.maxLength} bytes` });
-    if (typeof schema.pattern === 'string' && !new RegExp(schema.pattern, 'u').test(value)) errors.push(fieldError('FieldValueInvalid', path, `${path} in body should match '${schema.pattern}'`, value));
+    if (typeof schema.pattern === 'string' && !new RegExp(schema.pattern, 'u').test(value)) errors.push(fieldError('FieldValueInvalid', path, `${bodyPath(path)} in body should match '${schema.pattern}'`, value));
   }
   if (Array.isArray(value)) {
-    if (typeof schema.minItems === 'number' && value.length < schema.minItems) errors.push(fieldError('FieldValueInvalid', path, `${path} in body should have at least ${schema.minItems} items`, value.length));
+    if (typeof schema.minItems === 'number' && value.length < schema.minItems) errors.push(fieldError('FieldValueInvalid', path, `${bodyPath(path)} in body should have at least ${schema.minItems} items`, value.length));
     if (typeof schema.maxItems === 'number' && value.length > schema.maxItems) errors.push({ type: 'FieldValueTooMany', field: path, message: `Too many: ${value.length}: must have at most ${schema.maxItems} items` });
     if (isJsonObject(schema.items)) value.forEach((item, i) => validateValue(item, schema.items as JsonObject, `${path}[${i}]`, errors));
   }
@@ -125,7 +130,7 @@ function validateValue(value: unknown, schema: JsonObject, path: string, errors:
       const child = isJsonObject(props[key]) ? (props[key] as JsonObject) : isJsonObject(schema.additionalProperties) ? schema.additionalProperties : undefined;
       if (child && !(path === '' && (key === 'metadata' || key === 'apiVersion' || key === 'kind'))) validateValue(v, child, join(path, key), errors);
     }
-    if (typeof schema.minProperties === 'number' && Object.keys(value).length < schema.minProperties) errors.push(fieldError('FieldValueInvalid', path, `${path} in body should have at least ${schema.minProperties} properties`, Object.keys(value).length));
+    if (typeof schema.minProperties === 'number' && Object.keys(value).length < schema.minProperties) errors.push(fieldError('FieldValueInvalid', path, `${bodyPath(path)} in body should have at least ${schema.minProperties} properties`, Object.keys(value).length));
     if (typeof schema.maxProperties === 'number' && Object.keys(value).length > schema.maxProperties) errors.push({ type: 'FieldValueTooMany', field: path, message: `Too many: ${Object.keys(value).length}: must have at most ${schema.maxProperties} items` });
   }
 }
@@ -198,11 +203,18 @@ function hasCel(schema: unknown): boolean {
  * Validates a custom resource against its schema. `scopes` limits validation to top-level fields
  * (`status` only through /status). Blocking schema errors skip CEL and add the `<nil>` cause.
  */
-export function validateCustomResource(object: JsonObject, oldObject: JsonObject | undefined, schema: JsonObject | undefined, metadataErrors: number): FieldError[] {
+/** Errors that stop CEL evaluation (apiextensions' hasBlockingErr). */
+const BLOCKING = new Set(['FieldValueTypeInvalid', 'FieldValueRequired', 'FieldValueNotSupported']);
+
+export function validateCustomResource(object: JsonObject, oldObject: JsonObject | undefined, schema: JsonObject | undefined, metadataErrors: FieldError[], extraErrors: FieldError[] = []): FieldError[] {
   if (!schema) return [];
   const errors: FieldError[] = [];
   validateValue(object, schema, '', errors);
-  if (errors.length > 0 || metadataErrors > 0) {
+  // type errors are reported first, as the OpenAPI validator does
+  errors.sort((a, b) => Number(b.type === 'FieldValueTypeInvalid') - Number(a.type === 'FieldValueTypeInvalid'));
+  errors.push(...extraErrors);
+  const blocking = [...errors, ...metadataErrors].some((e) => BLOCKING.has(e.type));
+  if (blocking) {
     if (hasCel(schema)) errors.push({ type: 'FieldValueInvalid', field: '<nil>', message: 'Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation' });
     return errors;
   }

@@ -49,6 +49,30 @@ export class ClusterIpAllocator {
   }
 }
 
+function goType(value: unknown): string {
+  if (typeof value === 'string') return 'string';
+  if (typeof value === 'boolean') return 'bool';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'int64' : 'float64';
+  if (Array.isArray(value)) return '[]interface {}';
+  return 'map[string]interface{}';
+}
+
+/** The scale subresource reads spec.replicas as int64; anything else adds an accessor error (golden 15). */
+function scaleAccessorErrors(type: ResourceType, object: KubeObject): FieldError[] {
+  if (!type.scale) return [];
+  const path = type.scale.specReplicasPath;
+  const parts = path.replace(/^\./, '').split('.');
+  let current: unknown = object;
+  for (let i = 0; i < parts.length; i++) {
+    if (current === undefined || current === null) return [];
+    const expected = i === parts.length ? 'int64' : 'map[string]interface{}';
+    if (!isJsonObject(current)) return [{ type: 'FieldValueInvalid', field: path, message: `Invalid value: 0: ${path} accessor error: ${String(current)} is of the type ${goType(current)}, expected ${expected}` }];
+    current = current[parts[i]!];
+  }
+  if (current === undefined || current === null || (typeof current === 'number' && Number.isInteger(current))) return [];
+  return [{ type: 'FieldValueInvalid', field: path, message: `Invalid value: 0: ${path} accessor error: ${String(current)} is of the type ${goType(current)}, expected int64` }];
+}
+
 export class StandardDefaults implements DefaultsEngine {
   readonly ips = new ClusterIpAllocator();
 
@@ -96,8 +120,8 @@ export class StandardDefaults implements DefaultsEngine {
   async validate(ctx: RequestContext, object: KubeObject, oldObject: KubeObject | undefined): Promise<FieldError[]> {
     const { type } = ctx;
     if (type.custom) {
-      const metadataErrors = validateMetadata(object, type.kind).length;
-      const errors = validateCustomResource(object as JsonObject, oldObject as JsonObject | undefined, type.custom.schema, metadataErrors);
+      const metadataErrors = validateMetadata(object, type.kind);
+      const errors = validateCustomResource(object as JsonObject, oldObject as JsonObject | undefined, type.custom.schema, metadataErrors, scaleAccessorErrors(type, object));
       if (ctx.subresource === undefined && type.status) return errors.filter((e) => !e.field.startsWith('status'));
       return errors;
     }
@@ -105,7 +129,7 @@ export class StandardDefaults implements DefaultsEngine {
     if (type.group === '' && type.kind === 'Service') {
       const spec = isJsonObject(object.spec) ? object.spec : {};
       if (typeof spec.clusterIP === 'string' && spec.clusterIP !== 'None' && !this.ips.inRange(spec.clusterIP) && !oldObject) {
-        errors.push(fieldError('FieldValueInvalid', 'spec.clusterIPs', 'failed to allocate IP ' + spec.clusterIP + ': the provided IP (' + spec.clusterIP + ') is not in the valid range. The range of valid IPs is 127.1.0.0/16', [spec.clusterIP]));
+        errors.push({ type: 'FieldValueInvalid', field: 'spec.clusterIPs', message: `Invalid value: []string{${JSON.stringify(spec.clusterIP)}}: failed to allocate IP ${spec.clusterIP}: the provided IP (${spec.clusterIP}) is not in the valid range. The range of valid IPs is 127.1.0.0/16` });
       }
     }
     return errors;

@@ -42,7 +42,7 @@ export function validateMetadata(object: KubeObject, kind: string): FieldError[]
     if (!isQualifiedName(key.toLowerCase())) errors.push(fieldError('FieldValueInvalid', 'metadata.annotations', "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character", key));
   }
   (meta.finalizers ?? []).forEach((finalizer, i) => {
-    if (typeof finalizer !== 'string' || !isQualifiedName(finalizer)) errors.push(fieldError('FieldValueInvalid', `metadata.finalizers[${i}]`, "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')", finalizer));
+    if (typeof finalizer !== 'string' || !isQualifiedName(finalizer)) errors.push(fieldError('FieldValueInvalid', 'metadata.finalizers', "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')", finalizer));
   });
   (meta.ownerReferences ?? []).forEach((ref, i) => {
     if (!isJsonObject(ref)) return;

@@ -21,7 +21,7 @@ const GENERIC_422 = 'the server rejected our request due to an error in our requ
 
 /** JSON patch; a failing `test` or a `remove` of a missing path is 422 with a generic message (golden 05). */
 export function applyJsonPatch(target: unknown, patch: unknown): unknown {
-  if (!Array.isArray(patch)) throw badRequest('json: cannot unmarshal object into Go value of type jsonpatch.Patch');
+  if (!Array.isArray(patch)) throw badRequest('error decoding patch: json: cannot unmarshal object into Go value of type []handlers.jsonPatchOp');
   const doc = deepClone(target);
   const ops = patch.map((op) => {
     // kube-apiserver's json-patch library turns `replace` of a missing key into an add
@@ -67,8 +67,9 @@ function smpObject(target: JsonObject, patch: JsonObject, path: string[], lists:
   }
   let result = deepClone(target);
   if (patch.$retainKeys !== undefined) {
-    if (!Array.isArray(patch.$retainKeys)) throw badRequest(`invalid patch: $retainKeys must be a list of strings`);
+    if (!Array.isArray(patch.$retainKeys)) throw badRequest('invalid patch format of retainKeys');
     const keep = new Set(patch.$retainKeys.map(String));
+    for (const key of Object.keys(patch)) if (!key.startsWith('$') && !keep.has(key)) throw badRequest('invalid patch format of retainKeys');
     for (const key of Object.keys(result)) if (!keep.has(key)) delete result[key];
   }
   for (const [key, value] of Object.entries(patch)) {

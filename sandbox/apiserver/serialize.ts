@@ -137,7 +137,9 @@ export function parseJson(text: string, kindForErrors: string): unknown {
     return JSON.parse(text);
   } catch (error) {
     const snippet = text.length > 30 ? `${text.slice(0, 30)} ...` : text;
-    const why = (error as Error).message.includes('end of JSON') ? 'unexpected end of JSON input' : (error as Error).message;
+    const message = (error as Error).message;
+    const position = Number(/position (\d+)/.exec(message)?.[1] ?? NaN);
+    const why = message.includes('end of JSON') || position >= text.trimEnd().length ? 'unexpected end of JSON input' : `invalid character '${text[position] ?? ''}' looking for beginning of value`;
     throw badRequest(`the object provided is unrecognized (must be of type ${kindForErrors}): couldn't get version/kind; json parse error: ${why} (${snippet})`);
   }
 }

@@ -68,7 +68,10 @@ export function serverSideApply(live: KubeObject | undefined, applied: KubeObjec
 }
 
 function conflictError(conflicts: { manager: ManagerSets; path: string }[]): ApiError {
-  const who = (m: ManagerSets): string => (m.entry.operation === 'Update' ? `conflict with "${m.entry.manager}" using ${m.entry.apiVersion}` : `conflict with "${m.entry.manager}"`);
+  const who = (m: ManagerSets): string => {
+    const sub = m.entry.subresource ? ` with subresource "${m.entry.subresource}"` : '';
+    return m.entry.operation === 'Update' ? `conflict with "${m.entry.manager}"${sub} using ${m.entry.apiVersion}` : `conflict with "${m.entry.manager}"${sub}`;
+  };
   const causes = conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: who(c.manager), field: renderPath(c.path) }));
   let message: string;
   if (conflicts.length === 1) message = `Apply failed with 1 conflict: ${causes[0]!.message}: ${causes[0]!.field}`;

@@ -135,7 +135,7 @@ export function formatValue(value: unknown): string {
 
 /** 422 Invalid: `<Kind> "<name>" is invalid: [a, b]` (brackets only with more than one cause). */
 export function invalid(kind: string, group: string, name: string, errors: FieldError[]): ApiError {
-  const rendered = errors.map((e) => `${e.field}: ${e.message}`);
+  const rendered = [...new Set(errors.map((e) => `${e.field}: ${e.message}`))];
   const summary = rendered.length === 1 ? rendered[0]! : `[${rendered.join(', ')}]`;
   const qualifiedKind = group === '' ? kind : `${kind}.${group}`;
   const details: StatusDetails = { name };

@@ -132,7 +132,8 @@ export async function persist(core: ApiCore, req: WriteRequest): Promise<{ objec
       }
     }
   }
-  if (errors.length > 0) throw invalid(type.kind, type.group, req.object.metadata.name ?? '', errors);
+  // events.k8s.io Events are validated as the internal core Event, so their errors name no group (golden 24)
+  if (errors.length > 0) throw invalid(type.kind, type.group === 'events.k8s.io' ? '' : type.group, req.object.metadata.name ?? '', errors);
 
   const validatedView = view ? core.scaleView(ctx, req.object) : req.object;
   await core.admission.validate(ctx, req.operation, validatedView, view?.oldObject ?? req.oldObject, req.dryRun, req.options, view?.kind);

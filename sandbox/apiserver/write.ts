@@ -5,10 +5,11 @@
 import type { ApiCore } from './core.js';
 import type { RequestContext } from './context.js';
 import { fieldManagerOf, fieldValidationOf, header, parseDryRun } from './context.js';
+import { removeFields, typeErrorOf, unknownBuiltinFields } from './builtin-fields.js';
 import { generateName } from './object-meta.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from './patch.js';
 import { apiVersionOf, storageKey } from './registry.js';
-import { decodeBody, parseJson } from './serialize.js';
+import { decodeBody, parseJson, sortKeysDeep } from './serialize.js';
 import { serverSideApply } from './server-side-apply.js';
 import { ApiError, badRequest, fieldError, invalid, methodNotSupported, notFound, unsupportedMediaType } from './status-errors.js';
 import type { JsonObject, KubeObject } from './types.js';
@@ -39,14 +40,18 @@ function checkBodyType(ctx: RequestContext, body: unknown, allowScale: boolean):
   const expectedVersion = allowScale ? 'autoscaling/v1' : apiVersionOf(ctx.type);
   if (kind !== '' && kind !== expectedKind) {
     if (ctx.type.custom && apiVersion === expectedVersion) {
-      throw invalid(kind, ctx.type.group, '', [fieldError('FieldValueInvalid', 'kind', `must be ${expectedKind}`, kind)]);
+      const name = isJsonObject(body.metadata) && typeof body.metadata.name === 'string' ? body.metadata.name : '';
+      throw invalid(kind, ctx.type.group, name, [fieldError('FieldValueInvalid', 'kind', `must be ${expectedKind}`, kind)]);
     }
     throw badRequest(`${kind} in version "${apiVersion.split('/').pop()}" cannot be handled as a ${expectedKind}: converting (${apiVersion.split('/').pop()}.${kind}) to (${ctx.type.group === '' ? 'core' : ctx.type.group.split('.')[0]}.${expectedKind}): unknown conversion`);
   }
   if (ctx.type.custom && apiVersion !== '' && apiVersion !== expectedVersion && !allowScale) {
     throw badRequest(`the API version in the data (${apiVersion}) does not match the expected API version (${expectedVersion})`);
   }
-  if (ctx.type.custom && kind === '' && !allowScale) throw badRequest(`Object 'Kind' is missing in '${JSON.stringify(body)}'`);
+  if (ctx.type.custom && kind === '' && !allowScale) {
+    const raw = ctx.body.toString('utf8');
+    throw badRequest(`the object provided is unrecognized (must be of type ${ctx.type.kind}): Object 'Kind' is missing in '${raw}' (${raw.length > 30 ? `${raw.slice(0, 30)} ...` : raw})`);
+  }
   const object = body as KubeObject;
   if (!isJsonObject(object.metadata)) object.metadata = {};
   return object;
@@ -65,6 +70,14 @@ function decodeObject(ctx: RequestContext, allowScale = false): KubeObject {
   const decoded = decodeBody(header(ctx, 'content-type'), ctx.body, ctx.type.kind);
   const object = checkBodyType(ctx, decoded.value, allowScale);
   const validation = fieldValidationOf(ctx.query);
+  if (!ctx.type.custom && !allowScale) {
+    const typeError = typeErrorOf(ctx.type.group, ctx.type.kind, object);
+    if (typeError) throw badRequest(`${ctx.type.kind} in version "${ctx.type.version}" cannot be handled as a ${ctx.type.kind}: ${typeError}`);
+    const unknown = unknownBuiltinFields(ctx.type.group, ctx.type.kind, object);
+    if (unknown.length > 0 && validation === 'Strict') throw badRequest(`${ctx.type.kind} in version "${ctx.type.version}" cannot be handled as a ${ctx.type.kind}: strict decoding error: ${unknown.map((u) => `unknown field "${u}"`).join(', ')}`);
+    if (validation === 'Warn') for (const u of unknown) ctx.warnings.push(`unknown field "${u}"`);
+    removeFields(object, unknown);
+  }
   for (const duplicate of decoded.duplicates) {
     if (validation === 'Strict') throw badRequest(`${ctx.type.kind} in version "${ctx.type.version}" cannot be handled as a ${ctx.type.kind}: strict decoding error: duplicate field "${duplicate}"`);
     if (validation === 'Warn') ctx.warnings.push(`duplicate field "${duplicate}"`);
@@ -170,7 +183,10 @@ async function patchOnce(core: ApiCore, ctx: RequestContext): Promise<WriteResul
   if (ctx.name === undefined) throw methodNotSupported();
   const contentType = (header(ctx, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   const allowed = ctx.type.custom ? PATCH_TYPES_CUSTOM : PATCH_TYPES_BUILTIN;
-  if (!allowed.includes(contentType)) throw unsupportedMediaType(allowed);
+  if (!allowed.includes(contentType)) {
+    if (PATCH_TYPES_BUILTIN.includes(contentType)) throw unsupportedMediaType(allowed);
+    throw new ApiError(415, 'UnsupportedMediaType', '415: Unsupported Media Type', {});
+  }
   const dryRun = parseDryRun(ctx.query, 'PatchOptions');
   const isApply = contentType === 'application/apply-patch+yaml';
   const manager = ctx.query.get('fieldManager') ?? '';
@@ -221,6 +237,11 @@ async function patchOnce(core: ApiCore, ctx: RequestContext): Promise<WriteResul
   if (!isJsonObject(patched)) throw new ApiError(422, 'Invalid', 'the server rejected our request due to an error in our request', {});
   const object = patched as KubeObject;
   if (!isJsonObject(object.metadata)) object.metadata = {};
+  const typeError = ctx.type.custom || isScale ? undefined : typeErrorOf(ctx.type.group, ctx.type.kind, object);
+  if (typeError) {
+    const message = `Invalid value: ${JSON.stringify(JSON.stringify(sortKeysDeep(object)))}: ${typeError}`;
+    throw new ApiError(422, 'Invalid', ` "" is invalid: patch: ${message}`, { causes: [{ reason: 'FieldValueInvalid', message, field: 'patch' }] });
+  }
   checkUrlIdentity(ctx, object);
   if (isScale) return updateScale(core, ctx, existing, object, dryRun, options);
   const result = await persist(core, {
