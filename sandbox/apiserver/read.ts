@@ -53,7 +53,10 @@ function decodeContinue(token: string): ContinueToken {
     if (typeof decoded.rv !== 'number' || typeof decoded.start !== 'string') throw new Error('bad token');
     return { rv: decoded.rv, start: decoded.start.replace(/\u0000$/, '') };
   } catch {
-    throw badRequest(`invalid continue token: continue key is not valid: invalid character looking for beginning of value`);
+    // Go's JSON decoder names the first offending character, %q-quoted
+    const first = Buffer.from(token, 'base64url').toString('latin1').trimStart()[0] ?? '';
+    const shown = /^[\x20-\x7e]$/.test(first) ? first : `\\u${first.charCodeAt(0).toString(16).padStart(4, '0')}`;
+    throw badRequest(`invalid continue token: continue key is not valid: invalid character '${shown}' looking for beginning of value`);
   }
 }
 

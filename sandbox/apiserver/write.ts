@@ -93,6 +93,12 @@ export async function createObject(core: ApiCore, ctx: RequestContext): Promise<
     userInfo.groups = ctx.user.groups;
     return { status: 201, body: { kind: 'SelfSubjectReview', apiVersion: 'authentication.k8s.io/v1', metadata: { creationTimestamp: nowTimestamp() }, status: { userInfo } } };
   }
+  if (ctx.type.kind === 'SelfSubjectAccessReview') {
+    // there is no RBAC: every authenticated user may do everything
+    const review = parseJson(ctx.body.toString('utf8') || '{}', 'SelfSubjectAccessReview');
+    const spec = isJsonObject(review) && isJsonObject(review.spec) ? review.spec : {};
+    return { status: 201, body: { kind: 'SelfSubjectAccessReview', apiVersion: 'authorization.k8s.io/v1', metadata: { creationTimestamp: null }, spec, status: { allowed: true } } };
+  }
   if (ctx.subresource !== undefined || ctx.name !== undefined) throw methodNotSupported();
   const dryRun = parseDryRun(ctx.query, 'CreateOptions');
   const object = decodeObject(ctx);
