@@ -102,7 +102,8 @@ function evaluateExpressions(policy: CompiledPolicy, store: StoreUnderEvaluation
     budget.remainingCost -= result.cost;
     if (!result.ok) {
       const cappedByRequest = result.budgetExceeded === 'cost' && maxCost < expressionLimit;
-      const error = cappedByRequest ? `${result.error}, what remained of this request's CEL cost budget of ${budget.totalCost}` : result.error;
+      let error = cappedByRequest ? `${result.error}, what remained of this request's CEL cost budget of ${budget.totalCost}` : result.error;
+      if (/field not found|no such key/.test(error)) error += '; the policy should guard optional fields with has()';
       violations.push({ rule, field, message: `(${shorten(expression)}) could not be evaluated: ${error}` });
     } else if (!result.allowed) {
       violations.push({ rule, field: message ? '' : field, message: message ?? `is false: ${shorten(expression)}` });

@@ -79,6 +79,7 @@ describe('policy engine: evaluate', () => {
     assert.deepEqual(violations[0], { policy: 'cel-enforce', enforcement: 'Enforce', message: 'KVPolicy "cel-enforce": production stores need 3 replicas (rule expressions[0])' });
     assert.equal(violations[1]!.enforcement, 'Enforce');
     assert.match(violations[1]!.message, /^KVPolicy "cel-enforce": spec\.rules\.expressions\[1\] \(object\.spec\.persistence\.storageClassName == "fast"\) could not be evaluated: field not found: persistence/);
+    assert.match(violations[1]!.message, /guard optional fields with has\(\)/);
     assert.deepEqual(violations[2], { policy: 'cel-warn', enforcement: 'Warn', message: 'KVPolicy "cel-warn": spec.rules.expressions[0] is false: request.userInfo.username != "alice" (rule expressions[0])' });
   });
 
