@@ -2,7 +2,7 @@
 // (`unshare -m`) where the pod's volumes are bind-mounted at their container paths, so `/data` and `/etc/redis` are
 // real. Without root, mount paths in the argv (and in config files named on the command line) are rewritten to the
 // host directories instead.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { findOnPath } from './images.js';
@@ -47,6 +47,36 @@ export interface ExecResult {
 
 const liveGroups = new Set<number>();
 let exitHookInstalled = false;
+let watchdog: ChildProcess | undefined;
+
+// A watchdog outlives a SIGKILLed sandbox for exactly one purpose: when its stdin closes (the sandbox process is
+// gone, however it died) it kills every container process group still registered. `--pdeathsig` alone only reaches
+// a container's first process, not what that process started.
+const WATCHDOG_SCRIPT = `
+groups=" "
+while IFS= read -r line; do
+  case "$line" in
+    +*) groups="$groups\${line#+} " ;;
+    -*) groups=$(printf '%s' "$groups" | sed "s/ \${line#-} / /") ;;
+  esac
+done
+for g in $groups; do kill -9 "-$g" 2>/dev/null; done
+`;
+
+function tellWatchdog(line: string): void {
+  try {
+    if (!watchdog) {
+      watchdog = spawn('/bin/sh', ['-c', WATCHDOG_SCRIPT], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+      watchdog.on('error', () => { watchdog = undefined; });
+      watchdog.stdin!.on('error', () => undefined);
+      watchdog.unref();
+      (watchdog.stdin as unknown as { unref?: () => void }).unref?.();
+    }
+    watchdog.stdin!.write(`${line}\n`);
+  } catch {
+    // best effort: stop() and the exit hook still kill everything in the normal cases
+  }
+}
 
 function installExitHook(): void {
   if (exitHookInstalled) return;
@@ -163,13 +193,17 @@ export function launchContainer(spec: LaunchSpec): ContainerProcess {
       try { process.kill(-proc.pid, signal); } catch { /* already gone */ }
     },
   };
-  if (child.pid) liveGroups.add(child.pid);
+  if (child.pid) {
+    liveGroups.add(child.pid);
+    tellWatchdog(`+${child.pid}`);
+  }
   const finish = (code: number | null, signal: NodeJS.Signals | null) => {
     if (proc.exitInfo) return;
     if (child.pid) {
       // The container's other processes die with it, as with a cgroup.
       try { process.kill(-child.pid, 'SIGKILL'); } catch { /* none left */ }
       liveGroups.delete(child.pid);
+      tellWatchdog(`-${child.pid}`);
     }
     const info: ExitInfo = { exitCode: code ?? 128 + signalNumber(signal), signal: signal ?? undefined, finishedAt: new Date() };
     proc.exitInfo = info;
