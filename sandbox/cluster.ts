@@ -38,10 +38,13 @@ function installSignalHandlers(): void {
   signalsInstalled = true;
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(signal, () => {
+      // Another handler for the same signal (a CLI's graceful shutdown) owns the exit; without one, the sandbox
+      // cleans up and exits as the default action would have.
+      const othersHandle = process.listenerCount(signal) > 0;
       const stops = [...stopOnSignal].map((stop) => stop().catch(() => undefined));
       void Promise.race([Promise.all(stops), new Promise((r) => setTimeout(r, 5000))]).finally(() => {
         killAllContainers();
-        process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1));
+        if (!othersHandle) process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1));
       });
     });
   }
