@@ -21,6 +21,8 @@ export interface InformerOptions {
   logger?: Logger;
   baseBackoffMs?: number;
   maxBackoffMs?: number;
+  /** Trims each object before it is cached (memory: only what the reconciler reads is kept). */
+  transform?: (object: KubeObject) => KubeObject;
 }
 
 export function objectKey(object: KubeObject): string {
@@ -98,9 +100,14 @@ export class Informer<T extends KubeObject = KubeObject> {
     }
   }
 
+  private trim(object: T): T {
+    return this.options.transform ? this.options.transform(object) as T : object;
+  }
+
   private replaceAll(items: T[]): void {
     const seen = new Set<string>();
-    for (const item of items) {
+    for (const raw of items) {
+      const item = this.trim(raw);
       const key = objectKey(item);
       seen.add(key);
       const previous = this.cache.get(key);
@@ -116,16 +123,19 @@ export class Informer<T extends KubeObject = KubeObject> {
     }
   }
 
-  private onWatchEvent(type: string, object: T): void {
-    if (this.stopped || !object?.metadata) return;
-    if (type === 'BOOKMARK') {
-      this.resourceVersion = object.metadata.resourceVersion ?? this.resourceVersion;
-      return;
-    }
+  private onWatchEvent(type: string, raw: T): void {
+    if (this.stopped || !raw) return;
     if (type === 'ERROR') {
-      if (statusCodeOf(object) === 410) this.resourceVersion = '';
+      // 410 Gone: the watch ends next and the relist starts from scratch.
+      if (statusCodeOf(raw) === 410) this.resourceVersion = '';
       return;
     }
+    const version = raw.metadata?.resourceVersion;
+    if (type === 'BOOKMARK' || !raw.metadata) {
+      if (version) this.resourceVersion = version;
+      return;
+    }
+    const object = this.trim(raw);
     const key = objectKey(object);
     const previous = this.cache.get(key);
     if (type === 'DELETED') {
@@ -135,7 +145,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       this.cache.set(key, object);
       this.emit(previous ? 'update' : 'add', object, previous);
     }
-    this.resourceVersion = object.metadata.resourceVersion ?? this.resourceVersion;
+    if (version) this.resourceVersion = version;
   }
 
   private scheduleRetry(error: unknown): void {
@@ -211,16 +221,49 @@ export interface StoreInformers {
 
 export const MANAGED_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGED_BY_VALUE}`;
 
+/** Keeps only redwing's own managedFields entry: the apply layer needs it, the others are dead weight. */
+export function keepOwnManagedFields(object: KubeObject): KubeObject {
+  const managed = object.metadata?.managedFields;
+  if (!Array.isArray(managed)) return object;
+  const own = (managed as Array<{ manager?: string }>).filter((entry) => entry.manager === MANAGED_BY_VALUE);
+  return { ...object, metadata: { ...object.metadata, managedFields: own } };
+}
+
+/** A pod as the reconciler reads it: identity, labels, deletion, phase, IP and conditions. */
+export function trimPod(object: KubeObject): KubeObject {
+  const metadata = object.metadata ?? {};
+  const status = (object as { status?: { phase?: string; podIP?: string; conditions?: Array<{ type: string; status: string }> } }).status;
+  return {
+    apiVersion: object.apiVersion,
+    kind: object.kind,
+    metadata: {
+      name: metadata.name, namespace: metadata.namespace, uid: metadata.uid, resourceVersion: metadata.resourceVersion,
+      labels: metadata.labels, deletionTimestamp: metadata.deletionTimestamp, ownerReferences: metadata.ownerReferences,
+    },
+    status: status ? {
+      phase: status.phase,
+      podIP: status.podIP,
+      conditions: status.conditions?.map((condition) => ({ type: condition.type, status: condition.status })),
+    } : undefined,
+  };
+}
+
+/** A Secret without managedFields (its data is needed: the password). */
+function trimSecret(object: KubeObject): KubeObject {
+  return { ...object, metadata: { ...object.metadata, managedFields: undefined } };
+}
+
 /** The informers one reconciler needs, cluster-wide or for one namespace. Owned kinds are filtered by label. */
 export function createStoreInformers(client: KubeClient, kubeConfig: KubeConfig, namespace: string | undefined, logger?: Logger): StoreInformers {
-  const make = (name: string, path: string, labelSelector?: string) => new Informer(client, kubeConfig, { name, path, labelSelector, logger });
+  const make = (name: string, path: string, labelSelector?: string, transform: InformerOptions['transform'] = keepOwnManagedFields) =>
+    new Informer(client, kubeConfig, { name, path, labelSelector, logger, transform });
   const informers = {
     stores: make('kvstores', paths.kvstores(namespace)),
     statefulSets: make('statefulsets', paths.statefulSets(namespace), MANAGED_SELECTOR),
-    pods: make('pods', paths.core('pods', namespace), MANAGED_SELECTOR),
+    pods: make('pods', paths.core('pods', namespace), MANAGED_SELECTOR, trimPod),
     services: make('services', paths.core('services', namespace), MANAGED_SELECTOR),
-    secrets: make('secrets', paths.core('secrets', namespace), MANAGED_SELECTOR),
-    persistentVolumeClaims: make('persistentvolumeclaims', paths.core('persistentvolumeclaims', namespace), MANAGED_SELECTOR),
+    secrets: make('secrets', paths.core('secrets', namespace), MANAGED_SELECTOR, trimSecret),
+    persistentVolumeClaims: make('persistentvolumeclaims', paths.core('persistentvolumeclaims', namespace), MANAGED_SELECTOR, trimPod),
     configMaps: make('configmaps', paths.core('configmaps', namespace), MANAGED_SELECTOR),
     podDisruptionBudgets: make('poddisruptionbudgets', namespace ? `/apis/policy/v1/namespaces/${namespace}/poddisruptionbudgets` : '/apis/policy/v1/poddisruptionbudgets', MANAGED_SELECTOR),
   };

@@ -1,0 +1,90 @@
+/** Informers against the sandbox API server over real HTTPS: list, watch, selectors, trimming, retry with backoff. */
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { KubeConfig } from '@kubernetes/client-node';
+import { pino } from 'pino';
+import { startApiServer, type RunningApiServer } from '../../../sandbox/apiserver/server.js';
+import { Informer, MANAGED_SELECTOR, trimPod, type InformerEvent } from '../../../reconciler/controller/informers.js';
+import { KubeClient, paths, type KubeObject } from '../../../reconciler/controller/kube-client.js';
+import { installCrds, kvstore, waitFor } from './e2e-helpers.js';
+
+function configMap(name: string, labels: Record<string, string>): KubeObject {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default', labels }, data: { a: '1' } };
+}
+
+describe('Informer', { timeout: 60_000 }, () => {
+  let dir: string;
+  let server: RunningApiServer;
+  let kubeConfig: KubeConfig;
+  let client: KubeClient;
+
+  before(async () => {
+    dir = mkdtempSync(join('/var/tmp', 'redwing-informer-'));
+    server = await startApiServer({ dir, logger: pino({ level: 'silent' }) });
+    kubeConfig = new KubeConfig();
+    kubeConfig.loadFromFile(server.kubeconfigPath);
+    client = new KubeClient(kubeConfig);
+  });
+
+  after(async () => {
+    client?.close();
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('lists, then reports add, update and delete of matching objects only', async () => {
+    await client.create(paths.core('configmaps', 'default'), configMap('before', { 'app.kubernetes.io/managed-by': 'redwing' }));
+    const informer = new Informer(client, kubeConfig, { name: 'cm', path: paths.core('configmaps', 'default'), labelSelector: MANAGED_SELECTOR });
+    const events: Array<[InformerEvent, string, string | undefined]> = [];
+    informer.on((event, object, previous) => events.push([event, object.metadata!.name!, (previous?.data as Record<string, string> | undefined)?.a]));
+    await informer.start();
+    try {
+      assert.equal(informer.hasSynced, true);
+      assert.deepEqual(events, [['add', 'before', undefined]]);
+      await client.create(paths.core('configmaps', 'default'), configMap('other', { team: 'x' }));
+      await client.create(paths.core('configmaps', 'default'), configMap('after', { 'app.kubernetes.io/managed-by': 'redwing' }));
+      await client.patch(paths.coreObject('configmaps', 'default', 'after'), { data: { a: '2' } });
+      await client.delete(paths.coreObject('configmaps', 'default', 'before'));
+      await waitFor('the watch events', () => events.length >= 4, 10_000, 20);
+      assert.deepEqual(events, [['add', 'before', undefined], ['add', 'after', undefined], ['update', 'after', '1'], ['delete', 'before', undefined]]);
+      assert.deepEqual(informer.list().map((object) => object.metadata!.name), ['after']);
+      assert.equal((informer.get('default', 'after')!.data as Record<string, string>).a, '2');
+      assert.equal(informer.get('default', 'other'), undefined, 'the label selector filters');
+    } finally {
+      informer.stop();
+    }
+  });
+
+  it('trims cached objects with its transform', async () => {
+    const informer = new Informer(client, kubeConfig, { name: 'trim', path: paths.core('configmaps', 'default'), transform: trimPod });
+    await informer.start();
+    try {
+      const cached = informer.get('default', 'after')!;
+      assert.equal(cached.data, undefined, 'fields the transform drops are not cached');
+      assert.equal(cached.metadata!.name, 'after');
+      assert.equal(cached.metadata!.managedFields, undefined);
+    } finally {
+      informer.stop();
+    }
+  });
+
+  it('keeps retrying with backoff while the resource is not served, and syncs once it is', async () => {
+    const informer = new Informer(client, kubeConfig, { name: 'kvs', path: paths.kvstores('default'), baseBackoffMs: 50, maxBackoffMs: 200 });
+    const synced = informer.start();
+    let settled = false;
+    void synced.then(() => { settled = true; });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      assert.equal(settled, false, 'no sync while the KVStore API does not exist');
+      await installCrds(client);
+      await client.create(paths.kvstores('default'), kvstore('late', { replicas: 1 }));
+      await synced;
+      await waitFor('the store in the cache', () => informer.get('default', 'late') !== undefined, 10_000, 20);
+      assert.ok(informer.listCount >= 1);
+    } finally {
+      informer.stop();
+    }
+  });
+});
