@@ -61,13 +61,17 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   mkdirSync(options.dir, { recursive: true });
   const apiServer = await startApiServer({ dir: options.dir, logger: logger.child({ component: 'apiserver' }) });
   const stops: Array<() => Promise<void>> = [() => apiServer.stop()];
-  const stopAll = async () => {
-    stopOnSignal.delete(stopAll);
-    for (const stop of stops.reverse()) {
-      try { await stop(); } catch (error: unknown) { logger.warn({ err: error }, 'sandbox component failed to stop'); }
-    }
-    stops.length = 0;
-    killAllContainers();
+  let stopping: Promise<void> | undefined;
+  // Idempotent: a signal handler and the application may both call it.
+  const stopAll = (): Promise<void> => {
+    stopping ??= (async () => {
+      stopOnSignal.delete(stopAll);
+      for (const stop of [...stops].reverse()) {
+        try { await stop(); } catch (error: unknown) { logger.warn({ err: error }, 'sandbox component failed to stop'); }
+      }
+      killAllContainers();
+    })();
+    return stopping;
   };
   stopOnSignal.add(stopAll);
   installSignalHandlers();
@@ -104,9 +108,13 @@ export async function startKubeletOnly(options: { kubeconfigPath: string; dir: s
   const kc = loadKubeConfig(options.kubeconfigPath);
   const kubelet = new Kubelet({ kc, dir: options.dir, logger, holdPodsPending: options.holdPodsPending });
   await kubelet.start();
-  const stop = async () => {
-    stopOnSignal.delete(stop);
-    await kubelet.stop();
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      stopOnSignal.delete(stop);
+      await kubelet.stop();
+    })();
+    return stopping;
   };
   stopOnSignal.add(stop);
   installSignalHandlers();
