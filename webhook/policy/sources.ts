@@ -128,23 +128,31 @@ export function keepInformerRunning<T extends KubernetesObject>(informer: Inform
   let markSynced!: () => void;
   const synced = new Promise<void>((resolve) => { markSynced = resolve; });
 
-  const start = async (): Promise<void> => {
-    if (stopped) return;
-    failedSinceStart = false;
-    await informer.start();
-    if (!failedSinceStart && !stopped) {
-      backoffMs = initial;
-      markSynced();
-    }
-  };
-  informer.on('error', (error?: unknown) => {
+  const onError = (error?: unknown): void => {
     failedSinceStart = true;
     if (stopped) return;
     options.logger.warn({ err: error, informer: options.name, retryInMs: backoffMs }, 'informer failed; restarting');
     clearTimeout(timer);
     timer = setTimeout(() => { void start(); }, backoffMs);
     backoffMs = Math.min(backoffMs * 2, max);
-  });
+  };
+  const start = async (): Promise<void> => {
+    if (stopped) return;
+    failedSinceStart = false;
+    try {
+      await informer.start();
+    } catch (error) {
+      // Failures before the request (credentials that cannot be read, no current cluster) throw instead of
+      // reaching the error callback.
+      onError(error);
+      return;
+    }
+    if (!failedSinceStart && !stopped) {
+      backoffMs = initial;
+      markSynced();
+    }
+  };
+  informer.on('error', onError);
   void start();
   return {
     synced,
