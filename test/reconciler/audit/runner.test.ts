@@ -78,7 +78,7 @@ describe('policy audit on the sandbox API server', () => {
     assert.equal(again.conditionWrites, 0, 'unchanged conditions are not rewritten');
   });
 
-  it('re-audits on store and policy changes', async () => {
+  it('re-audits on store, policy and namespace changes', async () => {
     const audit = startPolicyAudit({ kubeConfig: sandbox.kubeConfig, debounceMs: 50 });
     audits.push(audit);
     await objects.patchNamespacedCustomObject({
@@ -94,5 +94,9 @@ describe('policy audit on the sandbox API server', () => {
     // Store conditions are written after the policy statuses, in the same run.
     await waitFor(async () => (await compliantCondition('shop', 'orders'))?.status === 'False', 15_000, 'orders non-compliant');
     assert.match((await compliantCondition('shop', 'orders'))!.message, /spec.replicas is 3; must be at least 5/);
+
+    // A namespace relabel brings lab/scratch under prod-tls.
+    await sandbox.kubeConfig.makeApiClient(CoreV1Api).patchNamespace({ name: 'lab', body: [{ op: 'add', path: '/metadata/labels/env', value: 'production' }] });
+    await waitFor(async () => (await getPolicy('prod-tls')).status?.offenders?.join() === 'lab/scratch: spec.tls.enabled must be true (rule requireTLS)', 15_000, 'namespace relabel audited');
   });
 });
