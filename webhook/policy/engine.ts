@@ -5,8 +5,8 @@
  * - Policies are kept sorted by name, so violations and defaults always come in the same order.
  * - Requests from exempt users (the operator's own service accounts) are never evaluated: the operator must be able
  *   to manage the stores it owns whatever the policies say (Gatekeeper does the same).
- * - DELETE and CONNECT are not evaluated: rules describe how a store must be configured, and deleting a
- *   non-compliant store must stay possible.
+ * - DELETE and CONNECT are not evaluated, nor UPDATEs of a store that is being deleted (removing a finalizer):
+ *   rules describe how a store must be configured, and deleting a non-compliant store must stay possible.
  * - One request may spend at most `requestCelCostBudget` CEL cost units across all its policies (each expression is
  *   also bounded on its own, see cel.ts); expressions beyond that fail, which denies in Enforce mode.
  */
@@ -108,6 +108,7 @@ export function createPolicyEngine(options: PolicyEngineOptions = {}): PolicyEng
   const applies = (request: PolicyRequest): boolean =>
     (request.operation === 'CREATE' || request.operation === 'UPDATE')
     && !!request.object
+    && !(metadataOf(request.object) as { deletionTimestamp?: unknown }).deletionTimestamp
     && !exempt.has(request.userInfo.username ?? '');
 
   const covering = (store: Pick<StoreUnderEvaluation, 'namespace' | 'labels' | 'oldLabels' | 'namespaceLabels'>): CompiledPolicy[] =>

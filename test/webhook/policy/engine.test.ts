@@ -46,12 +46,15 @@ describe('policy engine: evaluate', () => {
     assert.equal(engine.evaluate(request()).length, 1);
   });
 
-  it('exempts the operator service account, DELETE and CONNECT', () => {
+  it('exempts the operator service account, DELETE, and updates of a store being deleted', () => {
     const engine = createPolicyEngine();
     engine.setPolicies([policy('tls', { rules: { requireTLS: true } })]);
     assert.equal(engine.evaluate(request()).length, 1);
     assert.deepEqual(engine.evaluate(request({}, { userInfo: { username: 'system:serviceaccount:redwing-system:redwing-reconciler' } })), []);
     assert.deepEqual(engine.evaluate(request({}, { operation: 'DELETE', object: null as unknown as Record<string, unknown>, oldObject: request().object })), []);
+    const deleting = request();
+    (deleting.object.metadata as Record<string, unknown>).deletionTimestamp = '2026-01-01T00:00:00Z';
+    assert.deepEqual(engine.evaluate({ ...deleting, operation: 'UPDATE', oldObject: request().object }), [], 'removing a finalizer of a store being deleted');
   });
 
   it('upsert, remove and list keep the cache in name order', () => {
