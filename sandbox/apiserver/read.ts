@@ -84,9 +84,10 @@ export async function listObjects(core: ApiCore, ctx: RequestContext): Promise<J
   let limit = Number(ctx.query.get('limit') ?? '0');
   if (!Number.isFinite(limit) || limit < 0) limit = 0;
 
-  if (rvMatch !== '' && rvParam === '') {
-    throw invalid('ListOptions', 'meta.k8s.io', '', [fieldError('FieldValueForbidden', 'resourceVersionMatch', 'resourceVersionMatch is forbidden unless resourceVersion is provided')]);
-  }
+  const optionErrors = [];
+  if (rvMatch !== '' && rvParam === '') optionErrors.push(fieldError('FieldValueForbidden', 'resourceVersionMatch', 'resourceVersionMatch is forbidden unless resourceVersion is provided'));
+  if (ctx.query.get('sendInitialEvents') !== null) optionErrors.push(fieldError('FieldValueForbidden', 'sendInitialEvents', 'sendInitialEvents is forbidden for list'));
+  if (optionErrors.length > 0) throw invalid('ListOptions', 'meta.k8s.io', '', optionErrors);
   let listRv = core.store.currentRevision();
   let items: KubeObject[] | undefined;
   let start = '';

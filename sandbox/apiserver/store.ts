@@ -145,6 +145,11 @@ export class ObjectStore {
     return start === -1 ? [] : this.history.slice(start);
   }
 
+  /** Number of open subscriptions (watches), so tests can wait for a watch to be established. */
+  subscriberCount(): number {
+    return this.listeners.size;
+  }
+
   subscribe(listener: StoreListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

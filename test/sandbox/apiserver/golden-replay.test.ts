@@ -96,4 +96,55 @@ describe('golden replay', { skip: existsSync(GOLDEN_DIR) ? false : `${GOLDEN_DIR
       assert.deepEqual(mismatches, []);
     });
   }
+
+  for (const file of ['09-watch-basic', '10-watch-selector-transitions', '12-watch-list-initial-events']) {
+    it(`${file}: watch streams carry the same events`, async () => {
+      const items = JSON.parse(readFileSync(`${GOLDEN_DIR}/${file}.json`, 'utf8')) as Item[];
+      // objects that existed before the recording started
+      const seed: Record<string, [string, Record<string, string>][]> = { '09': [['w0', { 'golden-watch': 'yes' }]], '12': [['i1', { 'golden-init': 'yes' }], ['i2', { 'golden-init': 'yes' }]] };
+      for (const [name, labels] of seed[file.slice(0, 2)] ?? []) {
+        await t.request('POST', '/api/v1/namespaces/golden/configmaps', { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels }, data: { pre: 'existing' } } });
+      }
+      const summarize = (events: any[]): string[] =>
+        events
+          .filter((e) => e.type !== 'BOOKMARK' || e.object?.metadata?.annotations?.['k8s.io/initial-events-end'] === 'true')
+          .map((e) => `${e.type}:${e.object?.kind === 'Table' ? e.object.rows?.[0]?.cells?.[0] : e.type === 'ERROR' ? e.object.code : e.object?.metadata?.name ?? ''}`);
+      const handled = new Set<number>();
+      const mismatches: string[] = [];
+      for (const [index, item] of items.entries()) {
+        const { request, response } = item;
+        if (!request || !response || handled.has(index)) continue;
+        const isWatch = /[?&]watch=(true|1)/.test(request.path) || request.path.includes('/watch/');
+        let path = translate(request.path);
+        if (!isWatch || response.status !== 200 || !Array.isArray(response.body)) {
+          const body = request.body === undefined ? undefined : translate(JSON.stringify(request.body));
+          const res = await t.request(request.method, path, { body, contentType: request.headers?.['content-type'], accept: request.headers?.accept });
+          learn(response.body, res.body);
+          if (res.status !== response.status) mismatches.push(`#${index}: expected ${response.status}, got ${res.status}`);
+          continue;
+        }
+        // a resourceVersion we never saw means "now" in the recording
+        path = path.replace(/resourceVersion=(\d+)/, (m, rv: string) => (rv === '0' || [...mapping.values()].includes(rv) ? m : `resourceVersion=${t.server.core.store.currentRevision()}`));
+        const before = t.server.core.store.subscriberCount();
+        const streaming = t.request('GET', path, { accept: request.headers?.accept });
+        const range = /Exchanges (\d+)\.\.(\d+)/.exec(item.note ?? '');
+        if (range) {
+          await waitFor(() => t.server.core.store.subscriberCount() > before, 5000, 'the watch to start');
+          for (let i = Number(range[1]); i <= Number(range[2]); i++) {
+            const exchange = items[i]!;
+            handled.add(i);
+            const body = exchange.request!.body === undefined ? undefined : translate(JSON.stringify(exchange.request!.body));
+            const res = await t.request(exchange.request!.method, translate(exchange.request!.path), { body, contentType: exchange.request!.headers?.['content-type'] });
+            learn(exchange.response!.body, res.body);
+          }
+        }
+        const res = await streaming;
+        const events = res.text.trim() === '' ? [] : res.text.trim().split('\n').map((line) => JSON.parse(line));
+        const expected = summarize(response.body as any[]);
+        const actual = summarize(events);
+        if (JSON.stringify(expected) !== JSON.stringify(actual)) mismatches.push(`#${index} ${request.path}: expected ${expected.join(',')}, got ${actual.join(',')}`);
+      }
+      assert.deepEqual(mismatches, []);
+    });
+  }
 });
