@@ -120,6 +120,12 @@ function redisSettings(spec: KVStoreSpec): EngineSetting[] {
       comment: 'Boot fenced: a replica of a placeholder nothing listens on, so a (re)started pod keeps its data, takes no writes and is never a sync source until the reconciler assigns its role.',
     },
     { key: 'replica-read-only', value: 'yes', source: 'operator' },
+    {
+      key: 'repl-ping-replica-period',
+      value: '1',
+      source: 'operator',
+      comment: 'The master pings replicas every second, so replicas of a hung master (SIGSTOP, lost node) see the link go down within seconds and the health monitor can tell it from a partition.',
+    },
     { key: 'min-replicas-to-write', value: String(spec.replication?.minReplicasToWrite ?? 0), source: 'operator' },
   ];
   if (!hasUserKey(spec.config, 'min-replicas-max-lag')) {
