@@ -41,7 +41,8 @@ export const PolicyRules = Type.Object({
 }, { description: 'The rules a covered KVStore must satisfy.' });
 
 export const KVPolicySpec = Type.Object({
-  enforcement: Type.Optional(StringEnum(ENFORCEMENT_MODES, 'Enforce (deny), Warn (allow with a warning) or Audit (allow, record only). Default Enforce.')),
+  // The default is in the CRD too, so `kubectl get kvp` shows the mode of every policy.
+  enforcement: Type.Optional({ ...StringEnum(ENFORCEMENT_MODES, 'Enforce (deny), Warn (allow with a warning) or Audit (allow, record only). Default Enforce.'), default: 'Enforce' }),
   match: Type.Optional(PolicyMatch),
   exclude: Type.Optional(PolicyExclude),
   rules: Type.Optional(PolicyRules),
