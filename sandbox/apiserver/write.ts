@@ -123,7 +123,22 @@ function loadExisting(core: ApiCore, ctx: RequestContext): KubeObject {
   return existing;
 }
 
+/** An update without a resourceVersion is unconditional: a concurrent write makes it retry, not fail. */
 export async function updateObject(core: ApiCore, ctx: RequestContext): Promise<WriteResult> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await updateOnce(core, ctx);
+    } catch (error) {
+      if (!isRetriableConflict(error, ctx) || attempt >= 4) throw error;
+    }
+  }
+}
+
+function isRetriableConflict(error: unknown, ctx: RequestContext): boolean {
+  return error instanceof ApiError && error.code === 409 && error.reason === 'Conflict' && error.message.includes('the object has been modified') && !ctx.body.toString('utf8').includes('"resourceVersion"');
+}
+
+async function updateOnce(core: ApiCore, ctx: RequestContext): Promise<WriteResult> {
   if (ctx.name === undefined) throw methodNotSupported();
   const dryRun = parseDryRun(ctx.query, 'UpdateOptions');
   if (ctx.subresource === 'finalize') return finalizeNamespace(core, ctx, dryRun);
@@ -179,8 +194,7 @@ export async function patchObject(core: ApiCore, ctx: RequestContext): Promise<W
     try {
       return await patchOnce(core, ctx);
     } catch (error) {
-      const retriable = error instanceof ApiError && error.code === 409 && error.reason === 'Conflict' && error.message.includes('the object has been modified') && !ctx.body.toString('utf8').includes('"resourceVersion"');
-      if (!retriable || attempt >= 4) throw error;
+      if (!isRetriableConflict(error, ctx) || attempt >= 4) throw error;
     }
   }
 }
