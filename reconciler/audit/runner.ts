@@ -25,6 +25,8 @@ import { conditionPatch, policyCompliantCondition, POLICY_COMPLIANT, sameConditi
 
 export const DEFAULT_AUDIT_PERIOD_MS = 60_000;
 export const DEFAULT_AUDIT_DEBOUNCE_MS = 1_000;
+/** How often leadership is polled, so a new leader audits soon after it takes over rather than a period later. */
+export const DEFAULT_LEADER_POLL_MS = 2_000;
 export const FIELD_MANAGER = 'redwing-policy-audit';
 
 export interface PolicyAuditOptions extends AuditOptions {
@@ -34,6 +36,7 @@ export interface PolicyAuditOptions extends AuditOptions {
   periodMs?: number;
   /** Delay between a change and the run it triggers, so a burst of changes costs one run. */
   debounceMs?: number;
+  leaderPollMs?: number;
   /** Watch policies, stores and namespaces to run on changes (default true; the period runs regardless). */
   watchChanges?: boolean;
   logger?: Logger;
@@ -161,6 +164,13 @@ export function startPolicyAudit(options: PolicyAuditOptions): PolicyAudit {
 
   const periodTimer = setInterval(() => { if (!running) runLogged(); }, options.periodMs ?? DEFAULT_AUDIT_PERIOD_MS);
   periodTimer.unref?.();
+  let wasLeader = isLeader();
+  const leaderTimer = setInterval(() => {
+    const leader = isLeader();
+    if (leader && !wasLeader) trigger();
+    wasLeader = leader;
+  }, options.leaderPollMs ?? DEFAULT_LEADER_POLL_MS);
+  leaderTimer.unref?.();
 
   const loops: InformerLoop[] = [];
   if (options.watchChanges !== false) {
@@ -194,6 +204,7 @@ export function startPolicyAudit(options: PolicyAuditOptions): PolicyAudit {
       stopped = true;
       clearTimeout(debounceTimer);
       clearInterval(periodTimer);
+      clearInterval(leaderTimer);
       await Promise.all(loops.map((loop) => loop.stop()));
       await running?.catch(() => undefined);
     },

@@ -99,4 +99,15 @@ describe('policy audit on the sandbox API server', () => {
     await sandbox.kubeConfig.makeApiClient(CoreV1Api).patchNamespace({ name: 'lab', body: [{ op: 'add', path: '/metadata/labels/env', value: 'production' }] });
     await waitFor(async () => (await getPolicy('prod-tls')).status?.offenders?.join() === 'lab/scratch: spec.tls.enabled must be true (rule requireTLS)', 15_000, 'namespace relabel audited');
   });
+
+  it('a new leader audits soon after it takes over', async () => {
+    for (const audit of audits.splice(0)) await audit.stop();
+    let leader = false;
+    const audit = startPolicyAudit({ kubeConfig: sandbox.kubeConfig, isLeader: () => leader, watchChanges: false, leaderPollMs: 20, debounceMs: 10 });
+    audits.push(audit);
+    await objects.deleteClusterCustomObject({ ...GROUP, plural: 'kvpolicies', name: 'min-replicas' });
+    assert.equal((await compliantCondition('shop', 'orders'))?.status, 'False', 'nobody has re-audited yet');
+    leader = true;
+    await waitFor(async () => (await compliantCondition('shop', 'orders'))?.status === 'True', 15_000, 'audit after gaining leadership');
+  });
 });
