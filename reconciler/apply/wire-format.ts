@@ -6,6 +6,8 @@
  * was dropped admits everyone.
  */
 
+import { convertCrdSchemas } from './json-schema-wire-format.js';
+
 // client-node property -> JSON field, for the kinds redwing writes.
 const TYPED_TO_WIRE: Record<string, string> = { _from: 'from' };
 const WIRE_TO_TYPED: Record<string, string> = Object.fromEntries(Object.entries(TYPED_TO_WIRE).map(([typed, wire]) => [wire, typed]));
@@ -26,10 +28,10 @@ function convert(value: unknown, renames: Record<string, string>, parentKey: str
 
 /** The object as JSON on the wire: client-node renames undone, Dates as RFC 3339 strings, undefined dropped. */
 export function toWireObject<T>(object: T): T {
-  return convert(object, TYPED_TO_WIRE, undefined) as T;
+  return convertCrdSchemas(convert(object, TYPED_TO_WIRE, undefined) as T, 'toJson');
 }
 
 /** The object as @kubernetes/client-node's serializer expects it (`from` -> `_from`). */
 export function toTypedObject<T>(object: T): T {
-  return convert(object, WIRE_TO_TYPED, undefined) as T;
+  return convertCrdSchemas(convert(object, WIRE_TO_TYPED, undefined) as T, 'toTyped');
 }

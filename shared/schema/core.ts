@@ -3,7 +3,7 @@
  * tolerations, security contexts) are opaque objects whose TypeScript type comes from @kubernetes/client-node:
  * the API server and kubelet validate them, and repeating their schemas here would only drift.
  */
-import { Type, type TSchema, type TUnsafe } from '@sinclair/typebox';
+import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox';
 import type {
   V1Affinity, V1LocalObjectReference, V1PodSecurityContext, V1SecurityContext, V1Toleration,
   V1TopologySpreadConstraint, V1LabelSelector,
@@ -42,17 +42,21 @@ export function OpaqueList<T>(description: string): TUnsafe<T[]> {
   });
 }
 
-export function StringMap(description: string): TSchema & { static: Record<string, string> } {
-  return Type.Record(Type.String(), Type.String(), { description });
+/**
+ * A map with values of one schema, as `additionalProperties` (TypeBox's Record emits `patternProperties`, which
+ * structural CRD schemas forbid).
+ */
+export function MapOf<T extends TSchema>(values: T, description: string): TUnsafe<Record<string, Static<T>>> {
+  return Type.Unsafe<Record<string, Static<T>>>({ type: 'object', description, additionalProperties: values });
+}
+
+export function StringMap(description: string): TUnsafe<Record<string, string>> {
+  return MapOf(Type.String(), description);
 }
 
 export const ResourceRequirements = Type.Object({
-  requests: Type.Optional(Type.Record(Type.String(), Quantity('A quantity.'), {
-    description: 'Minimum resources the pod is scheduled with, e.g. {cpu: 100m, memory: 256Mi}.',
-  })),
-  limits: Type.Optional(Type.Record(Type.String(), Quantity('A quantity.'), {
-    description: 'Maximum resources; the memory limit also sets the default maxmemory (80% of it).',
-  })),
+  requests: Type.Optional(MapOf(Quantity('A quantity.'), 'Minimum resources the pod is scheduled with, e.g. {cpu: 100m, memory: 256Mi}.')),
+  limits: Type.Optional(MapOf(Quantity('A quantity.'), 'Maximum resources; the memory limit also sets the default maxmemory (80% of it).')),
 }, { description: 'CPU and memory for the engine container (core/v1 ResourceRequirements).' });
 
 export const Affinity = OpaqueObject<V1Affinity>('Pod affinity rules (core/v1 Affinity). The webhook fills podAntiAffinity from antiAffinity unless set here.');
