@@ -54,7 +54,7 @@ export function createFaults(kubelet: Kubelet, kc: KubeConfig): Faults {
         ...(pod.status?.conditions ?? []).filter((c) => c.type !== 'DisruptionTarget'),
         { type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting', lastTransitionTime: now },
       ];
-      await core.patchNamespacedPodStatus({ name, namespace, body: { status: { conditions } } }, mergePatch);
+      await core.patchNamespacedPodStatus({ name, namespace, body: { metadata: { uid: pod.metadata?.uid }, status: { conditions } } }, mergePatch);
       try {
         await core.createNamespacedPodEviction({
           name, namespace,

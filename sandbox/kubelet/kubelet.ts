@@ -111,7 +111,7 @@ export class Kubelet {
       const conditions = (pod?.status?.conditions ?? []).map((c) => (c.type === 'Ready' || c.type === 'ContainersReady')
         ? { ...c, status: 'Unknown', reason: 'NodeLost', message: `Node ${nodeName} which was running pod ${name} is unresponsive`, lastTransitionTime: now }
         : c);
-      await this.patchPodStatus(namespace, name, { status: { conditions, reason: 'NodeLost', message: `Node ${nodeName} which was running pod ${name} is unresponsive` } })
+      await this.patchPodStatus(namespace, name, pod?.metadata?.uid, { status: { conditions, reason: 'NodeLost', message: `Node ${nodeName} which was running pod ${name} is unresponsive` } })
         .catch((error: unknown) => this.options.logger.warn({ err: error, pod: key }, 'could not mark pod NodeLost'));
       this.lastStatus.delete(key);
     }
@@ -338,15 +338,21 @@ export class Kubelet {
     removePodDir(this.podDir(worker.pod));
   }
 
-  /** The hot path (every probe transition): over the kept-alive REST connection rather than a new TLS handshake. */
-  private patchPodStatus(namespace: string, name: string, body: object): Promise<unknown> {
-    return this.rest.request('PATCH', `/api/v1/namespaces/${namespace}/pods/${name}/status`, body, 'application/merge-patch+json');
+  /**
+   * The hot path (every probe transition): over the kept-alive REST connection rather than a new TLS handshake.
+   * The pod's uid rides along as a precondition, and the cache is checked first, so a status meant for a pod never
+   * lands on its same-named replacement (StatefulSets reuse names at once).
+   */
+  private async patchPodStatus(namespace: string, name: string, uid: string | undefined, body: { status: object }): Promise<unknown> {
+    const cached = this.pods.get(namespace, name);
+    if (!cached || cached.metadata?.uid !== uid) return undefined;
+    return this.rest.request('PATCH', `/api/v1/namespaces/${namespace}/pods/${name}/status`, { metadata: { uid }, ...body }, 'application/merge-patch+json');
   }
 
   private async writeFinalStatus(namespace: string, name: string, worker: PodWorker): Promise<void> {
     const status = worker.status();
     const ready = status.conditions?.map((c) => (c.type === 'Ready' || c.type === 'ContainersReady') ? { ...c, status: 'False', reason: 'PodCompleted' } : c);
-    await this.patchPodStatus(namespace, name, { status: { ...status, conditions: ready } });
+    await this.patchPodStatus(namespace, name, worker.pod.metadata?.uid, { status: { ...status, conditions: ready } });
   }
 
   private async writeStatus(key: string): Promise<void> {
@@ -362,7 +368,7 @@ export class Kubelet {
     const text = JSON.stringify(body);
     if (this.lastStatus.get(key) === text) return;
     try {
-      await this.patchPodStatus(namespace, name, body);
+      await this.patchPodStatus(namespace, name, pod.metadata?.uid, body);
       this.lastStatus.set(key, text);
     } catch (error: unknown) {
       if (isStatus(error, 404)) return;

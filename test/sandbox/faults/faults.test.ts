@@ -110,3 +110,21 @@ test('a pod force-deleted from a lost node is replaced on another node; the old 
   assert.equal(await connectOutcome(oldIp), 'ECONNREFUSED', 'nothing listens on the old pod IP once its node is back');
   assert.equal((await t.core.readNamespacedPod({ name: 'solo-0', namespace: ns })).metadata?.uid, replacement.metadata?.uid);
 });
+
+test('the replacement of an evicted StatefulSet pod starts clean: no DisruptionTarget carried over from the evicted pod', async () => {
+  await t.apps.createNamespacedStatefulSet({
+    namespace: ns,
+    body: {
+      metadata: { name: 'evs' },
+      spec: { replicas: 1, serviceName: 'evs', selector: { matchLabels: { app: 'evs' } }, template: { metadata: { labels: { app: 'evs' } }, spec: { terminationGracePeriodSeconds: 5, containers: [redisContainer] } } },
+    },
+  });
+  const first = await readyPod('evs-0');
+  await t.sandbox.faults.evictPod(ns, 'evs-0');
+  const replacement = await waitFor('replacement Ready', async () => {
+    const p = await t.core.readNamespacedPod({ name: 'evs-0', namespace: ns });
+    return p.metadata?.uid !== first.metadata?.uid && isReady(p) && p;
+  });
+  assert.deepEqual(replacement.status?.conditions?.map((c) => c.type).sort(),
+    ['ContainersReady', 'Initialized', 'PodReadyToStartContainers', 'PodScheduled', 'Ready']);
+});
