@@ -116,11 +116,19 @@ test('the replacement of an evicted StatefulSet pod starts clean: no DisruptionT
     namespace: ns,
     body: {
       metadata: { name: 'evs' },
-      spec: { replicas: 1, serviceName: 'evs', selector: { matchLabels: { app: 'evs' } }, template: { metadata: { labels: { app: 'evs' } }, spec: { terminationGracePeriodSeconds: 5, containers: [redisContainer] } } },
+      spec: {
+        replicas: 1, serviceName: 'evs', selector: { matchLabels: { app: 'evs' } },
+        template: {
+          metadata: { labels: { app: 'evs' } },
+          spec: { terminationGracePeriodSeconds: 10, containers: [{ ...redisContainer, lifecycle: { preStop: { exec: { command: ['sleep', '2'] } } } }] },
+        },
+      },
     },
   });
   const first = await readyPod('evs-0');
   await t.sandbox.faults.evictPod(ns, 'evs-0');
+  // What an operator does with an evicted master: force-delete it while the kubelet is still stopping it.
+  await t.core.deleteNamespacedPod({ name: 'evs-0', namespace: ns, gracePeriodSeconds: 0 });
   const replacement = await waitFor('replacement Ready', async () => {
     const p = await t.core.readNamespacedPod({ name: 'evs-0', namespace: ns });
     return p.metadata?.uid !== first.metadata?.uid && isReady(p) && p;
