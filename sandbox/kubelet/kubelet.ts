@@ -316,6 +316,8 @@ export class Kubelet {
     }
     const phase = pod.status?.phase;
     if (phase === 'Succeeded' || phase === 'Failed') return;
+    // Held: even a pod bound by hand (spec.nodeName set at creation) runs nothing.
+    if (this.options.holdPodsPending) return;
     const podIP = this.ips.allocate(pod.metadata!.uid!, pod.status?.podIP);
     const podDir = this.podDir(pod);
     worker = new PodWorker({
