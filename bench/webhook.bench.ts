@@ -1,7 +1,7 @@
 /**
  * `npm run bench:webhook`: autocannon over HTTPS against POST /mutate/kvstore and POST /validate/kvstore with a
- * realistic KVStore (test/fixtures/kvstore/realistic.json), at concurrency 1, 16 and 64, then a fixed-rate run at
- * 1,000 requests/s per endpoint (the p99 target). Prints requests/s, p50, p99, p99.9, the server's peak RSS and
+ * realistic KVStore (test/fixtures/kvstore/realistic.json), at concurrency 1, 16 and 64, then an open-loop run paced
+ * at 1,000 requests/s per endpoint (the p99 target; see runPaced). Prints requests/s, p50, p99, p99.9, the server's peak RSS and
  * its CPU time per request, plus a transport-only baseline row.
  * It never asserts: figures only.
  *
@@ -17,7 +17,9 @@
  *   BENCH_SERVER_NODE_ARGS                        extra node flags for the server process (e.g. --cpu-prof)
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { Agent, request as httpsRequest } from 'node:https';
 import { createRequire } from 'node:module';
+import { performance } from 'node:perf_hooks';
 import express from 'express';
 import { cpus, loadavg } from 'node:os';
 import { readFileSync } from 'node:fs';
@@ -155,6 +157,55 @@ async function runLoad(child: ChildProcess, port: number, caPem: string, endpoin
   };
 }
 
+/**
+ * Open-loop load at a steady `rate`: request i is due at start + i/rate and its latency counts from that moment, so
+ * a stalled server cannot hide its stall (no coordinated omission). autocannon's overallRate sends each second's
+ * quota as fast as it can and then waits, which measures bursts rather than a steady 1,000 requests/s.
+ */
+async function runPaced(child: ChildProcess, port: number, caPem: string, endpoint: string, body: string,
+  rate: number, durationSeconds: number): Promise<RunFigures> {
+  const before = await nextMessageAfterSend(child, 'rss');
+  const agent = new Agent({ keepAlive: true, maxSockets: 64, ca: caPem, servername: 'localhost' });
+  const latencies: number[] = [];
+  let errors = 0;
+  let non2xx = 0;
+  const total = Math.round(rate * durationSeconds);
+  const startMs = performance.now();
+  await new Promise<void>((resolveAll) => {
+    let sent = 0;
+    let finished = 0;
+    const send = (dueMs: number) => {
+      const req = httpsRequest({ host: '127.0.0.1', port, path: endpoint, method: 'POST', agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+        res.on('data', () => {});
+        res.on('end', () => {
+          if ((res.statusCode ?? 0) >= 300) non2xx += 1;
+          latencies.push(performance.now() - dueMs);
+          if (++finished === total) resolveAll();
+        });
+      });
+      req.on('error', () => { errors += 1; if (++finished === total) resolveAll(); });
+      req.end(body);
+    };
+    const tick = () => {
+      const due = Math.min(total, Math.floor(((performance.now() - startMs) / 1000) * rate) + 1);
+      while (sent < due) send(startMs + (sent++ * 1000) / rate);
+      if (sent < total) setTimeout(tick, 1);
+    };
+    tick();
+  });
+  agent.destroy();
+  const elapsedSeconds = (performance.now() - startMs) / 1000;
+  const rss = await nextMessageAfterSend(child, 'rss');
+  latencies.sort((a, b) => a - b);
+  return {
+    endpoint, connections: 0, rate, requestsPerSecond: latencies.length / elapsedSeconds, total: latencies.length,
+    p50Ms: percentile(latencies, 0.5), p99Ms: percentile(latencies, 0.99), p99_9Ms: percentile(latencies, 0.999),
+    maxMs: latencies[latencies.length - 1] ?? NaN, errors, non2xx, peakRssMiB: rss.peakBytes / 2 ** 20,
+    serverCpuMicrosPerRequest: (rss.cpuMicros - before.cpuMicros) / Math.max(1, latencies.length),
+  };
+}
+
 function nextMessageAfterSend<T extends ServerMessage['type']>(child: ChildProcess, type: T): Promise<Extract<ServerMessage, { type: T }>> {
   const pending = nextMessage(child, type);
   child.send({ type });
@@ -177,7 +228,7 @@ function review(operation: 'CREATE', object: Record<string, unknown>, uid: strin
 
 function format(figures: RunFigures): string {
   const cells = [
-    figures.endpoint.padEnd(18), String(figures.connections).padStart(4), (figures.rate ? String(figures.rate) : 'max').padStart(6),
+    figures.endpoint.padEnd(18), (figures.connections ? String(figures.connections) : 'open').padStart(4), (figures.rate ? String(figures.rate) : 'max').padStart(6),
     figures.requestsPerSecond.toFixed(0).padStart(8), figures.p50Ms.toFixed(2).padStart(7), figures.p99Ms.toFixed(2).padStart(7),
     figures.p99_9Ms.toFixed(2).padStart(8), figures.maxMs.toFixed(1).padStart(7), String(figures.errors + figures.non2xx).padStart(6),
     figures.peakRssMiB.toFixed(0).padStart(8), figures.serverCpuMicrosPerRequest.toFixed(0).padStart(10),
@@ -221,7 +272,7 @@ async function main(): Promise<void> {
         results.push(figures);
         process.stdout.write(`${format(figures)}\n`);
       }
-      const fixed = await runLoad(child, port, caPem, endpoint, body, 16, durationSeconds, rate);
+      const fixed = await runPaced(child, port, caPem, endpoint, body, rate, durationSeconds);
       results.push(fixed);
       process.stdout.write(`${format(fixed)}\n`);
     }
