@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { TestServer } from './helpers.js';
 import { startTestServer } from './helpers.js';
@@ -62,6 +64,19 @@ describe('lifecycle, identity and built-in validation (golden 24, 30, 31, 32)', 
     const sa = await t.request('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' }, token: 'sa' });
     assert.equal(sa.body.status.userInfo.username, 'system:serviceaccount:redwing-system:redwing-reconciler');
     assert.equal((await t.request('GET', '/apis/authentication.k8s.io/v1/selfsubjectreviews')).status, 405);
+  });
+
+  it('reads extra tokens from <dir>/tokens.csv and writes a kubeconfig with the CA and the admin token', async () => {
+    writeFileSync(join(t.dir, 'tokens.csv'), 'file-token,system:serviceaccount:redwing-system:redwing-webhook,uid-1,"system:serviceaccounts,system:serviceaccounts:redwing-system"\n');
+    const res = await t.request('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' }, token: 'file-token' });
+    assert.equal(res.status, 201);
+    assert.deepEqual(res.body.status.userInfo, { username: 'system:serviceaccount:redwing-system:redwing-webhook', uid: 'uid-1', groups: ['system:serviceaccounts', 'system:serviceaccounts:redwing-system', 'system:authenticated'] });
+    assert.equal((await t.request('GET', '/api/v1/namespaces', { token: 'unknown-token' })).status, 401);
+    assert.equal((await t.request('GET', '/api/v1/namespaces', { token: null })).status, 401);
+    const kubeconfig = readFileSync(t.server.kubeconfigPath, 'utf8');
+    assert.match(kubeconfig, new RegExp(`server: ${t.server.url.replace(/[.]/g, '\\.')}`));
+    assert.ok(kubeconfig.includes(Buffer.from(t.server.caCertPem).toString('base64')));
+    assert.ok(kubeconfig.includes(t.server.token));
   });
 
   it('Secrets: stringData folds into data, bad base64 is a 400, tls Secrets need their keys', async () => {
