@@ -103,7 +103,13 @@ export class ServiceProxy {
         continue;
       }
       const entry = { server: createServer((socket) => this.forward(st!, entry.portName, socket)), portName };
-      entry.server.on('error', (error) => this.logger.warn({ err: error, service: key, addr }, 'service proxy listener failed'));
+      entry.server.on('error', (error: NodeJS.ErrnoException) => {
+        // EADDRINUSE: another sandbox on this machine serves a Service at the same clusterIP.
+        this.logger.error({ err: error, service: key, addr }, error.code === 'EADDRINUSE'
+          ? 'service proxy cannot listen: the clusterIP:port is taken by another process (another sandbox?)'
+          : 'service proxy listener failed');
+        st!.listeners.delete(addr);
+      });
       entry.server.listen(port, ip);
       st.listeners.set(addr, entry);
     }
