@@ -247,10 +247,14 @@ export async function route(core: ApiCore, raw: RawRequest): Promise<void> {
       const single = parsed.name !== undefined ? new URLSearchParams(url.searchParams) : url.searchParams;
       if (parsed.name !== undefined) single.set('fieldSelector', `metadata.name=${parsed.name}`);
       const watchCtx: RequestContext = { ...ctx, name: undefined, query: single };
+      let columnsSent = false;
       const encode = (eventType: string, object: unknown): string => {
         let payload = object;
-        if (negotiated.form === 'table' && eventType !== 'ERROR' && eventType !== 'BOOKMARK') payload = toTable(type, [object as KubeObject], { resourceVersion: (object as KubeObject).metadata.resourceVersion }, watchCtx.query.get('includeObject'));
-        else payload = encodeObject(type, object);
+        if (negotiated.form === 'table' && eventType !== 'ERROR' && eventType !== 'BOOKMARK') {
+          // only the first Table event carries the column definitions (golden 09)
+          payload = toTable(type, [object as KubeObject], { resourceVersion: (object as KubeObject).metadata.resourceVersion }, watchCtx.query.get('includeObject'), !columnsSent);
+          columnsSent = true;
+        } else if (negotiated.form !== 'table' || eventType === 'ERROR') payload = encodeObject(type, object);
         return `${goJson({ type: eventType, object: payload })}\n`;
       };
       startWatch(core, watchCtx, raw.res, encode, () => undefined);

@@ -132,10 +132,9 @@ function partial(o: KubeObject): JsonObject {
 
 /** Builds a Table for one object or a list; `includeObject` is Metadata (default), Object or None. */
 export function toTable(type: ResourceType, objects: KubeObject[], listMeta: JsonObject, includeObject: string | null, withColumns = true): JsonObject {
-  let columns = type.custom ? customColumns(type) : builtinColumns(type);
-  if (!type.namespaced || true) columns = columns.filter(Boolean);
+  const columns = type.custom ? customColumns(type) : builtinColumns(type);
   const table: JsonObject = { kind: 'Table', apiVersion: 'meta.k8s.io/v1', metadata: listMeta };
-  if (withColumns) table.columnDefinitions = columns.map(({ cell: _cell, ...definition }) => definition);
+  table.columnDefinitions = withColumns ? columns.map(({ cell: _cell, ...definition }) => definition) : null;
   table.rows = objects.map((o) => {
     const row: JsonObject = { cells: columns.map((c) => c.cell(o) ?? null) };
     if (includeObject === 'Object') row.object = o;

@@ -108,7 +108,7 @@ describe('golden replay', { skip: existsSync(GOLDEN_DIR) ? false : `${GOLDEN_DIR
       const summarize = (events: any[]): string[] =>
         events
           .filter((e) => e.type !== 'BOOKMARK' || e.object?.metadata?.annotations?.['k8s.io/initial-events-end'] === 'true')
-          .map((e) => `${e.type}:${e.object?.kind === 'Table' ? e.object.rows?.[0]?.cells?.[0] : e.type === 'ERROR' ? e.object.code : e.object?.metadata?.name ?? ''}`);
+          .map((e) => `${e.type}:${e.object?.kind === 'Table' ? `${e.object.rows?.[0]?.cells?.[0]}${e.object.columnDefinitions ? '+columns' : ''}` : e.type === 'ERROR' ? e.object.code : e.object?.metadata?.name ?? ''}`);
       const handled = new Set<number>();
       const mismatches: string[] = [];
       for (const [index, item] of items.entries()) {
