@@ -22,6 +22,8 @@ export interface LaunchSpec {
   containerDir: string;
   mounts: Mount[];
   mountNamespace: boolean;
+  /** File name (in containerDir) for this instance's stdout and stderr; default `0.log`. */
+  logFileName?: string;
 }
 
 export interface ExitInfo {
@@ -177,7 +179,7 @@ function hostArgv(spec: LaunchSpec, argv: string[]): { file: string; args: strin
 export function launchContainer(spec: LaunchSpec): ContainerProcess {
   installExitHook();
   mkdirSync(spec.containerDir, { recursive: true });
-  const logFd = openSync(join(spec.containerDir, 'output.log'), 'a');
+  const logFd = openSync(join(spec.containerDir, spec.logFileName ?? '0.log'), 'a');
   const { file, args, cwd } = hostArgv(spec, spec.argv);
   const child = spawn(file, args, { cwd, env: spec.env, detached: true, stdio: ['ignore', logFd, logFd] });
   closeSync(logFd);

@@ -89,7 +89,8 @@ export class ContainerRunner {
         continue;
       }
       this.spec = prepared.spec;
-      const proc = launchContainer(prepared.spec);
+      // One log file per container instance (`<restartCount>.log`), so `previous` logs survive a restart.
+      const proc = launchContainer({ ...prepared.spec, logFileName: `${this.lastExit ? this.restartCount + 1 : this.restartCount}.log` });
       this.process = proc;
       if (this.lastExit) this.restartCount++;
       this.started = !container.startupProbe;

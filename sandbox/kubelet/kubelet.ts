@@ -13,6 +13,7 @@ import { canUseMountNamespaces, killAllContainers, type ContainerProcess } from 
 import { PodIpPool } from './ip-pool.js';
 import { rfc3339 } from './pod-status.js';
 import { PodWorker } from './pod-worker.js';
+import { startLogServer } from './log-server.js';
 import { installShims, type ShimSet } from './shims.js';
 import { removePodDir, type VolumeSource } from './volumes.js';
 
@@ -47,6 +48,7 @@ export class Kubelet {
   private readonly syncQueue: WorkQueue;
   private readonly statusQueue: WorkQueue;
   private shims!: ShimSet;
+  private logServer?: { port: number; stop(): Promise<void> };
   private nextNode = 0;
   private readonly mountNamespace: boolean;
   private readonly token: string;
@@ -69,6 +71,7 @@ export class Kubelet {
   async start(): Promise<void> {
     mkdirSync(this.options.dir, { recursive: true });
     this.shims = installShims(join(this.options.dir, 'bin'));
+    this.logServer = await startLogServer({ logFile: (ns, pod, container, previous) => this.logFile(ns, pod, container, previous) });
     for (let i = 0; i < this.nodeNames.length; i++) await this.registerNode(this.nodeNames[i]!, i);
     const enqueue = (pod: V1Pod) => this.syncQueue.add(keyOf(pod));
     this.pods.on('add', enqueue).on('update', enqueue).on('delete', enqueue);
@@ -78,6 +81,7 @@ export class Kubelet {
 
   /** Stops the kubelet and kills every pod it runs (pods' API objects stay, as when a node's kubelet stops). */
   async stop(): Promise<void> {
+    await this.logServer?.stop();
     this.pods.stop();
     this.syncQueue.stop();
     this.statusQueue.stop();
@@ -86,6 +90,23 @@ export class Kubelet {
     this.orphans.clear();
     this.ips.releaseAll();
     killAllContainers();
+  }
+
+  /** The log file of a container instance: `<podDir>/containers/<name>/<restartCount>.log`. */
+  logFile(namespace: string, name: string, container: string | undefined, previous: boolean): string | undefined {
+    const worker = this.workers.get(`${namespace}/${name}`);
+    if (!worker) return undefined;
+    const runners = [...worker.runners, ...worker.initRunners];
+    const runner = container ? runners.find((r) => r.name === container) : worker.runners[0];
+    if (!runner) return undefined;
+    const instance = runner.restartCount - (previous ? 1 : 0);
+    if (instance < 0) return undefined;
+    return join(this.podDir(worker.pod), 'containers', runner.name, `${instance}.log`);
+  }
+
+  /** Where this kubelet serves container logs (also in each Node's status.daemonEndpoints). */
+  get logPort(): number | undefined {
+    return this.logServer?.port;
   }
 
   // --- fault-injection hooks -------------------------------------------------------------------------------------
@@ -184,6 +205,7 @@ export class Kubelet {
     const status = {
       ...this.nodeStatus('True', 'KubeletReady', 'kubelet is posting ready status'),
       addresses: [{ type: 'InternalIP', address: '127.0.0.1' }, { type: 'Hostname', address: name }],
+      daemonEndpoints: { kubeletEndpoint: { Port: this.logServer?.port ?? 0 } },
       capacity: { cpu: '8', memory: '16Gi', pods: '110', 'ephemeral-storage': '100Gi' },
       allocatable: { cpu: '8', memory: '16Gi', pods: '110', 'ephemeral-storage': '100Gi' },
       nodeInfo: {

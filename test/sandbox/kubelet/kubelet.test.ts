@@ -63,6 +63,27 @@ test('a crashed container is restarted with restartCount + 1 and its last state 
   assert.equal((await redisCli(restarted.status!.podIP!, ['ping'])).out, 'PONG');
 });
 
+test('container logs are served per instance by the kubelet endpoint published in the Node status', async () => {
+  const pod = await t.core.readNamespacedPod({ name: 'plain', namespace: ns });
+  const node = await t.core.readNode({ name: pod.spec!.nodeName! });
+  const port = node.status?.daemonEndpoints?.kubeletEndpoint?.Port;
+  assert.ok(port && port > 0);
+  const get = async (query: string) => {
+    const res = await fetch(`http://127.0.0.1:${port}/containerLogs/${ns}/plain/redis${query}`);
+    return { status: res.status, text: await res.text() };
+  };
+  const current = await waitFor('current log', async () => { const r = await get(''); return /Ready to accept connections/.test(r.text) && r; });
+  assert.equal(current.status, 200);
+  const previous = await get('?previous=true');
+  assert.match(previous.text, /Ready to accept connections/, 'the instance killed in the crash test logged too');
+  assert.notEqual(previous.text, current.text);
+  const last = await get('?tailLines=1');
+  assert.equal(last.text.trimEnd().split('\n').length, 1);
+  assert.equal((await get('/../nothing')).status, 404);
+  const missing = await fetch(`http://127.0.0.1:${port}/containerLogs/${ns}/no-such-pod/redis`);
+  assert.equal(missing.status, 404);
+});
+
 test('PVC data outlives the pod; deletion runs preStop inside the pod, then the kubelet removes the object', async () => {
   await t.core.createNamespacedPersistentVolumeClaim({
     namespace: ns,
