@@ -183,14 +183,14 @@ export class ContainerRunner {
             this.ready = result;
             this.options.onChange();
           }
-          if (kind === 'startup' && result) {
+          if (kind === 'startup' && state.succeeded) {
             this.started = true;
             this.ready = !container.readinessProbe;
             this.options.onChange();
             startMain();
             return;
           }
-          if ((kind === 'liveness' || kind === 'startup') && !result) {
+          if ((kind === 'liveness' || kind === 'startup') && state.failedOut) {
             resolve(`Container ${this.name} failed ${kind} probe, will be restarted${outcome.message ? `: ${outcome.message}` : ''}`);
             return;
           }

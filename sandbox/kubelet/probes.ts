@@ -75,15 +75,25 @@ export class ProbeState {
     this.result = initial;
   }
 
+  /** Failures in a row reached failureThreshold. */
+  get failedOut(): boolean {
+    return this.failures >= (this.probe.failureThreshold ?? 3);
+  }
+
+  /** Successes in a row reached successThreshold. */
+  get succeeded(): boolean {
+    return this.successes >= (this.probe.successThreshold ?? 1);
+  }
+
   record(ok: boolean): boolean {
     if (ok) {
       this.failures = 0;
       this.successes++;
-      if (this.successes >= (this.probe.successThreshold ?? 1)) this.result = true;
+      if (this.succeeded) this.result = true;
     } else {
       this.successes = 0;
       this.failures++;
-      if (this.failures >= (this.probe.failureThreshold ?? 3)) this.result = false;
+      if (this.failedOut) this.result = false;
     }
     return this.result;
   }

@@ -158,3 +158,36 @@ test('a failing liveness probe restarts the container (SIGTERM within the grace 
   assert.equal(restarted.lastState?.terminated?.exitCode, 0);
   await worker.terminate(5);
 });
+
+test('init containers run first and in order; emptyDir is shared; a startup probe gates started and readiness', async () => {
+  const claimDir = join(dir, 'volumes', 'data-init');
+  const pod: V1Pod = {
+    metadata: { name: 'init', namespace: 'default', uid: 'uid-init' },
+    spec: {
+      volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data-init' } }, { name: 'work', emptyDir: {} }],
+      initContainers: [
+        { name: 'first', image: 'busybox', command: ['sh', '-c', 'echo "port 6380" > /work/extra.conf'], volumeMounts: [{ name: 'work', mountPath: '/work' }] },
+        { name: 'second', image: 'busybox', command: ['sh', '-c', 'test -f /work/extra.conf && echo "appendonly no" >> /work/extra.conf'], volumeMounts: [{ name: 'work', mountPath: '/work' }] },
+      ],
+      containers: [{
+        name: 'redis', image: 'redis:7.2', args: ['/work/extra.conf'],
+        volumeMounts: [{ name: 'work', mountPath: '/work' }, { name: 'data', mountPath: '/data' }],
+        startupProbe: { exec: { command: ['test', '-f', '/data/started'] }, periodSeconds: 1, failureThreshold: 600 },
+        readinessProbe: { tcpSocket: { port: 6380 }, periodSeconds: 1 },
+      }],
+    },
+  };
+  const ip = '127.0.250.240';
+  const worker = startWorker(pod, ip);
+  await waitFor('initialized and running', () => worker.status().containerStatuses?.[0]?.state?.running);
+  const status = worker.status();
+  assert.deepEqual(status.initContainerStatuses?.map((s) => s.state?.terminated?.exitCode), [0, 0]);
+  assert.equal(status.conditions?.find((c) => c.type === 'Initialized')?.status, 'True');
+  assert.equal(execFileSync('redis-cli', ['-h', ip, '-p', '6380', 'ping'], { encoding: 'utf8', timeout: 5000 }).trim(), 'PONG', 'the config written by the init containers was used');
+  assert.equal(status.containerStatuses?.[0]?.started, false, 'not started while the startup probe fails');
+  assert.equal(status.containerStatuses?.[0]?.ready, false);
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(join(claimDir, 'started'), '');
+  await waitFor('started and ready', () => worker.status().containerStatuses?.[0]?.started && worker.status().containerStatuses?.[0]?.ready);
+  await worker.terminate(5);
+});
