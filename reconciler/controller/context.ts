@@ -21,6 +21,10 @@ export interface StoreRuntime {
   lastPassword?: string;
   /** The health monitor declared the master down; cleared once a master is chosen. */
   masterDown?: MasterDownRecord;
+  /** When this process promoted a new master that status does not record yet. */
+  promotedAtMs?: number;
+  /** Set when the master moved by a planned switchover (scale-down, rollout), not a failure. */
+  switchoverReason?: string;
   /** Hash of the live settings last applied to all pods. */
   liveSettingsHash?: string;
   /** CA to verify the engines' TLS with, when TLS is on. */

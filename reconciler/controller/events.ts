@@ -26,7 +26,10 @@ export function transitionEvents(previous: KVStoreStatus | undefined, next: KVSt
   const events: StoreEvent[] = [];
   if (next.master && next.master !== previous?.master) {
     const lastFailover = next.lastFailover;
-    if (previous?.master && lastFailover && lastFailover.to === next.master && lastFailover.time !== previous.lastFailover?.time) {
+    const planned = lastFailover?.reason.endsWith('Switchover') === true;
+    if (planned && lastFailover?.to === next.master) {
+      // A planned switchover (scale-down, rollout) already has its own MasterElected event.
+    } else if (previous?.master && lastFailover && lastFailover.to === next.master && lastFailover.time !== previous.lastFailover?.time) {
       events.push({ type: 'Warning', reason: 'FailedOver', message: `master moved from ${lastFailover.from} to ${lastFailover.to} (${lastFailover.reason}, ${lastFailover.durationMs} ms)` });
     } else {
       events.push({ type: 'Normal', reason: 'MasterElected', message: previous?.master ? `master moved from ${previous.master} to ${next.master}` : `${next.master} elected master` });

@@ -23,6 +23,7 @@ import { WorkQueue } from './work-queue.js';
 import { loadOrCreateStoreCa } from './store-ca.js';
 import { watchStoreMaster } from './master-watch.js';
 import { isPodTerminating } from './observed.js';
+import { startPolicyAudit, type PolicyAudit } from '../audit/runner.js';
 
 export interface ReconcilerOptions {
   kubeConfig: KubeConfig;
@@ -44,6 +45,8 @@ export interface ReconcilerOptions {
   ca?: KeyPairPem;
   /** Health loop period (ms). Default 150. */
   healthIntervalMs?: number;
+  /** Run the KVPolicy background audit while leading. Default: on for a cluster-wide reconciler. */
+  policyAudit?: boolean;
 }
 
 export interface RunningReconciler {
@@ -146,6 +149,8 @@ export async function runReconciler(options: ReconcilerOptions): Promise<Running
     queue = undefined;
     monitor.stop();
     await current?.shutdown();
+    // A future term starts from live state, not from what this term remembered.
+    context.runtimes.clear();
   };
 
   monitor.on('masterDown', (event) => {
@@ -167,6 +172,13 @@ export async function runReconciler(options: ReconcilerOptions): Promise<Running
     if (!key) return;
     // A pod going away (deleted, evicted, node lost) is checked at once, not at the next health tick.
     if (event === 'delete' || (isPodTerminating(object as never) && !(previous && isPodTerminating(previous as never)))) {
+      const [namespace, name] = key.split('/') as [string, string];
+      const store = informers.stores.get(namespace, name) as { status?: { master?: string } } | undefined;
+      const runtime = context.runtimes.get(key);
+      // Detection time of a failover caused by the master pod going away: now.
+      if (runtime && !runtime.masterDown && store?.status?.master === object.metadata?.name) {
+        runtime.masterDown = { detectedAtMs: Date.now(), reason: event === 'delete' ? 'MasterPodDeleted' : 'MasterPodTerminating' };
+      }
       void monitor.triggerCheck(key, { skipDownAfter: true }).catch(() => undefined);
     }
     enqueue(key);
@@ -191,6 +203,10 @@ export async function runReconciler(options: ReconcilerOptions): Promise<Running
   }
   if (lock) lock.start();
   else startActing();
+  // The audit reads policies and stores cluster-wide; it runs in every instance but only acts while leading.
+  const audit: PolicyAudit | undefined = (options.policyAudit ?? !options.namespace)
+    ? startPolicyAudit({ kubeConfig: options.kubeConfig, isLeader: () => acting, logger: logger.child({ component: 'policy-audit' }) })
+    : undefined;
 
   const resyncTimer = setInterval(() => {
     for (const key of storeKeys()) enqueue(key);
@@ -204,6 +220,7 @@ export async function runReconciler(options: ReconcilerOptions): Promise<Running
       ready: () => informers.all().every((informer) => informer.hasSynced),
     }, options.metricsPort);
   } catch (error) {
+    await audit?.stop();
     await lock?.stop();
     await stopActing();
     for (const informer of informers.all()) informer.stop();
@@ -225,6 +242,7 @@ export async function runReconciler(options: ReconcilerOptions): Promise<Running
       if (stopped) return;
       stopped = true;
       clearInterval(resyncTimer);
+      await audit?.stop();
       for (const informer of informers.all()) informer.stop();
       claims?.stop();
       await stopActing();

@@ -10,7 +10,7 @@ import { formatLabelSelector, storeSelectorLabels } from '../../shared/labels.js
 import type { KVStore, KVStoreSpec, KVStoreStatus } from '../../shared/schema/kvstore.js';
 import { DEFAULT_DOWN_AFTER_MILLISECONDS } from '../../shared/defaults.js';
 import type { HandlerResult } from './work-queue.js';
-import { paths, type KubeObject } from './kube-client.js';
+import { isConflict, isNotFound, paths, type KubeObject } from './kube-client.js';
 import { observePods, type ObservedPod } from './observed.js';
 import { planTopology, type TopologyPlan } from './plan-topology.js';
 import { planScale } from './plan-scale.js';
@@ -57,13 +57,44 @@ function runtimeOf(context: ControllerContext, key: string): StoreRuntime {
 async function patchRoleLabels(context: ControllerContext, namespace: string, plan: TopologyPlan): Promise<void> {
   // Sequential on purpose: the old master loses its label before the new one gets it.
   for (const step of plan.labels) {
-    await context.client.patch(paths.coreObject('pods', namespace, step.pod), { metadata: { labels: { [LABEL_ROLE]: step.role ?? null } } });
+    try {
+      await context.client.patch(paths.coreObject('pods', namespace, step.pod), { metadata: { labels: { [LABEL_ROLE]: step.role ?? null } } });
+    } catch (error) {
+      // A pod that is gone carries no label to fix.
+      if (!isNotFound(error)) throw error;
+    }
   }
 }
 
+/** Conditions and records other components own; a status write keeps the live ones. */
+const FOREIGN_CONDITIONS = new Set(['PolicyCompliant', 'SnapshotSucceeded']);
+
+function withForeignFields(status: KVStoreStatus, live: KVStoreStatus | undefined): KVStoreStatus {
+  const own = (status.conditions ?? []).filter((condition) => !FOREIGN_CONDITIONS.has(condition.type));
+  const foreign = (live?.conditions ?? []).filter((condition) => FOREIGN_CONDITIONS.has(condition.type));
+  const merged: KVStoreStatus = { ...status, conditions: [...own, ...foreign] };
+  if (live?.lastSnapshot) merged.lastSnapshot = live.lastSnapshot;
+  return merged;
+}
+
+/**
+ * Writes the status with a resourceVersion precondition, so a concurrent writer's change (the policy audit's
+ * condition, the snapshot record) is never overwritten with what this reconcile read. On a conflict the store is
+ * read again and the write retried with its fields: what this reconcile did (a failover record) is never dropped.
+ */
 async function writeStatus(context: ControllerContext, store: KVStore, status: KVStoreStatus): Promise<void> {
   const { namespace, name } = store.metadata as { namespace: string; name: string };
-  await context.client.patch(`${paths.kvstore(namespace, name)}/status`, { status });
+  let current = store;
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      const body = { metadata: { resourceVersion: current.metadata?.resourceVersion }, status: withForeignFields(status, current.status) };
+      await context.client.patch(`${paths.kvstore(namespace, name)}/status`, body);
+      return;
+    } catch (error) {
+      if (!isConflict(error) || attempt >= 4) throw error;
+      current = await context.client.get<KVStore>(paths.kvstore(namespace, name));
+    }
+  }
 }
 
 function credentialsFor(runtime: StoreRuntime, password: string | undefined): EngineCredentials {
@@ -107,11 +138,10 @@ export async function reconcileStore(context: ControllerContext, key: string): P
   let probed = await probePods(name, namespace, observed, credentials, context.probeTimeoutMs);
   observed = probed.pods;
 
-  const masterDown = runtime.masterDown;
   const topologyInput = (pods: ObservedPod[]) => ({
     pods,
     knownMaster: store!.status?.master,
-    masterDownConfirmed: masterDown !== undefined,
+    masterDownConfirmed: runtime.masterDown !== undefined,
     failoverEnabled: spec.failover?.enabled !== false,
     port: 6379,
   });
@@ -126,6 +156,13 @@ export async function reconcileStore(context: ControllerContext, key: string): P
   let changedEngines = false;
   let failover: KVStoreStatus['lastFailover'];
   if (!blocked.length || passwordOutcome.password !== undefined || spec.authentication?.enabled === false) {
+    // Engines first: after a lost master, promotion is what brings writes back; objects can follow.
+    if (plan.master || plan.labels.length > 0) {
+      const result = await executeTopology(context, store, plan, observed, engineAuth);
+      changedEngines = result.changed;
+      if (plan.promote && plan.previousMaster) runtime.promotedAtMs ??= Date.now();
+      await patchRoleLabels(context, namespace, plan);
+    }
     const desired = context.buildDesired(store);
     desired.statefulSet.spec!.replicas = scale.statefulSetReplicas;
     const applied = await applyDesired(context, store, desired, runtime);
@@ -136,21 +173,13 @@ export async function reconcileStore(context: ControllerContext, key: string): P
     if (applied.statefulSetChanged && scale.direction !== 'none') {
       await context.events.record(store as KubeObject, { type: 'Normal', reason: 'Scaled', message: `StatefulSet scaled to ${scale.statefulSetReplicas} pods` });
     }
-    if (plan.master || plan.labels.length > 0) {
-      const result = await executeTopology(context, store, plan, observed, engineAuth);
-      changedEngines = result.changed;
-      if (plan.previousMaster && plan.promote && plan.reason === 'MasterLost') {
-        const detectedAtMs = masterDown?.detectedAtMs ?? Date.now();
-        failover = { time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), from: plan.previousMaster, to: plan.master!, reason: masterDown?.reason ?? 'MasterLost', durationMs: Math.max(0, Date.now() - detectedAtMs) };
-        context.metrics?.failovers.inc({ namespace, name });
-      }
-      if (plan.master) runtime.masterDown = undefined;
-      await patchRoleLabels(context, namespace, plan);
-    }
     if (scale.moveMasterBelowOrdinal !== undefined && plan.master && !plan.promote) {
       const below = scale.moveMasterBelowOrdinal;
       const moved = await switchMaster(context, store, spec, observed, probed.states, plan.master, (pod) => pod.ordinal < below, 'scale-down', engineAuth);
-      if (moved) changedEngines = true;
+      if (moved) {
+        changedEngines = true;
+        runtime.switchoverReason = 'ScaleDownSwitchover';
+      }
     }
     if (!changedEngines && plan.master && !plan.promote && plan.replicaOf.length === 0) {
       rollout = planRollout({ pods: observed, updateRevision: liveStatefulSet?.status?.updateRevision, master: plan.master, desiredReplicas: spec.replicas ?? 3 });
@@ -159,7 +188,10 @@ export async function reconcileStore(context: ControllerContext, key: string): P
         await context.events.record(store as KubeObject, { type: 'Normal', reason: 'RollingUpdate', message: rollout.reason });
       } else if (rollout.kind === 'switchover') {
         const revision = liveStatefulSet?.status?.updateRevision;
-        if (await switchMaster(context, store, spec, observed, probed.states, plan.master, (pod) => !isOutdated(pod, revision), 'rolling update', engineAuth)) changedEngines = true;
+        if (await switchMaster(context, store, spec, observed, probed.states, plan.master, (pod) => !isOutdated(pod, revision), 'rolling update', engineAuth)) {
+          changedEngines = true;
+          runtime.switchoverReason = 'RollingUpdateSwitchover';
+        }
       }
     }
     if (plan.master && !plan.promote) {
@@ -177,6 +209,22 @@ export async function reconcileStore(context: ControllerContext, key: string): P
     plan = planTopology({ ...topologyInput(observed), knownMaster: plan.master ?? store.status?.master });
   }
 
+  // Any change of master since the recorded one is a failover to record, even when the promotion happened in a
+  // reconcile that failed afterwards (or in a reconciler that died): the record comes from live roles.
+  const recordedMaster = store.status?.master;
+  // The recorded master answers again (or there was none): a down verdict without a failover is void.
+  if (plan.master && (!recordedMaster || plan.master === recordedMaster)) runtime.masterDown = undefined;
+  if (recordedMaster && plan.master && plan.master !== recordedMaster) {
+    const promotedAtMs = runtime.promotedAtMs ?? Date.now();
+    const detectedAtMs = runtime.masterDown?.detectedAtMs ?? promotedAtMs;
+    failover = {
+      time: new Date(promotedAtMs).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      from: recordedMaster,
+      to: plan.master,
+      reason: runtime.switchoverReason ?? runtime.masterDown?.reason ?? 'MasterLost',
+      durationMs: Math.max(0, promotedAtMs - detectedAtMs),
+    };
+  }
   const updating = rollout.kind !== 'none' || observed.some((pod) => !pod.terminating && isOutdated(pod, liveStatefulSet?.status?.updateRevision));
   const status = computeStatus({
     generation: store.metadata?.generation,
@@ -192,6 +240,12 @@ export async function reconcileStore(context: ControllerContext, key: string): P
   });
   if (statusChanged(store.status, status)) {
     await writeStatus(context, store, status);
+    if (failover) {
+      if (!runtime.switchoverReason) context.metrics?.failovers.inc({ namespace, name });
+      runtime.masterDown = undefined;
+      runtime.promotedAtMs = undefined;
+      runtime.switchoverReason = undefined;
+    }
     for (const event of transitionEvents(store.status, status)) await context.events.record(store as KubeObject, event);
   }
   context.metrics?.observeStore(key, status);

@@ -55,7 +55,7 @@ describe('reconciler end to end: failover', { timeout: 400_000 }, () => {
     return key;
   }
 
-  async function expectFailover(oldMaster: string, keys: string[]): Promise<void> {
+  async function expectFailover(oldMaster: string, keys: string[], beforeRejoin?: () => Promise<void>): Promise<void> {
     const store = await waitFor('a new master recorded', async () => {
       const current = await getStore(cluster.client, STORE);
       return current.status?.master && current.status.master !== oldMaster ? current : undefined;
@@ -64,6 +64,7 @@ describe('reconciler end to end: failover', { timeout: 400_000 }, () => {
     assert.equal(store.status!.lastFailover?.to, store.status!.master);
     await waitFor('writes through the master Service', async () => (await redisCommand(serviceIp, password, 'SET', 'probe', String(Date.now()))) === 'OK', 30_000, 100);
     for (const key of keys) assert.equal(await redisCommand(serviceIp, password, 'GET', key), key, `${key} survived`);
+    await beforeRejoin?.();
     const pods = await healthy();
     assert.equal(pods.find((pod) => pod.role === 'master')!.name, store.status!.master);
     assert.equal(pods.find((pod) => pod.name === oldMaster)!.role, 'replica', 'the old master rejoined as a replica');
@@ -82,10 +83,16 @@ describe('reconciler end to end: failover', { timeout: 400_000 }, () => {
     const master = pods.find((pod) => pod.role === 'master')!;
     const keys = [await replicatedWrite(pods)];
     await cluster.sandbox.faults.freezePod('default', master.name);
+    let thawed = false;
+    const thaw = async () => {
+      thawed = true;
+      await cluster.sandbox.faults.thawPod('default', master.name);
+    };
     try {
-      await expectFailover(master.name, keys);
+      // Thawed after the failover, the old master still believes it is master: it must be demoted, not kept.
+      await expectFailover(master.name, keys, thaw);
     } finally {
-      await cluster.sandbox.faults.thawPod('default', master.name).catch(() => undefined);
+      if (!thawed) await cluster.sandbox.faults.thawPod('default', master.name).catch(() => undefined);
     }
   });
 
