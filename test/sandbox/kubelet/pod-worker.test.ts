@@ -1,6 +1,6 @@
 // The kubelet's process runtime on its own (no API server): real redis-server processes.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -183,11 +183,71 @@ test('init containers run first and in order; emptyDir is shared; a startup prob
   const status = worker.status();
   assert.deepEqual(status.initContainerStatuses?.map((s) => s.state?.terminated?.exitCode), [0, 0]);
   assert.equal(status.conditions?.find((c) => c.type === 'Initialized')?.status, 'True');
-  assert.equal(execFileSync('redis-cli', ['-h', ip, '-p', '6380', 'ping'], { encoding: 'utf8', timeout: 5000 }).trim(), 'PONG', 'the config written by the init containers was used');
+  // Port 6380 comes from the config the init containers wrote.
+  await waitFor('PONG on 6380', () => {
+    try { return execFileSync('redis-cli', ['-h', ip, '-p', '6380', 'ping'], { encoding: 'utf8', timeout: 5000 }).trim() === 'PONG'; } catch { return false; }
+  });
   assert.equal(status.containerStatuses?.[0]?.started, false, 'not started while the startup probe fails');
   assert.equal(status.containerStatuses?.[0]?.ready, false);
   const { writeFileSync } = await import('node:fs');
   writeFileSync(join(claimDir, 'started'), '');
   await waitFor('started and ready', () => worker.status().containerStatuses?.[0]?.started && worker.status().containerStatuses?.[0]?.ready);
   await worker.terminate(5);
+});
+
+test('volumes: secret items with modes, downwardAPI, projected, subPath and readOnly mounts as the container sees them', { skip: !canUseMountNamespaces() && 'needs root for mount namespaces' }, async () => {
+  const pod: V1Pod = {
+    metadata: { name: 'vols', namespace: 'default', uid: 'uid-vols', labels: { role: 'master' } },
+    spec: {
+      restartPolicy: 'Never',
+      volumes: [
+        { name: 'auth', secret: { secretName: 'redis-auth', items: [{ key: 'password', path: 'pw/file', mode: 0o400 }] } },
+        { name: 'info', downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] } },
+        { name: 'all', projected: { sources: [{ configMap: { name: 'redis-config' } }, { serviceAccountToken: { path: 'token' } }] } },
+        { name: 'conf', configMap: { name: 'redis-config' } },
+      ],
+      containers: [{
+        name: 'check', image: 'busybox',
+        command: ['sh', '-c', [
+          'test "$(cat /auth/pw/file)" = s3cret',
+          'test "$(stat -c %a /auth/pw/file)" = 400',
+          'grep -q \'role="master"\' /info/labels',
+          'test -f /all/redis.conf && test "$(cat /all/token)" = token',
+          'grep -q appendonly /etc/only.conf',
+          '! touch /auth/new 2>/dev/null',
+        ].join(' && ')],
+        volumeMounts: [
+          { name: 'auth', mountPath: '/auth', readOnly: true },
+          { name: 'info', mountPath: '/info' },
+          { name: 'all', mountPath: '/all' },
+          { name: 'conf', mountPath: '/etc/only.conf', subPath: 'redis.conf' },
+        ],
+      }],
+    },
+  };
+  const worker = startWorker(pod, '127.0.250.242');
+  const done = await waitFor('finished', () => worker.status().containerStatuses?.[0]?.state?.terminated);
+  assert.equal(done.exitCode, 0, readFileSync(join(dir, 'pods', 'vols', 'containers', 'check', '0.log'), 'utf8'));
+  assert.equal(worker.status().phase, 'Succeeded');
+});
+
+test('restart policies: Always backs off (CrashLoopBackOff), Never ends Failed with the exit code', async () => {
+  const crashing: V1Pod = {
+    metadata: { name: 'crashy', namespace: 'default', uid: 'uid-crashy' },
+    spec: { restartPolicy: 'Always', containers: [{ name: 'c', image: 'busybox', command: ['sh', '-c', 'exit 3'] }] },
+  };
+  const always = startWorker(crashing, '127.0.250.243');
+  const backoff = await waitFor('CrashLoopBackOff', () => {
+    const s = always.status().containerStatuses?.[0];
+    return s?.state?.waiting?.reason === 'CrashLoopBackOff' && s;
+  });
+  assert.ok((backoff.restartCount ?? 0) >= 1);
+  assert.equal(backoff.lastState?.terminated?.exitCode, 3);
+  assert.equal(always.status().phase, 'Running');
+  await always.terminate(0);
+
+  const never = startWorker({ ...crashing, metadata: { name: 'once', namespace: 'default', uid: 'uid-once' }, spec: { ...crashing.spec!, restartPolicy: 'Never' } }, '127.0.250.244');
+  const failed = await waitFor('Failed', () => never.status().phase === 'Failed' && never.status());
+  assert.equal(failed.containerStatuses?.[0]?.state?.terminated?.exitCode, 3);
+  assert.equal(failed.containerStatuses?.[0]?.restartCount, 0);
 });
