@@ -2,7 +2,7 @@
 // (`unshare -m`) where the pod's volumes are bind-mounted at their container paths, so `/data` and `/etc/redis` are
 // real. Without root, mount paths in the argv (and in config files named on the command line) are rewritten to the
 // host directories instead.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { findOnPath } from './images.js';
@@ -94,8 +94,17 @@ export function killAllContainers(): void {
   liveGroups.clear();
 }
 
+let mountNamespacesWork: boolean | undefined;
+
+/** Root on Linux, with unshare/setpriv/nsenter present and a trial `unshare -m` that works (not in every container). */
 export function canUseMountNamespaces(): boolean {
-  return process.platform === 'linux' && process.getuid?.() === 0 && !!findOnPath('unshare', process.env.PATH ?? '/usr/bin');
+  if (mountNamespacesWork === undefined) {
+    const path = process.env.PATH ?? '/usr/bin:/bin';
+    mountNamespacesWork = process.platform === 'linux' && process.getuid?.() === 0
+      && ['unshare', 'setpriv', 'nsenter'].every((tool) => !!findOnPath(tool, path))
+      && spawnSync('unshare', ['-m', '--propagation', 'private', 'true'], { stdio: 'ignore', timeout: 5000 }).status === 0;
+  }
+  return mountNamespacesWork;
 }
 
 function shellQuote(value: string): string {
