@@ -10,6 +10,17 @@ import { sortKeysDeep } from './serialize.js';
 import type { JsonObject, KubeObject } from './types.js';
 import { deepClone, isJsonObject, jsonEqual, nowTimestamp } from './types.js';
 
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+const CLIENT_SIDE_APPLY = 'kubectl-client-side-apply';
+
+function lastAppliedFields(annotation: string, info: FieldTypeInfo): Set<string> {
+  try {
+    return appliedFieldSet(JSON.parse(annotation), info);
+  } catch {
+    return new Set();
+  }
+}
+
 export interface ApplyOptions {
   manager: string;
   force: boolean;
@@ -26,11 +37,19 @@ export function serverSideApply(live: KubeObject | undefined, applied: KubeObjec
   const sameManager = (m: ManagerSets): boolean => m.entry.manager === options.manager && m.entry.operation === 'Apply' && (m.entry.subresource ?? '') === (options.subresource ?? '');
   const mine = managers.find(sameManager);
 
+  // kubectl's upgrade from client-side to server-side apply: fields recorded in the last-applied annotation
+  // change hands from the client-side-apply manager without a conflict (golden 33)
+  const lastApplied = live?.metadata.annotations?.[LAST_APPLIED];
+  const lastAppliedSet = lastApplied ? lastAppliedFields(lastApplied, info) : new Set<string>();
   const conflicts: { manager: ManagerSets; path: string }[] = [];
   for (const other of managers) {
     if (other === mine) continue;
     for (const path of appliedSet) {
       if (!other.set.has(path)) continue;
+      if (other.entry.manager === CLIENT_SIDE_APPLY && other.entry.operation === 'Update' && lastAppliedSet.has(path)) {
+        other.set.delete(path);
+        continue;
+      }
       const want = valueAt(applied, path, info);
       const have = valueAt(live, path, info);
       if (have.found && want.found && !jsonEqual(have.value, want.value) && !path.includes(`${SEP}v:`) && !path.split(SEP).pop()!.startsWith('k:')) {
@@ -58,6 +77,9 @@ export function serverSideApply(live: KubeObject | undefined, applied: KubeObjec
   result = mergeApplied(result, applied, [], info) as KubeObject;
   result.apiVersion = applied.apiVersion;
   result.kind = applied.kind;
+  if (lastApplied !== undefined && result.metadata.annotations?.[LAST_APPLIED] !== undefined) {
+    result.metadata.annotations[LAST_APPLIED] = `${JSON.stringify(sortKeysDeep(applied))}\n`;
+  }
 
   const entry: ManagerSets = { entry: { manager: options.manager, operation: 'Apply', apiVersion: options.apiVersion, time: nowTimestamp(), ...(options.subresource ? { subresource: options.subresource } : {}) }, set: appliedSet };
   if (mine && jsonEqual([...mine.set].sort(), [...appliedSet].sort())) entry.entry.time = mine.entry.time ?? entry.entry.time;

@@ -71,7 +71,7 @@ describe('golden replay', { skip: existsSync(GOLDEN_DIR) ? false : `${GOLDEN_DIR
     return out;
   };
 
-  for (const file of ['04-configmap-crud', '14-cr-defaulting-pruning', '15-cr-validation', '16-cr-cel-immutable', '19-cr-status-subresource', '21-defaults-statefulset', '22-defaults-service', '23-defaults-pod', '24-defaults-misc', '07-list-selectors', '08-list-pagination', '06-configmap-apply', '31-errors-misc', '13-crd-create', '17-cr-table']) {
+  for (const file of ['04-configmap-crud', '14-cr-defaulting-pruning', '15-cr-validation', '16-cr-cel-immutable', '19-cr-status-subresource', '21-defaults-statefulset', '22-defaults-service', '23-defaults-pod', '24-defaults-misc', '07-list-selectors', '08-list-pagination', '06-configmap-apply', '31-errors-misc', '13-crd-create', '17-cr-table', '33-kubectl-replay']) {
     it(`${file} answers as kube-apiserver did`, async () => {
       const items = JSON.parse(readFileSync(`${GOLDEN_DIR}/${file}.json`, 'utf8')) as Item[];
       const prefix = file.slice(0, 2);

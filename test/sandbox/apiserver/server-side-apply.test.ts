@@ -76,4 +76,18 @@ describe('server-side apply (golden 06)', () => {
     assert.deepEqual(b.body.status.conditions.map((c: any) => c.type), ['A', 'B']);
     assert.equal(b.body.metadata.managedFields.find((m: any) => m.manager === 'ctl').subresource, 'status');
   });
+
+  it('upgrades a client-side-applied object to server-side apply without conflicts and rewrites last-applied', async () => {
+    const lastApplied = '{"apiVersion":"v1","data":{"a":"10","c":"3"},"kind":"ConfigMap","metadata":{"annotations":{},"labels":{"app":"kc"},"name":"kr-cm","namespace":"default"}}\n';
+    const created = await t.request('POST', `${CM}?fieldManager=kubectl-client-side-apply`, { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kr-cm', labels: { app: 'kc' }, annotations: { 'kubectl.kubernetes.io/last-applied-configuration': lastApplied } }, data: { a: '10', c: '3' } } });
+    assert.equal(created.status, 201);
+    const applied = '{"apiVersion":"v1","data":{"a":"99"},"kind":"ConfigMap","metadata":{"labels":{"app":"kc"},"name":"kr-cm","namespace":"default"}}';
+    const res = await t.request('PATCH', `${CM}/kr-cm?fieldManager=kubectl&fieldValidation=Strict&force=false`, { body: applied, contentType: APPLY });
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body.data, { a: '99', c: '3' });
+    assert.equal(res.body.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration'], `${applied}\n`);
+    const owners = Object.fromEntries(res.body.metadata.managedFields.map((m: any) => [m.manager, m.fieldsV1]));
+    assert.deepEqual(owners.kubectl, { 'f:data': { 'f:a': {} }, 'f:metadata': { 'f:labels': { 'f:app': {} } } });
+    assert.deepEqual(owners['kubectl-client-side-apply']['f:data'], { '.': {}, 'f:c': {} });
+  });
 });
