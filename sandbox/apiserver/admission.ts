@@ -252,7 +252,7 @@ export class WebhookAdmission implements AdmissionChain {
         try {
           current = applyJsonPatch(deepClone(current), ops) as KubeObject;
         } catch {
-          const message = `JSON patch from webhook "${String(w.hook.name)}" does not apply`;
+          const message = describePatchFailure(current, ops);
           throw internalError(`Internal error occurred: ${message}`, [{ message }]);
         }
       }
@@ -269,6 +269,21 @@ export class WebhookAdmission implements AdmissionChain {
     for (const { response } of responses) if (response) this.collectWarnings(ctx, response);
     for (const { w, response } of responses) if (response && response.allowed !== true) throw this.deny(String(w.hook.name), response);
   }
+}
+
+/** evanphx/json-patch's wording for the first operation that does not apply. */
+function describePatchFailure(object: KubeObject, ops: unknown): string {
+  let doc: unknown = deepClone(object);
+  for (const op of Array.isArray(ops) ? ops : []) {
+    if (!isJsonObject(op)) continue;
+    try {
+      doc = applyJsonPatch(doc, [op]);
+    } catch {
+      if (op.op === 'test') return `testing value ${String(op.path)} failed: test failed`;
+      return `${String(op.op)} operation does not apply: doc is missing path: ${String(op.path)}: missing value`;
+    }
+  }
+  return 'the JSON patch does not apply';
 }
 
 function withTypeMeta(ctx: RequestContext, object: KubeObject, kind?: AdmissionKind): KubeObject {

@@ -30,6 +30,7 @@ export function applyJsonPatch(target: unknown, patch: unknown): unknown {
         fastJsonPatch.getValueByPointer(doc, op.path);
         const parentPath = op.path.slice(0, op.path.lastIndexOf('/'));
         const parent = parentPath === '' ? doc : fastJsonPatch.getValueByPointer(doc, parentPath);
+        // only a missing last key is added; a missing parent still fails
         const last = decodeURIComponent(op.path.slice(op.path.lastIndexOf('/') + 1)).replace(/~1/g, '/').replace(/~0/g, '~');
         if (isJsonObject(parent) && !(last in parent)) return { ...op, op: 'add' };
       } catch {

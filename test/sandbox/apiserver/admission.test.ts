@@ -44,6 +44,19 @@ describe('admission webhooks (golden 27–30)', () => {
           response = { uid, allowed: false, status: { message: 'denied without a code' } };
         } else if (path === '/warn') {
           response = { uid, allowed: true, warnings: ['engine dragonfly is experimental', 'second warning, with a comma and "quotes"'] };
+        } else if (path === '/badpatch') {
+          response = { uid, allowed: true, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify([{ op: 'replace', path: '/does/not/exist', value: 1 }])).toString('base64') };
+        } else if (path === '/http500') {
+          res.writeHead(500, { 'Content-Type': 'text/plain' });
+          res.end('internal webhook error');
+          return;
+        } else if (path === '/slow') {
+          // answers after the 1 s webhook timeout; the client gives up first
+          setTimeout(() => {
+            res.writeHead(200, { 'Content-Type': 'application/json' });
+            res.end(JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response }));
+          }, 3000).unref();
+          return;
         } else if (path === '/wronguid') {
           response = { uid: '00000000-0000-0000-0000-000000000000', allowed: true };
         }
@@ -167,5 +180,30 @@ describe('admission webhooks (golden 27–30)', () => {
     const res = await t.request('POST', CM, { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 's1', labels: { hook: 'svc' } } } });
     assert.equal(res.status, 201);
     assert.equal(res.body.metadata.labels.mutated, 'yes');
+  });
+
+  it('reports webhook call failures as kube-apiserver does (golden 30)', async () => {
+    const otherCa = createCertificateAuthority({ commonName: 'unrelated-ca' });
+    await t.request('POST', '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations', {
+      body: {
+        apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', metadata: { name: 'failures' },
+        webhooks: [
+          hook('badpatch.test.redwing.dev', '/badpatch', { hook: 'badpatch' }),
+          hook('http500.test.redwing.dev', '/http500', { hook: 'http500' }),
+          hook('slow.test.redwing.dev', '/slow', { hook: 'slow' }, { timeoutSeconds: 1 }),
+          hook('badca.test.redwing.dev', '/record', { hook: 'badca' }, { clientConfig: { url: `https://127.0.0.1:${port}/record`, caBundle: Buffer.from(otherCa.certPem).toString('base64') } }),
+        ],
+      },
+    });
+    const create = (label: string) => t.request('POST', CM, { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `f-${label}`, labels: { hook: label } } } });
+    const badpatch = await create('badpatch');
+    assert.deepEqual(badpatch.body, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Internal error occurred: replace operation does not apply: doc is missing path: /does/not/exist: missing value', reason: 'InternalError', details: { causes: [{ message: 'replace operation does not apply: doc is missing path: /does/not/exist: missing value' }] }, code: 500 });
+    const http500 = await create('http500');
+    assert.equal(http500.body.message, 'Internal error occurred: failed calling webhook "http500.test.redwing.dev": failed to call webhook: an error on the server ("internal webhook error") has prevented the request from succeeding');
+    const slow = await create('slow');
+    assert.equal(slow.body.message, `Internal error occurred: failed calling webhook "slow.test.redwing.dev": failed to call webhook: Post "https://127.0.0.1:${port}/slow?timeout=1s": context deadline exceeded`);
+    const badca = await create('badca');
+    assert.equal(badca.body.message, `Internal error occurred: failed calling webhook "badca.test.redwing.dev": failed to call webhook: Post "https://127.0.0.1:${port}/record?timeout=5s": tls: failed to verify certificate: x509: certificate signed by unknown authority`);
+    for (const label of ['badpatch', 'http500', 'slow', 'badca']) assert.equal((await t.request('GET', `${CM}/f-${label}`)).status, 404);
   });
 });
