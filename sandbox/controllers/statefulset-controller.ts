@@ -137,11 +137,15 @@ export class StatefulSetController {
     }
 
     const sorted = condemned.sort((a, b) => (ordinalOf(sts, b) ?? 1e9) - (ordinalOf(sts, a) ?? 1e9));
+    const whenScaled = sts.spec?.persistentVolumeClaimRetentionPolicy?.whenScaled ?? 'Retain';
     for (const pod of sorted) {
       if (pod.metadata?.deletionTimestamp) {
         if (!parallel) return;
         continue;
       }
+      // OrderedReady scales down only while every other pod is Running and Ready.
+      if (!parallel && sorted.concat([...byOrdinal.values()]).some((p) => p !== pod && !isRunningAndReady(p))) return;
+      if (whenScaled === 'Delete') await this.handClaimsToPod(sts, pod);
       await this.deletePod(sts, pod, 'scale down');
       if (!parallel) return;
     }
@@ -158,6 +162,17 @@ export class StatefulSetController {
         return;
       }
       if (!isRunningAndReady(pod)) return;
+    }
+  }
+
+  /** whenScaled: Delete: the claims get the condemned pod as owner, so the garbage collector removes them after it. */
+  private async handClaimsToPod(sts: V1StatefulSet, pod: V1Pod): Promise<void> {
+    for (const claim of buildClaims(sts, pod.metadata!.name!)) {
+      const ownerReferences = [...(claim.metadata?.ownerReferences ?? []),
+        { apiVersion: 'v1', kind: 'Pod', name: pod.metadata!.name!, uid: pod.metadata!.uid!, controller: false, blockOwnerDeletion: true }];
+      await this.rest.request('PATCH', `/api/v1/namespaces/${sts.metadata?.namespace}/persistentvolumeclaims/${claim.metadata?.name}`,
+        { metadata: { ownerReferences } }, 'application/merge-patch+json')
+        .catch((error: unknown) => { if (!isStatus(error, 404)) throw error; });
     }
   }
 

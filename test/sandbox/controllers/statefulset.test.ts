@@ -230,3 +230,20 @@ test('OnDelete: a template change replaces nothing until a pod is deleted', asyn
   });
   assert.equal(replaced.metadata?.labels?.['controller-revision-hash'], newRevision);
 });
+
+test('whenScaled: Delete removes the claims of scaled-down pods; the others stay', async () => {
+  const base = statefulSet('shrink', 2, 'Parallel');
+  base.spec!.persistentVolumeClaimRetentionPolicy = { whenScaled: 'Delete', whenDeleted: 'Retain' };
+  await t.apps.createNamespacedStatefulSet({ namespace: ns, body: base });
+  await waitFor('2 ready pods', async () => {
+    const all = await podsOf('shrink');
+    return all.length === 2 && all.every(isReady);
+  });
+  await patchSet('shrink', { spec: { replicas: 1 } });
+  const claims = await waitFor('claim of shrink-1 deleted', async () => {
+    const list = await t.core.listNamespacedPersistentVolumeClaim({ namespace: ns, labelSelector: 'app=shrink' });
+    const names = list.items.filter((c) => !c.metadata?.deletionTimestamp).map((c) => c.metadata?.name);
+    return names.length === 1 && names;
+  });
+  assert.deepEqual(claims, ['data-shrink-0']);
+});
