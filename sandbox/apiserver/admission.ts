@@ -9,6 +9,7 @@ import { request as httpsRequest } from 'node:https';
 import type { AdmissionChain, AdmissionKind, ApiCore } from './core.js';
 import type { RequestContext } from './context.js';
 import { applyJsonPatch } from './patch.js';
+import { goJsonSyntaxError } from './serialize.js';
 import { apiVersionOf } from './registry.js';
 import { labelSelectorRequirements, matchesLabels } from './selectors.js';
 import { ApiError, internalError } from './status-errors.js';
@@ -181,7 +182,7 @@ export class WebhookAdmission implements AdmissionChain {
     try {
       parsed = JSON.parse(text.text);
     } catch {
-      throw new Error("couldn't get version/kind; json parse error: invalid character in response");
+      throw new Error(`couldn't get version/kind; json parse error: ${goJsonSyntaxError(text.text)}`);
     }
     if (!isJsonObject(parsed)) throw new Error("couldn't get version/kind; json parse error");
     if (parsed.apiVersion !== 'admission.k8s.io/v1') throw new Error(`converting (${String(parsed.apiVersion).split('/').pop()}.AdmissionReview) to (v1.AdmissionReview): unknown conversion`);

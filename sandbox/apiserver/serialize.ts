@@ -132,14 +132,39 @@ export function decodeBody(contentType: string | undefined, body: Buffer, kindFo
   throw unsupportedMediaType(JSON_TYPES);
 }
 
+/** Go's encoding/json wording for the first syntax error in `text` (approximate for errors past the first token). */
+export function goJsonSyntaxError(text: string): string {
+  const trimmed = text.trimStart();
+  if (trimmed === '') return 'unexpected end of JSON input';
+  const first = trimmed[0]!;
+  for (const literal of ['null', 'true', 'false']) {
+    if (first !== literal[0]) continue;
+    for (let i = 1; i < literal.length; i++) {
+      if (i >= trimmed.length) return 'unexpected end of JSON input';
+      if (trimmed[i] !== literal[i]) return `invalid character '${trimmed[i]}' in literal ${literal} (expecting '${literal[i]}')`;
+    }
+  }
+  if (!'{["-0123456789tfn'.includes(first)) return `invalid character '${first}' looking for beginning of value`;
+  try {
+    JSON.parse(text);
+    return 'invalid JSON';
+  } catch (error) {
+    const message = (error as Error).message;
+    const token = /Unexpected token '(.)'/.exec(message)?.[1];
+    if (token !== undefined) return `invalid character '${token}' looking for beginning of value`;
+    const position = Number(/position (\d+)/.exec(message)?.[1] ?? NaN);
+    if (message.includes('end of JSON') || !(position < text.trimEnd().length)) return 'unexpected end of JSON input';
+    return `invalid character '${text[position] ?? ''}' looking for beginning of value`;
+  }
+}
+
 export function parseJson(text: string, kindForErrors: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
     const snippet = text.length > 30 ? `${text.slice(0, 30)} ...` : text;
-    const message = (error as Error).message;
-    const position = Number(/position (\d+)/.exec(message)?.[1] ?? NaN);
-    const why = message.includes('end of JSON') || position >= text.trimEnd().length ? 'unexpected end of JSON input' : `invalid character '${text[position] ?? ''}' looking for beginning of value`;
+    void error;
+    const why = goJsonSyntaxError(text);
     throw badRequest(`the object provided is unrecognized (must be of type ${kindForErrors}): couldn't get version/kind; json parse error: ${why} (${snippet})`);
   }
 }

@@ -46,6 +46,10 @@ describe('admission webhooks (golden 27–30)', () => {
           response = { uid, allowed: true, warnings: ['engine dragonfly is experimental', 'second warning, with a comma and "quotes"'] };
         } else if (path === '/badpatch') {
           response = { uid, allowed: true, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify([{ op: 'replace', path: '/does/not/exist', value: 1 }])).toString('base64') };
+        } else if (path === '/notjson') {
+          res.writeHead(200, { 'Content-Type': 'application/json' });
+          res.end('not json');
+          return;
         } else if (path === '/http500') {
           res.writeHead(500, { 'Content-Type': 'text/plain' });
           res.end('internal webhook error');
@@ -190,6 +194,7 @@ describe('admission webhooks (golden 27–30)', () => {
         webhooks: [
           hook('badpatch.test.redwing.dev', '/badpatch', { hook: 'badpatch' }),
           hook('http500.test.redwing.dev', '/http500', { hook: 'http500' }),
+          hook('notjson.test.redwing.dev', '/notjson', { hook: 'notjson' }),
           hook('slow.test.redwing.dev', '/slow', { hook: 'slow' }, { timeoutSeconds: 1 }),
           hook('badca.test.redwing.dev', '/record', { hook: 'badca' }, { clientConfig: { url: `https://127.0.0.1:${port}/record`, caBundle: Buffer.from(otherCa.certPem).toString('base64') } }),
         ],
@@ -200,6 +205,8 @@ describe('admission webhooks (golden 27–30)', () => {
     assert.deepEqual(badpatch.body, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Internal error occurred: replace operation does not apply: doc is missing path: /does/not/exist: missing value', reason: 'InternalError', details: { causes: [{ message: 'replace operation does not apply: doc is missing path: /does/not/exist: missing value' }] }, code: 500 });
     const http500 = await create('http500');
     assert.equal(http500.body.message, 'Internal error occurred: failed calling webhook "http500.test.redwing.dev": failed to call webhook: an error on the server ("internal webhook error") has prevented the request from succeeding');
+    const notjson = await create('notjson');
+    assert.equal(notjson.body.message, `Internal error occurred: failed calling webhook "notjson.test.redwing.dev": failed to call webhook: couldn't get version/kind; json parse error: invalid character 'o' in literal null (expecting 'u')`);
     const slow = await create('slow');
     assert.equal(slow.body.message, `Internal error occurred: failed calling webhook "slow.test.redwing.dev": failed to call webhook: Post "https://127.0.0.1:${port}/slow?timeout=1s": context deadline exceeded`);
     const badca = await create('badca');
