@@ -57,12 +57,25 @@ export class ApiCore {
     return { lists: listSemanticsFor(type.kind, schema), schema, builtin: !type.custom };
   }
 
+  /** Observers run after the write is stored; their failures are logged, never turned into a failed request. */
   afterWrite(type: ResourceType, object: KubeObject, oldObject: KubeObject | undefined): void {
-    for (const o of this.observers) o.afterWrite?.(type, object, oldObject);
+    for (const o of this.observers) {
+      try {
+        o.afterWrite?.(type, object, oldObject);
+      } catch (error) {
+        this.logger.error({ err: error, kind: type.kind }, 'write observer failed');
+      }
+    }
   }
 
   afterDelete(type: ResourceType, object: KubeObject): void {
-    for (const o of this.observers) o.afterDelete?.(type, object);
+    for (const o of this.observers) {
+      try {
+        o.afterDelete?.(type, object);
+      } catch (error) {
+        this.logger.error({ err: error, kind: type.kind }, 'delete observer failed');
+      }
+    }
   }
 
   /** An object being deleted is removed once its finalizers are gone (namespaces also need spec.finalizers empty). */
