@@ -17,7 +17,7 @@
  *   BENCH_SERVER_NODE_ARGS                        extra node flags for the server process (e.g. --cpu-prof)
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { Agent, request as httpsRequest } from 'node:https';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import express from 'express';
@@ -121,7 +121,7 @@ function percentile(sorted: number[], fraction: number): number {
 }
 
 interface RunFigures {
-  endpoint: string; connections: number; rate?: number; requestsPerSecond: number; total: number;
+  endpoint: string; connections: number; paced?: boolean; rate?: number; requestsPerSecond: number; total: number;
   p50Ms: number; p99Ms: number; p99_9Ms: number; maxMs: number; errors: number; non2xx: number; peakRssMiB: number;
   /** Server CPU time (user + system, TLS included) per answered request: robust to a busy machine, unlike latency. */
   serverCpuMicrosPerRequest: number;
@@ -157,51 +157,99 @@ async function runLoad(child: ChildProcess, port: number, caPem: string, endpoin
   };
 }
 
+const PACED_CONNECTIONS = 16;
+
+/** One keep-alive TLS connection sending prebuilt HTTP/1.1 requests, one at a time, with a minimal response parser. */
+class LeanConnection {
+  private buffer: Buffer = Buffer.alloc(0);
+  private onResponse: ((status: number) => void) | undefined;
+  constructor(private readonly socket: TLSSocket) {
+    socket.on('data', (chunk: Buffer) => this.receive(chunk));
+  }
+
+  static open(port: number, caPem: string): Promise<LeanConnection> {
+    return new Promise((resolveOpen, reject) => {
+      const socket = tlsConnect({ host: '127.0.0.1', port, ca: caPem, servername: 'localhost' }, () => resolveOpen(new LeanConnection(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  send(request: Buffer, onResponse: (status: number) => void): void {
+    this.onResponse = onResponse;
+    this.socket.write(request);
+  }
+
+  private receive(chunk: Buffer): void {
+    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    const headerEnd = this.buffer.indexOf('\r\n\r\n');
+    if (headerEnd < 0) return;
+    const head = this.buffer.subarray(0, headerEnd).toString('latin1');
+    const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
+    if (this.buffer.length < headerEnd + 4 + length) return;
+    this.buffer = this.buffer.subarray(headerEnd + 4 + length);
+    const done = this.onResponse;
+    this.onResponse = undefined;
+    done?.(Number(head.slice(9, 12)));
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
 /**
  * Open-loop load at a steady `rate`: request i is due at start + i/rate and its latency counts from that moment, so
  * a stalled server cannot hide its stall (no coordinated omission). autocannon's overallRate sends each second's
- * quota as fast as it can and then waits, which measures bursts rather than a steady 1,000 requests/s.
+ * quota as fast as it can and then waits (bursts, not a steady rate), and Node's own https client costs more CPU
+ * than the server on these 2-core machines, so this uses a pool of warm keep-alive TLS connections (as the API
+ * server keeps) with prebuilt requests.
  */
 async function runPaced(child: ChildProcess, port: number, caPem: string, endpoint: string, body: string,
   rate: number, durationSeconds: number): Promise<RunFigures> {
+  const request = Buffer.from(`POST ${endpoint} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: keep-alive\r\n\r\n${body}`);
+  const idle = await Promise.all(Array.from({ length: PACED_CONNECTIONS }, () => LeanConnection.open(port, caPem)));
+  const all = [...idle];
   const before = await nextMessageAfterSend(child, 'rss');
-  const agent = new Agent({ keepAlive: true, maxSockets: 64, ca: caPem, servername: 'localhost' });
   const latencies: number[] = [];
-  let errors = 0;
+  const backlog: number[] = [];
   let non2xx = 0;
   const total = Math.round(rate * durationSeconds);
   const startMs = performance.now();
   await new Promise<void>((resolveAll) => {
     let sent = 0;
     let finished = 0;
-    const send = (dueMs: number) => {
-      const req = httpsRequest({ host: '127.0.0.1', port, path: endpoint, method: 'POST', agent,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-        res.on('data', () => {});
-        res.on('end', () => {
-          if ((res.statusCode ?? 0) >= 300) non2xx += 1;
-          latencies.push(performance.now() - dueMs);
-          if (++finished === total) resolveAll();
-        });
+    const dispatch = (connection: LeanConnection, dueMs: number): void => {
+      connection.send(request, (status) => {
+        if (status >= 300) non2xx += 1;
+        latencies.push(performance.now() - dueMs);
+        if (++finished === total) return resolveAll();
+        const next = backlog.shift();
+        if (next === undefined) idle.push(connection);
+        else dispatch(connection, next);
       });
-      req.on('error', () => { errors += 1; if (++finished === total) resolveAll(); });
-      req.end(body);
     };
-    const tick = () => {
+    const tick = (): void => {
       const due = Math.min(total, Math.floor(((performance.now() - startMs) / 1000) * rate) + 1);
-      while (sent < due) send(startMs + (sent++ * 1000) / rate);
+      for (; sent < due; sent++) {
+        const dueMs = startMs + (sent * 1000) / rate;
+        const connection = idle.pop();
+        if (connection) dispatch(connection, dueMs);
+        else backlog.push(dueMs);
+      }
       if (sent < total) setTimeout(tick, 1);
     };
     tick();
   });
-  agent.destroy();
   const elapsedSeconds = (performance.now() - startMs) / 1000;
   const rss = await nextMessageAfterSend(child, 'rss');
+  for (const connection of all) connection.close();
   latencies.sort((a, b) => a - b);
   return {
-    endpoint, connections: 0, rate, requestsPerSecond: latencies.length / elapsedSeconds, total: latencies.length,
-    p50Ms: percentile(latencies, 0.5), p99Ms: percentile(latencies, 0.99), p99_9Ms: percentile(latencies, 0.999),
-    maxMs: latencies[latencies.length - 1] ?? NaN, errors, non2xx, peakRssMiB: rss.peakBytes / 2 ** 20,
+    endpoint, connections: PACED_CONNECTIONS, paced: true, rate, requestsPerSecond: latencies.length / elapsedSeconds,
+    total: latencies.length, p50Ms: percentile(latencies, 0.5), p99Ms: percentile(latencies, 0.99),
+    p99_9Ms: percentile(latencies, 0.999), maxMs: latencies[latencies.length - 1] ?? NaN, errors: 0, non2xx,
+    peakRssMiB: rss.peakBytes / 2 ** 20,
     serverCpuMicrosPerRequest: (rss.cpuMicros - before.cpuMicros) / Math.max(1, latencies.length),
   };
 }
@@ -228,7 +276,7 @@ function review(operation: 'CREATE', object: Record<string, unknown>, uid: strin
 
 function format(figures: RunFigures): string {
   const cells = [
-    figures.endpoint.padEnd(18), (figures.connections ? String(figures.connections) : 'open').padStart(4), (figures.rate ? String(figures.rate) : 'max').padStart(6),
+    figures.endpoint.padEnd(18), String(figures.connections).padStart(4), (figures.rate ? `${figures.paced ? '~' : ''}${figures.rate}` : 'max').padStart(6),
     figures.requestsPerSecond.toFixed(0).padStart(8), figures.p50Ms.toFixed(2).padStart(7), figures.p99Ms.toFixed(2).padStart(7),
     figures.p99_9Ms.toFixed(2).padStart(8), figures.maxMs.toFixed(1).padStart(7), String(figures.errors + figures.non2xx).padStart(6),
     figures.peakRssMiB.toFixed(0).padStart(8), figures.serverCpuMicrosPerRequest.toFixed(0).padStart(10),
