@@ -21,6 +21,8 @@ export class Informer<T extends KubernetesObject = KubernetesObject> {
   private readonly watch: Watch;
   private retryTimer?: NodeJS.Timeout;
   private synced = false;
+  /** Bumped for every watch started, so a late callback of an old stream cannot start a second one. */
+  private generation = 0;
 
   constructor(
     kc: KubeConfig,
@@ -105,11 +107,14 @@ export class Informer<T extends KubernetesObject = KubernetesObject> {
   private async startWatch(): Promise<void> {
     if (this.stopped) return;
     let expired = false;
+    const generation = ++this.generation;
+    this.abort?.abort();
     try {
       this.abort = await this.watch.watch(
         this.path,
         { ...this.query, resourceVersion: this.resourceVersion, allowWatchBookmarks: true },
         (phase, obj: T) => {
+          if (generation !== this.generation) return;
           if (phase === 'ERROR') {
             expired = (obj as unknown as { code?: number }).code === 410;
             return;
@@ -128,7 +133,7 @@ export class Informer<T extends KubernetesObject = KubernetesObject> {
           }
         },
         (error: unknown) => {
-          if (this.stopped) return;
+          if (this.stopped || generation !== this.generation) return;
           if (error && (error as { name?: string }).name !== 'AbortError') {
             this.logger.debug({ err: error, path: this.path }, 'watch ended with an error');
           }
