@@ -50,7 +50,7 @@ const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 type ServerMessage =
   | { type: 'listening'; port: number; caPem: string }
-  | { type: 'rss'; peakBytes: number; currentBytes: number; cpuMicros: number };
+  | { type: 'rss'; peakBytes: number; currentBytes: number; cpuMicros: number; serverP99Ms: number };
 
 function option(flag: string, env: string, fallback: string): string {
   const index = process.argv.indexOf(flag);
@@ -78,6 +78,13 @@ async function runServer(): Promise<void> {
   // The same transport (HTTPS, express, a raw body read, a JSON answer) with no admission logic: what the webhook
   // costs on top of it is the difference.
   const app = express();
+  // Server-side latency, request arrival to response sent: the webhook's own share, without the load generator's.
+  let serverLatencies: number[] = [];
+  app.use((_req, res, next) => {
+    const startedMs = performance.now();
+    res.on('finish', () => serverLatencies.push(performance.now() - startedMs));
+    next();
+  });
   app.post('/baseline', express.raw({ type: () => true, limit: '7mb' }), (_req, res) => {
     res.status(200).json({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: 'bench', allowed: true } });
   });
@@ -91,7 +98,12 @@ async function runServer(): Promise<void> {
     if (message.type === 'rss') {
       const current = process.memoryUsage.rss();
       const cpu = process.cpuUsage();
-      process.send!({ type: 'rss', peakBytes: Math.max(peak, current), currentBytes: current, cpuMicros: cpu.user + cpu.system } satisfies ServerMessage);
+      serverLatencies.sort((a, b) => a - b);
+      process.send!({
+        type: 'rss', peakBytes: Math.max(peak, current), currentBytes: current, cpuMicros: cpu.user + cpu.system,
+        serverP99Ms: percentile(serverLatencies, 0.99),
+      } satisfies ServerMessage);
+      serverLatencies = [];
       peak = current;
     } else if (message.type === 'stop') {
       clearInterval(sampler);
@@ -125,6 +137,8 @@ interface RunFigures {
   p50Ms: number; p99Ms: number; p99_9Ms: number; maxMs: number; errors: number; non2xx: number; peakRssMiB: number;
   /** Server CPU time (user + system, TLS included) per answered request: robust to a busy machine, unlike latency. */
   serverCpuMicrosPerRequest: number;
+  /** p99 measured inside the server (arrival to response sent). */
+  serverP99Ms: number;
 }
 
 async function runLoad(child: ChildProcess, port: number, caPem: string, endpoint: string, body: string,
@@ -154,6 +168,7 @@ async function runLoad(child: ChildProcess, port: number, caPem: string, endpoin
     maxMs: latencies[latencies.length - 1] ?? NaN,
     errors: result.errors, non2xx: result.non2xx, peakRssMiB: rss.peakBytes / 2 ** 20,
     serverCpuMicrosPerRequest: (rss.cpuMicros - before.cpuMicros) / Math.max(1, latencies.length),
+    serverP99Ms: rss.serverP99Ms,
   };
 }
 
@@ -251,6 +266,7 @@ async function runPaced(child: ChildProcess, port: number, caPem: string, endpoi
     p99_9Ms: percentile(latencies, 0.999), maxMs: latencies[latencies.length - 1] ?? NaN, errors: 0, non2xx,
     peakRssMiB: rss.peakBytes / 2 ** 20,
     serverCpuMicrosPerRequest: (rss.cpuMicros - before.cpuMicros) / Math.max(1, latencies.length),
+    serverP99Ms: rss.serverP99Ms,
   };
 }
 
@@ -280,6 +296,7 @@ function format(figures: RunFigures): string {
     figures.requestsPerSecond.toFixed(0).padStart(8), figures.p50Ms.toFixed(2).padStart(7), figures.p99Ms.toFixed(2).padStart(7),
     figures.p99_9Ms.toFixed(2).padStart(8), figures.maxMs.toFixed(1).padStart(7), String(figures.errors + figures.non2xx).padStart(6),
     figures.peakRssMiB.toFixed(0).padStart(8), figures.serverCpuMicrosPerRequest.toFixed(0).padStart(10),
+    figures.serverP99Ms.toFixed(2).padStart(10),
   ];
   return cells.join(' ');
 }
@@ -309,7 +326,7 @@ async function main(): Promise<void> {
       `mutate ${bodies['/mutate/kvstore']!.length} B / validate ${bodies['/validate/kvstore']!.length} B\n`);
     // warm-up: JIT, TLS session setup, ajv paths
     for (const [endpoint, body] of Object.entries(bodies)) await runLoad(child, port, caPem, endpoint, body, 16, 2);
-    process.stdout.write(`${'endpoint'.padEnd(18)} conn   rate    req/s  p50 ms  p99 ms p99.9 ms  max ms errors  RSS MiB cpu us/req\n`);
+    process.stdout.write(`${'endpoint'.padEnd(18)} conn   rate    req/s  p50 ms  p99 ms p99.9 ms  max ms errors  RSS MiB cpu us/req srv p99 ms\n`);
     const results: RunFigures[] = [];
     const baseline = await runLoad(child, port, caPem, '/baseline', bodies['/validate/kvstore']!, 16, durationSeconds);
     results.push(baseline);
