@@ -177,6 +177,21 @@ export function applyBuiltinDefaults(kind: string, group: string, object: KubeOb
   switch (`${group}/${kind}`) {
     case '/Pod': defaultPod(object); break;
     case 'apps/StatefulSet': defaultStatefulSet(object); break;
+    case 'apps/Deployment': {
+      const spec = obj(object, 'spec');
+      setDefault(spec, 'replicas', 1);
+      defaultTemplate(spec.template);
+      const strategy = obj(spec, 'strategy');
+      setDefault(strategy, 'type', 'RollingUpdate');
+      if (strategy.type === 'RollingUpdate') {
+        const rolling = obj(strategy, 'rollingUpdate');
+        setDefault(rolling, 'maxUnavailable', '25%');
+        setDefault(rolling, 'maxSurge', '25%');
+      }
+      setDefault(spec, 'revisionHistoryLimit', 10);
+      setDefault(spec, 'progressDeadlineSeconds', 600);
+      break;
+    }
     case '/Service': defaultService(object, allocateIp); break;
     case '/Secret': {
       setDefault(object, 'type', 'Opaque');

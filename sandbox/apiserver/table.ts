@@ -71,6 +71,7 @@ function builtinColumns(type: ResourceType): Column[] {
       ageColumn,
       col('Selector', (o) => (isJsonObject(spec(o).selector) ? Object.entries(spec(o).selector as JsonObject).map(([k, v]) => `${k}=${v}`).join(',') : '<none>'), 1),
     ];
+    case 'apps/deployments': return [nameColumn, col('Ready', (o) => `${status(o).readyReplicas ?? 0}/${spec(o).replicas ?? 0}`), col('Up-to-date', (o) => status(o).updatedReplicas ?? 0, 0, 'integer'), col('Available', (o) => status(o).availableReplicas ?? 0, 0, 'integer'), ageColumn];
     case 'apps/statefulsets': return [nameColumn, col('Ready', (o) => `${status(o).readyReplicas ?? 0}/${spec(o).replicas ?? 0}`), ageColumn];
     case '/namespaces': return [nameColumn, col('Status', (o) => status(o).phase), ageColumn];
     case '/persistentvolumeclaims': return [nameColumn, col('Status', (o) => status(o).phase), col('Volume', (o) => spec(o).volumeName ?? ''), col('Capacity', (o) => (isJsonObject(status(o).capacity) ? (status(o).capacity as JsonObject).storage ?? '' : '')), col('Access Modes', () => ''), col('StorageClass', (o) => spec(o).storageClassName ?? '<unset>'), ageColumn];

@@ -57,4 +57,18 @@ describe('kubectl smoke test', { skip: hasKubectl ? false : 'kubectl is not inst
     assert.match(await kubectl('explain', 'kvstores.spec'), /replicas/);
     assert.match(await kubectl('delete', 'kvs', 'kc-kv'), /deleted/);
   });
+
+  it('stores RBAC objects and Deployments so the project manifests apply (no RBAC evaluation, no Deployment controller)', async () => {
+    const manifest = join(t.dir, 'rbac.yaml');
+    writeFileSync(manifest, [
+      'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: kv-view\nrules:\n- apiGroups: ["redwing.dev"]\n  resources: ["kvstores"]\n  verbs: ["get", "list"]',
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.27',
+    ].join('\n---\n'));
+    const out = await kubectl('apply', '-f', manifest);
+    assert.match(out, /clusterrole.rbac.authorization.k8s.io\/kv-view created/);
+    assert.match(out, /deployment.apps\/web created/);
+    const deployment = JSON.parse(await kubectl('get', 'deploy', 'web', '-o', 'json'));
+    assert.equal(deployment.spec.strategy.type, 'RollingUpdate');
+    assert.equal(deployment.spec.replicas, 1);
+  });
 });
