@@ -32,6 +32,7 @@ export interface KubeletOptions {
 }
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+const LEASE_RENEW_MS = 10_000;
 
 export class Kubelet {
   readonly nodeNames: string[];
@@ -47,6 +48,7 @@ export class Kubelet {
   private readonly orphans = new Set<PodWorker>();
   private readonly syncQueue: WorkQueue;
   private readonly statusQueue: WorkQueue;
+  private heartbeat?: NodeJS.Timeout;
   private shims!: ShimSet;
   private logServer?: { port: number; stop(): Promise<void> };
   private nextNode = 0;
@@ -73,6 +75,9 @@ export class Kubelet {
     this.shims = installShims(join(this.options.dir, 'bin'));
     this.logServer = await startLogServer({ logFile: (ns, pod, container, previous) => this.logFile(ns, pod, container, previous) });
     for (let i = 0; i < this.nodeNames.length; i++) await this.registerNode(this.nodeNames[i]!, i);
+    await this.renewLeases();
+    this.heartbeat = setInterval(() => void this.renewLeases(), LEASE_RENEW_MS);
+    this.heartbeat.unref();
     const enqueue = (pod: V1Pod) => this.syncQueue.add(keyOf(pod));
     this.pods.on('add', enqueue).on('update', enqueue).on('delete', enqueue);
     await this.pods.start();
@@ -81,6 +86,7 @@ export class Kubelet {
 
   /** Stops the kubelet and kills every pod it runs (pods' API objects stay, as when a node's kubelet stops). */
   async stop(): Promise<void> {
+    if (this.heartbeat) clearInterval(this.heartbeat);
     await this.logServer?.stop();
     this.pods.stop();
     this.syncQueue.stop();
@@ -215,6 +221,40 @@ export class Kubelet {
       },
     };
     await this.core.patchNodeStatus({ name, body: { status } }, mergePatch);
+  }
+
+  /**
+   * Node heartbeats, as kubelets send them: a Lease per node in kube-node-lease, renewed every 10 s. A lost node stops
+   * renewing, which is what a real node lifecycle controller (with --kubelet-only) reacts to.
+   */
+  private async renewLeases(): Promise<void> {
+    const now = new Date().toISOString().replace('Z', '000Z');
+    for (const node of this.nodeNames) {
+      if (this.lostNodes.has(node)) continue;
+      const path = `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${node}`;
+      try {
+        await this.rest.request('PATCH', path, { spec: { renewTime: now, holderIdentity: node, leaseDurationSeconds: 40 } }, 'application/merge-patch+json');
+      } catch (error: unknown) {
+        if (!isStatus(error, 404)) {
+          this.options.logger.debug({ err: error, node }, 'node lease renewal failed');
+          continue;
+        }
+        await this.rest.request('POST', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases', {
+          apiVersion: 'coordination.k8s.io/v1', kind: 'Lease',
+          metadata: { name: node, namespace: 'kube-node-lease', ownerReferences: await this.nodeOwnerRef(node) },
+          spec: { holderIdentity: node, leaseDurationSeconds: 40, renewTime: now },
+        }).catch((e: unknown) => this.options.logger.debug({ err: e, node }, 'node lease creation failed'));
+      }
+    }
+  }
+
+  private async nodeOwnerRef(node: string): Promise<Array<{ apiVersion: string; kind: string; name: string; uid: string }>> {
+    try {
+      const obj = await this.rest.request<{ metadata?: { uid?: string } }>('GET', `/api/v1/nodes/${node}`);
+      return obj.metadata?.uid ? [{ apiVersion: 'v1', kind: 'Node', name: node, uid: obj.metadata.uid }] : [];
+    } catch {
+      return [];
+    }
   }
 
   private async patchNodeReady(name: string, ready: 'True' | 'Unknown', reason: string, message: string, taint: boolean): Promise<void> {

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { CoordinationV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { startApiServer } from '../../sandbox/apiserver/server.js';
 import { startKubeletOnly, startSandbox } from '../../sandbox/cluster.js';
@@ -32,6 +32,9 @@ test('startKubeletOnly attaches the process runtime to an existing API server; s
   const core = kc.makeApiClient(CoreV1Api);
   const nodes = await core.listNode();
   assert.deepEqual(nodes.items.map((n) => n.metadata?.name).sort(), ['sandbox-node-1', 'sandbox-node-2', 'sandbox-node-3']);
+  const leases = await kc.makeApiClient(CoordinationV1Api).listNamespacedLease({ namespace: 'kube-node-lease' });
+  assert.deepEqual(leases.items.map((l) => l.spec?.holderIdentity).sort(), ['sandbox-node-1', 'sandbox-node-2', 'sandbox-node-3']);
+  assert.ok(leases.items.every((l) => l.spec?.renewTime), 'node heartbeats are renewed');
   await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'solo' }, spec: { containers: [redisContainer] } } });
   const pod = await waitFor('Ready', async () => { const p = await core.readNamespacedPod({ name: 'solo', namespace: 'default' }); return isReady(p) && p; });
   const ip = pod.status!.podIP!;
