@@ -32,6 +32,7 @@ export function toObservation(state: EngineState): EngineObservation {
     replicationOffset: state.replicationOffset,
     keys: state.keys,
     loading: state.loading,
+    state,
   };
 }
 

@@ -5,6 +5,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { LABEL_ROLE } from '../../shared/labels.js';
 import { podOrdinal } from '../../shared/names.js';
+import type { EngineState } from '../replication/index.js';
 
 export interface EngineObservation {
   role: 'master' | 'replica';
@@ -20,6 +21,8 @@ export interface EngineObservation {
   keys?: number;
   /** The engine is still loading its dataset from disk. */
   loading?: boolean;
+  /** Everything the probe read (replication IDs included), when probed for real. */
+  state?: EngineState;
 }
 
 export interface ObservedPod {

@@ -4,6 +4,7 @@
  * promotes twice). Pure; the caller executes the steps in order: promote, demote, repoint, then labels.
  */
 import type { ObservedPod } from './observed.js';
+import { resolveSplitBrain } from '../replication/index.js';
 
 export type ElectionReason = 'Existing' | 'Bootstrap' | 'MostData' | 'MasterLost' | 'SplitBrain';
 
@@ -82,7 +83,12 @@ function elect(input: TopologyInput, candidates: ObservedPod[]): Election {
   const known = input.knownMaster ? byName.get(input.knownMaster) : undefined;
 
   if (masters.length > 1) {
-    // Two masters: the side with more writes (the higher offset) stays; ties keep the recorded master.
+    // Two masters: the side with more writes since the split stays (replication IDs tell where the split is).
+    if (masters.every((pod) => pod.engine?.state)) {
+      const decision = resolveSplitBrain(masters.map((pod) => ({ pod: pod.name, ordinal: pod.ordinal, host: pod.ip!, port: input.port, state: pod.engine!.state })));
+      if (decision.winner) return { master: decision.winner.pod, reason: 'SplitBrain' };
+    }
+    // Without replication IDs: the higher offset stays; ties keep the recorded master.
     const sorted = [...masters].sort((a, b) => {
       const difference = (b.engine!.replicationOffset) - (a.engine!.replicationOffset);
       if (difference !== 0) return difference;

@@ -103,4 +103,21 @@ describe('reconciler end to end: failover', { timeout: 400_000 }, () => {
     await cluster.sandbox.faults.evictPod('default', master.name);
     await expectFailover(master.name, keys);
   });
+
+  it('two masters (REPLICAOF NO ONE run by hand on a replica) converge to one: the side with fewer writes is demoted', async () => {
+    const pods = await healthy();
+    const master = pods.find((pod) => pod.role === 'master')!;
+    const rogue = pods.find((pod) => pod.role === 'replica')!;
+    await replicatedWrite(pods);
+    assert.equal(await redisCommand(rogue.ip!, password, 'REPLICAOF', 'NO', 'ONE'), 'OK');
+    // The real master keeps taking writes through the Service; the rogue takes none.
+    for (let index = 0; index < 5; index += 1) await redisCommand(serviceIp, password, 'SET', `split-${index}`, 'x');
+    await waitFor('the rogue to be a replica again', async () => String(await redisCommand(rogue.ip!, password, 'ROLE')).startsWith('slave'), 30_000, 100);
+    const after = await healthy();
+    assert.equal(after.find((pod) => pod.role === 'master')!.name, master.name, 'the master with the writes kept the role');
+    assert.equal((await getStore(cluster.client, STORE)).status?.master, master.name);
+    await waitFor('the demoted pod to follow again', async () => (await redisCommand(rogue.ip!, password, 'GET', 'split-4')) === 'x', 15_000, 100);
+    const events = await cluster.client.list<{ reason: string; involvedObject: { name: string } }>(paths.core('events', 'default'));
+    assert.ok(events.items.some((event) => event.reason === 'SplitBrainResolved' && event.involvedObject.name === STORE), 'the store reports it');
+  });
 });

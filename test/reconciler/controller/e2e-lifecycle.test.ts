@@ -13,7 +13,7 @@ import {
 
 const STORE = 'life';
 
-describe('reconciler end to end: lifecycle', { timeout: 240_000 }, () => {
+describe('reconciler end to end: lifecycle', { timeout: 600_000 }, () => {
   let cluster: E2eCluster;
   let reconciler: RunningReconciler;
   let password: string;
@@ -36,7 +36,7 @@ describe('reconciler end to end: lifecycle', { timeout: 240_000 }, () => {
       const pods = await listStorePods(cluster.client, STORE);
       if (pods.length !== replicas) return undefined;
       return { store, pods };
-    }, 90_000);
+    }, 180_000);
   }
 
   async function assertReplicated(key: string, value: string, replicas: number) {

@@ -15,7 +15,7 @@ import {
 
 const silent = pino({ level: process.env.REDWING_TEST_LOG ?? 'silent' });
 
-describe('reconciler end to end: operations', { timeout: 400_000 }, () => {
+describe('reconciler end to end: operations', { timeout: 900_000 }, () => {
   let cluster: E2eCluster;
   let reconciler: RunningReconciler;
 
@@ -35,7 +35,7 @@ describe('reconciler end to end: operations', { timeout: 400_000 }, () => {
       if (store.status?.phase !== 'Ready' || store.status.readyReplicas !== replicas) return undefined;
       const pods = await listStorePods(cluster.client, name);
       return pods.length === replicas && pods.filter((pod) => pod.role === 'master').length === 1 ? pods : undefined;
-    }, 90_000);
+    }, 180_000);
   }
 
   async function masterServiceIp(name: string): Promise<string> {

@@ -19,7 +19,7 @@ import {
 const run = promisify(execFile);
 const silent = pino({ level: process.env.REDWING_TEST_LOG ?? 'silent' });
 
-describe('reconciler end to end: TLS, kubectl and metrics', { timeout: 240_000 }, () => {
+describe('reconciler end to end: TLS, kubectl and metrics', { timeout: 600_000 }, () => {
   let cluster: E2eCluster;
   let reconciler: RunningReconciler;
 
@@ -89,7 +89,7 @@ describe('reconciler end to end: TLS, kubectl and metrics', { timeout: 240_000 }
     await waitFor('cols Ready with 2', async () => {
       const status = (await getStore(cluster.client, 'cols')).status;
       return status?.phase === 'Ready' && status.readyReplicas === 2;
-    }, 90_000);
+    }, 180_000);
     const scale = JSON.parse(await kubectl('get', '--raw', '/apis/redwing.dev/v1alpha1/namespaces/default/kvstores/cols/scale')) as { spec: { replicas: number }; status: { replicas: number; selector: string } };
     assert.equal(scale.spec.replicas, 2);
     assert.equal(scale.status.replicas, 2);
