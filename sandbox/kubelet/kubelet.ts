@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Node, type V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { makeEventRecorder, type EventRecorder } from '../controllers/client/helpers.js';
+import { makeEventRecorder, selectorMatches, type EventRecorder } from '../controllers/client/helpers.js';
 import { Informer, keyOf } from '../controllers/client/informer.js';
 import { isStatus, makeRestClient, type RestClient } from '../controllers/client/rest.js';
 import { WorkQueue } from '../controllers/client/work-queue.js';
@@ -49,6 +49,8 @@ export class Kubelet {
   private readonly syncQueue: WorkQueue;
   private readonly statusQueue: WorkQueue;
   private heartbeat?: NodeJS.Timeout;
+  /** Bindings made but maybe not yet seen through the watch (pod uid -> node), for spreading. */
+  private readonly recentBindings = new Map<string, string>();
   private shims!: ShimSet;
   private logServer?: { port: number; stop(): Promise<void> };
   private nextNode = 0;
@@ -311,10 +313,39 @@ export class Kubelet {
     return join(this.options.dir, 'pods', `${pod.metadata?.namespace}_${pod.metadata?.name}_${pod.metadata?.uid}`);
   }
 
+  /**
+   * Round-robin, but spreading "siblings" apart: pods with the same controller, or matched by one of the pod's
+   * anti-affinity label selectors. A soft rule: with more siblings than nodes, some share a node rather than wait.
+   */
+  private pickNode(pod: V1Pod, nodes: string[]): string {
+    const owner = pod.metadata?.ownerReferences?.find((r) => r.controller)?.uid;
+    const terms = [
+      ...(pod.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []),
+      ...(pod.spec?.affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).map((w) => w.podAffinityTerm),
+    ];
+    const sibling = (other: V1Pod) => {
+      if (other.metadata?.uid === pod.metadata?.uid || other.metadata?.namespace !== pod.metadata?.namespace) return false;
+      if (owner && other.metadata?.ownerReferences?.some((r) => r.controller && r.uid === owner)) return true;
+      return terms.some((term) => selectorMatches(term.labelSelector, other.metadata?.labels));
+    };
+    const load = new Map(nodes.map((n) => [n, 0]));
+    for (const other of this.pods.list()) {
+      const on = other.spec?.nodeName ?? this.recentBindings.get(other.metadata?.uid ?? '');
+      if (on && load.has(on) && !other.metadata?.deletionTimestamp && sibling(other)) load.set(on, load.get(on)! + 1);
+    }
+    const start = this.nextNode++;
+    let best = nodes[start % nodes.length]!;
+    for (let i = 0; i < nodes.length; i++) {
+      const candidate = nodes[(start + i) % nodes.length]!;
+      if (load.get(candidate)! < load.get(best)!) best = candidate;
+    }
+    return best;
+  }
+
   private async bind(pod: V1Pod): Promise<void> {
     const ready = this.nodeNames.filter((n) => !this.lostNodes.has(n));
     if (ready.length === 0) return;
-    const node = ready[this.nextNode++ % ready.length]!;
+    const node = this.pickNode(pod, ready);
     const namespace = pod.metadata!.namespace!;
     const name = pod.metadata!.name!;
     try {
@@ -328,6 +359,7 @@ export class Kubelet {
       // An API server without the binding subresource: set spec.nodeName directly.
       await this.core.patchNamespacedPod({ name, namespace, body: { spec: { nodeName: node } } }, mergePatch);
     }
+    this.recentBindings.set(pod.metadata!.uid!, node);
     this.schedulerEvents.record({ ...pod, apiVersion: 'v1', kind: 'Pod' }, 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${node}`);
   }
 
@@ -349,6 +381,7 @@ export class Kubelet {
     }
     if (!pod) return;
     const nodeName = pod.spec?.nodeName;
+    if (nodeName) this.recentBindings.delete(pod.metadata?.uid ?? '');
     if (!nodeName) {
       if (!this.options.holdPodsPending && !pod.metadata?.deletionTimestamp) await this.bind(pod);
       return;

@@ -94,16 +94,17 @@ test('scale down removes the highest ordinal first, one at a time', async () => 
   assert.equal(claims.items.length, 3, 'claims are retained on scale down (Retain)');
 });
 
-test('Parallel: all pods at once; deleting the StatefulSet lets the garbage collector delete its pods', async () => {
-  await t.apps.createNamespacedStatefulSet({ namespace: ns, body: statefulSet('par', 2, 'Parallel') });
-  await waitFor('2 ready pods', async () => {
+test('Parallel: all pods at once, spread over the nodes; deleting the StatefulSet lets the garbage collector delete its pods', async () => {
+  await t.apps.createNamespacedStatefulSet({ namespace: ns, body: statefulSet('par', 3, 'Parallel') });
+  const started = await waitFor('3 ready pods', async () => {
     const all = await podsOf('par');
-    return all.length === 2 && all.every(isReady) && all;
+    return all.length === 3 && all.every(isReady) && all;
   });
+  assert.equal(new Set(started.map((p) => p.spec?.nodeName)).size, 3, 'the pods of one set are spread over the nodes');
   await t.apps.deleteNamespacedStatefulSet({ name: 'par', namespace: ns });
   await waitFor('pods garbage collected', async () => (await podsOf('par')).length === 0);
   const claims = await t.core.listNamespacedPersistentVolumeClaim({ namespace: ns, labelSelector: 'app=par' });
-  assert.equal(claims.items.length, 2);
+  assert.equal(claims.items.length, 3);
 });
 
 test('garbage collector: Background deletes dependents, Orphan keeps them without the owner reference', async () => {
