@@ -5,7 +5,7 @@ import type { Kubelet } from '../kubelet/kubelet.js';
 import { isStatus } from '../controllers/client/rest.js';
 
 export interface Faults {
-  /** SIGKILL the pod's container processes (all, or one container's); the kubelet restarts them per restartPolicy. */
+  /** SIGKILL every container process of the pod; the kubelet restarts them per restartPolicy. */
   crashPod(namespace: string, name: string): Promise<void>;
   /** SIGSTOP: the port stays open but nothing answers. */
   freezePod(namespace: string, name: string): Promise<void>;
