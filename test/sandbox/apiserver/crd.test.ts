@@ -149,10 +149,37 @@ describe('custom resources (golden 13–20)', () => {
     assert.equal(res.body.rows[0].object.kind, 'PartialObjectMetadata');
   });
 
+  it('serves cluster-scoped custom resources and a second served version', async () => {
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'kvpolicies.redwing.dev' },
+      spec: {
+        group: 'redwing.dev', scope: 'Cluster', names: { plural: 'kvpolicies', singular: 'kvpolicy', kind: 'KVPolicy', shortNames: ['kvp'] },
+        versions: [
+          { name: 'v1alpha1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { enforcement: { type: 'string', default: 'Enforce' } } } } } } },
+          { name: 'v1beta1', served: true, storage: false, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } } } },
+        ],
+      },
+    };
+    assert.equal((await t.request('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: crd })).status, 201);
+    await waitFor(async () => (await t.request('GET', '/apis/redwing.dev/v1beta1/kvpolicies')).status === 200);
+    const created = await t.request('POST', '/apis/redwing.dev/v1alpha1/kvpolicies', { body: { apiVersion: 'redwing.dev/v1alpha1', kind: 'KVPolicy', metadata: { name: 'p1' }, spec: {} } });
+    assert.equal(created.status, 201);
+    assert.equal(created.body.metadata.namespace, undefined);
+    assert.equal(created.body.spec.enforcement, 'Enforce');
+    const other = await t.request('GET', '/apis/redwing.dev/v1beta1/kvpolicies/p1');
+    assert.equal(other.body.apiVersion, 'redwing.dev/v1beta1');
+    assert.equal(other.body.metadata.uid, created.body.metadata.uid);
+    assert.equal((await t.request('GET', '/apis/redwing.dev/v1alpha1/namespaces/default/kvpolicies')).status, 404);
+    const group = await t.request('GET', '/apis/redwing.dev');
+    assert.deepEqual(group.body.versions.map((v: { version: string }) => v.version).sort(), ['v1alpha1', 'v1beta1']);
+  });
+
   it('deleting the CRD removes its instances and stops serving the group', async () => {
     const del = await t.request('DELETE', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/kvstores.redwing.dev');
     assert.equal(del.status, 200);
-    await waitFor(async () => (await t.request('GET', '/apis/redwing.dev/v1alpha1')).status === 404);
+    await waitFor(async () => (await t.request('GET', `${BASE}`)).status === 404);
+    const resources = (await t.request('GET', '/apis/redwing.dev/v1alpha1')).body.resources.map((r: { name: string }) => r.name);
+    assert.deepEqual(resources, ['kvpolicies']);
     assert.equal((await t.request('GET', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/kvstores.redwing.dev')).status, 404);
   });
 });
