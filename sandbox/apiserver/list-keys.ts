@@ -22,6 +22,8 @@ function builtinRule(kind: string, path: string[]): ListSemantics {
     return { type: 'atomic' };
   }
   if (CONTAINER_LISTS.has(last)) return { type: 'map', keys: ['name'] };
+  // webhook configurations merge their webhooks by name (caBundle injection patches one webhook)
+  if (path.length === 1 && last === 'webhooks' && kind.endsWith('WebhookConfiguration')) return { type: 'map', keys: ['name'] };
   if (CONTAINER_LISTS.has(parent)) {
     if (last === 'env') return { type: 'map', keys: ['name'] };
     if (last === 'ports') return { type: 'map', keys: ['containerPort', 'protocol'] };

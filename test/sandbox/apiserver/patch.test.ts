@@ -34,4 +34,11 @@ describe('patches', () => {
     assert.deepEqual(retained.spec.strategy, { type: 'Recreate' });
     assert.throws(() => applyStrategicMergePatch({}, { metadata: {}, $retainKeys: ['data'] }, lists), (e: unknown) => e instanceof ApiError && e.message === 'invalid patch format of retainKeys');
   });
+
+  it('strategic merge patch merges webhook configurations by webhook name (caBundle injection)', () => {
+    const lists = listSemanticsFor('MutatingWebhookConfiguration', undefined);
+    const config = { webhooks: [{ name: 'a.redwing.dev', clientConfig: { url: 'https://x' } }, { name: 'b.redwing.dev', clientConfig: { url: 'https://y' } }] };
+    const out = applyStrategicMergePatch(config, { webhooks: [{ name: 'b.redwing.dev', clientConfig: { caBundle: 'Q0E=' } }] }, lists) as any;
+    assert.deepEqual(out.webhooks, [{ name: 'a.redwing.dev', clientConfig: { url: 'https://x' } }, { name: 'b.redwing.dev', clientConfig: { url: 'https://y', caBundle: 'Q0E=' } }]);
+  });
 });
