@@ -1,11 +1,11 @@
 // The sandbox kubelet: a client of the API server like the real one. It registers a few Nodes, binds unscheduled
-// pods to them round-robin (the sandbox's whole "scheduler"), runs bound pods as local processes, reports their
+// pods to them (scheduler.ts, the sandbox's whole scheduler), runs bound pods as local processes, reports their
 // status through pods/status, and finishes graceful deletions with a delete at grace period 0.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Node, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { makeEventRecorder, selectorMatches, type EventRecorder } from '../controllers/client/helpers.js';
+import { makeEventRecorder, type EventRecorder } from '../controllers/client/helpers.js';
 import { Informer, keyOf } from '../controllers/client/informer.js';
 import { isStatus, makeRestClient, type RestClient } from '../controllers/client/rest.js';
 import { WorkQueue } from '../controllers/client/work-queue.js';
@@ -14,8 +14,11 @@ import { PodIpPool } from './ip-pool.js';
 import { rfc3339 } from './pod-status.js';
 import { PodWorker } from './pod-worker.js';
 import { startLogServer } from './log-server.js';
+import { makeVolumeSource } from './api-volume-source.js';
+import { NodeRegistry } from './nodes.js';
+import { Scheduler } from './scheduler.js';
 import { installShims, type ShimSet } from './shims.js';
-import { removePodDir, type VolumeSource } from './volumes.js';
+import { removePodDir } from './volumes.js';
 
 export interface KubeletOptions {
   kc: KubeConfig;
@@ -31,9 +34,6 @@ export interface KubeletOptions {
   restartBackoffBaseMs?: number;
 }
 
-const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-const LEASE_RENEW_MS = 10_000;
-
 export class Kubelet {
   readonly nodeNames: string[];
   private readonly core: CoreV1Api;
@@ -48,16 +48,13 @@ export class Kubelet {
   private readonly orphans = new Set<PodWorker>();
   private readonly syncQueue: WorkQueue;
   private readonly statusQueue: WorkQueue;
-  private heartbeat?: NodeJS.Timeout;
-  /** Bindings made but maybe not yet seen through the watch (pod uid -> node), for spreading. */
-  private readonly recentBindings = new Map<string, string>();
+  private readonly nodes: NodeRegistry;
+  private readonly scheduler: Scheduler;
   private shims!: ShimSet;
   private logServer?: { port: number; stop(): Promise<void> };
-  private nextNode = 0;
   private readonly mountNamespace: boolean;
   private readonly token: string;
   private readonly events: EventRecorder;
-  private readonly schedulerEvents: EventRecorder;
 
   constructor(private readonly options: KubeletOptions) {
     this.nodeNames = options.nodeNames ?? ['sandbox-node-1', 'sandbox-node-2', 'sandbox-node-3'];
@@ -69,17 +66,15 @@ export class Kubelet {
     this.mountNamespace = options.mountNamespace ?? canUseMountNamespaces();
     this.token = options.kc.getCurrentUser()?.token ?? '';
     this.events = makeEventRecorder(this.rest, 'kubelet', options.logger);
-    this.schedulerEvents = makeEventRecorder(this.rest, 'default-scheduler', options.logger);
+    this.nodes = new NodeRegistry(this.core, this.rest, this.nodeNames, (node) => this.lostNodes.has(node), options.logger);
+    this.scheduler = new Scheduler(this.core, this.pods, makeEventRecorder(this.rest, 'default-scheduler', options.logger));
   }
 
   async start(): Promise<void> {
     mkdirSync(this.options.dir, { recursive: true });
     this.shims = installShims(join(this.options.dir, 'bin'));
     this.logServer = await startLogServer({ logFile: (ns, pod, container, previous) => this.logFile(ns, pod, container, previous) });
-    for (let i = 0; i < this.nodeNames.length; i++) await this.registerNode(this.nodeNames[i]!, i);
-    await this.renewLeases();
-    this.heartbeat = setInterval(() => void this.renewLeases(), LEASE_RENEW_MS);
-    this.heartbeat.unref();
+    await this.nodes.start(this.logServer.port);
     const enqueue = (pod: V1Pod) => this.syncQueue.add(keyOf(pod));
     this.pods.on('add', enqueue).on('update', enqueue).on('delete', enqueue);
     await this.pods.start();
@@ -88,7 +83,7 @@ export class Kubelet {
 
   /** Stops the kubelet and kills every pod it runs (pods' API objects stay, as when a node's kubelet stops). */
   async stop(): Promise<void> {
-    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.nodes.stop();
     await this.logServer?.stop();
     this.pods.stop();
     this.syncQueue.stop();
@@ -144,12 +139,12 @@ export class Kubelet {
         .catch((error: unknown) => this.options.logger.warn({ err: error, pod: key }, 'could not mark pod NodeLost'));
       this.lastStatus.delete(key);
     }
-    await this.patchNodeReady(nodeName, 'Unknown', 'NodeStatusUnknown', 'Kubelet stopped posting node status.', true);
+    await this.nodes.setReady(nodeName, 'Unknown', 'NodeStatusUnknown', 'Kubelet stopped posting node status.', true);
   }
 
   async restoreNode(nodeName: string): Promise<void> {
     this.lostNodes.delete(nodeName);
-    await this.patchNodeReady(nodeName, 'True', 'KubeletReady', 'kubelet is posting ready status', false);
+    await this.nodes.setReady(nodeName, 'True', 'KubeletReady', 'kubelet is posting ready status', false);
     for (const [key, worker] of this.workers) {
       if (worker.pod.spec?.nodeName !== nodeName) continue;
       for (const proc of worker.processes()) proc!.signal('SIGCONT');
@@ -173,194 +168,10 @@ export class Kubelet {
     return this.lostNodes.has(nodeName);
   }
 
-  // --- nodes ---------------------------------------------------------------------------------------------------
-
-  private nodeStatus(ready: 'True' | 'Unknown', reason: string, message: string) {
-    const now = rfc3339();
-    const condition = (type: string, status: string, r: string, m: string) => ({ type, status, reason: r, message: m, lastHeartbeatTime: now, lastTransitionTime: now });
-    const unknown = ready === 'Unknown';
-    return {
-      conditions: [
-        condition('MemoryPressure', unknown ? 'Unknown' : 'False', unknown ? 'NodeStatusUnknown' : 'KubeletHasSufficientMemory', unknown ? message : 'kubelet has sufficient memory available'),
-        condition('DiskPressure', unknown ? 'Unknown' : 'False', unknown ? 'NodeStatusUnknown' : 'KubeletHasNoDiskPressure', unknown ? message : 'kubelet has no disk pressure'),
-        condition('PIDPressure', unknown ? 'Unknown' : 'False', unknown ? 'NodeStatusUnknown' : 'KubeletHasSufficientPID', unknown ? message : 'kubelet has sufficient PID available'),
-        condition('Ready', ready, reason, message),
-      ],
-    };
-  }
-
-  private async registerNode(name: string, index: number): Promise<void> {
-    const node: V1Node = {
-      apiVersion: 'v1',
-      kind: 'Node',
-      metadata: {
-        name,
-        labels: {
-          'kubernetes.io/hostname': name,
-          'kubernetes.io/os': 'linux',
-          'kubernetes.io/arch': process.arch === 'x64' ? 'amd64' : process.arch,
-          'topology.kubernetes.io/zone': `sandbox-zone-${String.fromCharCode(97 + index)}`,
-          'node.kubernetes.io/instance-type': 'sandbox',
-        },
-      },
-      spec: {},
-    };
-    try {
-      await this.core.createNode({ body: node });
-    } catch (error: unknown) {
-      if (!isStatus(error, 409)) throw new Error(`registering node ${name}`, { cause: error });
-    }
-    const status = {
-      ...this.nodeStatus('True', 'KubeletReady', 'kubelet is posting ready status'),
-      addresses: [{ type: 'InternalIP', address: '127.0.0.1' }, { type: 'Hostname', address: name }],
-      daemonEndpoints: { kubeletEndpoint: { Port: this.logServer?.port ?? 0 } },
-      capacity: { cpu: '8', memory: '16Gi', pods: '110', 'ephemeral-storage': '100Gi' },
-      allocatable: { cpu: '8', memory: '16Gi', pods: '110', 'ephemeral-storage': '100Gi' },
-      nodeInfo: {
-        machineID: name, systemUUID: name, bootID: name, kernelVersion: 'sandbox', osImage: 'redwing sandbox',
-        containerRuntimeVersion: 'sandbox://0.1', kubeletVersion: 'v1.32.0-sandbox', kubeProxyVersion: 'v1.32.0-sandbox',
-        operatingSystem: 'linux', architecture: process.arch === 'x64' ? 'amd64' : process.arch,
-      },
-    };
-    await this.core.patchNodeStatus({ name, body: { status } }, mergePatch);
-  }
-
-  /**
-   * Node heartbeats, as kubelets send them: a Lease per node in kube-node-lease, renewed every 10 s. A lost node stops
-   * renewing, which is what a real node lifecycle controller (with --kubelet-only) reacts to.
-   */
-  private async renewLeases(): Promise<void> {
-    const now = new Date().toISOString().replace('Z', '000Z');
-    for (const node of this.nodeNames) {
-      if (this.lostNodes.has(node)) continue;
-      const path = `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${node}`;
-      try {
-        await this.rest.request('PATCH', path, { spec: { renewTime: now, holderIdentity: node, leaseDurationSeconds: 40 } }, 'application/merge-patch+json');
-      } catch (error: unknown) {
-        if (!isStatus(error, 404)) {
-          this.options.logger.debug({ err: error, node }, 'node lease renewal failed');
-          continue;
-        }
-        await this.rest.request('POST', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases', {
-          apiVersion: 'coordination.k8s.io/v1', kind: 'Lease',
-          metadata: { name: node, namespace: 'kube-node-lease', ownerReferences: await this.nodeOwnerRef(node) },
-          spec: { holderIdentity: node, leaseDurationSeconds: 40, renewTime: now },
-        }).catch((e: unknown) => this.options.logger.debug({ err: e, node }, 'node lease creation failed'));
-      }
-    }
-  }
-
-  private async nodeOwnerRef(node: string): Promise<Array<{ apiVersion: string; kind: string; name: string; uid: string }>> {
-    try {
-      const obj = await this.rest.request<{ metadata?: { uid?: string } }>('GET', `/api/v1/nodes/${node}`);
-      return obj.metadata?.uid ? [{ apiVersion: 'v1', kind: 'Node', name: node, uid: obj.metadata.uid }] : [];
-    } catch {
-      return [];
-    }
-  }
-
-  private async patchNodeReady(name: string, ready: 'True' | 'Unknown', reason: string, message: string, taint: boolean): Promise<void> {
-    await this.core.patchNodeStatus({ name, body: { status: this.nodeStatus(ready, reason, message) } }, mergePatch);
-    const taints = taint ? [
-      { key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule', timeAdded: rfc3339() },
-      { key: 'node.kubernetes.io/unreachable', effect: 'NoExecute', timeAdded: rfc3339() },
-    ] : null;
-    await this.core.patchNode({ name, body: { spec: { taints } } }, mergePatch)
-      .catch((error: unknown) => this.options.logger.debug({ err: error, node: name }, 'could not update node taints'));
-  }
-
   // --- pods ----------------------------------------------------------------------------------------------------
-
-  private volumeSource(): VolumeSource {
-    const read = async (kind: 'configmaps' | 'secrets', namespace: string, name: string) => {
-      try {
-        return await this.rest.request<{ data?: Record<string, string>; binaryData?: Record<string, string> }>('GET', `/api/v1/namespaces/${namespace}/${kind}/${name}`);
-      } catch (error: unknown) {
-        if (isStatus(error, 404)) return undefined;
-        throw error;
-      }
-    };
-    return {
-      configMap: async (namespace, name) => {
-        const cm = await read('configmaps', namespace, name);
-        if (!cm) return undefined;
-        const out: Record<string, Buffer> = {};
-        for (const [k, v] of Object.entries(cm.data ?? {})) out[k] = Buffer.from(v, 'utf8');
-        for (const [k, v] of Object.entries(cm.binaryData ?? {})) out[k] = Buffer.from(v, 'base64');
-        return out;
-      },
-      secret: async (namespace, name) => {
-        const secret = await read('secrets', namespace, name);
-        if (!secret) return undefined;
-        const out: Record<string, Buffer> = {};
-        for (const [k, v] of Object.entries(secret.data ?? {})) out[k] = Buffer.from(v, 'base64');
-        return out;
-      },
-      claimDir: async (namespace, claimName) => {
-        try {
-          const pvc = await this.rest.request<{ metadata?: { uid?: string; deletionTimestamp?: string } }>('GET', `/api/v1/namespaces/${namespace}/persistentvolumeclaims/${claimName}`);
-          return join(this.options.dir, 'volumes', `pvc-${pvc.metadata?.uid}`);
-        } catch (error: unknown) {
-          if (isStatus(error, 404)) return undefined;
-          throw error;
-        }
-      },
-      serviceAccountToken: () => this.token,
-    };
-  }
 
   private podDir(pod: V1Pod): string {
     return join(this.options.dir, 'pods', `${pod.metadata?.namespace}_${pod.metadata?.name}_${pod.metadata?.uid}`);
-  }
-
-  /**
-   * Round-robin, but spreading "siblings" apart: pods with the same controller, or matched by one of the pod's
-   * anti-affinity label selectors. A soft rule: with more siblings than nodes, some share a node rather than wait.
-   */
-  private pickNode(pod: V1Pod, nodes: string[]): string {
-    const owner = pod.metadata?.ownerReferences?.find((r) => r.controller)?.uid;
-    const terms = [
-      ...(pod.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []),
-      ...(pod.spec?.affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).map((w) => w.podAffinityTerm),
-    ];
-    const sibling = (other: V1Pod) => {
-      if (other.metadata?.uid === pod.metadata?.uid || other.metadata?.namespace !== pod.metadata?.namespace) return false;
-      if (owner && other.metadata?.ownerReferences?.some((r) => r.controller && r.uid === owner)) return true;
-      return terms.some((term) => selectorMatches(term.labelSelector, other.metadata?.labels));
-    };
-    const load = new Map(nodes.map((n) => [n, 0]));
-    for (const other of this.pods.list()) {
-      const on = other.spec?.nodeName ?? this.recentBindings.get(other.metadata?.uid ?? '');
-      if (on && load.has(on) && !other.metadata?.deletionTimestamp && sibling(other)) load.set(on, load.get(on)! + 1);
-    }
-    const start = this.nextNode++;
-    let best = nodes[start % nodes.length]!;
-    for (let i = 0; i < nodes.length; i++) {
-      const candidate = nodes[(start + i) % nodes.length]!;
-      if (load.get(candidate)! < load.get(best)!) best = candidate;
-    }
-    return best;
-  }
-
-  private async bind(pod: V1Pod): Promise<void> {
-    const ready = this.nodeNames.filter((n) => !this.lostNodes.has(n));
-    if (ready.length === 0) return;
-    const node = this.pickNode(pod, ready);
-    const namespace = pod.metadata!.namespace!;
-    const name = pod.metadata!.name!;
-    try {
-      await this.core.createNamespacedPodBinding({
-        name, namespace,
-        body: { apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace, uid: pod.metadata?.uid }, target: { apiVersion: 'v1', kind: 'Node', name: node } },
-      });
-    } catch (error: unknown) {
-      if (isStatus(error, 409)) return; // already bound by someone else
-      if (!isStatus(error, 404, 405)) throw error;
-      // An API server without the binding subresource: set spec.nodeName directly.
-      await this.core.patchNamespacedPod({ name, namespace, body: { spec: { nodeName: node } } }, mergePatch);
-    }
-    this.recentBindings.set(pod.metadata!.uid!, node);
-    this.schedulerEvents.record({ ...pod, apiVersion: 'v1', kind: 'Pod' }, 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${node}`);
   }
 
   private async syncPod(key: string): Promise<void> {
@@ -381,9 +192,11 @@ export class Kubelet {
     }
     if (!pod) return;
     const nodeName = pod.spec?.nodeName;
-    if (nodeName) this.recentBindings.delete(pod.metadata?.uid ?? '');
+    if (nodeName) this.scheduler.forget(pod.metadata?.uid);
     if (!nodeName) {
-      if (!this.options.holdPodsPending && !pod.metadata?.deletionTimestamp) await this.bind(pod);
+      if (!this.options.holdPodsPending && !pod.metadata?.deletionTimestamp) {
+        await this.scheduler.bind(pod, this.nodeNames.filter((n) => !this.lostNodes.has(n)));
+      }
       return;
     }
     if (!this.nodeNames.includes(nodeName) || this.lostNodes.has(nodeName)) return;
@@ -416,7 +229,7 @@ export class Kubelet {
     const podIP = this.ips.allocate(pod.metadata!.uid!, pod.status?.podIP);
     const podDir = this.podDir(pod);
     worker = new PodWorker({
-      pod, podIP, podDir, source: this.volumeSource(), shims: this.shims, mountNamespace: this.mountNamespace,
+      pod, podIP, podDir, source: makeVolumeSource(this.rest, this.options.dir, this.token), shims: this.shims, mountNamespace: this.mountNamespace,
       backoffBaseMs: this.options.restartBackoffBaseMs ?? 10_000,
       onChange: () => this.statusQueue.add(key),
       onEvent: (type, reason, message) => this.events.record({ ...pod, apiVersion: 'v1', kind: 'Pod' }, type, reason, message),

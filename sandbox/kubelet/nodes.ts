@@ -1,0 +1,126 @@
+// The kubelet's Node objects: registration with addresses, capacity and the log endpoint, the Ready condition (and
+// the unreachable taints of a lost node), and heartbeats through kube-node-lease Leases.
+import { CoreV1Api, PatchStrategy, setHeaderOptions, type V1Node } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { isStatus, type RestClient } from '../controllers/client/rest.js';
+import { rfc3339 } from './pod-status.js';
+
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+const LEASE_RENEW_MS = 10_000;
+
+export class NodeRegistry {
+  private heartbeat?: NodeJS.Timeout;
+
+  constructor(
+    private readonly core: CoreV1Api,
+    private readonly rest: RestClient,
+    readonly nodeNames: string[],
+    private readonly isLost: (node: string) => boolean,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(logPort: number): Promise<void> {
+    for (let i = 0; i < this.nodeNames.length; i++) await this.register(this.nodeNames[i]!, i, logPort);
+    await this.renewLeases();
+    this.heartbeat = setInterval(() => void this.renewLeases(), LEASE_RENEW_MS);
+    this.heartbeat.unref();
+  }
+
+  stop(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+  }
+
+  private nodeStatus(ready: 'True' | 'Unknown', reason: string, message: string) {
+    const now = rfc3339();
+    const condition = (type: string, status: string, r: string, m: string) => ({ type, status, reason: r, message: m, lastHeartbeatTime: now, lastTransitionTime: now });
+    const unknown = ready === 'Unknown';
+    return {
+      conditions: [
+        condition('MemoryPressure', unknown ? 'Unknown' : 'False', unknown ? 'NodeStatusUnknown' : 'KubeletHasSufficientMemory', unknown ? message : 'kubelet has sufficient memory available'),
+        condition('DiskPressure', unknown ? 'Unknown' : 'False', unknown ? 'NodeStatusUnknown' : 'KubeletHasNoDiskPressure', unknown ? message : 'kubelet has no disk pressure'),
+        condition('PIDPressure', unknown ? 'Unknown' : 'False', unknown ? 'NodeStatusUnknown' : 'KubeletHasSufficientPID', unknown ? message : 'kubelet has sufficient PID available'),
+        condition('Ready', ready, reason, message),
+      ],
+    };
+  }
+
+  async register(name: string, index: number, logPort: number): Promise<void> {
+    const node: V1Node = {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: {
+        name,
+        labels: {
+          'kubernetes.io/hostname': name,
+          'kubernetes.io/os': 'linux',
+          'kubernetes.io/arch': process.arch === 'x64' ? 'amd64' : process.arch,
+          'topology.kubernetes.io/zone': `sandbox-zone-${String.fromCharCode(97 + index)}`,
+          'node.kubernetes.io/instance-type': 'sandbox',
+        },
+      },
+      spec: {},
+    };
+    try {
+      await this.core.createNode({ body: node });
+    } catch (error: unknown) {
+      if (!isStatus(error, 409)) throw new Error(`registering node ${name}`, { cause: error });
+    }
+    const status = {
+      ...this.nodeStatus('True', 'KubeletReady', 'kubelet is posting ready status'),
+      addresses: [{ type: 'InternalIP', address: '127.0.0.1' }, { type: 'Hostname', address: name }],
+      daemonEndpoints: { kubeletEndpoint: { Port: logPort } },
+      capacity: { cpu: '8', memory: '16Gi', pods: '110', 'ephemeral-storage': '100Gi' },
+      allocatable: { cpu: '8', memory: '16Gi', pods: '110', 'ephemeral-storage': '100Gi' },
+      nodeInfo: {
+        machineID: name, systemUUID: name, bootID: name, kernelVersion: 'sandbox', osImage: 'redwing sandbox',
+        containerRuntimeVersion: 'sandbox://0.1', kubeletVersion: 'v1.32.0-sandbox', kubeProxyVersion: 'v1.32.0-sandbox',
+        operatingSystem: 'linux', architecture: process.arch === 'x64' ? 'amd64' : process.arch,
+      },
+    };
+    await this.core.patchNodeStatus({ name, body: { status } }, mergePatch);
+  }
+
+  /**
+   * Node heartbeats, as kubelets send them: a Lease per node in kube-node-lease, renewed every 10 s. A lost node stops
+   * renewing, which is what a real node lifecycle controller (with --kubelet-only) reacts to.
+   */
+  async renewLeases(): Promise<void> {
+    const now = new Date().toISOString().replace('Z', '000Z');
+    for (const node of this.nodeNames) {
+      if (this.isLost(node)) continue;
+      const path = `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${node}`;
+      try {
+        await this.rest.request('PATCH', path, { spec: { renewTime: now, holderIdentity: node, leaseDurationSeconds: 40 } }, 'application/merge-patch+json');
+      } catch (error: unknown) {
+        if (!isStatus(error, 404)) {
+          this.logger.debug({ err: error, node }, 'node lease renewal failed');
+          continue;
+        }
+        await this.rest.request('POST', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases', {
+          apiVersion: 'coordination.k8s.io/v1', kind: 'Lease',
+          metadata: { name: node, namespace: 'kube-node-lease', ownerReferences: await this.nodeOwnerRef(node) },
+          spec: { holderIdentity: node, leaseDurationSeconds: 40, renewTime: now },
+        }).catch((e: unknown) => this.logger.debug({ err: e, node }, 'node lease creation failed'));
+      }
+    }
+  }
+
+  private async nodeOwnerRef(node: string): Promise<Array<{ apiVersion: string; kind: string; name: string; uid: string }>> {
+    try {
+      const obj = await this.rest.request<{ metadata?: { uid?: string } }>('GET', `/api/v1/nodes/${node}`);
+      return obj.metadata?.uid ? [{ apiVersion: 'v1', kind: 'Node', name: node, uid: obj.metadata.uid }] : [];
+    } catch {
+      return [];
+    }
+  }
+
+  async setReady(name: string, ready: 'True' | 'Unknown', reason: string, message: string, taint: boolean): Promise<void> {
+    await this.core.patchNodeStatus({ name, body: { status: this.nodeStatus(ready, reason, message) } }, mergePatch);
+    const taints = taint ? [
+      { key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule', timeAdded: rfc3339() },
+      { key: 'node.kubernetes.io/unreachable', effect: 'NoExecute', timeAdded: rfc3339() },
+    ] : null;
+    await this.core.patchNode({ name, body: { spec: { taints } } }, mergePatch)
+      .catch((error: unknown) => this.logger.debug({ err: error, node: name }, 'could not update node taints'));
+  }
+}
