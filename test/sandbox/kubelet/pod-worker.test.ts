@@ -251,3 +251,15 @@ test('restart policies: Always backs off (CrashLoopBackOff), Never ends Failed w
   assert.equal(failed.containerStatuses?.[0]?.state?.terminated?.exitCode, 3);
   assert.equal(failed.containerStatuses?.[0]?.restartCount, 0);
 });
+
+test('a valkey image runs valkey-server, or redis-server under that name where valkey is not installed', async () => {
+  const pod: V1Pod = {
+    metadata: { name: 'vk', namespace: 'default', uid: 'uid-vk' },
+    spec: { containers: [{ name: 'valkey', image: 'valkey/valkey:8.0', readinessProbe: { exec: { command: ['valkey-cli', 'ping'] }, periodSeconds: 1 } }] },
+  };
+  const ip = '127.0.250.245';
+  const worker = startWorker(pod, ip);
+  await waitFor('valkey Ready', () => worker.status().containerStatuses?.[0]?.ready);
+  assert.equal(execFileSync('redis-cli', ['-h', ip, 'ping'], { encoding: 'utf8', timeout: 5000 }).trim(), 'PONG');
+  await worker.terminate(5);
+});
