@@ -148,10 +148,29 @@ function rewriteConfigFiles(argv: string[], mounts: Mount[], containerDir: strin
   });
 }
 
+/** The deepest directory containing every path (`/` when they share nothing else). */
+function commonAncestor(paths: string[]): string {
+  if (paths.length === 0) return '/';
+  let parts = paths[0]!.split('/').filter(Boolean);
+  for (const path of paths.slice(1)) {
+    const other = path.split('/').filter(Boolean);
+    let i = 0;
+    while (i < parts.length && i < other.length && parts[i] === other[i]) i++;
+    parts = parts.slice(0, i);
+  }
+  return `/${parts.join('/')}`;
+}
+
 function mountScript(mounts: Mount[], workingDir: string | undefined, containerDir: string): string {
   const lines: string[] = [];
+  // A volume mounted at, say, /tmp would hide every later source that lives under /tmp (the sandbox dir often
+  // does). The shell first moves into the sources' common directory and names them relative to it: a working
+  // directory keeps pointing into the original tree even after a mount covers its path.
+  const base = commonAncestor(mounts.map((m) => m.hostPath));
+  const relative = (path: string) => (base === '/' ? path : `./${path.slice(base.length + 1)}`);
+  if (base !== '/') lines.push(`cd ${shellQuote(base)} || exit 97`);
   for (const mount of [...mounts].sort((a, b) => a.containerPath.length - b.containerPath.length)) {
-    const src = shellQuote(mount.hostPath);
+    const src = shellQuote(mount.hostPath === base ? '.' : relative(mount.hostPath));
     const dst = shellQuote(mount.containerPath);
     // A file volume (subPath to a file) needs a file mount point; everything else a directory.
     lines.push(`if [ -f ${src} ]; then mkdir -p "$(dirname ${dst})" && { [ -e ${dst} ] || touch ${dst}; }; else mkdir -p ${dst}; fi`);

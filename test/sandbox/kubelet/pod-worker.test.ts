@@ -263,3 +263,21 @@ test('a valkey image runs valkey-server, or redis-server under that name where v
   assert.equal(execFileSync('redis-cli', ['-h', ip, 'ping'], { encoding: 'utf8', timeout: 5000 }).trim(), 'PONG');
   await worker.terminate(5);
 });
+
+test('a volume mounted over /tmp does not hide the other volumes (the sandbox dir lives under /tmp here)', { skip: !canUseMountNamespaces() && 'needs root for mount namespaces' }, async () => {
+  const pod: V1Pod = {
+    metadata: { name: 'shadow', namespace: 'default', uid: 'uid-shadow' },
+    spec: {
+      restartPolicy: 'Never',
+      volumes: [{ name: 'tmp', emptyDir: {} }, { name: 'data', persistentVolumeClaim: { claimName: 'data-shadow' } }],
+      containers: [{
+        name: 'c', image: 'busybox', command: ['sh', '-c', 'echo kept > /data/file && touch /tmp/scratch'],
+        volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, { name: 'data', mountPath: '/data' }],
+      }],
+    },
+  };
+  const worker = startWorker(pod, '127.0.250.246');
+  const done = await waitFor('finished', () => worker.status().containerStatuses?.[0]?.state?.terminated);
+  assert.equal(done.exitCode, 0);
+  assert.equal(readFileSync(join(dir, 'volumes', 'data-shadow', 'file'), 'utf8'), 'kept\n');
+});
