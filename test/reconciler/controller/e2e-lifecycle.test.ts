@@ -63,7 +63,8 @@ describe('reconciler end to end: lifecycle', { timeout: 600_000 }, () => {
     assert.ok(store.metadata?.finalizers?.includes('redwing.dev/pvc-retention'));
     assert.equal(store.status?.observedGeneration, store.metadata?.generation);
     assert.equal(store.status?.selector, `app.kubernetes.io/name=kvstore,app.kubernetes.io/instance=${STORE}`);
-    assert.deepEqual(store.status?.conditions?.filter((c) => c.status === 'True').map((c) => c.type).sort(), ['Available', 'ReplicationHealthy']);
+    const conditions = Object.fromEntries((store.status?.conditions ?? []).map((c) => [c.type, c.status]));
+    assert.deepEqual({ ...conditions, PolicyCompliant: undefined }, { Available: 'True', Progressing: 'False', Degraded: 'False', ReplicationHealthy: 'True', PolicyCompliant: undefined });
     await assertReplicated('first', 'value-1', 3);
   });
 
