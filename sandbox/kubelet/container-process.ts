@@ -24,6 +24,8 @@ export interface LaunchSpec {
   mountNamespace: boolean;
   /** File name (in containerDir) for this instance's stdout and stderr; default `0.log`. */
   logFileName?: string;
+  /** The host directory of the kubelet's wrappers, first on the env's PATH. */
+  shimDir?: string;
 }
 
 export interface ExitInfo {
@@ -191,25 +193,42 @@ function hostWorkingDir(spec: LaunchSpec): string {
 }
 
 /** The host-side argv that runs `argv` as the container does (mount namespace or path rewriting). */
-function hostArgv(spec: LaunchSpec, argv: string[]): { file: string; args: string[]; cwd: string } {
+const SHIM_MOUNT_CANDIDATES = ['/run/redwing-sandbox/bin', '/var/lib/redwing-sandbox/bin', '/opt/redwing-sandbox/bin'];
+
+/**
+ * In a mount namespace the wrappers are bind-mounted at a fixed path of their own: their host directory lives in
+ * the sandbox dir, which a pod's volume (an emptyDir at /tmp, say) may cover. PATH is changed to match.
+ */
+function namespaceView(spec: LaunchSpec): { mounts: Mount[]; env: Record<string, string> } {
+  if (!spec.shimDir) return { mounts: spec.mounts, env: spec.env };
+  const covered = (path: string) => spec.mounts.some((m) => path === m.containerPath || path.startsWith(`${m.containerPath.replace(/\/+$/, '')}/`));
+  const target = SHIM_MOUNT_CANDIDATES.find((candidate) => !covered(candidate));
+  if (!target) return { mounts: spec.mounts, env: spec.env };
+  const path = (spec.env.PATH ?? '').split(':').map((entry) => (entry === spec.shimDir ? target : entry)).join(':');
+  return { mounts: [{ hostPath: spec.shimDir, containerPath: target, readOnly: true }, ...spec.mounts], env: { ...spec.env, PATH: path } };
+}
+
+function hostArgv(spec: LaunchSpec, argv: string[]): { file: string; args: string[]; cwd: string; env: Record<string, string> } {
   if (spec.mountNamespace) {
+    const view = namespaceView(spec);
     return {
       file: 'setpriv',
       args: ['--pdeathsig', 'KILL', '--', 'unshare', '-m', '--propagation', 'private', '--', '/bin/sh', '-c',
-        mountScript(spec.mounts, spec.workingDir, spec.containerDir), 'sandbox-init', ...argv],
+        mountScript(view.mounts, spec.workingDir, spec.containerDir), 'sandbox-init', ...argv],
       cwd: spec.containerDir,
+      env: view.env,
     };
   }
   const rewritten = rewriteConfigFiles(argv.map((a) => rewriteMountPaths(a, spec.mounts)), spec.mounts, spec.containerDir);
-  return { file: rewritten[0]!, args: rewritten.slice(1), cwd: hostWorkingDir(spec) };
+  return { file: rewritten[0]!, args: rewritten.slice(1), cwd: hostWorkingDir(spec), env: spec.env };
 }
 
 export function launchContainer(spec: LaunchSpec): ContainerProcess {
   installExitHook();
   mkdirSync(spec.containerDir, { recursive: true });
   const logFd = openSync(join(spec.containerDir, spec.logFileName ?? '0.log'), 'a');
-  const { file, args, cwd } = hostArgv(spec, spec.argv);
-  const child = spawn(file, args, { cwd, env: spec.env, detached: true, stdio: ['ignore', logFd, logFd] });
+  const { file, args, cwd, env } = hostArgv(spec, spec.argv);
+  const child = spawn(file, args, { cwd, env, detached: true, stdio: ['ignore', logFd, logFd] });
   closeSync(logFd);
   const startedAt = new Date();
   let resolveExit!: (info: ExitInfo) => void;
@@ -257,15 +276,17 @@ export function execInContainer(spec: LaunchSpec, target: ContainerProcess | und
   let file: string;
   let args: string[];
   let cwd: string;
+  let env: Record<string, string>;
   if (spec.mountNamespace && target && !target.exitInfo) {
     file = 'nsenter';
     args = ['-t', String(target.pid), '-m', '--', ...argv];
     cwd = spec.containerDir;
+    env = namespaceView(spec).env;
   } else {
-    ({ file, args, cwd } = hostArgv({ ...spec, mountNamespace: false }, argv));
+    ({ file, args, cwd, env } = hostArgv({ ...spec, mountNamespace: false }, argv));
   }
   return new Promise((resolve) => {
-    const child = spawn(file, args, { cwd, env: spec.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(file, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     const collect = (chunk: Buffer) => { if (output.length < 64 * 1024) output += chunk.toString('utf8'); };
     child.stdout.on('data', collect);

@@ -152,6 +152,7 @@ export class PodWorker {
       containerDir: join(this.options.podDir, 'containers', container.name),
       mounts,
       mountNamespace: this.options.mountNamespace,
+      shimDir: this.options.shims.dir,
     };
     return { ok: true, spec };
   }

@@ -281,3 +281,23 @@ test('a volume mounted over /tmp does not hide the other volumes (the sandbox di
   assert.equal(done.exitCode, 0);
   assert.equal(readFileSync(join(dir, 'volumes', 'data-shadow', 'file'), 'utf8'), 'kept\n');
 });
+
+test('the wrappers stay on PATH when a volume covers the sandbox dir: redis binds its pod IP despite "bind 0.0.0.0"', { skip: !canUseMountNamespaces() && 'needs root for mount namespaces' }, async () => {
+  const pod: V1Pod = {
+    metadata: { name: 'wrapped', namespace: 'default', uid: 'uid-wrapped' },
+    spec: {
+      volumes: [{ name: 'tmp', emptyDir: {} }],
+      initContainers: [{ name: 'conf', image: 'busybox', command: ['sh', '-c', 'echo "bind 0.0.0.0" > /tmp/redis.conf'], volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }] }],
+      containers: [{
+        name: 'redis', image: 'redis:7.2', args: ['/tmp/redis.conf'],
+        volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+        readinessProbe: { exec: { command: ['redis-cli', 'ping'] }, periodSeconds: 1 },
+      }],
+    },
+  };
+  const ip = '127.0.250.247';
+  const worker = startWorker(pod, ip);
+  await waitFor('Ready', () => worker.status().containerStatuses?.[0]?.ready);
+  assert.equal(execFileSync('redis-cli', ['-h', ip, 'config', 'get', 'bind'], { encoding: 'utf8', timeout: 5000 }).split('\n')[1], ip);
+  await worker.terminate(5);
+});
