@@ -96,17 +96,21 @@ export function computeStatus(input: StatusInput): KVStoreStatus {
     : condition(previousConditions, 'Available', false, 'NoMaster', plan.waiting ?? 'no master elected yet', generation, now));
   const progressing = phase === 'Creating' || phase === 'Pending' || phase === 'Updating' || phase === 'Failover'
     || present.length !== input.desiredReplicas || ready.length < input.desiredReplicas;
-  conditions.push(progressing
-    ? condition(previousConditions, 'Progressing', true, phase === 'Updating' ? 'RollingUpdate' : present.length !== input.desiredReplicas ? 'Scaling' : 'Reconciling',
-      `${ready.length}/${input.desiredReplicas} pods ready`, generation, now)
-    : condition(previousConditions, 'Progressing', false, 'Reconciled', `all ${input.desiredReplicas} pods ready`, generation, now));
+  if (input.blocked) {
+    // A spec change that cannot be carried out: progress has stopped, with the reason (service may be fine).
+    conditions.push(condition(previousConditions, 'Progressing', false, input.blocked.reason, input.blocked.message, generation, now));
+  } else {
+    conditions.push(progressing
+      ? condition(previousConditions, 'Progressing', true, phase === 'Updating' ? 'RollingUpdate' : present.length !== input.desiredReplicas ? 'Scaling' : 'Reconciling',
+        `${ready.length}/${input.desiredReplicas} pods ready`, generation, now)
+      : condition(previousConditions, 'Progressing', false, 'Reconciled', `all ${input.desiredReplicas} pods ready`, generation, now));
+  }
   const degradedReasons: string[] = [];
-  if (input.blocked) degradedReasons.push(input.blocked.message);
   if (wasReady && !masterUp) degradedReasons.push('no reachable master');
   if (wasReady && ready.length < input.desiredReplicas) degradedReasons.push(`${ready.length}/${input.desiredReplicas} pods ready`);
   if (wasReady && masterUp && !replicationHealthy) degradedReasons.push(`${synced.length}/${replicasWanted} replicas in sync`);
   conditions.push(degradedReasons.length > 0
-    ? condition(previousConditions, 'Degraded', true, input.blocked?.reason ?? (masterUp ? 'ReplicasUnavailable' : 'MasterUnavailable'), degradedReasons.join('; '), generation, now)
+    ? condition(previousConditions, 'Degraded', true, masterUp ? 'ReplicasUnavailable' : 'MasterUnavailable', degradedReasons.join('; '), generation, now)
     : condition(previousConditions, 'Degraded', false, 'Healthy', 'no problems found', generation, now));
   conditions.push(replicationHealthy
     ? condition(previousConditions, 'ReplicationHealthy', true, 'ReplicasInSync', `${synced.length}/${replicasWanted} replicas linked to ${plan.master}`, generation, now)

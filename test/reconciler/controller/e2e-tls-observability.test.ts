@@ -96,6 +96,27 @@ describe('reconciler end to end: TLS, kubectl and metrics', { timeout: 600_000 }
     assert.equal(scale.status.selector, 'app.kubernetes.io/name=kvstore,app.kubernetes.io/instance=cols');
   });
 
+  it('grows PVCs in place and reports an immutable change (storage class) as a condition and an Event', async () => {
+    await cluster.client.patch(paths.kvstore('default', 'cols'), { spec: { persistence: { size: '2Gi' } } });
+    for (const claim of ['data-cols-0', 'data-cols-1']) {
+      await waitFor(`${claim} to grow`, async () => {
+        const pvc = await cluster.client.get<{ spec: { resources: { requests: { storage: string } } } }>(paths.coreObject('persistentvolumeclaims', 'default', claim));
+        return pvc.spec.resources.requests.storage === '2Gi';
+      }, 30_000);
+    }
+    await cluster.client.patch(paths.kvstore('default', 'cols'), { spec: { persistence: { storageClassName: 'other' } } });
+    const progressing = await waitFor('the refusal in status', async () => {
+      const condition = (await getStore(cluster.client, 'cols')).status?.conditions?.find((entry) => entry.type === 'Progressing');
+      return condition?.reason === 'UnsupportedChange' ? condition : undefined;
+    }, 30_000);
+    assert.equal(progressing.status, 'False');
+    assert.match(progressing.message, /storageClassName cannot change/);
+    assert.equal((await getStore(cluster.client, 'cols')).status?.phase, 'Ready', 'the store keeps serving');
+    const events = await cluster.client.list<{ reason: string; type: string; involvedObject: { name: string } }>(paths.core('events', 'default'));
+    assert.ok(events.items.some((event) => event.reason === 'UnsupportedChange' && event.type === 'Warning' && event.involvedObject.name === 'cols'));
+    await cluster.client.patch(paths.kvstore('default', 'cols'), { spec: { persistence: { storageClassName: null } } });
+  });
+
   it('serves /metrics with reconcile, phase, role and lag series, and /healthz and /readyz', async () => {
     const base = `http://127.0.0.1:${reconciler.metricsPort}`;
     assert.equal((await fetch(`${base}/healthz`)).status, 200);

@@ -80,7 +80,11 @@ describe('computeStatus', () => {
     assert.equal(statusOf([master(100), replica(1, 100), replica(2, 100)], { previous: ready, updating: true }).phase, 'Updating');
     const failed = statusOf([], { blocked: { reason: 'InvalidSpec', message: 'bad spec' } });
     assert.equal(failed.phase, 'Failed');
-    assert.equal(failed.conditions!.find((entry) => entry.type === 'Degraded')!.reason, 'InvalidSpec');
+    const progressing = failed.conditions!.find((entry) => entry.type === 'Progressing')!;
+    assert.deepEqual([progressing.status, progressing.reason, progressing.message], ['False', 'InvalidSpec', 'bad spec']);
+    const blockedButServing = statusOf([master(100), replica(1, 100), replica(2, 100)], { previous: ready, blocked: { reason: 'UnsupportedChange', message: 'storageClassName cannot change' } });
+    assert.equal(blockedButServing.phase, 'Ready', 'a refused spec change does not take a serving store down');
+    assert.equal(blockedButServing.conditions!.find((entry) => entry.type === 'Progressing')!.reason, 'UnsupportedChange');
   });
 
   it('carries over lastFailover, lastSnapshot and conditions owned by other components', () => {
