@@ -119,15 +119,17 @@ function escapeRegExp(value: string): string {
 
 /** Replaces container mount paths with their host directories (the fallback without mount namespaces). */
 export function rewriteMountPaths(text: string, mounts: Mount[]): string {
-  const sorted = [...mounts].sort((a, b) => b.containerPath.length - a.containerPath.length);
-  let out = text;
-  for (const mount of sorted) {
+  // One pass, longest path first: a host path put in by one mount must never be rewritten again by another
+  // (a sandbox dir under /tmp with a volume mounted at /tmp).
+  const byPath = new Map<string, string>();
+  for (const mount of mounts) {
     const from = mount.containerPath.replace(/\/+$/, '');
-    if (!from) continue;
-    const pattern = new RegExp(`(^|[^A-Za-z0-9_.\\-/])${escapeRegExp(from)}(?=$|/|[^A-Za-z0-9_.\\-])`, 'g');
-    out = out.replace(pattern, (_m, lead: string) => `${lead}${mount.hostPath}`);
+    if (from && !byPath.has(from)) byPath.set(from, mount.hostPath);
   }
-  return out;
+  if (byPath.size === 0) return text;
+  const alternatives = [...byPath.keys()].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|');
+  const pattern = new RegExp(`(^|[^A-Za-z0-9_.\\-/])(${alternatives})(?=$|/|[^A-Za-z0-9_.\\-])`, 'g');
+  return text.replace(pattern, (_m, lead: string, path: string) => `${lead}${byPath.get(path)}`);
 }
 
 function rewriteConfigFiles(argv: string[], mounts: Mount[], containerDir: string): string[] {

@@ -76,6 +76,12 @@ test('without mount namespaces, container paths in arguments are rewritten to th
   assert.equal(rewriteMountPaths('dir /data\nappendfilename x', mounts), 'dir /sb/pvc-1\nappendfilename x');
   assert.equal(rewriteMountPaths('--dir=/data', mounts), '--dir=/sb/pvc-1');
   assert.equal(rewriteMountPaths('/database /data2 /var/data', mounts), '/database /data2 /var/data');
+  // A host path put in for one mount is not rewritten again for another (sandbox dir under /tmp, volume at /tmp).
+  const nested = [
+    { hostPath: '/tmp/sb/pvc-1', containerPath: '/data', readOnly: false },
+    { hostPath: '/tmp/sb/pod/tmp', containerPath: '/tmp', readOnly: false },
+  ];
+  assert.equal(rewriteMountPaths('--dir /data --conf /tmp/x.conf', nested), '--dir /tmp/sb/pvc-1 --conf /tmp/sb/pod/tmp/x.conf');
 });
 
 test('tcpSocket and httpGet probes succeed against a listener and fail without one; thresholds count consecutive results', async () => {
