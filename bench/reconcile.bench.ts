@@ -4,7 +4,9 @@
  * 2. the reconciler's RSS and CPU (its own process) with N KVStores whose pods are held Pending: steady state, and
  *    during a full resync of every store.
  *
- *   npm run bench:reconcile -- [--stores 500] [--replicas 3] [--steady-seconds 20] [--skip-ready]
+ *   npm run bench:reconcile -- [--stores 500] [--replicas 3] [--settle-seconds 70] [--steady-seconds 20] [--skip-ready] [--skip-pending]
+ *
+ * The settle time lets the first policy-audit pass (period 60 s) write its conditions before steady state is measured.
  *
  * Prints figures only; it asserts nothing about timings.
  */
@@ -24,6 +26,7 @@ const { values } = parseArgs({
     stores: { type: 'string', default: '500' },
     replicas: { type: 'string', default: '3' },
     'steady-seconds': { type: 'string', default: '20' },
+    'settle-seconds': { type: 'string', default: '70' },
     'skip-ready': { type: 'boolean', default: false },
     'skip-pending': { type: 'boolean', default: false },
   },
@@ -150,7 +153,7 @@ async function benchPending(stores: number, replicas: number, steadySeconds: num
       await sleep(500);
     }
     console.log(`${stores} stores x ${replicas} pods (held Pending) created and reconciled to phase Pending in ${((Date.now() - createStarted) / 1000).toFixed(1)} s`);
-    await sleep(3000);
+    await sleep(Number(values['settle-seconds']) * 1000);
     const steadyStart = processUsage(pid);
     const steadyStarted = Date.now();
     let peakRss = steadyStart.rssMb;
