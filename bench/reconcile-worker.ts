@@ -12,7 +12,11 @@ const kubeconfigPath = process.argv[2];
 if (!kubeconfigPath) throw new Error('usage: reconcile-worker.ts <kubeconfig>');
 const kubeConfig = new KubeConfig();
 kubeConfig.loadFromFile(kubeconfigPath);
-const reconciler = await runReconciler({ kubeConfig, metricsPort: 0, leaderElect: false, logger: pino({ level: process.env.BENCH_LOG ?? 'error' }) });
+const reconciler = await runReconciler({
+  kubeConfig, metricsPort: 0, leaderElect: false, logger: pino({ level: process.env.BENCH_LOG ?? 'error' }),
+  // BENCH_NO_AUDIT=1 separates the policy audit's cost from the reconciler's own.
+  policyAudit: process.env.BENCH_NO_AUDIT !== '1',
+});
 process.on('SIGUSR2', () => reconciler.resyncAll());
 process.on('SIGTERM', () => {
   void reconciler.stop().finally(() => process.exit(0));
