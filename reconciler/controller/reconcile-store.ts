@@ -253,9 +253,11 @@ export async function reconcileStore(context: ControllerContext, key: string): P
     context.watchMaster?.(key, name, namespace, observed, plan.master, password, credentials.tls, spec.failover?.downAfterMilliseconds ?? DEFAULT_DOWN_AFTER_MILLISECONDS);
   }
 
-  if (blocked.length > 0) return { requeueAfterMs: STEADY_REQUEUE_MS };
   if (status.phase === 'Ready') return { requeueAfterMs: STEADY_REQUEUE_MS };
-  // Pods that are not running yet report their progress through pod events; only engine progress needs polling.
+  // A missing user-named Secret carries no redwing label, so no event announces it: look again now and then.
+  if (blocked.length > 0) return { requeueAfterMs: STEADY_REQUEUE_MS };
+  // Engine progress (sync, loading) produces no Kubernetes event, so running pods are polled; pods that are not
+  // running report their progress through pod events, and a blocked spec waits for the next spec change.
   const anyRunning = observed.some((pod) => pod.phase === 'Running');
-  return { requeueAfterMs: anyRunning ? PROGRESS_REQUEUE_MS : STEADY_REQUEUE_MS };
+  return anyRunning ? { requeueAfterMs: PROGRESS_REQUEUE_MS } : {};
 }
