@@ -202,6 +202,8 @@ export class Kubelet {
     if (!this.nodeNames.includes(nodeName) || this.lostNodes.has(nodeName)) return;
     if (pod.metadata?.deletionTimestamp) {
       if (this.terminating.has(key)) return;
+      // Already stopped and deleted at grace 0; only someone's finalizer keeps the object: nothing left to do.
+      if (!worker && pod.metadata.deletionGracePeriodSeconds === 0) return;
       this.terminating.add(key);
       try {
         const grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;

@@ -1,6 +1,6 @@
 // Shared by the sandbox runtime tests: a started sandbox with typed clients, bounded polling, redis commands.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppsV1Api, CoreV1Api, DiscoveryV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
@@ -67,3 +67,28 @@ export const redisContainer = {
   ports: [{ name: 'redis', containerPort: 6379 }],
   readinessProbe: { exec: { command: ['redis-cli', 'ping'] }, periodSeconds: 1, timeoutSeconds: 2 },
 };
+
+/** The host pid behind a container (`containerID: sandbox://<pid>`). */
+export function containerPid(pod: V1Pod | undefined, index = 0): number {
+  const id = pod?.status?.containerStatuses?.[index]?.containerID ?? '';
+  const pid = Number(id.replace('sandbox://', ''));
+  if (!Number.isInteger(pid) || pid <= 0) throw new Error(`no container pid in ${JSON.stringify(id)}`);
+  return pid;
+}
+
+/**
+ * True once the process is gone (or a zombie nobody reaps). Pod IPs are freed with the pod, and another sandbox on
+ * the machine may take one over at once, so "nothing answers on the old IP" is not a reliable check; the pid is.
+ */
+export function processGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return true;
+  }
+  try {
+    return /^\S+\s+\S+\s+Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/\(.*\)/, 'x'));
+  } catch {
+    return true;
+  }
+}
