@@ -1,6 +1,6 @@
 /** The KVPolicy custom resource: cluster-wide governance of KVStores (see DESIGN.md). */
 import { Type, type Static } from '@sinclair/typebox';
-import { Condition, LabelSelector, Quantity } from './core.js';
+import { Condition, LabelSelector, ObjectMeta, Quantity } from './core.js';
 import { StringEnum } from './string-enum.js';
 
 export const ENFORCEMENT_MODES = ['Enforce', 'Warn', 'Audit'] as const;
@@ -63,7 +63,7 @@ export const KVPolicyStatus = Type.Object({
 export const KVPolicy = Type.Object({
   apiVersion: Type.String(),
   kind: Type.String(),
-  metadata: Type.Unsafe<import('@kubernetes/client-node').V1ObjectMeta>({ type: 'object' }),
+  metadata: ObjectMeta,
   spec: Type.Optional(KVPolicySpec),
   status: Type.Optional(KVPolicyStatus),
 }, { description: 'Cluster governance for KVStores.' });

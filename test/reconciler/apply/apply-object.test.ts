@@ -1,14 +1,10 @@
 // The apply layer against the sandbox API server (real HTTPS, discovery, server-side apply with managed fields,
 // StatefulSet immutability), driven through @kubernetes/client-node.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import {
   KubeConfig, PatchStrategy, type KubernetesObject, type V1NetworkPolicy, type V1PersistentVolumeClaim, type V1StatefulSet,
 } from '@kubernetes/client-node';
-import { startApiServer, type RunningApiServer } from '../../../sandbox/apiserver/server.js';
 import type { KVStore } from '../../../shared/schema/kvstore.js';
 import { buildDesiredObjects } from '../../../reconciler/desired/index.js';
 import {
@@ -16,6 +12,7 @@ import {
   planStatefulSetChange, readObject, toWireObject,
 } from '../../../reconciler/apply/index.js';
 import { maximalStore } from '../desired/stores.js';
+import { useSandboxApiServer } from './api-server-harness.js';
 
 type Header = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } };
 
@@ -24,21 +21,12 @@ function header(object: KubernetesObject): Header {
 }
 
 describe('apply layer on the sandbox API server', () => {
-  let server: RunningApiServer;
+  const sandbox = useSandboxApiServer('redwing-apply-');
   let kc: KubeConfig;
-  let dir: string;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'redwing-apply-'));
-    server = await startApiServer({ dir });
-    kc = new KubeConfig();
-    kc.loadFromFile(server.kubeconfigPath);
+    kc = sandbox.kc;
     await applyObject(kc, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } });
-  });
-
-  after(async () => {
-    await server?.stop();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   const read = <T extends KubernetesObject>(object: KubernetesObject) => readObject<T>(kc, header(object));

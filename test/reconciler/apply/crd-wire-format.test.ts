@@ -1,12 +1,9 @@
 // CRDs applied through client-node keep their defaults, enums and x-kubernetes markers (the serializer drops the
 // plain-JSON spellings of those keywords), checked against the sandbox API server and by a KVStore round trip.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { CustomObjectsApi, KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
-import { startApiServer, type RunningApiServer } from '../../../sandbox/apiserver/server.js';
+import { describe, it } from 'node:test';
+import { CustomObjectsApi, type KubernetesObject } from '@kubernetes/client-node';
+import { useSandboxApiServer } from './api-server-harness.js';
 import { buildKVStoreCrd } from '../../../shared/crds.js';
 import { applyObject, readObject, toWireObject } from '../../../reconciler/apply/index.js';
 import { convertJsonSchema } from '../../../reconciler/apply/json-schema-wire-format.js';
@@ -32,30 +29,16 @@ describe('JSON schema keyword spelling', () => {
 });
 
 describe('applying the KVStore CRD through client-node', () => {
-  let server: RunningApiServer;
-  let kc: KubeConfig;
-  let dir: string;
-
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'redwing-crd-apply-'));
-    server = await startApiServer({ dir });
-    kc = new KubeConfig();
-    kc.loadFromFile(server.kubeconfigPath);
-  });
-
-  after(async () => {
-    await server?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const sandbox = useSandboxApiServer('redwing-crd-apply-');
 
   it('stores the schema exactly as generated, so defaults apply and opaque fields survive', async () => {
     const crd = buildKVStoreCrd();
-    await applyObject(kc, crd as KubernetesObject);
-    const live = toWireObject(await readObject(kc, { apiVersion: crd.apiVersion!, kind: crd.kind!, metadata: { name: crd.metadata!.name! } }));
+    await applyObject(sandbox.kc, crd as KubernetesObject);
+    const live = toWireObject(await readObject(sandbox.kc, { apiVersion: crd.apiVersion!, kind: crd.kind!, metadata: { name: crd.metadata!.name! } }));
     const expected = JSON.parse(JSON.stringify(crd.spec.versions[0]!.schema!.openAPIV3Schema));
     assert.deepEqual((live as any).spec.versions[0].schema.openAPIV3Schema, expected);
 
-    const api = kc.makeApiClient(CustomObjectsApi);
+    const api = sandbox.kc.makeApiClient(CustomObjectsApi);
     let created: any;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -77,7 +60,7 @@ describe('applying the KVStore CRD through client-node', () => {
   });
 
   it('keeps opaque list items (preserve-unknown-fields under items)', async () => {
-    const api = kc.makeApiClient(CustomObjectsApi);
+    const api = sandbox.kc.makeApiClient(CustomObjectsApi);
     const constraint = { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway' };
     const created: any = await api.createNamespacedCustomObject({
       group: 'redwing.dev', version: 'v1alpha1', namespace: 'default', plural: 'kvstores',

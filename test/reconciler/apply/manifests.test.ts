@@ -2,18 +2,17 @@
 // covers what the reconciler does and nothing broad, and the samples admitted by the webhook's validation and by the
 // CRD schema of the sandbox API server.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { KubeConfig, type KubernetesObject, type V1PolicyRule } from '@kubernetes/client-node';
+import { describe, it } from 'node:test';
+import type { KubernetesObject, V1PolicyRule } from '@kubernetes/client-node';
 import YAML from 'yaml';
-import { startApiServer, type RunningApiServer } from '../../../sandbox/apiserver/server.js';
 import type { KVStore } from '../../../shared/schema/kvstore.js';
 import { validateKVStore } from '../../../webhook/validate-kvstore.js';
 import { buildDesiredObjects } from '../../../reconciler/desired/index.js';
 import { applyObject, deleteObjectIfExists, readObject } from '../../../reconciler/apply/index.js';
 import { validateKubernetesObject } from '../desired/schema-validation.js';
+import { useSandboxApiServer } from './api-server-harness.js';
 
 const ROOT = new URL('../../../manifests/', import.meta.url).pathname;
 
@@ -100,36 +99,22 @@ describe('operator manifests', () => {
 });
 
 describe('manifests on the sandbox API server', () => {
-  let server: RunningApiServer;
-  let kc: KubeConfig;
-  let dir: string;
-
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'redwing-manifests-'));
-    server = await startApiServer({ dir });
-    kc = new KubeConfig();
-    kc.loadFromFile(server.kubeconfigPath);
-  });
-
-  after(async () => {
-    await server?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const sandbox = useSandboxApiServer('redwing-manifests-');
 
   it('accepts the operator objects it serves (namespace, accounts, Services, PDBs, webhook configurations)', async () => {
     const served = new Set(['Namespace', 'ServiceAccount', 'Service', 'PodDisruptionBudget', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration']);
     const objects = operatorObjects.filter((o) => served.has(o.kind!));
     assert.ok(objects.length >= 9);
-    for (const object of objects) await applyObject(kc, object);
+    for (const object of objects) await applyObject(sandbox.kc, object);
   });
 
   it('admits both samples through the webhook rules and the CRD schema, and builds valid objects from them', async () => {
     // No webhook runs here (the previous test registered it): admission is checked with its pure rules instead.
     for (const kind of ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration']) {
-      await deleteObjectIfExists(kc, { apiVersion: 'admissionregistration.k8s.io/v1', kind, metadata: { name: 'redwing-webhook' } });
+      await deleteObjectIfExists(sandbox.kc, { apiVersion: 'admissionregistration.k8s.io/v1', kind, metadata: { name: 'redwing-webhook' } });
     }
-    for (const crd of load('crds')) await applyObject(kc, crd);
-    await applyObject(kc, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } });
+    for (const crd of load('crds')) await applyObject(sandbox.kc, crd);
+    await applyObject(sandbox.kc, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } });
     const samples = load('samples', 'kvstore-') as KVStore[];
     assert.equal(samples.length, 2);
     for (const sample of samples) {
@@ -139,7 +124,7 @@ describe('manifests on the sandbox API server', () => {
       let stored: KVStore | undefined;
       for (let attempt = 0; attempt < 50 && !stored; attempt++) {
         try {
-          stored = await applyObject(kc, object);
+          stored = await applyObject(sandbox.kc, object);
         } catch (error) {
           // the CRD may take a moment to be served
           if (attempt === 49) throw error;
@@ -147,7 +132,7 @@ describe('manifests on the sandbox API server', () => {
         }
       }
       assert.ok(stored?.metadata.uid);
-      const live = await readObject<KVStore>(kc, { apiVersion: 'redwing.dev/v1alpha1', kind: 'KVStore', metadata: { name: object.metadata.name!, namespace: object.metadata.namespace } });
+      const live = await readObject<KVStore>(sandbox.kc, { apiVersion: 'redwing.dev/v1alpha1', kind: 'KVStore', metadata: { name: object.metadata.name!, namespace: object.metadata.namespace } });
       for (const built of Object.values(buildDesiredObjects(live!))) validateKubernetesObject(built);
     }
   });
