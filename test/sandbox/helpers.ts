@@ -34,20 +34,7 @@ export async function startTestSandbox(): Promise<TestSandbox> {
   };
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await fn();
-      if (value) return value;
-    } catch (error: unknown) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`, { cause: lastError });
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
+export { waitFor } from '../helpers/wait-for.js';
 
 export function isReady(pod: V1Pod | undefined): boolean {
   return !!pod?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');

@@ -16,20 +16,9 @@ export interface E2eCluster {
   stop(): Promise<void>;
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 60_000, intervalMs = 200): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await fn();
-      if (value) return value;
-    } catch (error: unknown) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`, { cause: lastError });
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
+import { waitFor } from '../../helpers/wait-for.js';
+
+export { waitFor };
 
 export async function installCrds(client: KubeClient): Promise<void> {
   for (const crd of [buildKVStoreCrd(), buildKVPolicyCrd()]) {
