@@ -7,7 +7,7 @@ import type { RequestContext } from './context.js';
 import { recordUpdate } from './managed-fields.js';
 import { validateMetadata } from './object-meta.js';
 import { apiVersionOf, storageKey } from './registry.js';
-import { alreadyExists, conflict, forbidden, invalid, notFound, plainServerError } from './status-errors.js';
+import { alreadyExists, conflict, fieldError, forbidden, invalid, notFound, plainServerError } from './status-errors.js';
 import type { KubeObject } from './types.js';
 import { deepClone, isJsonObject, jsonEqual, nowTimestamp } from './types.js';
 import { newUid } from './object-meta.js';
@@ -63,6 +63,7 @@ export function applyStrategy(core: ApiCore, req: WriteRequest): void {
   }
   const old = oldObject!;
   const meta = object.metadata;
+  rejectForeignUid(req, old);
   meta.uid = old.metadata.uid;
   meta.creationTimestamp = old.metadata.creationTimestamp;
   if (old.metadata.deletionTimestamp) meta.deletionTimestamp = old.metadata.deletionTimestamp;
@@ -91,6 +92,24 @@ export function applyStrategy(core: ApiCore, req: WriteRequest): void {
     const specChanged = !jsonEqual(specPart(object), specPart(old)) || (!type.status && !jsonEqual(object.status, old.status));
     object.metadata.generation = specChanged && ctx.subresource !== 'status' ? generation + 1 : generation;
   }
+}
+
+/**
+ * A body that names another object's uid (the one deleted and re-created under the same name, say) must not
+ * overwrite this one. A PUT carries its uid as a storage precondition, so kube-apiserver answers 409 with the
+ * storage error; a patch has no precondition and fails metadata validation instead (uid is immutable).
+ */
+function rejectForeignUid(req: WriteRequest, old: KubeObject): void {
+  const requested = req.object.metadata.uid;
+  const stored = old.metadata.uid;
+  if (typeof requested !== 'string' || requested === '' || requested === stored) return;
+  const { ctx } = req;
+  const name = old.metadata.name ?? '';
+  if (ctx.method === 'PUT') {
+    const key = `/registry/${ctx.type.custom ? `${ctx.type.group}/` : ''}${ctx.type.plural}/${ctx.type.namespaced ? `${ctx.namespace}/` : ''}${name}`;
+    throw conflict(ctx.type, name, `StorageError: invalid object, Code: 4, Key: ${key}, ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: UID in precondition: ${requested}, UID in object meta: ${stored}`);
+  }
+  throw invalid(ctx.type.kind, ctx.type.group, name, [fieldError('FieldValueInvalid', 'metadata.uid', 'field is immutable', requested)]);
 }
 
 /** Runs the whole pipeline and stores the result (unless dryRun). Returns the object as stored or as it would be. */

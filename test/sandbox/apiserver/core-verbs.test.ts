@@ -64,6 +64,23 @@ describe('core verbs on ConfigMaps (golden 04, 05, 07, 08)', () => {
     assert.equal(noCreate.status, 404);
   });
 
+  it('a body naming another uid never overwrites the object: PUT 409 (storage precondition), PATCH 422 (immutable)', async () => {
+    const current = (await t.request('GET', `${CM}/cm1`)).body;
+    const foreign = '00000000-0000-0000-0000-000000000000';
+    const put = await t.request('PUT', `${CM}/cm1`, { body: { ...current, metadata: { ...current.metadata, uid: foreign }, data: { a: 'foreign' } } });
+    assert.equal(put.status, 409);
+    assert.equal(put.body.reason, 'Conflict');
+    assert.equal(put.body.message, `Operation cannot be fulfilled on configmaps "cm1": StorageError: invalid object, Code: 4, Key: /registry/configmaps/default/cm1, ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: UID in precondition: ${foreign}, UID in object meta: ${current.metadata.uid}`);
+    const patch = await t.request('PATCH', `${CM}/cm1`, { body: { metadata: { uid: foreign }, data: { a: 'foreign' } }, contentType: 'application/merge-patch+json' });
+    assert.equal(patch.status, 422);
+    assert.equal(patch.body.message, `ConfigMap "cm1" is invalid: metadata.uid: Invalid value: "${foreign}": field is immutable`);
+    const matching = await t.request('PATCH', `${CM}/cm1`, { body: { metadata: { uid: current.metadata.uid } }, contentType: 'application/merge-patch+json' });
+    assert.equal(matching.status, 200);
+    const after = (await t.request('GET', `${CM}/cm1`)).body;
+    assert.deepEqual(after.data, current.data);
+    assert.equal(after.metadata.uid, current.metadata.uid);
+  });
+
   it('merge, JSON and strategic merge patches; a no-op patch keeps the resourceVersion', async () => {
     const merged = await t.request('PATCH', `${CM}/cm1`, { body: { data: { b: 'x' } }, contentType: 'application/merge-patch+json' });
     assert.deepEqual(merged.body.data, { a: '10', b: 'x' });
