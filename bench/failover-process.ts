@@ -1,0 +1,141 @@
+/**
+ * Process mode of the failover benchmark (the default): real redis-server processes, the operator's health monitor,
+ * election and promotion driven directly, and a TCP proxy playing the master Service (repointed when a new master is
+ * promoted). It isolates the replication layer from Kubernetes; the sandbox mode (failover-sandbox.ts) measures the
+ * whole operator through a real master Service.
+ */
+import { performFailover } from '../reconciler/replication/failover.js';
+import { HealthMonitor, type MasterDownEvent } from '../reconciler/replication/health-monitor.js';
+import { probeEngine, probeEngines } from '../reconciler/replication/probe.js';
+import { pickSwitchoverTarget, switchover } from '../reconciler/replication/switchover.js';
+import type { PodCandidate } from '../reconciler/replication/election.js';
+import { RedisFleet, waitFor } from '../test/reconciler/replication/redis-processes.js';
+import { startTcpProxy } from '../test/reconciler/replication/tcp-proxy.js';
+import { missingKeys, startTopology } from '../test/reconciler/replication/topology.js';
+import { Writer } from '../test/reconciler/replication/writer.js';
+import { waitForStreaming } from './failover-streaming.js';
+import { longestPause, summary, unavailability } from './failover-stats.js';
+
+export interface ProcessModeOptions {
+  trials: number;
+  downAfterMilliseconds: number;
+  minReplicas: number;
+  skipSwitchover: boolean;
+}
+
+const PASSWORD = 'bench-secret';
+
+function serverArgs(minReplicas: number): string[] {
+  return minReplicas > 0 ? ['--min-replicas-to-write', String(minReplicas), '--min-replicas-max-lag', '10'] : [];
+}
+
+interface KillTrial { windowMs?: number; detectionMs: number; failoverMs: number; lost: number; acknowledged: number }
+
+async function killTrial(downAfterMilliseconds: number, minReplicas: number): Promise<KillTrial> {
+  const fleet = new RedisFleet();
+  const monitor = new HealthMonitor({ intervalMs: 100 });
+  const topology = await startTopology(fleet, 3, PASSWORD, serverArgs(minReplicas));
+  const [master, ...replicas] = topology.pods;
+  const proxy = await startTcpProxy('127.0.0.1', master!.endpoint);
+  try {
+    const writer = new Writer({ host: proxy.host, port: proxy.port, password: PASSWORD, prefix: 'k', retryForMs: 30_000, waitReplicas: minReplicas, waitTimeoutMs: 300 });
+    await waitFor('warm-up writes', async () => writer.report.acknowledged.length >= 200, 20_000);
+    await waitForStreaming(master!.endpoint, replicas.length);
+    const failedOver = new Promise<{ event: MasterDownEvent; failoverMs: number; newMaster: typeof master }>((resolve, reject) => {
+      monitor.once('masterDown', (event) => {
+        performFailover(topology.pods, { host: master!.endpoint.host, port: master!.endpoint.port }, { masterauth: PASSWORD, probeTimeoutMs: 500 })
+          .then((outcome) => {
+            if (!outcome.master || !outcome.report?.ok) throw new Error(`failover failed: ${outcome.decision.reason} ${JSON.stringify(outcome.report?.steps)}`);
+            proxy.setTarget(outcome.master.endpoint);
+            resolve({ event, failoverMs: outcome.durationMs, newMaster: outcome.master });
+          })
+          .catch(reject);
+      });
+    });
+    monitor.watch({
+      key: 'bench/s', downAfterMilliseconds, master: { pod: master!.pod, endpoint: master!.endpoint },
+      replicas: replicas.map((r) => ({ pod: r.pod, endpoint: r.endpoint })),
+    });
+    monitor.start();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const killedAt = Date.now();
+    await fleet.kill(topology.processes[0]!);
+    const { event, failoverMs, newMaster } = await failedOver;
+    const ackedAtFailover = writer.report.acknowledged.length;
+    await waitFor('writes on the new master', async () => writer.report.acknowledged.length >= ackedAtFailover + 100, 30_000);
+    const report = await writer.stop();
+    const lost = (await missingKeys(newMaster!.endpoint, report.acknowledged)).length;
+    return { windowMs: unavailability(report, killedAt), detectionMs: event.detectedAtMs - killedAt, failoverMs, lost, acknowledged: report.acknowledged.length };
+  } finally {
+    monitor.stop();
+    await proxy.close();
+    await fleet.stopAll();
+  }
+}
+
+interface SwitchTrial { failed: number; lost: number; pauseMs: number; switchoverMs: number; acknowledged: number }
+
+async function switchoverTrial(minReplicas: number): Promise<SwitchTrial> {
+  const fleet = new RedisFleet();
+  const topology = await startTopology(fleet, 3, PASSWORD, serverArgs(minReplicas));
+  const [master, ...replicas] = topology.pods;
+  const proxy = await startTcpProxy('127.0.0.1', master!.endpoint);
+  try {
+    const writer = new Writer({ host: proxy.host, port: proxy.port, password: PASSWORD, prefix: 'k', retryForMs: 1000, waitReplicas: minReplicas, waitTimeoutMs: 300 });
+    await waitFor('warm-up writes', async () => writer.report.acknowledged.length >= 200, 20_000);
+    await waitForStreaming(master!.endpoint, replicas.length);
+    const masterProbe = await probeEngine(master!.endpoint, 1000);
+    if (!masterProbe.reachable) throw new Error('master unreachable');
+    const probes = await probeEngines(replicas.map((r) => r.endpoint), 1000);
+    const candidates: PodCandidate[] = replicas.map((r, i) => {
+      const probe = probes[i]!;
+      return { pod: r.pod, ordinal: r.ordinal, host: r.endpoint.host, port: r.endpoint.port, state: probe.reachable ? probe.state : undefined };
+    });
+    const choice = pickSwitchoverTarget(masterProbe.state, candidates, { maxLagBytes: 1_000_000 });
+    const target = replicas.find((r) => r.pod === choice.target?.pod);
+    if (!target) throw new Error(choice.reason);
+    const startedAt = Date.now();
+    const result = await switchover({ pod: master!.pod, endpoint: master!.endpoint }, { pod: target.pod, endpoint: target.endpoint }, {
+      engine: 'redis', timeoutMs: 3000, masterauth: PASSWORD,
+      otherReplicas: replicas.filter((r) => r !== target).map((r) => ({ pod: r.pod, endpoint: r.endpoint })),
+      onPromoted: () => proxy.setTarget(target.endpoint),
+    });
+    if (!result.ok) throw new Error(result.detail);
+    const ackedAtSwitch = writer.report.acknowledged.length;
+    await waitFor('writes on the new master', async () => writer.report.acknowledged.length >= ackedAtSwitch + 100, 30_000);
+    const report = await writer.stop();
+    const lost = (await missingKeys(target.endpoint, report.acknowledged)).length;
+    const pauseMs = longestPause(report, startedAt);
+    return { failed: report.failedKeys.length, lost, pauseMs, switchoverMs: result.durationMs, acknowledged: report.acknowledged.length };
+  } finally {
+    await proxy.close();
+    await fleet.stopAll();
+  }
+}
+
+export async function runProcessMode(options: ProcessModeOptions): Promise<void> {
+  const { trials, downAfterMilliseconds, minReplicas } = options;
+  console.log(`redwing failover bench: ${trials} trials, 3 redis-server processes (1 master + 2 replicas), downAfterMilliseconds ${downAfterMilliseconds}, minReplicasToWrite ${minReplicas}${minReplicas > 0 ? ` (writer uses WAIT ${minReplicas})` : ''}, monitor interval 100 ms`);
+  const kills: KillTrial[] = [];
+  for (let i = 0; i < trials; i += 1) {
+    const trial = await killTrial(downAfterMilliseconds, minReplicas);
+    kills.push(trial);
+    console.log(`  kill -9 trial ${String(i + 1).padStart(2)}: window ${trial.windowMs ?? 'n/a'} ms, detection ${trial.detectionMs} ms, failover ${trial.failoverMs} ms, acked ${trial.acknowledged}, lost ${trial.lost}`);
+  }
+  console.log('\nmaster killed (kill -9):');
+  console.log(summary('write-unavailability window', kills.map((k) => k.windowMs ?? Number.NaN).filter((n) => !Number.isNaN(n))));
+  console.log(summary('detection time', kills.map((k) => k.detectionMs)));
+  console.log(summary('election + promotion', kills.map((k) => k.failoverMs)));
+  console.log(`acknowledged writes lost: ${kills.reduce((sum, k) => sum + k.lost, 0)} of ${kills.reduce((sum, k) => sum + k.acknowledged, 0)}`);
+  if (options.skipSwitchover) return;
+  const switches: SwitchTrial[] = [];
+  for (let i = 0; i < trials; i += 1) {
+    const trial = await switchoverTrial(minReplicas);
+    switches.push(trial);
+    console.log(`  switchover trial ${String(i + 1).padStart(2)}: failed writes ${trial.failed}, longest write pause ${trial.pauseMs} ms, switchover ${trial.switchoverMs} ms, acked ${trial.acknowledged}, lost ${trial.lost}`);
+  }
+  console.log('\nswitchover (FAILOVER TO, client retrying up to 1 s):');
+  console.log(`failed writes: ${switches.reduce((sum, s) => sum + s.failed, 0)} over ${trials} switchovers; acknowledged writes lost: ${switches.reduce((sum, s) => sum + s.lost, 0)} of ${switches.reduce((sum, s) => sum + s.acknowledged, 0)}`);
+  console.log(summary('longest write pause', switches.map((s) => s.pauseMs)));
+  console.log(summary('switchover duration', switches.map((s) => s.switchoverMs)));
+}
