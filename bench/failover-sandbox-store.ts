@@ -1,0 +1,165 @@
+/**
+ * The sandbox side of the failover benchmark: a sandbox with the CRDs, the reconciler running in this process with
+ * its log captured (the health monitor's "master down" line is how detection is observed), one KVStore, and the
+ * polls the trials need (healthy, revisions, a pod answering again).
+ */
+import net from 'node:net';
+import { Writable } from 'node:stream';
+import { runReconciler, type RunningReconciler } from '../reconciler/controller/main.js';
+import { paths } from '../reconciler/controller/kube-client.js';
+import { createLogger } from '../shared/logger.js';
+import {
+  getStore, kvstore, listStorePods, startE2eCluster, storePassword, waitFor, type E2eCluster, type PodInfo,
+} from '../test/reconciler/controller/e2e-helpers.js';
+
+export interface MasterDownLine {
+  atMs: number;
+  store: string;
+  master: string;
+  trigger: string;
+}
+
+/**
+ * Parses the reconciler's JSON log. The monitor's masterDown handler logs "master down" at the moment it records the
+ * detection (runtime.masterDown.detectedAtMs), and pino stamps the line with Date.now(): the same clock as the kill.
+ * status.lastFailover.time is cut to whole seconds, so it cannot give a detection time to the millisecond.
+ */
+export class ReconcilerLog extends Writable {
+  readonly masterDown: MasterDownLine[] = [];
+  readonly warnings: string[] = [];
+  private pending = '';
+
+  constructor(private readonly echo: boolean) {
+    super();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
+    const lines = (this.pending + chunk.toString('utf8')).split('\n');
+    this.pending = lines.pop() ?? '';
+    for (const line of lines) this.parse(line);
+    callback();
+  }
+
+  private parse(line: string): void {
+    if (!line.trim()) return;
+    if (this.echo) process.stderr.write(`${line}\n`);
+    try {
+      const entry = JSON.parse(line) as { time?: number; msg?: string; store?: string; master?: string; trigger?: string };
+      if (entry.msg === 'master down' && typeof entry.time === 'number') {
+        this.masterDown.push({ atMs: entry.time, store: entry.store ?? '', master: entry.master ?? '', trigger: entry.trigger ?? '' });
+      } else {
+        this.warnings.push(entry.msg ?? line);
+      }
+    } catch {
+      this.warnings.push(line);
+    }
+  }
+
+  /** The first "master down" for `master` of `store` logged at or after `sinceMs`. */
+  firstMasterDown(store: string, master: string, sinceMs: number): MasterDownLine | undefined {
+    return this.masterDown.find((line) => line.store === store && line.master === master && line.atMs >= sinceMs);
+  }
+}
+
+export interface SandboxStoreOptions {
+  name: string;
+  downAfterMilliseconds: number;
+  minReplicasToWrite: number;
+  /** Echo the reconciler's warnings to stderr. */
+  verbose: boolean;
+}
+
+export interface SandboxStore {
+  cluster: E2eCluster;
+  log: ReconcilerLog;
+  name: string;
+  /** namespace/name, as the reconciler logs it. */
+  key: string;
+  password: string;
+  /** The master Service's ClusterIP, served by the sandbox service proxy. */
+  service: { host: string; port: number; password: string };
+  /** Ready with 3 ready pods, one master label that matches status.master, two replica labels. */
+  healthy(timeoutMs?: number): Promise<PodInfo[]>;
+  revisions(): Promise<{ update?: string; pods: string[] }>;
+  stop(): Promise<void>;
+}
+
+const NAMESPACE = 'default';
+
+export async function startSandboxStore(options: SandboxStoreOptions): Promise<SandboxStore> {
+  const cluster = await startE2eCluster();
+  const log = new ReconcilerLog(options.verbose);
+  let reconciler: RunningReconciler | undefined;
+  const stop = async () => {
+    await reconciler?.stop();
+    await cluster.stop();
+  };
+  try {
+    reconciler = await runReconciler({
+      kubeConfig: cluster.kubeConfig, metricsPort: 0, leaderElect: false, policyAudit: false,
+      logger: createLogger('reconciler', { level: 'warn', destination: log }),
+    });
+    const { name } = options;
+    await cluster.client.create(paths.kvstores(NAMESPACE), kvstore(name, {
+      replicas: 3,
+      failover: { downAfterMilliseconds: options.downAfterMilliseconds },
+      replication: { minReplicasToWrite: options.minReplicasToWrite },
+    }));
+    const healthy = (timeoutMs = 180_000) => waitFor(`${name} Ready`, async () => {
+      const status = (await getStore(cluster.client, name)).status;
+      if (status?.phase !== 'Ready' || status.readyReplicas !== 3) return undefined;
+      const pods = await listStorePods(cluster.client, name);
+      const masters = pods.filter((pod) => pod.role === 'master');
+      const ready = pods.length === 3 && pods.every((pod) => pod.ready && pod.ip) && masters.length === 1
+        && masters[0]!.name === status.master && pods.filter((pod) => pod.role === 'replica').length === 2;
+      return ready ? pods : undefined;
+    }, timeoutMs, 100);
+    await healthy();
+    const password = await storePassword(cluster.client, name);
+    const serviceIp = (await cluster.client.get<{ spec: { clusterIP: string } }>(paths.coreObject('services', NAMESPACE, name))).spec.clusterIP;
+    return {
+      cluster, log, name, key: `${NAMESPACE}/${name}`, password,
+      service: { host: serviceIp, port: 6379, password },
+      healthy,
+      async revisions() {
+        const sts = await cluster.client.get<{ status?: { updateRevision?: string } }>(paths.statefulSet(NAMESPACE, name));
+        const list = await cluster.client.list<{ metadata: { labels?: Record<string, string>; deletionTimestamp?: string } }>(
+          paths.core('pods', NAMESPACE), `app.kubernetes.io/instance=${name}`,
+        );
+        const live = list.items.filter((pod) => !pod.metadata.deletionTimestamp);
+        return { update: sts.status?.updateRevision, pods: live.map((pod) => pod.metadata.labels?.['controller-revision-hash'] ?? '') };
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop().catch(() => undefined);
+    throw new Error('starting the sandbox store failed', { cause: error });
+  }
+}
+
+/** One raw PING (no auth needed: -NOAUTH and -LOADING are answers too): is a process listening and serving? */
+function answers(host: string, port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (result: boolean) => {
+      socket.destroy();
+      resolve(result);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('error', () => done(false));
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once('data', () => done(true));
+  });
+}
+
+/**
+ * When the killed pod's engine answers again (the kubelet restarts the container in the same pod, same IP), in ms
+ * after `sinceMs`; undefined if not within `timeoutMs`. Polled every 50 ms on a fresh connection.
+ */
+export async function restartedAfterMs(host: string, port: number, sinceMs: number, timeoutMs: number, stopped: () => boolean): Promise<number | undefined> {
+  while (Date.now() - sinceMs < timeoutMs && !stopped()) {
+    if (await answers(host, port, 200)) return Date.now() - sinceMs;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return undefined;
+}
