@@ -1,4 +1,4 @@
-/** Reading the status code and message out of @kubernetes/client-node errors (ApiException with a Status body). */
+/** Status code and message of an API error: kube-client ApiStatusError or client-node ApiException (Status body). */
 
 export function apiErrorStatusCode(error: unknown): number | undefined {
   if (error && typeof error === 'object') {

@@ -2,14 +2,16 @@
  * Server-side apply of the reconciler's objects (field manager `redwing`, force: the reconciler is the authority
  * on the fields it sets, and takes them back from anyone who edited them by hand), only when something differs.
  */
-import {
-  KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject,
-} from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { KubeClient } from '../controller/kube-client.js';
+import type { ClusterSource } from '../controller/cluster-access.js';
 import { apiErrorMessage, apiErrorStatusCode, isNotFound } from './api-error.js';
 import { explainApplyNeed, FIELD_MANAGER } from './needs-apply.js';
-import { toTypedObject } from './wire-format.js';
+import { objectPath, type ObjectHeader } from './resource-paths.js';
+import { toWireObject } from './wire-format.js';
 
-export type ApplyClient = KubeConfig | KubernetesObjectApi;
+/** Our raw JSON client, or a cluster configuration (a client-node KubeConfig) to make one from. */
+export type ApplyClient = KubeClient | ClusterSource;
 
 export interface ApplyOptions {
   fieldManager?: string;
@@ -35,17 +37,24 @@ export class ApplyError extends Error {
   }
 }
 
-const clients = new WeakMap<KubeConfig, KubernetesObjectApi>();
+const clients = new WeakMap<ClusterSource, KubeClient>();
 
-/** One KubernetesObjectApi per KubeConfig: it caches API discovery, which every apply needs. */
-export function objectApi(client: ApplyClient): KubernetesObjectApi {
-  if (!(client instanceof KubeConfig)) return client;
-  let api = clients.get(client);
-  if (!api) {
-    api = KubernetesObjectApi.makeApiClient(client);
-    clients.set(client, api);
+/** One KubeClient per configuration, so its connections and API discovery are shared by every apply. */
+export function kubeClientOf(client: ApplyClient): KubeClient {
+  if (client instanceof KubeClient) return client;
+  let made = clients.get(client);
+  if (!made) {
+    made = new KubeClient(client);
+    clients.set(client, made);
   }
-  return api;
+  return made;
+}
+
+function headerOf(object: KubernetesObject): ObjectHeader {
+  const { apiVersion, kind } = object;
+  const name = object.metadata?.name;
+  if (!apiVersion || !kind || !name) throw new Error(`an object needs apiVersion, kind and metadata.name (got ${kind ?? '?'} ${name ?? '?'})`);
+  return { apiVersion, kind, metadata: { name, namespace: object.metadata?.namespace } };
 }
 
 function describe(object: KubernetesObject): string {
@@ -57,7 +66,8 @@ function describe(object: KubernetesObject): string {
 export async function applyObject<T extends KubernetesObject>(
   client: ApplyClient, object: T, options: ApplyOptions = {},
 ): Promise<T> {
-  const body = toTypedObject(object);
+  // Wire JSON: the typed client-node spellings (`_from`, `_default`) would be silently dropped by the server.
+  const body = toWireObject(object);
   // The applied configuration must not carry server-owned fields: SSA would try to own them.
   if (body.metadata) {
     delete body.metadata.managedFields;
@@ -66,10 +76,10 @@ export async function applyObject<T extends KubernetesObject>(
     delete body.metadata.uid;
   }
   try {
-    return await objectApi(client).patch(
-      body, undefined, options.dryRun, options.fieldManager ?? FIELD_MANAGER, options.force ?? true,
-      PatchStrategy.ServerSideApply,
-    );
+    const kube = kubeClientOf(client);
+    const query = new URLSearchParams({ fieldManager: options.fieldManager ?? FIELD_MANAGER, force: String(options.force ?? true) });
+    if (options.dryRun) query.set('dryRun', options.dryRun);
+    return await kube.patch<T>(await objectPath(kube, headerOf(object)), body, 'apply', `?${query}`);
   } catch (error) {
     const statusCode = apiErrorStatusCode(error);
     throw new ApplyError(`apply ${describe(object)} failed${statusCode ? ` (${statusCode})` : ''}: ${apiErrorMessage(error)}`, statusCode, { cause: error });
@@ -91,7 +101,8 @@ export async function readObject<T extends KubernetesObject>(
   client: ApplyClient, header: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } },
 ): Promise<T | undefined> {
   try {
-    return await objectApi(client).read<T>(header as T & { metadata: { name: string } });
+    const kube = kubeClientOf(client);
+    return await kube.get<T>(await objectPath(kube, header));
   } catch (error) {
     if (isNotFound(error)) return undefined;
     throw new Error(`read ${header.kind} ${header.metadata.namespace ?? ''}/${header.metadata.name} failed: ${apiErrorMessage(error)}`, { cause: error });
@@ -103,7 +114,8 @@ export async function deleteObjectIfExists(
   client: ApplyClient, header: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } },
 ): Promise<boolean> {
   try {
-    await objectApi(client).delete(header as KubernetesObject);
+    const kube = kubeClientOf(client);
+    await kube.request('DELETE', await objectPath(kube, header));
     return true;
   } catch (error) {
     if (isNotFound(error)) return false;

@@ -4,10 +4,10 @@
  * without allowVolumeExpansion, a quota) is reported per PVC so the controller can raise a condition and an Event.
  */
 import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
-import { PatchStrategy } from '@kubernetes/client-node';
 import { compareQuantities } from '../../shared/quantity.js';
 import { apiErrorMessage } from './api-error.js';
-import { objectApi, readObject, type ApplyClient } from './apply-object.js';
+import { kubeClientOf, readObject, type ApplyClient } from './apply-object.js';
+import { objectPath } from './resource-paths.js';
 import type { PersistentVolumeClaimGrowth } from './plan-statefulset-change.js';
 
 export interface PvcGrowthResult {
@@ -37,7 +37,8 @@ export async function growPersistentVolumeClaims(
         continue;
       }
       const patch = { ...header, spec: { resources: { requests: { storage: size } } } };
-      await objectApi(client).patch(patch, undefined, undefined, 'redwing', undefined, PatchStrategy.MergePatch);
+      const kube = kubeClientOf(client);
+      await kube.patch(await objectPath(kube, header), patch, 'merge', '?fieldManager=redwing');
       result.grown.push(name);
     } catch (error) {
       result.failed.push({ name, message: apiErrorMessage(error) });

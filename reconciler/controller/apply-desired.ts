@@ -23,19 +23,19 @@ async function applyCached(context: ControllerContext, desired: KubernetesObject
   const { namespace, name } = desired.metadata as { namespace: string; name: string };
   const live = cache
     ? cache.get(namespace, name) as KubernetesObject | undefined
-    : await readObject<KubernetesObject>(context.kubeConfig, { apiVersion: desired.apiVersion!, kind: desired.kind!, metadata: { name, namespace } });
-  const result = await applyIfChanged(context.kubeConfig, desired, live);
+    : await readObject<KubernetesObject>(context.client, { apiVersion: desired.apiVersion!, kind: desired.kind!, metadata: { name, namespace } });
+  const result = await applyIfChanged(context.client, desired, live);
   return result.applied;
 }
 
 async function deleteOptional(context: ControllerContext, runtime: StoreRuntime, flag: 'pdbAbsent' | 'networkPolicyAbsent' | 'readServiceAbsent', header: { apiVersion: string; kind: string; metadata: { name: string; namespace: string } }, cached?: Informer): Promise<void> {
   if (cached) {
-    if (cached.get(header.metadata.namespace, header.metadata.name)) await deleteObjectIfExists(context.kubeConfig, header);
+    if (cached.get(header.metadata.namespace, header.metadata.name)) await deleteObjectIfExists(context.client, header);
     return;
   }
   // Uncached kinds: one delete attempt per process, then remember the object is gone.
   if (runtime[flag]) return;
-  await deleteObjectIfExists(context.kubeConfig, header);
+  await deleteObjectIfExists(context.client, header);
   runtime[flag] = true;
 }
 
@@ -57,11 +57,11 @@ export async function applyDesired(context: ControllerContext, store: KVStore, d
   const live = informers.statefulSets.get(namespace, name) as V1StatefulSet | undefined;
   const plan = planStatefulSetChange(desired.statefulSet, live);
   if (plan.apply) {
-    const result = await applyIfChanged(context.kubeConfig, plan.statefulSet, live);
+    const result = await applyIfChanged(context.client, plan.statefulSet, live);
     outcome.statefulSetChanged = result.applied;
   }
   if (plan.growPvcs.length > 0) {
-    const growth = await growPersistentVolumeClaims(context.kubeConfig, namespace, plan.growPvcs);
+    const growth = await growPersistentVolumeClaims(context.client, namespace, plan.growPvcs);
     outcome.grownClaims = growth.grown;
     if (growth.failed.length > 0) {
       outcome.blocked = { reason: 'VolumeExpansionFailed', message: growth.failed.map((failure) => `${failure.name}: ${failure.message}`).join('; ') };

@@ -1,5 +1,4 @@
 /** What every reconcile of every store shares: clients, caches, builders, and the small per-store memory. */
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { KeyPairPem } from '../../certs/authority.js';
 import type { Logger } from '../../shared/logger.js';
 import type { KVStore, KVStoreStatus } from '../../shared/schema/kvstore.js';
@@ -45,8 +44,6 @@ export interface ControllerContext {
   events: EventRecorder;
   logger: Logger;
   buildDesired: (store: KVStore) => DesiredObjects;
-  /** The apply layer talks to the API server through client-node with this config. */
-  kubeConfig: KubeConfig;
   /** The operator CA: issues store certificates and verifies engine TLS. */
   ca?: KeyPairPem;
   probeTimeoutMs: number;

@@ -4,11 +4,10 @@
  * connection refused, API server restart) it lists again after an exponential backoff. Handlers see add, update and
  * delete with the previous object, and a relist only reports what actually changed.
  */
-import { Watch, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../../shared/logger.js';
 import { LABEL_INSTANCE, LABEL_MANAGED_BY, MANAGED_BY_VALUE } from '../../shared/labels.js';
 import { backoffDelayMs } from './work-queue.js';
-import { paths, statusCodeOf, type KubeClient, type KubeObject } from './kube-client.js';
+import { paths, statusCodeOf, type KubeClient, type KubeObject, type WatchHandle } from './kube-client.js';
 
 export type InformerEvent = 'add' | 'update' | 'delete';
 export type InformerHandler<T> = (event: InformerEvent, object: T, previous?: T) => void;
@@ -33,20 +32,17 @@ export function objectKey(object: KubeObject): string {
 export class Informer<T extends KubeObject = KubeObject> {
   private readonly cache = new Map<string, T>();
   private readonly handlers: InformerHandler<T>[] = [];
-  private readonly watch: Watch;
   private resourceVersion = '';
   private stopped = true;
   private failures = 0;
-  private abort?: AbortController;
+  private abort?: WatchHandle;
   private retryTimer?: NodeJS.Timeout;
   private syncedOnce = false;
   private syncWaiters: Array<() => void> = [];
   /** Times the informer listed (for tests and metrics). */
   listCount = 0;
 
-  constructor(private readonly client: KubeClient, kubeConfig: KubeConfig, readonly options: InformerOptions) {
-    this.watch = new Watch(kubeConfig);
-  }
+  constructor(private readonly client: KubeClient, readonly options: InformerOptions) {}
 
   on(handler: InformerHandler<T>): void {
     this.handlers.push(handler);
@@ -173,10 +169,12 @@ export class Informer<T extends KubeObject = KubeObject> {
           this.syncWaiters = [];
         }
       }
-      const query: Record<string, string | boolean> = { resourceVersion: this.resourceVersion, allowWatchBookmarks: true };
+      // A server-side timeout (5-10 min, as client-go) recycles connections a middlebox may have silently dropped.
+      const timeoutSeconds = 300 + Math.floor(Math.random() * 300);
+      const query: Record<string, string | number | boolean> = { resourceVersion: this.resourceVersion, allowWatchBookmarks: true, timeoutSeconds };
       if (this.options.labelSelector) query.labelSelector = this.options.labelSelector;
       let watchFailed = false;
-      this.abort = await this.watch.watch(this.options.path, query, (type, object) => this.onWatchEvent(type, object as T), (error: unknown) => {
+      this.abort = await this.client.watch(this.options.path, query, (type, object) => this.onWatchEvent(type, object as T), (error: unknown) => {
         if (this.stopped || watchFailed) return;
         watchFailed = true;
         if (error) {
@@ -189,6 +187,11 @@ export class Informer<T extends KubeObject = KubeObject> {
         this.failures = 0;
         setImmediate(() => void this.listAndWatch());
       });
+      if (this.stopped) {
+        this.abort.abort();
+        this.abort = undefined;
+        return;
+      }
       this.failures = 0;
     } catch (error) {
       this.resourceVersion = '';
@@ -254,9 +257,9 @@ function trimSecret(object: KubeObject): KubeObject {
 }
 
 /** The informers one reconciler needs, cluster-wide or for one namespace. Owned kinds are filtered by label. */
-export function createStoreInformers(client: KubeClient, kubeConfig: KubeConfig, namespace: string | undefined, logger?: Logger): StoreInformers {
+export function createStoreInformers(client: KubeClient, namespace: string | undefined, logger?: Logger): StoreInformers {
   const make = (name: string, path: string, labelSelector?: string, transform: InformerOptions['transform'] = keepOwnManagedFields) =>
-    new Informer(client, kubeConfig, { name, path, labelSelector, logger, transform });
+    new Informer(client, { name, path, labelSelector, logger, transform });
   const informers = {
     stores: make('kvstores', paths.kvstores(namespace)),
     statefulSets: make('statefulsets', paths.statefulSets(namespace), MANAGED_SELECTOR),

@@ -1,11 +1,12 @@
 /**
  * A thin JSON client for the API server: raw objects in and out (no typed deserialisation, so list results and
- * watch events have the same shape), credentials and TLS from the KubeConfig. The informers, status writes, label
- * and finalizer patches, leases and events go through it.
+ * watch events have the same shape), credentials and TLS from a ClusterAccess (cluster-access.ts) or a client-node
+ * KubeConfig. Everything the reconciler sends goes through it: informers (list + watch), server-side apply, status
+ * writes, label and finalizer patches, leases and events.
  */
 import http from 'node:http';
 import https from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
+import { resolveClusterAccess, type ClusterAccess, type ClusterSource, type ClusterTls } from './cluster-access.js';
 
 export type PatchType = 'merge' | 'json' | 'apply' | 'strategic';
 
@@ -17,7 +18,8 @@ const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
 };
 
 export class ApiStatusError extends Error {
-  constructor(readonly statusCode: number, readonly reason: string | undefined, message: string) {
+  /** `body` is the API server's Status object, when it sent one. */
+  constructor(readonly statusCode: number, readonly reason: string | undefined, message: string, readonly body?: unknown) {
     super(message);
     this.name = 'ApiStatusError';
   }
@@ -59,44 +61,46 @@ export interface KubeList<T> {
   metadata?: { resourceVersion?: string; continue?: string };
 }
 
+export type WatchHandler = (type: string, object: unknown) => void;
+
+/** A running watch; `abort()` ends it without calling the done callback with an error. */
+export interface WatchHandle {
+  abort(): void;
+}
+
 export class KubeClient {
   private agent?: https.Agent | http.Agent;
-  private requestOptions?: https.RequestOptions;
+  private access?: Promise<ClusterAccess>;
+  private tls: ClusterTls = {};
 
-  constructor(readonly kubeConfig: KubeConfig) {}
+  constructor(readonly source: ClusterSource) {}
 
-  get server(): string {
-    const cluster = this.kubeConfig.getCurrentCluster();
-    if (!cluster) throw new Error('the kubeconfig has no current cluster');
-    return cluster.server;
+  private async baseAccess(): Promise<ClusterAccess> {
+    this.access ??= resolveClusterAccess(this.source).then((access) => {
+      this.tls = access.tls;
+      const keepAlive = { keepAlive: true, maxSockets: 32 };
+      this.agent = access.server.startsWith('https:') ? new https.Agent({ ...keepAlive, ...access.tls }) : new http.Agent(keepAlive);
+      return access;
+    });
+    return this.access;
   }
 
-  private async baseOptions(): Promise<https.RequestOptions> {
-    if (!this.requestOptions) {
-      const options: https.RequestOptions = {};
-      await this.kubeConfig.applyToHTTPSOptions(options);
-      this.requestOptions = options;
-      const keepAlive = { keepAlive: true, maxSockets: 32 };
-      this.agent = this.server.startsWith('https:')
-        ? new https.Agent({ ...keepAlive, ca: options.ca, cert: options.cert, key: options.key, rejectUnauthorized: options.rejectUnauthorized })
-        : new http.Agent(keepAlive);
-    }
-    return this.requestOptions;
+  private async start(method: string, path: string, contentType?: string, contentLength?: number): Promise<{ url: URL; options: https.RequestOptions }> {
+    const access = await this.baseAccess();
+    const url = new URL(access.server + path);
+    const headers: Record<string, string> = { Accept: 'application/json', ...(await access.headers()) };
+    if (contentType) headers['Content-Type'] = contentType;
+    if (contentLength !== undefined) headers['Content-Length'] = String(contentLength);
+    return { url, options: { method, headers, agent: this.agent } };
   }
 
   /** One request; resolves with the parsed JSON body, rejects with ApiStatusError on a non-2xx answer. */
   async request<T = unknown>(method: string, path: string, body?: unknown, contentType = 'application/json', timeoutMs = 30_000): Promise<T> {
-    const base = await this.baseOptions();
-    const url = new URL(this.server + path);
     const payload = body === undefined ? undefined : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
-    const headers: Record<string, string> = { Accept: 'application/json', ...(base.headers as Record<string, string> | undefined) };
-    if (payload) {
-      headers['Content-Type'] = contentType;
-      headers['Content-Length'] = String(payload.length);
-    }
+    const { url, options } = await this.start(method, path, payload ? contentType : undefined, payload?.length);
     const transport = url.protocol === 'https:' ? https : http;
     return new Promise<T>((resolve, reject) => {
-      const request = transport.request(url, { method, headers, agent: this.agent, timeout: timeoutMs }, (response) => {
+      const request = transport.request(url, { ...options, timeout: timeoutMs }, (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('error', reject);
@@ -114,7 +118,7 @@ export class KubeClient {
             return;
           }
           const statusBody = parsed as { message?: string; reason?: string } | undefined;
-          reject(new ApiStatusError(status, statusBody?.reason, `${method} ${path}: ${status} ${statusBody?.message ?? text.slice(0, 200)}`));
+          reject(new ApiStatusError(status, statusBody?.reason, `${method} ${path}: ${status} ${statusBody?.message ?? text.slice(0, 200)}`, parsed));
         });
       });
       request.on('timeout', () => request.destroy(new Error(`${method} ${path} timed out after ${timeoutMs} ms`)));
@@ -158,6 +162,76 @@ export class KubeClient {
     } catch (error) {
       if (!isNotFound(error)) throw error;
     }
+  }
+
+  /**
+   * Watches a collection: `onEvent` gets each event (type and raw object) of the newline-delimited JSON stream;
+   * `onDone` is called once, with an error when the stream broke, without one when the server ended it. Resolves
+   * once the server answered 200; rejects (and never calls onDone) on any other answer.
+   */
+  async watch(path: string, query: Record<string, string | number | boolean>, onEvent: WatchHandler, onDone: (error?: unknown) => void): Promise<WatchHandle> {
+    const search = new URLSearchParams({ watch: 'true' });
+    for (const [name, value] of Object.entries(query)) search.set(name, String(value));
+    const { url, options } = await this.start('GET', `${path}?${search}`);
+    const transport = url.protocol === 'https:' ? https : http;
+    let finished = false;
+    let aborted = false;
+    let responded = false;
+    const finish = (error?: unknown) => {
+      if (finished) return;
+      finished = true;
+      if (!aborted) onDone(error);
+    };
+    return new Promise<WatchHandle>((resolve, reject) => {
+      // Not the pooled agent: a watch holds its socket for minutes, which would starve ordinary requests.
+      const request = transport.request(url, { ...options, agent: false, ...this.tls }, (response) => {
+        responded = true;
+        if (response.statusCode !== 200) {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => {
+            finished = true;
+            const text = Buffer.concat(chunks).toString('utf8');
+            reject(new ApiStatusError(response.statusCode ?? 0, undefined, `WATCH ${path}: ${response.statusCode} ${text.slice(0, 200)}`));
+          });
+          return;
+        }
+        let pending = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          pending += chunk;
+          let newline = pending.indexOf('\n');
+          while (newline >= 0) {
+            const line = pending.slice(0, newline).trim();
+            pending = pending.slice(newline + 1);
+            newline = pending.indexOf('\n');
+            if (!line) continue;
+            let event: { type?: string; object?: unknown };
+            try {
+              event = JSON.parse(line) as { type?: string; object?: unknown };
+            } catch (error) {
+              request.destroy(new Error(`WATCH ${path}: malformed event`, { cause: error }));
+              return;
+            }
+            if (event.type) onEvent(event.type, event.object);
+          }
+        });
+        response.on('error', (error) => finish(error));
+        response.on('aborted', () => finish(new Error(`WATCH ${path}: connection aborted`)));
+        response.on('end', () => finish());
+        resolve({ abort: () => { aborted = true; request.destroy(); } });
+      });
+      request.on('socket', (socket) => socket.setKeepAlive(true, 30_000));
+      request.on('error', (error) => {
+        if (finished || aborted) return;
+        if (responded) finish(error);
+        else {
+          finished = true;
+          reject(error);
+        }
+      });
+      request.end();
+    });
   }
 
   close(): void {

@@ -6,7 +6,6 @@
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { createLogger, type Logger } from '../../shared/logger.js';
 import type { KeyPairPem } from '../../certs/authority.js';
 import { buildDesiredObjects } from '../desired/index.js';
@@ -23,10 +22,12 @@ import { WorkQueue } from './work-queue.js';
 import { loadOrCreateStoreCa } from './store-ca.js';
 import { watchStoreMaster } from './master-watch.js';
 import { isPodTerminating } from './observed.js';
-import { startPolicyAudit, type PolicyAudit } from '../audit/runner.js';
+import { startPolicyAuditLoop, type PolicyAuditLoop } from './policy-audit.js';
+import type { ClusterSource } from './cluster-access.js';
 
 export interface ReconcilerOptions {
-  kubeConfig: KubeConfig;
+  /** A ClusterAccess (cluster-access.ts, what the command loads) or a client-node KubeConfig. */
+  kubeConfig: ClusterSource;
   /** 0 picks a free port (reported back). */
   metricsPort: number;
   /** Watch and act on this namespace only, claiming it with a Lease. */
@@ -77,14 +78,14 @@ export async function runReconciler(options: ReconcilerOptions): Promise<Running
   const identity = options.identity ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const operatorNamespace = options.operatorNamespace ?? options.namespace ?? 'redwing-system';
   const client = new KubeClient(options.kubeConfig);
-  const informers = createStoreInformers(client, options.kubeConfig, options.namespace, logger);
+  const informers = createStoreInformers(client, options.namespace, logger);
   const metrics = new ReconcilerMetrics();
   const monitor = new HealthMonitor({ intervalMs: options.healthIntervalMs });
-  const claims = options.namespace ? undefined : new NamespaceClaimWatcher(client, options.kubeConfig, logger);
+  const claims = options.namespace ? undefined : new NamespaceClaimWatcher(client, logger);
   const ca = options.ca ?? await loadOrCreateStoreCa(client, operatorNamespace, logger);
 
   const context: ControllerContext = {
-    client, informers, logger, kubeConfig: options.kubeConfig, ca,
+    client, informers, logger, ca,
     events: new EventRecorder(client, logger),
     buildDesired: (store) => buildDesiredObjects(store, { operatorNamespace }),
     probeTimeoutMs: options.probeTimeoutMs ?? 1000,
@@ -204,8 +205,8 @@ export async function runReconciler(options: ReconcilerOptions): Promise<Running
   if (lock) lock.start();
   else startActing();
   // The audit reads policies and stores cluster-wide; it runs in every instance but only acts while leading.
-  const audit: PolicyAudit | undefined = (options.policyAudit ?? !options.namespace)
-    ? startPolicyAudit({ kubeConfig: options.kubeConfig, isLeader: () => acting, logger: logger.child({ component: 'policy-audit' }) })
+  const audit: PolicyAuditLoop | undefined = (options.policyAudit ?? !options.namespace)
+    ? startPolicyAuditLoop({ client, stores: informers.stores, isLeader: () => acting, logger: logger.child({ component: 'policy-audit' }) })
     : undefined;
 
   const resyncTimer = setInterval(() => {

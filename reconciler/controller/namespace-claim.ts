@@ -4,7 +4,6 @@
  * watches those Leases and leaves every store in a namespace with a live claim alone, so the two never act on one
  * store. A claim stops counting once it is released or not renewed for its lease duration.
  */
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../../shared/logger.js';
 import { Informer } from './informers.js';
 import { LeaseLock, type LeaseObject } from './leader-election.js';
@@ -46,8 +45,8 @@ export function createNamespaceClaim(options: NamespaceClaimOptions): LeaseLock 
 export class NamespaceClaimWatcher {
   readonly informer: Informer<LeaseObject>;
 
-  constructor(client: KubeClient, kubeConfig: KubeConfig, logger?: Logger) {
-    this.informer = new Informer<LeaseObject>(client, kubeConfig, {
+  constructor(client: KubeClient, logger?: Logger) {
+    this.informer = new Informer<LeaseObject>(client, {
       name: 'namespace-claims',
       path: paths.allLeases(),
       labelSelector: `${LABEL_NAMESPACE_CLAIM}=true`,

@@ -8,11 +8,12 @@ import {
 import type { KVStore } from '../../../shared/schema/kvstore.js';
 import { buildDesiredObjects } from '../../../reconciler/desired/index.js';
 import {
-  applyIfChanged, applyObject, ApplyError, deleteObjectIfExists, growPersistentVolumeClaims, needsApply, objectApi,
+  applyIfChanged, applyObject, ApplyError, deleteObjectIfExists, growPersistentVolumeClaims, needsApply,
   planStatefulSetChange, readObject, toWireObject,
 } from '../../../reconciler/apply/index.js';
 import { maximalStore } from '../desired/stores.js';
 import { useSandboxApiServer } from './api-server-harness.js';
+import { objectApi } from './object-api.js';
 
 type Header = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } };
 

@@ -11,7 +11,8 @@ import YAML from 'yaml';
 import { startSandbox, type RunningSandbox } from '../../../sandbox/cluster.js';
 import type { KVStore } from '../../../shared/schema/kvstore.js';
 import { buildAuthSecret, buildDesiredObjects } from '../../../reconciler/desired/index.js';
-import { applyObject, objectApi, readObject } from '../../../reconciler/apply/index.js';
+import { applyObject, readObject } from '../../../reconciler/apply/index.js';
+import { objectApi } from './object-api.js';
 import { minimalStore } from '../desired/stores.js';
 
 const CRD_DIR = new URL('../../../manifests/crds/', import.meta.url).pathname;

@@ -36,7 +36,7 @@ describe('Informer', { timeout: 60_000 }, () => {
 
   it('lists, then reports add, update and delete of matching objects only', async () => {
     await client.create(paths.core('configmaps', 'default'), configMap('before', { 'app.kubernetes.io/managed-by': 'redwing' }));
-    const informer = new Informer(client, kubeConfig, { name: 'cm', path: paths.core('configmaps', 'default'), labelSelector: MANAGED_SELECTOR });
+    const informer = new Informer(client, { name: 'cm', path: paths.core('configmaps', 'default'), labelSelector: MANAGED_SELECTOR });
     const events: Array<[InformerEvent, string, string | undefined]> = [];
     informer.on((event, object, previous) => events.push([event, object.metadata!.name!, (previous?.data as Record<string, string> | undefined)?.a]));
     await informer.start();
@@ -58,7 +58,7 @@ describe('Informer', { timeout: 60_000 }, () => {
   });
 
   it('trims cached objects with its transform', async () => {
-    const informer = new Informer(client, kubeConfig, { name: 'trim', path: paths.core('configmaps', 'default'), transform: trimPod });
+    const informer = new Informer(client, { name: 'trim', path: paths.core('configmaps', 'default'), transform: trimPod });
     await informer.start();
     try {
       const cached = informer.get('default', 'after')!;
@@ -71,7 +71,7 @@ describe('Informer', { timeout: 60_000 }, () => {
   });
 
   it('keeps retrying with backoff while the resource is not served, and syncs once it is', async () => {
-    const informer = new Informer(client, kubeConfig, { name: 'kvs', path: paths.kvstores('default'), baseBackoffMs: 50, maxBackoffMs: 200 });
+    const informer = new Informer(client, { name: 'kvs', path: paths.kvstores('default'), baseBackoffMs: 50, maxBackoffMs: 200 });
     const synced = informer.start();
     let settled = false;
     void synced.then(() => { settled = true; });

@@ -1,0 +1,175 @@
+/**
+ * The KVPolicy background audit as the reconciler runs it: the same pure audit (reconciler/audit/audit.ts) and
+ * condition patches (reconciler/audit/conditions.ts) as reconciler/audit/runner.ts, but fed from the reconciler's
+ * own informer caches through kube-client.ts instead of client-node. Why not runner.ts: it loads all of
+ * @kubernetes/client-node (about 70 MB of RSS) and keeps a second cache of every KVStore; here the KVStore cache is
+ * the one the reconciler already holds, and a run lists nothing.
+ *
+ * Only the leader writes (`isLeader()` is asked before the run and before every write). Runs never overlap; a
+ * change during a run schedules one more. Status-only updates do not trigger a run (generation and labels are
+ * compared), so the audit's own writes and the reconciler's status writes do not wake it.
+ */
+import { API_GROUP, API_VERSION, KVPOLICY_PLURAL } from '../../shared/api.js';
+import type { Logger } from '../../shared/logger.js';
+import type { KVPolicy } from '../../shared/schema/kvpolicy.js';
+import type { KVStore } from '../../shared/schema/kvstore.js';
+import { auditStores, type AuditOptions } from '../audit/audit.js';
+import { conditionPatch, policyCompliantCondition, POLICY_COMPLIANT, sameCondition } from '../audit/conditions.js';
+import { Informer, type InformerEvent } from './informers.js';
+import { paths, type KubeClient, type KubeObject } from './kube-client.js';
+
+export const AUDIT_FIELD_MANAGER = 'redwing-policy-audit';
+export const AUDIT_PERIOD_MS = 60_000;
+
+export interface PolicyAuditLoopOptions extends AuditOptions {
+  client: KubeClient;
+  /** The reconciler's KVStore informer (shared, already started by the caller). */
+  stores: Informer;
+  isLeader: () => boolean;
+  logger: Logger;
+  periodMs?: number;
+  debounceMs?: number;
+  leaderPollMs?: number;
+  now?: () => Date;
+}
+
+export interface AuditLoopSummary {
+  skipped: boolean;
+  policies: number;
+  stores: number;
+  policyStatusWrites: number;
+  conditionWrites: number;
+  errors: number;
+}
+
+export interface PolicyAuditLoop {
+  /** Waits for the policy and namespace caches' first list. */
+  started: Promise<void>;
+  runOnce(): Promise<AuditLoopSummary>;
+  trigger(): void;
+  stop(): Promise<void>;
+}
+
+/** What an audit reads of an object: a change elsewhere (status) cannot change its verdict. */
+function fingerprintChanged(event: InformerEvent, object: KubeObject, previous?: KubeObject): boolean {
+  if (event !== 'update' || !previous) return true;
+  return object.metadata?.generation !== previous.metadata?.generation
+    || JSON.stringify(object.metadata?.labels ?? {}) !== JSON.stringify(previous.metadata?.labels ?? {});
+}
+
+/** Namespaces are cached for their labels only. */
+function trimNamespace(object: KubeObject): KubeObject {
+  const { name, resourceVersion, labels } = object.metadata ?? {};
+  return { metadata: { name, resourceVersion, labels } };
+}
+
+export function startPolicyAuditLoop(options: PolicyAuditLoopOptions): PolicyAuditLoop {
+  const { client, logger, isLeader } = options;
+  const now = options.now ?? (() => new Date());
+  const policies = new Informer(client, { name: 'kvpolicies', path: `/apis/${API_GROUP}/${API_VERSION}/${KVPOLICY_PLURAL}`, logger });
+  const namespaces = new Informer(client, { name: 'namespaces', path: '/api/v1/namespaces', logger, transform: trimNamespace });
+  let stopped = false;
+  let running: Promise<AuditLoopSummary> | undefined;
+  let rerun = false;
+  let debounceTimer: NodeJS.Timeout | undefined;
+
+  async function audit(): Promise<AuditLoopSummary> {
+    const summary: AuditLoopSummary = { skipped: true, policies: 0, stores: 0, policyStatusWrites: 0, conditionWrites: 0, errors: 0 };
+    // Without a first list of policies, "no policy" would wrongly mark every store compliant.
+    if (!isLeader() || !policies.hasSynced || !namespaces.hasSynced) return summary;
+    summary.skipped = false;
+    const namespaceLabels = new Map(namespaces.list().map((namespace) => [namespace.metadata!.name!, namespace.metadata?.labels ?? {}]));
+    const storeList = options.stores.list() as unknown as KVStore[];
+    const report = auditStores(policies.list() as unknown as KVPolicy[], storeList, namespaceLabels, options);
+    const auditTime = now().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    summary.policies = report.policies.size;
+    summary.stores = report.stores.length;
+    for (const [name, result] of report.policies) {
+      if (stopped || !isLeader()) return summary;
+      try {
+        const body = { status: { violations: result.violations, offenders: result.offenders, lastAuditTime: auditTime } };
+        await client.patch(`/apis/${API_GROUP}/${API_VERSION}/${KVPOLICY_PLURAL}/${name}/status`, body, 'merge', `?fieldManager=${AUDIT_FIELD_MANAGER}`);
+        summary.policyStatusWrites += 1;
+      } catch (error) {
+        summary.errors += 1;
+        logger.warn({ err: error, policy: name }, 'writing KVPolicy status failed');
+      }
+    }
+    const storesByKey = new Map(storeList.map((store) => [`${store.metadata?.namespace}/${store.metadata?.name}`, store]));
+    for (const compliance of report.stores) {
+      if (stopped || !isLeader()) return summary;
+      const store = storesByKey.get(`${compliance.namespace}/${compliance.name}`)!;
+      const previous = store.status?.conditions?.find((condition) => condition.type === POLICY_COMPLIANT);
+      const condition = policyCompliantCondition(compliance, previous, now());
+      if (sameCondition(previous, condition)) continue;
+      try {
+        const patch = conditionPatch(store.status, store.metadata?.resourceVersion, condition);
+        await client.patch(`${paths.kvstore(compliance.namespace, compliance.name)}/status`, patch, 'json', `?fieldManager=${AUDIT_FIELD_MANAGER}`);
+        summary.conditionWrites += 1;
+      } catch (error) {
+        // A concurrent status write failed the test op: that write is an update, so a later run retries.
+        summary.errors += 1;
+        logger.info({ err: error, store: `${compliance.namespace}/${compliance.name}` }, 'writing PolicyCompliant failed; will retry');
+      }
+    }
+    logger.debug(summary, 'policy audit done');
+    return summary;
+  }
+
+  function runOnce(): Promise<AuditLoopSummary> {
+    if (running) return running.then(() => runOnce());
+    running = audit().finally(() => {
+      running = undefined;
+      if (rerun && !stopped) {
+        rerun = false;
+        trigger();
+      }
+    });
+    return running;
+  }
+
+  function trigger(): void {
+    if (stopped) return;
+    if (running) {
+      rerun = true;
+      return;
+    }
+    clearTimeout(debounceTimer);
+    debounceTimer = setTimeout(() => {
+      runOnce().catch((error: unknown) => logger.warn({ err: error }, 'policy audit failed'));
+    }, options.debounceMs ?? 1000);
+  }
+
+  const onChange = (event: InformerEvent, object: KubeObject, previous?: KubeObject) => {
+    if (fingerprintChanged(event, object, previous)) trigger();
+  };
+  options.stores.on(onChange);
+  policies.on(onChange);
+  namespaces.on(onChange);
+  const periodTimer = setInterval(() => { if (!running) trigger(); }, options.periodMs ?? AUDIT_PERIOD_MS);
+  periodTimer.unref();
+  let wasLeader = isLeader();
+  const leaderTimer = setInterval(() => {
+    const leader = isLeader();
+    // A new leader audits at once rather than a period later.
+    if (leader && !wasLeader) trigger();
+    wasLeader = leader;
+  }, options.leaderPollMs ?? 2000);
+  leaderTimer.unref();
+  const started = Promise.all([policies.start(), namespaces.start()]).then(() => undefined);
+
+  return {
+    started,
+    runOnce,
+    trigger,
+    async stop() {
+      stopped = true;
+      clearTimeout(debounceTimer);
+      clearInterval(periodTimer);
+      clearInterval(leaderTimer);
+      policies.stop();
+      namespaces.stop();
+      await running?.catch(() => undefined);
+    },
+  };
+}
