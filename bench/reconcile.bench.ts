@@ -4,13 +4,15 @@
  * 2. the reconciler's RSS and CPU (its own process) with N KVStores whose pods are held Pending: steady state, and
  *    during a full resync of every store.
  *
- *   npm run bench:reconcile -- [--stores 500] [--replicas 3] [--settle-seconds 70] [--steady-seconds 20] [--skip-ready] [--skip-pending]
+ *   npm run bench:reconcile -- [--stores 500] [--replicas 3] [--settle-seconds 70] [--steady-seconds 20] [--skip-ready] [--skip-pending] [--from-source]
+ *
+ * The reconciler runs compiled (dist/, built first when stale), as `redwing reconciler` runs in production.
  *
  * The settle time lets the first policy-audit pass (period 60 s) write its conditions before steady state is measured.
  *
  * Prints figures only; it asserts nothing about timings.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -29,6 +31,8 @@ const { values } = parseArgs({
     'settle-seconds': { type: 'string', default: '70' },
     'skip-ready': { type: 'boolean', default: false },
     'skip-pending': { type: 'boolean', default: false },
+    // The reconciler runs from dist/ (what production runs); this runs it through tsx instead, for comparison.
+    'from-source': { type: 'boolean', default: false },
   },
 });
 const CLK_TCK = 100;
@@ -61,8 +65,17 @@ interface Worker {
   metricsPort: number;
 }
 
+const ROOT = join(import.meta.dirname, '..');
+
+function workerCommand(): string[] {
+  if (values['from-source']) return ['--import', 'tsx', join(ROOT, 'bench', 'reconcile-worker.ts')];
+  const build = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--if-stale'], { stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('npm run build failed');
+  return [join(ROOT, 'dist', 'bench', 'reconcile-worker.js')];
+}
+
 async function startWorker(kubeconfigPath: string): Promise<Worker> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'reconcile-worker.ts'), kubeconfigPath], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...workerCommand(), kubeconfigPath], { stdio: ['ignore', 'pipe', 'inherit'] });
   const metricsPort = await new Promise<number>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -199,6 +212,6 @@ async function benchPending(stores: number, replicas: number, steadySeconds: num
   }
 }
 
-console.log(`node ${process.version}, redis-server pods in the sandbox`);
+console.log(`node ${process.version}, redis-server pods in the sandbox, reconciler from ${values['from-source'] ? 'source (tsx)' : 'dist/ (compiled)'}`);
 if (!values['skip-ready']) await benchReady();
 if (!values['skip-pending']) await benchPending(Number(values.stores), Number(values.replicas), Number(values['steady-seconds']));
