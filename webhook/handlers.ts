@@ -3,6 +3,7 @@
  * metrics and logs. No I/O here; the policy port answers from caches.
  */
 import { API_GROUP, KVPOLICY_KIND, KVSTORE_KIND } from '../shared/api.js';
+import type { KVStoreSpec } from '../shared/schema/kvstore.js';
 import { formatFieldError, type FieldError } from '../shared/validators.js';
 import { allowReview, denyReview, type AdmissionRequest, type AdmissionReview } from './admission-review.js';
 import { isPlainObject } from './json-patch.js';
@@ -50,8 +51,9 @@ function allowed(request: AdmissionRequest, skipped: string): HandlerOutcome {
   return { review: allowReview(request.uid), violations: [], skipped };
 }
 
-function policyRequest(request: AdmissionRequest): PolicyRequest {
+function policyRequest(request: AdmissionRequest, effectiveSpec?: KVStoreSpec): PolicyRequest {
   return {
+    ...(effectiveSpec ? { effectiveSpec } : {}),
     operation: request.operation,
     namespace: request.namespace ?? '',
     object: request.object ?? {},
@@ -109,7 +111,7 @@ export function handleValidateKVStore(request: AdmissionRequest, context: Handle
   if (validation.errors.length > 0) return invalid(request, describeObject(request, KVSTORE_KIND), validation.errors);
   if (skipsPolicy(request, context)) return { review: allowReview(request.uid, { warnings: validation.warnings }), violations: [] };
 
-  const verdict = decidePolicy(context.policy.evaluate(policyRequest(request)));
+  const verdict = decidePolicy(context.policy.evaluate(policyRequest(request, validation.effectiveSpec)));
   const violations = request.dryRun ? [] : [...verdict.enforced, ...verdict.warned, ...verdict.audited];
   const warnings = [...validation.warnings, ...verdict.warnings];
   if (verdict.denial) {

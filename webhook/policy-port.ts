@@ -4,6 +4,7 @@
  * from caches, so a policy never adds a network round trip to an admission.
  */
 import type { Enforcement } from '../shared/schema/kvpolicy.js';
+import type { KVStoreSpec } from '../shared/schema/kvstore.js';
 import type { FieldError } from '../shared/validators.js';
 
 export interface PolicyRequest {
@@ -14,6 +15,11 @@ export interface PolicyRequest {
   oldObject?: Record<string, unknown> | null;
   userInfo: { username?: string; groups?: string[] };
   dryRun?: boolean;
+  /**
+   * The object's spec after the built-in defaulting, when the caller has already computed it (the validating
+   * webhook has, for its own checks); the engine computes it otherwise. Must not be modified.
+   */
+  effectiveSpec?: KVStoreSpec;
 }
 
 export interface PolicyViolation {

@@ -17,6 +17,8 @@ export interface KVStoreValidationInput {
 export interface KVStoreValidation {
   errors: FieldError[];
   warnings: string[];
+  /** The spec after the built-in defaulting (when the schema check passed), for the policy engine to reuse. */
+  effectiveSpec?: KVStoreSpec;
 }
 
 function metadataOf(object: Record<string, unknown> | null | undefined): Record<string, unknown> {
@@ -45,5 +47,5 @@ export function validateKVStore(input: KVStoreValidationInput): KVStoreValidatio
   if (input.operation === 'UPDATE' && input.oldObject && !specUnchanged && validateKVStoreSpecSchema(oldSpec).length === 0) {
     errors.push(...checkTransitionRules(effectiveSpec(oldSpec, name!), effective));
   }
-  return { errors, warnings: errors.length > 0 ? [] : collectWarnings(effective) };
+  return { errors, warnings: errors.length > 0 ? [] : collectWarnings(effective), effectiveSpec: effective };
 }

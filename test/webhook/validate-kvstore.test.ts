@@ -28,8 +28,9 @@ function fields(result: { errors: Array<{ field: string }> }): string[] {
 
 describe('validateKVStore: schema', () => {
   it('accepts the three-line store and its defaulted form without warnings', () => {
-    assert.deepEqual(create(undefined), { errors: [], warnings: [] });
-    assert.deepEqual(create(applyKVStoreDefaults(undefined, 'cache')), { errors: [], warnings: [] });
+    const defaulted = applyKVStoreDefaults(undefined, 'cache');
+    assert.deepEqual(create(undefined), { errors: [], warnings: [], effectiveSpec: defaulted });
+    assert.deepEqual(create(defaulted), { errors: [], warnings: [], effectiveSpec: defaulted }, 'the defaulted spec is its own effective spec');
   });
 
   it('reports one error per failing field path', () => {

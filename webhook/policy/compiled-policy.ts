@@ -6,9 +6,9 @@
 import type { Enforcement, KVPolicy, KVPolicySpec } from '../../shared/schema/kvpolicy.js';
 import type { KVStoreSpec } from '../../shared/schema/kvstore.js';
 import type { PolicyViolation } from '../policy-port.js';
-import { compileExpression, DEFAULT_CEL_LIMITS, type CelLimits, type CompileResult, type PreparedBindings } from './cel.js';
-import { policyMatches, type Labels } from './match.js';
-import { checkBuiltInRules, type RuleViolation } from './rules.js';
+import { compileExpression, DEFAULT_CEL_LIMITS, type CelLimits, type CompiledExpression, type CompileResult, type EvaluationResult, type PreparedBindings } from './cel.js';
+import { compileMatcher, type Labels, type MatchTarget } from './match.js';
+import { compileBuiltInRules, type CompiledBuiltInRules, type RuleViolation } from './rules.js';
 
 export const DEFAULT_ENFORCEMENT: Enforcement = 'Enforce';
 
@@ -19,11 +19,39 @@ export interface CompiledPolicy {
   readonly expressions: ReadonlyArray<{ index: number; expression: string; message?: string; compiled: CompileResult }>;
   /** The resource as cached (for listing). */
   readonly source: KVPolicy;
+  /** `match`/`exclude` prepared once (see compileMatcher). */
+  readonly matches: (target: MatchTarget) => boolean;
+  /** The built-in rules it uses, prepared once (see compileBuiltInRules); undefined when it uses none. */
+  readonly builtInRules: CompiledBuiltInRules | undefined;
+  /** Identical rule sets (common: one baseline copied per team) are checked once per store: this is the key. */
+  readonly builtInRulesKey: string;
+  /** `spec.defaults`, deep-frozen so it can be handed to every request without a copy; undefined when empty. */
+  readonly defaults: Readonly<Record<string, unknown>> | undefined;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const item of Object.values(value)) deepFreeze(item);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Canonical JSON (keys sorted), so two policies with the same rules written in another order share a key. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).filter(([, item]) => item !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
 }
 
 export function compilePolicy(policy: KVPolicy): CompiledPolicy {
   const spec = policy.spec ?? {};
   const name = policy.metadata?.name ?? '';
+  const { expressions: _expressions, ...builtIn } = spec.rules ?? {};
+  const defaults = spec.defaults && Object.keys(spec.defaults).length > 0 ? deepFreeze(structuredClone(spec.defaults)) : undefined;
   return {
     name,
     enforcement: spec.enforcement ?? DEFAULT_ENFORCEMENT,
@@ -32,6 +60,10 @@ export function compilePolicy(policy: KVPolicy): CompiledPolicy {
       index, expression: rule.expression, message: rule.message, compiled: compileExpression(rule.expression ?? ''),
     })),
     source: policy,
+    matches: compileMatcher(spec),
+    builtInRules: compileBuiltInRules(spec.rules),
+    builtInRulesKey: canonicalJson(builtIn),
+    defaults: defaults as Readonly<Record<string, unknown>> | undefined,
   };
 }
 
@@ -47,6 +79,21 @@ export interface StoreUnderEvaluation {
   effectiveSpec: KVStoreSpec;
   /** CEL variables, converted lazily: a request that matches no CEL policy never pays for the conversion. */
   celBindings: () => PreparedBindings;
+  /**
+   * Results already computed for this store, shared by its policies (optional: the audit may omit it). Both are
+   * pure functions of the store, so the same rule set or the same expression text in several policies is
+   * evaluated once; a CEL expression's cost is charged to the request budget once, for the one evaluation done.
+   */
+  memo?: EvaluationMemo;
+}
+
+export interface EvaluationMemo {
+  builtIn: Map<string, RuleViolation[]>;
+  cel: Map<CompiledExpression, EvaluationResult>;
+}
+
+export function newEvaluationMemo(): EvaluationMemo {
+  return { builtIn: new Map(), cel: new Map() };
 }
 
 /**
@@ -67,7 +114,7 @@ export function celRequestBudget(totalCost: number, limits: Partial<CelLimits> =
 }
 
 export function coversStore(policy: CompiledPolicy, store: Pick<StoreUnderEvaluation, 'namespace' | 'labels' | 'oldLabels' | 'namespaceLabels'>): boolean {
-  return policyMatches(policy.spec, {
+  return policy.matches({
     namespace: store.namespace, storeLabels: store.labels, oldStoreLabels: store.oldLabels, namespaceLabels: store.namespaceLabels,
   });
 }
@@ -98,8 +145,12 @@ function evaluateExpressions(policy: CompiledPolicy, store: StoreUnderEvaluation
     }
     const expressionLimit = budget.limits.maxCost ?? DEFAULT_CEL_LIMITS.maxCost;
     const maxCost = Math.min(expressionLimit, budget.remainingCost);
-    const result = compiled.program.evaluate(store.celBindings(), { ...budget.limits, maxCost });
-    budget.remainingCost -= result.cost;
+    let result = store.memo?.cel.get(compiled.program);
+    if (!result) {
+      result = compiled.program.evaluate(store.celBindings(), { ...budget.limits, maxCost });
+      budget.remainingCost -= result.cost;
+      store.memo?.cel.set(compiled.program, result);
+    }
     if (!result.ok) {
       const cappedByRequest = result.budgetExceeded === 'cost' && maxCost < expressionLimit;
       let error = cappedByRequest ? `${result.error}, what remained of this request's CEL cost budget of ${budget.totalCost}` : result.error;
@@ -117,7 +168,14 @@ function evaluateExpressions(policy: CompiledPolicy, store: StoreUnderEvaluation
  * first, in the order of BUILT_IN_RULES, then CEL rules in list order.
  */
 export function evaluatePolicy(policy: CompiledPolicy, store: StoreUnderEvaluation, budget: CelRequestBudget): PolicyViolation[] {
-  const ruleViolations = [...checkBuiltInRules(policy.spec.rules, store.effectiveSpec), ...evaluateExpressions(policy, store, budget)];
+  let builtIn: RuleViolation[] = [];
+  if (policy.builtInRules) {
+    const known = store.memo?.builtIn.get(policy.builtInRulesKey);
+    builtIn = known ?? policy.builtInRules(store.effectiveSpec);
+    if (!known) store.memo?.builtIn.set(policy.builtInRulesKey, builtIn);
+  }
+  const ruleViolations = policy.expressions.length === 0 ? builtIn : [...builtIn, ...evaluateExpressions(policy, store, budget)];
+  if (ruleViolations.length === 0) return [];
   return ruleViolations.map((violation) => ({
     policy: policy.name,
     enforcement: policy.enforcement,

@@ -17,11 +17,10 @@ import { DEFAULT_RECONCILER_USERNAME } from '../handlers.js';
 import type { PolicyDefaults, PolicyPort, PolicyRequest, PolicyViolation } from '../policy-port.js';
 import { prepareBindings, type CelLimits, type PreparedBindings } from './cel.js';
 import {
-  celRequestBudget, compilePolicy, coversStore, DEFAULT_REQUEST_CEL_COST_BUDGET, evaluatePolicy, type CompiledPolicy,
+  celRequestBudget, compilePolicy, DEFAULT_REQUEST_CEL_COST_BUDGET, evaluatePolicy, newEvaluationMemo, type CompiledPolicy,
   type StoreUnderEvaluation,
 } from './compiled-policy.js';
-import { orderPolicyDefaults } from './defaults-merge.js';
-import type { Labels } from './match.js';
+import type { Labels, MatchTarget } from './match.js';
 import { effectiveSpec } from './rules.js';
 import { validatePolicyObject } from './validate-policy.js';
 
@@ -67,18 +66,24 @@ function specOf(object: Json | null | undefined): KVStoreSpec | undefined {
   return spec && typeof spec === 'object' ? (spec as KVStoreSpec) : undefined;
 }
 
-/** What one admission request looks like to the evaluator. */
+/**
+ * What one admission request looks like to the evaluator. The defaulted spec (unless the caller already has it) and
+ * the CEL variables are computed on first use, once per request, and results are shared between policies (memo).
+ */
 export function storeFromRequest(request: PolicyRequest, namespaceLabels: Labels | undefined): StoreUnderEvaluation {
   const metadata = metadataOf(request.object);
   const name = metadata.name ?? '';
   let prepared: PreparedBindings | undefined;
+  let defaulted = request.effectiveSpec;
   return {
     namespace: request.namespace,
     name,
     labels: metadata.labels,
     oldLabels: request.oldObject ? metadataOf(request.oldObject).labels ?? {} : null,
     namespaceLabels,
-    effectiveSpec: effectiveSpec(specOf(request.object), name),
+    get effectiveSpec() {
+      return (defaulted ??= effectiveSpec(specOf(request.object), name));
+    },
     celBindings: () => (prepared ??= prepareBindings({
       object: request.object,
       oldObject: request.oldObject ?? null,
@@ -88,7 +93,12 @@ export function storeFromRequest(request: PolicyRequest, namespaceLabels: Labels
         userInfo: { username: request.userInfo.username ?? '', groups: request.userInfo.groups ?? [] },
       },
     })),
+    memo: newEvaluationMemo(),
   };
+}
+
+function matchTargetOf(store: Pick<StoreUnderEvaluation, 'namespace' | 'labels' | 'oldLabels' | 'namespaceLabels'>): MatchTarget {
+  return { namespace: store.namespace, storeLabels: store.labels, oldStoreLabels: store.oldLabels, namespaceLabels: store.namespaceLabels };
 }
 
 function sortByName(policies: Iterable<CompiledPolicy>): CompiledPolicy[] {
@@ -103,7 +113,11 @@ export function createPolicyEngine(options: PolicyEngineOptions = {}): PolicyEng
   let sorted: CompiledPolicy[] = [];
   const namespaceLabels = new Map<string, Labels>();
 
-  const resort = (): void => { sorted = sortByName(byName.values()); };
+  let withDefaults: CompiledPolicy[] = [];
+  const resort = (): void => {
+    sorted = sortByName(byName.values());
+    withDefaults = sorted.filter((policy) => policy.defaults !== undefined);
+  };
 
   const applies = (request: PolicyRequest): boolean =>
     (request.operation === 'CREATE' || request.operation === 'UPDATE')
@@ -111,28 +125,35 @@ export function createPolicyEngine(options: PolicyEngineOptions = {}): PolicyEng
     && !(metadataOf(request.object) as { deletionTimestamp?: unknown }).deletionTimestamp
     && !exempt.has(request.userInfo.username ?? '');
 
-  const covering = (store: Pick<StoreUnderEvaluation, 'namespace' | 'labels' | 'oldLabels' | 'namespaceLabels'>): CompiledPolicy[] =>
-    sorted.filter((policy) => coversStore(policy, store));
-
   return {
     evaluate(request: PolicyRequest): PolicyViolation[] {
-      if (!applies(request) || sorted.length === 0) return [];
+      if (sorted.length === 0 || !applies(request)) return [];
       const store = storeFromRequest(request, namespaceLabels.get(request.namespace));
+      const target = matchTargetOf(store);
       const budget = celRequestBudget(requestCostBudget, celLimits);
-      return covering(store).flatMap((policy) => evaluatePolicy(policy, store, budget));
+      const violations: PolicyViolation[] = [];
+      for (const policy of sorted) {
+        if (!policy.matches(target)) continue;
+        const found = evaluatePolicy(policy, store, budget);
+        if (found.length > 0) violations.push(...found);
+      }
+      return violations;
     },
 
     defaultsFor(request: PolicyRequest): PolicyDefaults {
-      if (!applies(request) || sorted.length === 0) return { specs: [] };
-      const target = {
+      if (withDefaults.length === 0 || !applies(request)) return { specs: [] };
+      const target: MatchTarget = {
         namespace: request.namespace,
-        labels: metadataOf(request.object).labels,
-        oldLabels: request.oldObject ? metadataOf(request.oldObject).labels ?? {} : null,
+        storeLabels: metadataOf(request.object).labels,
+        oldStoreLabels: request.oldObject ? metadataOf(request.oldObject).labels ?? {} : null,
         namespaceLabels: namespaceLabels.get(request.namespace),
       };
-      return orderPolicyDefaults(covering(target)
-        .filter((policy) => policy.spec.defaults && Object.keys(policy.spec.defaults).length > 0)
-        .map((policy) => ({ policy: policy.name, spec: structuredClone(policy.spec.defaults!) })));
+      // Already in name order (the merge order), and frozen: handed out without a copy.
+      const specs: PolicyDefaults['specs'] = [];
+      for (const policy of withDefaults) {
+        if (policy.matches(target)) specs.push({ policy: policy.name, spec: policy.defaults as Record<string, unknown> });
+      }
+      return { specs };
     },
 
     validatePolicy(policy: Record<string, unknown>): FieldError[] {

@@ -155,3 +155,67 @@ export function explainMismatch(spec: Pick<KVPolicySpec, 'match' | 'exclude'>, t
 export function policyMatches(spec: Pick<KVPolicySpec, 'match' | 'exclude'>, target: MatchTarget): boolean {
   return explainMismatch(spec, target) === undefined;
 }
+
+/** A label lookup: the value of `key`, or undefined when the label is absent. */
+type LabelLookup = (key: string) => string | undefined;
+
+/** A LabelSelector turned into one predicate, with `In`/`NotIn` values in sets. Same semantics as matchesLabelSelector. */
+function compileLabelSelector(selector: V1LabelSelector | undefined): ((lookup: LabelLookup) => boolean) | undefined {
+  if (!selectorHasTerms(selector)) return undefined;
+  const labels = Object.entries(selector!.matchLabels ?? {});
+  const requirements = (selector!.matchExpressions ?? []).map((requirement) => ({
+    key: requirement.key, operator: requirement.operator, values: new Set(requirement.values ?? []),
+  }));
+  return (lookup) => {
+    for (const [key, value] of labels) if (lookup(key) !== value) return false;
+    for (const { key, operator, values } of requirements) {
+      const actual = lookup(key);
+      const has = actual !== undefined;
+      switch (operator) {
+        case 'In': if (!has || !values.has(actual)) return false; break;
+        case 'NotIn': if (has && values.has(actual)) return false; break;
+        case 'Exists': if (!has) return false; break;
+        case 'DoesNotExist': if (has) return false; break;
+        default: return false;
+      }
+    }
+    return true;
+  };
+}
+
+function compileNamePatterns(patterns: readonly string[] | undefined): ((name: string) => boolean) | undefined {
+  if (!patterns?.length) return undefined;
+  const exact = new Set(patterns.filter((pattern) => !pattern.includes('*')));
+  const globs = patterns.filter((pattern) => pattern.includes('*')).map(globToRegExp);
+  return (name) => exact.has(name) || globs.some((glob) => glob.test(name));
+}
+
+function lookupIn(labels: Labels | null | undefined): LabelLookup {
+  return (key) => (labels && Object.prototype.hasOwnProperty.call(labels, key) ? labels[key] : undefined);
+}
+
+/**
+ * `policyMatches` for one policy, prepared once when the policy is cached: name patterns as sets and regular
+ * expressions, selectors as predicates, and namespace labels looked up without copying them per request. Parts the
+ * policy does not set cost nothing. Same semantics as explainMismatch (tested against it).
+ */
+export function compileMatcher(spec: Pick<KVPolicySpec, 'match' | 'exclude'>): (target: MatchTarget) => boolean {
+  const { match, exclude } = spec;
+  const inNamespaces = compileNamePatterns(match?.namespaces);
+  const namespaceSelector = compileLabelSelector(match?.namespaceSelector);
+  const storeSelector = compileLabelSelector(match?.storeSelector);
+  const excludedNamespaces = compileNamePatterns(exclude?.namespaces);
+  const excludeSelector = compileLabelSelector(exclude?.storeSelector);
+  return (target) => {
+    if (inNamespaces && !inNamespaces(target.namespace)) return false;
+    if (namespaceSelector) {
+      const cached = lookupIn(target.namespaceLabels);
+      if (!namespaceSelector((key) => (key === NAMESPACE_NAME_LABEL ? target.namespace : cached(key)))) return false;
+    }
+    const hasOld = target.oldStoreLabels !== undefined && target.oldStoreLabels !== null;
+    if (storeSelector && !storeSelector(lookupIn(target.storeLabels)) && !(hasOld && storeSelector(lookupIn(target.oldStoreLabels)))) return false;
+    if (excludedNamespaces?.(target.namespace)) return false;
+    if (excludeSelector && excludeSelector(lookupIn(target.storeLabels)) && (!hasOld || excludeSelector(lookupIn(target.oldStoreLabels)))) return false;
+    return true;
+  };
+}

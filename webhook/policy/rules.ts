@@ -225,18 +225,48 @@ const deniedConfigKeys: Check = (rules, spec) => {
   return violations;
 };
 
-const CHECKS: readonly Check[] = [
-  requireAuthentication, requireTLS, requirePersistence, allowedEngines, allowedImageRegistries, allowedStorageClasses,
-  replicaBounds, maxMemory, requireResourceLimits, requiredAntiAffinity, deniedConfigKeys,
+/** Each check with the test of whether a policy's rules use it at all (decided once, when the policy is compiled). */
+const CHECKS: ReadonlyArray<{ check: Check; uses: (rules: KVPolicyRules) => boolean }> = [
+  { check: requireAuthentication, uses: (rules) => !!rules.requireAuthentication },
+  { check: requireTLS, uses: (rules) => !!rules.requireTLS },
+  { check: requirePersistence, uses: (rules) => !!rules.requirePersistence },
+  { check: allowedEngines, uses: (rules) => rules.allowedEngines !== undefined },
+  { check: allowedImageRegistries, uses: (rules) => rules.allowedImageRegistries !== undefined },
+  { check: allowedStorageClasses, uses: (rules) => rules.allowedStorageClasses !== undefined },
+  { check: replicaBounds, uses: (rules) => rules.minReplicas !== undefined || rules.maxReplicas !== undefined },
+  { check: maxMemory, uses: (rules) => rules.maxMemory !== undefined },
+  { check: requireResourceLimits, uses: (rules) => !!rules.requireResourceLimits },
+  { check: requiredAntiAffinity, uses: (rules) => !!rules.requiredAntiAffinity },
+  { check: deniedConfigKeys, uses: (rules) => !!rules.deniedConfigKeys?.length },
 ];
+
+/** The built-in rules of one policy, ready to run: only the checks its rules use, in BUILT_IN_RULES order. */
+export type CompiledBuiltInRules = (spec: KVStoreSpec) => RuleViolation[];
+
+/**
+ * Picks, once per policy, the checks its rules use: at admission a policy with one rule runs one check instead of
+ * asking all twelve whether they are set. Undefined when the policy uses none.
+ */
+export function compileBuiltInRules(rules: KVPolicyRules | undefined): CompiledBuiltInRules | undefined {
+  if (!rules) return undefined;
+  const active = CHECKS.filter(({ uses }) => uses(rules)).map(({ check }) => check);
+  if (active.length === 0) return undefined;
+  return (spec) => {
+    const violations: RuleViolation[] = [];
+    for (const check of active) {
+      const found = check(rules, spec);
+      if (found.length > 0) violations.push(...found);
+    }
+    return violations;
+  };
+}
 
 /** Every built-in rule violation of `spec` (already defaulted, see `effectiveSpec`). */
 export function checkBuiltInRules(rules: KVPolicyRules | undefined, spec: KVStoreSpec): RuleViolation[] {
-  if (!rules) return [];
-  const violations: RuleViolation[] = [];
-  for (const check of CHECKS) {
-    const found = check(rules, spec);
-    if (found.length > 0) violations.push(...found);
-  }
-  return violations;
+  return compileBuiltInRules(rules)?.(spec) ?? [];
+}
+
+/** The replica rules alone (minReplicas, maxReplicas): what a `/scale` request can break. */
+export function checkReplicaRules(rules: KVPolicyRules | undefined, replicas: number): RuleViolation[] {
+  return rules ? replicaBounds(rules, { replicas }) : [];
 }

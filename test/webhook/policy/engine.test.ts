@@ -104,8 +104,9 @@ describe('policy engine: evaluate', () => {
 
   it('one request shares one CEL cost budget across its policies', () => {
     const engine = createPolicyEngine({ requestCelCostBudget: 60 });
-    const loop = { expression: 'object.spec.args.all(a, a != "")' };
-    engine.setPolicies([policy('a', { rules: { expressions: [loop] } }), policy('b', { rules: { expressions: [loop] } }), policy('c', { rules: { expressions: [loop] } })]);
+    // Three different texts of the same cost: an identical text would be evaluated once per request (next test).
+    const loop = (text: string) => ({ expression: `object.spec.args.all(a, a != "${text}")` });
+    engine.setPolicies([policy('a', { rules: { expressions: [loop('')] } }), policy('b', { rules: { expressions: [loop('x')] } }), policy('c', { rules: { expressions: [loop('y')] } })]);
     const args = Array.from({ length: 5 }, (_, i) => `--a${i}`);
     // Each evaluation costs 5 iterations x 8 (loop body nodes + 1) = 40: "a" fits, "b" runs out part way, "c" is not evaluated.
     const messages = engine.evaluate(request({ args })).map((v) => v.message);
@@ -115,6 +116,19 @@ describe('policy engine: evaluate', () => {
     const roomy = createPolicyEngine();
     roomy.setPolicies(engine.listPolicies());
     assert.deepEqual(roomy.evaluate(request({ args })), [], 'the default budget fits all three');
+  });
+
+  it('evaluates the same expression text once per request, charging its cost once, and reports it per policy', () => {
+    const engine = createPolicyEngine({ requestCelCostBudget: 60 });
+    const loop = { expression: 'object.spec.args.all(a, a != "--a4")', message: 'no --a4' };
+    engine.setPolicies(['a', 'b', 'c'].map((name) => policy(name, { rules: { expressions: [loop], maxReplicas: 2 } })));
+    const args = Array.from({ length: 5 }, (_, i) => `--a${i}`);
+    // One evaluation (40 of the 60 cost units); each policy still reports both of its rules under its own name.
+    assert.deepEqual(engine.evaluate(request({ args })).map((v) => v.message), ['a', 'b', 'c'].flatMap((name) => [
+      `KVPolicy "${name}": spec.replicas is 3; must be at most 2 (rule maxReplicas)`,
+      `KVPolicy "${name}": no --a4 (rule expressions[0])`,
+    ]));
+    assert.deepEqual(engine.evaluate(request({ args: ['--a0'], replicas: 2 })), [], 'a new request, a new evaluation');
   });
 });
 

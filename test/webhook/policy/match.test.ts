@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import type { KVPolicySpec } from '../../../shared/schema/kvpolicy.js';
 import {
-  explainMismatch, matchesLabelSelector, matchesNamePattern, policyMatches, validateLabelSelector,
+  compileMatcher, explainMismatch, matchesLabelSelector, matchesNamePattern, policyMatches, validateLabelSelector,
 } from '../../../webhook/policy/match.js';
 
 const target = (namespace: string, storeLabels?: Record<string, string>, namespaceLabels?: Record<string, string>) =>
@@ -103,5 +104,44 @@ describe('policy match and exclude', () => {
 
   it('an empty exclude selector excludes nothing', () => {
     assert.equal(policyMatches({ exclude: { storeSelector: {} } }, target('a', { x: 'y' })), true);
+  });
+});
+
+describe('compileMatcher', () => {
+  it('agrees with explainMismatch on every combination of specs and targets', () => {
+    const specs: Array<Pick<KVPolicySpec, 'match' | 'exclude'>> = [
+      {},
+      { match: {}, exclude: {} },
+      { match: { namespaces: ['prod', 'team-*'] } },
+      { match: { namespaceSelector: { matchLabels: { env: 'production' } } } },
+      { match: { namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['prod'] }] } } },
+      { match: { namespaceSelector: { matchExpressions: [{ key: 'env', operator: 'NotIn', values: ['dev'] }, { key: 'tier', operator: 'DoesNotExist' }] } } },
+      { match: { storeSelector: { matchLabels: { tier: 'gold' } } } },
+      { match: { storeSelector: { matchExpressions: [{ key: 'tier', operator: 'Exists' }] } } },
+      { match: { storeSelector: {} } },
+      { exclude: { namespaces: ['kube-*'] } },
+      { exclude: { storeSelector: { matchLabels: { tier: 'gold' } } } },
+      { exclude: { storeSelector: {} } },
+      { match: { namespaces: ['prod'], storeSelector: { matchLabels: { tier: 'gold' } } }, exclude: { storeSelector: { matchExpressions: [{ key: 'legacy', operator: 'Exists' }] } } },
+      { match: { storeSelector: { matchExpressions: [{ key: 'tier', operator: 'Bogus' as 'In', values: [] }] } } },
+    ];
+    const labelSets: Array<Record<string, string> | undefined> = [undefined, {}, { tier: 'gold' }, { tier: 'silver', legacy: 'yes' }, { tier: 'gold', legacy: '' }];
+    const namespaceLabelSets: Array<Record<string, string> | undefined> = [undefined, { env: 'production' }, { env: 'dev', tier: 'x' }, { 'kubernetes.io/metadata.name': 'spoofed' }];
+    let compared = 0;
+    for (const spec of specs) {
+      const matches = compileMatcher(spec);
+      for (const namespace of ['prod', 'team-a', 'kube-system', 'dev']) {
+        for (const storeLabels of labelSets) {
+          for (const oldStoreLabels of [null, ...labelSets]) {
+            for (const namespaceLabels of namespaceLabelSets) {
+              const target = { namespace, storeLabels, oldStoreLabels, namespaceLabels };
+              assert.equal(matches(target), explainMismatch(spec, target) === undefined, JSON.stringify({ spec, target }));
+              compared += 1;
+            }
+          }
+        }
+      }
+    }
+    assert.ok(compared > 1000);
   });
 });
