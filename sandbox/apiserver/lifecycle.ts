@@ -1,7 +1,7 @@
 /**
  * Deletion: preconditions, finalizers and deletionTimestamp, propagation policies (the garbage collector that
  * removes dependents is a separate controller), graceful pod deletion, namespace termination and finalize,
- * pod eviction and binding, deletecollection.
+ * pod binding, deletecollection.
  */
 import type { ApiCore } from './core.js';
 import type { RequestContext } from './context.js';
@@ -171,21 +171,12 @@ export async function finalizeNamespace(core: ApiCore, ctx: RequestContext, dryR
   return { status: 200, body: withTypeMeta(ctx, stored) };
 }
 
-/** pods/eviction deletes the pod (PodDisruptionBudgets are not evaluated); pods/binding sets spec.nodeName. */
+/** pods/binding sets spec.nodeName (pods/eviction is in eviction.ts). */
 export async function podSubresource(core: ApiCore, ctx: RequestContext): Promise<WriteResult> {
   if (ctx.type.plural !== 'pods' || ctx.type.group !== '' || ctx.name === undefined) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
-  const body = parseJson(ctx.body.toString('utf8') || '{}', ctx.subresource === 'eviction' ? 'Eviction' : 'Binding');
+  const body = parseJson(ctx.body.toString('utf8') || '{}', 'Binding');
   const existing = core.store.get(storageKey(ctx.type), ctx.namespace, ctx.name);
   if (!existing) throw notFound(ctx.type, ctx.name);
-  if (ctx.subresource === 'eviction') {
-    const deleteOptions = isJsonObject(body) && isJsonObject(body.deleteOptions) ? body.deleteOptions : {};
-    const dryRun = parseDryRun(ctx.query, 'CreateOptions');
-    const grace = typeof deleteOptions.gracePeriodSeconds === 'number' ? deleteOptions.gracePeriodSeconds : undefined;
-    await deleteObject(core, { ...ctx, subresource: undefined, body: Buffer.alloc(0) }, { dryRun, ...(grace !== undefined ? { gracePeriodSeconds: grace } : {}) });
-    const status = successStatus({});
-    delete status.details;
-    return { status: 201, body: status as unknown as KubeObject };
-  }
   const target = isJsonObject(body) && isJsonObject(body.target) ? String(body.target.name ?? '') : '';
   const spec = isJsonObject(existing.spec) ? existing.spec : {};
   if (spec.nodeName) throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on pods/binding "${ctx.name}": pod ${ctx.name} is already assigned to node "${String(spec.nodeName)}"`, { name: ctx.name, kind: 'pods/binding' });

@@ -107,7 +107,9 @@ export function sendError(raw: RawRequest, error: unknown, url: URL, logger: Api
   const apiError = error instanceof ApiError ? error : internalError(`Internal error occurred: ${(error as Error)?.message ?? String(error)}`);
   if (!(error instanceof ApiError)) logger.error({ err: error }, 'unhandled error in request');
   else if (apiError.code !== 404 && apiError.code !== 409) logger.info({ method: raw.req.method, path: raw.req.url, code: apiError.code, message: apiError.message }, 'request failed');
-  sendJson(raw, apiError.code, apiError.toStatus(), url);
+  // kube-apiserver's ErrorNegotiated turns a retry hint into the Retry-After header (429s of pods/eviction)
+  const retryAfter = apiError.details?.retryAfterSeconds;
+  sendJson(raw, apiError.code, apiError.toStatus(), url, [], retryAfter ? { 'Retry-After': String(retryAfter) } : {});
 }
 
 /** Serializes an object or list as the endpoint's kind family does (sorted keys for custom resources). */

@@ -16,6 +16,7 @@ import type { JsonObject, KubeObject } from './types.js';
 import { deepClone, isJsonObject, nowTimestamp } from './types.js';
 import type { WriteRequest } from './write-pipeline.js';
 import { persist } from './write-pipeline.js';
+import { evictPod } from './eviction.js';
 import { finalizeNamespace, podSubresource } from './lifecycle.js';
 
 export interface WriteResult {
@@ -86,7 +87,8 @@ function decodeObject(ctx: RequestContext, allowScale = false): KubeObject {
 }
 
 export async function createObject(core: ApiCore, ctx: RequestContext): Promise<WriteResult> {
-  if (ctx.subresource === 'eviction' || ctx.subresource === 'binding') return podSubresource(core, ctx);
+  if (ctx.subresource === 'eviction') return evictPod(core, ctx);
+  if (ctx.subresource === 'binding') return podSubresource(core, ctx);
   if (ctx.type.kind === 'SelfSubjectReview') {
     const userInfo: JsonObject = { username: ctx.user.username };
     if (ctx.user.uid) userInfo.uid = ctx.user.uid;
