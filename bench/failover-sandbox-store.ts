@@ -1,10 +1,11 @@
 /**
  * The sandbox side of the failover benchmark: a sandbox with the CRDs, the reconciler running in this process with
  * its log captured (the health monitor's "master down" line is how detection is observed), one KVStore, and the
- * polls the trials need (healthy, revisions, a pod answering again).
+ * polls the trials need (healthy, revisions, a pod answering again, a replica promoted).
  */
 import net from 'node:net';
 import { Writable } from 'node:stream';
+import { Redis } from 'ioredis';
 import { runReconciler, type RunningReconciler } from '../reconciler/controller/main.js';
 import { paths } from '../reconciler/controller/kube-client.js';
 import { createLogger } from '../shared/logger.js';
@@ -105,15 +106,24 @@ export async function startSandboxStore(options: SandboxStoreOptions): Promise<S
       failover: { downAfterMilliseconds: options.downAfterMilliseconds },
       replication: { minReplicasToWrite: options.minReplicasToWrite },
     }));
-    const healthy = (timeoutMs = 180_000) => waitFor(`${name} Ready`, async () => {
-      const status = (await getStore(cluster.client, name)).status;
-      if (status?.phase !== 'Ready' || status.readyReplicas !== 3) return undefined;
-      const pods = await listStorePods(cluster.client, name);
-      const masters = pods.filter((pod) => pod.role === 'master');
-      const ready = pods.length === 3 && pods.every((pod) => pod.ready && pod.ip) && masters.length === 1
-        && masters[0]!.name === status.master && pods.filter((pod) => pod.role === 'replica').length === 2;
-      return ready ? pods : undefined;
-    }, timeoutMs, 100);
+    const healthy = async (timeoutMs = 180_000) => {
+      // What was last seen goes into the timeout error: a stuck store is a finding, not just a timeout.
+      let seen = '';
+      try {
+        return await waitFor(`${name} Ready`, async () => {
+          const status = (await getStore(cluster.client, name)).status;
+          const pods = await listStorePods(cluster.client, name);
+          seen = JSON.stringify({ phase: status?.phase, readyReplicas: status?.readyReplicas, master: status?.master, conditions: status?.conditions?.filter((c) => c.status !== 'True' || c.type === 'Degraded').map((c) => `${c.type}=${c.status} ${c.reason}: ${c.message}`), pods });
+          if (status?.phase !== 'Ready' || status.readyReplicas !== 3) return undefined;
+          const masters = pods.filter((pod) => pod.role === 'master');
+          const ready = pods.length === 3 && pods.every((pod) => pod.ready && pod.ip) && masters.length === 1
+            && masters[0]!.name === status.master && pods.filter((pod) => pod.role === 'replica').length === 2;
+          return ready ? pods : undefined;
+        }, timeoutMs, 100);
+      } catch (error) {
+        throw new Error(`${name} not healthy within ${timeoutMs} ms; last seen ${seen}`, { cause: error });
+      }
+    };
     await healthy();
     const password = await storePassword(cluster.client, name);
     const serviceIp = (await cluster.client.get<{ spec: { clusterIP: string } }>(paths.coreObject('services', NAMESPACE, name))).spec.clusterIP;
@@ -162,4 +172,38 @@ export async function restartedAfterMs(host: string, port: number, sinceMs: numb
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return undefined;
+}
+
+/**
+ * Polls ROLE on each replica every 25 ms until one answers as master: when the promotion (REPLICAOF NO ONE)
+ * actually happened, to the poll period, whichever path decided it. Returns the pod and ms after `sinceMs`.
+ */
+export function watchPromotion(replicas: Array<{ name: string; ip: string }>, password: string, sinceMs: number, timeoutMs: number): { promoted: Promise<{ pod: string; afterMs: number } | undefined>; stop(): void } {
+  let stopped = false;
+  const clients = replicas.map((replica) => {
+    const client = new Redis({ host: replica.ip, port: 6379, password, maxRetriesPerRequest: 0, commandTimeout: 500, connectTimeout: 500, retryStrategy: () => 50 });
+    client.on('error', () => undefined);
+    return { name: replica.name, client };
+  });
+  const promoted = (async () => {
+    try {
+      while (!stopped && Date.now() - sinceMs < timeoutMs) {
+        const roles = await Promise.all(clients.map(async ({ name, client }) => {
+          try {
+            const role = await client.call('ROLE');
+            return Array.isArray(role) && role[0] === 'master' ? name : undefined;
+          } catch {
+            return undefined;
+          }
+        }));
+        const pod = roles.find((name) => name !== undefined);
+        if (pod) return { pod, afterMs: Date.now() - sinceMs };
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      return undefined;
+    } finally {
+      for (const { client } of clients) client.disconnect();
+    }
+  })();
+  return { promoted, stop: () => { stopped = true; } };
 }
