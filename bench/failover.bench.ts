@@ -11,8 +11,9 @@
  * default. `--sandbox` (failover-sandbox.ts) runs the whole operator: the sandbox API server, kubelet and service
  * proxy, the reconciler, and one KVStore of 3 pods; the writer goes through the master Service's ClusterIP, the
  * master container is SIGKILLed (the kubelet restarts it), and rollouts are image changes. Detection there is read
- * from the reconciler's "master down" log line. In both modes everything runs in this one Node process (the sandbox
- * too), so event-loop load shows up in the figures as it would on a busy node.
+ * from the reconciler's "master down" log line; when a reconcile finds the restarted master fenced first, it fails
+ * over without that line, and the promotion seen on the replicas (ROLE polled every 25 ms) bounds detection. In both
+ * modes everything runs in this one Node process (the sandbox too), so event-loop load shows up in the figures.
  *
  * Prints figures only; it asserts nothing about timings.
  */
