@@ -17,6 +17,7 @@ import { planScale } from './plan-scale.js';
 import { computeStatus, statusChanged } from './status.js';
 import { transitionEvents } from './events.js';
 import { ensurePassword, ensureTlsSecret, type Blocked } from './store-secrets.js';
+import { passwordAcceptedByAll, readPasswordRecord, recordPassword, type PasswordRecord } from './password-record.js';
 import { probePods, type EngineCredentials } from './engine-access.js';
 import { executeTopology, switchMaster, syncLiveSettings } from './engine-actions.js';
 import { isOutdated, planRollout, type RolloutStep } from './plan-rollout.js';
@@ -97,10 +98,14 @@ async function writeStatus(context: ControllerContext, store: KVStore, status: K
   }
 }
 
-function credentialsFor(runtime: StoreRuntime, password: string | undefined): EngineCredentials {
-  const passwords: string[] = [];
-  if (password !== undefined) passwords.push(password);
-  if (runtime.lastPassword !== undefined && runtime.lastPassword !== password) passwords.push(runtime.lastPassword);
+/**
+ * Passwords to try on the pods, in order: the Secret's (the pods accept it unless a rotation is due), the last one
+ * this process saw accepted, then the operator's record (what the pods accepted, surviving operator restarts: a
+ * Secret changed while the operator was down is still rotated live).
+ */
+function credentialsFor(runtime: StoreRuntime, password: string | undefined, record: PasswordRecord): EngineCredentials {
+  const candidates = [password, runtime.lastPassword, record.password, record.previous];
+  const passwords = [...new Set(candidates.filter((candidate): candidate is string => candidate !== undefined))];
   return { passwords, tls: runtime.tlsCaPem ? { ca: runtime.tlsCaPem } : undefined };
 }
 
@@ -134,7 +139,8 @@ export async function reconcileStore(context: ControllerContext, key: string): P
   // Observe before applying: the StatefulSet size depends on where the master is.
   const podObjects = context.informers.pods.list((pod) => pod.metadata?.namespace === namespace && pod.metadata?.labels?.['app.kubernetes.io/instance'] === name);
   let observed = observePods(name, podObjects as never);
-  const credentials = credentialsFor(runtime, password);
+  const record = readPasswordRecord(context.informers.secrets, namespace, name);
+  const credentials = credentialsFor(runtime, password, record);
   let probed = await probePods(name, namespace, observed, credentials, context.probeTimeoutMs);
   observed = probed.pods;
 
@@ -204,9 +210,18 @@ export async function reconcileStore(context: ControllerContext, key: string): P
   if (changedEngines) {
     // Status reports what is true after the actions, not before.
     const fresh = observePods(name, context.informers.pods.list((pod) => pod.metadata?.namespace === namespace && pod.metadata?.labels?.['app.kubernetes.io/instance'] === name) as never);
-    probed = await probePods(name, namespace, fresh, credentialsFor(runtime, password), context.probeTimeoutMs);
+    probed = await probePods(name, namespace, fresh, credentialsFor(runtime, password, record), context.probeTimeoutMs);
     observed = probed.pods.map((pod) => ({ ...pod, roleLabel: plan.labels.find((step) => step.pod === pod.name)?.role ?? pod.roleLabel }));
     plan = planTopology({ ...topologyInput(observed), knownMaster: plan.master ?? store.status?.master });
+  }
+
+  if (password !== undefined && passwordAcceptedByAll(probed.passwordByPod) === password) {
+    try {
+      await recordPassword(context.client, store, record, password);
+    } catch (error) {
+      // Not fatal: the record is only needed after a restart, and the next reconcile writes it again.
+      context.logger.warn({ store: key, err: error }, 'recording the password in use failed');
+    }
   }
 
   // Any change of master since the recorded one is a failover to record, even when the promotion happened in a

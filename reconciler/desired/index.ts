@@ -14,5 +14,6 @@ export { renderProbeScript, probeScriptOptions, type ProbeScriptOptions } from '
 export { buildPodDisruptionBudget } from './build-pdb.js';
 export { buildNetworkPolicy, NAMESPACE_NAME_LABEL } from './build-network-policy.js';
 export { buildAuthSecret, generatePassword } from './build-auth-secret.js';
+export { buildPasswordRecord, passwordRecordName, PASSWORD_RECORD_KEY, PREVIOUS_PASSWORD_RECORD_KEY } from './build-password-record.js';
 export { resolveStore, ownerReference, type DesiredContext, type ResolvedStore } from './store-context.js';
 export * from './constants.js';
