@@ -10,7 +10,7 @@
  * flowing through the copy at every moment), then the partition rule takes preference 0. Healing removes the rule
  * and, once no partition is left, puts `local` back at preference 0. Needs root (CAP_NET_ADMIN); no iptables.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -113,4 +113,21 @@ export async function partition(options: PartitionOptions): Promise<Partition> {
       }
     },
   };
+}
+
+/**
+ * Tries one TCP connection from a child process running as `uid`: 'connected', or the error code (EACCES while
+ * partitioned). Lets a test check that a partition really cuts off the process it means to cut off.
+ */
+export function connectAs(uid: number, host: string, port: number, timeoutMs = 3000): Promise<string> {
+  const script = `const s=require('node:net').connect(${port},${JSON.stringify(host)});`
+    + `s.setTimeout(${timeoutMs},()=>{console.log('ETIMEDOUT');process.exit(0)});`
+    + `s.on('connect',()=>{console.log('connected');s.destroy()});s.on('error',(e)=>console.log(e.code||e.message))`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', script], { uid, gid: uid, cwd: '/', stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => { out += chunk.toString(); });
+    child.on('error', (error) => reject(new Error(`cannot run a connection check as uid ${uid}`, { cause: error })));
+    child.on('exit', () => resolve(out.trim()));
+  });
 }

@@ -4,26 +4,13 @@
  * machine's original rule table.
  */
 import { strict as assert } from 'node:assert';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { connect, createServer, type Server } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { partition, partitionUnsupportedReason } from '../../sandbox/faults/partition.js';
+import { connectAs, partition, partitionUnsupportedReason } from '../../sandbox/faults/partition.js';
 
 const NOBODY = 65534;
 const TARGET_IP = '127.0.0.243';
-
-/** Connects from a child process running as `uid`; resolves 'connected' or the error code. */
-function connectAs(uid: number, host: string, port: number): Promise<string> {
-  const script = `const s=require('node:net').connect(${port},'${host}');s.setTimeout(3000,()=>{console.log('TIMEOUT');process.exit(0)});`
-    + `s.on('connect',()=>{console.log('connected');s.destroy()});s.on('error',(e)=>console.log(e.code))`;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-e', script], { uid, gid: uid, cwd: '/', stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => { out += chunk.toString(); });
-    child.on('error', reject);
-    child.on('exit', () => resolve(out.trim()));
-  });
-}
 
 function connectHere(host: string, port: number): Promise<string> {
   return new Promise((resolve) => {
