@@ -103,6 +103,7 @@ const BUILTINS: BuiltinSpec[] = [
     extra: [
       { name: 'binding', group: '', version: '', kind: 'Binding', verbs: ['create'] },
       { name: 'eviction', group: 'policy', version: 'v1', kind: 'Eviction', verbs: ['create'] },
+      { name: 'log', group: '', version: '', kind: 'Pod', verbs: ['get'] },
     ],
   },
   { group: '', version: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true },

@@ -9,6 +9,7 @@ import { header } from './context.js';
 import { aggregatedDiscovery, aggregatedFormRequested, apiGroup, apiGroupList, apiResourceList, apiVersions, etagOf, SERVER_VERSION } from './discovery.js';
 import { deleteCollection, deleteObject } from './lifecycle.js';
 import { serveOpenApi } from './openapi.js';
+import { servePodLog } from './pod-log.js';
 import { getObject, listObjects } from './read.js';
 import type { ResourceType } from './registry.js';
 import type { Negotiated } from './serialize.js';
@@ -242,6 +243,11 @@ export async function route(core: ApiCore, raw: RawRequest): Promise<void> {
       subresource: parsed.subresource,
       warnings: [],
     };
+    if (ctx.subresource === 'log') {
+      if (method !== 'GET') throw methodNotSupported();
+      await servePodLog(core, ctx, raw.res);
+      return;
+    }
     const isList = parsed.name === undefined;
     const negotiated = negotiate(header(ctx, 'accept'), isList);
     const watch = parsed.watch || (isList && (url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1'));

@@ -1,7 +1,7 @@
 // The sandbox kubelet: a client of the API server like the real one. It registers a few Nodes, binds unscheduled
 // pods to them (scheduler.ts, the sandbox's whole scheduler), runs bound pods as local processes, reports their
 // status through pods/status, and finishes graceful deletions with a delete at grace period 0.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
@@ -13,7 +13,7 @@ import { canUseMountNamespaces, killAllContainers, type ContainerProcess } from 
 import { PodIpPool } from './ip-pool.js';
 import { rfc3339 } from './pod-status.js';
 import { PodWorker } from './pod-worker.js';
-import { startLogServer } from './log-server.js';
+import { startLogServer, type LogLookup } from './log-server.js';
 import { makeVolumeSource } from './api-volume-source.js';
 import { NodeRegistry } from './nodes.js';
 import { Scheduler } from './scheduler.js';
@@ -96,15 +96,20 @@ export class Kubelet {
   }
 
   /** The log file of a container instance: `<podDir>/containers/<name>/<restartCount>.log`. */
-  logFile(namespace: string, name: string, container: string | undefined, previous: boolean): string | undefined {
+  /** The kubelet's containerLogs lookup, with its messages (server.go getContainerLogs, validateContainerLogStatus). */
+  logFile(namespace: string, name: string, container: string | undefined, previous: boolean): LogLookup {
     const worker = this.workers.get(`${namespace}/${name}`);
-    if (!worker) return undefined;
+    if (!worker) return { code: 404, message: `pod "${name}" does not exist` };
     const runners = [...worker.runners, ...worker.initRunners];
     const runner = container ? runners.find((r) => r.name === container) : worker.runners[0];
-    if (!runner) return undefined;
+    if (!runner) return { code: 404, message: `container "${container ?? ''}" not found in pod "${name}"` };
     const instance = runner.restartCount - (previous ? 1 : 0);
-    if (instance < 0) return undefined;
-    return join(this.podDir(worker.pod), 'containers', runner.name, `${instance}.log`);
+    const path = join(this.podDir(worker.pod), 'containers', runner.name, `${instance}.log`);
+    if (instance >= 0 && existsSync(path)) return { path };
+    if (previous) return { code: 400, message: `previous terminated container "${runner.name}" in pod "${name}" not found` };
+    const reason = runner.state.waiting?.reason;
+    if (reason) return { code: 400, message: `container "${runner.name}" in pod "${name}" is waiting to start: ${reason}` };
+    return { code: 400, message: `container "${runner.name}" in pod "${name}" is waiting to start - no logs yet` };
   }
 
   /** Where this kubelet serves container logs (also in each Node's status.daemonEndpoints). */
