@@ -33,6 +33,8 @@ const { values } = parseArgs({
     'skip-pending': { type: 'boolean', default: false },
     // The reconciler runs from dist/ (what production runs); this runs it through tsx instead, for comparison.
     'from-source': { type: 'boolean', default: false },
+    // Writes a V8 heap snapshot of the reconciler into this directory after the steady-state window.
+    'heap-snapshot-dir': { type: 'string' },
   },
 });
 const CLK_TCK = 100;
@@ -75,7 +77,10 @@ function workerCommand(): string[] {
 }
 
 async function startWorker(kubeconfigPath: string): Promise<Worker> {
-  const child = spawn(process.execPath, [...workerCommand(), kubeconfigPath], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const snapshotArgs = values['heap-snapshot-dir'] ? ['--heapsnapshot-signal=SIGUSR1'] : [];
+  const child = spawn(process.execPath, [...snapshotArgs, ...workerCommand(), kubeconfigPath], {
+    stdio: ['ignore', 'pipe', 'inherit'], cwd: values['heap-snapshot-dir'] ?? process.cwd(),
+  });
   const metricsPort = await new Promise<number>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -177,6 +182,12 @@ async function benchPending(stores: number, replicas: number, steadySeconds: num
     const steadyEnd = processUsage(pid);
     const steadyCpu = (steadyEnd.cpuSeconds - steadyStart.cpuSeconds) / ((Date.now() - steadyStarted) / 1000);
     console.log(`steady state (${steadySeconds} s): RSS ${steadyEnd.rssMb.toFixed(1)} MB (peak ${peakRss.toFixed(1)} MB), CPU ${(steadyCpu * 100).toFixed(2)} % of one core`);
+
+    if (values['heap-snapshot-dir']) {
+      worker.child.kill('SIGUSR1');
+      await sleep(15_000);
+      console.log(`heap snapshot written to ${values['heap-snapshot-dir']}`);
+    }
 
     const metricsCount = async () => {
       const response = await fetch(`http://127.0.0.1:${worker.metricsPort}/metrics`);
