@@ -13,6 +13,8 @@
  *   --rate N            / BENCH_RATE             fixed-rate requests/s (default 1000)
  *   --policies N        / BENCH_POLICIES         load N synthetic KVPolicies into the server (default 0)
  *   --policy-module P   / BENCH_POLICY_MODULE    module exporting `createBenchPolicies(count): PolicyPort | Promise<PolicyPort>`
+ *   --runs LIST         / BENCH_RUNS             which runs, comma-separated: baseline, closed, paced (default all;
+ *                                                 e.g. `--runs paced` with BENCH_SERVER_NODE_ARGS=--cpu-prof to profile)
  *   --json                                        also print the results as one JSON line
  *   BENCH_SERVER_NODE_ARGS                        extra node flags for the server process (e.g. --cpu-prof)
  */
@@ -20,7 +22,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
-import express from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -30,7 +32,8 @@ import type { CertificateSource, ServingMaterial } from '../certs/certificate-so
 import { applyKVStoreDefaults } from '../shared/defaulting.js';
 import { createLogger } from '../shared/logger.js';
 import type { KVStoreSpec } from '../shared/schema/kvstore.js';
-import { createWebhookApp } from '../webhook/app.js';
+import { createWebhookApp, MAX_BODY_BYTES } from '../webhook/app.js';
+import { readRequestBody } from '../webhook/request-body.js';
 import { NO_POLICIES, type PolicyPort } from '../webhook/policy-port.js';
 import { startWebhookServer } from '../webhook/server.js';
 
@@ -75,20 +78,23 @@ async function runServer(): Promise<void> {
   const serving = issueServingCertificate(ca, { commonName: 'localhost', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
   const policy = await loadPolicies(Number(process.env.BENCH_POLICIES ?? 0), process.env.BENCH_POLICY_MODULE ?? '');
   const webhookApp = createWebhookApp({ policy, logger: createLogger('webhook-bench', { level: 'silent' }) });
-  // The same transport (HTTPS, express, a raw body read, a JSON answer) with no admission logic: what the webhook
-  // costs on top of it is the difference.
-  const app = express();
   // Server-side latency, request arrival to response sent: the webhook's own share, without the load generator's.
   let serverLatencies: number[] = [];
-  app.use((_req, res, next) => {
+  const app = (req: IncomingMessage, res: ServerResponse): void => {
     const startedMs = performance.now();
     res.on('finish', () => serverLatencies.push(performance.now() - startedMs));
-    next();
-  });
-  app.post('/baseline', express.raw({ type: () => true, limit: '7mb' }), (_req, res) => {
-    res.status(200).json({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: 'bench', allowed: true } });
-  });
-  app.use(webhookApp);
+    // The same transport as the webhook (HTTPS, node:http, the body read, a JSON answer) with no admission logic:
+    // what the webhook costs on top of it is the difference.
+    if (req.url === '/baseline') {
+      readRequestBody(req, MAX_BODY_BYTES, () => {
+        const text = JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: 'bench', allowed: true } });
+        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+        res.end(text);
+      });
+      return;
+    }
+    webhookApp(req, res);
+  };
   const server = await startWebhookServer({
     app, certificateSource: staticSource({ ...serving, caBundlePem: ca.certPem }), port: 0, host: '127.0.0.1',
   });
@@ -306,6 +312,7 @@ async function main(): Promise<void> {
   const rate = Number(option('--rate', 'BENCH_RATE', '1000'));
   const policies = Number(option('--policies', 'BENCH_POLICIES', '0'));
   const policyModule = option('--policy-module', 'BENCH_POLICY_MODULE', '');
+  const runs = new Set(option('--runs', 'BENCH_RUNS', 'baseline,closed,paced').split(',').map((run) => run.trim()));
   const raw = JSON.parse(readFileSync(new URL('../test/fixtures/kvstore/realistic.json', import.meta.url), 'utf8')) as Record<string, unknown> & { metadata: { name: string } };
   const defaulted = { ...raw, spec: applyKVStoreDefaults(raw.spec as KVStoreSpec, raw.metadata.name) };
   const bodies: Record<string, string> = {
@@ -328,15 +335,23 @@ async function main(): Promise<void> {
     for (const [endpoint, body] of Object.entries(bodies)) await runLoad(child, port, caPem, endpoint, body, 16, 2);
     process.stdout.write(`${'endpoint'.padEnd(18)} conn   rate    req/s  p50 ms  p99 ms p99.9 ms  max ms errors  RSS MiB cpu us/req srv p99 ms\n`);
     const results: RunFigures[] = [];
-    const baseline = await runLoad(child, port, caPem, '/baseline', bodies['/validate/kvstore']!, 16, durationSeconds);
-    results.push(baseline);
-    process.stdout.write(`${format(baseline)}   (transport only: HTTPS + express, no admission logic)\n`);
+    if (runs.has('baseline')) {
+      const baseline = await runLoad(child, port, caPem, '/baseline', bodies['/validate/kvstore']!, 16, durationSeconds);
+      results.push(baseline);
+      process.stdout.write(`${format(baseline)}   (transport only: HTTPS + node:http + body read + JSON answer, no admission logic)\n`);
+      if (runs.has('paced')) {
+        const pacedBaseline = await runPaced(child, port, caPem, '/baseline', bodies['/validate/kvstore']!, rate, durationSeconds);
+        results.push(pacedBaseline);
+        process.stdout.write(`${format(pacedBaseline)}   (transport only, fixed rate)\n`);
+      }
+    }
     for (const [endpoint, body] of Object.entries(bodies)) {
-      for (const connections of [1, 16, 64]) {
+      for (const connections of runs.has('closed') ? [1, 16, 64] : []) {
         const figures = await runLoad(child, port, caPem, endpoint, body, connections, durationSeconds);
         results.push(figures);
         process.stdout.write(`${format(figures)}\n`);
       }
+      if (!runs.has('paced')) continue;
       const fixed = await runPaced(child, port, caPem, endpoint, body, rate, durationSeconds);
       results.push(fixed);
       process.stdout.write(`${format(fixed)}\n`);

@@ -1,9 +1,11 @@
 /**
- * The admission boundary: an express app with one route per webhook. Every answer is an AdmissionReview:
- * decisions are HTTP 200 (denials carry status.code 403/422, internal errors fail closed with 500); bodies that are
- * not a review get 400, bodies over the limit 413, both still AdmissionReview-shaped with the uid when recoverable.
+ * The admission boundary: a plain `node:http` request listener with one route per webhook (no framework: express'
+ * middleware chain, body parser and response helpers cost more CPU per request than the admission logic itself).
+ * Every answer is an AdmissionReview: decisions are HTTP 200 (denials carry status.code 403/422, internal errors
+ * fail closed with 500); bodies that are not a review get 400, bodies over the limit 413, an unsupported content
+ * encoding 415, all still AdmissionReview-shaped with the uid when recoverable.
  */
-import express, { type NextFunction, type Request, type Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { ADMISSION_API_VERSION, denyReview, parseAdmissionReview, recoverUid, type AdmissionRequest, type AdmissionReview } from './admission-review.js';
 import {
@@ -12,6 +14,7 @@ import {
 } from './handlers.js';
 import { createWebhookMetrics, type AdmissionResult, type WebhookMetrics, type WebhookName } from './metrics.js';
 import { NO_POLICIES, type PolicyPort } from './policy-port.js';
+import { readRequestBody } from './request-body.js';
 
 /**
  * Two objects (UPDATE carries object and oldObject) of at most ~3 MiB each, as etcd allows, plus the envelope:
@@ -47,12 +50,30 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** What the HTTPS server (and supertest) calls for each request. */
+export type WebhookApp = (req: IncomingMessage, res: ServerResponse) => void;
+
+const WEBHOOK_BY_PATH = new Map((Object.entries(WEBHOOK_PATHS) as Array<[WebhookName, string]>).map(([webhook, path]) => [path, webhook]));
+
+function sendJson(res: ServerResponse, httpStatus: number, review: AdmissionReview): void {
+  const text = JSON.stringify(review);
+  // A string body with headers not yet sent goes out in one write (one TLS record), a Buffer in two.
+  res.writeHead(httpStatus, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function isJsonContentType(type: string | undefined): boolean {
+  if (!type) return false;
+  const semicolon = type.indexOf(';');
+  return (semicolon === -1 ? type : type.slice(0, semicolon)).trim().toLowerCase() === 'application/json';
+}
+
 function resultOf(review: AdmissionReview): AdmissionResult {
   if (review.response.allowed) return 'allowed';
   return review.response.status?.code === 500 ? 'error' : 'denied';
 }
 
-export function createWebhookApp(options: WebhookAppOptions = {}): express.Express {
+export function createWebhookApp(options: WebhookAppOptions = {}): WebhookApp {
   const logger = options.logger ?? createLogger('webhook');
   const metrics = options.metrics ?? createWebhookMetrics({ processMetrics: false });
   const context: HandlerContext = {
@@ -60,30 +81,26 @@ export function createWebhookApp(options: WebhookAppOptions = {}): express.Expre
     reconcilerUsername: options.reconcilerUsername ?? DEFAULT_RECONCILER_USERNAME,
   };
   const maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
 
-  const reject = (res: Response, webhook: WebhookName | undefined, httpStatus: number, uid: string, message: string): void => {
+  const reject = (res: ServerResponse, webhook: WebhookName | undefined, httpStatus: number, uid: string, message: string): void => {
     if (webhook) {
       metrics.recordAdmission(webhook, 'UNKNOWN', 'error', 0);
-      metrics.recordDenial(webhook, httpStatus === 413 ? 'RequestEntityTooLarge' : 'BadRequest');
+      metrics.recordDenial(webhook, httpStatus === 413 ? 'RequestEntityTooLarge' : httpStatus === 415 ? 'UnsupportedMediaType' : 'BadRequest');
     }
     logger.warn({ webhook, uid, httpStatus, reason: message }, 'malformed admission request');
-    res.status(httpStatus).json(denyReview(uid, httpStatus, message));
+    sendJson(res, httpStatus, denyReview(uid, httpStatus, message));
   };
 
-  const answer = (webhook: WebhookName) => (req: Request, res: Response): void => {
-    const startedNs = process.hrtime.bigint();
-    const text = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
-    if (text.trim() === '') return reject(res, webhook, 400, '', 'the request body is empty');
-    let body: unknown;
+  const answer = (webhook: WebhookName, body: Buffer, res: ServerResponse, startedNs: bigint): void => {
+    const text = body.toString('utf8');
+    let parsedBody: unknown;
     try {
-      body = JSON.parse(text);
+      parsedBody = JSON.parse(text);
     } catch (error: unknown) {
+      if (text.trim() === '') return reject(res, webhook, 400, '', 'the request body is empty');
       return reject(res, webhook, 400, recoverUid(text), `the request body is not JSON: ${errorMessage(error)}`);
     }
-    const parsed = parseAdmissionReview(body);
+    const parsed = parseAdmissionReview(parsedBody);
     if (!parsed.ok) return reject(res, webhook, 400, parsed.uid, `not an ${ADMISSION_API_VERSION} AdmissionReview: ${parsed.message}`);
     const request = parsed.request;
     let outcome: HandlerOutcome;
@@ -98,44 +115,51 @@ export function createWebhookApp(options: WebhookAppOptions = {}): express.Expre
     const result = resultOf(outcome.review);
     metrics.recordAdmission(webhook, request.operation, result, durationSeconds);
     if (outcome.denialReason) metrics.recordDenial(webhook, outcome.denialReason);
-    metrics.recordPolicyViolations(outcome.violations);
-    const status = outcome.review.response.status;
-    const entry = {
-      webhook, uid: request.uid, operation: request.operation, kind: request.kind.kind, subResource: request.subResource,
-      namespace: request.namespace, name: request.name, user: request.userInfo.username, dryRun: request.dryRun,
-      allowed: outcome.review.response.allowed, code: status?.code, patched: outcome.review.response.patch !== undefined,
-      skipped: outcome.skipped, durationMs: durationSeconds * 1000,
-    };
-    if (result === 'allowed') logger.debug(entry, 'admission allowed');
-    else logger.info({ ...entry, message: status?.message }, `admission ${result}`);
-    res.status(200).json(outcome.review);
+    if (outcome.violations.length > 0) metrics.recordPolicyViolations(outcome.violations);
+    // Allowed requests are logged at debug level: build the entry only when someone reads it.
+    if (result !== 'allowed' || logger.isLevelEnabled('debug')) {
+      const status = outcome.review.response.status;
+      const entry = {
+        webhook, uid: request.uid, operation: request.operation, kind: request.kind.kind, subResource: request.subResource,
+        namespace: request.namespace, name: request.name, user: request.userInfo.username, dryRun: request.dryRun,
+        allowed: outcome.review.response.allowed, code: status?.code, patched: outcome.review.response.patch !== undefined,
+        skipped: outcome.skipped, durationMs: durationSeconds * 1000,
+      };
+      if (result === 'allowed') logger.debug(entry, 'admission allowed');
+      else logger.info({ ...entry, message: status?.message }, `admission ${result}`);
+    }
+    sendJson(res, 200, outcome.review);
   };
 
-  const requireJson = (webhook: WebhookName) => (req: Request, res: Response, next: NextFunction): void => {
-    // Checked on the header itself: req.is() answers null for an empty body, which deserves its own message.
+  return (req, res) => {
+    const startedNs = process.hrtime.bigint();
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const path = query === -1 ? url : url.slice(0, query);
+    const webhook = WEBHOOK_BY_PATH.get(path);
+    // Every refusal waits for the whole body (readRequestBody discards it past the cap): answering while the
+    // client is still sending can reach it as a reset instead of the answer.
+    if (webhook === undefined || req.method !== 'POST') {
+      req.resume();
+      req.once('end', () => sendJson(res, 404, denyReview('', 404, `no admission webhook at ${req.method} ${path}`)));
+      return;
+    }
+    // Checked on the header itself, before reading: an empty body deserves its own message, a wrong type this one.
     const type = req.headers['content-type'];
-    if (type?.split(';')[0]!.trim().toLowerCase() === 'application/json') return next();
-    reject(res, webhook, 400, '', type ? `content type must be application/json, got ${type}` : 'content type application/json is required');
+    if (!isJsonContentType(type)) {
+      req.resume();
+      req.once('end', () => reject(res, webhook, 400, '', type ? `content type must be application/json, got ${type}` : 'content type application/json is required'));
+      return;
+    }
+    readRequestBody(req, maxBodyBytes, (read) => {
+      if (!read.ok) return reject(res, webhook, read.httpStatus, '', read.message);
+      try {
+        answer(webhook, read.body, res, startedNs);
+      } catch (error: unknown) {
+        // Only a bug gets here (answer() turns handler errors into reviews): still an AdmissionReview, still closed.
+        logger.error({ err: error, webhook }, 'unexpected error in the webhook app');
+        if (!res.headersSent) sendJson(res, 200, denyReview('', 500, `internal error in the redwing webhook: ${errorMessage(error)}`));
+      }
+    });
   };
-
-  for (const [webhook, path] of Object.entries(WEBHOOK_PATHS) as Array<[WebhookName, string]>) {
-    app.post(path, requireJson(webhook), express.raw({ type: () => true, limit: maxBodyBytes }), answer(webhook));
-  }
-
-  app.use((req: Request, res: Response) => {
-    res.status(404).json(denyReview('', 404, `no admission webhook at ${req.method} ${req.path}`));
-  });
-
-  // Body-parser failures (too large, aborted, bad encoding) and anything unexpected: still an AdmissionReview.
-  app.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
-    if (res.headersSent) return next(error);
-    const webhook = (Object.entries(WEBHOOK_PATHS) as Array<[WebhookName, string]>).find(([, path]) => path === req.path)?.[0];
-    const type = (error as { type?: string }).type;
-    if (type === 'entity.too.large') return reject(res, webhook, 413, '', `the request body exceeds ${maxBodyBytes} bytes`);
-    const status = (error as { status?: number }).status;
-    if (typeof status === 'number' && status >= 400 && status < 500) return reject(res, webhook, 400, '', errorMessage(error));
-    logger.error({ err: error, webhook }, 'unexpected error in the webhook app');
-    res.status(200).json(denyReview('', 500, `internal error in the redwing webhook: ${errorMessage(error)}`));
-  });
-  return app;
 }
