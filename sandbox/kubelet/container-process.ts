@@ -6,6 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { findOnPath } from './images.js';
+import { planShadows, withShadows } from './mount-shadow.js';
 
 export interface Mount {
   hostPath: string;
@@ -98,12 +99,12 @@ export function killAllContainers(): void {
 
 let mountNamespacesWork: boolean | undefined;
 
-/** Root on Linux, with unshare/setpriv/nsenter present and a trial `unshare -m` that works (not in every container). */
+/** Root on Linux, with unshare/setpriv/nsenter/chroot present and a trial `unshare -m` that works (not in every container). */
 export function canUseMountNamespaces(): boolean {
   if (mountNamespacesWork === undefined) {
     const path = process.env.PATH ?? '/usr/bin:/bin';
     mountNamespacesWork = process.platform === 'linux' && process.getuid?.() === 0
-      && ['unshare', 'setpriv', 'nsenter'].every((tool) => !!findOnPath(tool, path))
+      && ['unshare', 'setpriv', 'nsenter', 'chroot'].every((tool) => !!findOnPath(tool, path))
       && spawnSync('unshare', ['-m', '--propagation', 'private', 'true'], { stdio: 'ignore', timeout: 5000 }).status === 0;
   }
   return mountNamespacesWork;
@@ -176,7 +177,8 @@ function mountScript(mounts: Mount[], workingDir: string | undefined, containerD
   for (const mount of [...mounts].sort((a, b) => a.containerPath.length - b.containerPath.length)) {
     const src = shellQuote(mount.hostPath === base ? '.' : relative(mount.hostPath));
     const dst = shellQuote(mount.containerPath);
-    // A file volume (subPath to a file) needs a file mount point; everything else a directory.
+    // A file volume (subPath to a file) needs a file mount point; everything else a directory. Outside other
+    // volumes these already exist here (see mount-shadow.ts); inside one, they are made in its sandbox directory.
     lines.push(`if [ -f ${src} ]; then mkdir -p "$(dirname ${dst})" && { [ -e ${dst} ] || touch ${dst}; }; else mkdir -p ${dst}; fi`);
     lines.push(`mount --bind ${src} ${dst} || exit 97`);
     if (mount.readOnly) lines.push(`mount -o remount,bind,ro ${dst} || exit 97`);
@@ -185,7 +187,8 @@ function mountScript(mounts: Mount[], workingDir: string | undefined, containerD
     ? workingDir : containerDir;
   lines.push(`cd ${shellQuote(cwd)} 2>/dev/null || cd ${shellQuote(containerDir)}`);
   lines.push('exec "$@"');
-  return lines.join('\n');
+  // Mount points missing on the host are made in a shadow of their parent, never on the host itself.
+  return withShadows(planShadows(mounts), join(containerDir, 'mount-shadows'), lines);
 }
 
 function hostWorkingDir(spec: LaunchSpec): string {
@@ -281,7 +284,8 @@ export function execInContainer(spec: LaunchSpec, target: ContainerProcess | und
   let env: Record<string, string>;
   if (spec.mountNamespace && target && !target.exitInfo) {
     file = 'nsenter';
-    args = ['-t', String(target.pid), '-m', '--', ...argv];
+    // -r: the container may run chrooted into a shadowed root (mount-shadow.ts); use its root, not the namespace's
+    args = ['-t', String(target.pid), '-m', '-r', '--', ...argv];
     cwd = spec.containerDir;
     env = namespaceView(spec).env;
   } else {
