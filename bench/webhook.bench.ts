@@ -145,6 +145,8 @@ interface RunFigures {
   serverCpuMicrosPerRequest: number;
   /** p99 measured inside the server (arrival to response sent). */
   serverP99Ms: number;
+  /** Load generator CPU per request (fixed-rate runs): it shares the two cores with the server. */
+  clientCpuMicrosPerRequest?: number;
 }
 
 async function runLoad(child: ChildProcess, port: number, caPem: string, endpoint: string, body: string,
@@ -236,6 +238,7 @@ async function runPaced(child: ChildProcess, port: number, caPem: string, endpoi
   const backlog: number[] = [];
   let non2xx = 0;
   const total = Math.round(rate * durationSeconds);
+  const clientCpuBefore = process.cpuUsage();
   const startMs = performance.now();
   await new Promise<void>((resolveAll) => {
     let sent = 0;
@@ -263,6 +266,7 @@ async function runPaced(child: ChildProcess, port: number, caPem: string, endpoi
     tick();
   });
   const elapsedSeconds = (performance.now() - startMs) / 1000;
+  const clientCpu = process.cpuUsage(clientCpuBefore);
   const rss = await nextMessageAfterSend(child, 'rss');
   for (const connection of all) connection.close();
   latencies.sort((a, b) => a - b);
@@ -273,6 +277,7 @@ async function runPaced(child: ChildProcess, port: number, caPem: string, endpoi
     peakRssMiB: rss.peakBytes / 2 ** 20,
     serverCpuMicrosPerRequest: (rss.cpuMicros - before.cpuMicros) / Math.max(1, latencies.length),
     serverP99Ms: rss.serverP99Ms,
+    clientCpuMicrosPerRequest: (clientCpu.user + clientCpu.system) / Math.max(1, latencies.length),
   };
 }
 
@@ -296,6 +301,33 @@ function review(operation: 'CREATE', object: Record<string, unknown>, uid: strin
   });
 }
 
+const ENGINE_ITERATIONS = 20_000;
+
+/**
+ * The policy engine alone, in this process (no HTTP, no JSON): CPU µs per call of `evaluate` (validating webhook)
+ * and `defaultsFor` (mutating webhook) on the bench's store, after a warm-up. `evaluate` gets the defaulted spec the
+ * way the validating handler passes it.
+ */
+async function measureEngine(count: number, modulePath: string, object: Record<string, unknown>, raw: Record<string, unknown>): Promise<{ evaluateMicros: number; defaultsMicros: number; violations: number }> {
+  const port = await loadPolicies(count, modulePath);
+  const metadata = object.metadata as { namespace: string };
+  const base = { operation: 'CREATE' as const, namespace: metadata.namespace, oldObject: null, userInfo: { username: 'alice@example.com', groups: ['system:authenticated'] }, dryRun: false };
+  const validating = { ...base, object, effectiveSpec: object.spec as KVStoreSpec };
+  const mutating = { ...base, object: raw };
+  const perCall = (call: () => unknown): number => {
+    for (let i = 0; i < ENGINE_ITERATIONS / 10; i++) call();
+    const before = process.cpuUsage();
+    for (let i = 0; i < ENGINE_ITERATIONS; i++) call();
+    const spent = process.cpuUsage(before);
+    return (spent.user + spent.system) / ENGINE_ITERATIONS;
+  };
+  return {
+    evaluateMicros: perCall(() => port.evaluate(validating)),
+    defaultsMicros: perCall(() => port.defaultsFor(mutating)),
+    violations: port.evaluate(validating).length,
+  };
+}
+
 function format(figures: RunFigures): string {
   const cells = [
     figures.endpoint.padEnd(18), String(figures.connections).padStart(4), (figures.rate ? `${figures.paced ? '~' : ''}${figures.rate}` : 'max').padStart(6),
@@ -304,6 +336,7 @@ function format(figures: RunFigures): string {
     figures.peakRssMiB.toFixed(0).padStart(8), figures.serverCpuMicrosPerRequest.toFixed(0).padStart(10),
     figures.serverP99Ms.toFixed(2).padStart(10),
   ];
+  if (figures.clientCpuMicrosPerRequest !== undefined) cells.push(`  (client ${figures.clientCpuMicrosPerRequest.toFixed(0)} cpu us/req)`);
   return cells.join(' ');
 }
 
@@ -330,7 +363,8 @@ async function main(): Promise<void> {
     const { port, caPem } = await nextMessage(child, 'listening');
     process.stdout.write(`redwing webhook benchmark: node ${process.version}, ${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}, ` +
       `${durationSeconds}s per run, ${policies} policies, body sizes ` +
-      `mutate ${bodies['/mutate/kvstore']!.length} B / validate ${bodies['/validate/kvstore']!.length} B\n`);
+      `mutate ${bodies['/mutate/kvstore']!.length} B / validate ${bodies['/validate/kvstore']!.length} B\n` +
+      `rate "max": autocannon, closed loop; rate "~N": open loop, latency counted from each request's intended send time\n`);
     // warm-up: JIT, TLS session setup, ajv paths
     for (const [endpoint, body] of Object.entries(bodies)) await runLoad(child, port, caPem, endpoint, body, 16, 2);
     process.stdout.write(`${'endpoint'.padEnd(18)} conn   rate    req/s  p50 ms  p99 ms p99.9 ms  max ms errors  RSS MiB cpu us/req srv p99 ms\n`);
@@ -356,7 +390,13 @@ async function main(): Promise<void> {
       results.push(fixed);
       process.stdout.write(`${format(fixed)}\n`);
     }
-    if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify({ policies, durationSeconds, results })}\n`);
+    let engine: Awaited<ReturnType<typeof measureEngine>> | undefined;
+    if (policies > 0) {
+      engine = await measureEngine(policies, policyModule, defaulted, raw);
+      process.stdout.write(`policy engine alone (in-process, ${ENGINE_ITERATIONS} calls, CPU time): evaluate ${engine.evaluateMicros.toFixed(1)} µs/request ` +
+        `(${engine.violations} violations), defaultsFor ${engine.defaultsMicros.toFixed(1)} µs/request\n`);
+    }
+    if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify({ policies, durationSeconds, results, engine })}\n`);
   } finally {
     child.send({ type: 'stop' });
     await new Promise<void>((resolvePromise) => {
