@@ -7,6 +7,8 @@ import { isStatus } from '../controllers/client/rest.js';
 export interface Faults {
   /** SIGKILL every container process of the pod; the kubelet restarts them per restartPolicy. */
   crashPod(namespace: string, name: string): Promise<void>;
+  /** The pids of the pod's running container processes (they change when the kubelet restarts a container). */
+  podPids(namespace: string, name: string): number[];
   /** SIGSTOP: the port stays open but nothing answers. */
   freezePod(namespace: string, name: string): Promise<void>;
   thawPod(namespace: string, name: string): Promise<void>;
@@ -31,6 +33,7 @@ export function createFaults(kubelet: Kubelet, kc: KubeConfig): Faults {
     async crashPod(namespace, name) {
       for (const proc of processesOf(namespace, name)) process.kill(proc.pid, 'SIGKILL');
     },
+    podPids: (namespace, name) => kubelet.podProcesses(namespace, name).map((proc) => proc.pid),
     async freezePod(namespace, name) {
       for (const proc of processesOf(namespace, name)) proc.signal('SIGSTOP');
     },

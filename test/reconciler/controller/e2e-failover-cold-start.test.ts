@@ -1,33 +1,34 @@
 /**
- * End to end on the sandbox: a cold start. Every pod of the store is killed at once, after the master (moved off
+ * End to end on the sandbox: a cold start. Every pod of a store is killed at once, after the master (moved off
  * ordinal 0 by an earlier failover) took acknowledged writes its frozen replicas never saw. Every pod boots fenced
  * (none answers as master on its own), and the pod with the most data becomes master again, not ordinal 0: no
- * acknowledged write is lost and the master Service takes writes again.
+ * acknowledged write is lost and the master Service takes writes again. The second scenario has the pod with the
+ * most data come back last (as a large dataset that takes long to load would): the others must not be elected
+ * meanwhile, or it would be resynced from one of them and lose its data.
  */
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { runReconciler, type RunningReconciler } from '../../../reconciler/controller/main.js';
-import { startE2eCluster, type E2eCluster } from './e2e-helpers.js';
+import { startE2eCluster, waitFor, type E2eCluster, type PodInfo } from './e2e-helpers.js';
 import { FailoverStore, RoleWatcher } from './failover-store.js';
 
 const silent = pino({ level: process.env.REDWING_TEST_LOG ?? 'silent' });
 /** Enough data that the master's AOF takes a moment to load: the pods with less data may well answer first. */
 const VALUE_BYTES = 1024 * 1024;
 const UNREPLICATED_WRITES = 24;
+/** How long the pod with the most data stays frozen after its restart: well past detection and election. */
+const SLOW_BOOT_MS = 6000;
 
-describe('reconciler end to end: cold start (every pod restarted at once)', { timeout: 400_000 }, () => {
+type Entry = { key: string; value: string };
+
+describe('reconciler end to end: cold start (every pod restarted at once)', { timeout: 600_000 }, () => {
   let cluster: E2eCluster;
   let reconciler: RunningReconciler;
-  let store: FailoverStore;
 
   before(async () => {
     cluster = await startE2eCluster();
     reconciler = await runReconciler({ kubeConfig: cluster.kubeConfig, metricsPort: 0, leaderElect: false, logger: silent });
-    store = new FailoverStore(cluster, 'cold');
-    // Everything dies at once, so the disk is the only copy of the master's last writes: with the default
-    // `appendfsync everysec` Redis may acknowledge up to two seconds of writes before they reach the AOF.
-    await store.create({ config: { appendfsync: 'always' } });
   });
 
   after(async () => {
@@ -35,9 +36,13 @@ describe('reconciler end to end: cold start (every pod restarted at once)', { ti
     await cluster?.stop();
   });
 
-  it('every pod boots fenced and the pod with the most data (not ordinal 0) becomes master', async (t) => {
+  /** A store whose master is not ordinal 0 and holds acknowledged writes that neither replica has. */
+  async function prepare(name: string): Promise<{ store: FailoverStore; pods: PodInfo[]; master: PodInfo; entries: Entry[] }> {
     const { faults } = cluster.sandbox;
-    let pods = await store.healthy();
+    const store = new FailoverStore(cluster, name);
+    // Everything dies at once, so the disk is the only copy of the master's last writes: with the default
+    // `appendfsync everysec` Redis may acknowledge up to two seconds of writes before they reach the AOF.
+    let pods = await store.create({ config: { appendfsync: 'always' } });
     const entries = [await store.replicatedWrite(pods.filter((pod) => pod.role === 'replica'))];
     const first = pods.find((pod) => pod.role === 'master')!;
     if (first.name.endsWith('-0')) {
@@ -55,30 +60,64 @@ describe('reconciler end to end: cold start (every pod restarted at once)', { ti
     for (const pod of replicas) await faults.freezePod('default', pod.name);
     try {
       for (let index = 0; index < UNREPLICATED_WRITES; index += 1) {
-        entries.push(await store.write(`cold-${index}:`.padEnd(VALUE_BYTES, String.fromCharCode(97 + (index % 26)))));
+        const value = `${name}-${index}:`.padEnd(VALUE_BYTES, String.fromCharCode(97 + (index % 26)));
+        // A write that failed is simply not counted as acknowledged; the next try uses a new key.
+        entries.push(await waitFor(`acknowledged write ${index}`, () => store.write(value), 15_000, 200));
       }
     } catch (error) {
       for (const pod of replicas) await faults.thawPod('default', pod.name).catch(() => undefined);
       throw error;
     }
+    return { store, pods, master, entries };
+  }
 
+  /** The pod with the most data is master again, nothing acknowledged is lost, every replica resynced from it. */
+  async function expectRecovered(store: FailoverStore, master: PodInfo, entries: Entry[]): Promise<void> {
+    await store.writesAccepted(120_000);
+    await store.expectEntries(entries);
+    const after = await store.healthy();
+    assert.equal(after.find((pod) => pod.role === 'master')?.name, master.name, `${master.name} (most data) is master again`);
+    assert.equal((await store.store()).status?.master, master.name);
+    for (const pod of after.filter((entry) => entry.role === 'replica')) {
+      await store.expectEntries(entries, `on ${pod.name} after it resynced`, pod.ip!);
+    }
+  }
+
+  it('every pod boots fenced and the pod with the most data (not ordinal 0) becomes master', async (t) => {
+    const { store, pods, master, entries } = await prepare('cold');
     // Every pod dies at once (SIGKILL also ends the frozen ones); the kubelet restarts them all.
-    await Promise.all(pods.map((pod) => faults.crashPod('default', pod.name)));
+    await Promise.all(pods.map((pod) => cluster.sandbox.faults.crashPod('default', pod.name)));
     const watcher = new RoleWatcher(store.password);
     watcher.watch(pods);
     try {
-      await store.writesAccepted(120_000);
-      await store.expectEntries(entries);
-      const after = await store.healthy();
-      assert.equal(after.find((pod) => pod.role === 'master')?.name, master.name, `${master.name} (most data) is master again`);
-      assert.equal((await store.store()).status?.master, master.name);
-      for (const pod of after.filter((entry) => entry.role === 'replica')) {
-        await store.expectEntries(entries, `on ${pod.name} after it resynced`, pod.ip!);
-      }
+      await expectRecovered(store, master, entries);
     } finally {
       await watcher.stop();
     }
     t.diagnostic(`pods seen as master after the crash: ${[...watcher.mastersSeen].join(', ') || 'none'}`);
     assert.deepEqual([...watcher.mastersSeen], [master.name], 'no other pod answered as master at any moment (all booted fenced)');
+  });
+
+  // Fails today: when the recorded master restarted fenced, reconciler/controller/plan-topology.ts elects among the
+  // pods that answer at that moment, without waiting for the others (the new-store path does wait).
+  it('the pod with the most data still wins when it is the last to come back', {
+    todo: 'known bug: plan-topology elects a data-poorer pod while the recorded master is still booting fenced; it then resyncs from it and loses acknowledged writes',
+  }, async () => {
+    const { faults } = cluster.sandbox;
+    const { store, pods, master, entries } = await prepare('coldslow');
+    const oldPids = new Set(faults.podPids('default', master.name));
+    await Promise.all(pods.map((pod) => faults.crashPod('default', pod.name)));
+    // Caught right after the kubelet restarts it, before it has loaded its data: it answers nobody for a while.
+    await waitFor(`${master.name} restarted`, () => {
+      const pids = faults.podPids('default', master.name);
+      return pids.length > 0 && pids.every((pid) => !oldPids.has(pid));
+    }, 60_000, 2);
+    await faults.freezePod('default', master.name);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, SLOW_BOOT_MS));
+    } finally {
+      await faults.thawPod('default', master.name);
+    }
+    await expectRecovered(store, master, entries);
   });
 });

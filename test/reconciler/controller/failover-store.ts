@@ -83,7 +83,8 @@ export class FailoverStore {
   async expectEntries(entries: Array<{ key: string; value: string }>, where = 'through the master Service', host = this.serviceIp): Promise<void> {
     const missing: string[] = [];
     for (const entry of entries) {
-      const value = await this.command(host, 'GET', entry.key);
+      // A dropped connection (the Service proxy closes them when endpoints change) is retried; a wrong value is not.
+      const { value } = await waitFor(`GET ${entry.key} ${where}`, async () => ({ value: await this.command(host, 'GET', entry.key) }), 15_000, 200);
       if (value !== entry.value) missing.push(entry.key);
     }
     assert.deepEqual(missing, [], `acknowledged writes missing ${where}`);
