@@ -1,7 +1,9 @@
 /**
  * End to end on the sandbox: the reconciler's failover loop (health monitor -> reconcile -> election -> promotion ->
  * labels -> status) against real faults: kill -9 of the master (restarting fast, fenced), SIGSTOP (hung, port
- * open), eviction, and a lost node. Each asserts data and that writes through the master Service come back.
+ * open), eviction, and two masters. Each asserts data and that writes through the master Service come back.
+ * The other failover scenarios have a file (and a sandbox) each: e2e-failover-node-loss, -partition, -lagging,
+ * -operator-crash and -cold-start.
  */
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
