@@ -2,7 +2,7 @@
  * One handler per webhook: a parsed AdmissionRequest in, an AdmissionReview out, plus what the boundary needs for
  * metrics and logs. No I/O here; the policy port answers from caches.
  */
-import { API_GROUP, KVPOLICY_KIND, KVSTORE_KIND } from '../shared/api.js';
+import { API_GROUP, KVPOLICY_KIND, KVSTORE_KIND, KVSTORE_PLURAL } from '../shared/api.js';
 import type { KVStoreSpec } from '../shared/schema/kvstore.js';
 import { formatFieldError, type FieldError } from '../shared/validators.js';
 import { allowReview, denyReview, type AdmissionRequest, type AdmissionReview } from './admission-review.js';
@@ -103,7 +103,45 @@ export function handleMutateKVStore(request: AdmissionRequest, context: HandlerC
   return { review: allowReview(request.uid, { patch: result.patch }), violations: [] };
 }
 
+/** A policy verdict as an admission outcome: 403 listing every Enforce violation, Warn ones as warnings. */
+function policyOutcome(request: AdmissionRequest, violationsFound: PolicyViolation[], warningsSoFar: readonly string[]): HandlerOutcome {
+  const verdict = decidePolicy(violationsFound);
+  const violations = request.dryRun ? [] : [...verdict.enforced, ...verdict.warned, ...verdict.audited];
+  const warnings = [...warningsSoFar, ...verdict.warnings];
+  if (verdict.denial) {
+    return { review: denyReview(request.uid, 403, verdict.denial, { warnings }), denialReason: 'Forbidden', violations };
+  }
+  return { review: allowReview(request.uid, { warnings }), violations };
+}
+
+/**
+ * `kubectl scale kvs/x --replicas=N` (and autoscalers) write `spec.replicas` through the scale subresource: the
+ * request carries an autoscaling/v1 Scale, not the store, so only the replica rules of the policies can be judged
+ * (the engine matches the store by its cached labels). The API server applies the CRD schema to the store itself.
+ */
+function handleScale(request: AdmissionRequest, context: HandlerContext): HandlerOutcome {
+  if (request.operation !== 'UPDATE') return allowed(request, `operation ${request.operation} on subresource scale`);
+  if (request.resource && (request.resource.group !== API_GROUP || request.resource.resource !== KVSTORE_PLURAL)) {
+    return allowed(request, `scale of ${request.resource.group}/${request.resource.resource}`);
+  }
+  if (request.kind.group !== 'autoscaling' || request.kind.kind !== 'Scale' || request.object === null) {
+    return allowed(request, `subresource scale with kind ${request.kind.group}/${request.kind.kind}`);
+  }
+  if (skipsPolicy(request, context) || !context.policy.evaluateScale) return { review: allowReview(request.uid), violations: [] };
+  const spec = request.object.spec;
+  // Go omits a zero replicas field from a Scale.
+  const replicas = isPlainObject(spec) && typeof spec.replicas === 'number' ? spec.replicas : 0;
+  const metadata = isPlainObject(request.object.metadata) ? request.object.metadata : {};
+  const name = request.name || (typeof metadata.name === 'string' ? metadata.name : '');
+  const found = context.policy.evaluateScale({
+    namespace: request.namespace ?? '', name, replicas,
+    userInfo: { username: request.userInfo.username, groups: request.userInfo.groups }, dryRun: request.dryRun === true,
+  });
+  return policyOutcome(request, found, []);
+}
+
 export function handleValidateKVStore(request: AdmissionRequest, context: HandlerContext): HandlerOutcome {
+  if (request.subResource === 'scale') return handleScale(request, context);
   const skipped = passThrough(request, KVSTORE_KIND);
   if (skipped) return allowed(request, skipped);
   const operation = request.operation as 'CREATE' | 'UPDATE';
@@ -111,13 +149,7 @@ export function handleValidateKVStore(request: AdmissionRequest, context: Handle
   if (validation.errors.length > 0) return invalid(request, describeObject(request, KVSTORE_KIND), validation.errors);
   if (skipsPolicy(request, context)) return { review: allowReview(request.uid, { warnings: validation.warnings }), violations: [] };
 
-  const verdict = decidePolicy(context.policy.evaluate(policyRequest(request, validation.effectiveSpec)));
-  const violations = request.dryRun ? [] : [...verdict.enforced, ...verdict.warned, ...verdict.audited];
-  const warnings = [...validation.warnings, ...verdict.warnings];
-  if (verdict.denial) {
-    return { review: denyReview(request.uid, 403, verdict.denial, { warnings }), denialReason: 'Forbidden', violations };
-  }
-  return { review: allowReview(request.uid, { warnings }), violations };
+  return policyOutcome(request, context.policy.evaluate(policyRequest(request, validation.effectiveSpec)), validation.warnings);
 }
 
 export function handleValidateKVPolicy(request: AdmissionRequest, context: HandlerContext): HandlerOutcome {

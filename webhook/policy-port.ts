@@ -22,6 +22,16 @@ export interface PolicyRequest {
   effectiveSpec?: KVStoreSpec;
 }
 
+/** A change of `spec.replicas` through the `/scale` subresource (kubectl scale, an autoscaler): a Scale, no store. */
+export interface ScaleRequest {
+  namespace: string;
+  /** The store's name. */
+  name: string;
+  replicas: number;
+  userInfo: { username?: string; groups?: string[] };
+  dryRun?: boolean;
+}
+
 export interface PolicyViolation {
   policy: string;
   enforcement: Enforcement;
@@ -37,6 +47,11 @@ export interface PolicyDefaults {
 export interface PolicyPort {
   /** Every violation of every matching policy; the webhook denies on Enforce, warns on Warn, counts Audit. */
   evaluate(request: PolicyRequest): PolicyViolation[];
+  /**
+   * Violations of the replica rules (minReplicas, maxReplicas) of every policy covering the store, for a `/scale`
+   * request. Optional: a port without it lets scale requests through.
+   */
+  evaluateScale?(request: ScaleRequest): PolicyViolation[];
   /** Policy defaults that apply to this store. */
   defaultsFor(request: PolicyRequest): PolicyDefaults;
   /** Extra checks of a KVPolicy at admission (CEL expressions compile and are boolean), as field errors. */

@@ -78,7 +78,7 @@ describe('admission protocol', () => {
     }
   });
 
-  it('ignores the status and scale subresources', async () => {
+  it('ignores the status subresource, and the scale subresource when no policy applies', async () => {
     for (const name of ['kvstore-update-status', 'kvstore-update-scale']) {
       const review = admissionFixture(name);
       // even a spec that would be refused, and defaults that would be added, are not looked at

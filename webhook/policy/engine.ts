@@ -14,14 +14,14 @@ import type { KVPolicy } from '../../shared/schema/kvpolicy.js';
 import type { KVStoreSpec } from '../../shared/schema/kvstore.js';
 import type { FieldError } from '../../shared/validators.js';
 import { DEFAULT_RECONCILER_USERNAME } from '../handlers.js';
-import type { PolicyDefaults, PolicyPort, PolicyRequest, PolicyViolation } from '../policy-port.js';
+import type { PolicyDefaults, PolicyPort, PolicyRequest, PolicyViolation, ScaleRequest } from '../policy-port.js';
 import { prepareBindings, type CelLimits, type PreparedBindings } from './cel.js';
 import {
-  celRequestBudget, compilePolicy, DEFAULT_REQUEST_CEL_COST_BUDGET, evaluatePolicy, newEvaluationMemo, type CompiledPolicy,
-  type StoreUnderEvaluation,
+  celRequestBudget, compilePolicy, DEFAULT_REQUEST_CEL_COST_BUDGET, evaluatePolicy, formatViolation, newEvaluationMemo,
+  type CompiledPolicy, type StoreUnderEvaluation,
 } from './compiled-policy.js';
 import type { Labels, MatchTarget } from './match.js';
-import { effectiveSpec } from './rules.js';
+import { checkReplicaRules, effectiveSpec } from './rules.js';
 import { validatePolicyObject } from './validate-policy.js';
 
 /**
@@ -40,6 +40,7 @@ export interface PolicyEngineOptions {
 }
 
 export interface PolicyEngine extends PolicyPort {
+  evaluateScale(request: ScaleRequest): PolicyViolation[];
   /** Replaces the whole policy cache (an informer's initial list, or the `--policy` files). */
   setPolicies(policies: readonly KVPolicy[]): void;
   upsertPolicy(policy: KVPolicy): void;
@@ -48,6 +49,11 @@ export interface PolicyEngine extends PolicyPort {
   setNamespaceLabels(namespace: string, labels: Labels | undefined): void;
   /** Replaces every namespace's labels at once. */
   replaceNamespaceLabels(labelsByNamespace: ReadonlyMap<string, Labels> | Record<string, Labels>): void;
+  /**
+   * Sets (or with undefined, forgets) the labels of one store: what a `/scale` request, which carries a Scale and
+   * not the store, is matched with (see docs/policy.md, "kubectl scale").
+   */
+  setStoreLabels(namespace: string, name: string, labels: Labels | undefined): void;
   /** The cached policies, sorted by name. */
   listPolicies(): KVPolicy[];
   /** The compiled policies, sorted by name (shared with the audit). */
@@ -112,6 +118,8 @@ export function createPolicyEngine(options: PolicyEngineOptions = {}): PolicyEng
   const byName = new Map<string, CompiledPolicy>();
   let sorted: CompiledPolicy[] = [];
   const namespaceLabels = new Map<string, Labels>();
+  const storeLabels = new Map<string, Labels>();
+  const storeKey = (namespace: string, name: string): string => `${namespace}/${name}`;
 
   let withDefaults: CompiledPolicy[] = [];
   const resort = (): void => {
@@ -136,6 +144,23 @@ export function createPolicyEngine(options: PolicyEngineOptions = {}): PolicyEng
         if (!policy.matches(target)) continue;
         const found = evaluatePolicy(policy, store, budget);
         if (found.length > 0) violations.push(...found);
+      }
+      return violations;
+    },
+
+    evaluateScale(request: ScaleRequest): PolicyViolation[] {
+      if (sorted.length === 0 || exempt.has(request.userInfo.username ?? '')) return [];
+      const labels = storeLabels.get(storeKey(request.namespace, request.name));
+      const target: MatchTarget = {
+        namespace: request.namespace, storeLabels: labels, namespaceLabels: namespaceLabels.get(request.namespace),
+        storeLabelsUnknown: labels === undefined,
+      };
+      const violations: PolicyViolation[] = [];
+      for (const policy of sorted) {
+        if (!policy.matches(target)) continue;
+        for (const violation of checkReplicaRules(policy.spec.rules, request.replicas)) {
+          violations.push({ policy: policy.name, enforcement: policy.enforcement, message: formatViolation(policy.name, violation) });
+        }
       }
       return violations;
     },
@@ -185,6 +210,10 @@ export function createPolicyEngine(options: PolicyEngineOptions = {}): PolicyEng
       namespaceLabels.clear();
       const entries = labelsByNamespace instanceof Map ? labelsByNamespace.entries() : Object.entries(labelsByNamespace);
       for (const [namespace, labels] of entries) namespaceLabels.set(namespace, { ...labels });
+    },
+    setStoreLabels(namespace, name, labels) {
+      if (labels === undefined) storeLabels.delete(storeKey(namespace, name));
+      else storeLabels.set(storeKey(namespace, name), { ...labels });
     },
     listPolicies: () => sorted.map((policy) => policy.source),
     compiledPolicies: () => sorted,

@@ -117,6 +117,12 @@ export interface MatchTarget {
   oldStoreLabels?: Labels | null;
   /** Labels of the store's namespace, or undefined when the cache does not know the namespace. */
   namespaceLabels: Labels | undefined;
+  /**
+   * The store's labels are not known (a `/scale` request carries none, and the store cache has not seen the store):
+   * then `match.storeSelector` is taken to match and `exclude.storeSelector` not to exclude, so a policy that might
+   * cover the store applies (fail closed).
+   */
+  storeLabelsUnknown?: boolean;
 }
 
 /** The labels matching sees for a namespace: the cached ones, always with `kubernetes.io/metadata.name`. */
@@ -137,14 +143,14 @@ export function explainMismatch(spec: Pick<KVPolicySpec, 'match' | 'exclude'>, t
     return `namespace ${target.namespace} labels do not match match.namespaceSelector`;
   }
   const hasOld = target.oldStoreLabels !== undefined && target.oldStoreLabels !== null;
-  if (!matchesLabelSelector(target.storeLabels, match?.storeSelector)
+  if (!target.storeLabelsUnknown && !matchesLabelSelector(target.storeLabels, match?.storeSelector)
     && !(hasOld && matchesLabelSelector(target.oldStoreLabels ?? undefined, match?.storeSelector))) {
     return 'store labels do not match match.storeSelector';
   }
   if (exclude?.namespaces?.length && matchesNamePattern(target.namespace, exclude.namespaces)) {
     return `namespace ${target.namespace} is in exclude.namespaces`;
   }
-  if (selectorHasTerms(exclude?.storeSelector) && matchesLabelSelector(target.storeLabels, exclude?.storeSelector)
+  if (!target.storeLabelsUnknown && selectorHasTerms(exclude?.storeSelector) && matchesLabelSelector(target.storeLabels, exclude?.storeSelector)
     && (!hasOld || matchesLabelSelector(target.oldStoreLabels ?? undefined, exclude?.storeSelector))) {
     return 'store labels match exclude.storeSelector';
   }
@@ -213,6 +219,7 @@ export function compileMatcher(spec: Pick<KVPolicySpec, 'match' | 'exclude'>): (
       if (!namespaceSelector((key) => (key === NAMESPACE_NAME_LABEL ? target.namespace : cached(key)))) return false;
     }
     const hasOld = target.oldStoreLabels !== undefined && target.oldStoreLabels !== null;
+    if (target.storeLabelsUnknown) return !excludedNamespaces?.(target.namespace);
     if (storeSelector && !storeSelector(lookupIn(target.storeLabels)) && !(hasOld && storeSelector(lookupIn(target.oldStoreLabels)))) return false;
     if (excludedNamespaces?.(target.namespace)) return false;
     if (excludeSelector && excludeSelector(lookupIn(target.storeLabels)) && (!hasOld || excludeSelector(lookupIn(target.oldStoreLabels)))) return false;

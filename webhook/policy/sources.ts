@@ -1,7 +1,8 @@
 /**
  * Where the engine's cache comes from:
- * - in a cluster, informers on KVPolicies and Namespaces (`watchPolicySources`), restarted with backoff whenever the
- *   watch or a relist fails, so a restarted API server or a dropped connection heals on its own;
+ * - in a cluster, informers on KVPolicies, Namespaces and KVStores (their labels, for `/scale` requests), by
+ *   `watchPolicySources`, restarted with backoff whenever the watch or a relist fails, so a restarted API server or a
+ *   dropped connection heals on its own;
  * - standalone (`redwing webhook --policy FILE`), YAML or JSON files (`loadPolicyFiles`), validated exactly like
  *   `/validate/kvpolicy` validates them, so a file the cluster would refuse is refused here too.
  */
@@ -10,9 +11,10 @@ import {
   CoreV1Api, CustomObjectsApi, makeInformer, type Informer, type KubeConfig, type KubernetesObject, type V1Namespace,
 } from '@kubernetes/client-node';
 import YAML from 'yaml';
-import { API_GROUP, API_GROUP_VERSION, API_VERSION, KVPOLICY_KIND, KVPOLICY_PLURAL } from '../../shared/api.js';
+import { API_GROUP, API_GROUP_VERSION, API_VERSION, KVPOLICY_KIND, KVPOLICY_PLURAL, KVSTORE_PLURAL } from '../../shared/api.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
 import type { KVPolicy } from '../../shared/schema/kvpolicy.js';
+import type { KVStore } from '../../shared/schema/kvstore.js';
 import { formatFieldError } from '../../shared/validators.js';
 import { NO_POLICIES } from '../policy-port.js';
 import { validateKVPolicy } from '../validate-kvpolicy.js';
@@ -165,12 +167,12 @@ export function keepInformerRunning<T extends KubernetesObject>(informer: Inform
 }
 
 export interface PolicySources {
-  /** Resolves when both the policy and the namespace caches are complete. */
+  /** Resolves when the policy, namespace and store-label caches are complete. */
   readonly synced: Promise<void>;
   stop(): Promise<void>;
 }
 
-/** Feeds the engine from the cluster: KVPolicies and Namespace labels, kept current by watches. */
+/** Feeds the engine from the cluster: KVPolicies, Namespace labels and KVStore labels, kept current by watches. */
 export function watchPolicySources(engine: PolicyEngine, kubeConfig: KubeConfig, options: { logger?: Logger } = {}): PolicySources {
   const logger = options.logger ?? createLogger('policy-sources');
   const customObjects = kubeConfig.makeApiClient(CustomObjectsApi);
@@ -201,9 +203,20 @@ export function watchPolicySources(engine: PolicyEngine, kubeConfig: KubeConfig,
   namespaces.on('update', setLabels);
   namespaces.on('delete', (namespace) => { if (namespace.metadata?.name) engine.setNamespaceLabels(namespace.metadata.name, undefined); });
 
+  // Store labels, for `/scale` requests: a Scale carries no labels, and a policy may select stores by them.
+  const stores = makeInformer<KVStore & KubernetesObject>(kubeConfig, `/apis/${API_GROUP}/${API_VERSION}/${KVSTORE_PLURAL}`,
+    async () => customObjects.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural: KVSTORE_PLURAL }));
+  const setStoreLabels = (store: KVStore): void => {
+    if (store.metadata?.name) engine.setStoreLabels(store.metadata.namespace ?? '', store.metadata.name, store.metadata.labels ?? {});
+  };
+  stores.on('add', setStoreLabels);
+  stores.on('update', setStoreLabels);
+  stores.on('delete', (store) => { if (store.metadata?.name) engine.setStoreLabels(store.metadata.namespace ?? '', store.metadata.name, undefined); });
+
   const loops = [
     keepInformerRunning(policies, { logger, name: 'kvpolicies' }),
     keepInformerRunning(namespaces, { logger, name: 'namespaces' }),
+    keepInformerRunning(stores, { logger, name: 'kvstores' }),
   ];
   return {
     synced: Promise.all(loops.map((loop) => loop.synced)).then(() => undefined),

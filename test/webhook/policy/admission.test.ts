@@ -5,7 +5,7 @@ import request from 'supertest';
 import { createWebhookApp } from '../../../webhook/app.js';
 import { createPolicyEngine } from '../../../webhook/policy/engine.js';
 import { loadPolicyFiles } from '../../../webhook/policy/sources.js';
-import { applyStrict, decodePatch, kvpolicyCreate, kvstoreCreate, kvstoreUpdate, type Json } from '../helpers.js';
+import { admissionFixture, applyStrict, decodePatch, kvpolicyCreate, kvstoreCreate, kvstoreUpdate, type Json } from '../helpers.js';
 
 type Response = { allowed: boolean; status?: { code: number; message: string }; warnings?: string[] };
 
@@ -76,5 +76,46 @@ describe('admission with the policy engine', () => {
     assert.equal(mutated.spec.replicas, 5, 'the user value wins');
     assert.deepEqual(mutated.spec.tls, { enabled: true, secretName: `${(body.request.object as { metadata: { name: string } }).metadata.name}-tls` });
     assert.equal(mutated.spec.antiAffinity, 'required');
+  });
+});
+
+describe('admission of /scale requests (kubectl scale) with the policy engine', () => {
+  const engine = createPolicyEngine();
+  engine.setPolicies([
+    policy('max-five', { rules: { maxReplicas: 5, requireTLS: true } }) as never,
+    policy('warn-min-two', { enforcement: 'Warn', rules: { minReplicas: 2 } }) as never,
+  ]);
+  const app = createWebhookApp({ policy: engine });
+  const scaleTo = (replicas: number | undefined, patch: (review: ReturnType<typeof admissionFixture>) => void = () => {}) => {
+    const body = admissionFixture('kvstore-update-scale');
+    const spec = (body.request.object as Json).spec as Json;
+    if (replicas === undefined) delete spec.replicas; else spec.replicas = replicas;
+    patch(body);
+    return body;
+  };
+
+  it('denies a Scale above maxReplicas with 403 naming the policy and the rule', async () => {
+    const response = await review(app, '/validate/kvstore', scaleTo(7));
+    assert.equal(response.allowed, false);
+    assert.equal(response.status?.code, 403);
+    assert.equal(response.status?.message, 'denied by KVPolicy: policy max-five: KVPolicy "max-five": spec.replicas is 7; must be at most 5 (rule maxReplicas)');
+  });
+
+  it('allows a Scale within the bounds (other rules of the policy are not judged), with Warn violations as warnings', async () => {
+    assert.deepEqual(await review(app, '/validate/kvstore', scaleTo(3)), { uid: admissionFixture('kvstore-update-scale').request.uid, allowed: true });
+    const low = await review(app, '/validate/kvstore', scaleTo(undefined));
+    assert.equal(low.allowed, true, 'a Scale without replicas means 0 (Go omits zero)');
+    assert.match(low.warnings?.[0] ?? '', /warn-min-two.*spec\.replicas is 0; must be at least 2/);
+  });
+
+  it('lets the reconciler scale, ignores the status subresource, and never mutates a Scale', async () => {
+    const reconciler = scaleTo(9, (body) => { (body.request.userInfo as Json).username = 'system:serviceaccount:redwing-system:redwing-reconciler'; });
+    assert.equal((await review(app, '/validate/kvstore', reconciler)).allowed, true);
+    const status = admissionFixture('kvstore-update-status');
+    (status.request.object as Json).spec = { replicas: 99 };
+    assert.equal((await review(app, '/validate/kvstore', status)).allowed, true);
+    const mutated = await review(app, '/mutate/kvstore', scaleTo(9));
+    assert.equal(mutated.allowed, true);
+    assert.equal((mutated as Json).patch, undefined);
   });
 });

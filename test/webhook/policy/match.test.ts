@@ -134,14 +134,24 @@ describe('compileMatcher', () => {
         for (const storeLabels of labelSets) {
           for (const oldStoreLabels of [null, ...labelSets]) {
             for (const namespaceLabels of namespaceLabelSets) {
-              const target = { namespace, storeLabels, oldStoreLabels, namespaceLabels };
-              assert.equal(matches(target), explainMismatch(spec, target) === undefined, JSON.stringify({ spec, target }));
-              compared += 1;
+              for (const storeLabelsUnknown of [false, true]) {
+                const target = { namespace, storeLabels, oldStoreLabels, namespaceLabels, storeLabelsUnknown };
+                assert.equal(matches(target), explainMismatch(spec, target) === undefined, JSON.stringify({ spec, target }));
+                compared += 1;
+              }
             }
           }
         }
       }
     }
     assert.ok(compared > 1000);
+  });
+
+  it('with the store labels unknown, applies every policy that might cover the store', () => {
+    const unknown = { namespace: 'prod', storeLabels: undefined, namespaceLabels: undefined, storeLabelsUnknown: true };
+    assert.equal(compileMatcher({ match: { storeSelector: { matchLabels: { tier: 'gold' } } } })(unknown), true);
+    assert.equal(compileMatcher({ exclude: { storeSelector: { matchLabels: { tier: 'gold' } } } })(unknown), true);
+    assert.equal(compileMatcher({ exclude: { namespaces: ['prod'] } })(unknown), false, 'namespaces are known');
+    assert.equal(compileMatcher({ match: { namespaces: ['dev'] } })(unknown), false);
   });
 });
