@@ -147,6 +147,12 @@ interface RunFigures {
   serverP99Ms: number;
   /** Load generator CPU per request (fixed-rate runs): it shares the two cores with the server. */
   clientCpuMicrosPerRequest?: number;
+  /**
+   * p99 of how late the load generator itself sent requests (actual send minus intended send time, fixed-rate runs).
+   * Latencies count from the intended time, so this lateness is part of them: a large value means the generator,
+   * not the server, is behind.
+   */
+  sendLagP99Ms?: number;
 }
 
 async function runLoad(child: ChildProcess, port: number, caPem: string, endpoint: string, body: string,
@@ -235,6 +241,7 @@ async function runPaced(child: ChildProcess, port: number, caPem: string, endpoi
   const all = [...idle];
   const before = await nextMessageAfterSend(child, 'rss');
   const latencies: number[] = [];
+  const sendLags: number[] = [];
   const backlog: number[] = [];
   let non2xx = 0;
   const total = Math.round(rate * durationSeconds);
@@ -244,6 +251,7 @@ async function runPaced(child: ChildProcess, port: number, caPem: string, endpoi
     let sent = 0;
     let finished = 0;
     const dispatch = (connection: LeanConnection, dueMs: number): void => {
+      sendLags.push(performance.now() - dueMs);
       connection.send(request, (status) => {
         if (status >= 300) non2xx += 1;
         latencies.push(performance.now() - dueMs);
@@ -270,6 +278,7 @@ async function runPaced(child: ChildProcess, port: number, caPem: string, endpoi
   const rss = await nextMessageAfterSend(child, 'rss');
   for (const connection of all) connection.close();
   latencies.sort((a, b) => a - b);
+  sendLags.sort((a, b) => a - b);
   return {
     endpoint, connections: PACED_CONNECTIONS, paced: true, rate, requestsPerSecond: latencies.length / elapsedSeconds,
     total: latencies.length, p50Ms: percentile(latencies, 0.5), p99Ms: percentile(latencies, 0.99),
@@ -278,6 +287,7 @@ async function runPaced(child: ChildProcess, port: number, caPem: string, endpoi
     serverCpuMicrosPerRequest: (rss.cpuMicros - before.cpuMicros) / Math.max(1, latencies.length),
     serverP99Ms: rss.serverP99Ms,
     clientCpuMicrosPerRequest: (clientCpu.user + clientCpu.system) / Math.max(1, latencies.length),
+    sendLagP99Ms: percentile(sendLags, 0.99),
   };
 }
 
@@ -336,7 +346,9 @@ function format(figures: RunFigures): string {
     figures.peakRssMiB.toFixed(0).padStart(8), figures.serverCpuMicrosPerRequest.toFixed(0).padStart(10),
     figures.serverP99Ms.toFixed(2).padStart(10),
   ];
-  if (figures.clientCpuMicrosPerRequest !== undefined) cells.push(`  (client ${figures.clientCpuMicrosPerRequest.toFixed(0)} cpu us/req)`);
+  if (figures.clientCpuMicrosPerRequest !== undefined) {
+    cells.push(`  (client: ${figures.clientCpuMicrosPerRequest.toFixed(0)} cpu us/req, send lag p99 ${figures.sendLagP99Ms!.toFixed(2)} ms)`);
+  }
   return cells.join(' ');
 }
 
