@@ -27,6 +27,9 @@ export interface MasterDownLine {
  */
 export class ReconcilerLog extends Writable {
   readonly masterDown: MasterDownLine[] = [];
+  /** The reconciler's "switchover" info lines (logged when FAILOVER TO returned): when, and how long it took. */
+  readonly switchovers: Array<{ atMs: number; durationMs: number; ok: boolean }> = [];
+  /** Warnings and errors (pino level 40 and above), for the count at the end. */
   readonly warnings: string[] = [];
   private pending = '';
 
@@ -43,12 +46,14 @@ export class ReconcilerLog extends Writable {
 
   private parse(line: string): void {
     if (!line.trim()) return;
-    if (this.echo) process.stderr.write(`${line}\n`);
     try {
-      const entry = JSON.parse(line) as { time?: number; msg?: string; store?: string; master?: string; trigger?: string };
+      const entry = JSON.parse(line) as { level?: number; time?: number; msg?: string; store?: string; master?: string; trigger?: string; durationMs?: number; ok?: boolean };
+      if ((entry.level ?? 0) >= 40 && this.echo) process.stderr.write(`${line}\n`);
       if (entry.msg === 'master down' && typeof entry.time === 'number') {
         this.masterDown.push({ atMs: entry.time, store: entry.store ?? '', master: entry.master ?? '', trigger: entry.trigger ?? '' });
-      } else {
+      } else if (entry.msg === 'switchover' && typeof entry.time === 'number') {
+        this.switchovers.push({ atMs: entry.time, durationMs: entry.durationMs ?? 0, ok: entry.ok === true });
+      } else if ((entry.level ?? 0) >= 40) {
         this.warnings.push(entry.msg ?? line);
       }
     } catch {
@@ -98,7 +103,8 @@ export async function startSandboxStore(options: SandboxStoreOptions): Promise<S
   try {
     reconciler = await runReconciler({
       kubeConfig: cluster.kubeConfig, metricsPort: 0, leaderElect: false, policyAudit: false,
-      logger: createLogger('reconciler', { level: 'warn', destination: log }),
+      // Info, not warn: the "switchover" line is logged at info.
+      logger: createLogger('reconciler', { level: 'info', destination: log }),
     });
     const { name } = options;
     await cluster.client.create(paths.kvstores(NAMESPACE), kvstore(name, {

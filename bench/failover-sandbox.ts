@@ -13,6 +13,7 @@ import { Writer } from '../test/reconciler/replication/writer.js';
 import { restartedAfterMs, startSandboxStore, watchPromotion, type SandboxStore } from './failover-sandbox-store.js';
 import { defined, longestPause, sum, summary, unavailability } from './failover-stats.js';
 import { waitForStreaming } from './failover-streaming.js';
+import { longestPauseDetail, startTimeline, type PauseDetail, type TimelineEntry } from './failover-timeline.js';
 
 export interface SandboxModeOptions {
   trials: number;
@@ -30,6 +31,8 @@ interface KillTrial {
   promotedMs?: number;
   /** status.lastFailover.durationMs: detection to promotion, as the reconciler records it. */
   promotionMs?: number;
+  /** status.lastFailover.reason. */
+  reason?: string;
   /** Kill to status.master naming the new master. */
   recordedMs: number;
   restartMs?: number;
@@ -41,6 +44,8 @@ interface KillTrial {
 interface RolloutTrial {
   failed: number;
   pauseMs: number;
+  pause?: PauseDetail;
+  timeline: TimelineEntry[];
   rolloutMs: number;
   switchedOver: boolean;
   lost: number;
@@ -48,6 +53,8 @@ interface RolloutTrial {
 }
 
 const WARM_UP_WRITES = 200;
+/** The kubelet's CrashLoopBackOff doubles per kill of the same pod up to 300 s, so a long run waits that long. */
+const REJOIN_TIMEOUT_MS = 420_000;
 
 function newWriter(store: SandboxStore, prefix: string, retryForMs: number, minReplicas: number): Writer {
   return new Writer({ ...store.service, prefix, retryForMs, waitReplicas: minReplicas, waitTimeoutMs: 300 });
@@ -78,7 +85,7 @@ async function killTrial(store: SandboxStore, index: number, minReplicas: number
     promotion = watchPromotion(replicas, store.password, killedAt, 60_000);
     await store.cluster.sandbox.faults.crashPod('default', master);
     const restart = new Promise((resolve) => setTimeout(resolve, 20))
-      .then(() => restartedAfterMs(masterIp, 6379, killedAt, 60_000, () => restartDone));
+      .then(() => restartedAfterMs(masterIp, 6379, killedAt, REJOIN_TIMEOUT_MS, () => restartDone));
     const failedOver = await waitFor('a new master recorded in status', async () => {
       const current = await getStore(store.cluster.client, store.name);
       return current.status?.master && current.status.master !== master && current.status.lastFailover?.from === master ? current : undefined;
@@ -92,14 +99,14 @@ async function killTrial(store: SandboxStore, index: number, minReplicas: number
     await waitFor('the old master back as a replica', async () => {
       const pods = await store.healthy(5_000);
       return pods.find((pod) => pod.name === master)?.role === 'replica';
-    }, 180_000, 100);
+    }, REJOIN_TIMEOUT_MS, 100);
     const rejoinMs = Date.now() - killedAt;
     const restartMs = await restart;
     const promoted = await promotion.promoted;
     const down = store.log.firstMasterDown(store.key, master, killedAt);
     return {
       master, windowMs: unavailability(report, killedAt), detectionMs: down ? down.atMs - killedAt : undefined,
-      promotedMs: promoted?.afterMs, promotionMs: failedOver.status?.lastFailover?.durationMs, recordedMs, restartMs, rejoinMs, lost, acknowledged: report.acknowledged.length,
+      promotedMs: promoted?.afterMs, promotionMs: failedOver.status?.lastFailover?.durationMs, reason: failedOver.status?.lastFailover?.reason, recordedMs, restartMs, rejoinMs, lost, acknowledged: report.acknowledged.length,
     };
   } finally {
     restartDone = true;
@@ -110,9 +117,11 @@ async function killTrial(store: SandboxStore, index: number, minReplicas: number
 
 async function rolloutTrial(store: SandboxStore, index: number, minReplicas: number): Promise<RolloutTrial> {
   const { writer, master } = await steadyWriter(store, `roll${index}`, 1000, minReplicas);
+  let timeline: ReturnType<typeof startTimeline> | undefined;
   try {
     const before = await store.revisions();
     const startedAt = Date.now();
+    timeline = startTimeline(store, startedAt);
     // A new image tag is a pod-template change: the StatefulSet gets a new revision and every pod must restart.
     await store.cluster.client.patch(paths.kvstore('default', store.name), { spec: { image: `redis:7.4.${index + 1}` } });
     await waitFor('every pod on the new revision', async () => {
@@ -124,11 +133,16 @@ async function rolloutTrial(store: SandboxStore, index: number, minReplicas: num
     const acked = writer.report.acknowledged.length;
     await waitFor('writes after the rollout', async () => writer.report.acknowledged.length >= acked + 50, 30_000, 25);
     const report = await writer.stop();
+    const entries = await timeline.stop();
     const lost = (await missingKeys(store.service, report.acknowledged)).length;
     const status = (await getStore(store.cluster.client, store.name)).status;
     const switchedOver = status?.master !== master && status?.lastFailover?.reason === 'RollingUpdateSwitchover';
-    return { failed: report.failedKeys.length, pauseMs: longestPause(report, startedAt), rolloutMs, switchedOver, lost, acknowledged: report.acknowledged.length };
+    return {
+      failed: report.failedKeys.length, pauseMs: longestPause(report, startedAt), pause: longestPauseDetail(report, startedAt), timeline: entries,
+      rolloutMs, switchedOver, lost, acknowledged: report.acknowledged.length,
+    };
   } finally {
+    await timeline?.stop();
     await writer.stop();
   }
 }
@@ -172,7 +186,7 @@ export async function runSandboxMode(options: SandboxModeOptions): Promise<void>
     for (let i = 0; i < trials; i += 1) {
       const t = await killTrial(store, i, minReplicas);
       kills.push(t);
-      console.log(`  kill -9 trial ${String(i + 1).padStart(2)} (${t.master}, ${pathOf(t)}): window ${t.windowMs ?? 'n/a'} ms, detection ${t.detectionMs ?? 'n/a'} ms, promoted ${t.promotedMs ?? 'n/a'} ms, lastFailover.durationMs ${t.promotionMs ?? 'n/a'}, status moved ${t.recordedMs} ms, engine back ${t.restartMs ?? 'n/a'} ms, rejoined ${t.rejoinMs} ms, acked ${t.acknowledged}, lost ${t.lost}`);
+      console.log(`  kill -9 trial ${String(i + 1).padStart(2)} (${t.master}, ${pathOf(t)}): window ${t.windowMs ?? 'n/a'} ms, detection ${t.detectionMs ?? 'n/a'} ms, promoted ${t.promotedMs ?? 'n/a'} ms, lastFailover ${t.reason ?? 'n/a'} ${t.promotionMs ?? 'n/a'} ms, status moved ${t.recordedMs} ms, engine back ${t.restartMs ?? 'n/a'} ms, rejoined ${t.rejoinMs} ms, acked ${t.acknowledged}, lost ${t.lost}`);
     }
     if (kills.length > 0) printKills(kills);
     const rolls: RolloutTrial[] = [];
@@ -180,6 +194,8 @@ export async function runSandboxMode(options: SandboxModeOptions): Promise<void>
       const r = await rolloutTrial(store, i, minReplicas);
       rolls.push(r);
       console.log(`  rollout ${String(i + 1).padStart(2)}: failed writes ${r.failed}, longest write pause ${r.pauseMs} ms, rollout ${r.rolloutMs} ms, switched over ${r.switchedOver}, acked ${r.acknowledged}, lost ${r.lost}`);
+      if (r.pause) console.log(`      longest pause +${r.pause.startMs}..+${r.pause.endMs} ms after the patch; errors in it: ${r.pause.errors}`);
+      console.log(`      timeline: ${r.timeline.map((entry) => `+${entry.atMs} ${entry.what}`).join(', ')}`);
     }
     if (rolls.length > 0) printRollouts(rolls);
     if (store.log.warnings.length > 0) console.log(`\nreconciler warnings/errors logged: ${store.log.warnings.length} (--verbose prints them)`);
