@@ -7,7 +7,7 @@ import type { KVStoreSpec } from '../shared/schema/kvstore.js';
 import { formatFieldError, type FieldError } from '../shared/validators.js';
 import { allowReview, denyReview, type AdmissionRequest, type AdmissionReview } from './admission-review.js';
 import { isPlainObject } from './json-patch.js';
-import { mutateKVStore } from './mutate.js';
+import { cloneJson, mutateKVStore } from './mutate.js';
 import { decidePolicy } from './policy-verdict.js';
 import type { PolicyDefaults, PolicyPort, PolicyRequest, PolicyViolation } from './policy-port.js';
 import { validateKVPolicy } from './validate-kvpolicy.js';
@@ -70,7 +70,7 @@ function skipsPolicy(request: AdmissionRequest, context: HandlerContext): boolea
 function withoutImmutablePaths(defaults: PolicyDefaults): PolicyDefaults {
   return {
     specs: defaults.specs.map(({ policy, spec }) => {
-      const copy = structuredClone(spec);
+      const copy = cloneJson(spec);
       for (const path of IMMUTABLE_SPEC_PATHS) {
         let parent: unknown = copy;
         for (const key of path.slice(0, -1)) parent = isPlainObject(parent) ? parent[key] : undefined;
