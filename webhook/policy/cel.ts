@@ -25,6 +25,7 @@ import { strings } from '@bufbuild/cel/ext';
 import { RE2JS } from '@bufbuild/re2';
 import { checkExpression, countNodes, formatPosition } from './ast-check.js';
 import { describeExceeded, instrumentLoops, newBudget, STEP_HOOK, withBudget } from './cel-budget.js';
+import { readVariablesDirectly } from './cel-variables.js';
 
 export interface CelLimits {
   maxExpressionLength: number;
@@ -130,6 +131,7 @@ function compileUncached(expression: string, limits: CelLimits): CompileResult {
   });
   if (problem) return { ok: false, error: problem };
   instrumentLoops(parsed.expr);
+  readVariablesDirectly(parsed.expr, CEL_VARIABLES);
   let program: ReturnType<typeof plan>;
   try {
     program = plan(ENV, parsed);
