@@ -51,7 +51,11 @@ describe('reconciler end to end: the reconciler killed mid-failover', { timeout:
 
     // What the killed reconciler left behind, for the record: roles, labels, status.
     const left = await store.pods();
-    const roles = await Promise.all(left.map(async (pod) => `${pod.name}=${String(((await store.command(pod.ip!, 'ROLE').catch(() => ['?'])) as unknown[])[0])}/${pod.role ?? 'unlabelled'}`));
+    const roles = await Promise.all(left.map(async (pod) => {
+      const role = await store.command(pod.ip!, 'ROLE').catch(() => ['unreachable']) as unknown[];
+      const following = role[0] === 'slave' ? ` of ${String(role[1])}` : '';
+      return `${pod.name}(${pod.ip})=${String(role[0])}${following}/label ${pod.role ?? 'none'}`;
+    }));
     t.diagnostic(`left after SIGKILL: ${roles.join(' ')}; status.master=${(await store.store()).status?.master}`);
 
     const watcher = new RoleWatcher(store.password);
