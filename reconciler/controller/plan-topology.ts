@@ -68,7 +68,14 @@ interface Election {
   waiting?: string;
 }
 
-function electAfterLoss(candidates: ObservedPod[], lost: ObservedPod | undefined): Election {
+function electAfterLoss(input: TopologyInput, candidates: ObservedPod[], lost: ObservedPod | undefined): Election {
+  // Every answering pod booted fenced: a cold start (all pods restarted), so nobody has taken a write since. The pod
+  // with the most data may simply be the slowest to come back, and electing without it would make it resync from a
+  // poorer pod and drop acknowledged writes; waiting costs availability only. Pods on a lost node count as gone.
+  if (candidates.every((pod) => pod.engine?.state?.fenced === true)) {
+    const pending = input.pods.filter((pod) => !pod.terminating && !isCandidate(pod));
+    if (pending.length > 0) return { master: lost?.name, waiting: `cold start: waiting for ${pending.map((pod) => pod.name).join(', ')} before electing` };
+  }
   // Prefer pods that were replicating from the lost master: they hold its history. A pod that restarted empty has
   // offset 0 and loses to any replica with data.
   const followers = lost?.ip ? candidates.filter((pod) => pod.engine?.masterHost === lost.ip) : [];
@@ -110,12 +117,12 @@ function elect(input: TopologyInput, candidates: ObservedPod[]): Election {
       return { master: known.name, waiting: `master ${known.name} is not answering; waiting for the health check` };
     }
     if (!input.failoverEnabled) return { waiting: `master ${known.name} is lost and failover is disabled` };
-    return electAfterLoss(candidates, known);
+    return electAfterLoss(input, candidates, known);
   }
   if (input.knownMaster) {
     // The recorded master's pod is gone entirely.
     if (!input.failoverEnabled) return { waiting: `master ${input.knownMaster} is gone and failover is disabled` };
-    return electAfterLoss(candidates, undefined);
+    return electAfterLoss(input, candidates, undefined);
   }
 
   // No master recorded: a new store, or a cold start after the status was lost.

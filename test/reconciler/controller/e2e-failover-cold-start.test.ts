@@ -98,11 +98,9 @@ describe('reconciler end to end: cold start (every pod restarted at once)', { ti
     assert.deepEqual([...watcher.mastersSeen], [master.name], 'no other pod answered as master at any moment (all booted fenced)');
   });
 
-  // Fails today: when the recorded master restarted fenced, reconciler/controller/plan-topology.ts elects among the
-  // pods that answer at that moment, without waiting for the others (the new-store path does wait).
-  it('the pod with the most data still wins when it is the last to come back', {
-    todo: 'known bug: plan-topology elects a data-poorer pod while the recorded master is still booting fenced; it then resyncs from it and loses acknowledged writes',
-  }, async () => {
+  // Guards plan-topology's cold-start wait: electing among the pods that answer first would make the slow one resync
+  // from a poorer pod and drop the acknowledged writes only it holds.
+  it('the pod with the most data still wins when it is the last to come back', async () => {
     const { faults } = cluster.sandbox;
     const { store, pods, master, entries } = await prepare('coldslow');
     const oldPids = new Set(faults.podPids('default', master.name));

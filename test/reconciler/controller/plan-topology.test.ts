@@ -57,6 +57,22 @@ describe('planTopology', () => {
     assert.deepEqual(plan.replicaOf, []);
   });
 
+  it('after a cold start with a recorded master, waits for every pod before electing: the slowest may hold the most data', () => {
+    // Every answering pod booted fenced, the recorded master s-1 has not answered yet: electing s-0 or s-2 now would
+    // make s-1 resync from a poorer pod and drop the writes only it holds.
+    const fencedState = (offset: number): EngineObservation => ({ ...fenced(offset), state: { fenced: true } as EngineObservation['state'] });
+    const waiting = planTopology(input([pod(0, fencedState(100)), pod(1), pod(2, fencedState(80))], { knownMaster: 's-1', masterDownConfirmed: true }));
+    assert.equal(waiting.promote, undefined);
+    assert.deepEqual(waiting.replicaOf, []);
+    assert.match(waiting.waiting ?? '', /cold start: waiting for s-1/);
+    const back = planTopology(input([pod(0, fencedState(100)), pod(1, fencedState(900)), pod(2, fencedState(80))], { knownMaster: 's-1', masterDownConfirmed: true }));
+    assert.equal(back.master, 's-1');
+    assert.equal(back.promote, 's-1');
+    // A pod on a lost node (terminating) is not waited for.
+    const lostNode = planTopology(input([pod(0, fencedState(100)), pod(1, undefined, { terminating: true }), pod(2, fencedState(80))], { knownMaster: 's-1', masterDownConfirmed: true }));
+    assert.equal(lostNode.master, 's-0');
+  });
+
   it('keeps a healthy master and changes nothing when all replicas are linked', () => {
     const plan = planTopology(input([
       pod(0, { role: 'master', replicationOffset: 50 }, { roleLabel: 'master' }),
