@@ -11,7 +11,6 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { parse as parseYaml } from 'yaml';
 
 export interface ClusterTls {
   ca?: string | Buffer;
@@ -77,7 +76,9 @@ interface KubeconfigUser {
   'client-certificate'?: string; 'client-certificate-data'?: string; 'client-key'?: string; 'client-key-data'?: string;
   token?: string; tokenFile?: string; username?: string; password?: string; exec?: unknown; 'auth-provider'?: unknown;
 }
-interface KubeconfigFile {
+export interface KubeconfigFile {
+  apiVersion?: string;
+  kind?: string;
   'current-context'?: string;
   clusters?: Array<NamedEntry<KubeconfigCluster>>;
   users?: Array<NamedEntry<KubeconfigUser>>;
@@ -92,8 +93,7 @@ function material(data: string | undefined, file: string | undefined, baseDir: s
 }
 
 /** Undefined when the user needs client-node (exec plugin, auth provider). */
-export function parseKubeconfig(text: string, baseDir: string): ClusterAccess | undefined {
-  const file = parseYaml(text) as KubeconfigFile;
+export function parseKubeconfig(file: KubeconfigFile, baseDir: string): ClusterAccess | undefined {
   const contextName = file['current-context'];
   const context = file.contexts?.find((entry) => entry.name === contextName)?.context ?? (contextName ? undefined : file.contexts?.[0]?.context);
   if (!context) throw new Error(`the kubeconfig has no context ${contextName ?? '(none set)'}`);
@@ -115,6 +115,16 @@ export function parseKubeconfig(text: string, baseDir: string): ClusterAccess | 
     headers = async () => ({ Authorization: `Basic ${basic}` });
   }
   return { server: cluster.server.replace(/\/+$/, ''), tls, headers };
+}
+
+/** JSON is YAML too; the YAML parser (about 9 MB of RSS) is loaded only for a kubeconfig that is not JSON. */
+export async function parseKubeconfigText(text: string): Promise<KubeconfigFile> {
+  try {
+    return JSON.parse(text) as KubeconfigFile;
+  } catch {
+    const { parse } = await import('yaml');
+    return parse(text) as KubeconfigFile;
+  }
 }
 
 /** Loads client-node only for what the built-in loader does not cover. */
@@ -139,7 +149,7 @@ export async function loadClusterAccess(path: string | undefined, env: NodeJS.Pr
   } catch (error) {
     throw new Error(`cannot read kubeconfig ${file}`, { cause: error });
   }
-  return parseKubeconfig(text, dirname(file)) ?? loadWithClientNode(file);
+  return parseKubeconfig(await parseKubeconfigText(text), dirname(file)) ?? loadWithClientNode(file);
 }
 
 /** The API server URL and TLS options of either kind of source, resolved once. */

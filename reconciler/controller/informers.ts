@@ -7,7 +7,7 @@
 import type { Logger } from '../../shared/logger.js';
 import { LABEL_INSTANCE, LABEL_MANAGED_BY, MANAGED_BY_VALUE } from '../../shared/labels.js';
 import { backoffDelayMs } from './work-queue.js';
-import { paths, statusCodeOf, type KubeClient, type KubeObject, type WatchHandle } from './kube-client.js';
+import { paths, statusCodeOf, type KubeClient, type KubeList, type KubeObject, type WatchHandle } from './kube-client.js';
 
 export type InformerEvent = 'add' | 'update' | 'delete';
 export type InformerHandler<T> = (event: InformerEvent, object: T, previous?: T) => void;
@@ -22,6 +22,19 @@ export interface InformerOptions {
   maxBackoffMs?: number;
   /** Trims each object before it is cached (memory: only what the reconciler reads is kept). */
   transform?: (object: KubeObject) => KubeObject;
+}
+
+/**
+ * List items come without apiVersion and kind (the list carries them), watch events with them. The cache must hold
+ * one shape: the apply layer compares the desired object with the cached one, and a missing apiVersion made every
+ * object of a freshly started reconciler look changed, re-applied on every resync (an apply that changes nothing
+ * sends no watch event that would fix the cache).
+ */
+function withTypeMeta<T extends KubeObject>(list: KubeList<T>): T[] {
+  const kind = list.kind?.endsWith('List') ? list.kind.slice(0, -'List'.length) : undefined;
+  return (list.items ?? []).map((item) => (item.apiVersion && item.kind) || !list.apiVersion || !kind
+    ? item
+    : { ...item, apiVersion: item.apiVersion ?? list.apiVersion, kind: item.kind ?? kind });
 }
 
 export function objectKey(object: KubeObject): string {
@@ -161,7 +174,7 @@ export class Informer<T extends KubeObject = KubeObject> {
         const list = await this.client.list<T>(this.options.path, this.options.labelSelector);
         if (this.stopped) return;
         this.listCount += 1;
-        this.replaceAll(list.items ?? []);
+        this.replaceAll(withTypeMeta(list));
         this.resourceVersion = list.metadata?.resourceVersion ?? '';
         if (!this.syncedOnce) {
           this.syncedOnce = true;

@@ -5,8 +5,16 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { PHASES, type KVStoreStatus } from '../../shared/schema/kvstore.js';
+import type { KVStoreStatus, Phase } from '../../shared/schema/kvstore.js';
 import type { StoreMetricsSink } from './context.js';
+
+/**
+ * The phases of shared/schema/kvstore.ts, listed here because importing that module at run time loads TypeBox
+ * (about 200 modules) into the reconciler for one constant. The type below fails to compile if a phase is missing.
+ */
+const PHASES = ['Pending', 'Creating', 'Ready', 'Failover', 'Updating', 'Degraded', 'Failed'] as const satisfies readonly Phase[];
+const EVERY_PHASE_LISTED: [Exclude<Phase, (typeof PHASES)[number]>] extends [never] ? true : never = true;
+void EVERY_PHASE_LISTED;
 
 interface StoreSeries {
   phase?: string;

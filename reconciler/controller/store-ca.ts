@@ -3,7 +3,7 @@
  * every reconciler instance, and every restart, issues from the same CA. When that namespace is not reachable the
  * CA lives in memory only (certificates still carry ca.crt, so the engines stay verifiable), with a warning.
  */
-import { createCertificateAuthority, type KeyPairPem } from '../../certs/authority.js';
+import type { KeyPairPem } from '../../certs/authority.js';
 import type { Logger } from '../../shared/logger.js';
 import { isConflict, paths, type KubeClient } from './kube-client.js';
 import { decodeSecretValue, type SecretObject } from './store-secrets.js';
@@ -16,12 +16,18 @@ function fromSecret(secret: SecretObject | undefined): KeyPairPem | undefined {
   return certPem && keyPem ? { certPem, keyPem } : undefined;
 }
 
+/** node-forge (about 10 MB of RSS) is loaded only when a CA must be made, not on every start. */
+async function createCertificateAuthority(options: { commonName: string }): Promise<KeyPairPem> {
+  const { createCertificateAuthority: create } = await import('../../certs/authority.js');
+  return create(options);
+}
+
 export async function loadOrCreateStoreCa(client: KubeClient, namespace: string, logger?: Logger): Promise<KeyPairPem> {
   const path = paths.coreObject('secrets', namespace, STORE_CA_SECRET);
   try {
     const existing = fromSecret(await client.getOptional<SecretObject>(path));
     if (existing) return existing;
-    const ca = createCertificateAuthority({ commonName: 'redwing-store-ca' });
+    const ca = await createCertificateAuthority({ commonName: 'redwing-store-ca' });
     try {
       await client.create(paths.core('secrets', namespace), {
         apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls',

@@ -6,7 +6,7 @@
  */
 import { storeObjectNames } from '../../shared/names.js';
 import type { KVStore, KVStoreSpec } from '../../shared/schema/kvstore.js';
-import { issueServingCertificate, type KeyPairPem } from '../../certs/authority.js';
+import type { KeyPairPem } from '../../certs/authority.js';
 import { buildAuthSecret } from '../desired/build-auth-secret.js';
 import { ownedObjectMeta, resolveStore } from '../desired/store-context.js';
 import { isConflict, paths, type KubeClient, type KubeObject } from './kube-client.js';
@@ -96,6 +96,8 @@ export async function ensureTlsSecret(client: KubeClient, secrets: Informer | un
   }
   if (!ca) return { issued: false, blocked: { reason: 'TlsSecretMissing', message: `TLS Secret ${name} does not exist and no operator CA is configured` } };
   const resolved = resolveStore(store);
+  // Loaded here, not at start: node-forge costs about 10 MB of RSS and only TLS stores without a Secret need it.
+  const { issueServingCertificate } = await import('../../certs/authority.js');
   const serving = issueServingCertificate(ca, {
     commonName: `${resolved.name}.${namespace}.svc`,
     dnsNames: storeDnsNames(resolved.name, namespace),

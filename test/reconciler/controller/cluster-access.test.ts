@@ -6,14 +6,16 @@ import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { stringify } from 'yaml';
 import { startApiServer, type RunningApiServer } from '../../../sandbox/apiserver/server.js';
-import { inClusterAccess, loadClusterAccess, parseKubeconfig, resolveClusterAccess } from '../../../reconciler/controller/cluster-access.js';
+import {
+  inClusterAccess, loadClusterAccess, parseKubeconfig, parseKubeconfigText, resolveClusterAccess, type KubeconfigFile,
+} from '../../../reconciler/controller/cluster-access.js';
 import { KubeClient, paths, type KubeObject } from '../../../reconciler/controller/kube-client.js';
 import { waitFor } from './e2e-helpers.js';
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 
-function kubeconfig(user: Record<string, unknown>, cluster: Record<string, unknown> = { server: 'https://10.0.0.1:6443/' }): string {
-  return stringify({
+function kubeconfig(user: Record<string, unknown>, cluster: Record<string, unknown> = { server: 'https://10.0.0.1:6443/' }): KubeconfigFile {
+  return ({
     apiVersion: 'v1', kind: 'Config', 'current-context': 'b',
     clusters: [{ name: 'other', cluster: { server: 'https://wrong' } }, { name: 'c', cluster }],
     users: [{ name: 'u', user }],
@@ -49,6 +51,12 @@ describe('cluster access without client-node', () => {
     const insecure = parseKubeconfig(kubeconfig({ username: 'admin', password: 'pw' }, { server: 'https://h', 'insecure-skip-tls-verify': true }), dir)!;
     assert.equal(insecure.tls.rejectUnauthorized, false);
     assert.deepEqual(await insecure.headers(), { Authorization: `Basic ${b64('admin:pw')}` });
+  });
+
+  it('parses JSON without the YAML parser, and YAML with it', async () => {
+    const file = kubeconfig({ token: 't' });
+    assert.deepEqual(await parseKubeconfigText(JSON.stringify(file)), file);
+    assert.deepEqual(await parseKubeconfigText(stringify(file)), file);
   });
 
   it('leaves exec and auth-provider users to client-node', () => {

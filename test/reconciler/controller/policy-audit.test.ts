@@ -5,12 +5,22 @@ import type { KVPolicy } from '../../../shared/schema/kvpolicy.js';
 import type { KVStore } from '../../../shared/schema/kvstore.js';
 import { Informer } from '../../../reconciler/controller/informers.js';
 import { KubeClient, paths } from '../../../reconciler/controller/kube-client.js';
-import { startPolicyAuditLoop, type PolicyAuditLoop } from '../../../reconciler/controller/policy-audit.js';
+import { auditWithoutPolicies, startPolicyAuditLoop, type PolicyAuditLoop } from '../../../reconciler/controller/policy-audit.js';
+import { auditStores } from '../../../reconciler/audit/audit.js';
 import { startPolicySandbox, waitFor, type PolicySandbox } from '../../webhook/policy/sandbox-helpers.js';
 import { pino } from 'pino';
 
 const silentLogger = pino({ level: 'silent' });
 const POLICIES = '/apis/redwing.dev/v1alpha1/kvpolicies';
+
+describe('audit without policies', () => {
+  it('equals the policy engine run with no policy (so the engine need not be loaded)', () => {
+    const store = (namespace: string, name: string, extra: Record<string, unknown> = {}): KVStore =>
+      ({ apiVersion: 'redwing.dev/v1alpha1', kind: 'KVStore', metadata: { namespace, name, generation: 3, ...extra }, spec: { replicas: 1 } }) as KVStore;
+    const stores = [store('b', 'x'), store('a', 'z'), store('a', 'gone', { deletionTimestamp: '2026-01-01T00:00:00Z' }), store('a', 'y')];
+    assert.deepEqual(auditWithoutPolicies(stores), auditStores([], stores, new Map()));
+  });
+});
 
 describe('reconciler policy audit loop on the sandbox API server', () => {
   let sandbox: PolicySandbox;
