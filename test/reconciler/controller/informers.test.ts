@@ -43,6 +43,8 @@ describe('Informer', { timeout: 60_000 }, () => {
     try {
       assert.equal(informer.hasSynced, true);
       assert.deepEqual(events, [['add', 'before', undefined]]);
+      // Listed objects carry apiVersion and kind like watched ones (the apply layer compares them).
+      assert.deepEqual([informer.get('default', 'before')!.apiVersion, informer.get('default', 'before')!.kind], ['v1', 'ConfigMap']);
       await client.create(paths.core('configmaps', 'default'), configMap('other', { team: 'x' }));
       await client.create(paths.core('configmaps', 'default'), configMap('after', { 'app.kubernetes.io/managed-by': 'redwing' }));
       await client.patch(paths.coreObject('configmaps', 'default', 'after'), { data: { a: '2' } });
