@@ -1,9 +1,11 @@
 /**
  * `npm run bench:webhook`: autocannon over HTTPS against POST /mutate/kvstore and POST /validate/kvstore with a
  * realistic KVStore (test/fixtures/kvstore/realistic.json), at concurrency 1, 16 and 64, then an open-loop run paced
- * at 1,000 requests/s per endpoint (the p99 target; see runPaced). Prints requests/s, p50, p99, p99.9, the server's peak RSS and
- * its CPU time per request, plus a transport-only baseline row.
- * It never asserts: figures only.
+ * at 1,000 requests/s per endpoint (the p99 target; see runPaced). Prints requests/s, p50, p99, p99.9, the server's peak
+ * RSS and its CPU time per request, plus transport-only baseline rows (closed loop and fixed rate). Fixed-rate rows
+ * are open loop and count latency from each request's intended send time; they also show the load generator's own
+ * CPU per request and how late it sent (it shares the two cores with the server). With --policies, the policy
+ * engine alone is also measured in-process (CPU µs per evaluation). It never asserts: figures only.
  *
  * The server runs in a child process (this same file with REDWING_BENCH_ROLE=server) so the load generator does
  * not share its event loop, and its RSS is the server's alone.

@@ -64,6 +64,20 @@ describe('request body', () => {
     assert.equal(broken.body.response.status!.code, 400);
   });
 
+  it('survives a client that aborts in the middle of its body, and answers the next request', async () => {
+    const port = (server.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => {
+      const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/validate/kvstore', headers: { 'content-type': 'application/json', 'content-length': '1000' } });
+      req.on('error', () => resolve());
+      req.write('{"kind":"Adm', () => setImmediate(() => req.destroy()));
+      req.on('close', () => resolve());
+    });
+    const review = kvstoreCreate({});
+    const next = await send(server, { body: Buffer.from(JSON.stringify(review)) });
+    assert.equal(next.status, 200);
+    assert.equal(next.body.response.uid, review.request.uid);
+  });
+
   it('answers a declared length over the cap with 413 after reading the body, and other methods with 404', async () => {
     const big = Buffer.alloc(MAX_BYTES + 1, 0x20);
     const res = await send(server, { path: '/validate/kvstore', body: big });
