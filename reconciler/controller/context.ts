@@ -8,6 +8,7 @@ import type { EventRecorder } from './events.js';
 import type { StoreInformers } from './informers.js';
 import type { KubeClient } from './kube-client.js';
 import type { ObservedPod } from './observed.js';
+import type { OperatorCutOff } from './status.js';
 
 export interface MasterDownRecord {
   detectedAtMs: number;
@@ -20,6 +21,8 @@ export interface StoreRuntime {
   lastPassword?: string;
   /** The health monitor declared the master down; cleared once a master is chosen. */
   masterDown?: MasterDownRecord;
+  /** The master is silent to the operator only (its replicas still hear it); cleared when it answers or is declared down. */
+  operatorCutOff?: OperatorCutOff;
   /** When this process promoted a new master that status does not record yet. */
   promotedAtMs?: number;
   /** Set when the master moved by a planned switchover (scale-down, rollout), not a failure. */

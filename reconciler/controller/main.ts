@@ -154,8 +154,23 @@ export async function runReconciler(options: ReconcilerOptions): Promise<Running
     context.runtimes.clear();
   };
 
+  monitor.on('masterUnreachable', (event) => {
+    const runtime = context.runtimes.get(event.storeKey);
+    const replicasSeeingMaster = event.replicaViews.filter((view) => view.seesMaster).map((view) => view.pod);
+    if (runtime) runtime.operatorCutOff = { master: event.master.pod, replicasSeeingMaster };
+    logger.warn({ store: event.storeKey, master: event.master.pod, replicasSeeingMaster }, 'master unreachable from the operator only; its replicas still hear it, so no failover');
+    enqueue(event.storeKey);
+  });
+  monitor.on('masterUp', (event) => {
+    const runtime = context.runtimes.get(event.storeKey);
+    if (!runtime?.operatorCutOff) return;
+    runtime.operatorCutOff = undefined;
+    logger.info({ store: event.storeKey, master: event.master.pod }, 'master answers the operator again');
+    enqueue(event.storeKey);
+  });
   monitor.on('masterDown', (event) => {
     const runtime = context.runtimes.get(event.storeKey);
+    if (runtime) runtime.operatorCutOff = undefined;
     if (runtime && !runtime.masterDown) runtime.masterDown = { detectedAtMs: Date.now(), reason: 'MasterUnreachable' };
     logger.warn({ store: event.storeKey, master: event.master.pod, trigger: event.trigger }, 'master down');
     enqueue(event.storeKey);

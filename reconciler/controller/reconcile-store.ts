@@ -252,6 +252,7 @@ export async function reconcileStore(context: ControllerContext, key: string): P
     failover,
     updating,
     blocked: blocked[0],
+    operatorCutOff: runtime.operatorCutOff,
   });
   if (statusChanged(store.status, status)) {
     await writeStatus(context, store, status);

@@ -21,6 +21,13 @@ export interface StatusInput {
   updating?: boolean;
   /** A spec the reconciler cannot act on (e.g. a PVC shrink, an apply the API server refused), with the reason. */
   blocked?: { reason: string; message: string };
+  /** The health monitor found the master silent to the operator while these replicas still replicate from it. */
+  operatorCutOff?: OperatorCutOff;
+}
+
+export interface OperatorCutOff {
+  master: string;
+  replicasSeeingMaster: string[];
 }
 
 function readyPods(pods: ObservedPod[]): ObservedPod[] {
@@ -51,10 +58,10 @@ export function computePodStatuses(pods: ObservedPod[], masterName: string | und
 }
 
 function condition(
-  previous: Condition[] | undefined, type: ConditionType, status: boolean, reason: string, message: string,
+  previous: Condition[] | undefined, type: ConditionType, status: boolean | 'Unknown', reason: string, message: string,
   generation: number | undefined, now: Date,
 ): Condition {
-  const statusText = status ? 'True' : 'False';
+  const statusText = status === 'Unknown' ? 'Unknown' : status ? 'True' : 'False';
   const before = previous?.find((entry) => entry.type === type);
   const lastTransitionTime = before && before.status === statusText ? before.lastTransitionTime : now.toISOString().replace(/\.\d{3}Z$/, 'Z');
   const result: Condition = { type, status: statusText, reason, message, lastTransitionTime };
@@ -81,9 +88,12 @@ export function computeStatus(input: StatusInput): KVStoreStatus {
   const wasReady = everReady(previous);
 
   const healthy = masterUp && allReady && replicationHealthy;
+  // Only the operator lost the master: the store most likely still serves, and no failover is under way.
+  const cutOff = !masterUp && wasReady && input.operatorCutOff?.master === masterName ? input.operatorCutOff : undefined;
   let phase: Phase;
   if (input.blocked && !masterUp) phase = 'Failed';
   else if (pods.length === 0 || pods.every((pod) => pod.phase === 'Pending')) phase = wasReady ? 'Degraded' : 'Pending';
+  else if (cutOff) phase = 'Degraded';
   else if (!masterUp) phase = wasReady ? 'Failover' : 'Creating';
   else if (!wasReady && !healthy) phase = 'Creating';
   else if (input.updating) phase = 'Updating';
@@ -91,9 +101,12 @@ export function computeStatus(input: StatusInput): KVStoreStatus {
 
   const conditions: Condition[] = [];
   const previousConditions = previous?.conditions;
-  conditions.push(masterUp
-    ? condition(previousConditions, 'Available', true, 'MasterAvailable', `master ${plan.master} accepts writes`, generation, now)
-    : condition(previousConditions, 'Available', false, 'NoMaster', plan.waiting ?? 'no master elected yet', generation, now));
+  const cutOffMessage = cutOff
+    ? `master ${cutOff.master} does not answer the operator, but ${cutOff.replicasSeeingMaster.join(', ')} still replicate from it: no failover`
+    : undefined;
+  if (masterUp) conditions.push(condition(previousConditions, 'Available', true, 'MasterAvailable', `master ${plan.master} accepts writes`, generation, now));
+  else if (cutOffMessage) conditions.push(condition(previousConditions, 'Available', 'Unknown', 'MasterUnreachableFromOperator', cutOffMessage, generation, now));
+  else conditions.push(condition(previousConditions, 'Available', false, 'NoMaster', plan.waiting ?? 'no master elected yet', generation, now));
   const progressing = phase === 'Creating' || phase === 'Pending' || phase === 'Updating' || phase === 'Failover'
     || present.length !== input.desiredReplicas || ready.length < input.desiredReplicas;
   if (input.blocked) {
@@ -106,11 +119,12 @@ export function computeStatus(input: StatusInput): KVStoreStatus {
       : condition(previousConditions, 'Progressing', false, 'Reconciled', `all ${input.desiredReplicas} pods ready`, generation, now));
   }
   const degradedReasons: string[] = [];
-  if (wasReady && !masterUp) degradedReasons.push('no reachable master');
+  if (cutOffMessage) degradedReasons.push(cutOffMessage);
+  else if (wasReady && !masterUp) degradedReasons.push('no reachable master');
   if (wasReady && ready.length < input.desiredReplicas) degradedReasons.push(`${ready.length}/${input.desiredReplicas} pods ready`);
   if (wasReady && masterUp && !replicationHealthy) degradedReasons.push(`${synced.length}/${replicasWanted} replicas in sync`);
   conditions.push(degradedReasons.length > 0
-    ? condition(previousConditions, 'Degraded', true, masterUp ? 'ReplicasUnavailable' : 'MasterUnavailable', degradedReasons.join('; '), generation, now)
+    ? condition(previousConditions, 'Degraded', true, cutOff ? 'MasterUnreachableFromOperator' : masterUp ? 'ReplicasUnavailable' : 'MasterUnavailable', degradedReasons.join('; '), generation, now)
     : condition(previousConditions, 'Degraded', false, 'Healthy', 'no problems found', generation, now));
   conditions.push(replicationHealthy
     ? condition(previousConditions, 'ReplicationHealthy', true, 'ReplicasInSync', `${synced.length}/${replicasWanted} replicas linked to ${plan.master}`, generation, now)

@@ -86,6 +86,7 @@ const realTimers: TimerApi = {
 export declare interface HealthMonitor {
   on(event: 'masterDown', listener: (event: MasterDownEvent) => void): this;
   on(event: 'masterUnreachable', listener: (event: MasterUnreachableEvent) => void): this;
+  /** The master answers again after a masterDown or a masterUnreachable. */
   on(event: 'masterUp', listener: (event: { storeKey: string; master: MonitorTarget }) => void): this;
 }
 
@@ -180,8 +181,10 @@ export class HealthMonitor extends EventEmitter {
       if (this.watches.get(watch.store.key) !== watch) return true;
       watch.lastSeenAtMs = this.clock();
       watch.lastError = undefined;
+      // Answering again after being declared down, or after a partition from the operator alone was reported.
+      const recovered = watch.down || watch.partitionReported;
       watch.partitionReported = false;
-      if (watch.down) {
+      if (recovered) {
         watch.down = false;
         this.emit('masterUp', { storeKey: watch.store.key, master: watch.store.master });
       }

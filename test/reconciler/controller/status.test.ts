@@ -75,6 +75,25 @@ describe('computeStatus', () => {
     assert.equal(lost.conditions!.find((entry) => entry.type === 'Available')!.status, 'False');
   });
 
+  it('reports a master cut off from the operator alone as Degraded with Available Unknown, not as a failover', () => {
+    const ready = statusOf([master(100), replica(1, 100), replica(2, 100)]);
+    const cutOff = statusOf([{ ...master(100), engine: undefined }, replica(1, 100), replica(2, 100)], {
+      previous: ready, operatorCutOff: { master: 's-0', replicasSeeingMaster: ['s-1', 's-2'] },
+    });
+    assert.equal(cutOff.phase, 'Degraded');
+    assert.equal(cutOff.master, 's-0');
+    const byType = Object.fromEntries(cutOff.conditions!.map((entry) => [entry.type, entry]));
+    assert.equal(byType.Available!.status, 'Unknown');
+    assert.equal(byType.Available!.reason, 'MasterUnreachableFromOperator');
+    assert.equal(byType.Degraded!.reason, 'MasterUnreachableFromOperator');
+    assert.match(byType.Degraded!.message, /s-0 does not answer the operator, but s-1, s-2 still replicate from it: no failover/);
+    // A cut-off reported for another master (stale) changes nothing.
+    const stale = statusOf([{ ...master(100), engine: undefined }, replica(1, 100), replica(2, 100)], {
+      previous: ready, operatorCutOff: { master: 's-9', replicasSeeingMaster: ['s-1'] },
+    });
+    assert.equal(stale.phase, 'Failover');
+  });
+
   it('reports Updating during a rollout and Failed when blocked without a master', () => {
     const ready = statusOf([master(100), replica(1, 100), replica(2, 100)]);
     assert.equal(statusOf([master(100), replica(1, 100), replica(2, 100)], { previous: ready, updating: true }).phase, 'Updating');

@@ -75,6 +75,12 @@ test('no failover when a replica still hears from the master (operator-side part
   assert.equal(h.partitions.length, 1, 'the partition is reported once');
   assert.deepEqual(h.partitions[0]!.replicaViews.filter((v) => v.seesMaster).map((v) => v.pod), ['s-1']);
   assert.equal(h.monitor.isDown('ns/s'), false);
+  // Healed: the operator hears the master again, which is announced so the store's status can recover.
+  const ups: string[] = [];
+  h.monitor.on('masterUp', (e) => ups.push(e.master.pod));
+  h.setMasterUp(true);
+  await h.advance(300);
+  assert.deepEqual(ups, ['s-0']);
   h.monitor.stop();
 });
 
