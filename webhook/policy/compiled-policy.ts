@@ -139,23 +139,28 @@ function evaluateExpressions(policy: CompiledPolicy, store: StoreUnderEvaluation
       violations.push({ rule, field, message: `(${shorten(expression)}) ${compiled.error}; fix the policy` });
       continue;
     }
-    if (budget.remainingCost <= 0) {
+    // An expression this store has already been judged by costs nothing more, even with the budget spent.
+    let result = store.memo?.cel.get(compiled.program);
+    if (!result && budget.remainingCost <= 0) {
       violations.push({ rule, field, message: `(${shorten(expression)}) was not evaluated: this request used up its CEL cost budget of ${budget.totalCost}` });
       continue;
     }
-    const expressionLimit = budget.limits.maxCost ?? DEFAULT_CEL_LIMITS.maxCost;
-    const maxCost = Math.min(expressionLimit, budget.remainingCost);
-    let result = store.memo?.cel.get(compiled.program);
     if (!result) {
+      const expressionLimit = budget.limits.maxCost ?? DEFAULT_CEL_LIMITS.maxCost;
+      const maxCost = Math.min(expressionLimit, budget.remainingCost);
       result = compiled.program.evaluate(store.celBindings(), { ...budget.limits, maxCost });
       budget.remainingCost -= result.cost;
+      if (!result.ok) {
+        // Phrased once, at evaluation, so a memoized failure reads the same in every policy.
+        const cappedByRequest = result.budgetExceeded === 'cost' && maxCost < expressionLimit;
+        let error = cappedByRequest ? `${result.error}, what remained of this request's CEL cost budget of ${budget.totalCost}` : result.error;
+        if (/field not found|no such key/.test(error)) error += '; the policy should guard optional fields with has()';
+        result = { ...result, error };
+      }
       store.memo?.cel.set(compiled.program, result);
     }
     if (!result.ok) {
-      const cappedByRequest = result.budgetExceeded === 'cost' && maxCost < expressionLimit;
-      let error = cappedByRequest ? `${result.error}, what remained of this request's CEL cost budget of ${budget.totalCost}` : result.error;
-      if (/field not found|no such key/.test(error)) error += '; the policy should guard optional fields with has()';
-      violations.push({ rule, field, message: `(${shorten(expression)}) could not be evaluated: ${error}` });
+      violations.push({ rule, field, message: `(${shorten(expression)}) could not be evaluated: ${result.error}` });
     } else if (!result.allowed) {
       violations.push({ rule, field: message ? '' : field, message: message ?? `is false: ${shorten(expression)}` });
     }

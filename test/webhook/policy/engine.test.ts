@@ -119,11 +119,12 @@ describe('policy engine: evaluate', () => {
   });
 
   it('evaluates the same expression text once per request, charging its cost once, and reports it per policy', () => {
-    const engine = createPolicyEngine({ requestCelCostBudget: 60 });
+    // Exactly the cost of one evaluation: the budget is spent after policy "a", and "b" and "c" reuse its result.
+    const engine = createPolicyEngine({ requestCelCostBudget: 40 });
     const loop = { expression: 'object.spec.args.all(a, a != "--a4")', message: 'no --a4' };
     engine.setPolicies(['a', 'b', 'c'].map((name) => policy(name, { rules: { expressions: [loop], maxReplicas: 2 } })));
     const args = Array.from({ length: 5 }, (_, i) => `--a${i}`);
-    // One evaluation (40 of the 60 cost units); each policy still reports both of its rules under its own name.
+    // One evaluation; each policy still reports both of its rules under its own name.
     assert.deepEqual(engine.evaluate(request({ args })).map((v) => v.message), ['a', 'b', 'c'].flatMap((name) => [
       `KVPolicy "${name}": spec.replicas is 3; must be at most 2 (rule maxReplicas)`,
       `KVPolicy "${name}": no --a4 (rule expressions[0])`,
