@@ -21,6 +21,8 @@ export interface Faults {
 }
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+const EVICTION_RETRY_BUDGET_MS = 60_000;
+const EVICTION_RETRY_INTERVAL_MS = 250;
 
 export function createFaults(kubelet: Kubelet, kc: KubeConfig): Faults {
   const core = kc.makeApiClient(CoreV1Api);
@@ -49,8 +51,24 @@ export function createFaults(kubelet: Kubelet, kc: KubeConfig): Faults {
     loseNode: (nodeName) => kubelet.loseNode(nodeName),
     restoreNode: (nodeName) => kubelet.restoreNode(nodeName),
     async evictPod(namespace, name) {
-      // kube-apiserver's eviction marks the pod with DisruptionTarget before deleting it; writing the condition here
-      // first keeps that visible on API servers whose eviction only deletes.
+      // Like `kubectl drain`: a 429 means a PodDisruptionBudget (or one its controller has not processed yet) refuses
+      // the disruption for now, so try again until it allows it. The API server marks the pod with DisruptionTarget
+      // itself, and only when the eviction is granted.
+      const deadline = Date.now() + EVICTION_RETRY_BUDGET_MS;
+      for (;;) {
+        try {
+          await core.createNamespacedPodEviction({
+            name, namespace,
+            body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace } },
+          });
+          return;
+        } catch (error: unknown) {
+          if (isStatus(error, 404, 405)) break;
+          if (!isStatus(error, 429) || Date.now() > deadline) throw new Error(`evicting pod ${namespace}/${name} failed`, { cause: error });
+        }
+        await new Promise((resolve) => setTimeout(resolve, EVICTION_RETRY_INTERVAL_MS));
+      }
+      // An API server without pods/eviction: mark the pod as kube-apiserver would, then delete it.
       const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
       const pod = await core.readNamespacedPod({ name, namespace });
       const conditions = [
@@ -58,15 +76,6 @@ export function createFaults(kubelet: Kubelet, kc: KubeConfig): Faults {
         { type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting', lastTransitionTime: now },
       ];
       await core.patchNamespacedPodStatus({ name, namespace, body: { metadata: { uid: pod.metadata?.uid }, status: { conditions } } }, mergePatch);
-      try {
-        await core.createNamespacedPodEviction({
-          name, namespace,
-          body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace } },
-        });
-        return;
-      } catch (error: unknown) {
-        if (!isStatus(error, 404, 405)) throw error;
-      }
       await core.deleteNamespacedPod({ name, namespace });
     },
   };
