@@ -21,7 +21,7 @@ import { reconcileStore } from './reconcile-store.js';
 import { WorkQueue } from './work-queue.js';
 import { loadOrCreateStoreCa } from './store-ca.js';
 import { watchStoreMaster } from './master-watch.js';
-import { isPodTerminating } from './observed.js';
+import { engineRestarts, isPodTerminating } from './observed.js';
 import { startPolicyAuditLoop, type PolicyAuditLoop } from './policy-audit.js';
 import type { ClusterSource } from './cluster-access.js';
 
@@ -186,14 +186,18 @@ export async function runReconciler(options: ReconcilerOptions): Promise<Running
   informers.pods.on((event, object, previous) => {
     const key = storeKeyOf(object);
     if (!key) return;
-    // A pod going away (deleted, evicted, node lost) is checked at once, not at the next health tick.
-    if (event === 'delete' || (isPodTerminating(object as never) && !(previous && isPodTerminating(previous as never)))) {
+    // A pod going away (deleted, evicted, node lost) or an engine container that restarted is checked at once, not at the
+    // next health tick: a master's restart means its process died, so it will come back fenced and empty.
+    const goingAway = event === 'delete' || (isPodTerminating(object as never) && !(previous && isPodTerminating(previous as never)));
+    const restarted = event === 'update' && previous !== undefined && engineRestarts(object as never) > engineRestarts(previous as never);
+    if (goingAway || restarted) {
       const [namespace, name] = key.split('/') as [string, string];
       const store = informers.stores.get(namespace, name) as { status?: { master?: string } } | undefined;
       const runtime = context.runtimes.get(key);
-      // Detection time of a failover caused by the master pod going away: now.
+      // Detection time of a failover caused by the master pod going away or its process dying: now.
       if (runtime && !runtime.masterDown && store?.status?.master === object.metadata?.name) {
-        runtime.masterDown = { detectedAtMs: Date.now(), reason: event === 'delete' ? 'MasterPodDeleted' : 'MasterPodTerminating' };
+        runtime.masterDown = { detectedAtMs: Date.now(), reason: restarted && !goingAway ? 'MasterRestarted' : event === 'delete' ? 'MasterPodDeleted' : 'MasterPodTerminating' };
+        logger.warn({ store: key, master: object.metadata?.name, reason: runtime.masterDown.reason }, 'master down');
       }
       void monitor.triggerCheck(key, { skipDownAfter: true }).catch(() => undefined);
     }

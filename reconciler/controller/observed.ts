@@ -6,6 +6,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { LABEL_ROLE } from '../../shared/labels.js';
 import { podOrdinal } from '../../shared/names.js';
 import type { EngineState } from '../replication/index.js';
+import { ENGINE_CONTAINER_NAME } from '../desired/constants.js';
 
 export interface EngineObservation {
   role: 'master' | 'replica';
@@ -47,6 +48,11 @@ export function isPodTerminating(pod: V1Pod): boolean {
   if (pod.metadata?.deletionTimestamp) return true;
   if (pod.status?.phase === 'Unknown' || pod.status?.phase === 'Failed' || pod.status?.phase === 'Succeeded') return true;
   return (pod.status?.conditions ?? []).some((condition) => condition.type === 'DisruptionTarget' && condition.status === 'True');
+}
+
+/** Restarts of the engine container so far: a rise means the engine process died and was started again. */
+export function engineRestarts(pod: V1Pod): number {
+  return pod.status?.containerStatuses?.find((container) => container.name === ENGINE_CONTAINER_NAME)?.restartCount ?? 0;
 }
 
 export function isPodReady(pod: V1Pod): boolean {

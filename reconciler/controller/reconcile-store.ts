@@ -213,6 +213,12 @@ export async function reconcileStore(context: ControllerContext, key: string): P
     probed = await probePods(name, namespace, fresh, credentialsFor(runtime, password, record), context.probeTimeoutMs);
     observed = probed.pods.map((pod) => ({ ...pod, roleLabel: plan.labels.find((step) => step.pod === pod.name)?.role ?? pod.roleLabel }));
     plan = planTopology({ ...topologyInput(observed), knownMaster: plan.master ?? store.status?.master });
+    // A switchover moved the master: move the role labels now, so the master Service follows at once instead of
+    // sending clients to the demoted pod (READONLY) until the next reconcile.
+    if (plan.master && !plan.promote && plan.labels.length > 0) {
+      await patchRoleLabels(context, namespace, plan);
+      observed = observed.map((pod) => ({ ...pod, roleLabel: plan.labels.find((step) => step.pod === pod.name)?.role ?? pod.roleLabel }));
+    }
   }
 
   if (password !== undefined && passwordAcceptedByAll(probed.passwordByPod) === password) {
