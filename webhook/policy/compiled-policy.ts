@@ -16,7 +16,11 @@ export interface CompiledPolicy {
   readonly name: string;
   readonly enforcement: Enforcement;
   readonly spec: KVPolicySpec;
-  readonly expressions: ReadonlyArray<{ index: number; expression: string; message?: string; compiled: CompileResult }>;
+  readonly expressions: ReadonlyArray<{
+    index: number; expression: string; message?: string; compiled: CompileResult;
+    /** `expressions[i]` and `spec.rules.expressions[i]`, built once rather than per request. */
+    rule: string; field: string;
+  }>;
   /** The resource as cached (for listing). */
   readonly source: KVPolicy;
   /** `match`/`exclude` prepared once (see compileMatcher). */
@@ -58,6 +62,7 @@ export function compilePolicy(policy: KVPolicy): CompiledPolicy {
     spec,
     expressions: (spec.rules?.expressions ?? []).map((rule, index) => ({
       index, expression: rule.expression, message: rule.message, compiled: compileExpression(rule.expression ?? ''),
+      rule: `expressions[${index}]`, field: `spec.rules.expressions[${index}]`,
     })),
     source: policy,
     matches: compileMatcher(spec),
@@ -88,7 +93,7 @@ export interface StoreUnderEvaluation {
 }
 
 export interface EvaluationMemo {
-  builtIn: Map<string, RuleViolation[]>;
+  builtIn: Map<string, readonly RuleViolation[]>;
   cel: Map<CompiledExpression, EvaluationResult>;
 }
 
@@ -131,9 +136,7 @@ export function formatViolation(policy: string, violation: RuleViolation): strin
 
 function evaluateExpressions(policy: CompiledPolicy, store: StoreUnderEvaluation, budget: CelRequestBudget): RuleViolation[] {
   const violations: RuleViolation[] = [];
-  for (const { index, expression, message, compiled } of policy.expressions) {
-    const rule = `expressions[${index}]`;
-    const field = `spec.rules.expressions[${index}]`;
+  for (const { expression, message, compiled, rule, field } of policy.expressions) {
     if (!compiled.ok) {
       // Admitted before the webhook checked it (or the webhook was down): fail closed, say why.
       violations.push({ rule, field, message: `(${shorten(expression)}) ${compiled.error}; fix the policy` });
@@ -173,7 +176,7 @@ function evaluateExpressions(policy: CompiledPolicy, store: StoreUnderEvaluation
  * first, in the order of BUILT_IN_RULES, then CEL rules in list order.
  */
 export function evaluatePolicy(policy: CompiledPolicy, store: StoreUnderEvaluation, budget: CelRequestBudget): PolicyViolation[] {
-  let builtIn: RuleViolation[] = [];
+  let builtIn: readonly RuleViolation[] = [];
   if (policy.builtInRules) {
     const known = store.memo?.builtIn.get(policy.builtInRulesKey);
     builtIn = known ?? policy.builtInRules(store.effectiveSpec);

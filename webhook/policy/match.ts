@@ -162,20 +162,28 @@ export function policyMatches(spec: Pick<KVPolicySpec, 'match' | 'exclude'>, tar
   return explainMismatch(spec, target) === undefined;
 }
 
-/** A label lookup: the value of `key`, or undefined when the label is absent. */
-type LabelLookup = (key: string) => string | undefined;
+/** The value of label `key`, or undefined when absent; `namespace` answers `kubernetes.io/metadata.name` when set. */
+function labelValue(labels: Labels | null | undefined, key: string, namespace?: string): string | undefined {
+  if (namespace !== undefined && key === NAMESPACE_NAME_LABEL) return namespace;
+  return labels && Object.prototype.hasOwnProperty.call(labels, key) ? labels[key] : undefined;
+}
 
-/** A LabelSelector turned into one predicate, with `In`/`NotIn` values in sets. Same semantics as matchesLabelSelector. */
-function compileLabelSelector(selector: V1LabelSelector | undefined): ((lookup: LabelLookup) => boolean) | undefined {
+type CompiledSelector = (labels: Labels | null | undefined, namespace?: string) => boolean;
+
+/**
+ * A LabelSelector turned into one predicate, with `In`/`NotIn` values in sets. Same semantics as
+ * matchesLabelSelector. Called per policy per request, so it allocates nothing.
+ */
+function compileLabelSelector(selector: V1LabelSelector | undefined): CompiledSelector | undefined {
   if (!selectorHasTerms(selector)) return undefined;
   const labels = Object.entries(selector!.matchLabels ?? {});
   const requirements = (selector!.matchExpressions ?? []).map((requirement) => ({
     key: requirement.key, operator: requirement.operator, values: new Set(requirement.values ?? []),
   }));
-  return (lookup) => {
-    for (const [key, value] of labels) if (lookup(key) !== value) return false;
+  return (actualLabels, namespace) => {
+    for (const [key, value] of labels) if (labelValue(actualLabels, key, namespace) !== value) return false;
     for (const { key, operator, values } of requirements) {
-      const actual = lookup(key);
+      const actual = labelValue(actualLabels, key, namespace);
       const has = actual !== undefined;
       switch (operator) {
         case 'In': if (!has || !values.has(actual)) return false; break;
@@ -196,10 +204,6 @@ function compileNamePatterns(patterns: readonly string[] | undefined): ((name: s
   return (name) => exact.has(name) || globs.some((glob) => glob.test(name));
 }
 
-function lookupIn(labels: Labels | null | undefined): LabelLookup {
-  return (key) => (labels && Object.prototype.hasOwnProperty.call(labels, key) ? labels[key] : undefined);
-}
-
 /**
  * `policyMatches` for one policy, prepared once when the policy is cached: name patterns as sets and regular
  * expressions, selectors as predicates, and namespace labels looked up without copying them per request. Parts the
@@ -214,15 +218,12 @@ export function compileMatcher(spec: Pick<KVPolicySpec, 'match' | 'exclude'>): (
   const excludeSelector = compileLabelSelector(exclude?.storeSelector);
   return (target) => {
     if (inNamespaces && !inNamespaces(target.namespace)) return false;
-    if (namespaceSelector) {
-      const cached = lookupIn(target.namespaceLabels);
-      if (!namespaceSelector((key) => (key === NAMESPACE_NAME_LABEL ? target.namespace : cached(key)))) return false;
-    }
-    const hasOld = target.oldStoreLabels !== undefined && target.oldStoreLabels !== null;
+    if (namespaceSelector && !namespaceSelector(target.namespaceLabels, target.namespace)) return false;
     if (target.storeLabelsUnknown) return !excludedNamespaces?.(target.namespace);
-    if (storeSelector && !storeSelector(lookupIn(target.storeLabels)) && !(hasOld && storeSelector(lookupIn(target.oldStoreLabels)))) return false;
+    const hasOld = target.oldStoreLabels !== undefined && target.oldStoreLabels !== null;
+    if (storeSelector && !storeSelector(target.storeLabels) && !(hasOld && storeSelector(target.oldStoreLabels))) return false;
     if (excludedNamespaces?.(target.namespace)) return false;
-    if (excludeSelector && excludeSelector(lookupIn(target.storeLabels)) && (!hasOld || excludeSelector(lookupIn(target.oldStoreLabels)))) return false;
+    if (excludeSelector && excludeSelector(target.storeLabels) && (!hasOld || excludeSelector(target.oldStoreLabels))) return false;
     return true;
   };
 }

@@ -67,53 +67,56 @@ export function imageMatchesRegistry(image: string, prefix: string): boolean {
   return prefix !== '' && (matches(image) || matches(normalizeImageReference(image)));
 }
 
-type Check = (rules: KVPolicyRules, spec: KVStoreSpec) => RuleViolation[];
+type Check = (rules: KVPolicyRules, spec: KVStoreSpec) => readonly RuleViolation[];
+
+/** What a passing check returns: one shared empty list (checks run per policy per request; never modified). */
+const NONE: readonly RuleViolation[] = Object.freeze([]);
 
 const requireAuthentication: Check = (rules, spec) =>
   rules.requireAuthentication && spec.authentication?.enabled === false
     ? [{ rule: 'requireAuthentication', field: 'spec.authentication.enabled', message: 'must be true (remove "enabled: false")' }]
-    : [];
+    : NONE;
 
 const requireTLS: Check = (rules, spec) =>
   rules.requireTLS && spec.tls?.enabled !== true
     ? [{ rule: 'requireTLS', field: 'spec.tls.enabled', message: 'must be true' }]
-    : [];
+    : NONE;
 
 const requirePersistence: Check = (rules, spec) =>
   rules.requirePersistence && spec.persistence?.enabled === false
     ? [{ rule: 'requirePersistence', field: 'spec.persistence.enabled', message: 'must be true (remove "enabled: false")' }]
-    : [];
+    : NONE;
 
 const allowedEngines: Check = (rules, spec) => {
   const allowed = rules.allowedEngines;
   const engine = spec.engine ?? 'redis';
   return allowed && !allowed.includes(engine)
     ? [{ rule: 'allowedEngines', field: 'spec.engine', message: `is ${quote(engine)}; allowed: ${list(allowed)}` }]
-    : [];
+    : NONE;
 };
 
 const allowedImageRegistries: Check = (rules, spec) => {
   const allowed = rules.allowedImageRegistries;
-  if (!allowed) return [];
+  if (!allowed) return NONE;
   const images: Array<[string, string | undefined]> = [['spec.image', spec.image]];
   if (spec.exporter?.enabled) images.push(['spec.exporter.image', spec.exporter.image ?? DEFAULT_EXPORTER_IMAGE]);
   return images.flatMap(([field, image]) => (image === undefined || allowed.some((prefix) => imageMatchesRegistry(image, prefix))
-    ? []
+    ? NONE
     : [{ rule: 'allowedImageRegistries', field, message: `${quote(image)} is not from an allowed registry; use one of ${list(allowed)}` }]));
 };
 
 const allowedStorageClasses: Check = (rules, spec) => {
   const allowed = rules.allowedStorageClasses;
-  if (!allowed || spec.persistence?.enabled === false) return [];
+  if (!allowed || spec.persistence?.enabled === false) return NONE;
   const storageClass = spec.persistence?.storageClassName;
   if (storageClass === undefined) {
     // The cluster default class is unknown here; a policy that lists "" accepts it.
-    return allowed.includes('') ? [] : [{
+    return allowed.includes('') ? NONE : [{
       rule: 'allowedStorageClasses', field: 'spec.persistence.storageClassName',
       message: `must be set to one of ${list(allowed)} (unset means the cluster default)`,
     }];
   }
-  return allowed.includes(storageClass) ? [] : [{
+  return allowed.includes(storageClass) ? NONE : [{
     rule: 'allowedStorageClasses', field: 'spec.persistence.storageClassName',
     message: `is ${quote(storageClass)}; allowed: ${list(allowed)}`,
   }];
@@ -137,9 +140,9 @@ function bytesOf(quantity: unknown): number | undefined {
 }
 
 const maxMemory: Check = (rules, spec) => {
-  if (rules.maxMemory === undefined) return [];
+  if (rules.maxMemory === undefined) return NONE;
   const maxBytes = bytesOf(rules.maxMemory);
-  if (maxBytes === undefined) return [];
+  if (maxBytes === undefined) return NONE;
   const shown = String(rules.maxMemory);
   const limit = spec.resources?.limits?.memory;
   const limitBytes = limit === undefined ? undefined : bytesOf(limit);
@@ -166,7 +169,7 @@ const maxMemory: Check = (rules, spec) => {
 const requireResourceLimits: Check = (rules, spec) =>
   rules.requireResourceLimits && spec.resources?.limits?.memory === undefined
     ? [{ rule: 'requireResourceLimits', field: 'spec.resources.limits.memory', message: 'must be set' }]
-    : [];
+    : NONE;
 
 const ANTI_AFFINITY_STRENGTH = { none: 0, preferred: 1, required: 2 } as const;
 type AntiAffinityLevel = keyof typeof ANTI_AFFINITY_STRENGTH;
@@ -184,9 +187,9 @@ export function antiAffinityLevel(spec: KVStoreSpec): AntiAffinityLevel {
 
 const requiredAntiAffinity: Check = (rules, spec) => {
   const required = rules.requiredAntiAffinity;
-  if (!required) return [];
+  if (!required) return NONE;
   const level = antiAffinityLevel(spec);
-  if (ANTI_AFFINITY_STRENGTH[level] >= ANTI_AFFINITY_STRENGTH[required]) return [];
+  if (ANTI_AFFINITY_STRENGTH[level] >= ANTI_AFFINITY_STRENGTH[required]) return NONE;
   const custom = spec.affinity?.podAntiAffinity !== undefined && spec.antiAffinity !== undefined
     && ANTI_AFFINITY_STRENGTH[spec.antiAffinity] >= ANTI_AFFINITY_STRENGTH[required];
   return [{
@@ -209,7 +212,7 @@ function keyDenied(key: string, patterns: readonly string[]): string | undefined
 
 const deniedConfigKeys: Check = (rules, spec) => {
   const denied = rules.deniedConfigKeys;
-  if (!denied?.length) return [];
+  if (!denied?.length) return NONE;
   const violations: RuleViolation[] = Object.keys(spec.config ?? {}).flatMap((key) => {
     const pattern = keyDenied(key, denied);
     return pattern ? [{ rule: 'deniedConfigKeys', field: `spec.config.${key}`, message: `may not be set (denied by ${quote(pattern)}); remove it` }] : [];
@@ -241,7 +244,7 @@ const CHECKS: ReadonlyArray<{ check: Check; uses: (rules: KVPolicyRules) => bool
 ];
 
 /** The built-in rules of one policy, ready to run: only the checks its rules use, in BUILT_IN_RULES order. */
-export type CompiledBuiltInRules = (spec: KVStoreSpec) => RuleViolation[];
+export type CompiledBuiltInRules = (spec: KVStoreSpec) => readonly RuleViolation[];
 
 /**
  * Picks, once per policy, the checks its rules use: at admission a policy with one rule runs one check instead of
@@ -252,21 +255,21 @@ export function compileBuiltInRules(rules: KVPolicyRules | undefined): CompiledB
   const active = CHECKS.filter(({ uses }) => uses(rules)).map(({ check }) => check);
   if (active.length === 0) return undefined;
   return (spec) => {
-    const violations: RuleViolation[] = [];
+    let violations: RuleViolation[] | undefined;
     for (const check of active) {
       const found = check(rules, spec);
-      if (found.length > 0) violations.push(...found);
+      if (found.length > 0) (violations ??= []).push(...found);
     }
-    return violations;
+    return violations ?? NONE;
   };
 }
 
 /** Every built-in rule violation of `spec` (already defaulted, see `effectiveSpec`). */
 export function checkBuiltInRules(rules: KVPolicyRules | undefined, spec: KVStoreSpec): RuleViolation[] {
-  return compileBuiltInRules(rules)?.(spec) ?? [];
+  return [...(compileBuiltInRules(rules)?.(spec) ?? [])];
 }
 
 /** The replica rules alone (minReplicas, maxReplicas): what a `/scale` request can break. */
 export function checkReplicaRules(rules: KVPolicyRules | undefined, replicas: number): RuleViolation[] {
-  return rules ? replicaBounds(rules, { replicas }) : [];
+  return rules ? [...replicaBounds(rules, { replicas })] : [];
 }
