@@ -92,13 +92,29 @@ export interface StoreUnderEvaluation {
   memo?: EvaluationMemo;
 }
 
+/**
+ * Parallel arrays searched linearly (a request sees a few distinct rule sets and expressions), not Maps: V8 promotes
+ * Map backing stores to the old generation, and a per-request Map becomes old-space garbage.
+ */
 export interface EvaluationMemo {
-  builtIn: Map<string, readonly RuleViolation[]>;
-  cel: Map<CompiledExpression, EvaluationResult>;
+  builtInKeys: string[];
+  builtInResults: Array<readonly RuleViolation[]>;
+  celPrograms: CompiledExpression[];
+  celResults: EvaluationResult[];
 }
 
 export function newEvaluationMemo(): EvaluationMemo {
-  return { builtIn: new Map(), cel: new Map() };
+  return { builtInKeys: [], builtInResults: [], celPrograms: [], celResults: [] };
+}
+
+function memoizedBuiltIn(memo: EvaluationMemo | undefined, key: string): readonly RuleViolation[] | undefined {
+  const index = memo ? memo.builtInKeys.indexOf(key) : -1;
+  return index === -1 ? undefined : memo!.builtInResults[index];
+}
+
+function memoizedCel(memo: EvaluationMemo | undefined, program: CompiledExpression): EvaluationResult | undefined {
+  const index = memo ? memo.celPrograms.indexOf(program) : -1;
+  return index === -1 ? undefined : memo!.celResults[index];
 }
 
 /**
@@ -143,7 +159,7 @@ function evaluateExpressions(policy: CompiledPolicy, store: StoreUnderEvaluation
       continue;
     }
     // An expression this store has already been judged by costs nothing more, even with the budget spent.
-    let result = store.memo?.cel.get(compiled.program);
+    let result = memoizedCel(store.memo, compiled.program);
     if (!result && budget.remainingCost <= 0) {
       violations.push({ rule, field, message: `(${shorten(expression)}) was not evaluated: this request used up its CEL cost budget of ${budget.totalCost}` });
       continue;
@@ -160,7 +176,8 @@ function evaluateExpressions(policy: CompiledPolicy, store: StoreUnderEvaluation
         if (/field not found|no such key/.test(error)) error += '; the policy should guard optional fields with has()';
         result = { ...result, error };
       }
-      store.memo?.cel.set(compiled.program, result);
+      store.memo?.celPrograms.push(compiled.program);
+      store.memo?.celResults.push(result);
     }
     if (!result.ok) {
       violations.push({ rule, field, message: `(${shorten(expression)}) could not be evaluated: ${result.error}` });
@@ -178,9 +195,12 @@ function evaluateExpressions(policy: CompiledPolicy, store: StoreUnderEvaluation
 export function evaluatePolicy(policy: CompiledPolicy, store: StoreUnderEvaluation, budget: CelRequestBudget): PolicyViolation[] {
   let builtIn: readonly RuleViolation[] = [];
   if (policy.builtInRules) {
-    const known = store.memo?.builtIn.get(policy.builtInRulesKey);
+    const known = memoizedBuiltIn(store.memo, policy.builtInRulesKey);
     builtIn = known ?? policy.builtInRules(store.effectiveSpec);
-    if (!known) store.memo?.builtIn.set(policy.builtInRulesKey, builtIn);
+    if (!known) {
+      store.memo?.builtInKeys.push(policy.builtInRulesKey);
+      store.memo?.builtInResults.push(builtIn);
+    }
   }
   const ruleViolations = policy.expressions.length === 0 ? builtIn : [...builtIn, ...evaluateExpressions(policy, store, budget)];
   if (ruleViolations.length === 0) return [];
