@@ -10,6 +10,9 @@ import { backoffDelayMs } from './work-queue.js';
 import { paths, statusCodeOf, type KubeClient, type KubeList, type KubeObject, type WatchHandle } from './kube-client.js';
 
 export type InformerEvent = 'add' | 'update' | 'delete';
+
+/** Objects per list page. */
+export const LIST_PAGE_SIZE = 250;
 export type InformerHandler<T> = (event: InformerEvent, object: T, previous?: T) => void;
 
 export interface InformerOptions {
@@ -113,10 +116,10 @@ export class Informer<T extends KubeObject = KubeObject> {
     return this.options.transform ? this.options.transform(object) as T : object;
   }
 
+  /** `items` are already trimmed. */
   private replaceAll(items: T[]): void {
     const seen = new Set<string>();
-    for (const raw of items) {
-      const item = this.trim(raw);
+    for (const item of items) {
       const key = objectKey(item);
       seen.add(key);
       const previous = this.cache.get(key);
@@ -171,10 +174,18 @@ export class Informer<T extends KubeObject = KubeObject> {
     if (this.stopped) return;
     try {
       if (!this.resourceVersion) {
-        const list = await this.client.list<T>(this.options.path, this.options.labelSelector);
-        if (this.stopped) return;
+        // Paged, and each page trimmed as it arrives: a cluster's worth of objects is never held raw at once.
+        const items: T[] = [];
+        let list: KubeList<T>;
+        let continueToken: string | undefined;
+        do {
+          list = await this.client.list<T>(this.options.path, this.options.labelSelector, { limit: LIST_PAGE_SIZE, continue: continueToken });
+          if (this.stopped) return;
+          for (const item of withTypeMeta(list)) items.push(this.trim(item));
+          continueToken = list.metadata?.continue || undefined;
+        } while (continueToken);
         this.listCount += 1;
-        this.replaceAll(withTypeMeta(list));
+        this.replaceAll(items);
         this.resourceVersion = list.metadata?.resourceVersion ?? '';
         if (!this.syncedOnce) {
           this.syncedOnce = true;
@@ -245,10 +256,20 @@ export function keepOwnManagedFields(object: KubeObject): KubeObject {
   return { ...object, metadata: { ...object.metadata, managedFields: own } };
 }
 
-/** A pod as the reconciler reads it: identity, labels, deletion, phase, IP and conditions. */
+interface PodStatusRead {
+  phase?: string;
+  podIP?: string;
+  conditions?: Array<{ type: string; status: string }>;
+  containerStatuses?: Array<{ name: string; restartCount?: number; state?: Record<string, unknown> }>;
+}
+
+/**
+ * A pod as the reconciler reads it: identity, labels, deletion, phase, IP, conditions, and each container's restart
+ * count and state kind (running, waiting, terminated), which tell that an engine process died.
+ */
 export function trimPod(object: KubeObject): KubeObject {
   const metadata = object.metadata ?? {};
-  const status = (object as { status?: { phase?: string; podIP?: string; conditions?: Array<{ type: string; status: string }> } }).status;
+  const status = (object as { status?: PodStatusRead }).status;
   return {
     apiVersion: object.apiVersion,
     kind: object.kind,
@@ -260,6 +281,11 @@ export function trimPod(object: KubeObject): KubeObject {
       phase: status.phase,
       podIP: status.podIP,
       conditions: status.conditions?.map((condition) => ({ type: condition.type, status: condition.status })),
+      containerStatuses: status.containerStatuses?.map((container) => ({
+        name: container.name,
+        restartCount: container.restartCount,
+        state: Object.fromEntries(Object.keys(container.state ?? {}).map((kind) => [kind, {}])),
+      })),
     } : undefined,
   };
 }

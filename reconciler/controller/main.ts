@@ -21,7 +21,7 @@ import { reconcileStore } from './reconcile-store.js';
 import { WorkQueue } from './work-queue.js';
 import { loadOrCreateStoreCa } from './store-ca.js';
 import { watchStoreMaster } from './master-watch.js';
-import { engineRestarts, isPodTerminating } from './observed.js';
+import { engineDied, isPodTerminating } from './observed.js';
 import { startPolicyAuditLoop, type PolicyAuditLoop } from './policy-audit.js';
 import type { ClusterSource } from './cluster-access.js';
 
@@ -186,10 +186,10 @@ export async function runReconciler(options: ReconcilerOptions): Promise<Running
   informers.pods.on((event, object, previous) => {
     const key = storeKeyOf(object);
     if (!key) return;
-    // A pod going away (deleted, evicted, node lost) or an engine container that restarted is checked at once, not at the
-    // next health tick: a master's restart means its process died, so it will come back fenced and empty.
+    // A pod going away (deleted, evicted, node lost) or an engine process that died is checked at once, not at the
+    // next health tick: a master whose process died comes back fenced and empty.
     const goingAway = event === 'delete' || (isPodTerminating(object as never) && !(previous && isPodTerminating(previous as never)));
-    const restarted = event === 'update' && previous !== undefined && engineRestarts(object as never) > engineRestarts(previous as never);
+    const restarted = event === 'update' && previous !== undefined && engineDied(previous as never, object as never);
     if (goingAway || restarted) {
       const [namespace, name] = key.split('/') as [string, string];
       const store = informers.stores.get(namespace, name) as { status?: { master?: string } } | undefined;

@@ -50,9 +50,15 @@ export function isPodTerminating(pod: V1Pod): boolean {
   return (pod.status?.conditions ?? []).some((condition) => condition.type === 'DisruptionTarget' && condition.status === 'True');
 }
 
-/** Restarts of the engine container so far: a rise means the engine process died and was started again. */
-export function engineRestarts(pod: V1Pod): number {
-  return pod.status?.containerStatuses?.find((container) => container.name === ENGINE_CONTAINER_NAME)?.restartCount ?? 0;
+/**
+ * The engine process died between two observations of its pod: its container stopped running, or its restart
+ * count rose (the kubelet may report both at once, or only the restart when the death was short).
+ */
+export function engineDied(previous: V1Pod, next: V1Pod): boolean {
+  const before = previous.status?.containerStatuses?.find((container) => container.name === ENGINE_CONTAINER_NAME);
+  const after = next.status?.containerStatuses?.find((container) => container.name === ENGINE_CONTAINER_NAME);
+  if (!before || !after) return false;
+  return (after.restartCount ?? 0) > (before.restartCount ?? 0) || (before.state?.running !== undefined && after.state?.running === undefined);
 }
 
 export function isPodReady(pod: V1Pod): boolean {
