@@ -5,7 +5,9 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { request as httpsRequest } from 'node:https';
+import { promisify } from 'node:util';
 import { createCertificateAuthority, issueServingCertificate } from '../../../certs/authority.js';
 import type { CertificateSource, ServingMaterial } from '../../../certs/certificate-source.js';
 import { buildLocalWebhookConfigurations } from '../../../cli/local-install.js';
@@ -17,6 +19,18 @@ import { startWebhookServer, type WebhookServer } from '../../../webhook/server.
 import { postJson, startPolicySandbox, waitFor, type PolicySandbox } from './sandbox-helpers.js';
 
 const STORES = '/apis/redwing.dev/v1alpha1/namespaces/shop/kvstores';
+const KUBECTL = '/usr/bin/kubectl';
+
+/** The real `kubectl scale`, against the sandbox's kubeconfig; resolves with its exit status and output. */
+async function kubectlScale(sandbox: PolicySandbox, store: string, replicas: number): Promise<{ ok: boolean; output: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(KUBECTL, ['--kubeconfig', sandbox.server.kubeconfigPath, '-n', 'shop', 'scale', `kvs/${store}`, `--replicas=${replicas}`]);
+    return { ok: true, output: stdout + stderr };
+  } catch (error) {
+    const failed = error as { stdout?: string; stderr?: string };
+    return { ok: false, output: `${failed.stdout ?? ''}${failed.stderr ?? ''}` };
+  }
+}
 
 function staticSource(material: ServingMaterial): CertificateSource {
   return { current: () => material, onChange: () => () => {}, isReady: () => true, stop: async () => {} };
@@ -92,6 +106,16 @@ describe('kubectl scale through the sandbox API server', () => {
     assert.equal(allowed.status, 200, JSON.stringify(allowed.body));
     assert.equal(allowed.body.kind, 'Scale');
     assert.equal(((await call(sandbox, 'GET', `${STORES}/cache`)).body.spec as { replicas: number }).replicas, 3);
+  });
+
+  it('refuses `kubectl scale` itself with the policy message', async () => {
+    await postJson(sandbox.server, STORES, store('kubectl', { team: 'search' }));
+    const refused = await kubectlScale(sandbox, 'kubectl', 4);
+    assert.equal(refused.ok, false, refused.output);
+    assert.match(refused.output, /denied the request: .*spec\.replicas is 4; must be at most 3 \(rule maxReplicas\)/);
+    const scaled = await kubectlScale(sandbox, 'kubectl', 2);
+    assert.equal(scaled.ok, true, scaled.output);
+    assert.equal(((await call(sandbox, 'GET', `${STORES}/kubectl`)).body.spec as { replicas: number }).replicas, 2);
   });
 
   it('matches the store by the labels the webhook has cached: an excluded store scales freely', async () => {
