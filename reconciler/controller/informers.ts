@@ -7,6 +7,10 @@
 import type { Logger } from '../../shared/logger.js';
 import { LABEL_INSTANCE, LABEL_MANAGED_BY, MANAGED_BY_VALUE } from '../../shared/labels.js';
 import { backoffDelayMs } from './work-queue.js';
+import { createInterner } from './intern-strings.js';
+import { keepOwnManagedFields, trimPod, trimSecret, trimStore } from './cache-trims.js';
+
+export { keepOwnManagedFields, trimPod, trimSecret, trimStore };
 import { paths, statusCodeOf, type KubeClient, type KubeList, type KubeObject, type WatchHandle } from './kube-client.js';
 
 export type InformerEvent = 'add' | 'update' | 'delete';
@@ -25,7 +29,12 @@ export interface InformerOptions {
   maxBackoffMs?: number;
   /** Trims each object before it is cached (memory: only what the reconciler reads is kept). */
   transform?: (object: KubeObject) => KubeObject;
+  /** Share equal strings between cached objects (intern-strings.ts). Default true. */
+  intern?: boolean;
 }
+
+/** One table for every informer: the same label values and names recur across kinds. */
+const sharedInterner = createInterner();
 
 /**
  * List items come without apiVersion and kind (the list carries them), watch events with them. The cache must hold
@@ -113,7 +122,8 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   private trim(object: T): T {
-    return this.options.transform ? this.options.transform(object) as T : object;
+    const trimmed = this.options.transform ? this.options.transform(object) as T : object;
+    return this.options.intern === false ? trimmed : sharedInterner(trimmed);
   }
 
   /** `items` are already trimmed. */
@@ -248,59 +258,12 @@ export interface StoreInformers {
 
 export const MANAGED_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGED_BY_VALUE}`;
 
-/** Keeps only redwing's own managedFields entry: the apply layer needs it, the others are dead weight. */
-export function keepOwnManagedFields(object: KubeObject): KubeObject {
-  const managed = object.metadata?.managedFields;
-  if (!Array.isArray(managed)) return object;
-  const own = (managed as Array<{ manager?: string }>).filter((entry) => entry.manager === MANAGED_BY_VALUE);
-  return { ...object, metadata: { ...object.metadata, managedFields: own } };
-}
-
-interface PodStatusRead {
-  phase?: string;
-  podIP?: string;
-  conditions?: Array<{ type: string; status: string }>;
-  containerStatuses?: Array<{ name: string; restartCount?: number; state?: Record<string, unknown> }>;
-}
-
-/**
- * A pod as the reconciler reads it: identity, labels, deletion, phase, IP, conditions, and each container's restart
- * count and state kind (running, waiting, terminated), which tell that an engine process died.
- */
-export function trimPod(object: KubeObject): KubeObject {
-  const metadata = object.metadata ?? {};
-  const status = (object as { status?: PodStatusRead }).status;
-  return {
-    apiVersion: object.apiVersion,
-    kind: object.kind,
-    metadata: {
-      name: metadata.name, namespace: metadata.namespace, uid: metadata.uid, resourceVersion: metadata.resourceVersion,
-      labels: metadata.labels, deletionTimestamp: metadata.deletionTimestamp, ownerReferences: metadata.ownerReferences,
-    },
-    status: status ? {
-      phase: status.phase,
-      podIP: status.podIP,
-      conditions: status.conditions?.map((condition) => ({ type: condition.type, status: condition.status })),
-      containerStatuses: status.containerStatuses?.map((container) => ({
-        name: container.name,
-        restartCount: container.restartCount,
-        state: Object.fromEntries(Object.keys(container.state ?? {}).map((kind) => [kind, {}])),
-      })),
-    } : undefined,
-  };
-}
-
-/** A Secret without managedFields (its data is needed: the password). */
-function trimSecret(object: KubeObject): KubeObject {
-  return { ...object, metadata: { ...object.metadata, managedFields: undefined } };
-}
-
 /** The informers one reconciler needs, cluster-wide or for one namespace. Owned kinds are filtered by label. */
 export function createStoreInformers(client: KubeClient, namespace: string | undefined, logger?: Logger): StoreInformers {
   const make = (name: string, path: string, labelSelector?: string, transform: InformerOptions['transform'] = keepOwnManagedFields) =>
     new Informer(client, { name, path, labelSelector, logger, transform });
   const informers = {
-    stores: make('kvstores', paths.kvstores(namespace)),
+    stores: make('kvstores', paths.kvstores(namespace), undefined, trimStore),
     statefulSets: make('statefulsets', paths.statefulSets(namespace), MANAGED_SELECTOR),
     pods: make('pods', paths.core('pods', namespace), MANAGED_SELECTOR, trimPod),
     services: make('services', paths.core('services', namespace), MANAGED_SELECTOR),

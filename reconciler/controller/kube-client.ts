@@ -103,11 +103,14 @@ export class KubeClient {
     const transport = url.protocol === 'https:' ? https : http;
     return new Promise<T>((resolve, reject) => {
       const request = transport.request(url, { ...options, timeout: timeoutMs }, (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        // Decoded chunk by chunk into V8 strings: one multi-megabyte Buffer per large list would come from malloc,
+        // whose freed memory glibc keeps (RSS stays at the high-water mark), where the V8 heap shrinks back.
+        const chunks: string[] = [];
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => chunks.push(chunk));
         response.on('error', reject);
         response.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
+          const text = chunks.join('');
           let parsed: unknown;
           try {
             parsed = text ? JSON.parse(text) : undefined;
@@ -144,9 +147,14 @@ export class KubeClient {
     }
   }
 
-  list<T = KubeObject>(path: string, labelSelector?: string): Promise<KubeList<T>> {
-    const query = labelSelector ? `?labelSelector=${encodeURIComponent(labelSelector)}` : '';
-    return this.request<KubeList<T>>('GET', path + query);
+  /** One list request; with `limit`, one page (follow `metadata.continue` for the next). */
+  list<T = KubeObject>(path: string, labelSelector?: string, page?: { limit: number; continue?: string }): Promise<KubeList<T>> {
+    const query = new URLSearchParams();
+    if (labelSelector) query.set('labelSelector', labelSelector);
+    if (page) query.set('limit', String(page.limit));
+    if (page?.continue) query.set('continue', page.continue);
+    const search = query.toString();
+    return this.request<KubeList<T>>('GET', search ? `${path}?${search}` : path);
   }
 
   create<T = KubeObject>(path: string, body: unknown): Promise<T> {
