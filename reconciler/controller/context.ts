@@ -48,7 +48,7 @@ export interface ControllerContext {
   logger: Logger;
   buildDesired: (store: KVStore) => DesiredObjects;
   /** The operator CA: issues store certificates and verifies engine TLS. */
-  ca?: KeyPairPem;
+  loadCa: () => Promise<KeyPairPem | undefined>;
   probeTimeoutMs: number;
   runtimes: Map<string, StoreRuntime>;
   metrics?: StoreMetricsSink;

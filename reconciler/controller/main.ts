@@ -82,10 +82,15 @@ export async function runReconciler(options: ReconcilerOptions): Promise<Running
   const metrics = new ReconcilerMetrics();
   const monitor = new HealthMonitor({ intervalMs: options.healthIntervalMs });
   const claims = options.namespace ? undefined : new NamespaceClaimWatcher(client, logger);
-  const ca = options.ca ?? await loadOrCreateStoreCa(client, operatorNamespace, logger);
+  // Loaded on first need (a TLS store): creating a CA loads node-forge (about 10 MB of RSS) and generates an RSA key.
+  let storeCa: Promise<KeyPairPem> | undefined = options.ca ? Promise.resolve(options.ca) : undefined;
+  const loadCa = () => {
+    storeCa ??= loadOrCreateStoreCa(client, operatorNamespace, logger);
+    return storeCa;
+  };
 
   const context: ControllerContext = {
-    client, informers, logger, ca,
+    client, informers, logger, loadCa,
     events: new EventRecorder(client, logger),
     buildDesired: (store) => buildDesiredObjects(store, { operatorNamespace }),
     probeTimeoutMs: options.probeTimeoutMs ?? 1000,

@@ -130,7 +130,7 @@ export async function reconcileStore(context: ControllerContext, key: string): P
 
   const passwordOutcome = await ensurePassword(context.client, context.informers.secrets, store, spec);
   if (passwordOutcome.blocked) blocked.push(passwordOutcome.blocked);
-  const tlsOutcome = await ensureTlsSecret(context.client, context.informers.secrets, store, spec, context.ca);
+  const tlsOutcome = await ensureTlsSecret(context.client, context.informers.secrets, store, spec, context.loadCa);
   if (tlsOutcome.blocked) blocked.push(tlsOutcome.blocked);
   if (tlsOutcome.issued) await context.events.record(store as KubeObject, { type: 'Normal', reason: 'TlsIssued', message: 'issued the TLS Secret from the operator CA' });
   runtime.tlsCaPem = spec.tls?.enabled === true ? tlsOutcome.caPem : undefined;

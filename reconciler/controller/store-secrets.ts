@@ -85,12 +85,15 @@ export interface TlsOutcome {
   caPem?: string;
 }
 
-export async function ensureTlsSecret(client: KubeClient, secrets: Informer | undefined, store: KVStore, spec: KVStoreSpec, ca: KeyPairPem | undefined): Promise<TlsOutcome> {
+export async function ensureTlsSecret(client: KubeClient, secrets: Informer | undefined, store: KVStore, spec: KVStoreSpec, loadCa: () => Promise<KeyPairPem | undefined>): Promise<TlsOutcome> {
   if (!spec.tls?.enabled) return { issued: false };
   const namespace = store.metadata!.namespace!;
   const name = spec.tls.secretName ?? storeObjectNames(store.metadata!.name!).tlsSecret;
   const existing = await readSecret(client, secrets, namespace, name);
-  if (existing) return { issued: false, caPem: decodeSecretValue(existing, 'ca.crt') ?? ca?.certPem };
+  const existingCaPem = decodeSecretValue(existing, 'ca.crt');
+  if (existing && existingCaPem) return { issued: false, caPem: existingCaPem };
+  const ca = await loadCa();
+  if (existing) return { issued: false, caPem: ca?.certPem };
   if (name !== storeObjectNames(store.metadata!.name!).tlsSecret) {
     return { issued: false, blocked: { reason: 'TlsSecretMissing', message: `TLS Secret ${name} does not exist` } };
   }
