@@ -147,22 +147,35 @@ async function rolloutTrial(store: SandboxStore, index: number, minReplicas: num
   }
 }
 
-/** Which check declared the master lost: the health monitor, or a reconcile that found it restarted fenced. */
-function pathOf(kill: KillTrial): 'monitor' | 'fenced' {
-  return kill.detectionMs !== undefined && (kill.promotedMs === undefined || kill.detectionMs <= kill.promotedMs) ? 'monitor' : 'fenced';
+/**
+ * Which check declared the master lost, from status.lastFailover.reason: the pod event of its engine process dying
+ * (MasterRestarted), the health monitor (MasterUnreachable), or a reconcile that found it restarted fenced first
+ * (MasterLost, no "master down" line).
+ */
+function pathOf(kill: KillTrial): 'pod watch' | 'monitor' | 'fenced' {
+  if (kill.reason === 'MasterRestarted') return 'pod watch';
+  if (kill.reason === 'MasterUnreachable') return 'monitor';
+  return 'fenced';
 }
+
+const PATH_DESCRIPTIONS = {
+  'pod watch': 'the engine container\'s death seen in the pod status',
+  monitor: 'the health monitor',
+  fenced: 'a reconcile that found the restarted master fenced',
+} as const;
 
 function printKills(kills: KillTrial[]): void {
   console.log('\nmaster killed (SIGKILL of the master container, through the master Service):');
   console.log(summary('write-unavailability window', defined(kills.map((k) => k.windowMs))));
-  console.log(summary('detection (kill → "master down")', defined(kills.filter((k) => pathOf(k) === 'monitor').map((k) => k.detectionMs))));
+  console.log(summary('detection (kill → "master down")', defined(kills.map((k) => k.detectionMs))));
   console.log(summary('kill → a replica promoted (ROLE)', defined(kills.map((k) => k.promotedMs))));
   console.log(summary('promotion (lastFailover.durationMs)', defined(kills.map((k) => k.promotionMs))));
   console.log(summary('kill → status.master moved', kills.map((k) => k.recordedMs)));
   console.log(summary('kill → killed engine answers again', defined(kills.map((k) => k.restartMs))));
   console.log(summary('kill → Ready, old master a replica', kills.map((k) => k.rejoinMs)));
-  const fenced = kills.filter((k) => pathOf(k) === 'fenced').length;
-  console.log(`declared lost by: the health monitor in ${kills.length - fenced} trials; a reconcile that found the restarted master fenced (no "master down" line, before downAfterMilliseconds) in ${fenced}`);
+  const countByPath = new Map<keyof typeof PATH_DESCRIPTIONS, number>();
+  for (const kill of kills) countByPath.set(pathOf(kill), (countByPath.get(pathOf(kill)) ?? 0) + 1);
+  console.log(`declared lost by: ${[...countByPath].map(([path, count]) => `${PATH_DESCRIPTIONS[path]} in ${count}`).join('; ')}`);
   console.log(`acknowledged writes lost: ${sum(kills.map((k) => k.lost))} of ${sum(kills.map((k) => k.acknowledged))}`);
 }
 
@@ -176,8 +189,9 @@ function printRollouts(rollouts: RolloutTrial[]): void {
 export async function runSandboxMode(options: SandboxModeOptions): Promise<void> {
   const { trials, rollouts, downAfterMilliseconds, minReplicas } = options;
   console.log(`redwing failover bench (sandbox): KVStore of 3 pods, downAfterMilliseconds ${downAfterMilliseconds}, minReplicasToWrite ${minReplicas}${minReplicas > 0 ? ` (writer uses WAIT ${minReplicas})` : ''}, reconciler health loop at its default period, writes through the master Service ClusterIP; ${trials} kill trials, ${rollouts} rollouts`);
-  console.log('detection = kill → the reconciler\'s "master down" log line (the health monitor\'s verdict). A reconcile that finds the restarted');
-  console.log('master answering as a fenced replica fails over without that line; "kill → a replica promoted" then bounds detection from above.');
+  console.log('detection = kill → the reconciler\'s "master down" log line (its pod watch seeing the engine container die, or the health');
+  console.log('monitor\'s verdict). A reconcile that finds the restarted master fenced first fails over without that line; "kill → a replica');
+  console.log('promoted" then bounds detection from above.');
   const startedAt = Date.now();
   const store = await startSandboxStore({ name: 'bench', downAfterMilliseconds, minReplicasToWrite: minReplicas, verbose: options.verbose });
   console.log(`sandbox up, store Ready in ${Date.now() - startedAt} ms; master Service ${store.service.host}:${store.service.port}`);
