@@ -4,9 +4,12 @@
  * 2. the reconciler's RSS and CPU (its own process) with N KVStores whose pods are held Pending: steady state, and
  *    during a full resync of every store.
  *
- *   npm run bench:reconcile -- [--stores 500] [--replicas 3] [--settle-seconds 70] [--steady-seconds 20] [--skip-ready] [--skip-pending] [--from-source]
+ *   npm run bench:reconcile -- [--stores 500] [--replicas 3] [--settle-seconds 70] [--steady-seconds 20]
+ *     [--skip-ready] [--skip-pending] [--from-source] [--heap-snapshot-dir DIR]
  *
- * The reconciler runs compiled (dist/, built first when stale), as `redwing reconciler` runs in production.
+ * The reconciler runs compiled (dist/, built first when stale) and loads its kubeconfig with its own loader, as
+ * `redwing reconciler` runs in production; --from-source runs it through tsx instead, for comparison. Extra Node
+ * flags for the reconciler (to try V8 heap settings) come from BENCH_WORKER_NODE_FLAGS, space-separated.
  *
  * The settle time lets the first policy-audit pass (period 60 s) write its conditions before steady state is measured.
  *
@@ -78,7 +81,8 @@ function workerCommand(): string[] {
 
 async function startWorker(kubeconfigPath: string): Promise<Worker> {
   const snapshotArgs = values['heap-snapshot-dir'] ? ['--heapsnapshot-signal=SIGUSR1'] : [];
-  const child = spawn(process.execPath, [...snapshotArgs, ...workerCommand(), kubeconfigPath], {
+  const nodeFlags = (process.env.BENCH_WORKER_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
+  const child = spawn(process.execPath, [...nodeFlags, ...snapshotArgs, ...workerCommand(), kubeconfigPath], {
     stdio: ['ignore', 'pipe', 'inherit'], cwd: values['heap-snapshot-dir'] ?? process.cwd(),
   });
   const metricsPort = await new Promise<number>((resolve, reject) => {
@@ -223,6 +227,6 @@ async function benchPending(stores: number, replicas: number, steadySeconds: num
   }
 }
 
-console.log(`node ${process.version}, redis-server pods in the sandbox, reconciler from ${values['from-source'] ? 'source (tsx)' : 'dist/ (compiled)'}`);
+console.log(`node ${process.version}, redis-server pods in the sandbox, reconciler from ${values['from-source'] ? 'source (tsx)' : 'dist/ (compiled)'}${process.env.BENCH_WORKER_NODE_FLAGS ? ` with ${process.env.BENCH_WORKER_NODE_FLAGS}` : ''}`);
 if (!values['skip-ready']) await benchReady();
 if (!values['skip-pending']) await benchPending(Number(values.stores), Number(values.replicas), Number(values['steady-seconds']));
