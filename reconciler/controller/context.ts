@@ -27,6 +27,8 @@ export interface StoreRuntime {
   promotedAtMs?: number;
   /** Set when the master moved by a planned switchover (scale-down, rollout), not a failure. */
   switchoverReason?: string;
+  /** apply-desired.ts appliedStateKey of the last apply pass that found nothing to change. */
+  appliedStateKey?: string;
   /** Hash of the live settings last applied to all pods. */
   liveSettingsHash?: string;
   /** CA to verify the engines' TLS with, when TLS is on. */

@@ -31,6 +31,8 @@ export interface InformerOptions {
   transform?: (object: KubeObject) => KubeObject;
   /** Share equal strings between cached objects (intern-strings.ts). Default true. */
   intern?: boolean;
+  /** A secondary index (listIndexed): e.g. the store a pod belongs to, so a reconcile does not scan every pod. */
+  indexBy?: (object: KubeObject) => string | undefined;
 }
 
 /** One table for every informer: the same label values and names recur across kinds. */
@@ -56,6 +58,7 @@ export function objectKey(object: KubeObject): string {
 
 export class Informer<T extends KubeObject = KubeObject> {
   private readonly cache = new Map<string, T>();
+  private readonly index = new Map<string, Map<string, T>>();
   private readonly handlers: InformerHandler<T>[] = [];
   private resourceVersion = '';
   private stopped = true;
@@ -121,6 +124,38 @@ export class Informer<T extends KubeObject = KubeObject> {
     }
   }
 
+  /** Objects whose index value is `value` (requires the indexBy option). */
+  listIndexed(value: string): T[] {
+    const entries = this.index.get(value);
+    return entries ? [...entries.values()] : [];
+  }
+
+  private store(key: string, object: T, previous: T | undefined): void {
+    if (previous) this.unindex(key, previous);
+    this.cache.set(key, object);
+    const value = this.options.indexBy?.(object);
+    if (value === undefined) return;
+    let entries = this.index.get(value);
+    if (!entries) {
+      entries = new Map();
+      this.index.set(value, entries);
+    }
+    entries.set(key, object);
+  }
+
+  private forget(key: string, previous: T | undefined): void {
+    this.cache.delete(key);
+    if (previous) this.unindex(key, previous);
+  }
+
+  private unindex(key: string, object: T): void {
+    const value = this.options.indexBy?.(object);
+    if (value === undefined) return;
+    const entries = this.index.get(value);
+    entries?.delete(key);
+    if (entries?.size === 0) this.index.delete(value);
+  }
+
   private trim(object: T): T {
     const trimmed = this.options.transform ? this.options.transform(object) as T : object;
     return this.options.intern === false ? trimmed : sharedInterner(trimmed);
@@ -133,13 +168,13 @@ export class Informer<T extends KubeObject = KubeObject> {
       const key = objectKey(item);
       seen.add(key);
       const previous = this.cache.get(key);
-      this.cache.set(key, item);
+      this.store(key, item, previous);
       if (!previous) this.emit('add', item);
       else if (previous.metadata?.resourceVersion !== item.metadata?.resourceVersion) this.emit('update', item, previous);
     }
     for (const [key, previous] of [...this.cache]) {
       if (!seen.has(key)) {
-        this.cache.delete(key);
+        this.forget(key, previous);
         this.emit('delete', previous);
       }
     }
@@ -161,10 +196,10 @@ export class Informer<T extends KubeObject = KubeObject> {
     const key = objectKey(object);
     const previous = this.cache.get(key);
     if (type === 'DELETED') {
-      this.cache.delete(key);
+      this.forget(key, previous);
       this.emit('delete', object);
     } else {
-      this.cache.set(key, object);
+      this.store(key, object, previous);
       this.emit(previous ? 'update' : 'add', object, previous);
     }
     if (version) this.resourceVersion = version;
@@ -256,6 +291,12 @@ export interface StoreInformers {
   all(): Informer[];
 }
 
+/** `namespace/store` of a store pod (its instance label), the pods informer's index. */
+export function podStoreKey(object: KubeObject): string | undefined {
+  const instance = object.metadata?.labels?.[LABEL_INSTANCE];
+  return instance && object.metadata?.namespace ? `${object.metadata.namespace}/${instance}` : undefined;
+}
+
 export const MANAGED_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGED_BY_VALUE}`;
 
 /** The informers one reconciler needs, cluster-wide or for one namespace. Owned kinds are filtered by label. */
@@ -265,7 +306,7 @@ export function createStoreInformers(client: KubeClient, namespace: string | und
   const informers = {
     stores: make('kvstores', paths.kvstores(namespace), undefined, trimStore),
     statefulSets: make('statefulsets', paths.statefulSets(namespace), MANAGED_SELECTOR),
-    pods: make('pods', paths.core('pods', namespace), MANAGED_SELECTOR, trimPod),
+    pods: new Informer(client, { name: 'pods', path: paths.core('pods', namespace), labelSelector: MANAGED_SELECTOR, logger, transform: trimPod, indexBy: podStoreKey }),
     services: make('services', paths.core('services', namespace), MANAGED_SELECTOR),
     secrets: make('secrets', paths.core('secrets', namespace), MANAGED_SELECTOR, trimSecret),
     persistentVolumeClaims: make('persistentvolumeclaims', paths.core('persistentvolumeclaims', namespace), MANAGED_SELECTOR, trimPod),

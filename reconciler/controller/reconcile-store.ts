@@ -22,7 +22,7 @@ import { probePods, type EngineCredentials } from './engine-access.js';
 import { executeTopology, switchMaster, syncLiveSettings } from './engine-actions.js';
 import { isOutdated, planRollout, type RolloutStep } from './plan-rollout.js';
 import { finalizeDeletion } from './deletion.js';
-import { applyDesired } from './apply-desired.js';
+import { applyDesired, appliedStateKey, type ApplyOutcome } from './apply-desired.js';
 import type { ControllerContext, StoreRuntime } from './context.js';
 
 /** Re-run soon while pods start or sync (engine progress produces no Kubernetes event). */
@@ -137,7 +137,7 @@ export async function reconcileStore(context: ControllerContext, key: string): P
   const password = passwordOutcome.password;
 
   // Observe before applying: the StatefulSet size depends on where the master is.
-  const podObjects = context.informers.pods.list((pod) => pod.metadata?.namespace === namespace && pod.metadata?.labels?.['app.kubernetes.io/instance'] === name);
+  const podObjects = context.informers.pods.listIndexed(key);
   let observed = observePods(name, podObjects as never);
   const record = readPasswordRecord(context.informers.secrets, namespace, name);
   const credentials = credentialsFor(runtime, password, record);
@@ -169,9 +169,15 @@ export async function reconcileStore(context: ControllerContext, key: string): P
       if (plan.promote && plan.previousMaster) runtime.promotedAtMs ??= Date.now();
       await patchRoleLabels(context, namespace, plan);
     }
-    const desired = context.buildDesired(store);
-    desired.statefulSet.spec!.replicas = scale.statefulSetReplicas;
-    const applied = await applyDesired(context, store, desired, runtime);
+    const stateKey = appliedStateKey(context, store, scale.statefulSetReplicas, spec.networkPolicy?.enabled === true);
+    let applied: ApplyOutcome = { configChanged: false, statefulSetChanged: false, grownClaims: [], changed: false };
+    if (stateKey === undefined || stateKey !== runtime.appliedStateKey) {
+      const desired = context.buildDesired(store);
+      desired.statefulSet.spec!.replicas = scale.statefulSetReplicas;
+      applied = await applyDesired(context, store, desired, runtime);
+      // Only a pass that found everything as desired may be skipped next time (a blocked change is reported again).
+      runtime.appliedStateKey = applied.changed || applied.blocked ? undefined : stateKey;
+    }
     if (applied.blocked) {
       blocked.push(applied.blocked);
       await context.events.record(store as KubeObject, { type: 'Warning', reason: 'UnsupportedChange', message: applied.blocked.message });
@@ -209,7 +215,7 @@ export async function reconcileStore(context: ControllerContext, key: string): P
 
   if (changedEngines) {
     // Status reports what is true after the actions, not before.
-    const fresh = observePods(name, context.informers.pods.list((pod) => pod.metadata?.namespace === namespace && pod.metadata?.labels?.['app.kubernetes.io/instance'] === name) as never);
+    const fresh = observePods(name, context.informers.pods.listIndexed(key) as never);
     probed = await probePods(name, namespace, fresh, credentialsFor(runtime, password, record), context.probeTimeoutMs);
     observed = probed.pods.map((pod) => ({ ...pod, roleLabel: plan.labels.find((step) => step.pod === pod.name)?.role ?? pod.roleLabel }));
     plan = planTopology({ ...topologyInput(observed), knownMaster: plan.master ?? store.status?.master });

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { startApiServer, type RunningApiServer } from '../../../sandbox/apiserver/server.js';
-import { Informer, MANAGED_SELECTOR, trimPod, type InformerEvent } from '../../../reconciler/controller/informers.js';
+import { Informer, MANAGED_SELECTOR, podStoreKey, trimPod, type InformerEvent } from '../../../reconciler/controller/informers.js';
 import { KubeClient, paths, type KubeObject } from '../../../reconciler/controller/kube-client.js';
 import { installCrds, kvstore, waitFor } from './e2e-helpers.js';
 
@@ -54,6 +54,24 @@ describe('Informer', { timeout: 60_000 }, () => {
       assert.deepEqual(informer.list().map((object) => object.metadata!.name), ['after']);
       assert.equal((informer.get('default', 'after')!.data as Record<string, string>).a, '2');
       assert.equal(informer.get('default', 'other'), undefined, 'the label selector filters');
+    } finally {
+      informer.stop();
+    }
+  });
+
+  it('keeps a secondary index in step with adds, relabels and deletes', async () => {
+    const informer = new Informer(client, { name: 'indexed', path: paths.core('configmaps', 'default'), indexBy: podStoreKey });
+    await informer.start();
+    try {
+      await client.create(paths.core('configmaps', 'default'), configMap('i-1', { 'app.kubernetes.io/instance': 'one' }));
+      await client.create(paths.core('configmaps', 'default'), configMap('i-2', { 'app.kubernetes.io/instance': 'one' }));
+      await waitFor('both indexed', () => informer.listIndexed('default/one').length === 2, 10_000, 20);
+      await client.patch(paths.coreObject('configmaps', 'default', 'i-2'), { metadata: { labels: { 'app.kubernetes.io/instance': 'two' } } });
+      await waitFor('the relabel', () => informer.listIndexed('default/two').length === 1, 10_000, 20);
+      assert.deepEqual(informer.listIndexed('default/one').map((object) => object.metadata!.name), ['i-1']);
+      await client.delete(paths.coreObject('configmaps', 'default', 'i-1'));
+      await waitFor('the delete', () => informer.listIndexed('default/one').length === 0, 10_000, 20);
+      assert.deepEqual(informer.listIndexed('default/two').map((object) => object.metadata!.name), ['i-2']);
     } finally {
       informer.stop();
     }
