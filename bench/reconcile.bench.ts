@@ -175,6 +175,15 @@ async function benchPending(stores: number, replicas: number, steadySeconds: num
       await sleep(500);
     }
     console.log(`${stores} stores x ${replicas} pods (held Pending) created and reconciled to phase Pending in ${((Date.now() - createStarted) / 1000).toFixed(1)} s`);
+    // The sandbox's StatefulSet controller keeps creating pods and PVCs (each an event the reconciler handles) for a
+    // while after the stores are Pending: steady state starts once they all exist.
+    for (;;) {
+      const pods = await client.list(paths.core('pods', 'default'));
+      if (pods.items.length >= stores * replicas) break;
+      if (Date.now() - createStarted > 1_800_000) throw new Error(`only ${pods.items.length}/${stores * replicas} pods after 30 minutes`);
+      await sleep(2000);
+    }
+    console.log(`all ${stores * replicas} pods created after ${((Date.now() - createStarted) / 1000).toFixed(1)} s`);
     await sleep(Number(values['settle-seconds']) * 1000);
     const steadyStart = processUsage(pid);
     const steadyStarted = Date.now();
