@@ -1,9 +1,8 @@
 /**
- * The KVPolicy background audit as the reconciler runs it: the same pure audit (reconciler/audit/audit.ts) and
- * condition patches (reconciler/audit/conditions.ts) as reconciler/audit/runner.ts, but fed from the reconciler's
- * own informer caches through kube-client.ts instead of client-node. Why not runner.ts: it loads all of
- * @kubernetes/client-node (about 70 MB of RSS) and keeps a second cache of every KVStore; here the KVStore cache is
- * the one the reconciler already holds, and a run lists nothing.
+ * The KVPolicy background audit as the reconciler runs it: the pure audit (reconciler/audit/audit.ts) and condition
+ * patches (reconciler/audit/conditions.ts), fed from the reconciler's own informer caches through kube-client.ts.
+ * Not through client-node: it would cost about 70 MB of RSS and a second cache of every KVStore, whereas the KVStore
+ * cache here is the one the reconciler already holds, and a run lists nothing.
  *
  * Only the leader writes (`isLeader()` is asked before the run and before every write). Runs never overlap; a
  * change during a run schedules one more. Status-only updates do not trigger a run (generation and labels are
