@@ -9,12 +9,14 @@
  *
  * The reconciler runs compiled (dist/, built first when stale) and loads its kubeconfig with its own loader, as
  * `redwing reconciler` runs in production; --from-source runs it through tsx instead, for comparison. Extra Node
- * flags for the reconciler (to try V8 heap settings) come from BENCH_WORKER_NODE_FLAGS, space-separated.
+ * flags for the reconciler default to the Deployment's (cli/reconciler-node-flags.ts); BENCH_WORKER_NODE_FLAGS,
+ * space-separated, replaces them (empty for none).
  *
  * The settle time lets the first policy-audit pass (period 60 s) write its conditions before steady state is measured.
  *
  * Prints figures only; it asserts nothing about timings.
  */
+import { RECONCILER_NODE_FLAGS } from '../cli/reconciler-node-flags.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -81,7 +83,9 @@ function workerCommand(): string[] {
 
 async function startWorker(kubeconfigPath: string): Promise<Worker> {
   const snapshotArgs = values['heap-snapshot-dir'] ? ['--heapsnapshot-signal=SIGUSR1'] : [];
-  const nodeFlags = (process.env.BENCH_WORKER_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
+  const nodeFlags = process.env.BENCH_WORKER_NODE_FLAGS !== undefined
+    ? process.env.BENCH_WORKER_NODE_FLAGS.split(' ').filter((flag) => flag !== '')
+    : [...RECONCILER_NODE_FLAGS];
   const child = spawn(process.execPath, [...nodeFlags, ...snapshotArgs, ...workerCommand(), kubeconfigPath], {
     stdio: ['ignore', 'pipe', 'inherit'], cwd: values['heap-snapshot-dir'] ?? process.cwd(),
   });
@@ -236,6 +240,6 @@ async function benchPending(stores: number, replicas: number, steadySeconds: num
   }
 }
 
-console.log(`node ${process.version}, redis-server pods in the sandbox, reconciler from ${values['from-source'] ? 'source (tsx)' : 'dist/ (compiled)'}${process.env.BENCH_WORKER_NODE_FLAGS ? ` with ${process.env.BENCH_WORKER_NODE_FLAGS}` : ''}`);
+console.log(`node ${process.version}, redis-server pods in the sandbox, reconciler from ${values['from-source'] ? 'source (tsx)' : 'dist/ (compiled)'} with node flags [${process.env.BENCH_WORKER_NODE_FLAGS ?? RECONCILER_NODE_FLAGS.join(' ')}]`);
 if (!values['skip-ready']) await benchReady();
 if (!values['skip-pending']) await benchPending(Number(values.stores), Number(values.replicas), Number(values['steady-seconds']));

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import type { KubernetesObject, V1PolicyRule } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Deployment, V1PolicyRule } from '@kubernetes/client-node';
+import { RECONCILER_NODE_FLAGS } from '../../../cli/reconciler-node-flags.js';
 import YAML from 'yaml';
 import type { KVStore } from '../../../shared/schema/kvstore.js';
 import { validateKVStore } from '../../../webhook/validate-kvstore.js';
@@ -59,6 +60,14 @@ describe('operator manifests', () => {
     const deployment = find<KubernetesObject & { spec: { template: { spec: { containers: Array<{ ports: Array<{ name: string; containerPort: number }> }> } } } }>('Deployment', 'redwing-webhook');
     const https = service.spec.ports.find((p) => p.port === 443);
     assert.equal(deployment.spec.template.spec.containers[0]!.ports.find((p) => p.name === https?.targetPort)?.containerPort, 9443);
+  });
+
+  it('the reconciler runs compiled, with the V8 flags its RSS budget was measured with', () => {
+    const deployment = find<V1Deployment>('Deployment', 'redwing-reconciler');
+    const container = deployment.spec!.template.spec!.containers[0]!;
+    assert.deepEqual(container.command, ['node', ...RECONCILER_NODE_FLAGS, 'bin/redwing.js']);
+    assert.deepEqual(container.args, ['reconciler']);
+    assert.equal(container.env?.find((variable) => variable.name === 'REDWING_RUN_FROM')?.value, 'dist');
   });
 
   it('the reconciler may do what it does, and nothing broad', () => {
