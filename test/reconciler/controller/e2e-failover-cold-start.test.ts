@@ -7,13 +7,10 @@
  * meanwhile, or it would be resynced from one of them and lose its data.
  */
 import { strict as assert } from 'node:assert';
-import { after, before, describe, it } from 'node:test';
-import { pino } from 'pino';
-import { runReconciler, type RunningReconciler } from '../../../reconciler/controller/main.js';
-import { startE2eCluster, waitFor, type E2eCluster, type PodInfo } from './e2e-helpers.js';
+import { describe, it } from 'node:test';
+import { type PodInfo, useReconcilerOnSandbox, waitFor } from './e2e-helpers.js';
 import { FailoverStore, RoleWatcher } from './failover-store.js';
 
-const silent = pino({ level: process.env.REDWING_TEST_LOG ?? 'silent' });
 /** Enough data that the master's AOF takes a moment to load: the pods with less data may well answer first. */
 const VALUE_BYTES = 1024 * 1024;
 const UNREPLICATED_WRITES = 24;
@@ -23,23 +20,12 @@ const SLOW_BOOT_MS = 6000;
 type Entry = { key: string; value: string };
 
 describe('reconciler end to end: cold start (every pod restarted at once)', { timeout: 600_000 }, () => {
-  let cluster: E2eCluster;
-  let reconciler: RunningReconciler;
-
-  before(async () => {
-    cluster = await startE2eCluster();
-    reconciler = await runReconciler({ kubeConfig: cluster.kubeConfig, metricsPort: 0, leaderElect: false, logger: silent });
-  });
-
-  after(async () => {
-    await reconciler?.stop();
-    await cluster?.stop();
-  });
+  const e2e = useReconcilerOnSandbox();
 
   /** A store whose master is not ordinal 0 and holds acknowledged writes that neither replica has. */
   async function prepare(name: string): Promise<{ store: FailoverStore; pods: PodInfo[]; master: PodInfo; entries: Entry[] }> {
-    const { faults } = cluster.sandbox;
-    const store = new FailoverStore(cluster, name);
+    const { faults } = e2e.cluster.sandbox;
+    const store = new FailoverStore(e2e.cluster, name);
     // Everything dies at once, so the disk is the only copy of the master's last writes: with the default
     // `appendfsync everysec` Redis may acknowledge up to two seconds of writes before they reach the AOF.
     let pods = await store.create({ config: { appendfsync: 'always' } });
@@ -86,7 +72,7 @@ describe('reconciler end to end: cold start (every pod restarted at once)', { ti
   it('every pod boots fenced and the pod with the most data (not ordinal 0) becomes master', async (t) => {
     const { store, pods, master, entries } = await prepare('cold');
     // Every pod dies at once (SIGKILL also ends the frozen ones); the kubelet restarts them all.
-    await Promise.all(pods.map((pod) => cluster.sandbox.faults.crashPod('default', pod.name)));
+    await Promise.all(pods.map((pod) => e2e.cluster.sandbox.faults.crashPod('default', pod.name)));
     const watcher = new RoleWatcher(store.password);
     watcher.watch(pods);
     try {
@@ -101,7 +87,7 @@ describe('reconciler end to end: cold start (every pod restarted at once)', { ti
   // Guards plan-topology's cold-start wait: electing among the pods that answer first would make the slow one resync
   // from a poorer pod and drop the acknowledged writes only it holds.
   it('the pod with the most data still wins when it is the last to come back', async () => {
-    const { faults } = cluster.sandbox;
+    const { faults } = e2e.cluster.sandbox;
     const { store, pods, master, entries } = await prepare('coldslow');
     const oldPids = new Set(faults.podPids('default', master.name));
     await Promise.all(pods.map((pod) => faults.crashPod('default', pod.name)));

@@ -5,34 +5,24 @@
  * may be lost (the lagging replica resyncs from the winner instead of wiping it).
  */
 import { strict as assert } from 'node:assert';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { pino } from 'pino';
-import { runReconciler, type RunningReconciler } from '../../../reconciler/controller/main.js';
 import { parseInfo } from '../../../reconciler/replication/index.js';
-import { startE2eCluster, type E2eCluster } from './e2e-helpers.js';
+import { useReconcilerOnSandbox } from './e2e-helpers.js';
 import { FailoverStore } from './failover-store.js';
 
-const silent = pino({ level: process.env.REDWING_TEST_LOG ?? 'silent' });
 /** More than the kernel can buffer for a stopped reader on loopback, so the frozen replica surely lags behind. */
 const VALUE_BYTES = 512 * 1024;
 const LAGGING_WRITES = 32;
 
 describe('reconciler end to end: a lagging replica is not elected', { timeout: 400_000 }, () => {
-  let cluster: E2eCluster;
-  let reconciler: RunningReconciler;
   let store: FailoverStore;
 
-  before(async () => {
-    cluster = await startE2eCluster();
-    reconciler = await runReconciler({ kubeConfig: cluster.kubeConfig, metricsPort: 0, leaderElect: false, logger: silent });
-    store = new FailoverStore(cluster, 'lagging');
-    await store.create();
-  });
+  const e2e = useReconcilerOnSandbox();
 
-  after(async () => {
-    await reconciler?.stop();
-    await cluster?.stop();
+  before(async () => {
+    store = new FailoverStore(e2e.cluster, 'lagging');
+    await store.create();
   });
 
   it('the replica with the higher offset wins over the lower ordinal, with every acknowledged write', async () => {
@@ -42,7 +32,7 @@ describe('reconciler end to end: a lagging replica is not elected', { timeout: 4
     assert.ok(lagging && ahead, 'two replicas, sorted by ordinal');
     const entries = [await store.replicatedWrite([lagging, ahead])];
 
-    await cluster.sandbox.faults.freezePod('default', lagging.name);
+    await e2e.cluster.sandbox.faults.freezePod('default', lagging.name);
     let thawed = false;
     try {
       const writer = new Redis({ host: store.serviceIp, port: 6379, password: store.password, maxRetriesPerRequest: 0, retryStrategy: () => null, commandTimeout: 15_000 });
@@ -68,11 +58,11 @@ describe('reconciler end to end: a lagging replica is not elected', { timeout: 4
 
       // Thawed first so it is a reachable candidate with the lower ordinal; the master dies a moment later, with the
       // rest of the stream still in its own buffers.
-      await cluster.sandbox.faults.thawPod('default', lagging.name);
+      await e2e.cluster.sandbox.faults.thawPod('default', lagging.name);
       thawed = true;
-      await cluster.sandbox.faults.crashPod('default', master.name);
+      await e2e.cluster.sandbox.faults.crashPod('default', master.name);
     } finally {
-      if (!thawed) await cluster.sandbox.faults.thawPod('default', lagging.name).catch(() => undefined);
+      if (!thawed) await e2e.cluster.sandbox.faults.thawPod('default', lagging.name).catch(() => undefined);
     }
 
     const failedOver = await store.expectFailover(master.name, entries);

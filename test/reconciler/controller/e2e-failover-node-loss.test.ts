@@ -5,29 +5,18 @@
  * the old master, still believing it is master, must be demoted rather than kept.
  */
 import { strict as assert } from 'node:assert';
-import { after, before, describe, it } from 'node:test';
-import { pino } from 'pino';
-import { runReconciler, type RunningReconciler } from '../../../reconciler/controller/main.js';
-import { startE2eCluster, type E2eCluster } from './e2e-helpers.js';
+import { before, describe, it } from 'node:test';
+import { useReconcilerOnSandbox } from './e2e-helpers.js';
 import { FailoverStore } from './failover-store.js';
 
-const silent = pino({ level: process.env.REDWING_TEST_LOG ?? 'silent' });
-
 describe('reconciler end to end: failover when the master node is lost', { timeout: 400_000 }, () => {
-  let cluster: E2eCluster;
-  let reconciler: RunningReconciler;
   let store: FailoverStore;
 
-  before(async () => {
-    cluster = await startE2eCluster();
-    reconciler = await runReconciler({ kubeConfig: cluster.kubeConfig, metricsPort: 0, leaderElect: false, logger: silent });
-    store = new FailoverStore(cluster, 'nodeloss');
-    await store.create();
-  });
+  const e2e = useReconcilerOnSandbox();
 
-  after(async () => {
-    await reconciler?.stop();
-    await cluster?.stop();
+  before(async () => {
+    store = new FailoverStore(e2e.cluster, 'nodeloss');
+    await store.create();
   });
 
   it('promotes a replica, keeps every acknowledged write, and demotes the old master when its node returns', async () => {
@@ -36,7 +25,7 @@ describe('reconciler end to end: failover when the master node is lost', { timeo
     const replicas = pods.filter((pod) => pod.role === 'replica');
     const entries = [await store.replicatedWrite(replicas), await store.replicatedWrite(replicas)];
 
-    const node = await cluster.sandbox.faults.loseNodeOf('default', master.name);
+    const node = await e2e.cluster.sandbox.faults.loseNodeOf('default', master.name);
     let restored = false;
     try {
       const failedOver = await store.expectFailover(master.name, entries);
@@ -46,13 +35,13 @@ describe('reconciler end to end: failover when the master node is lost', { timeo
       const duringLoss = [await store.write(), await store.write()];
       entries.push(...duringLoss);
 
-      await cluster.sandbox.faults.restoreNode(node);
+      await e2e.cluster.sandbox.faults.restoreNode(node);
       restored = true;
       await store.expectRejoined(newMaster, master.name, entries);
       await store.expectEntries(entries);
       assert.equal((await store.store()).status?.master, newMaster);
     } finally {
-      if (!restored) await cluster.sandbox.faults.restoreNode(node).catch(() => undefined);
+      if (!restored) await e2e.cluster.sandbox.faults.restoreNode(node).catch(() => undefined);
     }
   });
 });

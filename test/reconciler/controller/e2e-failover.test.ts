@@ -6,43 +6,33 @@
  * -operator-crash and -cold-start.
  */
 import { strict as assert } from 'node:assert';
-import { after, before, describe, it } from 'node:test';
-import { pino } from 'pino';
-import { runReconciler, type RunningReconciler } from '../../../reconciler/controller/main.js';
+import { before, describe, it } from 'node:test';
 import { paths } from '../../../reconciler/controller/kube-client.js';
 import {
-  getStore, kvstore, listStorePods, redisCommand, startE2eCluster, storePassword, waitFor, type E2eCluster, type PodInfo,
+  getStore, kvstore, listStorePods, type PodInfo, redisCommand, storePassword, useReconcilerOnSandbox, waitFor,
 } from './e2e-helpers.js';
 
-const silent = pino({ level: process.env.REDWING_TEST_LOG ?? 'silent' });
 const STORE = 'fo';
 
 describe('reconciler end to end: failover', { timeout: 400_000 }, () => {
-  let cluster: E2eCluster;
-  let reconciler: RunningReconciler;
   let password: string;
   let serviceIp: string;
   let counter = 0;
 
-  before(async () => {
-    cluster = await startE2eCluster();
-    reconciler = await runReconciler({ kubeConfig: cluster.kubeConfig, metricsPort: 0, leaderElect: false, logger: silent });
-    await cluster.client.create(paths.kvstores('default'), kvstore(STORE, { replicas: 3, failover: { downAfterMilliseconds: 1000 } }));
-    await healthy();
-    password = await storePassword(cluster.client, STORE);
-    serviceIp = (await cluster.client.get<{ spec: { clusterIP: string } }>(paths.coreObject('services', 'default', STORE))).spec.clusterIP;
-  });
+  const e2e = useReconcilerOnSandbox();
 
-  after(async () => {
-    await reconciler?.stop();
-    await cluster?.stop();
+  before(async () => {
+    await e2e.cluster.client.create(paths.kvstores('default'), kvstore(STORE, { replicas: 3, failover: { downAfterMilliseconds: 1000 } }));
+    await healthy();
+    password = await storePassword(e2e.cluster.client, STORE);
+    serviceIp = (await e2e.cluster.client.get<{ spec: { clusterIP: string } }>(paths.coreObject('services', 'default', STORE))).spec.clusterIP;
   });
 
   async function healthy(): Promise<PodInfo[]> {
     return waitFor(`${STORE} Ready`, async () => {
-      const status = (await getStore(cluster.client, STORE)).status;
+      const status = (await getStore(e2e.cluster.client, STORE)).status;
       if (status?.phase !== 'Ready' || status.readyReplicas !== 3) return undefined;
-      const pods = await listStorePods(cluster.client, STORE);
+      const pods = await listStorePods(e2e.cluster.client, STORE);
       return pods.length === 3 && pods.filter((pod) => pod.role === 'master').length === 1 && pods.filter((pod) => pod.role === 'replica').length === 2 ? pods : undefined;
     }, 120_000);
   }
@@ -59,7 +49,7 @@ describe('reconciler end to end: failover', { timeout: 400_000 }, () => {
 
   async function expectFailover(oldMaster: string, keys: string[], beforeRejoin?: () => Promise<void>): Promise<void> {
     const store = await waitFor('a new master recorded', async () => {
-      const current = await getStore(cluster.client, STORE);
+      const current = await getStore(e2e.cluster.client, STORE);
       return current.status?.master && current.status.master !== oldMaster ? current : undefined;
     }, 60_000, 100);
     assert.equal(store.status!.lastFailover?.from, oldMaster);
@@ -76,7 +66,7 @@ describe('reconciler end to end: failover', { timeout: 400_000 }, () => {
     const pods = await healthy();
     const master = pods.find((pod) => pod.role === 'master')!;
     const keys = [await replicatedWrite(pods), await replicatedWrite(pods)];
-    await cluster.sandbox.faults.crashPod('default', master.name);
+    await e2e.cluster.sandbox.faults.crashPod('default', master.name);
     await expectFailover(master.name, keys);
   });
 
@@ -84,17 +74,17 @@ describe('reconciler end to end: failover', { timeout: 400_000 }, () => {
     const pods = await healthy();
     const master = pods.find((pod) => pod.role === 'master')!;
     const keys = [await replicatedWrite(pods)];
-    await cluster.sandbox.faults.freezePod('default', master.name);
+    await e2e.cluster.sandbox.faults.freezePod('default', master.name);
     let thawed = false;
     const thaw = async () => {
       thawed = true;
-      await cluster.sandbox.faults.thawPod('default', master.name);
+      await e2e.cluster.sandbox.faults.thawPod('default', master.name);
     };
     try {
       // Thawed after the failover, the old master still believes it is master: it must be demoted, not kept.
       await expectFailover(master.name, keys, thaw);
     } finally {
-      if (!thawed) await cluster.sandbox.faults.thawPod('default', master.name).catch(() => undefined);
+      if (!thawed) await e2e.cluster.sandbox.faults.thawPod('default', master.name).catch(() => undefined);
     }
   });
 
@@ -102,7 +92,7 @@ describe('reconciler end to end: failover', { timeout: 400_000 }, () => {
     const pods = await healthy();
     const master = pods.find((pod) => pod.role === 'master')!;
     const keys = [await replicatedWrite(pods)];
-    await cluster.sandbox.faults.evictPod('default', master.name);
+    await e2e.cluster.sandbox.faults.evictPod('default', master.name);
     await expectFailover(master.name, keys);
   });
 
@@ -117,9 +107,9 @@ describe('reconciler end to end: failover', { timeout: 400_000 }, () => {
     await waitFor('the rogue to be a replica again', async () => String(await redisCommand(rogue.ip!, password, 'ROLE')).startsWith('slave'), 30_000, 100);
     const after = await healthy();
     assert.equal(after.find((pod) => pod.role === 'master')!.name, master.name, 'the master with the writes kept the role');
-    assert.equal((await getStore(cluster.client, STORE)).status?.master, master.name);
+    assert.equal((await getStore(e2e.cluster.client, STORE)).status?.master, master.name);
     await waitFor('the demoted pod to follow again', async () => (await redisCommand(rogue.ip!, password, 'GET', 'split-4')) === 'x', 15_000, 100);
-    const events = await cluster.client.list<{ reason: string; involvedObject: { name: string } }>(paths.core('events', 'default'));
+    const events = await e2e.cluster.client.list<{ reason: string; involvedObject: { name: string } }>(paths.core('events', 'default'));
     assert.ok(events.items.some((event) => event.reason === 'SplitBrainResolved' && event.involvedObject.name === STORE), 'the store reports it');
   });
 });

@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Redis } from 'ioredis';
+import { after, before } from 'node:test';
 import { pino } from 'pino';
+import { runReconciler, type ReconcilerOptions, type RunningReconciler } from '../../../reconciler/controller/main.js';
 import { startSandbox, type RunningSandbox } from '../../../sandbox/cluster.js';
 import { buildKVStoreCrd, buildKVPolicyCrd } from '../../../shared/crds.js';
 import { KubeClient, paths } from '../../../reconciler/controller/kube-client.js';
@@ -45,6 +47,32 @@ export async function startE2eCluster(options: { holdPodsPending?: boolean } = {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+export interface ReconcilerOnSandbox {
+  cluster: E2eCluster;
+  /** Replaceable: a test that restarts the reconciler assigns the new one, which the after hook stops. */
+  reconciler: RunningReconciler;
+}
+
+/**
+ * Registers before/after hooks (in the calling describe) that start a sandbox with the CRDs and one reconciler, and
+ * stop both. Fields are filled in by the before hook.
+ */
+export function useReconcilerOnSandbox(options: Partial<ReconcilerOptions> = {}): ReconcilerOnSandbox {
+  const e2e = {} as ReconcilerOnSandbox;
+  before(async () => {
+    e2e.cluster = await startE2eCluster();
+    e2e.reconciler = await runReconciler({
+      kubeConfig: e2e.cluster.kubeConfig, metricsPort: 0, leaderElect: false,
+      logger: pino({ level: process.env.REDWING_TEST_LOG ?? 'silent' }), ...options,
+    });
+  });
+  after(async () => {
+    await e2e.reconciler?.stop();
+    await e2e.cluster?.stop();
+  });
+  return e2e;
 }
 
 export function kvstore(name: string, spec: KVStore['spec'], namespace = 'default'): KVStore {

@@ -4,62 +4,51 @@
  * keepAfterDeletion and a re-created store getting its data back, and a reconciler restarted mid-way.
  */
 import { strict as assert } from 'node:assert';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { runReconciler, type RunningReconciler } from '../../../reconciler/controller/main.js';
+import { runReconciler } from '../../../reconciler/controller/main.js';
 import { paths } from '../../../reconciler/controller/kube-client.js';
 import {
-  getStore, kvstore, listStorePods, redisCommand, startE2eCluster, storePassword, waitFor, type E2eCluster, type PodInfo,
+  getStore, kvstore, listStorePods, type PodInfo, redisCommand, storePassword, useReconcilerOnSandbox, waitFor,
 } from './e2e-helpers.js';
 
 const silent = pino({ level: process.env.REDWING_TEST_LOG ?? 'silent' });
 
 describe('reconciler end to end: operations', { timeout: 900_000 }, () => {
-  let cluster: E2eCluster;
-  let reconciler: RunningReconciler;
-
-  before(async () => {
-    cluster = await startE2eCluster();
-    reconciler = await runReconciler({ kubeConfig: cluster.kubeConfig, metricsPort: 0, leaderElect: false, logger: silent });
-  });
-
-  after(async () => {
-    await reconciler?.stop();
-    await cluster?.stop();
-  });
+  const e2e = useReconcilerOnSandbox();
 
   async function waitReady(name: string, replicas: number): Promise<PodInfo[]> {
     return waitFor(`${name} Ready`, async () => {
-      const store = await getStore(cluster.client, name);
+      const store = await getStore(e2e.cluster.client, name);
       if (store.status?.phase !== 'Ready' || store.status.readyReplicas !== replicas) return undefined;
-      const pods = await listStorePods(cluster.client, name);
+      const pods = await listStorePods(e2e.cluster.client, name);
       return pods.length === replicas && pods.filter((pod) => pod.role === 'master').length === 1 ? pods : undefined;
     }, 180_000);
   }
 
   async function masterServiceIp(name: string): Promise<string> {
-    return (await cluster.client.get<{ spec: { clusterIP: string } }>(paths.coreObject('services', 'default', name))).spec.clusterIP;
+    return (await e2e.cluster.client.get<{ spec: { clusterIP: string } }>(paths.coreObject('services', 'default', name))).spec.clusterIP;
   }
 
   async function restartCounts(name: string): Promise<Record<string, string>> {
-    const list = await cluster.client.list<{ metadata: { name: string; uid: string }; status?: { containerStatuses?: Array<{ restartCount: number }> } }>(
+    const list = await e2e.cluster.client.list<{ metadata: { name: string; uid: string }; status?: { containerStatuses?: Array<{ restartCount: number }> } }>(
       paths.core('pods', 'default'), `app.kubernetes.io/instance=${name}`,
     );
     return Object.fromEntries(list.items.map((pod) => [pod.metadata.name, `${pod.metadata.uid}/${pod.status?.containerStatuses?.[0]?.restartCount ?? 0}`]));
   }
 
   it('rotates the password live: no restart, connected clients keep working, new connections need the new password', async () => {
-    await cluster.client.create(paths.kvstores('default'), kvstore('ops', { replicas: 2 }));
+    await e2e.cluster.client.create(paths.kvstores('default'), kvstore('ops', { replicas: 2 }));
     const pods = await waitReady('ops', 2);
-    const oldPassword = await storePassword(cluster.client, 'ops');
+    const oldPassword = await storePassword(e2e.cluster.client, 'ops');
     const before = await restartCounts('ops');
     const connected = new Redis({ host: await masterServiceIp('ops'), port: 6379, password: oldPassword, maxRetriesPerRequest: 0, retryStrategy: () => null });
     connected.on('error', () => undefined);
     try {
       assert.equal(await connected.set('k', 'before-rotation'), 'OK');
       const newPassword = 'rotated-password-0123456789';
-      await cluster.client.patch(paths.coreObject('secrets', 'default', 'ops-auth'), { data: { password: Buffer.from(newPassword).toString('base64') } });
+      await e2e.cluster.client.patch(paths.coreObject('secrets', 'default', 'ops-auth'), { data: { password: Buffer.from(newPassword).toString('base64') } });
       for (const pod of pods) {
         await waitFor(`${pod.name} to take the new password`, async () => (await redisCommand(pod.ip!, newPassword, 'PING')) === 'PONG', 30_000);
         await assert.rejects(redisCommand(pod.ip!, oldPassword, 'PING'), /WRONGPASS|invalid|NOAUTH|closed/i, 'the old password is refused');
@@ -76,10 +65,10 @@ describe('reconciler end to end: operations', { timeout: 900_000 }, () => {
 
   it('applies a live config change with CONFIG SET on every pod, without a restart', async () => {
     const before = await restartCounts('ops');
-    const password = await storePassword(cluster.client, 'ops');
+    const password = await storePassword(e2e.cluster.client, 'ops');
     // A typed field that renders to a live engine setting (spec.config maps are pruned by the CRD schema for now).
-    await cluster.client.patch(paths.kvstore('default', 'ops'), { spec: { replication: { minReplicasToWrite: 1 } } });
-    const pods = await listStorePods(cluster.client, 'ops');
+    await e2e.cluster.client.patch(paths.kvstore('default', 'ops'), { spec: { replication: { minReplicasToWrite: 1 } } });
+    const pods = await listStorePods(e2e.cluster.client, 'ops');
     for (const pod of pods) {
       await waitFor(`${pod.name} min-replicas-to-write`, async () => {
         const reply = await redisCommand(pod.ip!, password, 'CONFIG', 'GET', 'min-replicas-to-write') as string[];
@@ -87,22 +76,22 @@ describe('reconciler end to end: operations', { timeout: 900_000 }, () => {
       }, 30_000);
     }
     assert.deepEqual(await restartCounts('ops'), before, 'no pod restarted');
-    const configMap = await cluster.client.get<{ data: Record<string, string> }>(paths.coreObject('configmaps', 'default', 'ops-config'));
+    const configMap = await e2e.cluster.client.get<{ data: Record<string, string> }>(paths.coreObject('configmaps', 'default', 'ops-config'));
     assert.match(Object.values(configMap.data).join('\n'), /min-replicas-to-write 1/, 'the ConfigMap carries it for the next boot');
     assert.equal(await redisCommand(await masterServiceIp('ops'), password, 'SET', 'with-min-replicas', '1'), 'OK', 'writes still accepted with one replica linked');
   });
 
   it('recreates a StatefulSet deleted out of band and keeps the data', async () => {
-    const password = await storePassword(cluster.client, 'ops');
+    const password = await storePassword(e2e.cluster.client, 'ops');
     assert.equal(await redisCommand(await masterServiceIp('ops'), password, 'SET', 'survives', 'sts-delete'), 'OK');
-    const master = (await listStorePods(cluster.client, 'ops')).find((pod) => pod.role === 'master')!;
+    const master = (await listStorePods(e2e.cluster.client, 'ops')).find((pod) => pod.role === 'master')!;
     // Let the write reach disk before the pods go (appendfsync everysec).
     await redisCommand(master.ip!, password, 'BGREWRITEAOF').catch(() => undefined);
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    const oldUid = (await cluster.client.get<{ metadata: { uid: string } }>(paths.statefulSet('default', 'ops'))).metadata.uid;
-    await cluster.client.delete(paths.statefulSet('default', 'ops'));
+    const oldUid = (await e2e.cluster.client.get<{ metadata: { uid: string } }>(paths.statefulSet('default', 'ops'))).metadata.uid;
+    await e2e.cluster.client.delete(paths.statefulSet('default', 'ops'));
     await waitFor('a new StatefulSet', async () => {
-      const sts = await cluster.client.getOptional<{ metadata: { uid: string } }>(paths.statefulSet('default', 'ops'));
+      const sts = await e2e.cluster.client.getOptional<{ metadata: { uid: string } }>(paths.statefulSet('default', 'ops'));
       return sts !== undefined && sts.metadata.uid !== oldUid;
     }, 30_000);
     const pods = await waitReady('ops', 2);
@@ -112,16 +101,16 @@ describe('reconciler end to end: operations', { timeout: 900_000 }, () => {
   });
 
   it('fails over when the master pod is deleted: a replica is promoted, data intact, writes accepted', async () => {
-    const password = await storePassword(cluster.client, 'ops');
+    const password = await storePassword(e2e.cluster.client, 'ops');
     const serviceIp = await masterServiceIp('ops');
     assert.equal(await redisCommand(serviceIp, password, 'SET', 'before-failover', '1'), 'OK');
     const pods = await waitReady('ops', 2);
     const oldMaster = pods.find((pod) => pod.role === 'master')!;
     const replica = pods.find((pod) => pod.role === 'replica')!;
     await waitFor('the write to reach the replica', async () => (await redisCommand(replica.ip!, password, 'GET', 'before-failover')) === '1', 10_000);
-    await cluster.client.delete(paths.coreObject('pods', 'default', oldMaster.name));
+    await e2e.cluster.client.delete(paths.coreObject('pods', 'default', oldMaster.name));
     const store = await waitFor('a new master in status', async () => {
-      const current = await getStore(cluster.client, 'ops');
+      const current = await getStore(e2e.cluster.client, 'ops');
       return current.status?.master === replica.name && current.status.lastFailover ? current : undefined;
     }, 30_000);
     assert.equal(store.status!.lastFailover!.from, oldMaster.name);
@@ -135,45 +124,45 @@ describe('reconciler end to end: operations', { timeout: 900_000 }, () => {
   });
 
   it('keeps PVCs on deletion by default, and a re-created store gets its data back', async () => {
-    await cluster.client.create(paths.kvstores('default'), kvstore('keep', { replicas: 1 }));
+    await e2e.cluster.client.create(paths.kvstores('default'), kvstore('keep', { replicas: 1 }));
     await waitReady('keep', 1);
-    const password = await storePassword(cluster.client, 'keep');
+    const password = await storePassword(e2e.cluster.client, 'keep');
     assert.equal(await redisCommand(await masterServiceIp('keep'), password, 'SET', 'kept', 'yes'), 'OK');
-    const pod = (await listStorePods(cluster.client, 'keep'))[0]!;
+    const pod = (await listStorePods(e2e.cluster.client, 'keep'))[0]!;
     await redisCommand(pod.ip!, password, 'SAVE');
-    await cluster.client.delete(paths.kvstore('default', 'keep'));
-    await waitFor('the store to be gone', async () => (await cluster.client.getOptional(paths.kvstore('default', 'keep'))) === undefined, 30_000);
-    const claim = await cluster.client.getOptional(paths.coreObject('persistentvolumeclaims', 'default', 'data-keep-0'));
+    await e2e.cluster.client.delete(paths.kvstore('default', 'keep'));
+    await waitFor('the store to be gone', async () => (await e2e.cluster.client.getOptional(paths.kvstore('default', 'keep'))) === undefined, 30_000);
+    const claim = await e2e.cluster.client.getOptional(paths.coreObject('persistentvolumeclaims', 'default', 'data-keep-0'));
     assert.ok(claim, 'the PVC survived');
-    await waitFor('the old pods to be gone', async () => (await listStorePods(cluster.client, 'keep')).length === 0, 30_000);
+    await waitFor('the old pods to be gone', async () => (await listStorePods(e2e.cluster.client, 'keep')).length === 0, 30_000);
 
-    await cluster.client.create(paths.kvstores('default'), kvstore('keep', { replicas: 1 }));
+    await e2e.cluster.client.create(paths.kvstores('default'), kvstore('keep', { replicas: 1 }));
     await waitReady('keep', 1);
     // The password Secret went with the old store; the new one has a new password, the data is back.
-    const newPassword = await storePassword(cluster.client, 'keep');
+    const newPassword = await storePassword(e2e.cluster.client, 'keep');
     await waitFor('the data to be back', async () => (await redisCommand(await masterServiceIp('keep'), newPassword, 'GET', 'kept')) === 'yes', 30_000);
   });
 
   it('removes PVCs on deletion when keepAfterDeletion is false', async () => {
-    await cluster.client.create(paths.kvstores('default'), kvstore('drop', { replicas: 1, persistence: { keepAfterDeletion: false } }));
+    await e2e.cluster.client.create(paths.kvstores('default'), kvstore('drop', { replicas: 1, persistence: { keepAfterDeletion: false } }));
     await waitReady('drop', 1);
-    assert.ok(await cluster.client.getOptional(paths.coreObject('persistentvolumeclaims', 'default', 'data-drop-0')));
-    await cluster.client.delete(paths.kvstore('default', 'drop'));
-    await waitFor('the store to be gone', async () => (await cluster.client.getOptional(paths.kvstore('default', 'drop'))) === undefined, 30_000);
+    assert.ok(await e2e.cluster.client.getOptional(paths.coreObject('persistentvolumeclaims', 'default', 'data-drop-0')));
+    await e2e.cluster.client.delete(paths.kvstore('default', 'drop'));
+    await waitFor('the store to be gone', async () => (await e2e.cluster.client.getOptional(paths.kvstore('default', 'drop'))) === undefined, 30_000);
     await waitFor('the PVC to be gone', async () => {
-      const claim = await cluster.client.getOptional<{ metadata: { deletionTimestamp?: string } }>(paths.coreObject('persistentvolumeclaims', 'default', 'data-drop-0'));
+      const claim = await e2e.cluster.client.getOptional<{ metadata: { deletionTimestamp?: string } }>(paths.coreObject('persistentvolumeclaims', 'default', 'data-drop-0'));
       return claim === undefined || claim.metadata.deletionTimestamp !== undefined;
     }, 30_000);
   });
 
   it('a reconciler killed mid-reconcile converges after restart', async () => {
-    await cluster.client.create(paths.kvstores('default'), kvstore('restart', { replicas: 3 }));
+    await e2e.cluster.client.create(paths.kvstores('default'), kvstore('restart', { replicas: 3 }));
     // Stop as soon as the first objects exist: the StatefulSet is there, roles are not assigned yet.
-    await waitFor('the StatefulSet', async () => (await cluster.client.getOptional(paths.statefulSet('default', 'restart'))) !== undefined, 30_000, 20);
-    await reconciler.stop();
-    reconciler = await runReconciler({ kubeConfig: cluster.kubeConfig, metricsPort: 0, leaderElect: false, logger: silent });
+    await waitFor('the StatefulSet', async () => (await e2e.cluster.client.getOptional(paths.statefulSet('default', 'restart'))) !== undefined, 30_000, 20);
+    await e2e.reconciler.stop();
+    e2e.reconciler = await runReconciler({ kubeConfig: e2e.cluster.kubeConfig, metricsPort: 0, leaderElect: false, logger: silent });
     const pods = await waitReady('restart', 3);
-    const password = await storePassword(cluster.client, 'restart');
+    const password = await storePassword(e2e.cluster.client, 'restart');
     assert.equal(await redisCommand(await masterServiceIp('restart'), password, 'SET', 'converged', 'ok'), 'OK');
     for (const pod of pods.filter((entry) => entry.role === 'replica')) {
       await waitFor(`data on ${pod.name}`, async () => (await redisCommand(pod.ip!, password, 'GET', 'converged')) === 'ok', 15_000);

@@ -4,54 +4,40 @@
  * switches the master over first.
  */
 import { strict as assert } from 'node:assert';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { pino } from 'pino';
-import { runReconciler, type RunningReconciler } from '../../../reconciler/controller/main.js';
 import { paths } from '../../../reconciler/controller/kube-client.js';
 import { switchover } from '../../../reconciler/replication/index.js';
 import {
-  getStore, kvstore, listStorePods, redisCommand, startE2eCluster, storePassword, waitFor, type E2eCluster, type PodInfo,
+  getStore, kvstore, listStorePods, type PodInfo, redisCommand, storePassword, useReconcilerOnSandbox, waitFor,
 } from './e2e-helpers.js';
 
-const silent = pino({ level: process.env.REDWING_TEST_LOG ?? 'silent' });
 const STORE = 'roll';
 const WRITE_RETRY_BUDGET_MS = 10_000;
 
 describe('reconciler end to end: rollout and scale-down of the master', { timeout: 300_000 }, () => {
-  let cluster: E2eCluster;
-  let reconciler: RunningReconciler;
-
-  before(async () => {
-    cluster = await startE2eCluster();
-    reconciler = await runReconciler({ kubeConfig: cluster.kubeConfig, metricsPort: 0, leaderElect: false, logger: silent });
-  });
-
-  after(async () => {
-    await reconciler?.stop();
-    await cluster?.stop();
-  });
+  const e2e = useReconcilerOnSandbox();
 
   async function waitReady(replicas: number): Promise<PodInfo[]> {
     return waitFor(`${STORE} Ready with ${replicas}`, async () => {
-      const store = await getStore(cluster.client, STORE);
+      const store = await getStore(e2e.cluster.client, STORE);
       if (store.status?.phase !== 'Ready' || store.status.readyReplicas !== replicas) return undefined;
-      const pods = await listStorePods(cluster.client, STORE);
+      const pods = await listStorePods(e2e.cluster.client, STORE);
       return pods.length === replicas && pods.filter((pod) => pod.role === 'master').length === 1 ? pods : undefined;
     }, 120_000);
   }
 
   async function revisions(): Promise<{ update?: string; pods: string[] }> {
-    const sts = await cluster.client.get<{ status?: { updateRevision?: string } }>(paths.statefulSet('default', STORE));
-    const list = await cluster.client.list<{ metadata: { labels?: Record<string, string> } }>(paths.core('pods', 'default'), `app.kubernetes.io/instance=${STORE}`);
+    const sts = await e2e.cluster.client.get<{ status?: { updateRevision?: string } }>(paths.statefulSet('default', STORE));
+    const list = await e2e.cluster.client.list<{ metadata: { labels?: Record<string, string> } }>(paths.core('pods', 'default'), `app.kubernetes.io/instance=${STORE}`);
     return { update: sts.status?.updateRevision, pods: list.items.map((pod) => pod.metadata.labels?.['controller-revision-hash'] ?? '') };
   }
 
   it('rolls a pod-template change replica by replica, then the master, without losing an acknowledged write', async (t) => {
-    await cluster.client.create(paths.kvstores('default'), kvstore(STORE, { replicas: 3 }));
+    await e2e.cluster.client.create(paths.kvstores('default'), kvstore(STORE, { replicas: 3 }));
     const initial = await waitReady(3);
-    const password = await storePassword(cluster.client, STORE);
-    const serviceIp = (await cluster.client.get<{ spec: { clusterIP: string } }>(paths.coreObject('services', 'default', STORE))).spec.clusterIP;
+    const password = await storePassword(e2e.cluster.client, STORE);
+    const serviceIp = (await e2e.cluster.client.get<{ spec: { clusterIP: string } }>(paths.coreObject('services', 'default', STORE))).spec.clusterIP;
     const before = await revisions();
 
     // A writer that retries each write for up to 1 s, as a well-behaved client would.
@@ -88,7 +74,7 @@ describe('reconciler end to end: rollout and scale-down of the master', { timeou
     })();
 
     await new Promise((resolve) => setTimeout(resolve, 500));
-    await cluster.client.patch(paths.kvstore('default', STORE), { spec: { terminationGracePeriodSeconds: 20 } });
+    await e2e.cluster.client.patch(paths.kvstore('default', STORE), { spec: { terminationGracePeriodSeconds: 20 } });
     await waitFor('every pod on the new revision', async () => {
       const current = await revisions();
       return current.update !== before.update && current.pods.length === 3 && current.pods.every((revision) => revision === current.update);
@@ -97,7 +83,7 @@ describe('reconciler end to end: rollout and scale-down of the master', { timeou
     writing = false;
     await writer;
 
-    const store = await getStore(cluster.client, STORE);
+    const store = await getStore(e2e.cluster.client, STORE);
     assert.notEqual(store.status?.master, initial.find((pod) => pod.role === 'master')!.name, 'the master was switched over, not restarted in place');
     const master = after.find((pod) => pod.role === 'master')!;
     assert.ok(acknowledged.length > 20, `the writer made progress (${acknowledged.length} writes)`);
@@ -111,9 +97,9 @@ describe('reconciler end to end: rollout and scale-down of the master', { timeou
   });
 
   it('a scale-down that would remove the master switches it over first', async () => {
-    await cluster.client.patch(paths.kvstore('default', STORE), { spec: { replicas: 4 } });
+    await e2e.cluster.client.patch(paths.kvstore('default', STORE), { spec: { replicas: 4 } });
     const pods = await waitReady(4);
-    const password = await storePassword(cluster.client, STORE);
+    const password = await storePassword(e2e.cluster.client, STORE);
     // Put the master on the highest ordinal with a coordinated switchover, as an operator might.
     const master = pods.find((pod) => pod.role === 'master')!;
     const highest = pods.find((pod) => pod.name === `${STORE}-3`)!;
@@ -122,10 +108,10 @@ describe('reconciler end to end: rollout and scale-down of the master', { timeou
       const result = await switchover(endpoint(master), endpoint(highest), { engine: 'redis', masterauth: password, timeoutMs: 5000, otherReplicas: pods.filter((pod) => pod !== master && pod !== highest).map(endpoint) });
       assert.ok(result.ok, result.detail);
     }
-    await waitFor('status to follow the new master', async () => (await getStore(cluster.client, STORE)).status?.master === highest.name, 30_000);
+    await waitFor('status to follow the new master', async () => (await getStore(e2e.cluster.client, STORE)).status?.master === highest.name, 30_000);
     assert.equal(await redisCommand(highest.ip!, password, 'SET', 'before-scale-down', 'x'), 'OK');
 
-    await cluster.client.patch(paths.kvstore('default', STORE), { spec: { replicas: 2 } });
+    await e2e.cluster.client.patch(paths.kvstore('default', STORE), { spec: { replicas: 2 } });
     const remaining = await waitReady(2);
     assert.deepEqual(remaining.map((pod) => pod.name), [`${STORE}-0`, `${STORE}-1`]);
     const newMaster = remaining.find((pod) => pod.role === 'master')!;

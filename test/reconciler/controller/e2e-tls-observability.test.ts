@@ -6,50 +6,36 @@
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import { pino } from 'pino';
-import { runReconciler, type RunningReconciler } from '../../../reconciler/controller/main.js';
 import { paths } from '../../../reconciler/controller/kube-client.js';
 import {
-  getStore, kvstore, listStorePods, redisCommand, startE2eCluster, storePassword, waitFor, type E2eCluster,
+  getStore, kvstore, listStorePods, redisCommand, storePassword, useReconcilerOnSandbox, waitFor,
 } from './e2e-helpers.js';
 
 const run = promisify(execFile);
-const silent = pino({ level: process.env.REDWING_TEST_LOG ?? 'silent' });
 
 describe('reconciler end to end: TLS, kubectl and metrics', { timeout: 600_000 }, () => {
-  let cluster: E2eCluster;
-  let reconciler: RunningReconciler;
-
-  before(async () => {
-    cluster = await startE2eCluster();
-    reconciler = await runReconciler({ kubeConfig: cluster.kubeConfig, metricsPort: 0, leaderElect: false, logger: silent });
-  });
-
-  after(async () => {
-    await reconciler?.stop();
-    await cluster?.stop();
-  });
+  const e2e = useReconcilerOnSandbox();
 
   async function kubectl(...args: string[]): Promise<string> {
-    const { stdout } = await run('kubectl', ['--kubeconfig', cluster.sandbox.kubeconfigPath, ...args], { timeout: 20_000 });
+    const { stdout } = await run('kubectl', ['--kubeconfig', e2e.cluster.sandbox.kubeconfigPath, ...args], { timeout: 20_000 });
     return stdout;
   }
 
   it('issues S-tls from the operator CA; the engines serve TLS and the store becomes Ready over TLS', async () => {
-    await cluster.client.create(paths.kvstores('default'), kvstore('secure', { replicas: 2, tls: { enabled: true } }));
-    await waitFor('secure Ready', async () => (await getStore(cluster.client, 'secure')).status?.phase === 'Ready', 90_000);
-    const secret = await cluster.client.get<{ type: string; data: Record<string, string> }>(paths.coreObject('secrets', 'default', 'secure-tls'));
+    await e2e.cluster.client.create(paths.kvstores('default'), kvstore('secure', { replicas: 2, tls: { enabled: true } }));
+    await waitFor('secure Ready', async () => (await getStore(e2e.cluster.client, 'secure')).status?.phase === 'Ready', 90_000);
+    const secret = await e2e.cluster.client.get<{ type: string; data: Record<string, string> }>(paths.coreObject('secrets', 'default', 'secure-tls'));
     assert.equal(secret.type, 'kubernetes.io/tls');
     const certificate = new X509Certificate(Buffer.from(secret.data['tls.crt']!, 'base64'));
     const ca = new X509Certificate(Buffer.from(secret.data['ca.crt']!, 'base64'));
     assert.ok(certificate.checkIssued(ca), 'the serving certificate is issued by the CA in ca.crt');
     assert.match(certificate.subjectAltName ?? '', /secure-headless\.default\.svc/);
 
-    const password = await storePassword(cluster.client, 'secure');
-    const pods = await listStorePods(cluster.client, 'secure');
+    const password = await storePassword(e2e.cluster.client, 'secure');
+    const pods = await listStorePods(e2e.cluster.client, 'secure');
     const master = pods.find((pod) => pod.role === 'master')!;
     const replica = pods.find((pod) => pod.role === 'replica')!;
     const client = new Redis({
@@ -76,8 +62,8 @@ describe('reconciler end to end: TLS, kubectl and metrics', { timeout: 600_000 }
   });
 
   it('shows the printer columns through kubectl and scales through the scale subresource', async () => {
-    await cluster.client.create(paths.kvstores('default'), kvstore('cols', { replicas: 1 }));
-    await waitFor('cols Ready', async () => (await getStore(cluster.client, 'cols')).status?.phase === 'Ready', 90_000);
+    await e2e.cluster.client.create(paths.kvstores('default'), kvstore('cols', { replicas: 1 }));
+    await waitFor('cols Ready', async () => (await getStore(e2e.cluster.client, 'cols')).status?.phase === 'Ready', 90_000);
     const table = await kubectl('get', 'kvs', 'cols');
     const [header, row] = table.trim().split('\n');
     assert.deepEqual(header!.split(/\s{2,}/), ['NAME', 'ENGINE', 'REPLICAS', 'READY', 'MASTER', 'PHASE', 'AGE']);
@@ -85,9 +71,9 @@ describe('reconciler end to end: TLS, kubectl and metrics', { timeout: 600_000 }
     assert.deepEqual(cells.slice(0, 6), ['cols', 'redis', '1', '1', 'cols-0', 'Ready']);
 
     await kubectl('scale', 'kvs/cols', '--replicas=2');
-    assert.equal((await getStore(cluster.client, 'cols')).spec?.replicas, 2);
+    assert.equal((await getStore(e2e.cluster.client, 'cols')).spec?.replicas, 2);
     await waitFor('cols Ready with 2', async () => {
-      const status = (await getStore(cluster.client, 'cols')).status;
+      const status = (await getStore(e2e.cluster.client, 'cols')).status;
       return status?.phase === 'Ready' && status.readyReplicas === 2;
     }, 180_000);
     const scale = JSON.parse(await kubectl('get', '--raw', '/apis/redwing.dev/v1alpha1/namespaces/default/kvstores/cols/scale')) as { spec: { replicas: number }; status: { replicas: number; selector: string } };
@@ -97,28 +83,28 @@ describe('reconciler end to end: TLS, kubectl and metrics', { timeout: 600_000 }
   });
 
   it('grows PVCs in place and reports an immutable change (storage class) as a condition and an Event', async () => {
-    await cluster.client.patch(paths.kvstore('default', 'cols'), { spec: { persistence: { size: '2Gi' } } });
+    await e2e.cluster.client.patch(paths.kvstore('default', 'cols'), { spec: { persistence: { size: '2Gi' } } });
     for (const claim of ['data-cols-0', 'data-cols-1']) {
       await waitFor(`${claim} to grow`, async () => {
-        const pvc = await cluster.client.get<{ spec: { resources: { requests: { storage: string } } } }>(paths.coreObject('persistentvolumeclaims', 'default', claim));
+        const pvc = await e2e.cluster.client.get<{ spec: { resources: { requests: { storage: string } } } }>(paths.coreObject('persistentvolumeclaims', 'default', claim));
         return pvc.spec.resources.requests.storage === '2Gi';
       }, 30_000);
     }
-    await cluster.client.patch(paths.kvstore('default', 'cols'), { spec: { persistence: { storageClassName: 'other' } } });
+    await e2e.cluster.client.patch(paths.kvstore('default', 'cols'), { spec: { persistence: { storageClassName: 'other' } } });
     const progressing = await waitFor('the refusal in status', async () => {
-      const condition = (await getStore(cluster.client, 'cols')).status?.conditions?.find((entry) => entry.type === 'Progressing');
+      const condition = (await getStore(e2e.cluster.client, 'cols')).status?.conditions?.find((entry) => entry.type === 'Progressing');
       return condition?.reason === 'UnsupportedChange' ? condition : undefined;
     }, 30_000);
     assert.equal(progressing.status, 'False');
     assert.match(progressing.message, /storageClassName cannot change/);
-    assert.equal((await getStore(cluster.client, 'cols')).status?.phase, 'Ready', 'the store keeps serving');
-    const events = await cluster.client.list<{ reason: string; type: string; involvedObject: { name: string } }>(paths.core('events', 'default'));
+    assert.equal((await getStore(e2e.cluster.client, 'cols')).status?.phase, 'Ready', 'the store keeps serving');
+    const events = await e2e.cluster.client.list<{ reason: string; type: string; involvedObject: { name: string } }>(paths.core('events', 'default'));
     assert.ok(events.items.some((event) => event.reason === 'UnsupportedChange' && event.type === 'Warning' && event.involvedObject.name === 'cols'));
-    await cluster.client.patch(paths.kvstore('default', 'cols'), { spec: { persistence: { storageClassName: null } } });
+    await e2e.cluster.client.patch(paths.kvstore('default', 'cols'), { spec: { persistence: { storageClassName: null } } });
   });
 
   it('serves /metrics with reconcile, phase, role and lag series, and /healthz and /readyz', async () => {
-    const base = `http://127.0.0.1:${reconciler.metricsPort}`;
+    const base = `http://127.0.0.1:${e2e.reconciler.metricsPort}`;
     assert.equal((await fetch(`${base}/healthz`)).status, 200);
     assert.equal((await fetch(`${base}/readyz`)).status, 200);
     const text = await (await fetch(`${base}/metrics`)).text();
