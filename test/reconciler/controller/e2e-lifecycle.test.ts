@@ -3,44 +3,31 @@
  * written through the master Service is read back from every replica; a deleted replica rejoins; scale 3 -> 5 -> 2.
  */
 import { strict as assert } from 'node:assert';
-import { after, before, describe, it } from 'node:test';
-import { pino } from 'pino';
-import { runReconciler, type RunningReconciler } from '../../../reconciler/controller/main.js';
+import { describe, it } from 'node:test';
 import { paths } from '../../../reconciler/controller/kube-client.js';
 import {
-  getStore, kvstore, listStorePods, redisCommand, startE2eCluster, storePassword, waitFor, type E2eCluster,
+  getStore, kvstore, listStorePods, redisCommand, storePassword, useReconcilerOnSandbox, waitFor,
 } from './e2e-helpers.js';
 
 const STORE = 'life';
 
 describe('reconciler end to end: lifecycle', { timeout: 600_000 }, () => {
-  let cluster: E2eCluster;
-  let reconciler: RunningReconciler;
+  const e2e = useReconcilerOnSandbox();
   let password: string;
-
-  before(async () => {
-    cluster = await startE2eCluster();
-    reconciler = await runReconciler({ kubeConfig: cluster.kubeConfig, metricsPort: 0, leaderElect: false, logger: pino({ level: 'silent' }) });
-  });
-
-  after(async () => {
-    await reconciler?.stop();
-    await cluster?.stop();
-  });
 
   async function readyStore(replicas: number) {
     return waitFor(`${STORE} Ready with ${replicas} pods`, async () => {
-      const store = await getStore(cluster.client, STORE);
+      const store = await getStore(e2e.cluster.client, STORE);
       const status = store.status;
       if (status?.phase !== 'Ready' || status.readyReplicas !== replicas || status.replicas !== replicas) return undefined;
-      const pods = await listStorePods(cluster.client, STORE);
+      const pods = await listStorePods(e2e.cluster.client, STORE);
       if (pods.length !== replicas) return undefined;
       return { store, pods };
     }, 180_000);
   }
 
   async function assertReplicated(key: string, value: string, replicas: number) {
-    const masterService = await cluster.client.get<{ spec: { clusterIP: string } }>(paths.coreObject('services', 'default', STORE));
+    const masterService = await e2e.cluster.client.get<{ spec: { clusterIP: string } }>(paths.coreObject('services', 'default', STORE));
     assert.equal(await redisCommand(masterService.spec.clusterIP, password, 'SET', key, value), 'OK', 'write through the master Service');
     const { pods } = await readyStore(replicas);
     const masters = pods.filter((pod) => pod.role === 'master');
@@ -55,9 +42,9 @@ describe('reconciler end to end: lifecycle', { timeout: 600_000 }, () => {
   }
 
   it('creates a store that becomes Ready with one master and N-1 replicas holding the data', async () => {
-    await cluster.client.create(paths.kvstores('default'), kvstore(STORE, { replicas: 3 }));
+    await e2e.cluster.client.create(paths.kvstores('default'), kvstore(STORE, { replicas: 3 }));
     const { store, pods } = await readyStore(3);
-    password = await storePassword(cluster.client, STORE);
+    password = await storePassword(e2e.cluster.client, STORE);
     assert.equal(store.status?.master, pods.find((pod) => pod.role === 'master')?.name);
     assert.equal(store.status?.master, `${STORE}-0`, 'a new store elects ordinal 0');
     assert.ok(store.metadata?.finalizers?.includes('redwing.dev/pvc-retention'));
@@ -70,22 +57,22 @@ describe('reconciler end to end: lifecycle', { timeout: 600_000 }, () => {
 
   it('a deleted replica pod comes back as a replica with the data', async () => {
     const victim = `${STORE}-2`;
-    const before = (await listStorePods(cluster.client, STORE)).find((pod) => pod.name === victim)!;
-    await cluster.client.delete(paths.coreObject('pods', 'default', victim));
+    const before = (await listStorePods(e2e.cluster.client, STORE)).find((pod) => pod.name === victim)!;
+    await e2e.cluster.client.delete(paths.coreObject('pods', 'default', victim));
     await waitFor(`${victim} to be replaced`, async () => {
-      const pod = await cluster.client.getOptional<{ metadata: { uid: string } }>(paths.coreObject('pods', 'default', victim));
+      const pod = await e2e.cluster.client.getOptional<{ metadata: { uid: string } }>(paths.coreObject('pods', 'default', victim));
       return pod !== undefined && pod.metadata.uid !== before.uid;
     });
     await assertReplicated('after-delete', 'value-2', 3);
-    assert.equal(await redisCommand((await listStorePods(cluster.client, STORE)).find((pod) => pod.name === victim)!.ip!, password, 'GET', 'first'), 'value-1');
+    assert.equal(await redisCommand((await listStorePods(e2e.cluster.client, STORE)).find((pod) => pod.name === victim)!.ip!, password, 'GET', 'first'), 'value-1');
   });
 
   it('scales 3 -> 5 -> 2 and keeps the data', async () => {
-    await cluster.client.patch(paths.kvstore('default', STORE), { spec: { replicas: 5 } });
+    await e2e.cluster.client.patch(paths.kvstore('default', STORE), { spec: { replicas: 5 } });
     await assertReplicated('scaled-up', 'value-5', 5);
-    await cluster.client.patch(paths.kvstore('default', STORE), { spec: { replicas: 2 } });
+    await e2e.cluster.client.patch(paths.kvstore('default', STORE), { spec: { replicas: 2 } });
     await assertReplicated('scaled-down', 'value-2b', 2);
-    const pods = await listStorePods(cluster.client, STORE);
+    const pods = await listStorePods(e2e.cluster.client, STORE);
     assert.deepEqual(pods.map((pod) => pod.name), [`${STORE}-0`, `${STORE}-1`], 'the highest ordinals were removed');
     const master = pods.find((pod) => pod.role === 'master')!;
     assert.equal(await redisCommand(master.ip!, password, 'GET', 'first'), 'value-1');
