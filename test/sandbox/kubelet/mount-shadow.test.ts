@@ -14,6 +14,7 @@ import { planShadows, withShadows, type HostView } from '../../../sandbox/kubele
 import { PodWorker } from '../../../sandbox/kubelet/pod-worker.js';
 import { installShims } from '../../../sandbox/kubelet/shims.js';
 import type { VolumeSource } from '../../../sandbox/kubelet/volumes.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 test('planShadows: the deepest existing ancestor of each missing mount point outside other volumes, outer first', () => {
   const existing = new Set(['/', '/etc', '/data', '/srv']);
@@ -50,16 +51,6 @@ const source: VolumeSource = {
   async claimDir() { return undefined; },
   serviceAccountToken: () => 'token',
 };
-
-async function waitFor<T>(what: string, fn: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = fn();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function findFile(root: string, name: string): string | undefined {
   for (const entry of readdirSync(root)) {

@@ -11,6 +11,7 @@ import { PodWorker } from '../../../sandbox/kubelet/pod-worker.js';
 import { installShims } from '../../../sandbox/kubelet/shims.js';
 import { canUseMountNamespaces } from '../../../sandbox/kubelet/container-process.js';
 import type { VolumeSource } from '../../../sandbox/kubelet/volumes.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'redwing-kubelet-'));
 const shims = installShims(join(dir, 'bin'));
@@ -67,16 +68,6 @@ function startWorker(pod: V1Pod, ip: string, mountNamespace = canUseMountNamespa
   workers.push(worker);
   worker.start();
   return worker;
-}
-
-async function waitFor<T>(what: string, fn: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = fn();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 function cli(ip: string, ...args: string[]): string {
