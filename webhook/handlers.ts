@@ -118,8 +118,8 @@ function policyOutcome(request: AdmissionRequest, violationsFound: PolicyViolati
 
 /**
  * `kubectl scale kvs/x --replicas=N` (and autoscalers) write `spec.replicas` through the scale subresource: the
- * request carries an autoscaling/v1 Scale, not the store, so only the replica rules of the policies can be judged
- * (the engine matches the store by its cached labels). The API server applies the CRD schema to the store itself.
+ * request carries an autoscaling/v1 Scale, not the store. The engine judges it as an UPDATE of the store it has
+ * cached (or, without it, by the replica rules alone). The API server applies the CRD schema to the store itself.
  */
 function handleScale(request: AdmissionRequest, context: HandlerContext): HandlerOutcome {
   if (request.operation !== 'UPDATE') return allowed(request, `operation ${request.operation} on subresource scale`);

@@ -48,8 +48,9 @@ export interface PolicyPort {
   /** Every violation of every matching policy; the webhook denies on Enforce, warns on Warn, counts Audit. */
   evaluate(request: PolicyRequest): PolicyViolation[];
   /**
-   * Violations of the replica rules (minReplicas, maxReplicas) of every policy covering the store, for a `/scale`
-   * request. Optional: a port without it lets scale requests through.
+   * Violations for a `/scale` request: with the store known (the engine's KVStore cache), those of the UPDATE setting
+   * the store's `spec.replicas` (every rule kind); otherwise those of the replica rules (minReplicas, maxReplicas) of
+   * every policy that might cover the store. Optional: a port without it lets scale requests through.
    */
   evaluateScale?(request: ScaleRequest): PolicyViolation[];
   /** Policy defaults that apply to this store. */

@@ -1,6 +1,6 @@
 /**
- * The KVPolicy engine behind `PolicyPort`: an in-memory cache of compiled policies and namespace labels, fed by
- * sources.ts (a watch, or `--policy` files), answering the webhook synchronously.
+ * The KVPolicy engine behind `PolicyPort`: an in-memory cache of compiled policies, namespace labels and (for `/scale`)
+ * trimmed KVStores, fed by sources.ts (a watch, or `--policy` files), answering the webhook synchronously.
  *
  * - Policies are kept sorted by name, so violations and defaults always come in the same order.
  * - Requests from exempt users (the operator's own service accounts) are never evaluated: the operator must be able
@@ -22,6 +22,7 @@ import {
 } from './compiled-policy.js';
 import type { Labels, MatchTarget } from './match.js';
 import { checkReplicaRules, effectiveSpec } from './rules.js';
+import { scaleAsUpdate, trimStoreForPolicies, type CachedStore } from './scale-request.js';
 import { validatePolicyObject } from './validate-policy.js';
 
 /**
@@ -50,10 +51,11 @@ export interface PolicyEngine extends PolicyPort {
   /** Replaces every namespace's labels at once. */
   replaceNamespaceLabels(labelsByNamespace: ReadonlyMap<string, Labels> | Record<string, Labels>): void;
   /**
-   * Sets (or with undefined, forgets) the labels of one store: what a `/scale` request, which carries a Scale and
-   * not the store, is matched with (see docs/policy.md, "kubectl scale").
+   * Caches (or with undefined, forgets) one store, trimmed to what policies read (`trimStoreForPolicies`): a `/scale`
+   * request carries a Scale, not the store, and is judged as an UPDATE of the cached store (see docs/policy.md,
+   * "kubectl scale").
    */
-  setStoreLabels(namespace: string, name: string, labels: Labels | undefined): void;
+  setStore(namespace: string, name: string, store: Record<string, unknown> | undefined): void;
   /** The cached policies, sorted by name. */
   listPolicies(): KVPolicy[];
   /** The compiled policies, sorted by name (shared with the audit). */
@@ -133,7 +135,7 @@ export function createPolicyEngine(options: PolicyEngineOptions = {}): PolicyEng
   const byName = new Map<string, CompiledPolicy>();
   let sorted: CompiledPolicy[] = [];
   const namespaceLabels = new Map<string, Labels>();
-  const storeLabels = new Map<string, Labels>();
+  const stores = new Map<string, CachedStore>();
   const storeKey = (namespace: string, name: string): string => `${namespace}/${name}`;
 
   let withDefaults: CompiledPolicy[] = [];
@@ -148,27 +150,38 @@ export function createPolicyEngine(options: PolicyEngineOptions = {}): PolicyEng
     && !(metadataOf(request.object) as { deletionTimestamp?: unknown }).deletionTimestamp
     && !exempt.has(request.userInfo.username ?? '');
 
+  /** Every violation of every matching policy; the one evaluation path of CREATE, UPDATE and a scale. */
+  const evaluateApplicable = (request: PolicyRequest): PolicyViolation[] => {
+    const store = storeFromRequest(request, namespaceLabels.get(request.namespace));
+    const target = matchTargetOf(store);
+    const budget = celRequestBudget(requestCostBudget, celLimits);
+    const violations: PolicyViolation[] = [];
+    for (const policy of sorted) {
+      if (!policy.matches(target)) continue;
+      const found = evaluatePolicy(policy, store, budget);
+      if (found.length > 0) violations.push(...found);
+    }
+    return violations;
+  };
+
   return {
     evaluate(request: PolicyRequest): PolicyViolation[] {
       if (sorted.length === 0 || !applies(request)) return [];
-      const store = storeFromRequest(request, namespaceLabels.get(request.namespace));
-      const target = matchTargetOf(store);
-      const budget = celRequestBudget(requestCostBudget, celLimits);
-      const violations: PolicyViolation[] = [];
-      for (const policy of sorted) {
-        if (!policy.matches(target)) continue;
-        const found = evaluatePolicy(policy, store, budget);
-        if (found.length > 0) violations.push(...found);
-      }
-      return violations;
+      return evaluateApplicable(request);
     },
 
     evaluateScale(request: ScaleRequest): PolicyViolation[] {
       if (sorted.length === 0 || exempt.has(request.userInfo.username ?? '')) return [];
-      const labels = storeLabels.get(storeKey(request.namespace, request.name));
+      const cached = stores.get(storeKey(request.namespace, request.name));
+      if (cached) {
+        const update = scaleAsUpdate(cached, request);
+        return applies(update) ? evaluateApplicable(update) : [];
+      }
+      // Not cached (informer not synced yet, or standalone `--policy` mode): the replica rules alone, against every
+      // policy that might cover the store (store selectors fail closed).
       const target: MatchTarget = {
-        namespace: request.namespace, storeLabels: labels, namespaceLabels: namespaceLabels.get(request.namespace),
-        storeLabelsUnknown: labels === undefined,
+        namespace: request.namespace, storeLabels: undefined, namespaceLabels: namespaceLabels.get(request.namespace),
+        storeLabelsUnknown: true,
       };
       const violations: PolicyViolation[] = [];
       for (const policy of sorted) {
@@ -226,9 +239,9 @@ export function createPolicyEngine(options: PolicyEngineOptions = {}): PolicyEng
       const entries = labelsByNamespace instanceof Map ? labelsByNamespace.entries() : Object.entries(labelsByNamespace);
       for (const [namespace, labels] of entries) namespaceLabels.set(namespace, { ...labels });
     },
-    setStoreLabels(namespace, name, labels) {
-      if (labels === undefined) storeLabels.delete(storeKey(namespace, name));
-      else storeLabels.set(storeKey(namespace, name), { ...labels });
+    setStore(namespace, name, store) {
+      if (store === undefined) stores.delete(storeKey(namespace, name));
+      else stores.set(storeKey(namespace, name), trimStoreForPolicies(store));
     },
     listPolicies: () => sorted.map((policy) => policy.source),
     compiledPolicies: () => sorted,

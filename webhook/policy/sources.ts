@@ -1,6 +1,7 @@
 /**
  * Where the engine's cache comes from:
- * - in a cluster, informers on KVPolicies, Namespaces and KVStores (their labels, for `/scale` requests), by
+ * - in a cluster, informers on KVPolicies, Namespaces and KVStores (trimmed to what policies read, for `/scale`
+ *   requests, which carry a Scale and not the store), by
  *   `watchPolicySources`, restarted with backoff whenever the watch or a relist fails, so a restarted API server or a
  *   dropped connection heals on its own;
  * - standalone (`redwing webhook --policy FILE`), YAML or JSON files (`loadPolicyFiles`), validated exactly like
@@ -167,12 +168,12 @@ export function keepInformerRunning<T extends KubernetesObject>(informer: Inform
 }
 
 export interface PolicySources {
-  /** Resolves when the policy, namespace and store-label caches are complete. */
+  /** Resolves when the policy, namespace and store caches are complete. */
   readonly synced: Promise<void>;
   stop(): Promise<void>;
 }
 
-/** Feeds the engine from the cluster: KVPolicies, Namespace labels and KVStore labels, kept current by watches. */
+/** Feeds the engine from the cluster: KVPolicies, Namespace labels and KVStores, kept current by watches. */
 export function watchPolicySources(engine: PolicyEngine, kubeConfig: KubeConfig, options: { logger?: Logger } = {}): PolicySources {
   const logger = options.logger ?? createLogger('policy-sources');
   const customObjects = kubeConfig.makeApiClient(CustomObjectsApi);
@@ -203,15 +204,16 @@ export function watchPolicySources(engine: PolicyEngine, kubeConfig: KubeConfig,
   namespaces.on('update', setLabels);
   namespaces.on('delete', (namespace) => { if (namespace.metadata?.name) engine.setNamespaceLabels(namespace.metadata.name, undefined); });
 
-  // Store labels, for `/scale` requests: a Scale carries no labels, and a policy may select stores by them.
+  // Stores, for `/scale` requests: a Scale carries neither the labels policies select by nor the spec their rules
+  // read. The engine keeps each one trimmed (no status, no managedFields).
   const stores = makeInformer<KVStore & KubernetesObject>(kubeConfig, `/apis/${API_GROUP}/${API_VERSION}/${KVSTORE_PLURAL}`,
     async () => customObjects.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural: KVSTORE_PLURAL }));
-  const setStoreLabels = (store: KVStore): void => {
-    if (store.metadata?.name) engine.setStoreLabels(store.metadata.namespace ?? '', store.metadata.name, store.metadata.labels ?? {});
+  const setStore = (store: KVStore): void => {
+    if (store.metadata?.name) engine.setStore(store.metadata.namespace ?? '', store.metadata.name, store as unknown as Record<string, unknown>);
   };
-  stores.on('add', setStoreLabels);
-  stores.on('update', setStoreLabels);
-  stores.on('delete', (store) => { if (store.metadata?.name) engine.setStoreLabels(store.metadata.namespace ?? '', store.metadata.name, undefined); });
+  stores.on('add', setStore);
+  stores.on('update', setStore);
+  stores.on('delete', (store) => { if (store.metadata?.name) engine.setStore(store.metadata.namespace ?? '', store.metadata.name, undefined); });
 
   const loops = [
     keepInformerRunning(policies, { logger, name: 'kvpolicies' }),

@@ -194,40 +194,4 @@ describe('policy engine: validatePolicy', () => {
   });
 });
 
-describe('policy engine: scale requests', () => {
-  const scale = (replicas: number, overrides: Record<string, unknown> = {}) => ({
-    namespace: 'prod', name: 'cache', replicas, userInfo: { username: 'alice' }, ...overrides,
-  });
-
-  it('judges the replica rules of every covering policy, and nothing else', () => {
-    const engine = createPolicyEngine();
-    engine.setPolicies([
-      policy('a-max', { rules: { maxReplicas: 5, requireTLS: true } }),
-      policy('b-min', { enforcement: 'Warn', rules: { minReplicas: 2, expressions: [{ expression: 'false' }] } }),
-      policy('c-dev', { match: { namespaces: ['dev'] }, rules: { maxReplicas: 1 } }),
-    ]);
-    assert.deepEqual(engine.evaluateScale(scale(3)), [], 'TLS and CEL rules are not judged on /scale');
-    assert.deepEqual(engine.evaluateScale(scale(7)), [
-      { policy: 'a-max', enforcement: 'Enforce', message: 'KVPolicy "a-max": spec.replicas is 7; must be at most 5 (rule maxReplicas)' },
-    ]);
-    assert.deepEqual(engine.evaluateScale(scale(1)).map((v) => [v.policy, v.enforcement]), [['b-min', 'Warn']]);
-    assert.deepEqual(engine.evaluateScale(scale(9, { userInfo: { username: 'system:serviceaccount:redwing-system:redwing-reconciler' } })), []);
-  });
-
-  it('matches the store by its cached labels, and applies selector policies while they are unknown', () => {
-    const engine = createPolicyEngine();
-    engine.setPolicies([
-      policy('gold', { match: { storeSelector: { matchLabels: { tier: 'gold' } } }, rules: { maxReplicas: 3 } }),
-      policy('not-legacy', { exclude: { storeSelector: { matchLabels: { legacy: 'true' } } }, rules: { maxReplicas: 4 } }),
-    ]);
-    assert.deepEqual(engine.evaluateScale(scale(5)).map((v) => v.policy), ['gold', 'not-legacy'], 'unknown store: fail closed');
-    engine.setStoreLabels('prod', 'cache', { tier: 'silver', legacy: 'true' });
-    assert.deepEqual(engine.evaluateScale(scale(5)), []);
-    engine.setStoreLabels('prod', 'cache', { tier: 'gold' });
-    assert.deepEqual(engine.evaluateScale(scale(5)).map((v) => v.policy), ['gold', 'not-legacy']);
-    assert.deepEqual(engine.evaluateScale(scale(5, { name: 'other' })).map((v) => v.policy), ['gold', 'not-legacy']);
-    engine.setStoreLabels('prod', 'cache', undefined);
-    engine.setStoreLabels('prod', 'other', {});
-    assert.deepEqual(engine.evaluateScale(scale(5, { name: 'other' })).map((v) => v.policy), ['not-legacy']);
-  });
-});
+// Scale requests (the `/scale` subresource): scale-request.test.ts.
