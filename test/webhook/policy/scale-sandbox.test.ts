@@ -1,7 +1,7 @@
 /**
  * `kubectl scale` end to end: the sandbox API server sends the `kvstores/scale` admission request (an autoscaling/v1
  * Scale) to the real webhook over HTTPS, installed with the webhook configurations `redwing start` installs, and the
- * policy engine, fed by the real informers, judges it with the store's cached labels.
+ * policy engine, fed by the real informers, judges it as an UPDATE of the store it has cached (labels and spec).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -123,5 +123,29 @@ describe('kubectl scale through the sandbox API server', () => {
     await waitFor(() => engine.evaluateScale({ namespace: 'shop', name: 'legacy', replicas: 9, userInfo: { username: 'alice' } }).length === 0, 10_000, 'the store labels cached');
     const scaled = await call(sandbox, 'PATCH', `${STORES}/legacy/scale`, { spec: { replicas: 5 } });
     assert.equal(scaled.status, 200, JSON.stringify(scaled.body));
+  });
+
+  it('refuses `kubectl scale` by a CEL rule about replicas, naming the policy, once the store is cached', async () => {
+    await postJson(sandbox.server, '/apis/redwing.dev/v1alpha1/kvpolicies', {
+      apiVersion: 'redwing.dev/v1alpha1', kind: 'KVPolicy', metadata: { name: 'cel-replicas' },
+      spec: {
+        match: { storeSelector: { matchLabels: { sizing: 'cel' } } },
+        rules: { expressions: [{ expression: "object.spec.replicas <= 2 || object.metadata.namespace == 'big'", message: 'at most 2 replicas outside "big"' }] },
+      },
+    });
+    await postJson(sandbox.server, STORES, store('sized', { sizing: 'cel' }));
+    // The informers deliver the policy and the store asynchronously; the webhook judges CEL once both are cached.
+    await waitFor(() => engine.evaluateScale({ namespace: 'shop', name: 'sized', replicas: 3, userInfo: { username: 'alice' } })
+      .some((violation) => violation.policy === 'cel-replicas'), 10_000, 'the CEL policy and the store cached');
+
+    const refused = await kubectlScale(sandbox, 'sized', 3);
+    assert.equal(refused.ok, false, refused.output);
+    assert.match(refused.output, /denied the request: .*KVPolicy "cel-replicas": at most 2 replicas outside "big" \(rule expressions\[0\]\)/);
+    assert.doesNotMatch(refused.output, /max-three/, '3 is within maxReplicas: only the CEL rule refuses it');
+    assert.equal(((await call(sandbox, 'GET', `${STORES}/sized`)).body.spec as { replicas: number }).replicas, 1, 'unchanged');
+
+    const scaled = await kubectlScale(sandbox, 'sized', 2);
+    assert.equal(scaled.ok, true, scaled.output);
+    assert.equal(((await call(sandbox, 'GET', `${STORES}/sized`)).body.spec as { replicas: number }).replicas, 2);
   });
 });
