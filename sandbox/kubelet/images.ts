@@ -3,7 +3,7 @@
 import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
 
-export type ImageFamily = 'redis' | 'valkey' | 'dragonfly' | 'other';
+export type ImageFamily = 'redis' | 'valkey' | 'dragonfly' | 'redis-exporter' | 'other';
 
 export type ResolvedEntrypoint =
   | { runnable: true; family: ImageFamily; argv: string[] }
@@ -12,6 +12,8 @@ export type ResolvedEntrypoint =
 export function imageFamily(image: string): ImageFamily {
   const repo = image.split('@')[0]!.replace(/:[^/]*$/, '').toLowerCase();
   const last = repo.split('/').pop() ?? repo;
+  // Before the redis rule: `oliver006/redis_exporter` contains "/redis" but runs the metrics exporter, not a server.
+  if (last === 'redis_exporter') return 'redis-exporter';
   if (last === 'dragonfly' || repo.includes('dragonflydb')) return 'dragonfly';
   if (last === 'valkey' || repo.includes('valkey/')) return 'valkey';
   if (last === 'redis' || last.startsWith('redis-') || repo.includes('/redis')) return 'redis';
@@ -32,10 +34,16 @@ export function findOnPath(name: string, pathValue: string): string | undefined 
   return undefined;
 }
 
+/** The name the exporter shim is installed under (the image's entrypoint), and the Debian program it wraps. */
+export const EXPORTER_PROGRAM = 'redis_exporter';
+export const EXPORTER_HOST_PROGRAM = 'prometheus-redis-exporter';
+
 const DEFAULT_SERVER: Record<Exclude<ImageFamily, 'other'>, string> = {
   redis: 'redis-server',
   valkey: 'valkey-server',
   dragonfly: 'dragonfly',
+  // The image's entrypoint is /redis_exporter; the shim of that name runs the host's prometheus-redis-exporter.
+  'redis-exporter': EXPORTER_PROGRAM,
 };
 
 /**
@@ -67,18 +75,29 @@ export function resolveEntrypoint(
     const server = DEFAULT_SERVER[family];
     const rest = args ?? [];
     const first = rest[0];
-    if (family === 'dragonfly' || first === undefined || first.startsWith('-') || first.endsWith('.conf')) {
+    // dragonfly's and redis_exporter's entrypoints always run their program with the args.
+    if (family === 'dragonfly' || family === 'redis-exporter' || first === undefined || first.startsWith('-') || first.endsWith('.conf')) {
       argv = [server, ...rest];
     } else {
       argv = [...rest];
     }
   }
+  // The image's entrypoint by its absolute name runs the shim too.
+  if (family === 'redis-exporter' && argv[0] === `/${EXPORTER_PROGRAM}`) argv = [EXPORTER_PROGRAM, ...argv.slice(1)];
   const program = argv[0]!;
   if (family === 'dragonfly' && !findOnPath('dragonfly', pathValue)) {
     return {
       runnable: false,
       reason: 'ImageNotRunnable',
       message: `image "${image}" needs the "dragonfly" binary, which is not installed on this host`,
+    };
+  }
+  if (family === 'redis-exporter' && program === EXPORTER_PROGRAM && !findOnPath(EXPORTER_PROGRAM, pathValue)) {
+    return {
+      runnable: false,
+      reason: 'ImageNotRunnable',
+      message: `image "${image}" needs "${EXPORTER_HOST_PROGRAM}", which is not installed on this host ` +
+        `(apt-get install ${EXPORTER_HOST_PROGRAM}, or scripts/ensure-deps.mjs as root)`,
     };
   }
   if (!findOnPath(program, pathValue)) {

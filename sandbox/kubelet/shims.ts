@@ -3,7 +3,7 @@
 // to that address (two pods can then both use port 6379) and make clients that aim at localhost reach their own pod.
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { findOnPath } from './images.js';
+import { EXPORTER_HOST_PROGRAM, EXPORTER_PROGRAM, findOnPath } from './images.js';
 
 export const POD_IP_ENV = 'SANDBOX_POD_IP';
 
@@ -34,6 +34,48 @@ exec "${real}" "$@"
 `;
 }
 
+/** The exporter's default metrics port (its own default, and what the store Services and pod ports name). */
+export const EXPORTER_METRICS_PORT = 9121;
+
+/**
+ * redis_exporter serves metrics on all interfaces and scrapes redis://localhost:6379 by default: here it must serve on
+ * the pod's own address (two pods' exporters both want 9121) and scrape its own pod's engine. The listen address goes
+ * last on the command line (the last occurrence of a Go flag wins); its port is kept from
+ * REDIS_EXPORTER_WEB_LISTEN_ADDRESS when that is set. localhost and 127.0.0.1 in REDIS_ADDR or --redis.addr become the
+ * pod IP; other hosts are left alone.
+ */
+function exporterShim(real: string): string {
+  return `#!/bin/sh
+# redwing sandbox shim: the exporter serves on the pod's own address and scrapes its own pod for localhost
+ip="$${POD_IP_ENV}"
+if [ -z "$ip" ]; then exec "${real}" "$@"; fi
+local_to_pod() {
+  rest="$1"; scheme=""; userinfo=""
+  case "$rest" in *://*) scheme="\${rest%%://*}://"; rest="\${rest#*://}";; esac
+  case "$rest" in *@*) userinfo="\${rest%%@*}@"; rest="\${rest#*@}";; esac
+  case "$rest" in
+    localhost|127.0.0.1) rest="$ip";;
+    localhost:*|localhost/*) rest="$ip\${rest#localhost}";;
+    127.0.0.1:*|127.0.0.1/*) rest="$ip\${rest#127.0.0.1}";;
+  esac
+  printf '%s' "$scheme$userinfo$rest"
+}
+REDIS_ADDR="$(local_to_pod "\${REDIS_ADDR:-redis://localhost:6379}")"
+export REDIS_ADDR
+port="${EXPORTER_METRICS_PORT}"
+if [ -n "$REDIS_EXPORTER_WEB_LISTEN_ADDRESS" ]; then port="\${REDIS_EXPORTER_WEB_LISTEN_ADDRESS##*:}"; fi
+prev=""
+for a do
+  shift
+  if [ "$prev" = "--redis.addr" ] || [ "$prev" = "-redis.addr" ]; then a="$(local_to_pod "$a")"; fi
+  case "$a" in --redis.addr=*|-redis.addr=*) a="\${a%%=*}=$(local_to_pod "\${a#*=}")";; esac
+  set -- "$@" "$a"
+  prev="$a"
+done
+exec "${real}" "$@" --web.listen-address "$ip:$port"
+`;
+}
+
 export interface ShimSet {
   dir: string;
   /** The PATH containers get: the shim directory, then the host's PATH. */
@@ -53,10 +95,13 @@ export function installShims(dir: string, hostPath = process.env.PATH ?? '/usr/l
   const valkeyServer = findOnPath('valkey-server', hostPath) ?? redisServer;
   const valkeyCli = findOnPath('valkey-cli', hostPath) ?? redisCli;
   const dragonfly = findOnPath('dragonfly', hostPath);
+  const exporter = findOnPath(EXPORTER_HOST_PROGRAM, hostPath);
   if (redisServer) write('redis-server', serverShim(redisServer));
   if (valkeyServer) write('valkey-server', serverShim(valkeyServer));
   if (dragonfly) write('dragonfly', serverShim(dragonfly));
   if (redisCli) write('redis-cli', clientShim(redisCli));
   if (valkeyCli) write('valkey-cli', clientShim(valkeyCli));
+  // Installed only when the host has the exporter: a missing shim is how resolveEntrypoint reports ImageNotRunnable.
+  if (exporter) write(EXPORTER_PROGRAM, exporterShim(exporter));
   return { dir, path: `${dir}:${hostPath}` };
 }
