@@ -92,11 +92,7 @@ export async function deleteObject(core: ApiCore, ctx: RequestContext, optionsOv
   const finalizers = [...(next.metadata.finalizers ?? [])];
   const policy = options.propagationPolicy ?? (options.orphanDependents === true ? 'Orphan' : undefined);
 
-  if (next.metadata.deletionTimestamp) {
-    // already being deleted: only a zero-grace pod delete can finish it
-    if (isPod && options.gracePeriodSeconds === 0 && finalizers.length === 0) return removeNow(core, ctx, current, options);
-    return { status: 200, body: current };
-  }
+  if (next.metadata.deletionTimestamp) return shortenPendingDeletion(core, ctx, current, existing, options, isPod);
   let grace = 0;
   if (isPod) grace = isPodGraceful(next, options);
   if (policy === 'Foreground' && !finalizers.includes('foregroundDeletion')) finalizers.push('foregroundDeletion');
@@ -104,8 +100,7 @@ export async function deleteObject(core: ApiCore, ctx: RequestContext, optionsOv
   const mustMark = isNamespace || finalizers.length > 0 || grace > 0;
   if (!mustMark) return removeNow(core, ctx, current, options);
 
-  const now = new Date(Date.now() + grace * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  next.metadata.deletionTimestamp = now;
+  next.metadata.deletionTimestamp = secondsTimestamp(Date.now() + grace * 1000);
   next.metadata.deletionGracePeriodSeconds = grace;
   if (finalizers.length > 0) next.metadata.finalizers = finalizers;
   // custom resources count a deletion as a spec change (golden 20); built-ins and CRDs do not (golden 32)
@@ -120,6 +115,31 @@ export async function deleteObject(core: ApiCore, ctx: RequestContext, optionsOv
     core.afterDelete(ctx.type, stored);
   }
   return { status: 200, body: withTypeMeta(ctx, stored) };
+}
+
+/**
+ * A delete of an object already being deleted may only shorten a pod's grace period (BeforeDelete in delete.go).
+ * At zero without finalizers the pod goes now; with finalizers it keeps the shorter period, so the update removing
+ * the last finalizer completes the deletion.
+ */
+function shortenPendingDeletion(core: ApiCore, ctx: RequestContext, current: KubeObject, existing: KubeObject, options: DeleteOptions, isPod: boolean): { status: number; body: unknown } {
+  const pending = current.metadata.deletionGracePeriodSeconds;
+  const wanted = options.gracePeriodSeconds;
+  if (!isPod || wanted === undefined) return { status: 200, body: current };
+  if (wanted === 0 && (current.metadata.finalizers ?? []).length === 0) return removeNow(core, ctx, current, options);
+  if (pending !== undefined && wanted >= pending) return { status: 200, body: current };
+  const next = deepClone(current);
+  const markedAtMs = Date.parse(String(current.metadata.deletionTimestamp)) - (pending ?? 0) * 1000;
+  next.metadata.deletionTimestamp = secondsTimestamp(markedAtMs + wanted * 1000);
+  next.metadata.deletionGracePeriodSeconds = wanted;
+  if (options.dryRun) return { status: 200, body: next };
+  const stored = core.store.update(storageKey(ctx.type), next);
+  core.afterWrite(ctx.type, stored, existing);
+  return { status: 200, body: withTypeMeta(ctx, stored) };
+}
+
+function secondsTimestamp(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 function removeNow(core: ApiCore, ctx: RequestContext, object: KubeObject, options: DeleteOptions): { status: number; body: unknown } {

@@ -175,7 +175,12 @@ export async function persist(core: ApiCore, req: WriteRequest): Promise<{ objec
   if (current.metadata.resourceVersion !== old.metadata.resourceVersion) throw conflict(type, old.metadata.name ?? '');
   req.object.metadata.resourceVersion = current.metadata.resourceVersion;
 
-  const finalizing = req.object.metadata.deletionTimestamp !== undefined && (req.object.metadata.finalizers ?? []).length === 0 && core.canFinalize(type, req.object);
+  // An update that leaves a deleted object without finalizers completes the deletion, but only once its grace period
+  // is over (shouldDeleteDuringUpdate): a terminating pod stays until the kubelet's gracePeriodSeconds=0 delete, so a
+  // status write racing the deletion mark must not remove it while its containers still run.
+  const pendingGraceSeconds = current.metadata.deletionGracePeriodSeconds;
+  const finalizing = current.metadata.deletionTimestamp !== undefined && (req.object.metadata.finalizers ?? []).length === 0
+    && (pendingGraceSeconds === undefined || pendingGraceSeconds === 0) && core.canFinalize(type, req.object);
   if (finalizing) {
     if (!req.dryRun) {
       core.store.delete(key, req.object.metadata.namespace, req.object.metadata.name ?? '');

@@ -57,6 +57,32 @@ describe('lifecycle, identity and built-in validation (golden 24, 30, 31, 32)', 
     assert.equal((await t.request('GET', `${pods}/evictee`)).status, 404);
   });
 
+  it('a terminating pod outlives status writes until the kubelet deletes it at grace 0; a shorter grace is kept for finalizers', async () => {
+    const pods = '/api/v1/namespaces/default/pods';
+    const bindTo = async (name: string) => t.request('POST', `${pods}/${name}/binding`, { body: { apiVersion: 'v1', kind: 'Binding', metadata: { name }, target: { kind: 'Node', name: 'node-1' } } });
+    await t.request('POST', pods, { body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'racing' }, spec: { containers: [{ name: 'c', image: 'redis:7' }], terminationGracePeriodSeconds: 10 } } });
+    await bindTo('racing');
+    assert.equal((await t.request('DELETE', `${pods}/racing`)).body.metadata.deletionGracePeriodSeconds, 10);
+    // A kubelet status write that raced the deletion mark: the pod has no finalizers, yet its grace period is not over.
+    const patched = await t.request('PATCH', `${pods}/racing/status`, { body: { status: { phase: 'Running' } }, contentType: 'application/merge-patch+json' });
+    assert.equal(patched.status, 200);
+    assert.equal((await t.request('GET', `${pods}/racing`)).status, 200);
+    await t.request('DELETE', `${pods}/racing`, { body: { gracePeriodSeconds: 0 } });
+    assert.equal((await t.request('GET', `${pods}/racing`)).status, 404);
+
+    await t.request('POST', pods, { body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'held', finalizers: ['example.com/hold'] }, spec: { containers: [{ name: 'c', image: 'redis:7' }], terminationGracePeriodSeconds: 30 } } });
+    await bindTo('held');
+    const marked = await t.request('DELETE', `${pods}/held`);
+    assert.equal(marked.body.metadata.deletionGracePeriodSeconds, 30);
+    assert.equal((await t.request('DELETE', `${pods}/held`, { body: { gracePeriodSeconds: 60 } })).body.metadata.deletionGracePeriodSeconds, 30, 'only a shorter grace period is taken');
+    const shortened = await t.request('DELETE', `${pods}/held`, { body: { gracePeriodSeconds: 0 } });
+    assert.equal(shortened.body.metadata.deletionGracePeriodSeconds, 0);
+    assert.equal(Date.parse(shortened.body.metadata.deletionTimestamp), Date.parse(marked.body.metadata.deletionTimestamp) - 30_000);
+    assert.equal((await t.request('GET', `${pods}/held`)).status, 200, 'the finalizer keeps it');
+    await t.request('PATCH', `${pods}/held`, { body: { metadata: { finalizers: null } }, contentType: 'application/merge-patch+json' });
+    assert.equal((await t.request('GET', `${pods}/held`)).status, 404);
+  });
+
   it('SelfSubjectReview reports the token user; extra tokens act as service accounts', async () => {
     const admin = await t.request('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } });
     assert.equal(admin.status, 201);
