@@ -16,7 +16,7 @@ import { planTopology, type TopologyPlan } from './plan-topology.js';
 import { planScale } from './plan-scale.js';
 import { computeStatus, statusChanged } from './status.js';
 import { transitionEvents } from './events.js';
-import { ensurePassword, ensureTlsSecret, type Blocked } from './store-secrets.js';
+import { ensureExporterSecret, ensurePassword, ensureTlsSecret, type Blocked } from './store-secrets.js';
 import { passwordAcceptedByAll, readPasswordRecord, recordPassword, type PasswordRecord } from './password-record.js';
 import { probePods, type EngineCredentials } from './engine-access.js';
 import { executeTopology, switchMaster, syncLiveSettings } from './engine-actions.js';
@@ -130,6 +130,9 @@ export async function reconcileStore(context: ControllerContext, key: string): P
 
   const passwordOutcome = await ensurePassword(context.client, context.informers.secrets, store, spec);
   if (passwordOutcome.blocked) blocked.push(passwordOutcome.blocked);
+  // Before the StatefulSet: the engine and exporter containers take the exporter password from this Secret.
+  const exporterSecretOutcome = await ensureExporterSecret(context.client, context.informers.secrets, store);
+  if (exporterSecretOutcome.blocked) blocked.push(exporterSecretOutcome.blocked);
   const tlsOutcome = await ensureTlsSecret(context.client, context.informers.secrets, store, spec, context.loadCa);
   if (tlsOutcome.blocked) blocked.push(tlsOutcome.blocked);
   if (tlsOutcome.issued) await context.events.record(store as KubeObject, { type: 'Normal', reason: 'TlsIssued', message: 'issued the TLS Secret from the operator CA' });

@@ -8,6 +8,7 @@ import { storeObjectNames } from '../../shared/names.js';
 import type { KVStore, KVStoreSpec } from '../../shared/schema/kvstore.js';
 import type { KeyPairPem } from '../../certs/authority.js';
 import { buildAuthSecret } from '../desired/build-auth-secret.js';
+import { buildExporterSecret, EXPORTER_PASSWORD_KEY, exporterSecretName, usesExporterUser } from '../desired/build-exporter-auth.js';
 import { ownedObjectMeta, resolveStore } from '../desired/store-context.js';
 import { isConflict, paths, type KubeClient, type KubeObject } from './kube-client.js';
 import type { Informer } from './informers.js';
@@ -65,6 +66,39 @@ export async function ensurePassword(client: KubeClient, secrets: Informer | und
     if (!isConflict(error)) throw error;
     const raced = await client.getOptional<SecretObject>(paths.coreObject('secrets', namespace, reference.name));
     return { password: decodeSecretValue(raced, reference.key), created: false };
+  }
+}
+
+export interface ExporterSecretOutcome {
+  created: boolean;
+  blocked?: Blocked;
+}
+
+/**
+ * The exporter's password Secret `S-exporter-auth`, created with a random password when the store uses the exporter
+ * user and the Secret is absent. Never replaced: the engines and exporters of running pods hold that password until
+ * they restart, so a new one would lock the exporter out. An existing Secret without the key is reported (the pods
+ * cannot start without it) and left for the user to fix or delete.
+ */
+export async function ensureExporterSecret(client: KubeClient, secrets: Informer | undefined, store: KVStore): Promise<ExporterSecretOutcome> {
+  if (!usesExporterUser(resolveStore(store))) return { created: false };
+  const namespace = store.metadata!.namespace!;
+  const name = exporterSecretName(store.metadata!.name!);
+  const existing = await readSecret(client, secrets, namespace, name);
+  if (existing) {
+    const password = decodeSecretValue(existing, EXPORTER_PASSWORD_KEY);
+    if (password === undefined || password === '') {
+      return { created: false, blocked: { reason: 'ExporterSecretInvalid', message: `Secret ${name} has no key ${EXPORTER_PASSWORD_KEY}; delete it and the operator creates a new one` } };
+    }
+    return { created: false };
+  }
+  try {
+    await client.create(paths.core('secrets', namespace), buildExporterSecret(store)!);
+    return { created: true };
+  } catch (error) {
+    // Created meanwhile (a reconcile before a restart, or the cache lagging behind): keep that one.
+    if (isConflict(error)) return { created: false };
+    throw new Error(`creating Secret ${namespace}/${name}`, { cause: error });
   }
 }
 

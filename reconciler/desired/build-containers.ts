@@ -9,6 +9,7 @@ import {
 } from './constants.js';
 import { DATA_VOLUME_NAME } from '../../shared/names.js';
 import type { ResolvedStore } from './store-context.js';
+import { EXPORTER_PASSWORD_ENV, EXPORTER_USER, exporterPasswordEnv, exporterUserArgs, usesExporterUser } from './build-exporter-auth.js';
 
 /** Requests/limits of the exporter sidecar: it is small, and a limit keeps a misbehaving scrape from hurting the engine. */
 export const EXPORTER_RESOURCES: V1ResourceRequirements = { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '64Mi' } };
@@ -51,7 +52,8 @@ export function engineArgs(store: ResolvedStore): string[] {
   // A replica announces its pod IP: the master then lists it under the address FAILOVER TO and the reconciler use,
   // whatever source address its connection came from (on a shared loopback it is 127.0.0.1 for every pod).
   const announce = ['--replica-announce-ip', '$(POD_IP)'];
-  return [configPath, ...announce, ...(auth ? ['--requirepass', password, '--masterauth', password] : []), ...(store.spec.args ?? [])];
+  const exporterUser = usesExporterUser(store) ? exporterUserArgs() : [];
+  return [configPath, ...announce, ...(auth ? ['--requirepass', password, '--masterauth', password] : []), ...exporterUser, ...(store.spec.args ?? [])];
 }
 
 function probe(mode: 'liveness' | 'readiness'): V1Probe {
@@ -88,7 +90,7 @@ export function buildEngineContainer(store: ResolvedStore): V1Container {
     command: [engineServerCommand(store.engine)],
     args: engineArgs(store),
     ports: [{ name: ENGINE_PORT_NAME, containerPort: ENGINE_PORT, protocol: 'TCP' }],
-    env: [...downwardEnv(), ...passwordEnv(spec)],
+    env: [...downwardEnv(), ...passwordEnv(spec), ...(usesExporterUser(store) ? [exporterPasswordEnv(store, EXPORTER_PASSWORD_ENV)] : [])],
     resources: engineResources(spec),
     volumeMounts: engineVolumeMounts(store),
     readinessProbe: probe('readiness'),
@@ -103,12 +105,26 @@ export function buildEngineContainer(store: ResolvedStore): V1Container {
   return container;
 }
 
+/**
+ * How the exporter logs in: as its own ACL user with a password that never rotates (see build-exporter-auth.ts),
+ * skipping CONFIG GET, which that user may not run; on Dragonfly (no `--user` flag) with the store password, which it
+ * keeps until its pod restarts.
+ */
+function exporterAuthEnv(store: ResolvedStore): V1EnvVar[] {
+  if (!usesExporterUser(store)) return passwordEnv(store.spec);
+  return [
+    { name: 'REDIS_USER', value: EXPORTER_USER },
+    exporterPasswordEnv(store, PASSWORD_ENV),
+    { name: 'REDIS_EXPORTER_CONFIG_COMMAND', value: '-' },
+  ];
+}
+
 /** The redis_exporter sidecar (metrics on 9121), or undefined when exporter.enabled is off. */
 export function buildExporterContainer(store: ResolvedStore): V1Container | undefined {
   const { spec } = store;
   if (!spec.exporter?.enabled) return undefined;
   const tls = spec.tls?.enabled ?? false;
-  const env: V1EnvVar[] = [{ name: 'REDIS_ADDR', value: `${tls ? 'rediss' : 'redis'}://localhost:${ENGINE_PORT}` }, ...passwordEnv(spec)];
+  const env: V1EnvVar[] = [{ name: 'REDIS_ADDR', value: `${tls ? 'rediss' : 'redis'}://localhost:${ENGINE_PORT}` }, ...exporterAuthEnv(store)];
   const volumeMounts: V1VolumeMount[] = [];
   if (tls) {
     env.push({ name: 'REDIS_EXPORTER_TLS_CA_CERT_FILE', value: `${TLS_MOUNT_PATH}/ca.crt` });

@@ -14,6 +14,9 @@ export { renderProbeScript, probeScriptOptions, type ProbeScriptOptions } from '
 export { buildPodDisruptionBudget } from './build-pdb.js';
 export { buildNetworkPolicy, NAMESPACE_NAME_LABEL } from './build-network-policy.js';
 export { buildAuthSecret, generatePassword } from './build-auth-secret.js';
+export {
+  buildExporterSecret, exporterSecretName, usesExporterUser, EXPORTER_USER, EXPORTER_PASSWORD_ENV, EXPORTER_PASSWORD_KEY, EXPORTER_ACL_RULES,
+} from './build-exporter-auth.js';
 export { buildPasswordRecord, passwordRecordName, PASSWORD_RECORD_KEY, PREVIOUS_PASSWORD_RECORD_KEY } from './build-password-record.js';
 export { resolveStore, ownerReference, type DesiredContext, type ResolvedStore } from './store-context.js';
 export * from './constants.js';

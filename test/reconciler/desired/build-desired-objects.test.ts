@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { V1Container, V1StatefulSet } from '@kubernetes/client-node';
 import { ANNOTATION_CONFIG_HASH, LABEL_ROLE, storeLabels, storeSelectorLabels } from '../../../shared/labels.js';
 import {
-  buildAuthSecret, buildDesiredObjects, ENGINE_CONTAINER_NAME, EXPORTER_CONTAINER_NAME, FENCE_MASTER_HOST,
+  buildAuthSecret, buildDesiredObjects, buildExporterSecret, ENGINE_CONTAINER_NAME, EXPORTER_CONTAINER_NAME, FENCE_MASTER_HOST,
   FENCE_MASTER_PORT, generatePassword,
 } from '../../../reconciler/desired/index.js';
 import { ENGINES, maximalStore, minimalStore } from './stores.js';
@@ -26,6 +26,13 @@ describe('buildDesiredObjects: valid Kubernetes objects', () => {
         const secret = buildAuthSecret(minimalStore(engine));
         assert.ok(secret);
         validateKubernetesObject(secret);
+        const exporterSecret = buildExporterSecret(store);
+        if (label === 'maximal' && engine !== 'dragonfly') {
+          assert.ok(exporterSecret, 'the exporter user\'s Secret');
+          validateKubernetesObject(exporterSecret);
+        } else {
+          assert.equal(exporterSecret, undefined, 'no exporter user: exporter off or no --user on dragonfly');
+        }
       });
     }
   }
@@ -158,6 +165,9 @@ describe('StatefulSet', () => {
     assert.deepEqual(container.command, ['redis-server']);
     assert.deepEqual(container.args, [
       '/etc/redis/redis.conf', '--replica-announce-ip', '$(POD_IP)', '--requirepass', '$(REDIS_PASSWORD)', '--masterauth', '$(REDIS_PASSWORD)',
+      // The exporter's own user (exporter-auth.test.ts), then spec.args.
+      '--user', 'redwing-exporter', 'reset', 'on', '>$(REDWING_EXPORTER_PASSWORD)', 'resetchannels',
+      '-@all', '+ping', '+info', '+client|setname', '+slowlog|get', '+slowlog|len', '+latency|latest',
       '--loglevel', 'verbose',
     ]);
     const env = Object.fromEntries((container.env ?? []).map((e) => [e.name, e]));
@@ -206,7 +216,9 @@ describe('StatefulSet', () => {
     const env = Object.fromEntries((exporter.env ?? []).map((e) => [e.name, e]));
     assert.equal(env.REDIS_ADDR?.value, 'rediss://localhost:6379');
     assert.ok(env.REDIS_EXPORTER_TLS_CLIENT_CERT_FILE);
-    assert.deepEqual(env.REDIS_PASSWORD?.valueFrom?.secretKeyRef, { name: 'sessions-password', key: 'secret' });
+    // Its own ACL user, whose password does not rotate with the store's (exporter-auth.test.ts).
+    assert.equal(env.REDIS_USER?.value, 'redwing-exporter');
+    assert.deepEqual(env.REDIS_PASSWORD?.valueFrom?.secretKeyRef, { name: 'sessions-exporter-auth', key: 'password' });
   });
 });
 
