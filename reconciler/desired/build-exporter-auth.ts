@@ -18,13 +18,14 @@ export const EXPORTER_PASSWORD_KEY = 'password';
 
 /**
  * What redis_exporter sends on a scrape, read-only, found by scraping a redis-server 7 as a user with `-@all` and
- * reading the NOPERM errors (ACL LOG): INFO ALL, CLIENT SETNAME, SLOWLOG GET/LEN, LATENCY LATEST; PING for
- * `--ping-on-connect`. No key or channel access. CONFIG GET is left out on purpose: `CONFIG GET *` returns
+ * reading the NOPERM errors (ACL LOG) with 1.45: INFO ALL, CLIENT SETNAME, SLOWLOG GET/LEN, LATENCY LATEST; plus
+ * LATENCY HISTOGRAM, which newer exporters (the default image, 1.67) send, and PING for `--ping-on-connect`. No key
+ * or channel access. CONFIG GET is left out on purpose: `CONFIG GET *` returns
  * requirepass and masterauth in clear, so it would hand the store password to this user; the exporter is told to skip
  * it (REDIS_EXPORTER_CONFIG_COMMAND=-), and what it reported (maxmemory, maxclients) is in INFO as well.
  */
 export const EXPORTER_ACL_RULES: readonly string[] = [
-  '-@all', '+ping', '+info', '+client|setname', '+slowlog|get', '+slowlog|len', '+latency|latest',
+  '-@all', '+ping', '+info', '+client|setname', '+slowlog|get', '+slowlog|len', '+latency|latest', '+latency|histogram',
 ];
 
 export function exporterSecretName(storeName: string): string {

@@ -84,6 +84,12 @@ describe('reconciler end to end: the exporter sidecar', { timeout: 600_000 }, ()
       assert.match(metrics, /^redis_exporter_last_scrape_error\{err=""\} 0$/m, `${pod.name}: no scrape error`);
     }
     assert.deepEqual(await exporterRestarts(), before, 'no exporter (or pod) restarted');
+    for (const pod of pods) {
+      // Every command a scrape sends is allowed: no NOPERM entry from the exporter user in the engine's ACL log.
+      const log = await redisCommand(pod.ip!, newPassword, 'ACL', 'LOG') as unknown[][];
+      const denied = log.map((entry) => entry.map(String).join(' ')).filter((entry) => entry.includes('redwing-exporter'));
+      assert.deepEqual(denied, [], `${pod.name}: ACL LOG`);
+    }
 
     // Least privilege: INFO yes, keys no.
     const master = pods.find((pod) => pod.role === 'master')!;

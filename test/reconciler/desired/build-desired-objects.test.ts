@@ -167,7 +167,7 @@ describe('StatefulSet', () => {
       '/etc/redis/redis.conf', '--replica-announce-ip', '$(POD_IP)', '--requirepass', '$(REDIS_PASSWORD)', '--masterauth', '$(REDIS_PASSWORD)',
       // The exporter's own user (exporter-auth.test.ts), then spec.args.
       '--user', 'redwing-exporter', 'reset', 'on', '>$(REDWING_EXPORTER_PASSWORD)', 'resetchannels',
-      '-@all', '+ping', '+info', '+client|setname', '+slowlog|get', '+slowlog|len', '+latency|latest',
+      '-@all', '+ping', '+info', '+client|setname', '+slowlog|get', '+slowlog|len', '+latency|latest', '+latency|histogram',
       '--loglevel', 'verbose',
     ]);
     const env = Object.fromEntries((container.env ?? []).map((e) => [e.name, e]));

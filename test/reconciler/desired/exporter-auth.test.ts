@@ -32,7 +32,7 @@ function envOf(c: V1Container): Record<string, V1EnvVar> {
 
 const USER_ARGS = [
   '--user', 'redwing-exporter', 'reset', 'on', '>$(REDWING_EXPORTER_PASSWORD)', 'resetchannels',
-  '-@all', '+ping', '+info', '+client|setname', '+slowlog|get', '+slowlog|len', '+latency|latest',
+  '-@all', '+ping', '+info', '+client|setname', '+slowlog|get', '+slowlog|len', '+latency|latest', '+latency|histogram',
 ];
 
 describe('exporter ACL user: desired objects', () => {
