@@ -25,13 +25,13 @@ function hasCommand(name) {
  * Installs a Debian package when its program is missing. Debian's packages start a system service on the default
  * port (6379, 9121); the sandbox runs its own processes, so that service is stopped.
  */
-function ensureAptProgram({ command, aptPackage, service, purpose }) {
+function ensureAptProgram({ command, aptPackage, service, purpose, required = true }) {
   if (hasCommand(command)) return;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot) {
     console.error(`[redwing] ${command} is not installed and this is not root, so it cannot be installed here.\n` +
       `          Install it with: sudo apt-get install -y ${aptPackage}   (${purpose})`);
-    process.exitCode = 1;
+    if (required) process.exitCode = 1;
     return;
   }
   if (!aptUpdated) run('apt-get update -qq');
@@ -47,4 +47,6 @@ ensureAptProgram({ command: 'redis-server', aptPackage: 'redis-server', service:
 ensureAptProgram({
   command: 'prometheus-redis-exporter', aptPackage: 'prometheus-redis-exporter', service: 'prometheus-redis-exporter',
   purpose: 'the sandbox runs it for the exporter sidecar of stores with exporter.enabled',
+  // Only stores with the exporter need it: without it their exporter container reports ImageNotRunnable.
+  required: false,
 });
