@@ -11,7 +11,8 @@ import { paths, type KubeClient, type KubeObject } from './kube-client.js';
 
 export type EventReason =
   | 'Created' | 'MasterElected' | 'ReplicaJoined' | 'Scaled' | 'ConfigApplied' | 'PasswordRotated' | 'Degraded'
-  | 'FailedOver' | 'Recovered' | 'RollingUpdate' | 'ReconcileFailed' | 'UnsupportedChange' | 'SplitBrainResolved' | 'TlsIssued';
+  | 'FailedOver' | 'Recovered' | 'RollingUpdate' | 'ReconcileFailed' | 'UnsupportedChange' | 'SplitBrainResolved' | 'TlsIssued'
+  | 'SnapshotSucceeded' | 'SnapshotFailed';
 
 export interface StoreEvent {
   type: 'Normal' | 'Warning';

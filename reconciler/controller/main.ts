@@ -24,6 +24,7 @@ import { watchStoreMaster } from './master-watch.js';
 import { engineDied, isPodTerminating } from './observed.js';
 import { startPolicyAuditLoop, type PolicyAuditLoop } from './policy-audit.js';
 import type { ClusterSource } from './cluster-access.js';
+import { startSnapshotLoop, type SnapshotSettings } from '../snapshots/index.js';
 
 export interface ReconcilerOptions {
   /** A ClusterAccess (cluster-access.ts, what the command loads) or a client-node KubeConfig. */
@@ -48,6 +49,8 @@ export interface ReconcilerOptions {
   healthIntervalMs?: number;
   /** Run the KVPolicy background audit while leading. Default: on for a cluster-wide reconciler. */
   policyAudit?: boolean;
+  /** Scheduled snapshots (spec.snapshot.cron): test hooks and the per-save timeout. */
+  snapshots?: SnapshotSettings;
 }
 
 export interface RunningReconciler {
@@ -233,6 +236,14 @@ export async function runReconciler(options: ReconcilerOptions): Promise<Running
     ? startPolicyAuditLoop({ client, stores: informers.stores, isLeader: () => acting, logger: logger.child({ component: 'policy-audit' }) })
     : undefined;
 
+  // Jobs in every instance; a run happens only while leading (and never for a store a namespaced reconciler claims).
+  const snapshots = startSnapshotLoop({
+    ...options.snapshots,
+    client, informers, events: context.events, logger: logger.child({ component: 'snapshots' }), isLeader: () => acting,
+    runtimes: context.runtimes, loadCa, probeTimeoutMs: context.probeTimeoutMs, registry: metrics.registry,
+    ownsStore: (key) => !claims?.isClaimed(key.split('/')[0]!),
+  });
+
   const resyncTimer = setInterval(() => {
     for (const key of storeKeys()) enqueue(key);
   }, options.resyncPeriodMs ?? 300_000);
@@ -245,6 +256,7 @@ export async function runReconciler(options: ReconcilerOptions): Promise<Running
       ready: () => informers.all().every((informer) => informer.hasSynced),
     }, options.metricsPort);
   } catch (error) {
+    await snapshots.stop();
     await audit?.stop();
     await lock?.stop();
     await stopActing();
@@ -267,6 +279,7 @@ export async function runReconciler(options: ReconcilerOptions): Promise<Running
       if (stopped) return;
       stopped = true;
       clearInterval(resyncTimer);
+      await snapshots.stop();
       await audit?.stop();
       for (const informer of informers.all()) informer.stop();
       claims?.stop();

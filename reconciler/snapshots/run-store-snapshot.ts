@@ -1,0 +1,95 @@
+/**
+ * One scheduled snapshot of one store: observe its pods the way a reconcile does (informer cache, then an INFO probe
+ * with the store's credentials), choose the pod, BGSAVE there, record the outcome. Runs outside the work queue, so a
+ * long save never holds up reconciles; it only reads the caches and writes its own status fields.
+ */
+import { applyKVStoreDefaults } from '../../shared/defaulting.js';
+import type { Logger } from '../../shared/logger.js';
+import { storeObjectNames } from '../../shared/names.js';
+import type { Condition, KVStore, KVStoreSpec } from '../../shared/schema/kvstore.js';
+import type { KeyPairPem } from '../../certs/authority.js';
+import type { StoreRuntime } from '../controller/context.js';
+import { podEndpoint, probePods, type EngineCredentials } from '../controller/engine-access.js';
+import type { EventRecorder } from '../controller/events.js';
+import type { StoreInformers } from '../controller/informers.js';
+import { paths, type KubeClient } from '../controller/kube-client.js';
+import { observePods } from '../controller/observed.js';
+import { readPasswordRecord } from '../controller/password-record.js';
+import { decodeSecretValue, type SecretObject } from '../controller/store-secrets.js';
+import { planSnapshot, snapshotDestination } from './plan-snapshot.js';
+import { recordSnapshot } from './record-snapshot.js';
+import { runBgsave, type BgsaveResult } from './run-bgsave.js';
+import type { SnapshotMetrics } from './snapshot-metrics.js';
+import { SNAPSHOT_SUCCEEDED, snapshotOutcome } from './snapshot-outcome.js';
+
+export interface SnapshotRunDeps {
+  client: KubeClient;
+  informers: StoreInformers;
+  events: EventRecorder;
+  logger: Logger;
+  isLeader: () => boolean;
+  /** The reconciler's per-store memory: the last password the pods accepted, the CA to verify TLS with. */
+  runtimes: Map<string, StoreRuntime>;
+  loadCa: () => Promise<KeyPairPem | undefined>;
+  probeTimeoutMs: number;
+  /** Bound on one BGSAVE (DEFAULT_SNAPSHOT_TIMEOUT_MS when unset). */
+  snapshotTimeoutMs?: number;
+  pollIntervalMs?: number;
+  metrics?: SnapshotMetrics;
+  now?: () => Date;
+}
+
+async function readSecret(deps: SnapshotRunDeps, namespace: string, name: string): Promise<SecretObject | undefined> {
+  // A user-named Secret carries no redwing label, so it is not in the informer cache.
+  return (deps.informers.secrets.get(namespace, name) as SecretObject | undefined)
+    ?? deps.client.getOptional<SecretObject>(paths.coreObject('secrets', namespace, name));
+}
+
+/** The passwords and CA a reconcile would use (reconcile-store.ts credentialsFor), read again for this run. */
+export async function snapshotCredentials(deps: SnapshotRunDeps, key: string, store: KVStore, spec: KVStoreSpec): Promise<EngineCredentials> {
+  const { namespace, name } = store.metadata as { namespace: string; name: string };
+  const runtime = deps.runtimes.get(key);
+  let tls: EngineCredentials['tls'];
+  if (spec.tls?.enabled) {
+    const secretName = spec.tls.secretName ?? storeObjectNames(name).tlsSecret;
+    const ca = runtime?.tlsCaPem ?? decodeSecretValue(await readSecret(deps, namespace, secretName), 'ca.crt') ?? (await deps.loadCa())?.certPem;
+    if (ca) tls = { ca };
+  }
+  if (spec.authentication?.enabled === false) return { passwords: [], tls };
+  const reference = spec.authentication?.passwordFromSecret;
+  const current = reference ? decodeSecretValue(await readSecret(deps, namespace, reference.name), reference.key) : undefined;
+  const record = readPasswordRecord(deps.informers.secrets, namespace, name);
+  const candidates = [current, runtime?.lastPassword, record.password, record.previous];
+  return { passwords: [...new Set(candidates.filter((candidate): candidate is string => !!candidate))], tls };
+}
+
+export async function runStoreSnapshot(deps: SnapshotRunDeps, key: string, signal: AbortSignal): Promise<void> {
+  const [namespace, name] = key.split('/') as [string, string];
+  const store = deps.informers.stores.get(namespace, name) as KVStore | undefined;
+  if (!store || store.metadata?.deletionTimestamp || !deps.isLeader()) return;
+  const spec = applyKVStoreDefaults(store.spec, name);
+  if (!spec.snapshot?.cron) return;
+  const now = deps.now ?? (() => new Date());
+  const credentials = await snapshotCredentials(deps, key, store, spec);
+  const observed = observePods(name, deps.informers.pods.listIndexed(key) as never);
+  const probed = await probePods(name, namespace, observed, credentials, deps.probeTimeoutMs);
+  const plan = planSnapshot({ pods: probed.pods, master: store.status?.master, source: spec.snapshot.source ?? 'replica' });
+  let result: BgsaveResult | undefined;
+  if (plan.kind === 'run') {
+    const pod = probed.pods.find((candidate) => candidate.name === plan.pod)!;
+    const endpoint = podEndpoint(name, namespace, pod, probed.passwordByPod.get(plan.pod), credentials.tls);
+    deps.logger.info({ store: key, pod: plan.pod, role: plan.role, fallback: plan.fallback }, 'snapshot started');
+    result = await runBgsave(endpoint, { engine: spec.engine, timeoutMs: deps.snapshotTimeoutMs, pollIntervalMs: deps.pollIntervalMs, signal });
+    // Shutting down: the engine finishes the save by itself; the next leader's runs report from then on.
+    if (!result.ok && result.reason === 'Aborted') return;
+  }
+  const destination = snapshotDestination(spec.snapshot.dir);
+  const build = (current: KVStore) => snapshotOutcome({
+    storeName: name, plan, result, destination, generation: current.metadata?.generation, now: now(),
+    previous: current.status?.conditions?.find((condition: Condition) => condition.type === SNAPSHOT_SUCCEEDED),
+  });
+  const outcome = build(store);
+  deps.logger[outcome.record.result === 'Succeeded' ? 'info' : 'warn']({ store: key, pod: outcome.record.pod, reason: outcome.condition.reason, durationMs: outcome.record.durationMs }, `snapshot ${outcome.record.result.toLowerCase()}`);
+  deps.metrics?.observe(key, outcome.record.result === 'Succeeded' ? 'succeeded' : 'failed', outcome.record.durationMs);
+  await recordSnapshot({ client: deps.client, events: deps.events, logger: deps.logger, isLeader: deps.isLeader }, store, build);
+}
