@@ -24,7 +24,7 @@ import { watchStoreMaster } from './master-watch.js';
 import { engineDied, isPodTerminating } from './observed.js';
 import { startPolicyAuditLoop, type PolicyAuditLoop } from './policy-audit.js';
 import type { ClusterSource } from './cluster-access.js';
-import { startSnapshotLoop, type SnapshotSettings } from '../snapshots/index.js';
+import { startSnapshotLoop, type SnapshotScheduler, type SnapshotSettings } from '../snapshots/index.js';
 
 export interface ReconcilerOptions {
   /** A ClusterAccess (cluster-access.ts, what the command loads) or a client-node KubeConfig. */
@@ -60,6 +60,8 @@ export interface RunningReconciler {
   /** Enqueue every store (what the periodic resync does). */
   resyncAll(): void;
   informers: StoreInformers;
+  /** The snapshot jobs (one per store with spec.snapshot.cron). */
+  snapshots: SnapshotScheduler;
   stop(): Promise<void>;
 }
 
@@ -275,6 +277,7 @@ export async function runReconciler(options: ReconcilerOptions): Promise<Running
       for (const key of storeKeys()) enqueue(key);
     },
     informers,
+    snapshots: snapshots.scheduler,
     stop: async () => {
       if (stopped) return;
       stopped = true;
