@@ -3,7 +3,7 @@
  * offending path, so the API server's message points the user at the line to fix. All pure.
  */
 import { Cron } from 'croner';
-import { isOperatorOwnedConfigKey } from '../shared/defaults.js';
+import { DEFAULT_SNAPSHOT_DIR, isOperatorOwnedConfigKey } from '../shared/defaults.js';
 import { isOperatorOwnedLabel } from '../shared/labels.js';
 import { MAX_STORE_NAME_LENGTH } from '../shared/names.js';
 import { formatBytesHuman, isQuantity, parseEngineMemoryBytes, parseQuantity } from '../shared/quantity.js';
@@ -174,6 +174,13 @@ export function collectWarnings(spec: KVStoreSpec): string[] {
   }
   if (spec.failover?.enabled === false && (spec.replicas ?? 1) > 1) {
     warnings.push('spec.failover.enabled is false: writes stop until a lost master comes back');
+  }
+  // The reconciler reports these on every run too (SnapshotSucceeded=False); warning at admission saves a surprise.
+  const snapshotDir = spec.snapshot?.dir;
+  if (snapshotDir?.startsWith('s3://')) {
+    warnings.push('spec.snapshot.dir is s3://: uploads are not implemented yet; snapshots stay in the pod (/data)');
+  } else if (snapshotDir !== undefined && snapshotDir.replace(/\/+$/, '') !== DEFAULT_SNAPSHOT_DIR) {
+    warnings.push(`spec.snapshot.dir other than ${DEFAULT_SNAPSHOT_DIR} is not honoured yet: snapshots are saved in ${DEFAULT_SNAPSHOT_DIR}`);
   }
   return warnings;
 }

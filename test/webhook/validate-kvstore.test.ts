@@ -149,4 +149,16 @@ describe('validateKVStore: warnings', () => {
     assert.match(create({ failover: { enabled: false } }).warnings.join('\n'), /failover/);
     for (const warning of [...single, ...unbounded]) assert.ok(warning.length <= 120);
   });
+
+  it('warns that an s3:// or non-default snapshot dir is not honoured (snapshots stay in the pod)', () => {
+    const bounded = { resources: { limits: { memory: '1Gi' } } };
+    const s3 = create({ ...bounded, snapshot: { dir: 's3://backups/cache' } }).warnings;
+    assert.equal(s3.length, 1);
+    assert.match(s3[0]!, /^spec\.snapshot\.dir is s3:\/\/: uploads are not implemented yet; snapshots stay in the pod/);
+    const path = create({ ...bounded, snapshot: { dir: '/backups' } }).warnings;
+    assert.equal(path.length, 1);
+    assert.match(path[0]!, /spec\.snapshot\.dir other than \/data is not honoured/);
+    assert.deepEqual(create({ ...bounded, snapshot: { dir: '/data' } }).warnings, []);
+    for (const warning of [...s3, ...path]) assert.ok(warning.length <= 120, warning);
+  });
 });
