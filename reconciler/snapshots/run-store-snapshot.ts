@@ -69,6 +69,11 @@ export async function runStoreSnapshot(deps: SnapshotRunDeps, key: string, signa
   if (!store || store.metadata?.deletionTimestamp || !deps.isLeader()) return;
   const spec = applyKVStoreDefaults(store.spec, name);
   if (!spec.snapshot?.cron) return;
+  // A store that never had a master holds no data yet: a run now would only report a failure while it is created.
+  if (!store.status?.master) {
+    deps.logger.debug({ store: key }, 'snapshot skipped: no master elected yet');
+    return;
+  }
   const now = deps.now ?? (() => new Date());
   const credentials = await snapshotCredentials(deps, key, store, spec);
   const observed = observePods(name, deps.informers.pods.listIndexed(key) as never);
