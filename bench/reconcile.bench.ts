@@ -189,6 +189,13 @@ async function benchPending(stores: number, replicas: number, steadySeconds: num
     }
     console.log(`all ${stores * replicas} pods created after ${((Date.now() - createStarted) / 1000).toFixed(1)} s`);
     await sleep(Number(values['settle-seconds']) * 1000);
+    const metricsCount = async () => {
+      const response = await fetch(`http://127.0.0.1:${worker.metricsPort}/metrics`);
+      const text = await response.text();
+      const line = text.split('\n').find((entry) => entry.startsWith('redwing_reconcile_duration_seconds_count{result="success"}'));
+      return Number(line?.split(' ')[1] ?? 0);
+    };
+    const steadyReconcilesBefore = await metricsCount();
     const steadyStart = processUsage(pid);
     const steadyStarted = Date.now();
     let peakRss = steadyStart.rssMb;
@@ -198,7 +205,8 @@ async function benchPending(stores: number, replicas: number, steadySeconds: num
     }
     const steadyEnd = processUsage(pid);
     const steadyCpu = (steadyEnd.cpuSeconds - steadyStart.cpuSeconds) / ((Date.now() - steadyStarted) / 1000);
-    console.log(`steady state (${steadySeconds} s): RSS ${steadyEnd.rssMb.toFixed(1)} MB (peak ${peakRss.toFixed(1)} MB), CPU ${(steadyCpu * 100).toFixed(2)} % of one core`);
+    const steadyReconciles = (await metricsCount()) - steadyReconcilesBefore;
+    console.log(`steady state (${steadySeconds} s): RSS ${steadyEnd.rssMb.toFixed(1)} MB (peak ${peakRss.toFixed(1)} MB), CPU ${(steadyCpu * 100).toFixed(2)} % of one core, ${steadyReconciles} reconciles`);
 
     if (values['heap-snapshot-dir']) {
       worker.child.kill('SIGUSR1');
@@ -206,12 +214,6 @@ async function benchPending(stores: number, replicas: number, steadySeconds: num
       console.log(`heap snapshot written to ${values['heap-snapshot-dir']}`);
     }
 
-    const metricsCount = async () => {
-      const response = await fetch(`http://127.0.0.1:${worker.metricsPort}/metrics`);
-      const text = await response.text();
-      const line = text.split('\n').find((entry) => entry.startsWith('redwing_reconcile_duration_seconds_count{result="success"}'));
-      return Number(line?.split(' ')[1] ?? 0);
-    };
     const before = await metricsCount();
     const resyncStart = processUsage(pid);
     const resyncStarted = Date.now();
@@ -220,6 +222,7 @@ async function benchPending(stores: number, replicas: number, steadySeconds: num
     // The resync is over when the reconcile counter stops moving; sample the process meanwhile.
     let last = before;
     let stableSince = Date.now();
+    let everyStoreOnceMs: number | undefined;
     while (Date.now() - stableSince < 2000) {
       await sleep(250);
       resyncPeak = Math.max(resyncPeak, processUsage(pid).rssMb);
@@ -228,10 +231,12 @@ async function benchPending(stores: number, replicas: number, steadySeconds: num
         last = count;
         stableSince = Date.now();
       }
+      if (everyStoreOnceMs === undefined && count - before >= stores) everyStoreOnceMs = Date.now() - resyncStarted;
     }
     const resyncEnd = processUsage(pid);
     const resyncMs = stableSince - resyncStarted;
-    console.log(`full resync of ${stores} stores: ${last - before} reconciles in ${(resyncMs / 1000).toFixed(2)} s, CPU ${(resyncEnd.cpuSeconds - resyncStart.cpuSeconds).toFixed(2)} s, peak RSS ${resyncPeak.toFixed(1)} MB`);
+    const onceText = everyStoreOnceMs === undefined ? 'never' : `${(everyStoreOnceMs / 1000).toFixed(2)} s`;
+    console.log(`full resync of ${stores} stores: ${stores} reconciles after ${onceText}; ${last - before} reconciles in ${(resyncMs / 1000).toFixed(2)} s, CPU ${(resyncEnd.cpuSeconds - resyncStart.cpuSeconds).toFixed(2)} s, peak RSS ${resyncPeak.toFixed(1)} MB`);
   } finally {
     await stopWorker(worker);
     client.close();
