@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { paths } from '../../../reconciler/controller/kube-client.js';
-import { getStore, kvstore, listStorePods, type PodInfo, redisCommand, storePassword, useReconcilerOnSandbox, waitFor } from './e2e-helpers.js';
+import { kvstore, type PodInfo, redisCommand, storePassword, useReconcilerOnSandbox, waitFor, waitStoreReady } from './e2e-helpers.js';
 
 const STORE = 'metrics';
 
@@ -32,14 +32,7 @@ function cliAsExporter(ip: string, password: string, ...command: string[]): stri
 describe('reconciler end to end: the exporter sidecar', { timeout: 600_000 }, () => {
   const e2e = useReconcilerOnSandbox();
 
-  async function waitReady(replicas: number): Promise<PodInfo[]> {
-    return waitFor(`${STORE} Ready`, async () => {
-      const store = await getStore(e2e.cluster.client, STORE);
-      if (store.status?.phase !== 'Ready' || store.status.readyReplicas !== replicas) return undefined;
-      const pods = await listStorePods(e2e.cluster.client, STORE);
-      return pods.length === replicas && pods.filter((pod) => pod.role === 'master').length === 1 ? pods : undefined;
-    }, 180_000);
-  }
+  const waitReady = (replicas: number): Promise<PodInfo[]> => waitStoreReady(e2e.cluster.client, STORE, replicas);
 
   /** pod name -> `<uid>/<restartCount of the exporter container>`. */
   async function exporterRestarts(): Promise<Record<string, string>> {

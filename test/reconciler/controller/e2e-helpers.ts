@@ -120,3 +120,17 @@ export async function listStorePods(client: KubeClient, name: string, namespace 
     ready: (pod.status?.conditions ?? []).some((condition) => condition.type === 'Ready' && condition.status === 'True'),
   })).sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
 }
+
+/**
+ * Waits until the store reports Ready with `replicas` ready, and its pods are `replicas` with exactly one labelled
+ * master (with `allPodsReady`, every pod Ready too). Returns the pods.
+ */
+export async function waitStoreReady(client: KubeClient, name: string, replicas: number, options: { timeoutMs?: number; allPodsReady?: boolean } = {}): Promise<PodInfo[]> {
+  return waitFor(`${name} Ready with ${replicas}`, async () => {
+    const store = await getStore(client, name);
+    if (store.status?.phase !== 'Ready' || store.status.readyReplicas !== replicas) return undefined;
+    const pods = await listStorePods(client, name);
+    const oneMaster = pods.length === replicas && pods.filter((pod) => pod.role === 'master').length === 1;
+    return oneMaster && (!options.allPodsReady || pods.every((pod) => pod.ready)) ? pods : undefined;
+  }, options.timeoutMs ?? 180_000);
+}

@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import { runReconciler } from '../../../reconciler/controller/main.js';
 import { paths } from '../../../reconciler/controller/kube-client.js';
 import {
-  getStore, kvstore, listStorePods, type PodInfo, redisCommand, storePassword, useReconcilerOnSandbox, waitFor,
+  getStore, kvstore, listStorePods, type PodInfo, redisCommand, storePassword, useReconcilerOnSandbox, waitFor, waitStoreReady,
 } from './e2e-helpers.js';
 
 const silent = pino({ level: process.env.REDWING_TEST_LOG ?? 'silent' });
@@ -18,14 +18,7 @@ const silent = pino({ level: process.env.REDWING_TEST_LOG ?? 'silent' });
 describe('reconciler end to end: operations', { timeout: 900_000 }, () => {
   const e2e = useReconcilerOnSandbox();
 
-  async function waitReady(name: string, replicas: number): Promise<PodInfo[]> {
-    return waitFor(`${name} Ready`, async () => {
-      const store = await getStore(e2e.cluster.client, name);
-      if (store.status?.phase !== 'Ready' || store.status.readyReplicas !== replicas) return undefined;
-      const pods = await listStorePods(e2e.cluster.client, name);
-      return pods.length === replicas && pods.filter((pod) => pod.role === 'master').length === 1 ? pods : undefined;
-    }, 180_000);
-  }
+  const waitReady = (name: string, replicas: number): Promise<PodInfo[]> => waitStoreReady(e2e.cluster.client, name, replicas);
 
   async function masterServiceIp(name: string): Promise<string> {
     return (await e2e.cluster.client.get<{ spec: { clusterIP: string } }>(paths.coreObject('services', 'default', name))).spec.clusterIP;

@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import { runReconciler, type RunningReconciler } from '../../../reconciler/controller/main.js';
 import { paths } from '../../../reconciler/controller/kube-client.js';
 import {
-  getStore, kvstore, listStorePods, redisCommand, startE2eCluster, storePassword, waitFor, type E2eCluster, type PodInfo,
+  kvstore, redisCommand, startE2eCluster, storePassword, waitFor, type E2eCluster, type PodInfo, waitStoreReady,
 } from './e2e-helpers.js';
 
 const silent = pino({ level: process.env.REDWING_TEST_LOG ?? 'silent' });
@@ -30,14 +30,7 @@ describe('reconciler end to end: password changed while the reconciler was down'
 
   const start = () => runReconciler({ kubeConfig: cluster.kubeConfig, metricsPort: 0, leaderElect: false, logger: silent, policyAudit: false });
 
-  async function waitReady(name: string, replicas: number): Promise<PodInfo[]> {
-    return waitFor(`${name} Ready`, async () => {
-      const store = await getStore(cluster.client, name);
-      if (store.status?.phase !== 'Ready' || store.status.readyReplicas !== replicas) return undefined;
-      const pods = await listStorePods(cluster.client, name);
-      return pods.length === replicas && pods.filter((pod) => pod.role === 'master').length === 1 && pods.every((pod) => pod.ready) ? pods : undefined;
-    }, 180_000);
-  }
+  const waitReady = (name: string, replicas: number): Promise<PodInfo[]> => waitStoreReady(cluster.client, name, replicas, { allPodsReady: true });
 
   async function podIdentities(name: string): Promise<Record<string, string>> {
     const list = await cluster.client.list<{ metadata: { name: string; uid: string }; status?: { containerStatuses?: Array<{ restartCount: number }> } }>(

@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import { paths } from '../../../reconciler/controller/kube-client.js';
 import { switchover } from '../../../reconciler/replication/index.js';
 import {
-  getStore, kvstore, listStorePods, type PodInfo, redisCommand, storePassword, useReconcilerOnSandbox, waitFor,
+  getStore, kvstore, type PodInfo, redisCommand, storePassword, useReconcilerOnSandbox, waitFor, waitStoreReady,
 } from './e2e-helpers.js';
 
 const STORE = 'roll';
@@ -18,14 +18,7 @@ const WRITE_RETRY_BUDGET_MS = 10_000;
 describe('reconciler end to end: rollout and scale-down of the master', { timeout: 300_000 }, () => {
   const e2e = useReconcilerOnSandbox();
 
-  async function waitReady(replicas: number): Promise<PodInfo[]> {
-    return waitFor(`${STORE} Ready with ${replicas}`, async () => {
-      const store = await getStore(e2e.cluster.client, STORE);
-      if (store.status?.phase !== 'Ready' || store.status.readyReplicas !== replicas) return undefined;
-      const pods = await listStorePods(e2e.cluster.client, STORE);
-      return pods.length === replicas && pods.filter((pod) => pod.role === 'master').length === 1 ? pods : undefined;
-    }, 120_000);
-  }
+  const waitReady = (replicas: number): Promise<PodInfo[]> => waitStoreReady(e2e.cluster.client, STORE, replicas, { timeoutMs: 120_000 });
 
   async function revisions(): Promise<{ update?: string; pods: string[] }> {
     const sts = await e2e.cluster.client.get<{ status?: { updateRevision?: string } }>(paths.statefulSet('default', STORE));
