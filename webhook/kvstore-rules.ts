@@ -5,6 +5,7 @@
 import { Cron } from 'croner';
 import { DEFAULT_SNAPSHOT_DIR, isOperatorOwnedConfigKey } from '../shared/defaults.js';
 import { isOperatorOwnedLabel } from '../shared/labels.js';
+import { snapshotDestination } from '../shared/snapshot-destination.js';
 import { MAX_STORE_NAME_LENGTH } from '../shared/names.js';
 import { formatBytesHuman, isQuantity, parseEngineMemoryBytes, parseQuantity } from '../shared/quantity.js';
 import type { KVStoreSpec } from '../shared/schema/kvstore.js';
@@ -176,10 +177,10 @@ export function collectWarnings(spec: KVStoreSpec): string[] {
     warnings.push('spec.failover.enabled is false: writes stop until a lost master comes back');
   }
   // The reconciler reports these on every run too (SnapshotSucceeded=False); warning at admission saves a surprise.
-  const snapshotDir = spec.snapshot?.dir;
-  if (snapshotDir?.startsWith('s3://')) {
+  const snapshotDir = snapshotDestination(spec.snapshot?.dir);
+  if (snapshotDir.kind === 's3') {
     warnings.push('spec.snapshot.dir is s3://: uploads are not implemented yet; snapshots stay in the pod (/data)');
-  } else if (snapshotDir !== undefined && snapshotDir.replace(/\/+$/, '') !== DEFAULT_SNAPSHOT_DIR) {
+  } else if (snapshotDir.kind === 'unsupportedPath') {
     warnings.push(`spec.snapshot.dir other than ${DEFAULT_SNAPSHOT_DIR} is not honoured yet: snapshots are saved in ${DEFAULT_SNAPSHOT_DIR}`);
   }
   return warnings;

@@ -1,4 +1,4 @@
-export { planSnapshot, snapshotDestination, findMaster, type SnapshotPlan, type SnapshotPlanInput, type SnapshotDestination, type SnapshotSource } from './plan-snapshot.js';
+export { planSnapshot, findMaster, type SnapshotPlan, type SnapshotPlanInput, type SnapshotSource } from './plan-snapshot.js';
 export { classifyBgsaveReply, judgeBgsave, parsePersistence, type BgsaveProgress, type BgsaveReply, type PersistenceSample } from './bgsave-progress.js';
 export { runBgsave, DEFAULT_SNAPSHOT_TIMEOUT_MS, type BgsaveResult, type RunBgsaveOptions } from './run-bgsave.js';
 export { snapshotOutcome, SNAPSHOT_SUCCEEDED, type SnapshotOutcome } from './snapshot-outcome.js';

@@ -7,7 +7,6 @@
  * master saves instead, and the run says so. `source: master` always uses the master.
  */
 import type { ObservedPod } from '../controller/observed.js';
-import { DATA_MOUNT_PATH } from '../desired/constants.js';
 
 export type SnapshotSource = 'replica' | 'master';
 
@@ -68,19 +67,4 @@ export function planSnapshot(input: SnapshotPlanInput): SnapshotPlan {
     : answered.length === 0 ? `none of ${input.pods.map((pod) => pod.name).join(', ')} answered` : `${answered.join(', ')} answered but none is a usable master or replica`;
   const wanted = input.source === 'replica' ? 'no ready replica with its master link up and no master' : 'no master';
   return { kind: 'none', reason: 'NoPodAvailable', message: `${wanted} to save on (${seen})` };
-}
-
-/**
- * Where the file of a run ends up. The engine config always renders `dir /data` (engine-settings.ts), so only the
- * default path is honoured; another path, or an s3:// URL (uploads are not implemented), is reported, never ignored.
- */
-export type SnapshotDestination =
-  | { kind: 'pod' }
-  | { kind: 's3'; dir: string }
-  | { kind: 'unsupportedPath'; dir: string };
-
-export function snapshotDestination(dir: string | undefined): SnapshotDestination {
-  if (dir === undefined || dir.replace(/\/+$/, '') === DATA_MOUNT_PATH) return { kind: 'pod' };
-  if (dir.startsWith('s3://')) return { kind: 's3', dir };
-  return { kind: 'unsupportedPath', dir };
 }

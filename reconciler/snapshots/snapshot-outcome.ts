@@ -5,7 +5,8 @@
  */
 import type { Condition, SnapshotRecord } from '../../shared/schema/kvstore.js';
 import { DATA_MOUNT_PATH } from '../desired/constants.js';
-import type { SnapshotDestination, SnapshotPlan } from './plan-snapshot.js';
+import type { SnapshotDestination } from '../../shared/snapshot-destination.js';
+import type { SnapshotPlan } from './plan-snapshot.js';
 import type { BgsaveResult } from './run-bgsave.js';
 
 export const SNAPSHOT_SUCCEEDED = 'SnapshotSucceeded';

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ObservedPod } from '../../../reconciler/controller/observed.js';
-import { planSnapshot, snapshotDestination } from '../../../reconciler/snapshots/plan-snapshot.js';
+import { planSnapshot } from '../../../reconciler/snapshots/plan-snapshot.js';
 
 const MASTER_IP = '10.0.0.1';
 
@@ -77,15 +77,5 @@ describe('planSnapshot', () => {
   it('a terminating master is not used', () => {
     const plan = planSnapshot({ pods: [master(0, 1000, { terminating: true })], master: 'cache-0', source: 'master' });
     assert.equal(plan.kind, 'none');
-  });
-});
-
-describe('snapshotDestination', () => {
-  it('the default dir is the pod; s3 and other paths are reported', () => {
-    assert.deepEqual(snapshotDestination(undefined), { kind: 'pod' });
-    assert.deepEqual(snapshotDestination('/data'), { kind: 'pod' });
-    assert.deepEqual(snapshotDestination('/data/'), { kind: 'pod' });
-    assert.deepEqual(snapshotDestination('s3://backups/cache'), { kind: 's3', dir: 's3://backups/cache' });
-    assert.deepEqual(snapshotDestination('/backups'), { kind: 'unsupportedPath', dir: '/backups' });
   });
 });
