@@ -1,4 +1,6 @@
 // The life of one container: start, probe, restart with back-off, terminate with the grace period and preStop.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { V1Container, V1ContainerState, V1ContainerStatus, V1Probe } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { execInContainer, launchContainer, type ContainerProcess, type ExitInfo, type LaunchSpec } from './container-process.js';
@@ -26,6 +28,18 @@ export interface ContainerRunnerOptions {
 }
 
 const MAX_BACKOFF_MS = 300_000;
+/** An instance that ran less than this is logged with its output (see runInstance). */
+const SHORT_RUN_MS = 5_000;
+const LOG_TAIL_BYTES = 2_000;
+
+function tailOfFile(path: string): string {
+  try {
+    const text = readFileSync(path, 'utf8');
+    return text.slice(-LOG_TAIL_BYTES);
+  } catch {
+    return '';
+  }
+}
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -78,68 +92,97 @@ export class ContainerRunner {
   }
 
   private async loop(): Promise<void> {
-    const { container, logger } = this.options;
     while (!this.stopping) {
-      const prepared = await this.safePrepare();
-      if (this.stopping) break;
-      if (!prepared.ok) {
-        if (this.state.waiting?.reason !== prepared.reason) this.event('Warning', 'Failed', `Error: ${prepared.message}`);
-        this.setState({ waiting: { reason: prepared.reason, message: prepared.message } });
-        await sleep(prepared.permanent ? 10_000 : 2_000, this.stopController.signal);
-        continue;
-      }
-      this.spec = prepared.spec;
-      // One log file per container instance (`<restartCount>.log`), so `previous` logs survive a restart.
-      const proc = launchContainer({ ...prepared.spec, logFileName: `${this.lastExit ? this.restartCount + 1 : this.restartCount}.log` });
-      this.process = proc;
-      if (this.lastExit) this.restartCount++;
-      this.started = !container.startupProbe;
-      this.ready = this.started && !container.readinessProbe;
-      this.setState({ running: { startedAt: rfc3339(proc.startedAt) as unknown as Date } });
-      logger.debug({ pod: this.options.podRef, container: this.name, pid: proc.pid }, 'container started');
-      this.event('Normal', 'Started', `Started container ${this.name}`);
-      const run = new AbortController();
-      this.runController = run;
-      const killedBy = this.startProbes(proc, run.signal);
-      const outcome = await Promise.race([proc.exited.then(() => undefined), killedBy]);
-      if (outcome && !this.stopping) {
-        logger.info({ pod: this.options.podRef, container: this.name, reason: outcome }, 'container failed its probe, restarting');
-        this.event('Normal', 'Killing', outcome);
-        await this.terminateProcess(proc, this.options.terminationGraceSeconds());
-      }
-      const info = await proc.exited;
-      run.abort();
-      this.ready = false;
-      this.lastExit = info;
-      const terminated = {
-        exitCode: info.exitCode,
-        signal: undefined,
-        reason: info.exitCode === 0 ? 'Completed' : 'Error',
-        startedAt: rfc3339(proc.startedAt) as unknown as Date,
-        finishedAt: rfc3339(info.finishedAt) as unknown as Date,
-        containerID: `sandbox://${proc.pid}`,
-        ...(outcome ? { message: outcome } : {}),
-      };
-      const ranMs = info.finishedAt.getTime() - proc.startedAt.getTime();
-      if (ranMs > 2 * MAX_BACKOFF_MS) this.backoffMs = 0;
-      const policy = this.options.restartPolicy;
-      const restart = !this.stopping && (policy === 'Always' || (policy === 'OnFailure' && info.exitCode !== 0));
-      if (!restart) {
-        this.setState({ terminated });
-        break;
-      }
-      this.lastState = { terminated };
-      const delay = this.backoffMs;
-      this.backoffMs = Math.min(MAX_BACKOFF_MS, this.backoffMs === 0 ? this.options.backoffBaseMs : this.backoffMs * 2);
-      if (delay > 0) {
-        this.event('Warning', 'BackOff', 'Back-off restarting failed container');
-        this.setState({ waiting: { reason: 'CrashLoopBackOff', message: `back-off ${Math.round(delay / 1000)}s restarting failed container=${this.name} pod=${this.options.podRef}` } });
-        await sleep(delay, this.stopController.signal);
-      } else {
-        this.setState({ terminated });
+      try {
+        if (await this.runInstance() === 'finished') break;
+      } catch (error: unknown) {
+        // A start that failed in the sandbox itself (spawn, the log file): the kubelet reports RunContainerError and
+        // retries with back-off. A runner that gave up would leave the pod running nothing, with nothing said.
+        const message = error instanceof Error ? error.message : String(error);
+        this.options.logger.error({ err: error, pod: this.options.podRef, container: this.name }, 'container start failed');
+        this.event('Warning', 'Failed', `Error: ${message}`);
+        this.setState({ waiting: { reason: 'RunContainerError', message } });
+        await sleep(this.nextBackoffMs() || this.options.backoffBaseMs, this.stopController.signal);
       }
     }
     this.resolveDone(this.lastExit);
+  }
+
+  /** The back-off before the next restart (0 the first time), doubling up to MAX_BACKOFF_MS. */
+  private nextBackoffMs(): number {
+    const delay = this.backoffMs;
+    this.backoffMs = Math.min(MAX_BACKOFF_MS, this.backoffMs === 0 ? this.options.backoffBaseMs : this.backoffMs * 2);
+    return delay;
+  }
+
+  /** Prepares, starts and watches one instance of the container; says whether the container will run again. */
+  private async runInstance(): Promise<'again' | 'finished'> {
+    const { container, logger } = this.options;
+    const prepared = await this.safePrepare();
+    if (this.stopping) return 'finished';
+    if (!prepared.ok) {
+      if (this.state.waiting?.reason !== prepared.reason) this.event('Warning', 'Failed', `Error: ${prepared.message}`);
+      this.setState({ waiting: { reason: prepared.reason, message: prepared.message } });
+      await sleep(prepared.permanent ? 10_000 : 2_000, this.stopController.signal);
+      return 'again';
+    }
+    this.spec = prepared.spec;
+    // One log file per container instance (`<restartCount>.log`), so `previous` logs survive a restart.
+    const logFileName = `${this.lastExit ? this.restartCount + 1 : this.restartCount}.log`;
+    const proc = launchContainer({ ...prepared.spec, logFileName });
+    this.process = proc;
+    if (this.lastExit) this.restartCount++;
+    this.started = !container.startupProbe;
+    this.ready = this.started && !container.readinessProbe;
+    this.setState({ running: { startedAt: rfc3339(proc.startedAt) as unknown as Date } });
+    logger.debug({ pod: this.options.podRef, container: this.name, pid: proc.pid }, 'container started');
+    this.event('Normal', 'Started', `Started container ${this.name}`);
+    const run = new AbortController();
+    this.runController = run;
+    const killedBy = this.startProbes(proc, run.signal);
+    const outcome = await Promise.race([proc.exited.then(() => undefined), killedBy]);
+    if (outcome && !this.stopping) {
+      logger.info({ pod: this.options.podRef, container: this.name, reason: outcome }, 'container failed its probe, restarting');
+      this.event('Normal', 'Killing', outcome);
+      await this.terminateProcess(proc, this.options.terminationGraceSeconds());
+    }
+    const info = await proc.exited;
+    run.abort();
+    this.ready = false;
+    this.lastExit = info;
+    const terminated = {
+      exitCode: info.exitCode,
+      signal: undefined,
+      reason: info.exitCode === 0 ? 'Completed' : 'Error',
+      startedAt: rfc3339(proc.startedAt) as unknown as Date,
+      finishedAt: rfc3339(info.finishedAt) as unknown as Date,
+      containerID: `sandbox://${proc.pid}`,
+      ...(outcome ? { message: outcome } : {}),
+    };
+    const ranMs = info.finishedAt.getTime() - proc.startedAt.getTime();
+    if (!this.stopping && ranMs < SHORT_RUN_MS && info.exitCode !== 0 && info.exitCode < 128) {
+      // A container that fails on its own right after its start (not killed by a signal) is usually the sandbox's
+      // doing: a mount, a bind. Without its last words, a test that times out waiting for it says nothing useful.
+      logger.warn({ pod: this.options.podRef, container: this.name, exitCode: info.exitCode, ranMs, log: tailOfFile(join(prepared.spec.containerDir, logFileName)) },
+        'container exited soon after its start');
+    }
+    if (ranMs > 2 * MAX_BACKOFF_MS) this.backoffMs = 0;
+    const policy = this.options.restartPolicy;
+    const restart = !this.stopping && (policy === 'Always' || (policy === 'OnFailure' && info.exitCode !== 0));
+    if (!restart) {
+      this.setState({ terminated });
+      return 'finished';
+    }
+    this.lastState = { terminated };
+    const delay = this.nextBackoffMs();
+    if (delay > 0) {
+      this.event('Warning', 'BackOff', 'Back-off restarting failed container');
+      this.setState({ waiting: { reason: 'CrashLoopBackOff', message: `back-off ${Math.round(delay / 1000)}s restarting failed container=${this.name} pod=${this.options.podRef}` } });
+      await sleep(delay, this.stopController.signal);
+    } else {
+      this.setState({ terminated });
+    }
+    return 'again';
   }
 
   private event(type: 'Normal' | 'Warning', reason: string, message: string): void {

@@ -74,7 +74,10 @@ function buildShadow(plan: ShadowPlan, stage: string): string[] {
     `  n=\${e##*/}`,
     `  if [ -L "$e" ]; then ln -s "$(readlink "$e")" ${s}/"$n"`,
     `  elif [ -d "$e" ]; then mkdir ${s}/"$n" && mount --rbind "$e" ${s}/"$n"`,
-    `  else touch ${s}/"$n" && mount --bind "$e" ${s}/"$n"; fi || exit 97`,
+    `  else touch ${s}/"$n" && mount --bind "$e" ${s}/"$n"; fi && continue`,
+    // The host directory is live (/run, /tmp): an entry removed since the glob is skipped, its placeholder too.
+    `  [ -e "$e" ] || [ -L "$e" ] || { rm -f ${s}/"$n" 2>/dev/null || rmdir ${s}/"$n"; continue; }`,
+    '  exit 97',
     'done',
   ];
   for (const missing of plan.missing) {

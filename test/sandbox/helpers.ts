@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppsV1Api, CoreV1Api, DiscoveryV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import { pino } from 'pino';
+import { sandboxTestLogger } from '../helpers/sandbox-logger.js';
 import { startSandbox, type RunningSandbox } from '../../sandbox/cluster.js';
 
 export interface TestSandbox {
@@ -18,7 +18,7 @@ export interface TestSandbox {
 
 export async function startTestSandbox(): Promise<TestSandbox> {
   const dir = mkdtempSync(join(tmpdir(), 'redwing-sandbox-test-'));
-  const sandbox = await startSandbox({ dir, logger: pino({ level: process.env.SANDBOX_LOG_LEVEL ?? 'silent' }), restartBackoffBaseMs: 200 });
+  const sandbox = await startSandbox({ dir, logger: sandboxTestLogger(), restartBackoffBaseMs: 200 });
   const kc = new KubeConfig();
   kc.loadFromFile(sandbox.kubeconfigPath);
   return {

@@ -5,6 +5,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { Redis } from 'ioredis';
 import { after, before } from 'node:test';
 import { pino } from 'pino';
+import { sandboxTestLogger } from '../../helpers/sandbox-logger.js';
 import { runReconciler, type ReconcilerOptions, type RunningReconciler } from '../../../reconciler/controller/main.js';
 import { startSandbox, type RunningSandbox } from '../../../sandbox/cluster.js';
 import { buildKVStoreCrd, buildKVPolicyCrd } from '../../../shared/crds.js';
@@ -34,7 +35,7 @@ export async function installCrds(client: KubeClient): Promise<void> {
 
 export async function startE2eCluster(options: { holdPodsPending?: boolean } = {}): Promise<E2eCluster> {
   const dir = mkdtempSync(join(process.env.REDWING_E2E_DIR ?? '/var/tmp', 'redwing-reconciler-e2e-'));
-  const sandbox = await startSandbox({ dir, holdPodsPending: options.holdPodsPending, logger: pino({ level: process.env.SANDBOX_LOG_LEVEL ?? 'silent' }), restartBackoffBaseMs: 200 });
+  const sandbox = await startSandbox({ dir, holdPodsPending: options.holdPodsPending, logger: sandboxTestLogger(), restartBackoffBaseMs: 200 });
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(sandbox.kubeconfigPath);
   const client = new KubeClient(kubeConfig);

@@ -22,6 +22,13 @@ async function podGone(name: string): Promise<boolean> {
   }
 }
 
+/** The pod's container statuses and events, so a wait that times out says what the kubelet did instead. */
+async function describePod(name: string): Promise<string> {
+  const pod = await readPod(name).catch(() => undefined);
+  const events = await t.core.listNamespacedEvent({ namespace: ns, fieldSelector: `involvedObject.name=${name}` });
+  return JSON.stringify({ containerStatuses: pod?.status?.containerStatuses, events: events.items.map((e) => `${e.reason}: ${e.message}`) });
+}
+
 test('a pod runs on its own loopback IP, learns it through the downward API, and becomes Ready by an exec probe', async () => {
   const pod: V1Pod = {
     metadata: { name: 'plain', labels: { app: 'plain' } },
@@ -58,7 +65,7 @@ test('a crashed container is restarted with restartCount + 1 and its last state 
   const restarted = await waitFor('restart', async () => {
     const p = await readPod('plain');
     return p.status?.containerStatuses?.[0]?.restartCount === 1 && isReady(p) && p;
-  });
+  }).catch(async (error: unknown) => { throw new Error(`no single restart to Ready: ${await describePod('plain')}`, { cause: error }); });
   assert.equal(restarted.status?.containerStatuses?.[0]?.lastState?.terminated?.exitCode, 137);
   assert.equal(restarted.status?.containerStatuses?.[0]?.lastState?.terminated?.reason, 'Error');
   assert.equal((await redisCli(restarted.status!.podIP!, ['ping'])).out, 'PONG');

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -36,6 +36,26 @@ test('planShadows: the deepest existing ancestor of each missing mount point out
   const script = withShadows(plans, '/sandbox/c/mount-shadows', ['exec "$@"']);
   assert.match(script, /exec chroot \. \/bin\/sh -c '/, 'a shadowed root runs the rest chrooted');
   assert.equal(withShadows([], '/x', ['a', 'b']), 'a\nb');
+});
+
+test('an entry that leaves the shadowed directory while the shadow is built is skipped, not a failed container start', () => {
+  // /run and /tmp change under a running machine. `mount` is replaced by a fake that removes the entry, as if it went
+  // away between the script's glob and its bind mount, so this runs without root.
+  const root = mkdtempSync(join(tmpdir(), 'redwing-shadow-race-'));
+  try {
+    const target = join(root, 'host');
+    const fakes = join(root, 'bin');
+    for (const path of [join(target, 'stays'), fakes]) mkdirSync(path, { recursive: true });
+    writeFileSync(join(target, 'vanishing'), '');
+    writeFileSync(join(fakes, 'mount'), `#!/bin/sh\ncase "$*" in *vanishing*) rm -f '${target}/vanishing'; exit 32;; esac\nexit 0\n`, { mode: 0o755 });
+    const stage = join(root, 'stage');
+    const script = withShadows([{ target, missing: [{ relative: 'made', file: false }] }], stage, ['echo reached']);
+    const out = execFileSync('/bin/sh', ['-c', script], { env: { PATH: `${fakes}:/usr/bin:/bin` }, encoding: 'utf8' });
+    assert.equal(out.trim(), 'reached');
+    assert.deepEqual(readdirSync(join(stage, '1')).sort(), ['made', 'stays'], 'no placeholder is left for the entry that went away');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });
 
 const dir = mkdtempSync(join(tmpdir(), 'redwing-kubelet-shadow-'));
