@@ -75,7 +75,9 @@ export class DisruptionController {
       await this.trySync(pdb);
     } catch (error: unknown) {
       if (isStatus(error, 409, 404)) throw error;
-      this.logger.warn({ err: error, pdb: key }, 'failed to sync PDB');
+      // Expected while a StatefulSet is deleted before its pods (the budget's pods have no controller for a while):
+      // the Event and the fail-safe status say so; a warning per retry would only be noise.
+      this.logger.debug({ err: error, pdb: key }, 'failed to sync PDB');
       this.events.record({ ...pdb, apiVersion: 'policy/v1', kind: 'PodDisruptionBudget' }, 'Warning', 'CalculateExpectedPodCountFailed', `Failed to calculate the number of expected pods: ${error instanceof Error ? error.message : String(error)}`);
       await this.writeStatus(pdb, failSafeStatus(pdb, error));
     }
