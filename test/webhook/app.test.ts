@@ -6,20 +6,7 @@ import { PassThrough } from 'node:stream';
 import { createLogger } from '../../shared/logger.js';
 import { createWebhookApp, MAX_BODY_BYTES } from '../../webhook/app.js';
 import { admissionFixture, applyStrict, decodePatch, kvstoreCreate, kvstoreUpdate, type Json } from './helpers.js';
-
-function post(app: ReturnType<typeof createWebhookApp>, path: string, body: unknown) {
-  return request(app).post(path).set('content-type', 'application/json').send(JSON.stringify(body));
-}
-
-/** Asserts the envelope every answer must have, and returns the response. */
-function envelope(body: Json, uid: string): Json & { allowed: boolean; status?: Json & { code: number; message: string }; warnings?: string[] } {
-  assert.equal(body.apiVersion, 'admission.k8s.io/v1');
-  assert.equal(body.kind, 'AdmissionReview');
-  const response = body.response as Json & { allowed: boolean; status?: Json & { code: number; message: string } };
-  assert.equal(response.uid, uid);
-  assert.equal(typeof response.allowed, 'boolean');
-  return response;
-}
+import { envelope, post } from './http-helpers.js';
 
 const KVSTORE_FIXTURES = ['kvstore-create', 'kvstore-create-mutating', 'kvstore-update-apply', 'kvstore-update-status', 'kvstore-update-scale', 'kvstore-delete', 'configmap-create-dryrun', 'configmap-delete-dryrun'];
 const PATHS = ['/mutate/kvstore', '/validate/kvstore', '/validate/kvpolicy'];

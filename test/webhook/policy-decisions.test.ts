@@ -1,26 +1,12 @@
 /** Policy verdicts, the reconciler's fast path, fail-closed errors and dry runs, over HTTP. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import request from 'supertest';
 import { createWebhookApp } from '../../webhook/app.js';
 import { createWebhookMetrics } from '../../webhook/metrics.js';
 import { DEFAULT_RECONCILER_USERNAME } from '../../webhook/handlers.js';
 import type { PolicyPort, PolicyRequest, PolicyViolation } from '../../webhook/policy-port.js';
 import { applyStrict, decodePatch, kvpolicyCreate, kvstoreCreate, kvstoreUpdate, type Json, type ReviewBody } from './helpers.js';
-
-function post(app: ReturnType<typeof createWebhookApp>, path: string, body: unknown) {
-  return request(app).post(path).set('content-type', 'application/json').send(JSON.stringify(body));
-}
-
-/** Asserts the envelope every answer must have, and returns the response. */
-function envelope(body: Json, uid: string): Json & { allowed: boolean; status?: Json & { code: number; message: string }; warnings?: string[] } {
-  assert.equal(body.apiVersion, 'admission.k8s.io/v1');
-  assert.equal(body.kind, 'AdmissionReview');
-  const response = body.response as Json & { allowed: boolean; status?: Json & { code: number; message: string } };
-  assert.equal(response.uid, uid);
-  assert.equal(typeof response.allowed, 'boolean');
-  return response;
-}
+import { envelope, post } from './http-helpers.js';
 
 function recordingPolicy(violations: PolicyViolation[] = [], specs: Array<{ policy: string; spec: Json }> = []) {
   const calls: PolicyRequest[] = [];
