@@ -99,7 +99,13 @@ export class ContainerRunner {
         // A start that failed in the sandbox itself (spawn, the log file): the kubelet reports RunContainerError and
         // retries with back-off. A runner that gave up would leave the pod running nothing, with nothing said.
         const message = error instanceof Error ? error.message : String(error);
-        this.options.logger.error({ err: error, pod: this.options.podRef, container: this.name }, 'container start failed');
+        this.options.logger.error({ err: error, pod: this.options.podRef, container: this.name }, 'container run failed; retrying');
+        const stray = this.process;
+        if (stray && !stray.exitInfo) {
+          // Never two instances at once: one that was started before the error goes first.
+          stray.signal('SIGKILL');
+          await stray.exited;
+        }
         this.event('Warning', 'Failed', `Error: ${message}`);
         this.setState({ waiting: { reason: 'RunContainerError', message } });
         await sleep(this.nextBackoffMs() || this.options.backoffBaseMs, this.stopController.signal);

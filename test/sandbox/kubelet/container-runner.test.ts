@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { pino } from 'pino';
+import type { ContainerProcess } from '../../../sandbox/kubelet/container-process.js';
 import { ContainerRunner, type ContainerRunnerOptions, type Prepared } from '../../../sandbox/kubelet/container-runner.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
@@ -55,9 +56,30 @@ test('a start that fails inside the kubelet is reported as RunContainerError and
     await waitFor('the failed start reported', () => runner.state.waiting?.reason === 'RunContainerError' || runner.state.running);
     await waitFor('the retried start running', () => runner.state.running && runner.process && !runner.process.exitInfo);
     assert.ok(seen.events.includes('Warning Failed Error: spawn EAGAIN'), seen.events.join('\n'));
-    assert.ok(seen.logs.some((entry) => entry.msg === 'container start failed'));
+    assert.ok(seen.logs.some((entry) => entry.msg === 'container run failed; retrying'));
     assert.equal(calls, 2);
     assert.equal(runner.restartCount, 0, 'no instance ran before, so nothing was restarted');
+  } finally {
+    await runner.stop(1);
+  }
+});
+
+test('an error after the process started kills that instance before the retry: never two instances at once', async () => {
+  const started: ContainerProcess[] = [];
+  const { runner } = makeRunner('stray', async () => shellSpec('stray', 'exec sleep 30'), {
+    onEvent: (_type, reason) => {
+      if (reason !== 'Started') return;
+      started.push(runner.process!);
+      if (started.length === 1) throw new Error('event sink broke');
+    },
+  });
+  runner.start();
+  try {
+    await waitFor('the retried instance running', () => started.length === 2 && runner.state.running);
+    const [first, second] = started as [ContainerProcess, ContainerProcess];
+    assert.equal(first.exitInfo?.exitCode, 137, 'the instance started before the error was killed');
+    assert.equal(second.exitInfo, undefined);
+    assert.equal(runner.process, second);
   } finally {
     await runner.stop(1);
   }
