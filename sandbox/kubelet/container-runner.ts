@@ -1,5 +1,5 @@
 // The life of one container: start, probe, restart with back-off, terminate with the grace period and preStop.
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import type { V1Container, V1ContainerState, V1ContainerStatus, V1Probe } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
@@ -32,12 +32,20 @@ const MAX_BACKOFF_MS = 300_000;
 const SHORT_RUN_MS = 5_000;
 const LOG_TAIL_BYTES = 2_000;
 
+/** The last LOG_TAIL_BYTES of a file (read from its end: five seconds of output can be large), or '' when unreadable. */
 function tailOfFile(path: string): string {
+  let fd: number | undefined;
   try {
-    const text = readFileSync(path, 'utf8');
-    return text.slice(-LOG_TAIL_BYTES);
+    fd = openSync(path, 'r');
+    const size = fstatSync(fd).size;
+    const length = Math.min(size, LOG_TAIL_BYTES);
+    const buffer = Buffer.alloc(length);
+    readSync(fd, buffer, 0, length, size - length);
+    return buffer.toString('utf8');
   } catch {
     return '';
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
