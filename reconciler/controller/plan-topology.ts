@@ -92,7 +92,7 @@ function elect(input: TopologyInput, candidates: ObservedPod[]): Election {
   if (masters.length > 1) {
     // Two masters: the side with more writes since the split stays (replication IDs tell where the split is).
     if (masters.every((pod) => pod.engine?.state)) {
-      const decision = resolveSplitBrain(masters.map((pod) => ({ pod: pod.name, ordinal: pod.ordinal, host: pod.ip!, port: input.port, state: pod.engine!.state })));
+      const decision = resolveSplitBrain(masters.map((pod) => ({ pod: pod.name, ordinal: pod.ordinal, host: pod.ip!, port: input.port, state: pod.engine!.state })), input.knownMaster);
       if (decision.winner) return { master: decision.winner.pod, reason: 'SplitBrain' };
     }
     // Without replication IDs: the higher offset stays; ties keep the recorded master.

@@ -143,15 +143,19 @@ export function compareSinceSplit(a: EngineState, b: EngineState): SplitComparis
   return { writesA: a.replicationOffset, writesB: b.replicationOffset, sharedHistory: false };
 }
 
-/** Several masters: the one with more writes since the split stays, every other one is demoted. */
-export function resolveSplitBrain(masters: PodCandidate[]): ElectionDecision {
+/**
+ * Several masters: the one with more writes since the split stays, every other one is demoted. On a tie nobody has
+ * lost anything yet, so `recordedMaster` (status.master) keeps the role: clients are connected to it, and a pod
+ * promoted by hand a moment ago must not take the role just because its ordinal is lower. Then the lowest ordinal.
+ */
+export function resolveSplitBrain(masters: PodCandidate[], recordedMaster?: string): ElectionDecision {
   const usable = masters.filter((m) => m.state && !m.terminating);
   if (usable.length === 0) return { kind: 'none', demote: [], rejected: [], reason: 'no reachable master' };
   let best = usable[0]!;
   const notes: string[] = [];
   for (const other of usable.slice(1)) {
     const cmp = compareSinceSplit(best.state!, other.state!);
-    const otherWins = cmp.writesB > cmp.writesA || (cmp.writesB === cmp.writesA && other.ordinal < best.ordinal);
+    const otherWins = cmp.writesB > cmp.writesA || (cmp.writesB === cmp.writesA && winsTie(other, best, recordedMaster));
     const basis = cmp.sharedHistory ? 'since the split' : 'in total (no shared history)';
     notes.push(`${best.pod} ${cmp.writesA} vs ${other.pod} ${cmp.writesB} bytes written ${basis}`);
     if (otherWins) best = other;
@@ -161,9 +165,22 @@ export function resolveSplitBrain(masters: PodCandidate[]): ElectionDecision {
     kind: 'split-brain',
     winner: best,
     demote,
-    rejected: demote.map((m) => ({ pod: m.pod, reason: 'fewer writes since the split' })),
+    rejected: demote.map((m) => ({ pod: m.pod, reason: whyDemoted(m, best, recordedMaster) })),
     reason: `${masters.length} masters: ${best.pod} keeps the role (${notes.join('; ')}); demoting ${demote.map((m) => m.pod).join(', ')}`,
   };
+}
+
+function whyDemoted(loser: PodCandidate, winner: PodCandidate, recordedMaster: string | undefined): string {
+  if (!loser.state || !winner.state) return 'unreachable';
+  const cmp = compareSinceSplit(winner.state, loser.state);
+  if (cmp.writesB < cmp.writesA) return 'fewer writes since the split';
+  return winner.pod === recordedMaster ? `no more writes since the split than ${winner.pod}, the recorded master` : `tie with ${winner.pod}, which has the lower ordinal`;
+}
+
+function winsTie(challenger: PodCandidate, holder: PodCandidate, recordedMaster: string | undefined): boolean {
+  if (holder.pod === recordedMaster) return false;
+  if (challenger.pod === recordedMaster) return true;
+  return challenger.ordinal < holder.ordinal;
 }
 
 function isLost(candidate: PodCandidate, lost: LostMaster): boolean {

@@ -99,7 +99,9 @@ describe('reconciler end to end: failover', { timeout: 400_000 }, () => {
   it('two masters (REPLICAOF NO ONE run by hand on a replica) converge to one: the side with fewer writes is demoted', async () => {
     const pods = await healthy();
     const master = pods.find((pod) => pod.role === 'master')!;
-    const rogue = pods.find((pod) => pod.role === 'replica')!;
+    // The lowest-ordinal replica: right after its REPLICAOF NO ONE neither side has written anything, and that tie must
+    // keep the recorded master, not go to the lower ordinal (which demoted the real master under the writes below).
+    const rogue = pods.filter((pod) => pod.role === 'replica').sort((a, b) => a.name.localeCompare(b.name))[0]!;
     await replicatedWrite(pods);
     assert.equal(await redisCommand(rogue.ip!, password, 'REPLICAOF', 'NO', 'ONE'), 'OK');
     // The real master keeps taking writes through the Service; the rogue takes none.
@@ -111,5 +113,25 @@ describe('reconciler end to end: failover', { timeout: 400_000 }, () => {
     await waitFor('the demoted pod to follow again', async () => (await redisCommand(rogue.ip!, password, 'GET', 'split-4')) === 'x', 15_000, 100);
     const events = await e2e.cluster.client.list<{ reason: string; involvedObject: { name: string } }>(paths.core('events', 'default'));
     assert.ok(events.items.some((event) => event.reason === 'SplitBrainResolved' && event.involvedObject.name === STORE), 'the store reports it');
+  });
+
+  it('two masters where the pod promoted by hand took the writes: it keeps the role, the recorded master is demoted', async () => {
+    const pods = await healthy();
+    const recorded = pods.find((pod) => pod.role === 'master')!;
+    const rogue = pods.filter((pod) => pod.role === 'replica').sort((a, b) => b.name.localeCompare(a.name))[0]!;
+    const before = await replicatedWrite(pods);
+    // With no reconciler running, the split and its writes are in place before anyone looks: the decision is made on
+    // writes since the split alone, against the recorded master and whatever the ordinals are.
+    await e2e.restartReconciler(async () => {
+      assert.equal(await redisCommand(rogue.ip!, password, 'REPLICAOF', 'NO', 'ONE'), 'OK');
+      for (let index = 0; index < 20; index += 1) assert.equal(await redisCommand(rogue.ip!, password, 'SET', `rogue-${index}`, 'y'.repeat(100)), 'OK');
+    });
+    await waitFor('the rogue recorded as master', async () => (await getStore(e2e.cluster.client, STORE)).status?.master === rogue.name, 30_000, 100);
+    const after = await healthy();
+    assert.equal(after.find((pod) => pod.role === 'master')!.name, rogue.name);
+    assert.equal(after.find((pod) => pod.name === recorded.name)!.role, 'replica', 'the recorded master was demoted');
+    await waitFor('the rogue writes through the master Service', async () => (await redisCommand(serviceIp, password, 'GET', 'rogue-19')) === 'y'.repeat(100), 30_000, 100);
+    assert.equal(await redisCommand(serviceIp, password, 'GET', before), before, 'data from before the split survived');
+    await waitFor('the demoted master to follow the rogue', async () => (await redisCommand(recorded.ip!, password, 'GET', 'rogue-19')) === 'y'.repeat(100), 15_000, 100);
   });
 });

@@ -52,8 +52,10 @@ export async function startE2eCluster(options: { holdPodsPending?: boolean } = {
 
 export interface ReconcilerOnSandbox {
   cluster: E2eCluster;
-  /** Replaceable: a test that restarts the reconciler assigns the new one, which the after hook stops. */
+  /** Replaced by `restartReconciler`; the after hook stops whichever one runs. */
   reconciler: RunningReconciler;
+  /** Stops the reconciler, runs `whileStopped` (a state no reconciler could see forming), and starts a new one. */
+  restartReconciler(whileStopped?: () => Promise<void>): Promise<void>;
 }
 
 /**
@@ -61,13 +63,20 @@ export interface ReconcilerOnSandbox {
  * stop both. Fields are filled in by the before hook.
  */
 export function useReconcilerOnSandbox(options: Partial<ReconcilerOptions> = {}): ReconcilerOnSandbox {
-  const e2e = {} as ReconcilerOnSandbox;
+  const start = () => runReconciler({
+    kubeConfig: e2e.cluster.kubeConfig, metricsPort: 0, leaderElect: false,
+    logger: pino({ level: process.env.REDWING_TEST_LOG ?? 'silent' }), ...options,
+  });
+  const e2e = {
+    async restartReconciler(whileStopped?: () => Promise<void>) {
+      await e2e.reconciler.stop();
+      await whileStopped?.();
+      e2e.reconciler = await start();
+    },
+  } as ReconcilerOnSandbox;
   before(async () => {
     e2e.cluster = await startE2eCluster();
-    e2e.reconciler = await runReconciler({
-      kubeConfig: e2e.cluster.kubeConfig, metricsPort: 0, leaderElect: false,
-      logger: pino({ level: process.env.REDWING_TEST_LOG ?? 'silent' }), ...options,
-    });
+    e2e.reconciler = await start();
   });
   after(async () => {
     await e2e.reconciler?.stop();

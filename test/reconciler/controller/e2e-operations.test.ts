@@ -6,14 +6,10 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { pino } from 'pino';
-import { runReconciler } from '../../../reconciler/controller/main.js';
 import { paths } from '../../../reconciler/controller/kube-client.js';
 import {
   getStore, kvstore, listStorePods, type PodInfo, redisCommand, storePassword, useReconcilerOnSandbox, waitFor, waitStoreReady,
 } from './e2e-helpers.js';
-
-const silent = pino({ level: process.env.REDWING_TEST_LOG ?? 'silent' });
 
 describe('reconciler end to end: operations', { timeout: 900_000 }, () => {
   const e2e = useReconcilerOnSandbox();
@@ -152,8 +148,7 @@ describe('reconciler end to end: operations', { timeout: 900_000 }, () => {
     await e2e.cluster.client.create(paths.kvstores('default'), kvstore('restart', { replicas: 3 }));
     // Stop as soon as the first objects exist: the StatefulSet is there, roles are not assigned yet.
     await waitFor('the StatefulSet', async () => (await e2e.cluster.client.getOptional(paths.statefulSet('default', 'restart'))) !== undefined, 30_000, 20);
-    await e2e.reconciler.stop();
-    e2e.reconciler = await runReconciler({ kubeConfig: e2e.cluster.kubeConfig, metricsPort: 0, leaderElect: false, logger: silent });
+    await e2e.restartReconciler();
     const pods = await waitReady('restart', 3);
     const password = await storePassword(e2e.cluster.client, 'restart');
     assert.equal(await redisCommand(await masterServiceIp('restart'), password, 'SET', 'converged', 'ok'), 'OK');

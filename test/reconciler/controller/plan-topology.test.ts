@@ -1,9 +1,12 @@
 import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import type { EngineObservation, ObservedPod } from '../../../reconciler/controller/observed.js';
 import { planTopology, type TopologyInput } from '../../../reconciler/controller/plan-topology.js';
+import { engineStateFromInfo, type EngineState } from '../../../reconciler/replication/info.js';
 
 const PORT = 6379;
+const replicaInfo = readFileSync(new URL('../../fixtures/replication/redis7-replica.info.txt', import.meta.url), 'utf8');
 
 function pod(ordinal: number, engine?: Partial<EngineObservation> & Pick<EngineObservation, 'role'>, extra: Partial<ObservedPod> = {}): ObservedPod {
   return {
@@ -164,6 +167,22 @@ describe('planTopology', () => {
     assert.equal(plan.promote, undefined);
     assert.deepEqual(plan.replicaOf.map((step) => step.pod), ['s-0', 's-2']);
     assert.deepEqual(plan.labels, [{ pod: 's-0', role: 'replica' }, { pod: 's-1', role: 'master' }]);
+  });
+
+  it('two masters with no writes since the split: the recorded master stays, even at a higher ordinal', () => {
+    // s-0 ran REPLICAOF NO ONE by hand a moment ago (history BBBB starts at 101); s-2, the recorded master, has taken
+    // no write since. Nobody has lost anything, so demoting s-2 would only drop the clients connected to it.
+    const state = (masterReplid: string, masterReplid2: string, secondReplOffset: number): EngineState => ({
+      ...engineStateFromInfo('x', PORT, replicaInfo), role: 'master', masterReplid, masterReplid2, secondReplOffset, replicationOffset: 100,
+    });
+    const plan = planTopology(input([
+      pod(0, { role: 'master', replicationOffset: 100, state: state('BBBB', 'AAAA', 101) }),
+      pod(1, replicaOf(2, 100), { roleLabel: 'replica' }),
+      pod(2, { role: 'master', replicationOffset: 100, state: state('AAAA', '0000', -1) }, { roleLabel: 'master' }),
+    ], { knownMaster: 's-2' }));
+    assert.equal(plan.master, 's-2');
+    assert.equal(plan.reason, 'SplitBrain');
+    assert.deepEqual(plan.replicaOf.map((step) => step.pod), ['s-0']);
   });
 
   it('a reconciler restarted after promotion but before the status write keeps the promoted master', () => {

@@ -103,6 +103,16 @@ test('two masters: the side with more writes since the split stays, the other is
   assert.equal(resolveSplitBrain([quietPromoted, busyOriginal]).winner?.pod, 's-0');
 });
 
+test('two masters with no writes since the split: the recorded master stays, else the lowest ordinal', () => {
+  const recorded = replica(2, { role: 'master', masterReplid: 'AAAA', masterReplid2: '0000', secondReplOffset: -1, replicationOffset: 1000 });
+  const promotedByHand = replica(0, { role: 'master', masterReplid: 'BBBB', masterReplid2: 'AAAA', secondReplOffset: 1001, replicationOffset: 1000 });
+  const decision = resolveSplitBrain([promotedByHand, recorded], 's-2');
+  assert.equal(decision.winner?.pod, 's-2');
+  assert.deepEqual(decision.rejected, [{ pod: 's-0', reason: 'no more writes since the split than s-2, the recorded master' }]);
+  assert.equal(resolveSplitBrain([recorded, promotedByHand], 's-2').winner?.pod, 's-2');
+  assert.equal(resolveSplitBrain([recorded, promotedByHand]).winner?.pod, 's-0');
+});
+
 test('planFailover resumes a promotion that already happened instead of promoting a second pod', () => {
   const promoted = replica(1, { role: 'master', masterReplid: 'BBBB', masterReplid2: 'AAAA', secondReplOffset: 1001, replicationOffset: 1001 });
   const stillFollowing = replica(2, { replicationOffset: 1000 });
