@@ -2,18 +2,14 @@
  * The Kubernetes API the certs integration tests talk to, plus helpers that act like other cluster users
  * (kubectl apply of the webhook manifests, someone resetting caBundle) through @kubernetes/client-node.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pino } from 'pino';
-import { startApiServer } from '../../sandbox/apiserver/server.js';
 import {
   AdmissionregistrationV1Api,
   CoreV1Api,
-  KubeConfig,
+  type KubeConfig,
   type V1MutatingWebhookConfiguration,
   type V1ValidatingWebhookConfiguration,
 } from '@kubernetes/client-node';
+import { startTestApiServer } from '../helpers/api-server.js';
 import { startFakeKube, type FakeKube } from './fake-kube.js';
 
 export interface KubeHarness {
@@ -41,18 +37,12 @@ export async function startKube(options: { fake?: boolean; namespaces?: string[]
       stop: () => fake.stop(),
     };
   } else {
-    const dir = await mkdtemp(join(tmpdir(), 'redwing-certs-kube-'));
-    const server = await startApiServer({ dir, logger: pino({ level: 'silent' }) });
-    const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromFile(server.kubeconfigPath);
+    const { kubeConfig, stop } = await startTestApiServer({ dirPrefix: 'redwing-certs-kube-' });
     harness = {
       kubeConfig,
       core: kubeConfig.makeApiClient(CoreV1Api),
       admission: kubeConfig.makeApiClient(AdmissionregistrationV1Api),
-      stop: async () => {
-        await server.stop();
-        await rm(dir, { recursive: true, force: true });
-      },
+      stop,
     };
     for (const name of options.namespaces ?? ['redwing-system']) {
       await harness.core.createNamespace({ body: { metadata: { name } } });

@@ -12,7 +12,7 @@ import {
   planStatefulSetChange, readObject, toWireObject,
 } from '../../../reconciler/apply/index.js';
 import { maximalStore } from '../desired/stores.js';
-import { useSandboxApiServer } from './api-server-harness.js';
+import { useTestApiServer } from '../../helpers/api-server.js';
 import { objectApi } from './object-api.js';
 
 type Header = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } };
@@ -22,11 +22,11 @@ function header(object: KubernetesObject): Header {
 }
 
 describe('apply layer on the sandbox API server', () => {
-  const sandbox = useSandboxApiServer('redwing-apply-');
+  const sandbox = useTestApiServer({ dirPrefix: 'redwing-apply-' });
   let kc: KubeConfig;
 
   before(async () => {
-    kc = sandbox.kc;
+    kc = sandbox.kubeConfig;
     await applyObject(kc, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } });
   });
 

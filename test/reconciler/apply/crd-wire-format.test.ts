@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CustomObjectsApi, type KubernetesObject } from '@kubernetes/client-node';
-import { useSandboxApiServer } from './api-server-harness.js';
+import { useTestApiServer } from '../../helpers/api-server.js';
 import { buildKVStoreCrd } from '../../../shared/crds.js';
 import { applyObject, readObject, toWireObject } from '../../../reconciler/apply/index.js';
 import { convertJsonSchema } from '../../../reconciler/apply/json-schema-wire-format.js';
@@ -29,16 +29,16 @@ describe('JSON schema keyword spelling', () => {
 });
 
 describe('applying the KVStore CRD through client-node', () => {
-  const sandbox = useSandboxApiServer('redwing-crd-apply-');
+  const sandbox = useTestApiServer({ dirPrefix: 'redwing-crd-apply-' });
 
   it('stores the schema exactly as generated, so defaults apply and opaque fields survive', async () => {
     const crd = buildKVStoreCrd();
-    await applyObject(sandbox.kc, crd as KubernetesObject);
-    const live = toWireObject(await readObject(sandbox.kc, { apiVersion: crd.apiVersion!, kind: crd.kind!, metadata: { name: crd.metadata!.name! } }));
+    await applyObject(sandbox.kubeConfig, crd as KubernetesObject);
+    const live = toWireObject(await readObject(sandbox.kubeConfig, { apiVersion: crd.apiVersion!, kind: crd.kind!, metadata: { name: crd.metadata!.name! } }));
     const expected = JSON.parse(JSON.stringify(crd.spec.versions[0]!.schema!.openAPIV3Schema));
     assert.deepEqual((live as any).spec.versions[0].schema.openAPIV3Schema, expected);
 
-    const api = sandbox.kc.makeApiClient(CustomObjectsApi);
+    const api = sandbox.kubeConfig.makeApiClient(CustomObjectsApi);
     let created: any;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -60,7 +60,7 @@ describe('applying the KVStore CRD through client-node', () => {
   });
 
   it('keeps opaque list items (preserve-unknown-fields under items)', async () => {
-    const api = sandbox.kc.makeApiClient(CustomObjectsApi);
+    const api = sandbox.kubeConfig.makeApiClient(CustomObjectsApi);
     const constraint = { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway' };
     const created: any = await api.createNamespacedCustomObject({
       group: 'redwing.dev', version: 'v1alpha1', namespace: 'default', plural: 'kvstores',

@@ -13,7 +13,7 @@ import { validateKVStore } from '../../../webhook/validate-kvstore.js';
 import { buildDesiredObjects } from '../../../reconciler/desired/index.js';
 import { applyObject, deleteObjectIfExists, readObject } from '../../../reconciler/apply/index.js';
 import { validateKubernetesObject } from '../desired/schema-validation.js';
-import { useSandboxApiServer } from './api-server-harness.js';
+import { useTestApiServer } from '../../helpers/api-server.js';
 
 const ROOT = new URL('../../../manifests/', import.meta.url).pathname;
 
@@ -108,22 +108,22 @@ describe('operator manifests', () => {
 });
 
 describe('manifests on the sandbox API server', () => {
-  const sandbox = useSandboxApiServer('redwing-manifests-');
+  const sandbox = useTestApiServer({ dirPrefix: 'redwing-manifests-' });
 
   it('accepts the operator objects it serves (namespace, accounts, Services, PDBs, webhook configurations)', async () => {
     const served = new Set(['Namespace', 'ServiceAccount', 'Service', 'PodDisruptionBudget', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration']);
     const objects = operatorObjects.filter((o) => served.has(o.kind!));
     assert.ok(objects.length >= 9);
-    for (const object of objects) await applyObject(sandbox.kc, object);
+    for (const object of objects) await applyObject(sandbox.kubeConfig, object);
   });
 
   it('admits both samples through the webhook rules and the CRD schema, and builds valid objects from them', async () => {
     // No webhook runs here (the previous test registered it): admission is checked with its pure rules instead.
     for (const kind of ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration']) {
-      await deleteObjectIfExists(sandbox.kc, { apiVersion: 'admissionregistration.k8s.io/v1', kind, metadata: { name: 'redwing-webhook' } });
+      await deleteObjectIfExists(sandbox.kubeConfig, { apiVersion: 'admissionregistration.k8s.io/v1', kind, metadata: { name: 'redwing-webhook' } });
     }
-    for (const crd of load('crds')) await applyObject(sandbox.kc, crd);
-    await applyObject(sandbox.kc, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } });
+    for (const crd of load('crds')) await applyObject(sandbox.kubeConfig, crd);
+    await applyObject(sandbox.kubeConfig, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } });
     const samples = load('samples', 'kvstore-') as KVStore[];
     assert.equal(samples.length, 2);
     for (const sample of samples) {
@@ -133,7 +133,7 @@ describe('manifests on the sandbox API server', () => {
       let stored: KVStore | undefined;
       for (let attempt = 0; attempt < 50 && !stored; attempt++) {
         try {
-          stored = await applyObject(sandbox.kc, object);
+          stored = await applyObject(sandbox.kubeConfig, object);
         } catch (error) {
           // the CRD may take a moment to be served
           if (attempt === 49) throw error;
@@ -141,7 +141,7 @@ describe('manifests on the sandbox API server', () => {
         }
       }
       assert.ok(stored?.metadata.uid);
-      const live = await readObject<KVStore>(sandbox.kc, { apiVersion: 'redwing.dev/v1alpha1', kind: 'KVStore', metadata: { name: object.metadata.name!, namespace: object.metadata.namespace } });
+      const live = await readObject<KVStore>(sandbox.kubeConfig, { apiVersion: 'redwing.dev/v1alpha1', kind: 'KVStore', metadata: { name: object.metadata.name!, namespace: object.metadata.namespace } });
       for (const built of Object.values(buildDesiredObjects(live!))) validateKubernetesObject(built);
     }
   });

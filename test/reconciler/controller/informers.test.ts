@@ -1,11 +1,7 @@
 /** Informers against the sandbox API server over real HTTPS: list, watch, selectors, trimming, retry with backoff. */
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { KubeConfig } from '@kubernetes/client-node';
-import { pino } from 'pino';
-import { startApiServer, type RunningApiServer } from '../../../sandbox/apiserver/server.js';
+import { useTestApiServer } from '../../helpers/api-server.js';
 import { Informer, MANAGED_SELECTOR, podStoreKey, trimPod, type InformerEvent } from '../../../reconciler/controller/informers.js';
 import { KubeClient, paths, type KubeObject } from '../../../reconciler/controller/kube-client.js';
 import { installCrds, kvstore, waitFor } from './e2e-helpers.js';
@@ -15,23 +11,11 @@ function configMap(name: string, labels: Record<string, string>): KubeObject {
 }
 
 describe('Informer', { timeout: 60_000 }, () => {
-  let dir: string;
-  let server: RunningApiServer;
-  let kubeConfig: KubeConfig;
   let client: KubeClient;
-
-  before(async () => {
-    dir = mkdtempSync(join('/var/tmp', 'redwing-informer-'));
-    server = await startApiServer({ dir, logger: pino({ level: 'silent' }) });
-    kubeConfig = new KubeConfig();
-    kubeConfig.loadFromFile(server.kubeconfigPath);
-    client = new KubeClient(kubeConfig);
-  });
-
-  after(async () => {
-    client?.close();
-    await server?.stop();
-    rmSync(dir, { recursive: true, force: true });
+  after(() => client?.close());
+  const api = useTestApiServer({ dirPrefix: 'redwing-informer-' });
+  before(() => {
+    client = new KubeClient(api.kubeConfig);
   });
 
   it('lists, then reports add, update and delete of matching objects only', async () => {

@@ -4,12 +4,9 @@
  * a claimed namespace to the namespaced one.
  */
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
-import { startApiServer, type RunningApiServer } from '../../../sandbox/apiserver/server.js';
+import { useTestApiServer } from '../../helpers/api-server.js';
 import { runReconciler, LEADER_LEASE_NAME, type RunningReconciler } from '../../../reconciler/controller/main.js';
 import { KubeClient, paths } from '../../../reconciler/controller/kube-client.js';
 import { NAMESPACE_CLAIM_LEASE } from '../../../reconciler/controller/namespace-claim.js';
@@ -29,33 +26,25 @@ async function finalizerOf(client: KubeClient, namespace: string, name: string):
 }
 
 describe('leader election and namespace claims', { timeout: 120_000 }, () => {
-  let dir: string;
-  let server: RunningApiServer;
-  let kubeConfig: KubeConfig;
   let client: KubeClient;
   const running: RunningReconciler[] = [];
+  // Registered before the API server's hooks: reconcilers and the client stop while it still answers.
+  after(async () => {
+    for (const reconciler of running) await reconciler.stop();
+    client?.close();
+  });
+  const api = useTestApiServer({ dirPrefix: 'redwing-leader-' });
 
   before(async () => {
-    dir = mkdtempSync(join('/var/tmp', 'redwing-leader-'));
-    server = await startApiServer({ dir, logger: silent });
-    kubeConfig = new KubeConfig();
-    kubeConfig.loadFromFile(server.kubeconfigPath);
-    client = new KubeClient(kubeConfig);
+    client = new KubeClient(api.kubeConfig);
     await installCrds(client);
     await createNamespace(client, 'redwing-system');
     await createNamespace(client, 'team-a');
   });
 
-  after(async () => {
-    for (const reconciler of running) await reconciler.stop();
-    client?.close();
-    await server?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
   async function start(options: { namespace?: string; leaderElect: boolean; identity: string }): Promise<RunningReconciler> {
     const reconciler = await runReconciler({
-      kubeConfig, metricsPort: 0, logger: silent, leaseDurationSeconds: 2, operatorNamespace: 'redwing-system', ...options,
+      kubeConfig: api.kubeConfig, metricsPort: 0, logger: silent, leaseDurationSeconds: 2, operatorNamespace: 'redwing-system', ...options,
     });
     running.push(reconciler);
     return reconciler;

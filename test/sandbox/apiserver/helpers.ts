@@ -1,12 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
-import pino from 'pino';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { ApiServerOptions, RunningApiServer } from '../../../sandbox/apiserver/server.js';
-import { startApiServer } from '../../../sandbox/apiserver/server.js';
+import { startTestApiServer } from '../../helpers/api-server.js';
 
 export interface TestServer {
   server: RunningApiServer;
@@ -17,15 +13,13 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(options: Partial<ApiServerOptions> = {}): Promise<TestServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'sandbox-apiserver-'));
-  const server = await startApiServer({ dir, logger: pino({ level: 'silent' }), ...options });
-  const kc = new KubeConfig();
-  kc.loadFromFile(server.kubeconfigPath);
+export async function startTestServer(options: Partial<Omit<ApiServerOptions, 'dir'>> = {}): Promise<TestServer> {
+  const { server, kubeConfig: kc, dir, stop } = await startTestApiServer({ dirPrefix: 'sandbox-apiserver-', ...options });
   return {
     server,
     kc,
     dir,
+    close: stop,
     async request(method, path, opts = {}) {
       const headers: Record<string, string> = { ...(opts.headers ?? {}) };
       if (opts.token !== null) headers.authorization = `Bearer ${opts.token ?? server.token}`;
@@ -54,10 +48,6 @@ export async function startTestServer(options: Partial<ApiServerOptions> = {}): 
         // not JSON
       }
       return { status: res.status, headers: res.headers, body: parsed, text };
-    },
-    async close() {
-      await server.stop();
-      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

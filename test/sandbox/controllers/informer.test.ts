@@ -1,22 +1,16 @@
 // The list-then-watch cache every sandbox component relies on, against the sandbox API server.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { CoreV1Api, KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
+import { CoreV1Api, type V1ConfigMap } from '@kubernetes/client-node';
 import { pino } from 'pino';
-import { startApiServer } from '../../../sandbox/apiserver/server.js';
+import { startTestApiServer } from '../../helpers/api-server.js';
 import { Informer } from '../../../sandbox/controllers/client/informer.js';
 import { makeRestClient } from '../../../sandbox/controllers/client/rest.js';
 import { waitFor } from '../helpers.js';
 
 test('an informer follows adds, updates and deletes, and relists after 410 Gone to catch up on what it missed', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'redwing-informer-'));
-  const api = await startApiServer({ dir, logger: pino({ level: 'silent' }) });
-  t.after(async () => { await api.stop(); rmSync(dir, { recursive: true, force: true }); });
-  const kc = new KubeConfig();
-  kc.loadFromFile(api.kubeconfigPath);
+  const { server: api, kubeConfig: kc, stop } = await startTestApiServer({ dirPrefix: 'redwing-informer-' });
+  t.after(stop);
   const core = kc.makeApiClient(CoreV1Api);
   const informer = new Informer<V1ConfigMap>(kc, makeRestClient(kc), '/api/v1/namespaces/default/configmaps', pino({ level: 'silent' }));
   t.after(() => informer.stop());

@@ -1,12 +1,10 @@
 /** A sandbox API server with Redwing's CRDs applied, for the policy source and audit tests. */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
-import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
-import pino from 'pino';
+import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import YAML from 'yaml';
-import { startApiServer, type RunningApiServer } from '../../../sandbox/apiserver/server.js';
+import type { RunningApiServer } from '../../../sandbox/apiserver/server.js';
+import { startTestApiServer } from '../../helpers/api-server.js';
 
 export interface PolicySandbox {
   server: RunningApiServer;
@@ -17,11 +15,8 @@ export interface PolicySandbox {
 const CRD_FILES = ['redwing.dev_kvstores.yaml', 'redwing.dev_kvpolicies.yaml'];
 
 export async function startPolicySandbox(): Promise<PolicySandbox> {
-  const dir = mkdtempSync(join(tmpdir(), 'redwing-policy-'));
-  const server = await startApiServer({ dir, logger: pino({ level: 'silent' }) });
+  const { server, kubeConfig, stop } = await startTestApiServer({ dirPrefix: 'redwing-policy-' });
   try {
-    const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromFile(server.kubeconfigPath);
     for (const file of CRD_FILES) {
       const crd: unknown = YAML.parse(readFileSync(new URL(`../../../manifests/crds/${file}`, import.meta.url), 'utf8'));
       // Raw JSON: client-node's typed serializer would drop `x-kubernetes-*` keys given in their YAML spelling.
@@ -37,17 +32,9 @@ export async function startPolicySandbox(): Promise<PolicySandbox> {
         return false;
       }
     }, 10_000, 'CRDs served');
-    return {
-      server,
-      kubeConfig,
-      async close() {
-        await server.stop();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
+    return { server, kubeConfig, close: stop };
   } catch (error) {
-    await server.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await stop();
     throw error;
   }
 }
