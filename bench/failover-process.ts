@@ -9,12 +9,13 @@ import { HealthMonitor, type MasterDownEvent } from '../reconciler/replication/h
 import { probeEngine, probeEngines } from '../reconciler/replication/probe.js';
 import { pickSwitchoverTarget, switchover } from '../reconciler/replication/switchover.js';
 import type { PodCandidate } from '../reconciler/replication/election.js';
-import { RedisFleet, waitFor } from '../test/reconciler/replication/redis-processes.js';
+import { RedisFleet } from '../test/reconciler/replication/redis-processes.js';
 import { startTcpProxy } from '../test/reconciler/replication/tcp-proxy.js';
 import { missingKeys, startTopology } from '../test/reconciler/replication/topology.js';
 import { Writer } from '../test/reconciler/replication/writer.js';
 import { waitForStreaming } from './failover-streaming.js';
 import { longestPause, summary, unavailability } from './failover-stats.js';
+import { waitFor } from '../test/helpers/wait-for.js';
 
 export interface ProcessModeOptions {
   trials: number;

@@ -3,7 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { createCertificateAuthority } from '../../certs/authority.js';
 import { CaBundleInjector } from '../../certs/ca-bundle-injector.js';
-import { applyWebhookConfigurations, injectedBundles, resetCaBundles, startKube, waitFor, type KubeHarness } from './kube-harness.js';
+import { applyWebhookConfigurations, injectedBundles, resetCaBundles, startKube, type KubeHarness } from './kube-harness.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const logger = pino({ level: 'silent' });
 

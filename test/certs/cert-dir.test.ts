@@ -14,6 +14,7 @@ import {
   keyMatchesCertificate,
 } from '../../certs/authority.js';
 import { createCertDirSource, type ServingMaterial } from '../../certs/certificate-source.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const dirs: string[] = [];
 async function freshDir(): Promise<string> {
@@ -24,16 +25,6 @@ async function freshDir(): Promise<string> {
 after(async () => {
   await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
 });
-
-async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /** GET over HTTPS verifying against `ca`; resolves with the body or rejects with the TLS error. */
 function get(port: number, ca: string, servername = 'localhost'): Promise<string> {

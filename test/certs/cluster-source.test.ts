@@ -7,7 +7,8 @@ import tls from 'node:tls';
 import { pino } from 'pino';
 import { describeCertificate, isIssuedBy, splitPemBundle } from '../../certs/authority.js';
 import { createClusterSource, type CertificateSource, type ClusterSourceOptions } from '../../certs/certificate-source.js';
-import { applyWebhookConfigurations, injectedBundles, resetCaBundles, startKube, waitFor, type KubeHarness } from './kube-harness.js';
+import { applyWebhookConfigurations, injectedBundles, resetCaBundles, startKube, type KubeHarness } from './kube-harness.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const logger = pino({ level: process.env.REDWING_TEST_LOG ?? 'silent' });
 const SERVICE_HOST = 'redwing-webhook.redwing-system.svc';

@@ -7,8 +7,9 @@ import { Informer } from '../../../reconciler/controller/informers.js';
 import { KubeClient, paths } from '../../../reconciler/controller/kube-client.js';
 import { auditWithoutPolicies, startPolicyAuditLoop, type PolicyAuditLoop } from '../../../reconciler/controller/policy-audit.js';
 import { auditStores } from '../../../reconciler/audit/audit.js';
-import { startPolicySandbox, waitFor, type PolicySandbox } from '../../webhook/policy/sandbox-helpers.js';
+import { startPolicySandbox, type PolicySandbox } from '../../webhook/policy/sandbox-helpers.js';
 import { pino } from 'pino';
+import { waitFor } from '../../helpers/wait-for.js';
 
 const silentLogger = pino({ level: 'silent' });
 const POLICIES = '/apis/redwing.dev/v1alpha1/kvpolicies';
@@ -85,7 +86,7 @@ describe('reconciler policy audit loop on the sandbox API server', () => {
     assert.deepEqual(sessions.status?.conditions?.map((c) => `${c.type}=${c.status}`), ['Available=True', 'PolicyCompliant=False']);
     assert.equal((await compliantCondition('shop', 'orders'))?.status, 'True');
     // The informer sees the written conditions; a second run finds nothing to change.
-    await waitFor(async () => stores.list().every((store) => (store as KVStore).status?.conditions?.some((c) => c.type === 'PolicyCompliant')), 10_000, 'conditions cached');
+    await waitFor('conditions cached', async () => stores.list().every((store) => (store as KVStore).status?.conditions?.some((c) => c.type === 'PolicyCompliant')), 10_000);
     assert.equal((await loop.runOnce()).conditionWrites, 0, 'unchanged conditions are not rewritten');
     await loop.stop();
   });
@@ -93,10 +94,10 @@ describe('reconciler policy audit loop on the sandbox API server', () => {
   it('re-audits on store spec, policy and namespace label changes', async () => {
     start({ debounceMs: 50 });
     await client.patch(paths.kvstore('shop', 'sessions'), { spec: { tls: { enabled: true } } });
-    await waitFor(async () => (await compliantCondition('shop', 'sessions'))?.status === 'True', 15_000, 'sessions compliant');
+    await waitFor('sessions compliant', async () => (await compliantCondition('shop', 'sessions'))?.status === 'True', 15_000);
     await client.patch(`${POLICIES}/min-replicas`, { spec: { rules: { minReplicas: 5 } } });
-    await waitFor(async () => (await compliantCondition('shop', 'orders'))?.status === 'False', 15_000, 'orders non-compliant');
+    await waitFor('orders non-compliant', async () => (await compliantCondition('shop', 'orders'))?.status === 'False', 15_000);
     await client.patch('/api/v1/namespaces/lab', { metadata: { labels: { env: 'production' } } });
-    await waitFor(async () => (await getPolicy('prod-tls')).status?.offenders?.join() === 'lab/scratch: spec.tls.enabled must be true (rule requireTLS)', 15_000, 'namespace relabel audited');
+    await waitFor('namespace relabel audited', async () => (await getPolicy('prod-tls')).status?.offenders?.join() === 'lab/scratch: spec.tls.enabled must be true (rule requireTLS)', 15_000);
   });
 });

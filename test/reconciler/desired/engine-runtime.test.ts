@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ASSIGNED_MARK_USER, buildConfigMap } from '../../../reconciler/desired/index.js';
 import { minimalStore } from './stores.js';
-import { cli, removeDir, runProbe, startRedis, waitFor, type RedisProcess } from './redis-process.js';
+import { cli, removeDir, runProbe, startRedis, type RedisProcess } from './redis-process.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 const PASSWORD = 'old-password';
 const configMap = buildConfigMap(minimalStore('redis'));
@@ -61,13 +62,13 @@ describe('rendered redis.conf and probe.sh on redis-server', () => {
     assert.equal(probe('readiness', first).code, 0);
     assert.equal(cli(first.port, ['SET', 'k', 'v1'], PASSWORD).out, 'OK');
     assert.equal(cli(second.port, ['REPLICAOF', '127.0.0.1', String(first.port)], PASSWORD).out, 'OK');
-    await waitFor(() => probe('readiness', second).code === 0, 'the replica to be ready');
+    await waitFor('the replica to be ready', () => probe('readiness', second).code === 0);
     assert.equal(cli(second.port, ['GET', 'k'], PASSWORD).out, 'v1');
   });
 
   it('a replica that was in sync stays ready right after its master is lost', async () => {
     await first.stop('SIGKILL');
-    await waitFor(() => /master_link_status:down/.test(cli(second.port, ['INFO', 'replication'], PASSWORD).out), 'the link to drop');
+    await waitFor('the link to drop', () => /master_link_status:down/.test(cli(second.port, ['INFO', 'replication'], PASSWORD).out));
     const readiness = probe('readiness', second);
     assert.equal(readiness.code, 0, readiness.out);
     // a replica that never was ready gets no grace
@@ -78,7 +79,7 @@ describe('rendered redis.conf and probe.sh on redis-server', () => {
 
   it('a restarted master comes back fenced with its data', async () => {
     const restarted = await start(first.dir);
-    await waitFor(() => cli(restarted.port, ['GET', 'k'], PASSWORD).out === 'v1', 'the data to be loaded');
+    await waitFor('the data to be loaded', () => cli(restarted.port, ['GET', 'k'], PASSWORD).out === 'v1');
     assert.match(cli(restarted.port, ['INFO', 'replication'], PASSWORD).out, /master_port:1\r?\n/);
     assert.match(cli(restarted.port, ['SET', 'k', 'v2'], PASSWORD).out, /READONLY/);
     assert.match(probe('readiness', restarted).out, /fenced/);
@@ -106,11 +107,11 @@ describe('rendered redis.conf and probe.sh on redis-server', () => {
     const snapshot = join(second.dir, 'dump.rdb');
     removeDir(snapshot);
     assert.equal(probe('pre-stop', second).code, 0);
-    await waitFor(() => second.child.exitCode !== null, 'the engine to stop');
+    await waitFor('the engine to stop', () => second.child.exitCode !== null);
     assert.ok(existsSync(snapshot));
     const restarted = await start(second.dir);
     // started again with the Secret's password as the pod would be (the rotation above was live only)
-    await waitFor(() => cli(restarted.port, ['GET', 'last-write'], PASSWORD).out === 'kept', 'the saved write to load');
+    await waitFor('the saved write to load', () => cli(restarted.port, ['GET', 'last-write'], PASSWORD).out === 'kept');
   });
 });
 

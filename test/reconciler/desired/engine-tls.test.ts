@@ -10,7 +10,8 @@ import { createCertificateAuthority, issueServingCertificate } from '../../../ce
 import { buildConfigMap } from '../../../reconciler/desired/index.js';
 import type { KVStoreSpec } from '../../../shared/schema/kvstore.js';
 import { minimalStore } from './stores.js';
-import { cli, removeDir, runProbe, startRedis, waitFor, type RedisProcess } from './redis-process.js';
+import { cli, removeDir, runProbe, startRedis, type RedisProcess } from './redis-process.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 const PASSWORD = 'tls-password';
 
@@ -77,7 +78,7 @@ for (const clientCertificates of [false, true]) {
       assert.equal(cli(master.port, ['REPLICAOF', 'NO', 'ONE'], PASSWORD, tlsCli).out, 'OK');
       assert.equal(cli(master.port, ['SET', 'greeting', 'hello'], PASSWORD, tlsCli).out, 'OK');
       assert.equal(cli(replica.port, ['REPLICAOF', '127.0.0.1', String(master.port)], PASSWORD, tlsCli).out, 'OK');
-      await waitFor(() => runProbe(data['probe.sh']!, 'readiness', replica.port, env, passwordFile, paths).code === 0, 'the replica to sync over TLS');
+      await waitFor('the replica to sync over TLS', () => runProbe(data['probe.sh']!, 'readiness', replica.port, env, passwordFile, paths).code === 0);
       assert.equal(cli(replica.port, ['GET', 'greeting'], PASSWORD, tlsCli).out, 'hello');
     });
   });

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitFor } from '../../helpers/wait-for.js';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -21,15 +22,6 @@ export function cli(port: number, args: string[], password?: string, connectionA
     encoding: 'utf8', env: { ...process.env, ...(password ? { REDISCLI_AUTH: password } : {}) }, timeout: 5000,
   });
   return { code: result.status ?? -1, out: `${result.stdout}${result.stderr}`.trim() };
-}
-
-export async function waitFor(check: () => boolean, what: string, timeoutMs = 10000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 export interface RedisProcess {
@@ -59,7 +51,7 @@ export async function startRedis(config: string, extraArgs: string[], dir?: stri
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await waitFor(() => /PONG|NOAUTH/.test(cli(port, ['PING'], undefined, options.cliArgs).out), `redis-server on ${port}`);
+  await waitFor(`redis-server on ${port}`, () => /PONG|NOAUTH/.test(cli(port, ['PING'], undefined, options.cliArgs).out));
   return {
     port,
     dir: dataDir,

@@ -6,9 +6,10 @@ import { HealthMonitor, type MasterDownEvent, type MasterUnreachableEvent, type 
 import { checkReplicaView, replicaStaleAfterSeconds } from '../../../reconciler/replication/monitor-channels.js';
 import { probeEngine } from '../../../reconciler/replication/probe.js';
 import { fenceReturningMaster, promoteToMaster } from '../../../reconciler/replication/promotion.js';
-import { command, RedisFleet, waitFor } from './redis-processes.js';
+import { command, RedisFleet } from './redis-processes.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 import { missingKeys, startTopology, waitForSync, writeKeys, type Topology } from './topology.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 const fleet = new RedisFleet();
 const monitors: HealthMonitor[] = [];
@@ -20,7 +21,6 @@ after(async () => {
 });
 
 const PASSWORD = 'failover-secret';
-
 
 function storeOf(topology: Topology, downAfterMilliseconds = 1000): MonitoredStore {
   const [master, ...replicas] = topology.pods;

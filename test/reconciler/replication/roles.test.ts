@@ -5,8 +5,9 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { assignRoles } from '../../../reconciler/replication/failover.js';
 import { probeEngine } from '../../../reconciler/replication/probe.js';
-import { command, RedisFleet, waitFor } from './redis-processes.js';
+import { command, RedisFleet } from './redis-processes.js';
 import { missingKeys, podOf, startTopology, waitForSync, writeKeys } from './topology.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 const fleet = new RedisFleet();
 after(async () => fleet.stopAll());

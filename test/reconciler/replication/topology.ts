@@ -1,7 +1,8 @@
 /** A master and its replicas as real redis-server processes, described the way the controller describes pods. */
 import type { StorePod } from '../../../reconciler/replication/failover.js';
 import { probeEngine } from '../../../reconciler/replication/probe.js';
-import { command, loopbackHosts, waitFor, type RedisFleet, type RedisProcess } from './redis-processes.js';
+import { command, loopbackHosts, type RedisFleet, type RedisProcess } from './redis-processes.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 export interface Topology {
   processes: RedisProcess[];

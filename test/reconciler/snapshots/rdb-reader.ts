@@ -7,7 +7,8 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { REDIS_SERVER, waitFor } from '../replication/redis-processes.js';
+import { REDIS_SERVER } from '../replication/redis-processes.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 export async function readKeyFromRdb(rdbPath: string, key: string): Promise<string | null> {
   const dir = mkdtempSync(join(tmpdir(), 'redwing-rdb-check-'));

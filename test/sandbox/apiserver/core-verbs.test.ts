@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CoreV1Api, Watch } from '@kubernetes/client-node';
 import type { TestServer } from './helpers.js';
-import { startTestServer, waitFor } from './helpers.js';
+import { startTestServer } from './helpers.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 const CM = '/api/v1/namespaces/default/configmaps';
 
@@ -236,7 +237,7 @@ describe('core verbs on ConfigMaps (golden 04, 05, 07, 08)', () => {
     await t.request('PATCH', `${CM}/w1`, { body: { data: { k: 'v4' } }, contentType: 'application/merge-patch+json' });
     await t.request('PATCH', `${CM}/w1`, { body: { metadata: { labels: { watch: 'yes' } } }, contentType: 'application/merge-patch+json' });
     await core.deleteNamespacedConfigMap({ namespace: 'default', name: 'w1' });
-    await waitFor(() => events.length >= 5, 5000, 'watch events');
+    await waitFor('watch events', () => events.length >= 5, 5000);
     req.abort();
     // leaving the selector is a DELETED carrying the previous state
     assert.deepEqual(events, ['ADDED w1 v1', 'MODIFIED w1 v2', 'DELETED w1 v2', 'ADDED w1 v4', 'DELETED w1 v4']);

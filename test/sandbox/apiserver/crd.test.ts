@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { ApiextensionsV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import type { TestServer } from './helpers.js';
-import { startTestServer, waitFor } from './helpers.js';
+import { startTestServer } from './helpers.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 const CRD = JSON.parse(readFileSync(new URL('../../fixtures/sandbox-apiserver/golden-kvstore-crd.json', import.meta.url), 'utf8'));
 const BASE = '/apis/redwing.dev/v1alpha1/namespaces/default/kvstores';
@@ -17,7 +18,7 @@ describe('custom resources (golden 13–20)', () => {
     const created = await t.request('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: CRD });
     assert.equal(created.status, 201);
     assert.deepEqual(created.body.status, { conditions: null, acceptedNames: { plural: '', kind: '' }, storedVersions: ['v1alpha1'] });
-    await waitFor(async () => {
+    await waitFor('the CRD to be Established', async () => {
       const crd = await ext.readCustomResourceDefinition({ name: 'kvstores.redwing.dev' });
       return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ?? false;
     });
@@ -161,7 +162,7 @@ describe('custom resources (golden 13–20)', () => {
       },
     };
     assert.equal((await t.request('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: crd })).status, 201);
-    await waitFor(async () => (await t.request('GET', '/apis/redwing.dev/v1beta1/kvpolicies')).status === 200);
+    await waitFor('v1beta1 to be served', async () => (await t.request('GET', '/apis/redwing.dev/v1beta1/kvpolicies')).status === 200);
     const created = await t.request('POST', '/apis/redwing.dev/v1alpha1/kvpolicies', { body: { apiVersion: 'redwing.dev/v1alpha1', kind: 'KVPolicy', metadata: { name: 'p1' }, spec: {} } });
     assert.equal(created.status, 201);
     assert.equal(created.body.metadata.namespace, undefined);
@@ -177,7 +178,7 @@ describe('custom resources (golden 13–20)', () => {
   it('deleting the CRD removes its instances and stops serving the group', async () => {
     const del = await t.request('DELETE', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/kvstores.redwing.dev');
     assert.equal(del.status, 200);
-    await waitFor(async () => (await t.request('GET', `${BASE}`)).status === 404);
+    await waitFor('the CRD to stop being served', async () => (await t.request('GET', `${BASE}`)).status === 404);
     const resources = (await t.request('GET', '/apis/redwing.dev/v1alpha1')).body.resources.map((r: { name: string }) => r.name);
     assert.deepEqual(resources, ['kvpolicies']);
     assert.equal((await t.request('GET', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/kvstores.redwing.dev')).status, 404);

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { TestServer } from './helpers.js';
-import { startTestServer, waitFor } from './helpers.js';
+import { startTestServer } from './helpers.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 const GOLDEN_DIR = '/work/shared/research/apiserver-golden';
 const CRD = JSON.parse(readFileSync(new URL('../../fixtures/sandbox-apiserver/golden-kvstore-crd.json', import.meta.url), 'utf8'));
@@ -53,7 +54,7 @@ describe('golden replay', { skip: existsSync(GOLDEN_DIR) ? false : `${GOLDEN_DIR
     t = await startTestServer();
     await t.request('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'golden' } } });
     await t.request('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: CRD });
-    await waitFor(async () => (await t.request('GET', '/apis/redwing.dev/v1alpha1')).status === 200);
+    await waitFor('the redwing.dev API to be served', async () => (await t.request('GET', '/apis/redwing.dev/v1alpha1')).status === 200);
   });
   after(async () => t.close());
 
@@ -132,7 +133,7 @@ describe('golden replay', { skip: existsSync(GOLDEN_DIR) ? false : `${GOLDEN_DIR
         const streaming = t.request('GET', path, { accept: request.headers?.accept });
         const range = /Exchanges (\d+)\.\.(\d+)/.exec(item.note ?? '');
         if (range) {
-          await waitFor(() => t.server.core.store.subscriberCount() > before, 5000, 'the watch to start');
+          await waitFor('the watch to start', () => t.server.core.store.subscriberCount() > before, 5000);
           for (let i = Number(range[1]); i <= Number(range[2]); i++) {
             const exchange = items[i]!;
             handled.add(i);

@@ -51,13 +51,3 @@ export async function startTestServer(options: Partial<Omit<ApiServerOptions, 'd
     },
   };
 }
-
-/** Polls until `condition` holds (bounded), as tests must not sleep-and-count. */
-export async function waitFor(condition: () => Promise<boolean> | boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await condition()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import type { TestServer } from './helpers.js';
-import { startTestServer, waitFor } from './helpers.js';
+import { startTestServer } from './helpers.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 const run = promisify(execFile);
 const KUBECTL = '/usr/bin/kubectl';
@@ -44,7 +45,7 @@ describe('kubectl smoke test', { skip: hasKubectl ? false : 'kubectl is not inst
 
   it('works with a custom resource: get by short name with printer columns, scale, delete', async () => {
     await t.request('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: CRD });
-    await waitFor(async () => (await t.request('GET', '/apis/redwing.dev/v1alpha1')).status === 200);
+    await waitFor('the redwing.dev API to be served', async () => (await t.request('GET', '/apis/redwing.dev/v1alpha1')).status === 200);
     const kv = join(t.dir, 'kv.yaml');
     writeFileSync(kv, 'apiVersion: redwing.dev/v1alpha1\nkind: KVStore\nmetadata:\n  name: kc-kv\nspec:\n  replicas: 3\n  engine: valkey\n');
     assert.match(await kubectl('apply', '-f', kv), /kvstore.redwing.dev\/kc-kv created/);

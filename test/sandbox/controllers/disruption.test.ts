@@ -9,7 +9,8 @@ import pino from 'pino';
 import { Informer } from '../../../sandbox/controllers/client/informer.js';
 import { makeRestClient } from '../../../sandbox/controllers/client/rest.js';
 import { DisruptionController } from '../../../sandbox/controllers/disruption-controller.js';
-import { startTestServer, waitFor, type TestServer } from '../apiserver/helpers.js';
+import { startTestServer, type TestServer } from '../apiserver/helpers.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 const GOLDEN = '/work/shared/research/apiserver-golden/24-defaults-misc.json';
 const ns = '/api/v1/namespaces/default';
@@ -67,10 +68,15 @@ describe('disruption controller', () => {
 
   async function statusWhen(name: string, check: (status: any) => boolean, what: string): Promise<any> {
     let last: any;
-    await waitFor(async () => {
-      last = (await t.request('GET', `${pdbs}/${name}`)).body.status;
-      return check(last);
-    }, 10_000, `${name}: ${what} (last status ${JSON.stringify(last)})`);
+    try {
+      await waitFor(`${name}: ${what}`, async () => {
+        last = (await t.request('GET', `${pdbs}/${name}`)).body.status;
+        return check(last);
+      }, 10_000);
+    } catch (error: unknown) {
+      // The last status read says why; the waiting message alone would not.
+      throw new Error(`${name}: ${what}: not reached (last status ${JSON.stringify(last)})`, { cause: error });
+    }
     return last;
   }
 

@@ -5,6 +5,7 @@ import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import YAML from 'yaml';
 import type { RunningApiServer } from '../../../sandbox/apiserver/server.js';
 import { startTestApiServer } from '../../helpers/api-server.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 export interface PolicySandbox {
   server: RunningApiServer;
@@ -23,7 +24,7 @@ export async function startPolicySandbox(): Promise<PolicySandbox> {
       await postJson(server, '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
     }
     const objects = kubeConfig.makeApiClient(CustomObjectsApi);
-    await waitFor(async () => {
+    await waitFor('CRDs served', async () => {
       try {
         await objects.listClusterCustomObject({ group: 'redwing.dev', version: 'v1alpha1', plural: 'kvpolicies' });
         await objects.listClusterCustomObject({ group: 'redwing.dev', version: 'v1alpha1', plural: 'kvstores' });
@@ -31,7 +32,7 @@ export async function startPolicySandbox(): Promise<PolicySandbox> {
       } catch {
         return false;
       }
-    }, 10_000, 'CRDs served');
+    }, 10_000);
     return { server, kubeConfig, close: stop };
   } catch (error) {
     await stop();
@@ -54,14 +55,4 @@ export async function postJson(server: RunningApiServer, path: string, body: unk
     request.on('error', reject);
     request.end(text);
   });
-}
-
-/** Polls until `condition` holds, failing after `timeoutMs` (tests never sleep-and-count). */
-export async function waitFor(condition: () => Promise<boolean> | boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await condition()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }

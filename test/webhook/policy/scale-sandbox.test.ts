@@ -16,7 +16,8 @@ import { createWebhookApp } from '../../../webhook/app.js';
 import { createPolicyEngine, type PolicyEngine } from '../../../webhook/policy/engine.js';
 import { watchPolicySources, type PolicySources } from '../../../webhook/policy/sources.js';
 import { startWebhookServer, type WebhookServer } from '../../../webhook/server.js';
-import { postJson, startPolicySandbox, waitFor, type PolicySandbox } from './sandbox-helpers.js';
+import { postJson, startPolicySandbox, type PolicySandbox } from './sandbox-helpers.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 const STORES = '/apis/redwing.dev/v1alpha1/namespaces/shop/kvstores';
 const KUBECTL = '/usr/bin/kubectl';
@@ -86,7 +87,7 @@ describe('kubectl scale through the sandbox API server', () => {
       spec: { exclude: { storeSelector: { matchLabels: { legacy: 'true' } } }, rules: { maxReplicas: 3 } },
     });
     await sources.synced;
-    await waitFor(() => engine.listPolicies().length === 1, 10_000, 'the policy cached');
+    await waitFor('the policy cached', () => engine.listPolicies().length === 1, 10_000);
   });
 
   after(async () => {
@@ -120,7 +121,7 @@ describe('kubectl scale through the sandbox API server', () => {
 
   it('matches the store by the labels the webhook has cached: an excluded store scales freely', async () => {
     await postJson(sandbox.server, STORES, store('legacy', { legacy: 'true' }));
-    await waitFor(() => engine.evaluateScale({ namespace: 'shop', name: 'legacy', replicas: 9, userInfo: { username: 'alice' } }).length === 0, 10_000, 'the store labels cached');
+    await waitFor('the store labels cached', () => engine.evaluateScale({ namespace: 'shop', name: 'legacy', replicas: 9, userInfo: { username: 'alice' } }).length === 0, 10_000);
     const scaled = await call(sandbox, 'PATCH', `${STORES}/legacy/scale`, { spec: { replicas: 5 } });
     assert.equal(scaled.status, 200, JSON.stringify(scaled.body));
   });
@@ -135,8 +136,8 @@ describe('kubectl scale through the sandbox API server', () => {
     });
     await postJson(sandbox.server, STORES, store('sized', { sizing: 'cel' }));
     // The informers deliver the policy and the store asynchronously; the webhook judges CEL once both are cached.
-    await waitFor(() => engine.evaluateScale({ namespace: 'shop', name: 'sized', replicas: 3, userInfo: { username: 'alice' } })
-      .some((violation) => violation.policy === 'cel-replicas'), 10_000, 'the CEL policy and the store cached');
+    await waitFor('the CEL policy and the store cached', () => engine.evaluateScale({ namespace: 'shop', name: 'sized', replicas: 3, userInfo: { username: 'alice' } })
+      .some((violation) => violation.policy === 'cel-replicas'), 10_000);
 
     const refused = await kubectlScale(sandbox, 'sized', 3);
     assert.equal(refused.ok, false, refused.output);

@@ -10,7 +10,8 @@ import { createLogger } from '../../../shared/logger.js';
 import { keepInformerRunning, loadPolicyFiles, loadPolicyFilesInto, PolicyFileError, watchPolicySources } from '../../../webhook/policy/sources.js';
 import YAML from 'yaml';
 import { readFileSync } from 'node:fs';
-import { postJson, startPolicySandbox, waitFor, type PolicySandbox } from './sandbox-helpers.js';
+import { postJson, startPolicySandbox, type PolicySandbox } from './sandbox-helpers.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 const SAMPLES = ['kvpolicy-production-baseline.yaml', 'kvpolicy-registry-allowlist.yaml', 'kvpolicy-cel.yaml']
   .map((file) => new URL(`../../../manifests/samples/${file}`, import.meta.url).pathname);
@@ -100,18 +101,18 @@ describe('policy sources: watch on the sandbox API server', () => {
         group: 'redwing.dev', version: 'v1alpha1', plural: 'kvpolicies',
         body: { apiVersion: 'redwing.dev/v1alpha1', kind: 'KVPolicy', metadata: { name: 'engines' }, spec: { rules: { allowedEngines: ['valkey'] } } },
       });
-      await waitFor(() => engine.evaluate(request).length === 2, 10_000, 'new policy cached');
+      await waitFor('new policy cached', () => engine.evaluate(request).length === 2, 10_000);
 
       await core.patchNamespace({ name: 'shop', body: [{ op: 'replace', path: '/metadata/labels/env', value: 'dev' }] });
-      await waitFor(() => engine.evaluate(request).map((v) => v.policy).join() === 'engines', 10_000, 'namespace relabel seen');
+      await waitFor('namespace relabel seen', () => engine.evaluate(request).map((v) => v.policy).join() === 'engines', 10_000);
 
       await objects.deleteClusterCustomObject({ group: 'redwing.dev', version: 'v1alpha1', plural: 'kvpolicies', name: 'engines' });
-      await waitFor(() => engine.evaluate(request).length === 0, 10_000, 'deleted policy dropped');
+      await waitFor('deleted policy dropped', () => engine.evaluate(request).length === 0, 10_000);
       assert.deepEqual(engine.listPolicies().map((p) => p.metadata.name), ['tls']);
 
       // The samples are valid against the CRD, and reach the engine unchanged (nothing pruned).
       for (const path of SAMPLES) await postJson(sandbox.server, '/apis/redwing.dev/v1alpha1/kvpolicies', YAML.parse(readFileSync(path, 'utf8')));
-      await waitFor(() => engine.listPolicies().length === 4, 10_000, 'samples cached');
+      await waitFor('samples cached', () => engine.listPolicies().length === 4, 10_000);
       for (const sample of loadPolicyFiles(SAMPLES)) {
         assert.deepEqual(engine.listPolicies().find((p) => p.metadata.name === sample.metadata.name)?.spec, sample.spec);
       }
