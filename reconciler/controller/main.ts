@@ -178,6 +178,10 @@ export async function runReconciler(options: ReconcilerOptions): Promise<Running
     logger.info({ store: event.storeKey, master: event.master.pod }, 'master answers the operator again');
     enqueue(event.storeKey);
   });
+  monitor.on('replicaDisconnected', (event) => {
+    logger.info({ store: event.storeKey, master: event.master.pod, connectedReplicas: event.connectedReplicas, previously: event.previously }, 'a replica disconnected from the master');
+    enqueue(event.storeKey);
+  });
   monitor.on('masterDown', (event) => {
     const runtime = context.runtimes.get(event.storeKey);
     if (runtime) runtime.operatorCutOff = undefined;

@@ -112,9 +112,16 @@ function elect(input: TopologyInput, candidates: ObservedPod[]): Election {
     if (!knownLost) return { master: known.name, reason: 'Existing' };
     // The known master is alive but unreachable from here: only fail over on the health monitor's verdict,
     // so a partition between the operator and the master alone changes nothing.
-    const restartedFenced = known.engine !== undefined && known.engine.role === 'replica';
-    if (!known.terminating && !restartedFenced && !input.masterDownConfirmed) {
+    if (!known.terminating && known.engine === undefined && !input.masterDownConfirmed) {
       return { master: known.name, waiting: `master ${known.name} is not answering; waiting for the health check` };
+    }
+    // A known master that follows another live pod of the store is handing over (FAILOVER TO runs, for a moment, with
+    // no master at all): the target is promoted within milliseconds. Promoting someone else now would make a second
+    // master. A hand-over that never completes is left to the health monitor, which sees a master answering as a
+    // replica. Anything else (booted fenced, following a foreign host) lost the role: fail over at once.
+    const target = known.engine?.role === 'replica' ? followedPod(known, candidates, input.port) : undefined;
+    if (!known.terminating && target && !input.masterDownConfirmed) {
+      return { master: known.name, waiting: `master ${known.name} is handing over to ${target.name}; waiting for it to take the role` };
     }
     if (!input.failoverEnabled) return { waiting: `master ${known.name} is lost and failover is disabled` };
     return electAfterLoss(input, candidates, known);
@@ -125,15 +132,23 @@ function elect(input: TopologyInput, candidates: ObservedPod[]): Election {
     return electAfterLoss(input, candidates, undefined);
   }
 
-  // No master recorded: a new store, or a cold start after the status was lost.
+  // No master recorded: a new store, or a cold start after the status was lost. Wait until every present pod can be
+  // compared: a pod slow to start may hold data (a store re-created over kept volumes), and bootstrapping an empty
+  // pod before it answers would make it the sync source that wipes that data. A new store also keeps ordinal 0.
   if (candidates.length === 0) return { waiting: 'no pod is running yet' };
+  const pending = input.pods.filter((pod) => !pod.terminating && !isCandidate(pod));
+  if (pending.length > 0) return { waiting: `waiting for ${pending.map((pod) => pod.name).join(', ')} to answer before electing the first master` };
   if (!candidates.some(hasData)) {
     return { master: [...candidates].sort((a, b) => a.ordinal - b.ordinal)[0]!.name, reason: 'Bootstrap' };
   }
-  // Existing data: wait until every present pod can be compared, so the pod with the most data wins.
-  const pending = input.pods.filter((pod) => !pod.terminating && !isCandidate(pod));
-  if (pending.length > 0) return { waiting: `existing data found; waiting for ${pending.map((pod) => pod.name).join(', ')} before electing` };
   return { master: [...candidates].sort(compareByData)[0]!.name, reason: 'MostData' };
+}
+
+/** The live pod of the store that `pod` replicates from, by IP or pod DNS name. */
+function followedPod(pod: ObservedPod, candidates: ObservedPod[], port: number): ObservedPod | undefined {
+  const host = pod.engine?.masterHost;
+  if (!host || pod.engine?.masterPort !== port) return undefined;
+  return candidates.find((other) => other.name !== pod.name && (other.ip === host || host.startsWith(`${other.name}.`)));
 }
 
 export function planTopology(input: TopologyInput): TopologyPlan {
@@ -150,7 +165,9 @@ export function planTopology(input: TopologyInput): TopologyPlan {
     const isMaster = master !== undefined && pod.name === master.name;
     if (!isMaster && pod.roleLabel === 'master') removals.push({ pod: pod.name, role: isCandidate(pod) ? 'replica' : undefined });
   }
-  if (!masterUsable) {
+  // Waiting (a hand-over in flight, a cold start with pods still to answer) changes no engine: promoting the pod the
+  // election names before it has decided could be the very move the wait is there to prevent.
+  if (!masterUsable || plan.waiting) {
     plan.labels = removals;
     if (master && !plan.waiting) plan.waiting = `master ${master.name} is not reachable`;
     return plan;

@@ -44,6 +44,17 @@ export interface MasterUnreachableEvent {
   replicaViews: ReplicaView[];
 }
 
+/**
+ * The master has fewer connected replicas than at the previous ping: one restarted, lost its link, or was promoted by
+ * hand (REPLICAOF NO ONE), which nothing in Kubernetes would show. The store is worth a look now, not at the next resync.
+ */
+export interface ReplicaDisconnectedEvent {
+  storeKey: string;
+  master: MonitorTarget;
+  connectedReplicas: number;
+  previously: number;
+}
+
 export interface TimerApi {
   setInterval(callback: () => void, ms: number): unknown;
   clearInterval(handle: unknown): void;
@@ -69,6 +80,8 @@ interface StoreWatch {
   lastConfirmAtMs: number;
   down: boolean;
   partitionReported: boolean;
+  /** From the last answered ping; undefined until the first one. */
+  connectedReplicas?: number;
 }
 
 export type CheckOutcome = 'up' | 'down' | 'unconfirmed' | 'waiting' | 'unknown-store';
@@ -88,6 +101,7 @@ export declare interface HealthMonitor {
   on(event: 'masterUnreachable', listener: (event: MasterUnreachableEvent) => void): this;
   /** The master answers again after a masterDown or a masterUnreachable. */
   on(event: 'masterUp', listener: (event: { storeKey: string; master: MonitorTarget }) => void): this;
+  on(event: 'replicaDisconnected', listener: (event: ReplicaDisconnectedEvent) => void): this;
 }
 
 export class HealthMonitor extends EventEmitter {
@@ -177,10 +191,15 @@ export class HealthMonitor extends EventEmitter {
   private async ping(watch: StoreWatch): Promise<boolean> {
     watch.pingInFlight = true;
     try {
-      await watch.channel.ping();
+      const answer = await watch.channel.ping();
       if (this.watches.get(watch.store.key) !== watch) return true;
       watch.lastSeenAtMs = this.clock();
       watch.lastError = undefined;
+      const previously = watch.connectedReplicas;
+      watch.connectedReplicas = answer.connectedReplicas;
+      if (previously !== undefined && answer.connectedReplicas < previously) {
+        this.emit('replicaDisconnected', { storeKey: watch.store.key, master: watch.store.master, connectedReplicas: answer.connectedReplicas, previously } satisfies ReplicaDisconnectedEvent);
+      }
       // Answering again after being declared down, or after a partition from the operator alone was reported.
       const recovered = watch.down || watch.partitionReported;
       watch.partitionReported = false;

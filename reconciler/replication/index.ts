@@ -23,7 +23,7 @@ export {
 } from './switchover.js';
 export {
   HealthMonitor,
-  type CheckOutcome, type HealthMonitorOptions, type MasterDownEvent, type MasterUnreachableEvent, type MonitoredStore,
+  type CheckOutcome, type HealthMonitorOptions, type MasterDownEvent, type MasterUnreachableEvent, type MonitoredStore, type ReplicaDisconnectedEvent,
   type MonitorTarget, type TimerApi, type TriggerOptions,
 } from './health-monitor.js';
 export { checkReplicaView, openPingChannel, replicaStaleAfterSeconds, type PingChannel, type ReplicaView } from './monitor-channels.js';

@@ -3,9 +3,14 @@ import { closeEngineConnection, openEngineConnection, withEngineConnection, type
 import { configValue } from './live-config.js';
 import { probeEngine } from './probe.js';
 
+export interface PingAnswer {
+  /** Replicas connected to the master right now (from the ROLE reply). */
+  connectedReplicas: number;
+}
+
 export interface PingChannel {
   /** Resolves when the pod answered and is still a master; rejects on error, timeout or another role. */
-  ping(): Promise<void>;
+  ping(): Promise<PingAnswer>;
   close(): void;
 }
 
@@ -28,6 +33,7 @@ export function openPingChannel(endpoint: EngineEndpoint, timeoutMs: number): Pi
         if (!Array.isArray(role) || role[0] !== 'master') {
           throw new Error(`answers as ${Array.isArray(role) ? `${String(role[0])} of ${String(role[1])}:${String(role[2])}` : 'unknown'}, not master`);
         }
+        return { connectedReplicas: Array.isArray(role[2]) ? role[2].length : 0 };
       } catch (error) {
         if (client) closeEngineConnection(client);
         client = undefined;

@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { paths } from '../../../reconciler/controller/kube-client.js';
-import { kvstore, type PodInfo, redisCommand, storePassword, useReconcilerOnSandbox, waitFor, waitStoreReady } from './e2e-helpers.js';
+import { kvstore, type PodInfo, redisCommand, storePassword, useReconcilerOnSandbox, waitFor, waitForPasswordRotated, waitStoreReady } from './e2e-helpers.js';
 
 const STORE = 'metrics';
 
@@ -64,10 +64,7 @@ describe('reconciler end to end: the exporter sidecar', { timeout: 600_000 }, ()
     const oldPassword = await storePassword(e2e.cluster.client, STORE);
     const newPassword = 'rotated-exporter-password-0123456789';
     await e2e.cluster.client.patch(paths.coreObject('secrets', 'default', `${STORE}-auth`), { data: { password: Buffer.from(newPassword).toString('base64') } });
-    for (const pod of pods) {
-      await waitFor(`${pod.name} to take the new password`, async () => (await redisCommand(pod.ip!, newPassword, 'PING')) === 'PONG', 30_000);
-      await assert.rejects(redisCommand(pod.ip!, oldPassword, 'PING'), /WRONGPASS|invalid|NOAUTH|closed/i, 'the old password is refused');
-    }
+    for (const pod of pods) await waitForPasswordRotated(pod.ip!, newPassword, oldPassword);
     await waitReady(2);
 
     // Every scrape opens a new connection and logs in again: with the store password it would now fail (redis_up 0).

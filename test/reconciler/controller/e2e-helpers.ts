@@ -110,6 +110,18 @@ export async function redisCommand(host: string, password: string | undefined, c
   }
 }
 
+/**
+ * Waits until `host` takes `newPassword` and refuses `oldPassword`. Checked together: during a rotation both passwords
+ * work for a moment (the new one is added everywhere before the old one is dropped), so a single try of the old
+ * password right after the new one first works can still succeed.
+ */
+export async function waitForPasswordRotated(host: string, newPassword: string, oldPassword: string, timeoutMs = 30_000): Promise<void> {
+  await waitFor(`${host} to take the new password and refuse the old one`, async () => {
+    if ((await redisCommand(host, newPassword, 'PING')) !== 'PONG') return false;
+    return redisCommand(host, oldPassword, 'PING').then(() => false, (error: unknown) => /WRONGPASS|invalid|NOAUTH|closed/i.test(String(error)));
+  }, timeoutMs);
+}
+
 export interface PodInfo {
   name: string;
   uid: string;

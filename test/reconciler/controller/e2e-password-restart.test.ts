@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import { runReconciler, type RunningReconciler } from '../../../reconciler/controller/main.js';
 import { paths } from '../../../reconciler/controller/kube-client.js';
 import {
-  kvstore, redisCommand, startE2eCluster, storePassword, waitFor, type E2eCluster, type PodInfo, waitStoreReady,
+  kvstore, redisCommand, startE2eCluster, storePassword, waitFor, waitForPasswordRotated, type E2eCluster, type PodInfo, waitStoreReady,
 } from './e2e-helpers.js';
 
 const silent = pino({ level: process.env.REDWING_TEST_LOG ?? 'silent' });
@@ -64,16 +64,7 @@ describe('reconciler end to end: password changed while the reconciler was down'
     await assert.rejects(redisCommand(master.ip!, newPassword, 'PING'), /WRONGPASS|invalid|NOAUTH|closed/i);
 
     reconciler = await start();
-    for (const pod of pods) {
-      await waitFor(`${pod.name} to take the new password`, async () => {
-        try {
-          return (await redisCommand(pod.ip!, newPassword, 'PING')) === 'PONG';
-        } catch {
-          return false;
-        }
-      }, 60_000);
-      await assert.rejects(redisCommand(pod.ip!, oldPassword, 'PING'), /WRONGPASS|invalid|NOAUTH|closed/i, `${pod.name} refuses the old password`);
-    }
+    for (const pod of pods) await waitForPasswordRotated(pod.ip!, newPassword, oldPassword, 60_000);
     assert.deepEqual(await podIdentities('pw'), before, 'no pod was restarted or replaced');
     for (const pod of pods) {
       assert.equal(await redisCommand(pod.ip!, newPassword, 'GET', 'kept'), 'before-restart', `data intact on ${pod.name}`);

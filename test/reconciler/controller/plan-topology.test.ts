@@ -46,6 +46,15 @@ describe('planTopology', () => {
     assert.deepEqual(plan.labels.slice(0, 2), [{ pod: 's-1', role: 'replica' }, { pod: 's-2', role: 'replica' }]);
   });
 
+  it('a new store waits for every pod before bootstrapping: ordinal 0 is not skipped because it answered last', () => {
+    const pending = pod(0, undefined, { phase: 'Running', ready: false });
+    const plan = planTopology(input([pending, pod(1, fenced()), pod(2, fenced())]));
+    assert.equal(plan.master, undefined);
+    assert.equal(plan.promote, undefined);
+    assert.deepEqual(plan.replicaOf, []);
+    assert.match(plan.waiting ?? '', /waiting for s-0 to answer/);
+  });
+
   it('on a cold start with data elects the pod with the highest offset, not ordinal 0', () => {
     const plan = planTopology(input([pod(0, fenced(100, 5)), pod(1, fenced(900, 7)), pod(2, fenced(500, 9))]));
     assert.equal(plan.master, 's-1');
@@ -74,6 +83,11 @@ describe('planTopology', () => {
     // A pod on a lost node (terminating) is not waited for.
     const lostNode = planTopology(input([pod(0, fencedState(100)), pod(1, undefined, { terminating: true }), pod(2, fencedState(80))], { knownMaster: 's-1', masterDownConfirmed: true }));
     assert.equal(lostNode.master, 's-0');
+    // The recorded master answered (fenced) but another pod has not: nobody is promoted yet, the recorded one included.
+    const recordedFirst = planTopology(input([pod(0, fencedState(100)), pod(1, fencedState(900)), pod(2)], { knownMaster: 's-1' }));
+    assert.equal(recordedFirst.promote, undefined);
+    assert.deepEqual(recordedFirst.replicaOf, []);
+    assert.match(recordedFirst.waiting ?? '', /cold start: waiting for s-2/);
   });
 
   it('keeps a healthy master and changes nothing when all replicas are linked', () => {
@@ -141,6 +155,32 @@ describe('planTopology', () => {
     ], { knownMaster: 's-0' }));
     assert.equal(plan.master, 's-1');
     assert.deepEqual(plan.replicaOf, [{ pod: 's-0', host: '127.0.0.11', port: PORT }]);
+  });
+
+  it('a master handing over (FAILOVER TO: it follows the target, not yet promoted) is not replaced by another pod', () => {
+    const handingOver = [
+      pod(0, replicaOf(2, 500), { roleLabel: 'master' }),
+      pod(1, replicaOf(0, 480), { roleLabel: 'replica' }),
+      pod(2, replicaOf(0, 500), { roleLabel: 'replica' }),
+    ];
+    const plan = planTopology(input(handingOver, { knownMaster: 's-0' }));
+    assert.equal(plan.promote, undefined);
+    assert.deepEqual(plan.replicaOf, []);
+    assert.deepEqual(plan.labels, []);
+    assert.match(plan.waiting ?? '', /s-0 is handing over to s-2/);
+    // A hand-over that never completes: once the health monitor confirms, the best follower is elected.
+    const confirmed = planTopology(input(handingOver, { knownMaster: 's-0', masterDownConfirmed: true }));
+    assert.equal(confirmed.master, 's-2');
+    assert.equal(confirmed.reason, 'MasterLost');
+  });
+
+  it('a master that answers as a replica of a host outside the store lost the role: failover without waiting', () => {
+    const plan = planTopology(input([
+      pod(0, { role: 'replica', masterHost: '10.9.9.9', masterPort: PORT, replicationOffset: 500 }, { roleLabel: 'master' }),
+      pod(1, replicaOf(0, 500), { roleLabel: 'replica' }),
+    ], { knownMaster: 's-0' }));
+    assert.equal(plan.master, 's-1');
+    assert.equal(plan.promote, 's-1');
   });
 
   it('ties on offset go to the lowest ordinal', () => {

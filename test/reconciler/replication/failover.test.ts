@@ -2,7 +2,9 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { performFailover } from '../../../reconciler/replication/failover.js';
-import { HealthMonitor, type MasterDownEvent, type MasterUnreachableEvent, type MonitoredStore } from '../../../reconciler/replication/health-monitor.js';
+import {
+  HealthMonitor, type MasterDownEvent, type MasterUnreachableEvent, type MonitoredStore, type ReplicaDisconnectedEvent,
+} from '../../../reconciler/replication/health-monitor.js';
 import { checkReplicaView, replicaStaleAfterSeconds } from '../../../reconciler/replication/monitor-channels.js';
 import { probeEngine } from '../../../reconciler/replication/probe.js';
 import { fenceReturningMaster, promoteToMaster } from '../../../reconciler/replication/promotion.js';
@@ -225,4 +227,21 @@ test('triggerCheck after the master pod was deleted: declared down at once, with
   }, 10_000, 50), 'down');
   assert.equal(downs.length, 1);
   assert.equal(downs[0]!.trigger, 'triggered');
+});
+
+test('a replica promoted by hand (REPLICAOF NO ONE) is reported by the master\'s ping at once, with no failover', async () => {
+  const topology = await startTopology(fleet, 3, PASSWORD);
+  const store = storeOf(topology);
+  const monitor = new HealthMonitor({ intervalMs: 100 });
+  monitors.push(monitor);
+  const disconnects: ReplicaDisconnectedEvent[] = [];
+  monitor.on('replicaDisconnected', (event) => disconnects.push(event));
+  monitor.watch(store);
+  monitor.start();
+  await waitFor('the master answered a ping', async () => (await monitor.triggerCheck(store.key)) === 'up', 5_000, 50);
+  assert.equal(await command(topology.pods[2]!.endpoint, 'REPLICAOF', 'NO', 'ONE'), 'OK');
+  const event = await waitFor('the disconnect reported', async () => disconnects[0], 5_000, 50);
+  assert.equal(event.master.pod, topology.pods[0]!.pod);
+  assert.deepEqual([event.previously, event.connectedReplicas], [2, 1]);
+  assert.equal(monitor.isDown(store.key), false);
 });

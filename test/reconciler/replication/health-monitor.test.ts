@@ -1,17 +1,27 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HealthMonitor, type MasterDownEvent, type MasterUnreachableEvent, type MonitoredStore, type PingChannel, type ReplicaView, type TimerApi } from '../../../reconciler/replication/health-monitor.js';
+import {
+  HealthMonitor, type MasterDownEvent, type MasterUnreachableEvent, type MonitoredStore, type PingChannel, type ReplicaDisconnectedEvent, type ReplicaView,
+  type TimerApi,
+} from '../../../reconciler/replication/health-monitor.js';
 
 /** A hand-driven clock and master: the test decides when pings answer and what the replicas report. */
 function harness(replicaViews: () => ReplicaView[]) {
   let now = 1_000;
   let masterUp = true;
+  let connectedReplicas = 2;
   let opened = 0;
   let closed = 0;
   const manualTimers: TimerApi = { setInterval: () => 1, clearInterval: () => undefined };
   const channel = (): PingChannel => {
     opened += 1;
-    return { ping: async () => { if (!masterUp) throw new Error('ECONNREFUSED'); }, close: () => { closed += 1; } };
+    return {
+      ping: async () => {
+        if (!masterUp) throw new Error('ECONNREFUSED');
+        return { connectedReplicas };
+      },
+      close: () => { closed += 1; },
+    };
   };
   const monitor = new HealthMonitor({
     clock: () => now, timers: manualTimers, openChannel: channel, confirmIntervalMs: 0,
@@ -39,6 +49,7 @@ function harness(replicaViews: () => ReplicaView[]) {
   return {
     monitor, store, downs, partitions, advance, settle,
     setMasterUp: (up: boolean) => { masterUp = up; },
+    setConnectedReplicas: (count: number) => { connectedReplicas = count; },
     now: () => now, channels: () => ({ opened, closed }),
   };
 }
@@ -112,4 +123,20 @@ test('triggerCheck checks at once; skipDownAfter declares a deleted master down 
   assert.equal(h.downs[0]!.trigger, 'triggered');
   assert.equal(await h.monitor.triggerCheck('other/store'), 'unknown-store');
   h.monitor.stop();
+});
+
+test('a replica leaving the master (restart, REPLICAOF NO ONE by hand) is reported at the next ping, a returning one is not', async () => {
+  const h = harness(() => []);
+  const disconnects: ReplicaDisconnectedEvent[] = [];
+  h.monitor.on('replicaDisconnected', (event) => disconnects.push(event));
+  await h.advance(300);
+  assert.equal(disconnects.length, 0);
+  h.setConnectedReplicas(1);
+  await h.advance(150);
+  assert.equal(disconnects.length, 1);
+  assert.deepEqual({ ...disconnects[0]!, master: disconnects[0]!.master.pod }, { storeKey: 'ns/s', master: 's-0', connectedReplicas: 1, previously: 2 });
+  h.setConnectedReplicas(2);
+  await h.advance(300);
+  assert.equal(disconnects.length, 1, 'a replica coming back is not news');
+  assert.deepEqual(h.downs, []);
 });
