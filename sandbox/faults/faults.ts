@@ -12,6 +12,8 @@ export interface Faults {
   /** SIGSTOP: the port stays open but nothing answers. */
   freezePod(namespace: string, name: string): Promise<void>;
   thawPod(namespace: string, name: string): Promise<void>;
+  /** The next start of the pod's containers (after a crash) is frozen at once: a restart that answers nobody until thawPod. */
+  freezePodOnNextStart(namespace: string, name: string): Promise<void>;
   /** Loses the node running the pod: its processes freeze, the Node turns NotReady, its pods' Ready Unknown. Returns the node name. */
   loseNodeOf(namespace: string, name: string): Promise<string>;
   loseNode(nodeName: string): Promise<void>;
@@ -41,6 +43,9 @@ export function createFaults(kubelet: Kubelet, kc: KubeConfig): Faults {
     },
     async thawPod(namespace, name) {
       for (const proc of processesOf(namespace, name)) proc.signal('SIGCONT');
+    },
+    async freezePodOnNextStart(namespace, name) {
+      kubelet.freezeNextStart(namespace, name);
     },
     async loseNodeOf(namespace, name) {
       const node = kubelet.nodeOf(namespace, name);

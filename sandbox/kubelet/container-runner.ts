@@ -73,6 +73,8 @@ export class ContainerRunner {
   /** Settles when the container will never run again (stopped, or finished under its restart policy). */
   readonly done: Promise<ExitInfo | undefined>;
   paused = false;
+  /** Fault injection: the next instance is SIGSTOPped as it is launched, before it can answer anyone. */
+  freezeNextStart = false;
 
   private stopping = false;
   private readonly stopController = new AbortController();
@@ -145,6 +147,10 @@ export class ContainerRunner {
     const logFileName = `${this.lastExit ? this.restartCount + 1 : this.restartCount}.log`;
     const proc = launchContainer({ ...prepared.spec, logFileName });
     this.process = proc;
+    if (this.freezeNextStart) {
+      this.freezeNextStart = false;
+      proc.signal('SIGSTOP');
+    }
     if (this.lastExit) this.restartCount++;
     this.started = !container.startupProbe;
     this.ready = this.started && !container.readinessProbe;

@@ -123,6 +123,12 @@ export class Kubelet {
     return (this.workers.get(`${namespace}/${name}`)?.processes() ?? []) as ContainerProcess[];
   }
 
+  freezeNextStart(namespace: string, name: string): void {
+    const worker = this.workers.get(`${namespace}/${name}`);
+    if (!worker) throw new Error(`pod ${namespace}/${name} is not running on this sandbox's kubelet`);
+    worker.freezeNextStart();
+  }
+
   nodeOf(namespace: string, name: string): string | undefined {
     return this.pods.get(namespace, name)?.spec?.nodeName;
   }

@@ -57,6 +57,11 @@ export class PodWorker {
     return [...this.initRunners, ...this.runners].map((r) => r.process).filter((p) => p && !p.exitInfo);
   }
 
+  /** Fault injection: every container's next instance starts frozen (SIGSTOP) until thawed. */
+  freezeNextStart(): void {
+    for (const runner of [...this.initRunners, ...this.runners]) runner.freezeNextStart = true;
+  }
+
   set paused(value: boolean) {
     for (const runner of [...this.initRunners, ...this.runners]) runner.paused = value;
   }

@@ -90,13 +90,13 @@ describe('reconciler end to end: cold start (every pod restarted at once)', { ti
     const { faults } = e2e.cluster.sandbox;
     const { store, pods, master, entries } = await prepare('coldslow');
     const oldPids = new Set(faults.podPids('default', master.name));
+    // Frozen as the kubelet restarts it, before it has loaded its data: it answers nobody for a while.
+    await faults.freezePodOnNextStart('default', master.name);
     await Promise.all(pods.map((pod) => faults.crashPod('default', pod.name)));
-    // Caught right after the kubelet restarts it, before it has loaded its data: it answers nobody for a while.
     await waitFor(`${master.name} restarted`, () => {
       const pids = faults.podPids('default', master.name);
       return pids.length > 0 && pids.every((pid) => !oldPids.has(pid));
-    }, 60_000, 2);
-    await faults.freezePod('default', master.name);
+    }, 60_000, 20);
     try {
       await new Promise((resolve) => setTimeout(resolve, SLOW_BOOT_MS));
     } finally {

@@ -1,5 +1,6 @@
 // Fault injection: freeze/thaw, node loss and eviction, observed as a client of the cluster would observe them.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { Watch, type V1Pod } from '@kubernetes/client-node';
 import { containerPid, isReady, processGone, redisCli, redisContainer, startTestSandbox, waitFor, type TestSandbox } from '../helpers.js';
@@ -9,6 +10,12 @@ before(async () => { t = await startTestSandbox(); });
 after(async () => { await t?.stop(); });
 
 const ns = 'default';
+
+/** The state letter of /proc/<pid>/stat: R, S, T (stopped)... */
+function processState(pid: number): string {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+}
 
 async function readyPod(name: string) {
   return waitFor(`${name} Ready`, async () => {
@@ -29,6 +36,27 @@ test('freeze keeps the port open but PING times out; thaw brings the answers bac
   await t.sandbox.faults.thawPod(ns, 'icy');
   assert.equal((await redisCli(ip, ['ping'])).out, 'PONG');
   await readyPod('icy');
+});
+
+test('freeze on next start: the container restarted after a crash answers nobody until thawed', async () => {
+  await t.core.createNamespacedPod({ namespace: ns, body: { metadata: { name: 'late' }, spec: { containers: [redisContainer] } } });
+  const ip = (await readyPod('late')).status!.podIP!;
+  const firstPid = t.sandbox.faults.podPids(ns, 'late')[0];
+  await t.sandbox.faults.freezePodOnNextStart(ns, 'late');
+  assert.equal((await redisCli(ip, ['ping'])).out, 'PONG', 'the running instance is not frozen');
+  await t.sandbox.faults.crashPod(ns, 'late');
+  await waitFor('late restarted', () => {
+    const pids = t.sandbox.faults.podPids(ns, 'late');
+    return pids.length > 0 && !pids.includes(firstPid!);
+  }, 30_000, 20);
+  const [pid] = t.sandbox.faults.podPids(ns, 'late');
+  // Stopped (state T) rather than merely not listening yet: a fresh instance would fail a PING right away too.
+  assert.equal(processState(pid!), 'T');
+  assert.equal((await redisCli(ip, ['ping'], 1500)).ok, false, 'the new instance answers nobody');
+  assert.equal(processState(pid!), 'T', 'still frozen');
+  await t.sandbox.faults.thawPod(ns, 'late');
+  await waitFor('late answers again', async () => (await redisCli(ip, ['ping'])).out === 'PONG', 30_000);
+  await readyPod('late');
 });
 
 test('losing a node: Node NotReady (Unknown), pod Ready Unknown with reason NodeLost, pod unreachable; restore heals it', async () => {
