@@ -50,8 +50,9 @@ test('freeze on next start: the container restarted after a crash answers nobody
     return pids.length > 0 && !pids.includes(firstPid!);
   }, 30_000, 20);
   const [pid] = t.sandbox.faults.podPids(ns, 'late');
-  // Stopped (state T) rather than merely not listening yet: a fresh instance would fail a PING right away too.
-  assert.equal(processState(pid!), 'T');
+  // Stopped (state T) rather than merely not listening yet: a fresh instance would fail a PING right away too. Polled:
+  // a process in a system call (D, mounting) stops when the call returns.
+  await waitFor('the new instance stopped', () => processState(pid!) === 'T', 5_000, 20);
   assert.equal((await redisCli(ip, ['ping'], 1500)).ok, false, 'the new instance answers nobody');
   assert.equal(processState(pid!), 'T', 'still frozen');
   await t.sandbox.faults.thawPod(ns, 'late');
