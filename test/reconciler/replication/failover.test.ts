@@ -212,12 +212,9 @@ test('an idle master with a long ping period is not mistaken for a hung one', as
 test('triggerCheck after the master pod was deleted: declared down at once, without waiting downAfterMilliseconds', async () => {
   const topology = await startTopology(fleet, 3, PASSWORD);
   const store = storeOf(topology, 60_000);
-  const monitor = new HealthMonitor({ intervalMs: 100 });
-  monitors.push(monitor);
+  const { monitor } = watchFor(store);
   const downs: MasterDownEvent[] = [];
   monitor.on('masterDown', (event) => downs.push(event));
-  monitor.watch(store);
-  monitor.start();
   assert.equal(await monitor.triggerCheck(store.key, { skipDownAfter: true }), 'up');
   await fleet.kill(topology.processes[0]!);
   // The pod is gone (the informer saw the deletion): the replicas confirm, a 60 s down-after is not waited for.
@@ -232,12 +229,9 @@ test('triggerCheck after the master pod was deleted: declared down at once, with
 test('a replica promoted by hand (REPLICAOF NO ONE) is reported by the master\'s ping at once, with no failover', async () => {
   const topology = await startTopology(fleet, 3, PASSWORD);
   const store = storeOf(topology);
-  const monitor = new HealthMonitor({ intervalMs: 100 });
-  monitors.push(monitor);
+  const { monitor } = watchFor(store);
   const disconnects: ReplicaDisconnectedEvent[] = [];
   monitor.on('replicaDisconnected', (event) => disconnects.push(event));
-  monitor.watch(store);
-  monitor.start();
   await waitFor('the master answered a ping', async () => (await monitor.triggerCheck(store.key)) === 'up', 5_000, 50);
   assert.equal(await command(topology.pods[2]!.endpoint, 'REPLICAOF', 'NO', 'ONE'), 'OK');
   const event = await waitFor('the disconnect reported', async () => disconnects[0], 5_000, 50);
