@@ -4,6 +4,7 @@
  * manager applied before may have disappeared from the desired object (SSA would remove it from the live one, e.g. a
  * pod label the user dropped from podMetadata).
  */
+import { jsonEqual } from '../../shared/json-equal.js';
 import { parseQuantity } from '../../shared/quantity.js';
 import { toWireObject } from './wire-format.js';
 
@@ -61,7 +62,7 @@ export function findDifference(desired: unknown, live: unknown, path = ''): stri
 
 function matchesKey(item: unknown, key: Plain): boolean {
   if (!isPlainObject(item)) return false;
-  return Object.entries(key).every(([name, value]) => JSON.stringify(item[name]) === JSON.stringify(value));
+  return Object.entries(key).every(([name, value]) => jsonEqual(item[name], value));
 }
 
 /**
@@ -80,8 +81,9 @@ export function findDroppedField(fields: unknown, value: unknown, path = ''): st
       try { key = JSON.parse(entry.slice(2)); } catch { continue; }
       child = Array.isArray(value) && isPlainObject(key) ? value.find((item) => matchesKey(item, key)) : undefined;
     } else if (entry.startsWith('v:')) {
-      const wanted = entry.slice(2);
-      child = Array.isArray(value) ? value.find((item) => JSON.stringify(item) === wanted) : undefined;
+      let wanted: unknown;
+      try { wanted = JSON.parse(entry.slice(2)); } catch { continue; }
+      child = Array.isArray(value) ? value.find((item) => jsonEqual(item, wanted)) : undefined;
     } else if (entry.startsWith('i:')) {
       child = Array.isArray(value) ? value[Number(entry.slice(2))] : undefined;
     } else {

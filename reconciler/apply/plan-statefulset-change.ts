@@ -8,6 +8,7 @@
  */
 import type { V1PersistentVolumeClaim, V1StatefulSet, V1Volume } from '@kubernetes/client-node';
 import { DATA_VOLUME_NAME } from '../../shared/names.js';
+import { jsonEqual } from '../../shared/json-equal.js';
 import { compareQuantities } from '../../shared/quantity.js';
 import { explainApplyNeed, FIELD_MANAGER } from './needs-apply.js';
 import { toWireObject } from './wire-format.js';
@@ -33,7 +34,7 @@ export interface StatefulSetChangePlan {
 }
 
 function same(a: unknown, b: unknown): boolean {
-  return JSON.stringify(toWireObject(a ?? null)) === JSON.stringify(toWireObject(b ?? null));
+  return jsonEqual(toWireObject(a ?? null), toWireObject(b ?? null));
 }
 
 function storageOf(claim: V1PersistentVolumeClaim | undefined): string | undefined {

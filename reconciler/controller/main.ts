@@ -7,6 +7,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { createLogger, type Logger } from '../../shared/logger.js';
+import { jsonEqual } from '../../shared/json-equal.js';
 import type { KeyPairPem } from '../../certs/authority.js';
 import { buildDesiredObjects } from '../desired/index.js';
 import { HealthMonitor } from '../replication/index.js';
@@ -73,9 +74,9 @@ export function storeUpdateMatters(previous: KubeObject | undefined, next: KubeO
   const a = previous.metadata ?? {};
   const b = next.metadata ?? {};
   return a.generation !== b.generation || a.deletionTimestamp !== b.deletionTimestamp
-    || JSON.stringify(a.finalizers ?? []) !== JSON.stringify(b.finalizers ?? [])
-    || JSON.stringify(a.labels ?? {}) !== JSON.stringify(b.labels ?? {})
-    || JSON.stringify(a.annotations ?? {}) !== JSON.stringify(b.annotations ?? {});
+    || !jsonEqual(a.finalizers ?? [], b.finalizers ?? [])
+    || !jsonEqual(a.labels ?? {}, b.labels ?? {})
+    || !jsonEqual(a.annotations ?? {}, b.annotations ?? {});
 }
 
 export async function runReconciler(options: ReconcilerOptions): Promise<RunningReconciler> {

@@ -8,6 +8,7 @@
  * change during a run schedules one more. Status-only updates do not trigger a run (generation and labels are
  * compared), so the audit's own writes and the reconciler's status writes do not wake it.
  */
+import { jsonEqual } from '../../shared/json-equal.js';
 import { API_GROUP, API_VERSION, KVPOLICY_PLURAL } from '../../shared/api.js';
 import type { Logger } from '../../shared/logger.js';
 import type { KVPolicy } from '../../shared/schema/kvpolicy.js';
@@ -53,7 +54,7 @@ export interface PolicyAuditLoop {
 function fingerprintChanged(event: InformerEvent, object: KubeObject, previous?: KubeObject): boolean {
   if (event !== 'update' || !previous) return true;
   return object.metadata?.generation !== previous.metadata?.generation
-    || JSON.stringify(object.metadata?.labels ?? {}) !== JSON.stringify(previous.metadata?.labels ?? {});
+    || !jsonEqual(object.metadata?.labels ?? {}, previous.metadata?.labels ?? {});
 }
 
 /**

@@ -31,6 +31,18 @@ describe('planStatefulSetChange', () => {
     assert.equal(plan.blocked, undefined);
   });
 
+  it('does nothing when the live object comes back with its map keys sorted, as a real API server sends them', () => {
+    const sortKeys = (value: unknown): unknown => Array.isArray(value) ? value.map(sortKeys)
+      : value !== null && typeof value === 'object'
+        ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, sortKeys(v)]))
+        : value;
+    const sorted = sortKeys(live({})) as ReturnType<typeof live>;
+    assert.notEqual(JSON.stringify(sorted.spec?.selector), JSON.stringify(buildStatefulSet(store({})).spec?.selector));
+    const plan = planStatefulSetChange(buildStatefulSet(store({})), sorted);
+    assert.equal(plan.blocked, undefined);
+    assert.equal(plan.apply, false, plan.applyReason);
+  });
+
   it('grows every PVC when the size grows, keeping the immutable claim template', () => {
     const current = live({ replicas: 3, persistence: { size: '1Gi' } });
     current.status!.replicas = 4; // a fourth pod still exists from before a scale-down

@@ -1,0 +1,23 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { jsonEqual } from '../../shared/json-equal.js';
+
+describe('jsonEqual', () => {
+  it('ignores map key order at every depth (a real API server sorts them)', () => {
+    const ours = { matchLabels: { 'app.kubernetes.io/name': 'kvstore', 'app.kubernetes.io/instance': 'cache' } };
+    const sorted = JSON.parse('{"matchLabels":{"app.kubernetes.io/instance":"cache","app.kubernetes.io/name":"kvstore"}}');
+    assert.notEqual(JSON.stringify(ours), JSON.stringify(sorted));
+    assert.equal(jsonEqual(ours, sorted), true);
+  });
+  it('treats undefined members as absent, as JSON would', () => {
+    assert.equal(jsonEqual({ a: 1, b: undefined }, { a: 1 }), true);
+  });
+  it('sees different values, missing keys and list order', () => {
+    assert.equal(jsonEqual({ a: 1 }, { a: 2 }), false);
+    assert.equal(jsonEqual({ a: 1, b: 2 }, { a: 1 }), false);
+    assert.equal(jsonEqual([1, 2], [2, 1]), false);
+    assert.equal(jsonEqual([1], { 0: 1 }), false);
+    assert.equal(jsonEqual(null, {}), false);
+    assert.equal(jsonEqual('1', 1), false);
+  });
+});
