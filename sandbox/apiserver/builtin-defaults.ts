@@ -211,6 +211,16 @@ export function applyBuiltinDefaults(kind: string, group: string, object: KubeOb
       setDefault(obj(object, 'spec'), 'volumeMode', 'Filesystem');
       break;
     }
+    case '/PersistentVolume': {
+      setDefault(obj(object, 'spec'), 'persistentVolumeReclaimPolicy', 'Retain');
+      setDefault(obj(object, 'spec'), 'volumeMode', 'Filesystem');
+      break;
+    }
+    case 'storage.k8s.io/StorageClass': {
+      setDefault(object, 'reclaimPolicy', 'Delete');
+      setDefault(object, 'volumeBindingMode', 'Immediate');
+      break;
+    }
     case 'coordination.k8s.io/Lease': {
       const spec = isJsonObject(object.spec) ? object.spec : {};
       checkMicroTime(kind, group, spec.acquireTime);
@@ -258,7 +268,8 @@ export function initialStatus(kind: string, group: string, object: KubeObject): 
       if (!isJsonObject(object.spec) || !Array.isArray(object.spec.finalizers)) object.spec = { ...(isJsonObject(object.spec) ? object.spec : {}), finalizers: ['kubernetes'] };
       break;
     }
-    case '/PersistentVolumeClaim': object.status = { phase: 'Pending' }; break;
+    case '/PersistentVolumeClaim':
+    case '/PersistentVolume': object.status = { phase: 'Pending' }; break;
     case '/Service': object.status = { loadBalancer: {} }; break;
     case 'apps/StatefulSet': object.status = { replicas: 0, availableReplicas: 0 }; break;
     case 'policy/PodDisruptionBudget': object.status = { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 }; break;

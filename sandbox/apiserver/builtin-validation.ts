@@ -129,7 +129,8 @@ function validateEndpointSlice(object: KubeObject, errors: FieldError[]): void {
   if (!['IPv4', 'IPv6', 'FQDN'].includes(String(addressType))) {
     errors.push({ type: 'FieldValueNotSupported', field: 'addressType', message: `Unsupported value: ${JSON.stringify(addressType ?? '')}: supported values: "FQDN", "IPv4", "IPv6"` });
   }
-  // loopback endpoint addresses are accepted on purpose: the sandbox's one intended divergence
+  // loopback endpoint addresses are accepted on purpose (the sandbox's one intended divergence); strict mode refuses
+  // them, see strict-validation.ts
 }
 
 function validateWebhookConfiguration(object: KubeObject, mutating: boolean, errors: FieldError[]): void {

@@ -9,7 +9,9 @@ import { fieldValidationOf } from './context.js';
 import { applyBuiltinDefaults, initialStatus } from './builtin-defaults.js';
 import { validateBuiltin } from './builtin-validation.js';
 import { applySchemaDefaults, pruneUnknown, validateCustomResource } from './crd-schema.js';
+import { defaultStorageClassName } from './default-storage-class.js';
 import { validateMetadata } from './object-meta.js';
+import { strictFieldErrors } from './strict-validation.js';
 import type { ResourceType } from './registry.js';
 import type { FieldError } from './status-errors.js';
 import { badRequest, invalid, fieldError } from './status-errors.js';
@@ -17,9 +19,13 @@ import type { JsonObject, KubeObject } from './types.js';
 import { isJsonObject } from './types.js';
 
 /**
- * ClusterIPs come from 127.1.0.0/16 (a documented divergence) so the sandbox's service proxy can bind them locally.
+ * ClusterIPs come from 127.1.0.0/16 (a documented divergence) so the sandbox's service proxy can bind them locally;
+ * a strict server uses 127.96.0.0/16, the service-cluster-ip-range of the real control plane the node side is
+ * checked against.
  */
 export class ClusterIpAllocator {
+  constructor(private readonly prefix = '127.1') {}
+
   // a random start (kube-apiserver allocates randomly too) keeps concurrent sandboxes on one machine apart
   private next = 1 + Math.floor(Math.random() * 65000);
   private readonly used = new Set<string>();
@@ -28,12 +34,12 @@ export class ClusterIpAllocator {
     for (let i = 0; i < 65534; i++) {
       const n = this.next;
       this.next = this.next >= 65534 ? 1 : this.next + 1;
-      const ip = `127.1.${Math.floor(n / 256)}.${n % 256}`;
+      const ip = `${this.prefix}.${Math.floor(n / 256)}.${n % 256}`;
       if (n % 256 === 0 || n % 256 === 255 || this.used.has(ip)) continue;
       this.used.add(ip);
       return ip;
     }
-    throw new Error('ClusterIP range 127.1.0.0/16 is exhausted');
+    throw new Error(`ClusterIP range ${this.range} is exhausted`);
   }
 
   reserve(ip: string): void {
@@ -44,8 +50,13 @@ export class ClusterIpAllocator {
     this.used.delete(ip);
   }
 
+  get range(): string {
+    return `${this.prefix}.0.0/16`;
+  }
+
   inRange(ip: string): boolean {
-    return /^127\.1\.\d{1,3}\.\d{1,3}$/.test(ip);
+    const parts = ip.split('.');
+    return parts.length === 4 && `${parts[0]}.${parts[1]}` === this.prefix && parts.slice(2).every((p) => /^\d{1,3}$/.test(p) && Number(p) < 256);
   }
 }
 
@@ -73,10 +84,18 @@ function scaleAccessorErrors(type: ResourceType, object: KubeObject): FieldError
   return [{ type: 'FieldValueInvalid', field: path, message: `Invalid value: 0: ${path} accessor error: ${String(current)} is of the type ${goType(current)}, expected int64` }];
 }
 
-export class StandardDefaults implements DefaultsEngine {
-  readonly ips = new ClusterIpAllocator();
+export interface StandardDefaultsOptions {
+  /** Behave like kube-apiserver where the sandbox normally diverges: see strict-validation.ts. */
+  strict?: boolean;
+}
 
-  constructor(private readonly core: ApiCore) {
+export class StandardDefaults implements DefaultsEngine {
+  readonly ips: ClusterIpAllocator;
+  private readonly strict: boolean;
+
+  constructor(private readonly core: ApiCore, options: StandardDefaultsOptions = {}) {
+    this.strict = options.strict ?? false;
+    this.ips = new ClusterIpAllocator(this.strict ? '127.96' : '127.1');
     core.observers.push({
       afterDelete: (type, object) => {
         if (type.group === '' && type.plural === 'services' && isJsonObject(object.spec) && typeof object.spec.clusterIP === 'string') this.ips.release(object.spec.clusterIP);
@@ -114,6 +133,10 @@ export class StandardDefaults implements DefaultsEngine {
         if (this.ips.inRange(spec.clusterIP)) this.ips.reserve(spec.clusterIP);
       }
     }
+    if (type.group === '' && type.kind === 'PersistentVolumeClaim' && !oldObject && isJsonObject(object.spec) && object.spec.storageClassName === undefined) {
+      const name = defaultStorageClassName(this.core.store.list('storage.k8s.io/storageclasses'));
+      if (name) object.spec.storageClassName = name;
+    }
     applyBuiltinDefaults(type.kind, type.group, object, () => this.ips.allocate());
   }
 
@@ -126,10 +149,11 @@ export class StandardDefaults implements DefaultsEngine {
       return errors;
     }
     const errors = validateBuiltin(type, object, oldObject);
+    if (this.strict) errors.push(...strictFieldErrors(type.group, type.kind, object));
     if (type.group === '' && type.kind === 'Service') {
       const spec = isJsonObject(object.spec) ? object.spec : {};
       if (typeof spec.clusterIP === 'string' && spec.clusterIP !== 'None' && !this.ips.inRange(spec.clusterIP) && !oldObject) {
-        errors.push({ type: 'FieldValueInvalid', field: 'spec.clusterIPs', message: `Invalid value: []string{${JSON.stringify(spec.clusterIP)}}: failed to allocate IP ${spec.clusterIP}: the provided IP (${spec.clusterIP}) is not in the valid range. The range of valid IPs is 127.1.0.0/16` });
+        errors.push({ type: 'FieldValueInvalid', field: 'spec.clusterIPs', message: `Invalid value: []string{${JSON.stringify(spec.clusterIP)}}: failed to allocate IP ${spec.clusterIP}: the provided IP (${spec.clusterIP}) is not in the valid range. The range of valid IPs is ${this.ips.range}` });
       }
     }
     return errors;

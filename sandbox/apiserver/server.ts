@@ -22,6 +22,7 @@ import { ApiError, unauthorized } from './status-errors.js';
 import type { KubeObject } from './types.js';
 import { nowTimestamp } from './types.js';
 import { newUid } from './object-meta.js';
+import { authenticateServiceAccountToken } from './token-request.js';
 
 export interface ApiServerOptions {
   dir: string;
@@ -34,6 +35,11 @@ export interface ApiServerOptions {
   watchHistorySize?: number;
   /** largest accepted request body (default 8 MiB) */
   maxBodyBytes?: number;
+  /**
+   * Behave like kube-apiserver where the sandbox normally diverges: loopback Endpoints/EndpointSlice addresses are
+   * refused (422) and ClusterIPs come from 127.96.0.0/16. Proves the node side needs no sandbox-only behaviour.
+   */
+  strict?: boolean;
 }
 
 export interface RunningApiServer {
@@ -79,12 +85,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
   const ca = createCertificateAuthority({ commonName: 'redwing-sandbox-ca' });
   const serving = issueServingCertificate(ca, { commonName: 'sandbox-apiserver', dnsNames: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc'], ipAddresses: [host, '127.0.0.1'] });
   const token = randomBytes(24).toString('hex');
-  const auth = new TokenAuthenticator(join(options.dir, 'tokens.csv'));
+  const core = new ApiCore(logger, options.watchHistorySize);
+  const auth = new TokenAuthenticator(join(options.dir, 'tokens.csv'), (candidate) => authenticateServiceAccountToken(core, core.serviceAccountTokens, candidate));
   auth.add({ token, user: 'sandbox-admin', groups: ['system:masters'] });
   for (const t of options.tokens ?? []) auth.add(t);
 
-  const core = new ApiCore(logger, options.watchHistorySize);
-  core.defaults = new StandardDefaults(core);
+  core.defaults = new StandardDefaults(core, { strict: options.strict });
   installCrdController(core);
   core.admission = new WebhookAdmission(core);
   seedNamespaces(core);
