@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { KVStore, KVStoreSpec } from '../../shared/schema/kvstore.js';
+import { canonicalJson } from '../../shared/canonical-json.js';
 import { buildEngineSettings } from '../desired/engine-settings.js';
 import { isLiveSettable } from '../desired/live-settings.js';
 import {
@@ -124,7 +125,7 @@ export async function syncLiveSettings(
   }
 
   const settings = liveSettings(spec);
-  const hash = createHash('sha256').update(JSON.stringify(settings)).digest('hex');
+  const hash = createHash('sha256').update(canonicalJson(settings)).digest('hex');
   if (hash === runtime.liveSettingsHash && !configChanged) return changed;
   const applied = new Set<string>();
   const restart = new Set<string>();

@@ -4,6 +4,7 @@
  * (reconciler/audit/).
  */
 import type { Enforcement, KVPolicy, KVPolicySpec } from '../../shared/schema/kvpolicy.js';
+import { canonicalJson } from '../../shared/canonical-json.js';
 import type { KVStoreSpec } from '../../shared/schema/kvstore.js';
 import type { PolicyViolation } from '../policy-port.js';
 import { compileExpression, DEFAULT_CEL_LIMITS, type CelLimits, type CompiledExpression, type CompileResult, type EvaluationResult, type PreparedBindings } from './cel.js';
@@ -41,15 +42,6 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** Canonical JSON (keys sorted), so two policies with the same rules written in another order share a key. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value).filter(([, item]) => item !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
 
 export function compilePolicy(policy: KVPolicy): CompiledPolicy {
   const spec = policy.spec ?? {};

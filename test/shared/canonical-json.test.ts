@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { jsonEqual } from '../../shared/json-equal.js';
+import { canonicalJson, jsonEqual } from '../../shared/canonical-json.js';
 
 describe('jsonEqual', () => {
   it('ignores map key order at every depth (a real API server sorts them)', () => {
@@ -19,5 +19,12 @@ describe('jsonEqual', () => {
     assert.equal(jsonEqual([1], { 0: 1 }), false);
     assert.equal(jsonEqual(null, {}), false);
     assert.equal(jsonEqual('1', 1), false);
+  });
+});
+
+describe('canonicalJson', () => {
+  it('writes the same text for the same value whatever the key order', () => {
+    assert.equal(canonicalJson({ b: [{ y: 1, x: 2 }], a: null }), '{"a":null,"b":[{"x":2,"y":1}]}');
+    assert.equal(canonicalJson({ a: undefined, b: 'c' }), '{"b":"c"}');
   });
 });
