@@ -9,6 +9,7 @@ import { listSemanticsFor } from './list-keys.js';
 import type { ResourceType } from './registry.js';
 import { ResourceRegistry, storageKey } from './registry.js';
 import { ObjectStore } from './store.js';
+import { ServiceAccountTokenSigner } from './service-account-token.js';
 import type { JsonObject, KubeObject } from './types.js';
 import { isJsonObject } from './types.js';
 
@@ -47,6 +48,8 @@ export class ApiCore {
   admission: AdmissionChain = NO_ADMISSION;
   defaults!: DefaultsEngine;
   readonly observers: WriteObserver[] = [];
+  /** signs TokenRequest tokens and checks them when they come back */
+  readonly serviceAccountTokens = new ServiceAccountTokenSigner();
 
   constructor(readonly logger: Logger, historyLimit?: number) {
     this.store = new ObjectStore(historyLimit);

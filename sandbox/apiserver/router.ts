@@ -19,6 +19,7 @@ import { toTable } from './table.js';
 import type { JsonObject, KubeObject, UserInfo } from './types.js';
 import { isJsonObject } from './types.js';
 import { startWatch } from './watch.js';
+import { requestServiceAccountToken } from './token-request.js';
 import { createObject, patchObject, updateObject } from './write.js';
 
 export interface RawRequest {
@@ -119,7 +120,7 @@ function encodeObject(type: ResourceType | undefined, body: unknown): unknown {
   if (body.kind === 'Status') return body;
   if (type?.custom) return sortKeysDeep(body);
   if (Array.isArray(body.items)) {
-    return { kind: body.kind, apiVersion: body.apiVersion, metadata: body.metadata, items: (body.items as KubeObject[]).map((i) => orderBuiltin(i)) };
+    return { kind: body.kind, apiVersion: body.apiVersion, metadata: body.metadata, items: (body.items as KubeObject[]).map((i) => orderBuiltin(i, { apiVersion: body.apiVersion, kind: String(body.kind).replace(/List$/, '') })) };
   }
   return isJsonObject(body.metadata) ? orderBuiltin(body as KubeObject) : body;
 }
@@ -243,6 +244,12 @@ export async function route(core: ApiCore, raw: RawRequest): Promise<void> {
       subresource: parsed.subresource,
       warnings: [],
     };
+    if (ctx.subresource === 'token') {
+      if (method !== 'POST') throw methodNotSupported();
+      const { status, body } = await requestServiceAccountToken(core, core.serviceAccountTokens, ctx);
+      respond(raw, ctx, url, status, body, negotiate(header(ctx, 'accept'), false));
+      return;
+    }
     if (ctx.subresource === 'log') {
       if (method !== 'GET') throw methodNotSupported();
       await servePodLog(core, ctx, raw.res);

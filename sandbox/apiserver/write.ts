@@ -93,6 +93,7 @@ export async function createObject(core: ApiCore, ctx: RequestContext): Promise<
     const userInfo: JsonObject = { username: ctx.user.username };
     if (ctx.user.uid) userInfo.uid = ctx.user.uid;
     userInfo.groups = ctx.user.groups;
+    if (ctx.user.extra) userInfo.extra = ctx.user.extra;
     return { status: 201, body: { kind: 'SelfSubjectReview', apiVersion: 'authentication.k8s.io/v1', metadata: { creationTimestamp: nowTimestamp() }, status: { userInfo } } };
   }
   if (ctx.type.kind === 'SelfSubjectAccessReview') {
