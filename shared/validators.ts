@@ -8,6 +8,9 @@ import addFormatsModule from 'ajv-formats';
 import type { TSchema } from '@sinclair/typebox';
 import { KVStoreSpec } from './schema/kvstore.js';
 import { KVPolicySpec } from './schema/kvpolicy.js';
+import { QUANTITY_PATTERN } from './schema/core.js';
+
+const QUANTITY_MESSAGE = 'must be an integer or a quantity string such as "256Mi"';
 
 export interface FieldError {
   /** Dotted path such as `spec.persistence.size`. */
@@ -57,7 +60,10 @@ function describeError(prefix: string, error: ErrorObject): FieldError {
     case 'enum':
       return { field: base, message: `must be one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
     case 'anyOf':
-      return { field: base, message: 'must be an integer or a quantity string such as "256Mi"' };
+      return { field: base, message: QUANTITY_MESSAGE };
+    case 'pattern':
+      // quantities carry their pattern next to the anyOf (structural CRD form), so a bad string fails here
+      return { field: base, message: error.params.pattern === QUANTITY_PATTERN ? QUANTITY_MESSAGE : error.message ?? 'is invalid' };
     default:
       return { field: base, message: error.message ?? 'is invalid' };
   }
