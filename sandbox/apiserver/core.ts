@@ -57,7 +57,7 @@ export class ApiCore {
 
   fieldTypeInfo(type: ResourceType): FieldTypeInfo {
     const schema = type.custom?.schema;
-    return { lists: listSemanticsFor(type.kind, schema), schema, builtin: !type.custom };
+    return { lists: listSemanticsFor(type.kind, schema), schema, builtin: !type.custom, statusSubresource: type.status };
   }
 
   /** Observers run after the write is stored; their failures are logged, never turned into a failed request. */

@@ -76,9 +76,23 @@ export function isMapNode(path: string[], schema: JsonObject | undefined): boole
   if (path.length === 2 && path[0] === 'spec' && last === 'selector') return true;
   if (schema !== undefined && path[0] !== 'metadata') {
     const node = schemaAt(schema, path);
-    return node !== undefined && isJsonObject(node.additionalProperties);
+    return (node !== undefined && isJsonObject(node.additionalProperties)) || underUnknownFields(schema, path);
   }
   return false;
+}
+
+/** Whether `path` lies inside an `x-kubernetes-preserve-unknown-fields` object, where every object is a map. */
+function underUnknownFields(schema: JsonObject, path: string[]): boolean {
+  let node: JsonObject | undefined = schema;
+  for (const part of path) {
+    if (!node) return false;
+    if (node.type === 'array' && isJsonObject(node.items)) node = node.items;
+    const props: JsonObject | undefined = isJsonObject(node.properties) ? node.properties : undefined;
+    if (props && isJsonObject(props[part])) node = props[part];
+    else if (isJsonObject(node.additionalProperties)) node = node.additionalProperties;
+    else return node['x-kubernetes-preserve-unknown-fields'] === true;
+  }
+  return node?.['x-kubernetes-preserve-unknown-fields'] === true && !isJsonObject(node.properties);
 }
 
 /** The key object identifying a keyed list item. */

@@ -15,7 +15,12 @@ export interface FieldTypeInfo {
   lists: ListSemanticsFn;
   schema: JsonObject | undefined;
   builtin: boolean;
+  /** The kind has a status subresource: writes to the main resource never own status fields (reset fields). */
+  statusSubresource?: boolean;
 }
+
+/** Built-in selectors are atomic (LabelSelector is `structType=atomic`, Service's selector `mapType=atomic`): owned whole. */
+const ATOMIC_BUILTIN_FIELDS = new Set(['selector', 'labelSelector', 'namespaceSelector', 'objectSelector', 'podSelector']);
 
 /** metadata fields never tracked as owned */
 const IGNORED_METADATA = new Set(['name', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'managedFields', 'selfLink']);
@@ -39,6 +44,10 @@ export function walkFields(object: unknown, info: FieldTypeInfo, visit: (node: F
         if (child === undefined) continue;
         if (path.length === 0 && (key === 'apiVersion' || key === 'kind')) continue;
         if (path.length === 1 && path[0] === 'f:metadata' && IGNORED_METADATA.has(key)) continue;
+        if (info.builtin && ATOMIC_BUILTIN_FIELDS.has(key) && isJsonObject(child)) {
+          visit({ path: [...path, `f:${key}`], namePath: [...namePath, key], value: child, isLeaf: true, isListItem: false });
+          continue;
+        }
         recurse(child, [...path, `f:${key}`], [...namePath, key], false);
       }
       return;
@@ -65,11 +74,12 @@ export function walkFields(object: unknown, info: FieldTypeInfo, visit: (node: F
   recurse(object, [], [], false);
 }
 
-/** Fields set by an applied configuration: leaves and list items. */
+/** Fields set by an applied configuration: leaves, list items, and entries of maps (not struct fields). */
 export function appliedFieldSet(object: unknown, info: FieldTypeInfo): FieldSet {
   const set: FieldSet = new Set();
   walkFields(object, info, (n) => {
-    if (n.isLeaf || n.isListItem) set.add(n.path.join(SEP));
+    const mapEntry = n.path.length > 1 && !n.path[n.path.length - 1]!.startsWith('k:') && isMapNode(n.namePath.slice(0, -1), info.schema);
+    if (n.isLeaf || n.isListItem || mapEntry) set.add(n.path.join(SEP));
   });
   return set;
 }
@@ -150,9 +160,17 @@ export function readManagers(object: KubeObject | undefined): ManagerSets[] {
   return entries.filter((e) => isJsonObject(e) && e.manager !== undefined).map((entry) => ({ entry, set: fromFieldsV1(entry.fieldsV1) }));
 }
 
+/** kube-apiserver's order of managedFields entries: by operation (Apply first), then time in seconds, manager, subresource. */
+function compareEntries(a: ManagedFieldsEntry, b: ManagedFieldsEntry): number {
+  const seconds = (e: ManagedFieldsEntry) => (e.time ? Math.floor(Date.parse(e.time) / 1000) : 0);
+  const byBytes = (x = '', y = '') => (x < y ? -1 : x > y ? 1 : 0);
+  return byBytes(a.operation, b.operation) || seconds(a) - seconds(b) || byBytes(a.manager, b.manager) || byBytes(a.subresource, b.subresource);
+}
+
 export function writeManagers(object: KubeObject, managers: ManagerSets[]): void {
   const entries = managers
     .filter((m) => m.set.size > 0)
+    .sort((a, b) => compareEntries(a.entry, b.entry))
     .map((m) => {
       const entry: ManagedFieldsEntry = { manager: m.entry.manager, operation: m.entry.operation, apiVersion: m.entry.apiVersion, time: m.entry.time, fieldsType: 'FieldsV1', fieldsV1: toFieldsV1(m.set) };
       if (m.entry.subresource) entry.subresource = m.entry.subresource;
@@ -169,6 +187,9 @@ function sameEntry(a: ManagedFieldsEntry, manager: string, operation: 'Apply' | 
 /** Records an Update by `manager`: it gains the changed fields, everyone loses the changed and removed ones. */
 export function recordUpdate(oldObject: KubeObject | undefined, newObject: KubeObject, manager: string, apiVersion: string, subresource: string | undefined, info: FieldTypeInfo): void {
   const { changed, removed } = diffFields(oldObject, newObject, info);
+  if (info.statusSubresource && subresource === undefined) {
+    for (const path of changed) if (path === 'f:status' || path.startsWith(`f:status${SEP}`)) changed.delete(path);
+  }
   const managers = readManagers(newObject);
   let mine = managers.find((m) => sameEntry(m.entry, manager, 'Update', subresource));
   for (const m of managers) {

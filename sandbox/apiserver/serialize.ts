@@ -3,9 +3,11 @@
  * YAML, and content negotiation (Table, PartialObjectMetadata, protobuf requests answered with JSON).
  */
 import YAML from 'yaml';
+import { builtinTypeName, inGoOrder } from './go-field-order.js';
 import { badRequest, notAcceptable, unsupportedMediaType } from './status-errors.js';
 import type { JsonObject, KubeObject } from './types.js';
 import { isJsonObject } from './types.js';
+import { goJsonSyntaxError as goScannerError } from './go-json-syntax.js';
 
 const METADATA_ORDER = [
   'name', 'generateName', 'namespace', 'selfLink', 'uid', 'resourceVersion', 'generation', 'creationTimestamp',
@@ -27,8 +29,13 @@ export function sortKeysDeep(value: unknown): unknown {
   return out;
 }
 
-/** Built-in objects: kind, apiVersion, metadata (Go field order), then the rest as stored. */
-export function orderBuiltin(object: KubeObject): KubeObject {
+/**
+ * Built-in objects in Go struct order with every map sorted. `as` names the type for list items, which carry no
+ * kind. A kind the Go-order table does not know gets kind, apiVersion and metadata first, the rest as stored.
+ */
+export function orderBuiltin(object: KubeObject, as: { apiVersion?: unknown; kind?: unknown } = object): KubeObject {
+  const type = builtinTypeName(as.apiVersion, as.kind);
+  if (type !== undefined) return inGoOrder(object, type) as KubeObject;
   const ordered = orderKeys(object, ['kind', 'apiVersion', 'metadata']) as KubeObject;
   if (isJsonObject(ordered.metadata)) ordered.metadata = orderKeys(ordered.metadata, METADATA_ORDER);
   return ordered;
@@ -73,7 +80,8 @@ export function negotiate(accept: string | undefined, isList: boolean): Negotiat
 }
 
 export function toYaml(value: unknown): string {
-  return YAML.stringify(sortKeysDeep(value), { lineWidth: 0 });
+  // sigs.k8s.io/yaml writes a list at its key's own indentation
+  return YAML.stringify(sortKeysDeep(value), { lineWidth: 0, indentSeq: false });
 }
 
 export interface DecodedBody {
@@ -132,30 +140,9 @@ export function decodeBody(contentType: string | undefined, body: Buffer, kindFo
   throw unsupportedMediaType(JSON_TYPES);
 }
 
-/** Go's encoding/json wording for the first syntax error in `text` (approximate for errors past the first token). */
+/** Go's encoding/json wording for the first syntax error in `text` (its scanner, see go-json-syntax.ts). */
 export function goJsonSyntaxError(text: string): string {
-  const trimmed = text.trimStart();
-  if (trimmed === '') return 'unexpected end of JSON input';
-  const first = trimmed[0]!;
-  for (const literal of ['null', 'true', 'false']) {
-    if (first !== literal[0]) continue;
-    for (let i = 1; i < literal.length; i++) {
-      if (i >= trimmed.length) return 'unexpected end of JSON input';
-      if (trimmed[i] !== literal[i]) return `invalid character '${trimmed[i]}' in literal ${literal} (expecting '${literal[i]}')`;
-    }
-  }
-  if (!'{["-0123456789tfn'.includes(first)) return `invalid character '${first}' looking for beginning of value`;
-  try {
-    JSON.parse(text);
-    return 'invalid JSON';
-  } catch (error) {
-    const message = (error as Error).message;
-    const token = /Unexpected token '(.)'/.exec(message)?.[1];
-    if (token !== undefined) return `invalid character '${token}' looking for beginning of value`;
-    const position = Number(/position (\d+)/.exec(message)?.[1] ?? NaN);
-    if (message.includes('end of JSON') || !(position < text.trimEnd().length)) return 'unexpected end of JSON input';
-    return `invalid character '${text[position] ?? ''}' looking for beginning of value`;
-  }
+  return goScannerError(text) ?? 'invalid JSON';
 }
 
 export function parseJson(text: string, kindForErrors: string): unknown {

@@ -1,0 +1,277 @@
+// Replays recorded kube-apiserver v1.32 exchanges (research/apiserver-golden) against the sandbox API server.
+// Values that vary between runs (resourceVersions, uids, generated names) are learned from the recording and our
+// answers as they come in, and translated in later requests and expected messages.
+import { existsSync, readFileSync } from 'node:fs';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { TestServer } from '../helpers.js';
+import { waitFor } from '../../../helpers/wait-for.js';
+
+export const GOLDEN_DIR = '/work/shared/research/apiserver-golden';
+/** For describe(): skips a whole file's tests where the recordings are not on this machine. */
+export const GOLDEN_SKIP = existsSync(GOLDEN_DIR) ? false : `${GOLDEN_DIR} is not available`;
+
+export interface GoldenRequest {
+  method: string;
+  path: string;
+  headers?: Record<string, string>;
+  body?: unknown;
+  rawBody?: string;
+}
+
+export interface GoldenResponse {
+  status: number;
+  headers?: Record<string, string | string[]>;
+  body?: unknown;
+  rawBody?: string;
+  chunks?: { text?: string }[];
+}
+
+export interface GoldenItem {
+  note?: string;
+  direction?: string;
+  request?: GoldenRequest;
+  response?: GoldenResponse;
+}
+
+export interface Answer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: unknown;
+  text: string;
+}
+
+export function loadGolden(file: string): GoldenItem[] {
+  return JSON.parse(readFileSync(`${GOLDEN_DIR}/${file}.json`, 'utf8')) as GoldenItem[];
+}
+
+function record(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+/** The fields of a Status body that the replay compares. */
+export function failureOf(body: unknown): { reason?: unknown; message: string } | undefined {
+  const status = record(body);
+  if (status?.kind !== 'Status' || status.status !== 'Failure') return undefined;
+  return { reason: status.reason, message: String(status.message ?? '') };
+}
+
+/**
+ * The fields listed as varying in every file of the golden README (uid, resourceVersion, timestamps), blanked in
+ * JSON (compact or pretty) and YAML text, so the rest can be compared byte for byte.
+ */
+export function blankVaryingFields(text: string): string {
+  return text
+    .replace(/("(?:uid|resourceVersion|creationTimestamp|deletionTimestamp|time)":\s*)"[^"]*"/g, '$1"…"')
+    .replace(/^(\s*(?:- )?(?:uid|resourceVersion|creationTimestamp|deletionTimestamp|time): ).*$/gm, '$1…');
+}
+
+/** Compact JSON text with every `"<key>":[...]` array emptied (brackets inside strings are skipped). */
+export function withoutJsonArray(text: string, key: string): string {
+  const marker = `"${key}":[`;
+  let out = '';
+  let from = 0;
+  for (let start = text.indexOf(marker); start >= 0; start = text.indexOf(marker, from)) {
+    let depth = 0;
+    let at = start + marker.length - 1;
+    for (let inString = false; at < text.length; at++) {
+      const c = text[at];
+      if (inString) {
+        if (c === '\\') at++;
+        else if (c === '"') inString = false;
+      } else if (c === '"') inString = true;
+      else if (c === '[') depth++;
+      else if (c === ']' && --depth === 0) break;
+    }
+    out += `${text.slice(from, start)}${marker}]`;
+    from = at + 1;
+  }
+  return out + text.slice(from);
+}
+
+/** The two texts around the first byte where they differ, so a long body's mismatch is readable. */
+export function firstDifference(expected: string, actual: string): string {
+  let at = 0;
+  while (at < expected.length && expected[at] === actual[at]) at++;
+  const from = Math.max(0, at - 120);
+  return `  at byte ${at}\n  expected …${expected.slice(from, at + 120)}\n  got      …${actual.slice(from, at + 120)}`;
+}
+
+export function isWatchPath(path: string): boolean {
+  return /[?&]watch=(true|1)/.test(path) || path.includes('/watch/');
+}
+
+/** One line per watch event that the recording and our stream must share (periodic bookmarks are timing). */
+export function summarizeEvents(events: unknown[]): string[] {
+  const lines: string[] = [];
+  for (const event of events) {
+    const e = record(event);
+    const object = record(e?.object);
+    const metadata = record(object?.metadata);
+    if (e?.type === 'BOOKMARK' && record(metadata?.annotations)?.['k8s.io/initial-events-end'] !== 'true') continue;
+    let what = String(metadata?.name ?? '');
+    if (object?.kind === 'Table') {
+      const rows = object.rows as { cells?: unknown[] }[] | undefined;
+      what = `${String(rows?.[0]?.cells?.[0] ?? '')}${object.columnDefinitions ? '+columns' : ''}`;
+    } else if (e?.type === 'ERROR') what = String(object?.code ?? '');
+    lines.push(`${String(e?.type)}:${what}`);
+  }
+  return lines;
+}
+
+export function parseEvents(text: string): unknown[] {
+  return text.trim() === '' ? [] : text.trim().split('\n').map((line) => JSON.parse(line) as unknown);
+}
+
+export interface ReplayOptions {
+  /** index → why the item is not replayed */
+  skip?: Record<number, string>;
+  /** compare the exact body bytes where the recording keeps them (`rawBody`) */
+  bytes?: boolean;
+  /** index → why its body bytes are not compared (status, reason and message still are) */
+  skipBytes?: Record<number, string>;
+  /** index → why its `managedFields` are left out of the byte comparison */
+  skipManagedFields?: Record<number, string>;
+  /** Extra request headers by item index (e.g. a user-agent the recording implies). */
+  headers?: Record<number, Record<string, string>>;
+}
+
+export interface ReplayResult {
+  compared: number;
+  mismatches: string[];
+}
+
+export class GoldenReplayer {
+  readonly mapping = new Map<string, string>();
+
+  constructor(private readonly t: TestServer) {}
+
+  /** Remembers which recorded uid/resourceVersion/name stands for which of ours. */
+  learn(golden: unknown, ours: unknown): void {
+    const g = record(record(golden)?.metadata);
+    const o = record(record(ours)?.metadata);
+    if (!g || !o) return;
+    for (const key of ['resourceVersion', 'uid']) {
+      if (typeof g[key] === 'string' && typeof o[key] === 'string' && g[key] !== o[key]) this.mapping.set(g[key], o[key]);
+    }
+    // ClusterIPs come from another range (a documented divergence)
+    const gSpec = record(record(golden)?.spec);
+    const oSpec = record(record(ours)?.spec);
+    if (typeof gSpec?.clusterIP === 'string' && typeof oSpec?.clusterIP === 'string' && gSpec.clusterIP !== oSpec.clusterIP) this.mapping.set(gSpec.clusterIP, oSpec.clusterIP);
+    // generateName: the random suffix differs
+    if (typeof g.generateName === 'string' && typeof g.name === 'string' && typeof o.name === 'string' && g.name !== o.name) this.mapping.set(g.name, o.name);
+  }
+
+  translate(text: string): string {
+    let out = text;
+    for (const [g, o] of this.mapping) {
+      out = out.split(`"${g}"`).join(`"${o}"`).split(`(${g})`).join(`(${o})`).split(`/${g}`).join(`/${o}`).split(`\\"${g}\\"`).join(`\\"${o}\\"`);
+    }
+    return out;
+  }
+
+  /** Sends a recorded request: the exact `rawBody` bytes when recorded, else the parsed body as JSON (or text). */
+  async send(request: GoldenRequest, extraHeaders: Record<string, string> = {}): Promise<Answer> {
+    const headers: Record<string, string> = { 'user-agent': request.headers?.['user-agent'] ?? 'golden-recorder/1.0 (linux/amd64) python-requests', ...extraHeaders };
+    for (const name of ['if-none-match']) if (request.headers?.[name]) headers[name] = request.headers[name]!;
+    let body: string | undefined;
+    if (request.rawBody !== undefined) body = this.translate(request.rawBody);
+    else if (request.body !== undefined && request.body !== null) body = this.translate(typeof request.body === 'string' ? request.body : JSON.stringify(request.body));
+    const answer = await this.t.request(request.method, this.translate(request.path), { body, contentType: request.headers?.['content-type'], accept: request.headers?.accept, headers });
+    return answer as Answer;
+  }
+
+  /** What differs between the recorded response and ours, or undefined when they agree. */
+  compare(index: number, item: GoldenItem, answer: Answer, bytes: boolean, withoutManagedFields = false): string | undefined {
+    const { request, response } = item as Required<Pick<GoldenItem, 'request' | 'response'>>;
+    const where = `#${index} ${request.method} ${request.path}`;
+    const expectedFailure = failureOf(response.body);
+    const ourFailure = failureOf(answer.body);
+    if (answer.status !== response.status) {
+      return `${where}: expected ${response.status} ${JSON.stringify(expectedFailure?.message ?? '')}, got ${answer.status} ${JSON.stringify(ourFailure?.message ?? answer.text.slice(0, 300))}`;
+    }
+    if (expectedFailure) {
+      const message = this.translate(expectedFailure.message);
+      if (ourFailure?.reason !== expectedFailure.reason || ourFailure?.message !== message) {
+        return `${where}: expected ${String(expectedFailure.reason)} ${JSON.stringify(message)}, got ${String(ourFailure?.reason)} ${JSON.stringify(ourFailure?.message ?? '')}`;
+      }
+    }
+    if (bytes && response.rawBody !== undefined) {
+      const blank = (text: string) => blankVaryingFields(withoutManagedFields ? withoutJsonArray(text, 'managedFields') : text);
+      const expected = blank(this.translate(response.rawBody));
+      const actual = blank(answer.text);
+      if (expected !== actual) return `${where}: body bytes differ\n${firstDifference(expected, actual)}`;
+    }
+    return undefined;
+  }
+
+  /** Replays every plain exchange of a file, in order; watches are left to replayWatches(). */
+  async replayFile(file: string, options: ReplayOptions = {}): Promise<ReplayResult> {
+    const items = loadGolden(file);
+    const result: ReplayResult = { compared: 0, mismatches: [] };
+    for (const [index, item] of items.entries()) {
+      const { request, response } = item;
+      if (!request || !response || item.direction || isWatchPath(request.path) || index in (options.skip ?? {})) continue;
+      const answer = await this.send(request, options.headers?.[index]);
+      this.learn(response.body, answer.body);
+      result.compared++;
+      const mismatch = this.compare(index, item, answer, (options.bytes ?? false) && !(index in (options.skipBytes ?? {})), index in (options.skipManagedFields ?? {}));
+      if (mismatch) result.mismatches.push(mismatch);
+    }
+    return result;
+  }
+
+  /**
+   * Replays a file that holds watches: a watch item's note names the exchanges that ran while it was open
+   * ("Exchanges N..M"); those are sent once the watch is registered, and the event sequences are compared.
+   */
+  async replayWatches(file: string, options: ReplayOptions = {}): Promise<ReplayResult> {
+    const items = loadGolden(file);
+    const handled = new Set<number>();
+    const result: ReplayResult = { compared: 0, mismatches: [] };
+    for (const [index, item] of items.entries()) {
+      const { request, response } = item;
+      if (!request || !response || item.direction || handled.has(index) || index in (options.skip ?? {})) continue;
+      result.compared++;
+      if (!isWatchPath(request.path) || response.status !== 200 || !Array.isArray(response.body)) {
+        const answer = await this.send(request, options.headers?.[index]);
+        this.learn(response.body, answer.body);
+        const mismatch = this.compare(index, item, answer, options.bytes ?? false);
+        if (mismatch) result.mismatches.push(mismatch);
+        continue;
+      }
+      // a resourceVersion we never saw means "now" in the recording
+      const store = this.t.server.core.store;
+      const known = new Set(this.mapping.values());
+      const path = this.translate(request.path).replace(/resourceVersion=(\d+)/, (m, rv: string) => (rv === '0' || known.has(rv) ? m : `resourceVersion=${store.currentRevision()}`));
+      const subscribers = store.subscriberCount();
+      const streaming = this.t.request('GET', path, { accept: request.headers?.accept });
+      const range = /Exchanges? (\d+)\s*(?:\.\.|-|–)\s*(\d+)/.exec(item.note ?? '');
+      if (range) {
+        await waitFor('the watch to start', () => store.subscriberCount() > subscribers, 5000);
+        for (let i = Number(range[1]); i <= Number(range[2]); i++) {
+          const exchange = items[i]!;
+          handled.add(i);
+          if (!exchange.request || !exchange.response) continue;
+          const answer = await this.send(exchange.request);
+          this.learn(exchange.response.body, answer.body);
+          const mismatch = this.compare(i, exchange, answer, false);
+          if (mismatch) result.mismatches.push(mismatch);
+        }
+      }
+      const answer = await streaming;
+      const expected = summarizeEvents(response.body);
+      const actual = summarizeEvents(parseEvents(answer.text));
+      if (JSON.stringify(expected) !== JSON.stringify(actual)) result.mismatches.push(`#${index} ${request.path}: expected ${expected.join(',')}, got ${actual.join(',')}`);
+    }
+    return result;
+  }
+}
+
+const KVSTORE_CRD: unknown = JSON.parse(readFileSync(new URL('../../../fixtures/sandbox-apiserver/golden-kvstore-crd.json', import.meta.url), 'utf8'));
+
+/** The state the recordings start from: namespace `golden` and the `kvstores.redwing.dev` CRD, served. */
+export async function prepareGoldenState(t: TestServer): Promise<void> {
+  await t.request('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'golden' } } });
+  await t.request('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: KVSTORE_CRD });
+  await waitFor('the redwing.dev API to be served', async () => (await t.request('GET', '/apis/redwing.dev/v1alpha1')).status === 200);
+}
