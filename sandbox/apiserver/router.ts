@@ -10,6 +10,8 @@ import { aggregatedDiscovery, aggregatedFormRequested, apiGroup, apiGroupList, a
 import { deleteCollection, deleteObject } from './lifecycle.js';
 import { serveOpenApi } from './openapi.js';
 import { servePodLog } from './pod-log.js';
+import { checkCustomResourceMedia, protobufResponseBody } from './protobuf/content-negotiation.js';
+import { PROTOBUF_MEDIA_TYPE } from './protobuf/envelope.js';
 import { getObject, listObjects } from './read.js';
 import type { ResourceType } from './registry.js';
 import type { Negotiated } from './serialize.js';
@@ -78,7 +80,7 @@ function parseResourcePath(parts: string[]): ParsedPath | undefined {
   return parsed;
 }
 
-function send(raw: RawRequest, status: number, contentType: string, text: string, extra: Record<string, string | string[]> = {}): void {
+function send(raw: RawRequest, status: number, contentType: string, text: string | Buffer, extra: Record<string, string | string[]> = {}): void {
   raw.res.writeHead(status, { 'Content-Type': contentType, 'Cache-Control': 'no-cache, private', 'Content-Length': Buffer.byteLength(text), ...extra });
   raw.res.end(text);
 }
@@ -111,7 +113,11 @@ export function sendError(raw: RawRequest, error: unknown, url: URL, logger: Api
   else if (apiError.code !== 404 && apiError.code !== 409) logger.info({ method: raw.req.method, path: raw.req.url, code: apiError.code, message: apiError.message }, 'request failed');
   // kube-apiserver's ErrorNegotiated turns a retry hint into the Retry-After header (429s of pods/eviction)
   const retryAfter = apiError.details?.retryAfterSeconds;
-  sendJson(raw, apiError.code, apiError.toStatus(), url, [], retryAfter ? { 'Retry-After': String(retryAfter) } : {});
+  const extra: Record<string, string> = retryAfter ? { 'Retry-After': String(retryAfter) } : {};
+  // a client that asks for protobuf first gets its errors in protobuf too (golden 37: the 406 Status)
+  const protobuf = protobufResponseBody(raw.req.headers.accept, apiError.toStatus());
+  if (protobuf) send(raw, apiError.code, PROTOBUF_MEDIA_TYPE, protobuf, extra);
+  else sendJson(raw, apiError.code, apiError.toStatus(), url, [], extra);
 }
 
 /** Serializes an object or list as the endpoint's kind family does (sorted keys for custom resources). */
@@ -126,6 +132,11 @@ function encodeObject(type: ResourceType | undefined, body: unknown): unknown {
 }
 
 function respond(raw: RawRequest, ctx: RequestContext, url: URL, status: number, body: unknown, negotiated: Negotiated): void {
+  const protobuf = negotiated.form === 'json' ? protobufResponseBody(header(ctx, 'accept'), body) : undefined;
+  if (protobuf) {
+    send(raw, status, PROTOBUF_MEDIA_TYPE, protobuf, ctx.warnings.length ? { Warning: ctx.warnings.map((w) => `299 - ${JSON.stringify(w)}`) } : {});
+    return;
+  }
   const isList = isJsonObject(body) && Array.isArray(body.items);
   if (isJsonObject(body) && body.kind !== 'Status' && negotiated.form !== 'json') {
     if (negotiated.form === 'yaml') {
@@ -244,6 +255,7 @@ export async function route(core: ApiCore, raw: RawRequest): Promise<void> {
       subresource: parsed.subresource,
       warnings: [],
     };
+    if (type.custom) checkCustomResourceMedia(method, header(ctx, 'content-type'), header(ctx, 'accept'));
     if (ctx.subresource === 'token') {
       if (method !== 'POST') throw methodNotSupported();
       const { status, body } = await requestServiceAccountToken(core, core.serviceAccountTokens, ctx);

@@ -1,9 +1,10 @@
 /**
  * Request decoding and response encoding: JSON (Go key order for built-ins, sorted keys for custom resources),
- * YAML, and content negotiation (Table, PartialObjectMetadata, protobuf requests answered with JSON).
+ * YAML, and content negotiation (Table, PartialObjectMetadata). Protobuf lives in protobuf/.
  */
 import YAML from 'yaml';
 import { builtinTypeName, inGoOrder } from './go-field-order.js';
+import { bodySnippet, decodeProtobufBody, isProtobufMediaType } from './protobuf/content-negotiation.js';
 import { badRequest, notAcceptable, unsupportedMediaType } from './status-errors.js';
 import type { JsonObject, KubeObject } from './types.js';
 import { isJsonObject } from './types.js';
@@ -125,8 +126,9 @@ function findDuplicateKeys(text: string): string[] {
 
 const JSON_TYPES = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'];
 
-/** Decodes a request body for create/update (JSON or YAML). A missing Content-Type is treated as JSON (kubectl scale). */
+/** Decodes a request body for create/update (JSON, YAML or protobuf). A missing Content-Type is treated as JSON (kubectl scale). */
 export function decodeBody(contentType: string | undefined, body: Buffer, kindForErrors: string): DecodedBody {
+  if (isProtobufMediaType(contentType)) return { value: decodeProtobufBody(body, kindForErrors), duplicates: [] };
   const media = (contentType ?? 'application/json').split(';')[0]!.trim().toLowerCase();
   const text = body.toString('utf8');
   if (media === 'application/json' || media === '') return { value: parseJson(text, kindForErrors), duplicates: findDuplicateKeys(text) };
@@ -149,9 +151,8 @@ export function parseJson(text: string, kindForErrors: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    const snippet = text.length > 30 ? `${text.slice(0, 30)} ...` : text;
     void error;
     const why = goJsonSyntaxError(text);
-    throw badRequest(`the object provided is unrecognized (must be of type ${kindForErrors}): couldn't get version/kind; json parse error: ${why} (${snippet})`);
+    throw badRequest(`the object provided is unrecognized (must be of type ${kindForErrors}): couldn't get version/kind; json parse error: ${why} (${bodySnippet(text)})`);
   }
 }
