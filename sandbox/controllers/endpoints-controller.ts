@@ -1,11 +1,15 @@
 // Endpoints and EndpointSlices for Services with a selector: ready and not-ready pod addresses, headless too.
-// The sandbox's pod IPs are loopback addresses; its API server accepts them (kube-apiserver would not).
+// The sandbox's pod IPs are loopback addresses; its API server accepts them, kube-apiserver (and the sandbox's in strict
+// mode) refuses them with 422. Then, as kube-controller-manager's endpoints and endpointslice controllers do, the write
+// fails, a FailedToUpdateEndpoint / FailedToUpdateEndpointSlices Warning Event says why, and the sync is retried with
+// back-off: nothing with a loopback address is ever stored. The service proxy does not need these objects.
 import type { KubernetesObject, V1Endpoints, V1Pod, V1Service, V1ServicePort } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { mapSelectorMatches, rfc3339 } from './client/helpers.js';
+import { mapSelectorMatches, rfc3339, type EventRecorder } from './client/helpers.js';
 import { Informer, keyOf } from './client/informer.js';
-import { isStatus, type RestClient } from './client/rest.js';
+import { ApiError, isStatus, type RestClient } from './client/rest.js';
 import { WorkQueue } from './client/work-queue.js';
+import { endpointPods, podReady, resolveTargetPort } from './pod-endpoints.js';
 
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 const MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';
@@ -22,21 +26,6 @@ export interface EndpointSlice extends KubernetesObject {
   ports: Array<{ name?: string; port?: number; protocol?: string }> | null;
 }
 
-function podReady(pod: V1Pod): boolean {
-  return !!pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
-}
-
-function resolveTargetPort(port: V1ServicePort, pod: V1Pod): number | undefined {
-  const target = port.targetPort ?? port.port;
-  if (typeof target === 'number') return target;
-  if (/^\d+$/.test(String(target))) return Number(target);
-  for (const c of pod.spec?.containers ?? []) {
-    const found = c.ports?.find((p) => p.name === target && (p.protocol ?? 'TCP') === (port.protocol ?? 'TCP'));
-    if (found) return found.containerPort;
-  }
-  return undefined;
-}
-
 function sortedJson(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
@@ -45,6 +34,8 @@ export class EndpointsController {
   private readonly queue: WorkQueue;
   /** Slices created but not yet seen by the informer: never create a second one meanwhile. */
   private readonly createdAt = new Map<string, number>();
+  /** Invalid-write Events already recorded (service uid/reason -> message). */
+  private readonly reported = new Map<string, string>();
 
   constructor(
     private readonly rest: RestClient,
@@ -52,6 +43,7 @@ export class EndpointsController {
     private readonly pods: Informer<V1Pod>,
     private readonly endpoints: Informer<V1Endpoints>,
     private readonly slices: Informer<EndpointSlice>,
+    private readonly events: EventRecorder,
     private readonly logger: Logger,
   ) {
     this.queue = new WorkQueue('endpoints', (key) => this.sync(key), logger);
@@ -91,12 +83,31 @@ export class EndpointsController {
     }
     if (!svc.spec?.selector || Object.keys(svc.spec.selector).length === 0) return;
     const publishNotReady = !!svc.spec.publishNotReadyAddresses;
-    const pods = this.pods.list(namespace).filter((p) => mapSelectorMatches(svc.spec?.selector, p.metadata?.labels)
-      && p.status?.podIP && p.status.phase !== 'Succeeded' && p.status.phase !== 'Failed')
-      .sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
+    const pods = endpointPods(svc, this.pods.list(namespace));
     const ports = svc.spec.ports ?? [];
-    await this.writeEndpoints(svc, pods, ports, publishNotReady);
-    await this.writeSlice(svc, pods, ports, publishNotReady, mySlices);
+    // The two objects are the work of two controllers in kube-controller-manager: one failing does not stop the other.
+    const failures: unknown[] = [];
+    await this.writeEndpoints(svc, pods, ports, publishNotReady).catch((error: unknown) => {
+      failures.push(error);
+      this.reportInvalid(svc, error, 'FailedToUpdateEndpoint', `Failed to update endpoint ${key}`);
+    });
+    await this.writeSlice(svc, pods, ports, publishNotReady, mySlices).catch((error: unknown) => {
+      failures.push(error);
+      this.reportInvalid(svc, error, 'FailedToUpdateEndpointSlices', `Error updating Endpoint Slices for Service ${key}`);
+    });
+    if (failures.length === 0) for (const reason of ['FailedToUpdateEndpoint', 'FailedToUpdateEndpointSlices']) this.reported.delete(`${svc.metadata?.uid}/${reason}`);
+    if (failures.length > 0) throw new Error(`syncing endpoints of ${key}`, { cause: failures[0] });
+  }
+
+  /** A write the server refused as invalid (422): a Warning Event on the Service, once per distinct message. */
+  private reportInvalid(svc: V1Service, error: unknown, reason: string, prefix: string): void {
+    if (!isStatus(error, 422)) return;
+    const body = error instanceof ApiError && typeof error.body === 'object' && error.body !== null ? (error.body as { message?: unknown }).message : undefined;
+    const message = `${prefix}: ${typeof body === 'string' ? body : String(error)}`;
+    const key = `${svc.metadata?.uid}/${reason}`;
+    if (this.reported.get(key) === message) return;
+    this.reported.set(key, message);
+    this.events.record({ ...svc, apiVersion: 'v1', kind: 'Service' }, 'Warning', reason, message);
   }
 
   private async remove(path: string): Promise<void> {

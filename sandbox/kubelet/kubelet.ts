@@ -1,6 +1,6 @@
-// The sandbox kubelet: a client of the API server like the real one. It registers a few Nodes, binds unscheduled
-// pods to them (scheduler.ts, the sandbox's whole scheduler), runs bound pods as local processes, reports their
-// status through pods/status, and finishes graceful deletions with a delete at grace period 0.
+// The sandbox kubelet: a client of the API server like the real one. It registers a few Nodes, runs the pods a
+// scheduler bound to them (spec.nodeName) as local processes, reports their status through pods/status, and finishes
+// graceful deletions with a delete at grace period 0. It schedules nothing (sandbox/scheduler/ does, as kube-scheduler).
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
@@ -16,7 +16,6 @@ import { PodWorker } from './pod-worker.js';
 import { startLogServer, type LogLookup } from './log-server.js';
 import { makeVolumeSource } from './api-volume-source.js';
 import { NodeRegistry } from './nodes.js';
-import { Scheduler } from './scheduler.js';
 import { installShims, type ShimSet } from './shims.js';
 import { removePodDir } from './volumes.js';
 
@@ -25,7 +24,7 @@ export interface KubeletOptions {
   /** Sandbox directory: pods, volumes and shims live below it. */
   dir: string;
   logger: Logger;
-  /** Leave every pod Pending (unscheduled, no process): for benchmarks with hundreds of stores. */
+  /** Run no process, even for a bound pod (the scheduler's option of the same name leaves pods unbound). */
   holdPodsPending?: boolean;
   nodeNames?: string[];
   /** Defaults to true when running as root on Linux. */
@@ -49,7 +48,6 @@ export class Kubelet {
   private readonly syncQueue: WorkQueue;
   private readonly statusQueue: WorkQueue;
   private readonly nodes: NodeRegistry;
-  private readonly scheduler: Scheduler;
   private shims!: ShimSet;
   private logServer?: { port: number; stop(): Promise<void> };
   private readonly mountNamespace: boolean;
@@ -67,7 +65,6 @@ export class Kubelet {
     this.token = options.kc.getCurrentUser()?.token ?? '';
     this.events = makeEventRecorder(this.rest, 'kubelet', options.logger);
     this.nodes = new NodeRegistry(this.core, this.rest, this.nodeNames, (node) => this.lostNodes.has(node), options.logger);
-    this.scheduler = new Scheduler(this.core, this.pods, makeEventRecorder(this.rest, 'default-scheduler', options.logger));
   }
 
   async start(): Promise<void> {
@@ -203,14 +200,8 @@ export class Kubelet {
     }
     if (!pod) return;
     const nodeName = pod.spec?.nodeName;
-    if (nodeName) this.scheduler.forget(pod.metadata?.uid);
-    if (!nodeName) {
-      if (!this.options.holdPodsPending && !pod.metadata?.deletionTimestamp) {
-        await this.scheduler.bind(pod, this.nodeNames.filter((n) => !this.lostNodes.has(n)));
-      }
-      return;
-    }
-    if (!this.nodeNames.includes(nodeName) || this.lostNodes.has(nodeName)) return;
+    // Unscheduled, or another kubelet's pod.
+    if (!nodeName || !this.nodeNames.includes(nodeName) || this.lostNodes.has(nodeName)) return;
     if (pod.metadata?.deletionTimestamp) {
       if (this.terminating.has(key)) return;
       // Already stopped and deleted at grace 0; only someone's finalizer keeps the object: nothing left to do.
@@ -242,7 +233,7 @@ export class Kubelet {
     const podIP = this.ips.allocate(pod.metadata!.uid!, pod.status?.podIP);
     const podDir = this.podDir(pod);
     worker = new PodWorker({
-      pod, podIP, podDir, source: makeVolumeSource(this.rest, this.options.dir, this.token), shims: this.shims, mountNamespace: this.mountNamespace,
+      pod, podIP, podDir, source: makeVolumeSource(this.rest, this.token), shims: this.shims, mountNamespace: this.mountNamespace,
       backoffBaseMs: this.options.restartBackoffBaseMs ?? 10_000,
       onChange: () => this.statusQueue.add(key),
       onEvent: (type, reason, message) => this.events.record({ ...pod, apiVersion: 'v1', kind: 'Pod' }, type, reason, message),

@@ -1,5 +1,7 @@
-// The kubelet's Node objects: registration with addresses, capacity and the log endpoint, the Ready condition (and
-// the unreachable taints of a lost node), and heartbeats through kube-node-lease Leases.
+// The kubelet's Node objects, with what a real kube-scheduler and node lifecycle controller read: registration with
+// labels (hostname, os, arch), addresses (InternalIP on loopback, Hostname), capacity/allocatable, nodeInfo and the
+// log endpoint; the Ready and pressure conditions (and the unreachable taints of a lost node); heartbeats through
+// kube-node-lease Leases every 10 s and a status report (conditions' lastHeartbeatTime) every minute.
 import { CoreV1Api, PatchStrategy, setHeaderOptions, type V1Node } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { isStatus, type RestClient } from '../controllers/client/rest.js';
@@ -7,9 +9,15 @@ import { rfc3339 } from './pod-status.js';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const LEASE_RENEW_MS = 10_000;
+/** The real kubelet reports an unchanged status every 5 minutes (nodeStatusReportFrequency); the lease is the beat. */
+const STATUS_REPORT_MS = 60_000;
+type ReadyState = { ready: 'True' | 'Unknown'; reason: string; message: string; since: string };
 
 export class NodeRegistry {
   private heartbeat?: NodeJS.Timeout;
+  private statusReport?: NodeJS.Timeout;
+  /** Each node's current Ready state and when it began, so a heartbeat keeps lastTransitionTime. */
+  private readonly states = new Map<string, ReadyState>();
 
   constructor(
     private readonly core: CoreV1Api,
@@ -24,15 +32,30 @@ export class NodeRegistry {
     await this.renewLeases();
     this.heartbeat = setInterval(() => void this.renewLeases(), LEASE_RENEW_MS);
     this.heartbeat.unref();
+    this.statusReport = setInterval(() => void this.reportStatus(), STATUS_REPORT_MS);
+    this.statusReport.unref();
   }
 
   stop(): void {
     if (this.heartbeat) clearInterval(this.heartbeat);
+    if (this.statusReport) clearInterval(this.statusReport);
   }
 
-  private nodeStatus(ready: 'True' | 'Unknown', reason: string, message: string) {
+  /** The conditions again with a fresh lastHeartbeatTime, for every node that is not lost. */
+  async reportStatus(): Promise<void> {
+    for (const [name, state] of this.states) {
+      if (this.isLost(name) || state.ready !== 'True') continue;
+      await this.core.patchNodeStatus({ name, body: { status: this.nodeStatus(name, state.ready, state.reason, state.message) } }, mergePatch)
+        .catch((error: unknown) => this.logger.debug({ err: error, node: name }, 'node status report failed'));
+    }
+  }
+
+  private nodeStatus(name: string, ready: 'True' | 'Unknown', reason: string, message: string) {
     const now = rfc3339();
-    const condition = (type: string, status: string, r: string, m: string) => ({ type, status, reason: r, message: m, lastHeartbeatTime: now, lastTransitionTime: now });
+    const previous = this.states.get(name);
+    const since = previous?.ready === ready ? previous.since : now;
+    this.states.set(name, { ready, reason, message, since });
+    const condition = (type: string, status: string, r: string, m: string) => ({ type, status, reason: r, message: m, lastHeartbeatTime: now, lastTransitionTime: since });
     const unknown = ready === 'Unknown';
     return {
       conditions: [
@@ -66,7 +89,7 @@ export class NodeRegistry {
       if (!isStatus(error, 409)) throw new Error(`registering node ${name}`, { cause: error });
     }
     const status = {
-      ...this.nodeStatus('True', 'KubeletReady', 'kubelet is posting ready status'),
+      ...this.nodeStatus(name, 'True', 'KubeletReady', 'kubelet is posting ready status'),
       addresses: [{ type: 'InternalIP', address: '127.0.0.1' }, { type: 'Hostname', address: name }],
       daemonEndpoints: { kubeletEndpoint: { Port: logPort } },
       capacity: { cpu: '8', memory: '16Gi', pods: '110', 'ephemeral-storage': '100Gi' },
@@ -115,7 +138,7 @@ export class NodeRegistry {
   }
 
   async setReady(name: string, ready: 'True' | 'Unknown', reason: string, message: string, taint: boolean): Promise<void> {
-    await this.core.patchNodeStatus({ name, body: { status: this.nodeStatus(ready, reason, message) } }, mergePatch);
+    await this.core.patchNodeStatus({ name, body: { status: this.nodeStatus(name, ready, reason, message) } }, mergePatch);
     const taints = taint ? [
       { key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule', timeAdded: rfc3339() },
       { key: 'node.kubernetes.io/unreachable', effect: 'NoExecute', timeAdded: rfc3339() },

@@ -1,14 +1,17 @@
 // The sandbox's kube-proxy: each ClusterIP Service port is a TCP listener on the Service's loopback clusterIP that
-// forwards every new connection to a ready endpoint from the Service's EndpointSlices (round-robin). When an address
-// leaves the slices, its proxied connections are closed, as kube-proxy's conntrack cleanup does for a deleted pod.
-// With no ready endpoint a connection is reset, as kube-proxy's REJECT rule does.
+// forwards every new connection to a ready pod the Service's selector matches (round-robin). It reads the pods
+// themselves, not Endpoints or EndpointSlices: a real kube-apiserver refuses loopback pod IPs there, and one
+// implementation serves the full sandbox and `--kubelet-only` alike. The endpoints are what the endpoints controller
+// would write (pod-endpoints.ts): ready pods; terminating-but-serving ones only when none is ready. When a pod's
+// address stops being an endpoint (deleted, relabelled), its proxied connections are closed, as kube-proxy's
+// conntrack cleanup does. With no ready endpoint a connection is reset, as kube-proxy's REJECT rule does.
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import type { KubeConfig, V1Service } from '@kubernetes/client-node';
+import type { KubeConfig, V1Pod, V1Service } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { Informer, keyOf } from '../controllers/client/informer.js';
 import { makeRestClient } from '../controllers/client/rest.js';
-import type { EndpointSlice } from '../controllers/endpoints-controller.js';
-import { SERVICE_NAME_LABEL } from '../controllers/endpoints-controller.js';
+import { mapSelectorMatches } from '../controllers/client/helpers.js';
+import { endpointPods, podReady, resolveTargetPort } from '../controllers/pod-endpoints.js';
 
 interface Backend { address: string; port: number }
 
@@ -16,7 +19,7 @@ interface ServiceState {
   listeners: Map<string, { server: Server; portName: string }>;
   /** Ready backends per service port name. */
   backends: Map<string, Backend[]>;
-  /** Every address present in the slices (any condition). */
+  /** Every endpoint address (any condition). */
   known: Set<string>;
   cursor: number;
   connections: Map<string, Set<Socket>>;
@@ -29,7 +32,7 @@ export interface ServiceProxyOptions {
 
 export class ServiceProxy {
   private readonly services: Informer<V1Service>;
-  private readonly slices: Informer<EndpointSlice>;
+  private readonly pods: Informer<V1Pod>;
   private readonly state = new Map<string, ServiceState>();
   private readonly logger: Logger;
 
@@ -37,24 +40,25 @@ export class ServiceProxy {
     const rest = makeRestClient(options.kc);
     this.logger = options.logger;
     this.services = new Informer<V1Service>(options.kc, rest, '/api/v1/services', options.logger);
-    this.slices = new Informer<EndpointSlice>(options.kc, rest, '/apis/discovery.k8s.io/v1/endpointslices', options.logger);
+    this.pods = new Informer<V1Pod>(options.kc, rest, '/api/v1/pods', options.logger);
     const onService = (svc: V1Service) => this.sync(keyOf(svc));
     this.services.on('add', onService).on('update', onService).on('delete', onService);
-    const onSlice = (slice: EndpointSlice) => {
-      const name = slice.metadata?.labels?.[SERVICE_NAME_LABEL];
-      if (name) this.sync(`${slice.metadata?.namespace}/${name}`);
+    const onPod = (pod: V1Pod, old?: V1Pod) => {
+      for (const svc of this.services.list(pod.metadata?.namespace)) {
+        if (mapSelectorMatches(svc.spec?.selector, pod.metadata?.labels) || (old && mapSelectorMatches(svc.spec?.selector, old.metadata?.labels))) this.sync(keyOf(svc));
+      }
     };
-    this.slices.on('add', onSlice).on('update', onSlice).on('delete', onSlice);
+    this.pods.on('add', onPod).on('update', onPod).on('delete', onPod);
   }
 
   async start(): Promise<void> {
-    await this.slices.start();
+    await this.pods.start();
     await this.services.start();
   }
 
   async stop(): Promise<void> {
     this.services.stop();
-    this.slices.stop();
+    this.pods.stop();
     await Promise.all([...this.state.keys()].map((key) => this.teardown(key)));
   }
 
@@ -84,7 +88,7 @@ export class ServiceProxy {
       st = { listeners: new Map(), backends: new Map(), known: new Set(), cursor: 0, connections: new Map() };
       this.state.set(key, st);
     }
-    this.updateBackends(st, namespace, name);
+    this.updateBackends(st, svc);
     const wanted = new Map<string, { port: number; portName: string }>();
     for (const p of svc.spec?.ports ?? []) {
       if ((p.protocol ?? 'TCP') !== 'TCP') continue;
@@ -115,25 +119,24 @@ export class ServiceProxy {
     }
   }
 
-  private updateBackends(st: ServiceState, namespace: string, name: string): void {
-    const slices = this.slices.list(namespace).filter((s) => s.metadata?.labels?.[SERVICE_NAME_LABEL] === name);
+  private updateBackends(st: ServiceState, svc: V1Service): void {
     const ready = new Map<string, Backend[]>();
     const serving = new Map<string, Backend[]>();
     const known = new Set<string>();
-    for (const slice of slices) {
-      for (const ep of slice.endpoints ?? []) {
-        for (const address of ep.addresses) {
-          known.add(address);
-          for (const port of slice.ports ?? []) {
-            if (port.port === undefined) continue;
-            const portName = port.name ?? '';
-            const target = ep.conditions.ready !== false ? ready : ep.conditions.serving ? serving : undefined;
-            if (!target) continue;
-            const list = target.get(portName) ?? [];
-            list.push({ address, port: port.port });
-            target.set(portName, list);
-          }
-        }
+    const publishNotReady = !!svc.spec?.publishNotReadyAddresses;
+    for (const pod of endpointPods(svc, this.pods.list(svc.metadata?.namespace))) {
+      const address = pod.status!.podIP!;
+      known.add(address);
+      const terminating = !!pod.metadata?.deletionTimestamp;
+      const target = publishNotReady || (podReady(pod) && !terminating) ? ready : podReady(pod) ? serving : undefined;
+      if (!target) continue;
+      for (const servicePort of svc.spec?.ports ?? []) {
+        const port = resolveTargetPort(servicePort, pod);
+        if (port === undefined) continue;
+        const portName = servicePort.name ?? '';
+        const list = target.get(portName) ?? [];
+        list.push({ address, port });
+        target.set(portName, list);
       }
     }
     // Like kube-proxy: terminating-but-serving endpoints are used only when nothing is ready.

@@ -1,0 +1,168 @@
+// The sandbox's kube-scheduler: a separate client of the API server that binds each unscheduled pod (schedulerName
+// default-scheduler) to a feasible Node through pods/binding. It filters nodes (node-fit.ts), plans volumes like
+// the VolumeBinding plugin (volume-binding.ts), and spreads siblings (spread.ts). An unschedulable pod gets the
+// PodScheduled=False condition and a FailedScheduling Event, and is retried when nodes, claims or volumes change.
+import type { KubeConfig, V1Node, V1PersistentVolume, V1PersistentVolumeClaim, V1Pod, V1StorageClass } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { makeEventRecorder, rfc3339, type EventRecorder } from '../controllers/client/helpers.js';
+import { Informer, keyOf } from '../controllers/client/informer.js';
+import { isStatus, makeRestClient, type RestClient } from '../controllers/client/rest.js';
+import { WorkQueue } from '../controllers/client/work-queue.js';
+import { feasibleNodes, unschedulableMessage } from './node-fit.js';
+import { pickSpreadNode } from './spread.js';
+import { planVolumes, SELECTED_NODE_ANNOTATION } from './volume-binding.js';
+
+export interface SchedulerOptions {
+  kc: KubeConfig;
+  logger: Logger;
+  /** Bind nothing: pods stay Pending (benchmarks with hundreds of stores). */
+  holdPodsPending?: boolean;
+}
+
+const SCHEDULER_NAME = 'default-scheduler';
+/** Unschedulable pods are retried this often even without a relevant change (kube-scheduler: 5 min; shorter here). */
+const UNSCHEDULABLE_RETRY_MS = 5_000;
+
+export class Scheduler {
+  private readonly rest: RestClient;
+  private readonly pods: Informer<V1Pod>;
+  private readonly nodes: Informer<V1Node>;
+  private readonly claims: Informer<V1PersistentVolumeClaim>;
+  private readonly volumes: Informer<V1PersistentVolume>;
+  private readonly classes: Informer<V1StorageClass>;
+  private readonly queue: WorkQueue;
+  private readonly events: EventRecorder;
+  /** Bindings made but maybe not yet seen through the watch (pod uid -> node), for spreading. */
+  private readonly recentBindings = new Map<string, string>();
+  /** The last FailedScheduling message per pod uid, so a pod that stays unschedulable is not re-reported each retry. */
+  private readonly reported = new Map<string, string>();
+  private nextNode = 0;
+  /** One pending retry timer per pod, so repeated triggers do not pile up retry chains. */
+  private readonly retries = new Map<string, NodeJS.Timeout>();
+
+  constructor(private readonly options: SchedulerOptions) {
+    const { kc, logger } = options;
+    this.rest = makeRestClient(kc);
+    this.pods = new Informer<V1Pod>(kc, this.rest, '/api/v1/pods', logger);
+    this.nodes = new Informer<V1Node>(kc, this.rest, '/api/v1/nodes', logger);
+    this.claims = new Informer<V1PersistentVolumeClaim>(kc, this.rest, '/api/v1/persistentvolumeclaims', logger);
+    this.volumes = new Informer<V1PersistentVolume>(kc, this.rest, '/api/v1/persistentvolumes', logger);
+    this.classes = new Informer<V1StorageClass>(kc, this.rest, '/apis/storage.k8s.io/v1/storageclasses', logger);
+    this.queue = new WorkQueue('scheduler', (key) => this.schedule(key), logger);
+    this.events = makeEventRecorder(this.rest, SCHEDULER_NAME, logger);
+    this.pods.on('add', (pod) => this.onPod(pod)).on('update', (pod) => this.onPod(pod)).on('delete', (pod) => this.forget(pod));
+    const retryPending = () => this.requeuePending();
+    this.nodes.on('add', retryPending).on('update', retryPending);
+    this.classes.on('add', retryPending);
+    this.volumes.on('add', retryPending).on('update', retryPending);
+    const onClaim = (claim: V1PersistentVolumeClaim) => {
+      for (const pod of this.pods.list(claim.metadata?.namespace)) {
+        if (!pod.spec?.nodeName && pod.spec?.volumes?.some((v) => v.persistentVolumeClaim?.claimName === claim.metadata?.name)) this.queue.add(keyOf(pod));
+      }
+    };
+    this.claims.on('add', onClaim).on('update', onClaim);
+  }
+
+  async start(): Promise<void> {
+    // Everything the decision reads is cached before the first pod is looked at.
+    for (const informer of [this.nodes, this.classes, this.volumes, this.claims]) await informer.start();
+    await this.pods.start();
+  }
+
+  stop(): void {
+    this.queue.stop();
+    for (const timer of this.retries.values()) clearTimeout(timer);
+    this.retries.clear();
+    for (const informer of [this.pods, this.nodes, this.claims, this.volumes, this.classes]) informer.stop();
+  }
+
+  private onPod(pod: V1Pod): void {
+    if (pod.spec?.nodeName) this.forget(pod);
+    else this.queue.add(keyOf(pod));
+  }
+
+  private forget(pod: V1Pod): void {
+    const uid = pod.metadata?.uid ?? '';
+    this.recentBindings.delete(uid);
+    this.reported.delete(uid);
+  }
+
+  private requeuePending(): void {
+    for (const pod of this.pods.list()) if (!pod.spec?.nodeName) this.queue.add(keyOf(pod));
+  }
+
+  private async schedule(key: string): Promise<void> {
+    const [namespace, name] = key.split('/') as [string, string];
+    const pod = this.pods.get(namespace, name);
+    if (!pod || pod.spec?.nodeName || pod.metadata?.deletionTimestamp || this.options.holdPodsPending) return;
+    if ((pod.spec?.schedulerName ?? SCHEDULER_NAME) !== SCHEDULER_NAME) return;
+    if (this.recentBindings.has(pod.metadata?.uid ?? '')) return;
+    const allNodes = this.nodes.list();
+    const { feasible, reasons } = feasibleNodes(pod, allNodes);
+    const plan = planVolumes(pod, {
+      claim: (ns, claimName) => this.claims.get(ns, claimName),
+      storageClass: (className) => this.classes.get(undefined, className),
+      volume: (volumeName) => this.volumes.get(undefined, volumeName),
+    });
+    if (plan.kind === 'unschedulable') return this.unschedulable(pod, `0/${allNodes.length} nodes are available: ${plan.message}.`);
+    const candidates = feasible.filter((node) => {
+      if (plan.fits(node)) return true;
+      reasons.set("node(s) had volume node affinity conflict", (reasons.get("node(s) had volume node affinity conflict") ?? 0) + 1);
+      return false;
+    }).map((node) => node.metadata!.name!);
+    if (candidates.length === 0) return this.unschedulable(pod, unschedulableMessage(allNodes.length, reasons));
+    // A node already chosen for this pod's claims stays chosen while it remains feasible: provisioning is under way.
+    const chosen = plan.delayed.map((c) => c.metadata?.annotations?.[SELECTED_NODE_ANNOTATION]).find((n) => n && candidates.includes(n))
+      ?? pickSpreadNode(pod, candidates, this.pods.list(), (other) => other.spec?.nodeName ?? this.recentBindings.get(other.metadata?.uid ?? ''), this.nextNode++)!;
+    if (plan.delayed.length > 0 || plan.settling) {
+      for (const claim of plan.delayed) {
+        if (claim.metadata?.annotations?.[SELECTED_NODE_ANNOTATION] === chosen) continue;
+        await this.rest.request('PATCH', `/api/v1/namespaces/${namespace}/persistentvolumeclaims/${claim.metadata?.name}`,
+          { metadata: { annotations: { [SELECTED_NODE_ANNOTATION]: chosen } } }, 'application/merge-patch+json');
+      }
+      // The claims' updates (bound by the PV controller) bring the pod back; the timer covers a missed one.
+      this.retryLater(key);
+      return;
+    }
+    await this.bind(pod, chosen);
+  }
+
+  private retryLater(key: string): void {
+    if (this.retries.has(key)) return;
+    const timer = setTimeout(() => {
+      this.retries.delete(key);
+      this.queue.add(key);
+    }, UNSCHEDULABLE_RETRY_MS);
+    timer.unref();
+    this.retries.set(key, timer);
+  }
+
+  private async bind(pod: V1Pod, node: string): Promise<void> {
+    const namespace = pod.metadata!.namespace!;
+    const name = pod.metadata!.name!;
+    try {
+      await this.rest.request('POST', `/api/v1/namespaces/${namespace}/pods/${name}/binding`, {
+        apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace, uid: pod.metadata?.uid }, target: { apiVersion: 'v1', kind: 'Node', name: node },
+      });
+    } catch (error: unknown) {
+      if (isStatus(error, 409, 404)) return; // bound by someone else, or gone
+      throw new Error(`binding pod ${namespace}/${name} to ${node}`, { cause: error });
+    }
+    this.recentBindings.set(pod.metadata!.uid!, node);
+    this.events.record({ ...pod, apiVersion: 'v1', kind: 'Pod' }, 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${node}`);
+  }
+
+  private async unschedulable(pod: V1Pod, message: string): Promise<void> {
+    const key = keyOf(pod);
+    this.retryLater(key);
+    const uid = pod.metadata?.uid ?? '';
+    if (this.reported.get(uid) === message) return;
+    this.reported.set(uid, message);
+    this.events.record({ ...pod, apiVersion: 'v1', kind: 'Pod' }, 'Warning', 'FailedScheduling', message);
+    const condition = { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastTransitionTime: rfc3339(), lastProbeTime: null };
+    const others = (pod.status?.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
+    await this.rest.request('PATCH', `/api/v1/namespaces/${pod.metadata?.namespace}/pods/${pod.metadata?.name}/status`,
+      { metadata: { uid }, status: { conditions: [...others, condition] } }, 'application/merge-patch+json')
+      .catch((error: unknown) => { if (!isStatus(error, 404, 409)) throw error; });
+  }
+}
