@@ -31,23 +31,24 @@ export interface RedisProcess {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/**
- * Runs redis-server on the rendered config. Only the host-specific parts are overridden on the command line
- * (later arguments win, as in the pod): the port, the bind address and the data directory.
- */
 export interface StartOptions {
   /** Serve TLS on the chosen port (tls-port) instead of plain TCP; `cliArgs` then carry redis-cli's TLS flags. */
   tls?: boolean;
   cliArgs?: string[];
 }
 
+/**
+ * Runs redis-server on the rendered config. Only the host-specific parts change: the port and bind address on the
+ * command line (later arguments win, as in the pod), and the config's `dir` line, which redis-server applies (chdir)
+ * while reading the file, before any command-line argument: the pod's `/data` does not exist on a test host.
+ */
 export async function startRedis(config: string, extraArgs: string[], dir?: string, options: StartOptions = {}): Promise<RedisProcess> {
   const dataDir = dir ?? mkdtempSync(join(tmpdir(), 'redwing-desired-'));
   const configPath = join(dataDir, 'redis.conf');
-  writeFileSync(configPath, config);
+  writeFileSync(configPath, config.replace(/^dir .*$/m, `dir ${dataDir}`));
   const port = await freePort();
   const listener = options.tls ? ['--port', '0', '--tls-port', String(port)] : ['--port', String(port)];
-  const child = spawn('redis-server', [configPath, ...listener, '--bind', '127.0.0.1', '--dir', dataDir, ...extraArgs], {
+  const child = spawn('redis-server', [configPath, ...listener, '--bind', '127.0.0.1', ...extraArgs], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
