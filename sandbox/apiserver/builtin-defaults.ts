@@ -2,6 +2,7 @@
  * Defaults kube-apiserver fills into the built-in kinds we use (golden 21–24), and the status each kind starts with.
  * ServiceAccount token volumes are not injected (no token controller in the sandbox).
  */
+import { normalizeCrdSchemas } from './crd-schema-decode.js';
 import { badRequest } from './status-errors.js';
 import type { JsonObject, KubeObject } from './types.js';
 import { isJsonObject } from './types.js';
@@ -248,6 +249,7 @@ export function applyBuiltinDefaults(kind: string, group: string, object: KubeOb
     case 'admissionregistration.k8s.io/MutatingWebhookConfiguration': defaultWebhookConfig(object, true); break;
     case 'admissionregistration.k8s.io/ValidatingWebhookConfiguration': defaultWebhookConfig(object, false); break;
     case 'apiextensions.k8s.io/CustomResourceDefinition': {
+      normalizeCrdSchemas(object);
       const spec = obj(object, 'spec');
       setDefault(spec, 'conversion', { strategy: 'None' });
       const names = obj(spec, 'names');

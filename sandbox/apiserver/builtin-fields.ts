@@ -2,6 +2,7 @@
  * Decoding checks for built-in kinds that kube-apiserver's typed decoder performs: unknown top-level and metadata
  * fields (Warning or, with fieldValidation=Strict, 400), and string-valued data maps.
  */
+import { unknownCrdSchemaFields } from './crd-schema-decode.js';
 import type { JsonObject } from './types.js';
 import { isJsonObject } from './types.js';
 
@@ -49,7 +50,10 @@ export function unknownBuiltinFields(group: string, kind: string, object: JsonOb
     if (!known.includes(key)) unknown.push(key);
   }
   if (isJsonObject(object.metadata)) for (const key of Object.keys(object.metadata)) if (!METADATA.has(key)) unknown.push(`metadata.${key}`);
-  return unknown.sort();
+  unknown.sort();
+  // schema keywords apiextensions/v1 does not know (`const`); normalizeCrdSchemas drops them before storage
+  if (group === 'apiextensions.k8s.io' && kind === 'CustomResourceDefinition') unknown.push(...unknownCrdSchemaFields(object));
+  return unknown;
 }
 
 export function removeFields(object: JsonObject, paths: string[]): void {

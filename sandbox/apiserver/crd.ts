@@ -3,6 +3,7 @@
  * NamesAccepted/Established conditions, and cleanup of instances when the CRD is deleted.
  */
 import type { ApiCore } from './core.js';
+import { crdSchemaErrors } from './crd-structural.js';
 import type { PrinterColumn, ResourceType } from './registry.js';
 import { CUSTOM_VERBS, storageKey } from './registry.js';
 import type { FieldError } from './status-errors.js';
@@ -14,21 +15,6 @@ export const CRD_CLEANUP_FINALIZER = 'customresourcecleanup.apiextensions.k8s.io
 
 function specOf(crd: KubeObject): JsonObject {
   return isJsonObject(crd.spec) ? crd.spec : {};
-}
-
-/** Every property of an object schema must declare a type (structural schema rule). */
-function checkStructural(schema: unknown, path: string, errors: FieldError[]): void {
-  if (!isJsonObject(schema)) return;
-  const props = isJsonObject(schema.properties) ? schema.properties : {};
-  for (const [name, prop] of Object.entries(props)) {
-    const propPath = `${path}.properties[${name}]`;
-    if (isJsonObject(prop) && prop.type === undefined && prop['x-kubernetes-int-or-string'] !== true && prop['x-kubernetes-preserve-unknown-fields'] !== true && prop.anyOf === undefined) {
-      errors.push(fieldError('FieldValueRequired', `${propPath}.type`, 'must not be empty for specified object fields'));
-    }
-    checkStructural(prop, propPath, errors);
-  }
-  if (isJsonObject(schema.items)) checkStructural(schema.items, `${path}.items`, errors);
-  if (isJsonObject(schema.additionalProperties)) checkStructural(schema.additionalProperties, `${path}.additionalProperties`, errors);
 }
 
 export function validateCrd(crd: KubeObject): FieldError[] {
@@ -44,10 +30,7 @@ export function validateCrd(crd: KubeObject): FieldError[] {
   const versions = Array.isArray(spec.versions) ? spec.versions.filter(isJsonObject) : [];
   if (versions.length === 0) errors.push(fieldError('FieldValueInvalid', 'spec.versions', 'must have exactly one version marked as storage version', []));
   else if (versions.filter((v) => v.storage === true).length !== 1) errors.push(fieldError('FieldValueInvalid', 'spec.versions', 'must have exactly one version marked as storage version', versions.map((v) => v.name)));
-  for (const v of versions) {
-    const schema = isJsonObject(v.schema) ? v.schema.openAPIV3Schema : undefined;
-    checkStructural(schema, 'spec.validation.openAPIV3Schema', errors);
-  }
+  errors.push(...crdSchemaErrors(crd));
   return errors;
 }
 

@@ -22,6 +22,7 @@ import type { JsonObject, KubeObject, UserInfo } from './types.js';
 import { isJsonObject } from './types.js';
 import { startWatch } from './watch.js';
 import { requestServiceAccountToken } from './token-request.js';
+import { answerSelfReview } from './rbac/access-reviews.js';
 import { createObject, patchObject, updateObject } from './write.js';
 
 export interface RawRequest {
@@ -99,7 +100,7 @@ export function sendJson(raw: RawRequest, status: number, body: unknown, url: UR
   send(raw, status, 'application/json', isPretty ? goJson(body, true) : `${goJson(body)}\n`, headers);
 }
 
-export function sendError(raw: RawRequest, error: unknown, url: URL, logger: ApiCore['logger']): void {
+export function sendError(raw: RawRequest, error: unknown, url: URL, logger: ApiCore['logger'], warnings: string[] = []): void {
   if (raw.res.headersSent) {
     raw.res.end();
     return;
@@ -117,7 +118,7 @@ export function sendError(raw: RawRequest, error: unknown, url: URL, logger: Api
   // a client that asks for protobuf first gets its errors in protobuf too (golden 37: the 406 Status)
   const protobuf = protobufResponseBody(raw.req.headers.accept, apiError.toStatus());
   if (protobuf) send(raw, apiError.code, PROTOBUF_MEDIA_TYPE, protobuf, extra);
-  else sendJson(raw, apiError.code, apiError.toStatus(), url, [], extra);
+  else sendJson(raw, apiError.code, apiError.toStatus(), url, warnings, extra);
 }
 
 /** Serializes an object or list as the endpoint's kind family does (sorted keys for custom resources). */
@@ -231,6 +232,8 @@ function resolveType(core: ApiCore, parsed: ParsedPath): ResourceType {
 
 export async function route(core: ApiCore, raw: RawRequest): Promise<void> {
   const url = new URL(raw.req.url ?? '/', 'https://localhost');
+  // warnings gathered before a failure go out with the error too (golden 35 #7: unknown fields, then a 422)
+  let warnings: string[] = [];
   try {
     const parts = url.pathname.split('/').filter((p) => p !== '');
     if (serveNonResource(raw, core, url, parts)) return;
@@ -255,11 +258,17 @@ export async function route(core: ApiCore, raw: RawRequest): Promise<void> {
       subresource: parsed.subresource,
       warnings: [],
     };
+    warnings = ctx.warnings;
     if (type.custom) checkCustomResourceMedia(method, header(ctx, 'content-type'), header(ctx, 'accept'));
     if (ctx.subresource === 'token') {
       if (method !== 'POST') throw methodNotSupported();
       const { status, body } = await requestServiceAccountToken(core, core.serviceAccountTokens, ctx);
       respond(raw, ctx, url, status, body, negotiate(header(ctx, 'accept'), false));
+      return;
+    }
+    const review = method === 'POST' && ctx.name === undefined ? answerSelfReview(ctx, core.rbac.current()) : undefined;
+    if (review) {
+      respond(raw, ctx, url, 201, review, negotiate(header(ctx, 'accept'), false));
       return;
     }
     if (ctx.subresource === 'log') {
@@ -314,6 +323,6 @@ export async function route(core: ApiCore, raw: RawRequest): Promise<void> {
     }
     respond(raw, ctx, url, status, body, negotiated);
   } catch (error) {
-    sendError(raw, error, url, core.logger);
+    sendError(raw, error, url, core.logger, warnings);
   }
 }
