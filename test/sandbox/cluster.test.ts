@@ -1,10 +1,10 @@
-// The composition: the kubelet attached alone to an API server, and the holdPodsPending switch.
+// The composition: the node side attached alone to an API server, and the holdPodsPending switch.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { CoordinationV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { CoordinationV1Api, CoreV1Api, KubeConfig, StorageV1Api } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { startApiServer } from '../../sandbox/apiserver/server.js';
 import { startKubeletOnly, startSandbox } from '../../sandbox/cluster.js';
@@ -12,7 +12,7 @@ import { containerPid, isReady, processGone, redisCli, redisContainer, waitFor }
 
 const logger = pino({ level: 'silent' });
 
-test('startKubeletOnly attaches the process runtime to an existing API server; stop() kills its pods', async (t) => {
+test('startKubeletOnly attaches the node side to an existing API server: Nodes a scheduler can use, the default StorageClass, bound pods run; it schedules nothing; stop() kills its pods', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'redwing-kubelet-only-'));
   const api = await startApiServer({ dir: join(dir, 'api'), logger });
   t.after(async () => { await api.stop(); rmSync(dir, { recursive: true, force: true }); });
@@ -24,13 +24,33 @@ test('startKubeletOnly attaches the process runtime to an existing API server; s
   const core = kc.makeApiClient(CoreV1Api);
   const nodes = await core.listNode();
   assert.deepEqual(nodes.items.map((n) => n.metadata?.name).sort(), ['sandbox-node-1', 'sandbox-node-2', 'sandbox-node-3']);
+  for (const node of nodes.items) {
+    const conditions = Object.fromEntries((node.status?.conditions ?? []).map((c) => [c.type, c.status]));
+    assert.deepEqual(conditions, { MemoryPressure: 'False', DiskPressure: 'False', PIDPressure: 'False', Ready: 'True' });
+    assert.ok(node.status?.conditions?.every((c) => c.lastHeartbeatTime && c.lastTransitionTime));
+    assert.deepEqual(Object.keys(node.status?.allocatable ?? {}).sort(), ['cpu', 'ephemeral-storage', 'memory', 'pods']);
+    assert.match(node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address ?? '', /^127\./);
+    assert.equal(node.metadata?.labels?.['kubernetes.io/hostname'], node.metadata?.name);
+    assert.equal(node.metadata?.labels?.['kubernetes.io/os'], 'linux');
+    assert.ok(node.metadata?.labels?.['kubernetes.io/arch']);
+    assert.equal(node.spec?.taints, undefined);
+    assert.ok(node.status?.nodeInfo?.kubeletVersion);
+  }
   const leases = await kc.makeApiClient(CoordinationV1Api).listNamespacedLease({ namespace: 'kube-node-lease' });
   assert.deepEqual(leases.items.map((l) => l.spec?.holderIdentity).sort(), ['sandbox-node-1', 'sandbox-node-2', 'sandbox-node-3']);
   assert.ok(leases.items.every((l) => l.spec?.renewTime), 'node heartbeats are renewed');
-  await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'solo' }, spec: { containers: [redisContainer] } } });
+  const storageClass = await kc.makeApiClient(StorageV1Api).readStorageClass({ name: 'sandbox-hostpath' });
+  assert.equal(storageClass.metadata?.annotations?.['storageclass.kubernetes.io/is-default-class'], 'true');
+  assert.equal(storageClass.volumeBindingMode, 'WaitForFirstConsumer');
+  await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'unbound' }, spec: { containers: [redisContainer] } } });
+  // Bound as a scheduler would bind it.
+  await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'solo' }, spec: { nodeName: 'sandbox-node-2', containers: [redisContainer] } } });
   const pod = await waitFor('Ready', async () => { const p = await core.readNamespacedPod({ name: 'solo', namespace: 'default' }); return isReady(p) && p; });
   const ip = pod.status!.podIP!;
   assert.equal((await redisCli(ip, ['ping'])).out, 'PONG');
+  const unbound = await core.readNamespacedPod({ name: 'unbound', namespace: 'default' });
+  assert.equal(unbound.spec?.nodeName, undefined, 'the node side schedules nothing');
+  assert.equal(unbound.status?.podIP, undefined);
   await kubelet.stop();
   stopped = true;
   assert.ok(processGone(containerPid(pod)));
