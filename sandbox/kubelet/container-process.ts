@@ -5,6 +5,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { findOnPath } from './images.js';
 import { planShadows, withShadows } from './mount-shadow.js';
 
@@ -40,6 +41,12 @@ export interface ContainerProcess {
   startedAt: Date;
   exitInfo?: ExitInfo;
   exited: Promise<ExitInfo>;
+  /**
+   * Resolves once the container's own program runs: in a mount namespace, after its volumes are mounted (the
+   * mount script has exec'd it). Probes wait for it, as a kubelet probes only containers the runtime has started;
+   * before, an exec probe sees the host's paths ("cannot open /etc/redis/probe.sh"). Resolves on exit too.
+   */
+  running: Promise<void>;
   /** Signals the whole process group (the container's "cgroup"). */
   signal(signal: NodeJS.Signals): void;
 }
@@ -186,6 +193,8 @@ function mountScript(mounts: Mount[], workingDir: string | undefined, containerD
   const cwd = workingDir && mounts.some((m) => workingDir === m.containerPath || workingDir.startsWith(m.containerPath + '/'))
     ? workingDir : containerDir;
   lines.push(`cd ${shellQuote(cwd)} 2>/dev/null || cd ${shellQuote(containerDir)}`);
+  // fd 3 is the kubelet's "started" pipe (launchContainer): closing it says the mounts are in place.
+  lines.push('exec 3>&-');
   lines.push('exec "$@"');
   // Mount points missing on the host are made in a shadow of their parent, never on the host itself.
   return withShadows(planShadows(mounts), join(containerDir, 'mount-shadows'), lines);
@@ -233,8 +242,12 @@ export function launchContainer(spec: LaunchSpec): ContainerProcess {
   mkdirSync(spec.containerDir, { recursive: true });
   const logFd = openSync(join(spec.containerDir, spec.logFileName ?? '0.log'), 'a');
   const { file, args, cwd, env } = hostArgv(spec, spec.argv);
-  const child = spawn(file, args, { cwd, env, detached: true, stdio: ['ignore', logFd, logFd] });
+  const child = spawn(file, args, { cwd, env, detached: true, stdio: ['ignore', logFd, logFd, spec.mountNamespace ? 'pipe' : 'ignore'] });
   closeSync(logFd);
+  const startedPipe = child.stdio[3];
+  const running = startedPipe
+    ? new Promise<void>((resolve) => { startedPipe.once('close', () => resolve()); startedPipe.once('error', () => resolve()); (startedPipe as Readable).resume(); })
+    : Promise.resolve();
   const startedAt = new Date();
   let resolveExit!: (info: ExitInfo) => void;
   const exited = new Promise<ExitInfo>((resolve) => { resolveExit = resolve; });
@@ -242,6 +255,7 @@ export function launchContainer(spec: LaunchSpec): ContainerProcess {
     pid: child.pid ?? -1,
     startedAt,
     exited,
+    running,
     signal(signal) {
       if (proc.exitInfo || proc.pid <= 0) return;
       try { process.kill(-proc.pid, signal); } catch { /* already gone */ }
@@ -284,8 +298,10 @@ export function execInContainer(spec: LaunchSpec, target: ContainerProcess | und
   let env: Record<string, string>;
   if (spec.mountNamespace && target && !target.exitInfo) {
     file = 'nsenter';
-    // -r: the container may run chrooted into a shadowed root (mount-shadow.ts); use its root, not the namespace's
-    args = ['-t', String(target.pid), '-m', '-r', '--', ...argv];
+    // -r: the container may run chrooted into a shadowed root (mount-shadow.ts); use its root, not the namespace's.
+    // -w: and its working directory, as `kubectl exec` does; the host directory we spawn in is not inside that root
+    // (a shell there fails with "getcwd() failed").
+    args = ['-t', String(target.pid), '-m', '-r', '-w', '--', ...argv];
     cwd = spec.containerDir;
     env = namespaceView(spec).env;
   } else {

@@ -228,6 +228,7 @@ export class ContainerRunner {
         exec: (argv: string[], timeoutMs: number) => execInContainer(this.spec!, proc, argv, timeoutMs),
       };
       const loop = async (probe: V1Probe, kind: 'startup' | 'liveness' | 'readiness') => {
+        await proc.running;
         const state = new ProbeState(probe, kind === 'liveness');
         let lastUnhealthyEvent = 0;
         const initialMs = (probe.initialDelaySeconds ?? 0) * 1000 - (Date.now() - proc.startedAt.getTime());
