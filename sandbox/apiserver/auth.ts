@@ -62,7 +62,7 @@ export class TokenAuthenticator {
   /** Undefined when the header carries a bearer token that is not valid (the caller answers 401). */
   authenticate(authorization: string | undefined): UserInfo | undefined {
     const match = /^Bearer\s+(.+)$/i.exec(authorization ?? '');
-    if (!match) return undefined;
+    if (!match) return ANONYMOUS_USER;
     const token = match[1]!.trim();
     const known = this.tokens.get(token);
     if (known) return known;

@@ -10,6 +10,7 @@ import type { ResourceType } from './registry.js';
 import { ResourceRegistry, storageKey } from './registry.js';
 import { ObjectStore } from './store.js';
 import { ServiceAccountTokenSigner } from './service-account-token.js';
+import { RbacPolicyStore } from './rbac/policy-store.js';
 import type { JsonObject, KubeObject } from './types.js';
 import { isJsonObject } from './types.js';
 
@@ -51,8 +52,12 @@ export class ApiCore {
   /** signs TokenRequest tokens and checks them when they come back */
   readonly serviceAccountTokens = new ServiceAccountTokenSigner();
 
+  /** Roles and bindings as the authorizer reads them */
+  readonly rbac: RbacPolicyStore;
+
   constructor(readonly logger: Logger, historyLimit?: number) {
     this.store = new ObjectStore(historyLimit);
+    this.rbac = new RbacPolicyStore(this.store);
   }
 
   fieldTypeInfo(type: ResourceType): FieldTypeInfo {

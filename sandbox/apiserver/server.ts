@@ -23,6 +23,7 @@ import type { KubeObject } from './types.js';
 import { nowTimestamp } from './types.js';
 import { newUid } from './object-meta.js';
 import { authenticateServiceAccountToken } from './token-request.js';
+import { authorizeRequest } from './rbac/request-authorization.js';
 
 export interface ApiServerOptions {
   dir: string;
@@ -94,6 +95,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
   installCrdController(core);
   core.admission = new WebhookAdmission(core);
   seedNamespaces(core);
+  core.rbac.seedBootstrapPolicy();
 
   const maxBody = options.maxBodyBytes ?? 8 * 1024 * 1024;
   let serverAddress = '';
@@ -112,7 +114,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
         sendError(raw, unauthorized(), url, logger);
         return;
       }
-      raw.user = user;
+      try {
+        raw.user = authorizeRequest(core.rbac.current(), user, req.method ?? 'GET', url, req.headersDistinct);
+      } catch (error) {
+        sendError(raw, error, url, logger);
+        return;
+      }
       if (size > maxBody) {
         sendError(raw, new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${maxBody}`), url, logger);
         return;

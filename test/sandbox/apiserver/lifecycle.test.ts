@@ -98,7 +98,8 @@ describe('lifecycle, identity and built-in validation (golden 24, 30, 31, 32)', 
     assert.equal(res.status, 201);
     assert.deepEqual(res.body.status.userInfo, { username: 'system:serviceaccount:redwing-system:redwing-webhook', uid: 'uid-1', groups: ['system:serviceaccounts', 'system:serviceaccounts:redwing-system', 'system:authenticated'] });
     assert.equal((await t.request('GET', '/api/v1/namespaces', { token: 'unknown-token' })).status, 401);
-    assert.equal((await t.request('GET', '/api/v1/namespaces', { token: null })).status, 401);
+    // no token at all is the anonymous user, whom RBAC allows nothing here (golden 31 #0)
+    assert.equal((await t.request('GET', '/api/v1/namespaces', { token: null })).status, 403);
     const kubeconfig = readFileSync(t.server.kubeconfigPath, 'utf8');
     assert.match(kubeconfig, new RegExp(`server: ${t.server.url.replace(/[.]/g, '\\.')}`));
     assert.ok(kubeconfig.includes(Buffer.from(t.server.caCertPem).toString('base64')));
