@@ -48,8 +48,9 @@ function matchesRule(rule: JsonObject, ctx: RequestContext, operation: Operation
 }
 
 function describeError(error: unknown): string {
-  const e = error as { code?: string; message?: string };
-  if (e.code === 'ECONNREFUSED') return 'connect: connection refused';
+  const e = error as { code?: string; message?: string; address?: string; port?: number };
+  // Go's net error names the dialled address (golden 30)
+  if (e.code === 'ECONNREFUSED') return `dial tcp ${e.address ?? ''}:${e.port ?? ''}: connect: connection refused`;
   if (e.code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' || e.code === 'SELF_SIGNED_CERT_IN_CHAIN' || e.code === 'DEPTH_ZERO_SELF_SIGNED_CERT' || e.code === 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY') return 'tls: failed to verify certificate: x509: certificate signed by unknown authority';
   if (e.code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `tls: failed to verify certificate: x509: ${e.message ?? 'certificate is not valid for the requested name'}`;
   return e.message ?? String(error);
@@ -235,7 +236,8 @@ export class WebhookAdmission implements AdmissionChain {
 
   async mutate(ctx: RequestContext, operation: Operation, object: KubeObject, oldObject: KubeObject | undefined, dryRun: boolean, options: Record<string, unknown>, kind?: AdmissionKind): Promise<KubeObject> {
     if (operation === 'DELETE') return object;
-    let current = object;
+    let current = operation === 'CREATE' ? beforeCreate(ctx, object) : object;
+    let patched = false;
     for (const w of this.webhooks(MUTATING)) {
       if (!this.matches(w, ctx, operation, current, oldObject, kind)) continue;
       this.skipForDryRun(w, dryRun);
@@ -252,13 +254,15 @@ export class WebhookAdmission implements AdmissionChain {
         }
         try {
           current = applyJsonPatch(deepClone(current), ops) as KubeObject;
+          patched = true;
         } catch {
           const message = describePatchFailure(current, ops);
           throw internalError(`Internal error occurred: ${message}`, [{ message }]);
         }
       }
     }
-    return current;
+    // unpatched, the caller keeps its own object (with the system fields a CREATE's view lacks)
+    return patched ? current : object;
   }
 
   async validate(ctx: RequestContext, operation: Operation, object: KubeObject | undefined, oldObject: KubeObject | undefined, dryRun: boolean, options: Record<string, unknown>, kind?: AdmissionKind): Promise<void> {
@@ -285,6 +289,20 @@ function describePatchFailure(object: KubeObject, ops: unknown): string {
     }
   }
   return 'the JSON patch does not apply';
+}
+
+/**
+ * A new object as mutating admission sees it: kube-apiserver fills in uid, creationTimestamp and generation
+ * (BeforeCreate) only after mutating webhooks ran. A built-in's zero creationTimestamp is serialized as null, a
+ * custom resource's is absent (golden 27).
+ */
+function beforeCreate(ctx: RequestContext, object: KubeObject): KubeObject {
+  const copy = deepClone(object);
+  delete copy.metadata.uid;
+  delete copy.metadata.generation;
+  if (ctx.type.custom) delete copy.metadata.creationTimestamp;
+  else copy.metadata.creationTimestamp = null;
+  return copy;
 }
 
 function withTypeMeta(ctx: RequestContext, object: KubeObject, kind?: AdmissionKind): KubeObject {

@@ -6,7 +6,6 @@
 import type { ApiCore } from './core.js';
 import type { RequestContext } from './context.js';
 import { fieldManagerOf, header, parseDryRun } from './context.js';
-import { recordUpdate } from './managed-fields.js';
 import { apiVersionOf, storageKey } from './registry.js';
 import { listObjects } from './read.js';
 import { parseJson } from './serialize.js';
@@ -106,7 +105,7 @@ export async function deleteObject(core: ApiCore, ctx: RequestContext, optionsOv
   // custom resources count a deletion as a spec change (golden 20); built-ins and CRDs do not (golden 32)
   if (ctx.type.custom) next.metadata.generation = (next.metadata.generation ?? 1) + 1;
   if (isNamespace) next.status = { ...(isJsonObject(next.status) ? next.status : {}), phase: 'Terminating' };
-  if (finalizers.length !== (existing.metadata.finalizers ?? []).length) recordUpdate(current, next, fieldManagerOf(ctx), apiVersionOf(ctx.type), undefined, core.fieldTypeInfo(ctx.type));
+  // the finalizers a DELETE adds (foregroundDeletion, orphan) belong to no manager (golden 04 #17, 26 #6, 29 #11)
   if (options.dryRun) return { status: 200, body: next };
   const stored = core.store.update(key, next);
   core.afterWrite(ctx.type, stored, existing);

@@ -197,15 +197,18 @@ export function recordUpdate(oldObject: KubeObject | undefined, newObject: KubeO
     for (const p of changed) m.set.delete(p);
     for (const p of removed) m.set.delete(p);
   }
+  // kube-apiserver's scale handler rebuilds the entries with the parent's times, which never hold one for a /scale
+  // manager: its entry has no time (golden 29 #21)
+  const stamp = (): string | undefined => (subresource === 'scale' ? undefined : nowTimestamp());
   if (changed.size > 0 || mine) {
     if (!mine) {
-      mine = { entry: { manager, operation: 'Update', apiVersion, time: nowTimestamp(), ...(subresource ? { subresource } : {}) }, set: new Set() };
+      mine = { entry: { manager, operation: 'Update', apiVersion, time: stamp(), ...(subresource ? { subresource } : {}) }, set: new Set() };
       managers.push(mine);
     }
     for (const p of removed) mine.set.delete(p);
     if (changed.size > 0) {
       for (const p of changed) mine.set.add(p);
-      mine.entry.time = nowTimestamp();
+      mine.entry.time = stamp();
       mine.entry.apiVersion = apiVersion;
     }
   }

@@ -218,7 +218,8 @@ async function patchOnce(core: ApiCore, ctx: RequestContext): Promise<WriteResul
   }
   const isScale = ctx.subresource === 'scale';
   const existing = core.store.get(storageKey(ctx.type), ctx.namespace, ctx.name);
-  const options = optionsFor(isApply ? 'PatchOptions' : 'UpdateOptions', ctx, dryRun, isApply && ctx.query.get('force') === 'true' ? { force: true } : {});
+  // admission sees a patch as the write it becomes, without `force` (patchToUpdateOptions/patchToCreateOptions; golden 29)
+  const options = optionsFor(existing || !isApply ? 'UpdateOptions' : 'CreateOptions', ctx, dryRun);
   if (isApply) {
     const decoded = decodeBody('application/apply-patch+yaml', ctx.body, ctx.type.kind);
     if (!isJsonObject(decoded.value)) throw badRequest('invalid object type: /, Kind=');

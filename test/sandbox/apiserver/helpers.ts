@@ -9,7 +9,7 @@ export interface TestServer {
   kc: KubeConfig;
   dir: string;
   /** raw HTTPS request with the admin token; body is parsed JSON when possible */
-  request(method: string, path: string, options?: { body?: unknown; contentType?: string; accept?: string; token?: string | null; headers?: Record<string, string> }): Promise<{ status: number; headers: IncomingHttpHeaders; body: any; text: string }>;
+  request(method: string, path: string, options?: { body?: unknown; contentType?: string; accept?: string; token?: string | null; headers?: Record<string, string> }): Promise<{ status: number; headers: IncomingHttpHeaders; rawHeaders: string[]; body: any; text: string }>;
   close(): Promise<void>;
 }
 
@@ -30,11 +30,11 @@ export async function startTestServer(options: Partial<Omit<ApiServerOptions, 'd
         headers['content-type'] = opts.contentType ?? 'application/json';
         headers['content-length'] = String(Buffer.byteLength(body));
       }
-      const res = await new Promise<{ status: number; headers: IncomingHttpHeaders; text: string }>((resolve, reject) => {
+      const res = await new Promise<{ status: number; headers: IncomingHttpHeaders; rawHeaders: string[]; text: string }>((resolve, reject) => {
         const req = httpsRequest(`${server.url}${path}`, { method, headers, ca: server.caCertPem }, (response) => {
           const chunks: Buffer[] = [];
           response.on('data', (c: Buffer) => chunks.push(c));
-          response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, text: Buffer.concat(chunks).toString('utf8') }));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, rawHeaders: response.rawHeaders, text: Buffer.concat(chunks).toString('utf8') }));
           response.on('error', reject);
         });
         req.on('error', reject);
@@ -47,7 +47,7 @@ export async function startTestServer(options: Partial<Omit<ApiServerOptions, 'd
       } catch {
         // not JSON
       }
-      return { status: res.status, headers: res.headers, body: parsed, text };
+      return { status: res.status, headers: res.headers, rawHeaders: res.rawHeaders, body: parsed, text };
     },
   };
 }
