@@ -93,9 +93,13 @@ function pretty(raw: RawRequest, url: URL): boolean {
   return /^(curl|Wget|Mozilla)/.test(agent);
 }
 
+/** kube-apiserver sends each warning as a `299 - "<text>"` Warning header. */
+function warningHeaders(warnings: string[]): Record<string, string[]> {
+  return warnings.length > 0 ? { Warning: warnings.map((w) => `299 - ${JSON.stringify(w)}`) } : {};
+}
+
 export function sendJson(raw: RawRequest, status: number, body: unknown, url: URL, warnings: string[] = [], extra: Record<string, string | string[]> = {}): void {
-  const headers: Record<string, string | string[]> = { ...extra };
-  if (warnings.length > 0) headers.Warning = warnings.map((w) => `299 - ${JSON.stringify(w)}`);
+  const headers: Record<string, string | string[]> = { ...extra, ...warningHeaders(warnings) };
   const isPretty = pretty(raw, url);
   send(raw, status, 'application/json', isPretty ? goJson(body, true) : `${goJson(body)}\n`, headers);
 }
@@ -135,13 +139,13 @@ function encodeObject(type: ResourceType | undefined, body: unknown): unknown {
 function respond(raw: RawRequest, ctx: RequestContext, url: URL, status: number, body: unknown, negotiated: Negotiated): void {
   const protobuf = negotiated.form === 'json' ? protobufResponseBody(header(ctx, 'accept'), body) : undefined;
   if (protobuf) {
-    send(raw, status, PROTOBUF_MEDIA_TYPE, protobuf, ctx.warnings.length ? { Warning: ctx.warnings.map((w) => `299 - ${JSON.stringify(w)}`) } : {});
+    send(raw, status, PROTOBUF_MEDIA_TYPE, protobuf, warningHeaders(ctx.warnings));
     return;
   }
   const isList = isJsonObject(body) && Array.isArray(body.items);
   if (isJsonObject(body) && body.kind !== 'Status' && negotiated.form !== 'json') {
     if (negotiated.form === 'yaml') {
-      send(raw, status, 'application/yaml', toYaml(body), ctx.warnings.length ? { Warning: ctx.warnings.map((w) => `299 - ${JSON.stringify(w)}`) } : {});
+      send(raw, status, 'application/yaml', toYaml(body), warningHeaders(ctx.warnings));
       return;
     }
     if (negotiated.form === 'table' && isJsonObject(body.metadata)) {

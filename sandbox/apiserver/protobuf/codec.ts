@@ -49,7 +49,12 @@ function decodeValue(type: ValueType, wire: WireField, path: string): unknown {
     case 'bytes': return Buffer.from(lengthDelimited(wire, path)).toString('base64');
     case 'bool': return varint(wire, path) !== 0n;
     case 'int32': return Number(BigInt.asIntN(32, varint(wire, path)));
-    case 'int64': return Number(BigInt.asIntN(64, varint(wire, path)));
+    case 'int64': {
+      const value = BigInt.asIntN(64, varint(wire, path));
+      // a JSON number holds 53 bits; a larger value would come out changed
+      if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) throw new UncoveredError(`${path}: ${value} does not fit a JSON number exactly`);
+      return Number(value);
+    }
     case 'time': {
       const bytes = lengthDelimited(wire, path);
       // metav1.Time reads an empty message as the zero time (JSON null) and drops the nanoseconds

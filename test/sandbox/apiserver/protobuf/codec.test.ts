@@ -66,6 +66,12 @@ describe('protobuf tables', () => {
     assert.throws(() => decodeKubeObject(withExtra), (error: unknown) => error instanceof UncoveredError && /field 99 of ConfigMap/.test(error.message));
   });
 
+  it('refuses an int64 that a JSON number cannot hold exactly', () => {
+    const metadata = new WireWriter().writeString(1, 'c').writeVarint(7, 2n ** 60n).finish();
+    const body = writeEnvelope('v1', 'ConfigMap', new WireWriter().writeBytes(1, metadata).finish());
+    assert.throws(() => decodeKubeObject(body), (error: unknown) => error instanceof UncoveredError && /generation/.test(error.message));
+  });
+
   it('refuses a kind it has no table for', () => {
     assert.throws(() => decodeKubeObject(writeEnvelope('v1', 'Pod', new Uint8Array())), UnknownKindError);
   });
