@@ -119,12 +119,14 @@ function establish(core: ApiCore, name: string): void {
   const storage = versions.find((v) => v.storage === true)?.name;
   const stored = Array.isArray(status.storedVersions) ? status.storedVersions.map(String) : [];
   if (storage && !stored.includes(String(storage))) stored.push(String(storage));
-  next.status = {
-    conditions: [condition('NamesAccepted', 'NoConflicts', 'no conflicts found'), condition('Established', 'InitialNamesAccepted', 'the initial names have been accepted')],
-    acceptedNames: names,
-    storedVersions: stored,
-  };
+  // two writes, as the naming controller and then the establishing controller make them (golden 13's watch)
+  const namesAccepted = conditions.some((c) => c.type === 'NamesAccepted' && c.status === 'True') && JSON.stringify(status.acceptedNames) === JSON.stringify(names);
+  const established = namesAccepted
+    ? condition('Established', 'InitialNamesAccepted', 'the initial names have been accepted')
+    : condition('Established', 'Installing', 'the initial names have been accepted', 'False');
+  next.status = { conditions: [condition('NamesAccepted', 'NoConflicts', 'no conflicts found'), established], acceptedNames: names, storedVersions: stored };
   core.store.update(CRD_KEY, next);
+  if (!namesAccepted) setImmediate(() => establish(core, name));
 }
 
 function cleanupCrd(core: ApiCore, name: string): void {

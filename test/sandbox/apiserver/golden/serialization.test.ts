@@ -1,18 +1,14 @@
 // Golden files 34 (exact bytes of each output form) and 36 (every map sorted, request bodies sent byte for byte).
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { startTestServer, type TestServer } from '../helpers.js';
-import { blankVaryingFields, GOLDEN_SKIP, GoldenReplayer, loadGolden, prepareGoldenState } from './replay.js';
+import { describe, it } from 'node:test';
+import { useGoldenServer } from './harness.js';
+import { blankVaryingFields, GOLDEN_SKIP, GoldenReplayer, loadGolden } from './replay.js';
 
 describe('golden serialization bytes', { skip: GOLDEN_SKIP }, () => {
-  let t: TestServer;
-  before(async () => {
-    t = await startTestServer();
-    await prepareGoldenState(t);
-  });
-  after(async () => t.close());
+  const golden = useGoldenServer();
 
   it('34: built-ins in Go order, custom resources sorted, Status, pretty, YAML and a watch chunk, byte for byte', async () => {
+    const { t } = golden;
     // the objects file 34 reads; created with keys out of order, as the recorder did
     await t.request('POST', '/api/v1/namespaces/golden/configmaps', {
       body: '{"data":{"zeta":"1","quote":"say \\"hi\\" <&> é","alpha":"2"},"metadata":{"name":"ser1","labels":{"z":"1","a":"2"}},"apiVersion":"v1","kind":"ConfigMap"}',
@@ -35,7 +31,7 @@ describe('golden serialization bytes', { skip: GOLDEN_SKIP }, () => {
 
   it('36: every map key sorted on create, GET, LIST, merge patch and server-side apply', async () => {
     const serviceFields = 'the registry-allocated clusterIP(s)/ipFamilies/ipFamilyPolicy are owned by the creating manager, and a new list gets no "." (documented in sandbox/README.md)';
-    const result = await new GoldenReplayer(t).replayFile('36-map-key-order', {
+    const result = await new GoldenReplayer(golden.t).replayFile('36-map-key-order', {
       bytes: true,
       skipManagedFields: { 2: serviceFields, 7: serviceFields, 11: serviceFields },
       skipBytes: { 3: 'the CRD gets its cleanup finalizer at create, not from a controller, and owns no "." for conversion (documented in sandbox/README.md)' },

@@ -1,0 +1,22 @@
+// Objects that existed before a recording started, or writes the recorder made between two kept exchanges.
+// Each is rebuilt from what the recorded responses show of it.
+import type { TestServer } from '../helpers.js';
+
+const RECORDER = { 'user-agent': 'golden-recorder/1.0 (linux/amd64) python-requests' };
+
+export async function createConfigMap(t: TestServer, name: string, labels: Record<string, string>, data: Record<string, string>): Promise<void> {
+  const res = await t.request('POST', '/api/v1/namespaces/golden/configmaps', { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels }, data }, headers: RECORDER });
+  if (res.status !== 201) throw new Error(`seed ConfigMap ${name}: ${res.status} ${res.text}`);
+}
+
+export async function createKVStore(t: TestServer, name: string, labels: Record<string, string>, spec: Record<string, unknown>, status?: Record<string, unknown>): Promise<void> {
+  const path = '/apis/redwing.dev/v1alpha1/namespaces/golden/kvstores';
+  const res = await t.request('POST', path, { body: { apiVersion: 'redwing.dev/v1alpha1', kind: 'KVStore', metadata: { name, labels }, spec }, headers: RECORDER });
+  if (res.status !== 201) throw new Error(`seed KVStore ${name}: ${res.status} ${res.text}`);
+  if (status) await setKVStoreStatus(t, name, status);
+}
+
+export async function setKVStoreStatus(t: TestServer, name: string, status: Record<string, unknown>): Promise<void> {
+  const res = await t.request('PATCH', `/apis/redwing.dev/v1alpha1/namespaces/golden/kvstores/${name}/status`, { body: { status }, contentType: 'application/merge-patch+json', headers: RECORDER });
+  if (res.status !== 200) throw new Error(`seed KVStore ${name} status: ${res.status} ${res.text}`);
+}
