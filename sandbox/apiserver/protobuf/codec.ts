@@ -103,6 +103,10 @@ function isScalarVarint(type: ValueType): boolean {
   return type === 'bool' || type === 'int32' || type === 'int64';
 }
 
+function isScalar(type: ValueType): boolean {
+  return type === 'string' || type === 'bytes' || isScalarVarint(type);
+}
+
 function isZero(value: unknown): boolean {
   return value === '' || value === 0 || value === false;
 }
@@ -117,8 +121,8 @@ function decodeField(spec: FieldSpec, present: WireField[], path: string): unkno
   if (last === undefined && spec.pointer) return spec.always ? null : undefined;
   const wire: WireField = last ?? (isScalarVarint(spec.type) ? { number: spec.number, wireType: WIRE_VARINT, varint: 0n } : { number: spec.number, wireType: WIRE_LENGTH_DELIMITED, bytes: new Uint8Array() });
   const value = decodeValue(spec.type, wire, path);
-  // encoding/json's omitempty drops zero scalars but never a struct (an empty message, or metav1.Time as null)
-  if (!spec.pointer && !spec.always && isZero(value) && !isMessageSpec(spec.type) && spec.type !== 'time') return undefined;
+  // encoding/json's omitempty drops zero scalars but never a struct (a message, metav1.Time as null, an IntOrString as 0)
+  if (!spec.pointer && !spec.always && isZero(value) && isScalar(spec.type)) return undefined;
   return value;
 }
 

@@ -9,6 +9,7 @@ import type { JsonObject } from '../types.js';
 import { isJsonObject } from '../types.js';
 import { UncoveredError } from './codec.js';
 import { decodeKubeObject, encodeKubeObject, hasProtobufMagic, PROTOBUF_MAGIC, PROTOBUF_MEDIA_TYPE, UnknownKindError } from './envelope.js';
+import { coveredKinds } from './kinds.js';
 import { WireFormatError } from './wire.js';
 
 const SERVABLE = new Set(['application/json', 'application/yaml', PROTOBUF_MEDIA_TYPE, 'application/*', '*/*']);
@@ -35,7 +36,7 @@ export function decodeProtobufBody(body: Buffer, kind: string): JsonObject {
     return decodeKubeObject(body);
   } catch (error) {
     if (error instanceof UnknownKindError) {
-      throw new ApiError(415, 'UnsupportedMediaType', `the sandbox API server cannot decode ${PROTOBUF_MEDIA_TYPE} bodies of kind ${error.message}: it has protobuf field tables only for ConfigMap, Secret, Namespace, ServiceAccount, apps/v1 Deployment and authentication.k8s.io/v1 TokenRequest; send application/json`);
+      throw new ApiError(415, 'UnsupportedMediaType', `the sandbox API server cannot decode ${PROTOBUF_MEDIA_TYPE} bodies of kind ${error.message}: it has protobuf field tables only for ${coveredKinds().join(', ')}; send application/json`);
     }
     if (error instanceof UncoveredError) {
       throw new ApiError(415, 'UnsupportedMediaType', `the sandbox API server cannot decode this ${PROTOBUF_MEDIA_TYPE} body without losing data (${error.message}); send application/json`);

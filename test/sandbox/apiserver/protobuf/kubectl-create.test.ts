@@ -68,6 +68,31 @@ describe('kubectl create over protobuf', { skip: existsSync(KUBECTL) ? false : '
     assert.deepEqual(deployment.spec.strategy, { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' } });
   });
 
+  it('creates services', async () => {
+    assert.equal(await kubectlCreate('service', 'clusterip', 'svc', '--tcp=80:8080', '-n', NAMESPACE), 'service/svc created\n');
+    const clusterIp = await get(`/api/v1/namespaces/${NAMESPACE}/services/svc`);
+    assert.deepEqual([clusterIp.spec.type, clusterIp.spec.selector, clusterIp.spec.ports], ['ClusterIP', { app: 'svc' }, [{ name: '80-8080', protocol: 'TCP', port: 80, targetPort: 8080 }]]);
+    assert.equal(await kubectlCreate('service', 'nodeport', 'np', '--tcp=81:http', '-n', NAMESPACE), 'service/np created\n');
+    const nodePort = await get(`/api/v1/namespaces/${NAMESPACE}/services/np`);
+    assert.equal(nodePort.spec.type, 'NodePort');
+    assert.equal(nodePort.spec.ports[0].targetPort, 'http');
+  });
+
+  it('creates roles, cluster roles and their bindings', async () => {
+    assert.equal(await kubectlCreate('role', 'r', '--verb=get', '--verb=list', '--resource=pods,configmaps', '-n', NAMESPACE), 'role.rbac.authorization.k8s.io/r created\n');
+    assert.deepEqual((await get(`/apis/rbac.authorization.k8s.io/v1/namespaces/${NAMESPACE}/roles/r`)).rules, [{ verbs: ['get', 'list'], apiGroups: [''], resources: ['pods', 'configmaps'] }]);
+    assert.equal(await kubectlCreate('clusterrole', 'pb-cr', '--verb=get', '--resource=nodes', '--resource-name=n1'), 'clusterrole.rbac.authorization.k8s.io/pb-cr created\n');
+    assert.deepEqual((await get('/apis/rbac.authorization.k8s.io/v1/clusterroles/pb-cr')).rules, [{ verbs: ['get'], apiGroups: [''], resources: ['nodes'], resourceNames: ['n1'] }]);
+    assert.equal(await kubectlCreate('rolebinding', 'rb', '--role=r', '--user=alice', `--serviceaccount=${NAMESPACE}:sa`, '-n', NAMESPACE), 'rolebinding.rbac.authorization.k8s.io/rb created\n');
+    const binding = await get(`/apis/rbac.authorization.k8s.io/v1/namespaces/${NAMESPACE}/rolebindings/rb`);
+    assert.deepEqual([binding.roleRef, binding.subjects], [
+      { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'r' },
+      [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'alice' }, { kind: 'ServiceAccount', name: 'sa', namespace: NAMESPACE }],
+    ]);
+    assert.equal(await kubectlCreate('clusterrolebinding', 'pb-crb', '--clusterrole=pb-cr', '--group=devs'), 'clusterrolebinding.rbac.authorization.k8s.io/pb-crb created\n');
+    assert.deepEqual((await get('/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/pb-crb')).subjects, [{ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: 'devs' }]);
+  });
+
   it('creates a token for the serviceaccount, and the token names it', async () => {
     const token = (await kubectlCreate('token', 'sa', '-n', NAMESPACE)).trim();
     const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'));
