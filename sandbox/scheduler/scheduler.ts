@@ -32,8 +32,11 @@ export class Scheduler {
   private readonly classes: Informer<V1StorageClass>;
   private readonly queue: WorkQueue;
   private readonly events: EventRecorder;
-  /** Bindings made but maybe not yet seen through the watch (pod uid -> node), for spreading. */
-  private readonly recentBindings = new Map<string, string>();
+  /**
+   * The scheduler cache's "assumed" pods (uid -> node): bound but maybe not yet seen through the watch, or waiting for
+   * their volumes on a chosen node. Spreading counts them, so pods scheduled together do not all pick one node.
+   */
+  private readonly assumed = new Map<string, { node: string; bound: boolean }>();
   /** The last FailedScheduling message per pod uid, so a pod that stays unschedulable is not re-reported each retry. */
   private readonly reported = new Map<string, string>();
   private nextNode = 0;
@@ -83,7 +86,7 @@ export class Scheduler {
 
   private forget(pod: V1Pod): void {
     const uid = pod.metadata?.uid ?? '';
-    this.recentBindings.delete(uid);
+    this.assumed.delete(uid);
     this.reported.delete(uid);
   }
 
@@ -96,7 +99,8 @@ export class Scheduler {
     const pod = this.pods.get(namespace, name);
     if (!pod || pod.spec?.nodeName || pod.metadata?.deletionTimestamp || this.options.holdPodsPending) return;
     if ((pod.spec?.schedulerName ?? SCHEDULER_NAME) !== SCHEDULER_NAME) return;
-    if (this.recentBindings.has(pod.metadata?.uid ?? '')) return;
+    const uid = pod.metadata?.uid ?? '';
+    if (this.assumed.get(uid)?.bound) return;
     const allNodes = this.nodes.list();
     const { feasible, reasons } = feasibleNodes(pod, allNodes);
     const plan = planVolumes(pod, {
@@ -112,9 +116,11 @@ export class Scheduler {
     }).map((node) => node.metadata!.name!);
     if (candidates.length === 0) return this.unschedulable(pod, unschedulableMessage(allNodes.length, reasons));
     // A node already chosen for this pod's claims stays chosen while it remains feasible: provisioning is under way.
-    const chosen = plan.delayed.map((c) => c.metadata?.annotations?.[SELECTED_NODE_ANNOTATION]).find((n) => n && candidates.includes(n))
-      ?? pickSpreadNode(pod, candidates, this.pods.list(), (other) => other.spec?.nodeName ?? this.recentBindings.get(other.metadata?.uid ?? ''), this.nextNode++)!;
+    const earlier = [this.assumed.get(uid)?.node, ...plan.delayed.map((c) => c.metadata?.annotations?.[SELECTED_NODE_ANNOTATION])];
+    const chosen = earlier.find((n) => n && candidates.includes(n))
+      ?? pickSpreadNode(pod, candidates, this.pods.list(), (other) => other.spec?.nodeName ?? this.assumed.get(other.metadata?.uid ?? '')?.node, this.nextNode++)!;
     if (plan.delayed.length > 0 || plan.settling) {
+      this.assumed.set(uid, { node: chosen, bound: false });
       for (const claim of plan.delayed) {
         if (claim.metadata?.annotations?.[SELECTED_NODE_ANNOTATION] === chosen) continue;
         await this.rest.request('PATCH', `/api/v1/namespaces/${namespace}/persistentvolumeclaims/${claim.metadata?.name}`,
@@ -148,7 +154,7 @@ export class Scheduler {
       if (isStatus(error, 409, 404)) return; // bound by someone else, or gone
       throw new Error(`binding pod ${namespace}/${name} to ${node}`, { cause: error });
     }
-    this.recentBindings.set(pod.metadata!.uid!, node);
+    this.assumed.set(pod.metadata!.uid!, { node, bound: true });
     this.events.record({ ...pod, apiVersion: 'v1', kind: 'Pod' }, 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${node}`);
   }
 
@@ -156,6 +162,7 @@ export class Scheduler {
     const key = keyOf(pod);
     this.retryLater(key);
     const uid = pod.metadata?.uid ?? '';
+    this.assumed.delete(uid);
     if (this.reported.get(uid) === message) return;
     this.reported.set(uid, message);
     this.events.record({ ...pod, apiVersion: 'v1', kind: 'Pod' }, 'Warning', 'FailedScheduling', message);
