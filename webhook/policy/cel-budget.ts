@@ -1,15 +1,16 @@
 /**
  * The cost and CPU-time bound of CEL evaluation (see cel.ts for the reasoning): every comprehension's loop condition
- * is wrapped in a hook that charges the loop body's size per iteration and, every few iterations, checks the
- * process CPU time. `@bufbuild/cel` has no step hook of its own, so the AST is instrumented before planning.
+ * is wrapped in a hook that charges the loop body's size per iteration, and every function call is charged its own
+ * cost before it runs (cel-cost.ts); every few charges, the process CPU time is checked. `@bufbuild/cel` has no step
+ * hook of its own, so the AST is instrumented before planning and the functions are wrapped.
  */
 import { celFunc, CelScalar, type parse } from '@bufbuild/cel';
 import { countNodes } from './ast-check.js';
 
 /** The hook's name: the parser cannot produce a name starting with `@`, so expressions cannot call it. */
-const STEP_FUNCTION = '@redwing_step';
+export const STEP_FUNCTION = '@redwing_step';
 
-/** How many loop iterations pass between two CPU time checks. */
+/** How many charges (loop iterations, function calls) pass between two CPU time checks. */
 const CPU_CHECK_INTERVAL = 8;
 
 /** Thrown by the hook; cel-es turns it into an evaluation error of the loop. */
@@ -23,6 +24,8 @@ export interface Budget {
   /** Process CPU time (µs) at the first CPU check. */
   cpuStartMicros?: number;
   exceeded?: 'cost' | 'time';
+  /** What was being charged when the budget ran out (`replace() would cost 90003001`). */
+  exceededBy?: string;
 }
 
 function cpuMicros(): number {
@@ -31,29 +34,49 @@ function cpuMicros(): number {
 }
 
 export function describeExceeded(budget: Budget): string {
-  return budget.exceeded === 'cost'
-    ? `exceeded the cost budget of ${budget.maxCost} (loop iterations times loop size)`
-    : `exceeded the CPU time limit of ${budget.timeoutMs} ms`;
+  if (budget.exceeded === 'time') return `exceeded the CPU time limit of ${budget.timeoutMs} ms`;
+  return budget.exceededBy
+    ? `exceeded the cost budget of ${budget.maxCost}: ${budget.exceededBy}`
+    : `exceeded the cost budget of ${budget.maxCost} (loop iterations times loop size)`;
 }
 
 // Evaluation is synchronous, so at most one budget is active at a time in this thread.
 let activeBudget: Budget | undefined;
 
-function chargeStep(weight: bigint): void {
-  const budget = activeBudget;
-  if (!budget) return;
+/** Calls or iterations whose charge is at least this many units check the CPU clock at once. */
+const CPU_CHECK_COST = 1000;
+
+function charge(budget: Budget, units: number, what: string | undefined): void {
   if (budget.exceeded) throw new BudgetExceeded(describeExceeded(budget));
-  budget.cost += Number(weight);
+  budget.cost += units;
   budget.iterations += 1;
   if (budget.cost > budget.maxCost) {
     budget.exceeded = 'cost';
-  } else if (budget.iterations % CPU_CHECK_INTERVAL === 0) {
-    // Reading the CPU clock is a system call: short loops (the usual case) never pay for it, and the first
-    // CPU_CHECK_INTERVAL iterations are covered by the cost budget alone.
+    if (what) budget.exceededBy = `${what} would cost ${units}, ${Math.max(0, budget.maxCost - budget.cost + units)} remained`;
+  } else if (budget.iterations % CPU_CHECK_INTERVAL === 0 || units >= CPU_CHECK_COST) {
+    // Reading the CPU clock is a system call: short evaluations (the usual case) never pay for it, and the first
+    // CPU_CHECK_INTERVAL charges are covered by the cost budget alone.
     if (budget.cpuStartMicros === undefined) budget.cpuStartMicros = cpuMicros();
     else if (cpuMicros() - budget.cpuStartMicros > budget.timeoutMs * 1000) budget.exceeded = 'time';
   }
   if (budget.exceeded) throw new BudgetExceeded(describeExceeded(budget));
+}
+
+function chargeStep(weight: bigint): void {
+  if (activeBudget) charge(activeBudget, Number(weight), undefined);
+}
+
+/**
+ * Charges one function call before it runs (cel-cost.ts); throws BudgetExceeded, which ends the whole evaluation
+ * (cel-es turns it into the expression's error: no `||` can swallow it), when the call does not fit.
+ */
+export function chargeCall(units: number, what: string): void {
+  if (activeBudget) charge(activeBudget, units, what);
+}
+
+/** What the active budget still allows (unbounded outside an evaluation), so cost measurements can stop early. */
+export function remainingCost(): number {
+  return activeBudget ? Math.max(0, activeBudget.maxCost - activeBudget.cost) : Number.MAX_SAFE_INTEGER;
 }
 
 export function newBudget(maxCost: number, timeoutMs: number): Budget {

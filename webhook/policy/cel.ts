@@ -25,6 +25,7 @@ import { strings } from '@bufbuild/cel/ext';
 import { RE2JS } from '@bufbuild/re2';
 import { checkExpression, countNodes, formatPosition } from './ast-check.js';
 import { describeExceeded, instrumentLoops, newBudget, STEP_HOOK, withBudget } from './cel-budget.js';
+import { LINEAR_REPLACE, withCallCosts } from './cel-cost.js';
 import { readVariablesDirectly } from './cel-variables.js';
 
 export interface CelLimits {
@@ -81,21 +82,25 @@ export interface CompiledExpression {
 // RE2 (linear time, no catastrophic backtracking), as cel-es itself uses; @bufbuild/re2 is @bufbuild/cel's own
 // pinned dependency. cel-es compiles the pattern at every call (~100 µs); policies reuse a handful of patterns.
 const REGEX_CACHE_LIMIT = 256;
+/** Longer patterns (built from the object, say) are compiled and dropped: the cache's memory stays bounded. */
+const REGEX_CACHE_MAX_PATTERN = 1024;
 const regexCache = new Map<string, RE2JS>();
 
 function compiledRegex(pattern: string): RE2JS {
   let regex = regexCache.get(pattern);
   if (!regex) {
     regex = RE2JS.compile(pattern);
+    if (pattern.length > REGEX_CACHE_MAX_PATTERN) return regex;
     if (regexCache.size >= REGEX_CACHE_LIMIT) regexCache.delete(regexCache.keys().next().value!);
     regexCache.set(pattern, regex);
   }
   return regex;
 }
 
-const ENV = celEnv({
+const UNCHARGED_ENV = celEnv({
   funcs: [
     ...strings,
+    ...LINEAR_REPLACE,
     celMethod('matches', CelScalar.STRING, [CelScalar.STRING], CelScalar.BOOL, function matches(this: string, pattern: string) {
       return compiledRegex(pattern).test(this);
     }),
@@ -103,6 +108,9 @@ const ENV = celEnv({
     STEP_HOOK,
   ],
 });
+
+/** Every function, standard ones included, charged before it runs (cel-cost.ts). */
+const ENV = celEnv({ funcs: withCallCosts(UNCHARGED_ENV.funcs) });
 
 function formatSyntaxError(error: unknown): string {
   const details = error as { rawMessage?: string; message?: string; location?: { start?: { line: number; column: number } } };
@@ -154,7 +162,9 @@ class Program implements CompiledExpression {
     const budget = newBudget(limits.maxCost, limits.timeoutMs);
     const result: CelValue | Error = withBudget(budget, () => this.run(bindings.celValues));
     // A budget error can be swallowed by `||`/`&&` (`x.all(...) || true`), so the budget itself is the authority.
-    const cost = budget.cost;
+    // Running out of time means the cost model underestimated this expression: it is charged its whole allowance,
+    // so that a request's expressions cannot each take the full time (the request budget drains after a few).
+    const cost = budget.exceeded === 'time' ? Math.max(budget.cost, limits.maxCost) : budget.cost;
     if (budget.exceeded) return { ok: false, error: describeExceeded(budget), cost, budgetExceeded: budget.exceeded };
     if (isCelError(result)) {
       const where = result.exprId === undefined ? '' : formatPosition(this.sourceInfo, this.expression, result.exprId);

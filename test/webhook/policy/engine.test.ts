@@ -103,16 +103,17 @@ describe('policy engine: evaluate', () => {
   });
 
   it('one request shares one CEL cost budget across its policies', () => {
-    const engine = createPolicyEngine({ requestCelCostBudget: 60 });
+    const engine = createPolicyEngine({ requestCelCostBudget: 75 });
     // Three different texts of the same cost: an identical text would be evaluated once per request (next test).
     const loop = (text: string) => ({ expression: `object.spec.args.all(a, a != "${text}")` });
-    engine.setPolicies([policy('a', { rules: { expressions: [loop('')] } }), policy('b', { rules: { expressions: [loop('x')] } }), policy('c', { rules: { expressions: [loop('y')] } })]);
+    engine.setPolicies([policy('a', { rules: { expressions: [loop('w')] } }), policy('b', { rules: { expressions: [loop('x')] } }), policy('c', { rules: { expressions: [loop('y')] } })]);
     const args = Array.from({ length: 5 }, (_, i) => `--a${i}`);
-    // Each evaluation costs 5 iterations x 8 (loop body nodes + 1) = 40: "a" fits, "b" runs out part way, "c" is not evaluated.
+    // Each evaluation costs 5 iterations x (8 (loop body nodes + 1) + 2 (the != call on short strings)) = 50: "a" fits,
+    // "b" runs out part way, "c" is not evaluated.
     const messages = engine.evaluate(request({ args })).map((v) => v.message);
     assert.equal(messages.length, 2);
-    assert.match(messages[0]!, /^KVPolicy "b": .*exceeded the cost budget of 20 .*what remained of this request.s CEL cost budget of 60/);
-    assert.match(messages[1]!, /^KVPolicy "c": .*was not evaluated: this request used up its CEL cost budget of 60/);
+    assert.match(messages[0]!, /^KVPolicy "b": .*exceeded the cost budget of 25 .*what remained of this request.s CEL cost budget of 75/);
+    assert.match(messages[1]!, /^KVPolicy "c": .*was not evaluated: this request used up its CEL cost budget of 75/);
     const roomy = createPolicyEngine();
     roomy.setPolicies(engine.listPolicies());
     assert.deepEqual(roomy.evaluate(request({ args })), [], 'the default budget fits all three');
@@ -120,7 +121,7 @@ describe('policy engine: evaluate', () => {
 
   it('evaluates the same expression text once per request, charging its cost once, and reports it per policy', () => {
     // Exactly the cost of one evaluation: the budget is spent after policy "a", and "b" and "c" reuse its result.
-    const engine = createPolicyEngine({ requestCelCostBudget: 40 });
+    const engine = createPolicyEngine({ requestCelCostBudget: 50 });
     const loop = { expression: 'object.spec.args.all(a, a != "--a4")', message: 'no --a4' };
     engine.setPolicies(['a', 'b', 'c'].map((name) => policy(name, { rules: { expressions: [loop], maxReplicas: 2 } })));
     const args = Array.from({ length: 5 }, (_, i) => `--a${i}`);

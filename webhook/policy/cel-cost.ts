@@ -1,0 +1,227 @@
+/**
+ * The cost of every CEL function call, charged to the evaluation's budget (cel-budget.ts) BEFORE the call runs, so
+ * a call that would blow the budget never starts. Loops were bounded already (cel-budget.ts charges each iteration);
+ * this bounds what one call does: `object.spec.image.replace("", object.spec.image)` on a 30,000-character image
+ * would build a 900-million-character string (cel-es' own `replace` also rebuilds the string at each match: it ran
+ * for minutes), `args.join(image)` gigabytes.
+ *
+ * The model follows Kubernetes' CEL cost model: strings cost their length over CHARS_PER_UNIT (Kubernetes' string
+ * traversal factor is 0.1), lists and maps one unit per element, and a call is charged the work it does: what it
+ * reads and what it builds. Calls whose result can be large (replace, join, split, +, format) are charged their
+ * result's size, computed from the arguments without building it. Deep operations (== on maps and lists, `in` on a
+ * list, format) are charged the size of what they traverse, measured with a walk that stops as soon as it exceeds
+ * what the budget still allows. Measured on this evaluator: a unit is 0.1–0.5 µs of CPU (docs/policy.md).
+ */
+import { celMethod, CelScalar, isCelList, isCelMap, type CelFunc, type CelValue } from '@bufbuild/cel';
+import { chargeCall, remainingCost, STEP_FUNCTION } from './cel-budget.js';
+
+/** Characters of a string one cost unit pays for (Kubernetes: 0.1 per character). */
+export const CHARS_PER_UNIT = 10;
+
+/**
+ * RE2 in JavaScript (`@bufbuild/re2`) spends about 1 µs per character of text with a short pattern, about 3 units:
+ * matching is charged this many units per text character and pattern length unit.
+ */
+const REGEX_UNITS_PER_CHAR = 3;
+/**
+ * Comparing or formatting maps and lists costs about 1 µs per traversal unit (JSON fields are converted on first
+ * read, then compared), three times a string unit.
+ */
+const DEEP_UNITS_FACTOR = 3;
+const REGEX_PATTERN_CHARS_PER_FACTOR = 8;
+
+function textLength(value: CelValue | undefined): number {
+  if (typeof value === 'string') return value.length;
+  if (value instanceof Uint8Array) return value.length;
+  return 0;
+}
+
+function charUnits(chars: number): number {
+  return Math.ceil(chars / CHARS_PER_UNIT);
+}
+
+function containerSize(value: CelValue | undefined): number {
+  if (isCelList(value) || isCelMap(value)) return value.size;
+  return 0;
+}
+
+/**
+ * The units needed to traverse `value` (strings by length, one unit per list element and map entry, nested
+ * containers included), or `limit + 1` as soon as the walk passes `limit`: the walk itself is bounded by what the
+ * budget still allows.
+ */
+export function traversalUnits(value: CelValue | undefined, limit: number): number {
+  let total = 0;
+  const pending: Array<CelValue | undefined> = [value];
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (typeof next === 'string' || next instanceof Uint8Array) {
+      total += charUnits(next.length);
+    } else if (isCelList(next)) {
+      total += 1 + next.size;
+      if (total > limit) return limit + 1;
+      for (const element of next) pending.push(element);
+    } else if (isCelMap(next)) {
+      total += 1 + 2 * next.size;
+      if (total > limit) return limit + 1;
+      for (const [key, element] of next) pending.push(key, element);
+    } else {
+      total += 1;
+    }
+    if (total > limit) return limit + 1;
+  }
+  return total;
+}
+
+/** Occurrences `replace` would substitute (non-overlapping, left to right, at most `limit`; -1 = all). */
+function countReplacements(text: string, old: string, limit: number): number {
+  if (limit === 0) return 0;
+  // Go (and so Kubernetes) inserts an empty `old` at every character boundary, both ends included.
+  if (old === '') return limit < 0 ? text.length + 1 : Math.min(limit, text.length + 1);
+  let count = 0;
+  for (let index = text.indexOf(old); index !== -1 && (limit < 0 || count < limit); index = text.indexOf(old, index + old.length)) count += 1;
+  return count;
+}
+
+/** The length of `text.replace(old, replacement[, limit])`, without building it. */
+export function replacementLength(text: string, old: string, replacement: string, limit: number): number {
+  return text.length + countReplacements(text, old, limit) * (replacement.length - old.length);
+}
+
+/**
+ * `replace` in linear time, with Go's semantics (cel-go, and so Kubernetes): `limit` < 0 replaces every occurrence,
+ * an empty `old` matches at every code point boundary, both ends included.
+ */
+export function replaceLinear(text: string, old: string, replacement: string, limit: number): string {
+  if (limit === 0) return text;
+  if (old === '') {
+    const points = Array.from(text);
+    const inserted = limit < 0 ? points.length + 1 : Math.min(limit, points.length + 1);
+    let result = '';
+    for (let index = 0; index < points.length; index += 1) result += index < inserted ? replacement + points[index] : points[index];
+    return inserted > points.length ? result + replacement : result;
+  }
+  const parts = text.split(old);
+  if (limit < 0 || limit >= parts.length - 1) return parts.join(replacement);
+  return parts.slice(0, limit + 1).join(replacement) + old + parts.slice(limit + 1).join(old);
+}
+
+function joinLength(list: CelValue | undefined, separator: string): number {
+  if (!isCelList(list)) return 0;
+  let total = 0;
+  for (const item of list) total += textLength(item);
+  return total + Math.max(0, list.size - 1) * separator.length;
+}
+
+/**
+ * The units one call costs, from its name and arguments (the target of a method call is `target`). Pure apart from
+ * the bounded traversals; `limit` is what the budget still allows, so no measurement goes far past it.
+ */
+export function callCost(name: string, target: CelValue | undefined, args: readonly CelValue[], limit: number): number {
+  const first = args[0];
+  switch (name) {
+    case 'size':
+      // cel-es counts code points by spreading the string.
+      return 1 + charUnits(textLength(target ?? first));
+    case 'startsWith':
+    case 'endsWith':
+      return 1 + charUnits(textLength(first));
+    case 'contains':
+    case 'indexOf':
+    case 'lastIndexOf':
+      return 1 + charUnits(textLength(target) + textLength(first));
+    case 'matches': {
+      const text = target === undefined ? first : target;
+      const pattern = target === undefined ? args[1] : first;
+      const patternFactor = 1 + Math.ceil(textLength(pattern) / REGEX_PATTERN_CHARS_PER_FACTOR);
+      return 1 + charUnits(textLength(pattern)) + textLength(text) * REGEX_UNITS_PER_CHAR * patternFactor;
+    }
+    case 'lowerAscii':
+    case 'upperAscii':
+    case 'trim':
+    case 'strings.quote':
+    case 'string':
+    case 'bytes':
+      return 1 + 2 * charUnits(textLength(target ?? first));
+    case 'split':
+      // Reads the string; builds up to one list element per character.
+      return 1 + charUnits(textLength(target)) + textLength(target) / (textLength(first) + 1);
+    case 'replace': {
+      if (typeof target !== 'string' || typeof first !== 'string' || typeof args[1] !== 'string') return 1;
+      const limit = typeof args[2] === 'bigint' ? Number(args[2]) : -1;
+      return 1 + charUnits(target.length + replacementLength(target, first, args[1], limit));
+    }
+    case 'join':
+      return 1 + containerSize(target) + charUnits(joinLength(target, typeof first === 'string' ? first : ''));
+    case 'format':
+      return 1 + charUnits(textLength(target)) + DEEP_UNITS_FACTOR * traversalUnits(first, limit / DEEP_UNITS_FACTOR);
+    case '_+_':
+      // Strings and bytes are copied; cel-es concatenates lists lazily, but reading a list built by `map` or
+      // `filter` (one concatenation per element) walks the whole chain, so lists are charged their size too.
+      return 1 + charUnits(textLength(args[0]) + textLength(args[1])) + charUnits(containerSize(args[0]) + containerSize(args[1]));
+    case '_==_':
+    case '_!=_': {
+      const [left, right] = args;
+      if (typeof left === 'string' || left instanceof Uint8Array) return 1 + charUnits(Math.min(textLength(left), textLength(right)));
+      if (!(isCelList(left) || isCelMap(left)) || containerSize(left) !== containerSize(right)) return 1;
+      return 1 + DEEP_UNITS_FACTOR * (traversalUnits(left, limit / DEEP_UNITS_FACTOR) + traversalUnits(right, limit / DEEP_UNITS_FACTOR));
+    }
+    case '@in':
+    case '_in_':
+      return isCelList(args[1]) ? 1 + DEEP_UNITS_FACTOR * traversalUnits(args[1], limit / DEEP_UNITS_FACTOR) : 1;
+    default:
+      return 1;
+  }
+}
+
+/**
+ * Not wrapped: `dyn` is the identity inserted on every variable read (cel-variables.ts), and the loop hook charges
+ * for itself.
+ */
+const FREE_FUNCTIONS = new Set(['dyn', STEP_FUNCTION]);
+
+/** `replace()`, `operator ==`, `operator in`: how a call is named in a budget error. */
+function describeCall(name: string): string {
+  if (!name.startsWith('_') && !name.startsWith('@')) return `${name}()`;
+  return `operator ${name.replace(/^@|_/g, ' ').trim()}`;
+}
+
+/**
+ * `funcs` with the first overload of each name wrapped so that a call is charged before it runs. cel-es tries a
+ * group's overloads in order with the same arguments and always tries the first one, so charging there charges
+ * each call exactly once, whichever overload matches. The wrapper keeps the original's identity (same id, so it
+ * replaces the original in `celEnv`) by inheriting from it and overriding only `call`.
+ */
+export function withCallCosts(funcs: Iterable<CelFunc>): CelFunc[] {
+  const seen = new Set<string>();
+  const result: CelFunc[] = [];
+  for (const func of funcs) {
+    if (seen.has(func.name) || FREE_FUNCTIONS.has(func.name)) {
+      result.push(func);
+      continue;
+    }
+    seen.add(func.name);
+    const name = func.name;
+    const label = describeCall(name);
+    const charged = Object.create(func, {
+      call: {
+        value(id: number, target: CelValue | undefined, args: CelValue[]) {
+          chargeCall(callCost(name, target, args, remainingCost()), label);
+          return func.call(id, target, args);
+        },
+      },
+    }) as CelFunc;
+    result.push(charged);
+  }
+  return result;
+}
+
+/** cel-es' `replace` rebuilds the whole string at every match (quadratic): these linear overloads replace it. */
+export const LINEAR_REPLACE: CelFunc[] = [
+  celMethod('replace', CelScalar.STRING, [CelScalar.STRING, CelScalar.STRING], CelScalar.STRING, function replace(this: string, old: string, replacement: string) {
+    return replaceLinear(this, old, replacement, -1);
+  }),
+  celMethod('replace', CelScalar.STRING, [CelScalar.STRING, CelScalar.STRING, CelScalar.INT], CelScalar.STRING, function replace(this: string, old: string, replacement: string, limit: bigint) {
+    return replaceLinear(this, old, replacement, Number(limit));
+  }),
+];
