@@ -9,7 +9,7 @@ import { removeFields, typeErrorOf, unknownBuiltinFields } from './builtin-field
 import { generateName } from './object-meta.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from './patch.js';
 import { apiVersionOf, storageKey } from './registry.js';
-import { decodeBody, parseJson, sortKeysDeep } from './serialize.js';
+import { decodeBody, orderBuiltin, parseJson, sortKeysDeep } from './serialize.js';
 import { serverSideApply } from './server-side-apply.js';
 import { ApiError, badRequest, fieldError, invalid, methodNotSupported, notFound, unsupportedMediaType } from './status-errors.js';
 import type { JsonObject, KubeObject } from './types.js';
@@ -230,7 +230,7 @@ async function patchOnce(core: ApiCore, ctx: RequestContext): Promise<WriteResul
     checkUrlIdentity(ctx, applied);
     if (isScale) {
       if (!existing) throw notFound(ctx.type, ctx.name);
-      const merged = serverSideApply(core.scaleView(ctx, existing), applied, { manager, force: ctx.query.get('force') === 'true', apiVersion: 'autoscaling/v1', subresource: 'scale', info: core.fieldTypeInfo(ctx.type) });
+      const merged = serverSideApply(scaleViewWithOwners(core, ctx, existing), applied, { manager, force: ctx.query.get('force') === 'true', apiVersion: 'autoscaling/v1', subresource: 'scale', info: core.fieldTypeInfo(ctx.type) });
       return updateScale(core, ctx, existing, merged, dryRun, options);
     }
     if (!existing && ctx.subresource !== undefined) throw notFound(ctx.type, ctx.name);
@@ -263,7 +263,8 @@ async function patchOnce(core: ApiCore, ctx: RequestContext): Promise<WriteResul
   if (!isJsonObject(object.metadata)) object.metadata = {};
   const typeError = ctx.type.custom || isScale ? undefined : typeErrorOf(ctx.type.group, ctx.type.kind, object);
   if (typeError) {
-    const message = `Invalid value: ${JSON.stringify(JSON.stringify(sortKeysDeep(object)))}: ${typeError}`;
+    const patchKeys = contentType === 'application/merge-patch+json' && isJsonObject(patchBody) ? patchBody : {};
+    const message = `Invalid value: ${JSON.stringify(JSON.stringify(asPatchedDocument(orderBuiltin(object), patchKeys)))}: ${typeError}`;
     throw new ApiError(422, 'Invalid', ` "" is invalid: patch: ${message}`, { causes: [{ reason: 'FieldValueInvalid', message, field: 'patch' }] });
   }
   checkUrlIdentity(ctx, object);
@@ -279,4 +280,40 @@ async function patchOnce(core: ApiCore, ctx: RequestContext): Promise<WriteResul
     options,
   });
   return { status: 200, body: result.object };
+}
+
+/**
+ * The patched document as kube-apiserver quotes it in a patch error: json-patch decodes it into a Go map (keys
+ * sorted on output) but keeps the untouched parts as the raw bytes of the stored object (Go struct order).
+ */
+function asPatchedDocument(value: unknown, patch: JsonObject): unknown {
+  if (!isJsonObject(value)) return value;
+  const out: JsonObject = {};
+  for (const key of Object.keys(value).sort()) {
+    const touched = patch[key];
+    out[key] = touched === undefined ? value[key] : isJsonObject(touched) ? asPatchedDocument(value[key], touched) : sortKeysDeep(value[key]);
+  }
+  return out;
+}
+
+/**
+ * The Scale as server-side apply sees it: the owners of the parent's replicas field become owners of the Scale's
+ * `spec.replicas`, in autoscaling/v1, so an apply through /scale conflicts with whoever set the replicas (golden 18).
+ */
+function scaleViewWithOwners(core: ApiCore, ctx: RequestContext, parent: KubeObject): KubeObject {
+  const view = core.scaleView(ctx, parent);
+  const replicasPath = (ctx.type.scale?.specReplicasPath ?? '.spec.replicas').split('.').filter(Boolean);
+  const owns = (fields: unknown): boolean => {
+    let node = fields;
+    for (const part of replicasPath) {
+      if (!isJsonObject(node)) return false;
+      node = node[`f:${part}`];
+    }
+    return isJsonObject(node);
+  };
+  const owners = (parent.metadata.managedFields ?? []).filter((entry) => owns(entry.fieldsV1));
+  if (owners.length > 0) {
+    view.metadata.managedFields = owners.map((entry) => ({ ...entry, apiVersion: 'autoscaling/v1', fieldsV1: { 'f:spec': { 'f:replicas': {} } } }));
+  }
+  return view;
 }
