@@ -1,7 +1,7 @@
 /**
  * core/v1 messages (k8s.io/api core/v1/generated.proto) for the kinds kubectl creates in protobuf: ConfigMap,
  * Secret, Namespace, ServiceAccount, and the pod template of `kubectl create deployment` with the defaults the
- * sandbox adds to it. Pod spec fields outside these tables (volumes, probes, affinity, …) make a request fail with
+ * sandbox adds to it (a Pod's own, such as tolerations and priority, included). Pod spec fields outside these tables (volumes, probes, affinity, …) make a request fail with
  * 415 and a response fall back to JSON.
  */
 import { field, message } from './message-spec.js';
@@ -91,6 +91,14 @@ const podSecurityContext = message('PodSecurityContext', [
   field(5, 'fsGroup', 'int64', { pointer: true }),
 ]);
 
+const toleration = message('Toleration', [
+  field(1, 'key', 'string'),
+  field(2, 'operator', 'string'),
+  field(3, 'value', 'string'),
+  field(4, 'effect', 'string'),
+  field(5, 'tolerationSeconds', 'int64', { pointer: true }),
+]);
+
 const podSpec = message('PodSpec', [
   field(2, 'containers', container, { list: true, always: true }),
   field(3, 'restartPolicy', 'string'),
@@ -108,7 +116,11 @@ const podSpec = message('PodSpec', [
   field(16, 'hostname', 'string'),
   field(17, 'subdomain', 'string'),
   field(19, 'schedulerName', 'string'),
+  field(22, 'tolerations', toleration, { list: true }),
   field(24, 'priorityClassName', 'string'),
+  field(25, 'priority', 'int32', { pointer: true }),
+  field(30, 'enableServiceLinks', 'bool', { pointer: true }),
+  field(31, 'preemptionPolicy', 'string', { pointer: true }),
 ]);
 
 export const podTemplateSpec = message('PodTemplateSpec', [

@@ -90,6 +90,24 @@ describe('protobuf tables', () => {
     for (const [what, object] of variants) assert.equal(encodeKubeObject(object), undefined, what);
   });
 
+  it('carries a pod template with ports, env, resources, tolerations and priority through both directions', () => {
+    const deployment = decodeKubeObject(bytesOf(FIXTURE.bodies.find((b) => b.side === 'request' && b.what.includes('create deployment'))!));
+    const spec = deployment.spec as JsonObject;
+    const template = spec.template as JsonObject;
+    const podSpec = {
+      ...(template.spec as JsonObject),
+      containers: [{ name: 'redis', image: 'redis:7.4', ports: [{ containerPort: 6379, protocol: 'TCP' }], env: [{ name: 'A', value: 'b' }], resources: { limits: { memory: '512Mi' }, requests: { cpu: '100m' } } }],
+      tolerations: [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 }],
+      priority: 0,
+      enableServiceLinks: true,
+      securityContext: { runAsUser: 999, fsGroup: 999 },
+    };
+    const object = { ...deployment, spec: { ...spec, template: { ...template, spec: podSpec } } };
+    const encoded = encodeKubeObject(object);
+    assert.ok(encoded, 'the tables cover the template');
+    assert.deepEqual(decodeKubeObject(encoded), object);
+  });
+
   it('writes negative and 64-bit integers as Go does and reads them back', () => {
     const deployment = decodeKubeObject(bytesOf(FIXTURE.bodies.find((b) => b.side === 'request' && b.what.includes('create deployment'))!));
     const metadata = { ...(deployment.metadata as JsonObject), generation: 2 ** 40, deletionGracePeriodSeconds: 0 };
