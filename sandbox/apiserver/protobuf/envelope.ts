@@ -35,7 +35,8 @@ export function readEnvelope(body: Uint8Array): Envelope {
   const typeMeta = unknown.filter((f) => f.number === 1).at(-1);
   const typeFields = typeMeta?.bytes ? readFields(typeMeta.bytes) : [];
   const raw = unknown.filter((f) => f.number === 2).at(-1);
-  if (lastText(unknown, 3) !== '') throw new UncoveredError(`contentEncoding ${JSON.stringify(lastText(unknown, 3))} is not supported`);
+  const contentEncoding = lastText(unknown, 3);
+  if (contentEncoding !== '') throw new UncoveredError(`contentEncoding ${JSON.stringify(contentEncoding)} is not supported`);
   return { apiVersion: lastText(typeFields, 1), kind: lastText(typeFields, 2), raw: raw?.bytes ?? new Uint8Array() };
 }
 
