@@ -95,8 +95,21 @@ function fieldMap(object: unknown, info: FieldTypeInfo): Map<string, FieldNode> 
 function containerIsMember(n: FieldNode, info: FieldTypeInfo): boolean {
   if (n.isListItem) return true;
   if (n.path.length === 1 && (n.path[0] === 'f:metadata' || (info.builtin && (n.path[0] === 'f:spec' || n.path[0] === 'f:status')))) return false;
+  // a built-in's top-level keyed list (a webhook configuration's webhooks) is omitempty: absent from the zero value
+  if (info.builtin && n.path.length === 1 && info.lists(n.namePath).type === 'map') return true;
   if (info.builtin) return isMapNode(n.namePath, info.schema);
   return true;
+}
+
+/**
+ * Whether a node lies inside a list item the update adds. kube-apiserver diffs a built-in against its Go zero value
+ * (or the old object), so every container inside a new item is new, and is a member (golden 21, 27).
+ */
+function insideNewListItem(path: string[], before: Map<string, FieldNode>): boolean {
+  for (let i = 0; i < path.length - 1; i++) {
+    if (path[i]!.startsWith('k:') && !before.has(path.slice(0, i + 1).join(SEP))) return true;
+  }
+  return false;
 }
 
 export interface UpdateDiff {
@@ -114,7 +127,7 @@ export function diffFields(oldObject: unknown, newObject: unknown, info: FieldTy
     const old = before.get(path);
     if (node.isLeaf) {
       if (!old || !old.isLeaf || !jsonEqual(old.value, node.value)) changed.add(path);
-    } else if (!old && containerIsMember(node, info)) changed.add(path);
+    } else if (!old && (containerIsMember(node, info) || (info.builtin && insideNewListItem(node.path, before)))) changed.add(path);
   }
   for (const path of before.keys()) if (!after.has(path)) removed.add(path);
   return { changed, removed };

@@ -21,18 +21,6 @@ const TOKENS = [
   { token: GC_TOKEN, user: 'system:serviceaccount:kube-system:generic-garbage-collector', uid: '4f76e31d-09ca-41a2-b06f-40082d3f13d3', groups: ['system:serviceaccounts', 'system:serviceaccounts:kube-system'] },
 ];
 
-/** Differences the sandbox README documents, with the reason; any other difference fails the test. */
-const KNOWN_DIFFERENCES: { pattern: RegExp; reason: string }[] = [
-  {
-    pattern: /managedFields\[\d+\]\.fieldsV1\.f:webhooks(\.k:\{"name":"[^"]+"\}\.f:clientConfig)?\.\.: missing, expected \{\}$/,
-    reason: 'built-in managedFields give "." only to map-typed containers; kube-apiserver also gives it to containers absent from the Go zero value (the webhooks list, clientConfig)',
-  },
-];
-
-function unexpected(differences: string[]): string[] {
-  return differences.filter((line) => !KNOWN_DIFFERENCES.some(({ pattern }) => pattern.test(line)));
-}
-
 function allowed(extra: Record<string, unknown> = {}): WebhookAnswer {
   return { status: 200, contentType: 'application/json', body: { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { allowed: true, ...extra } } };
 }
@@ -93,7 +81,7 @@ describe('golden webhook replay (27–30)', { skip: existsSync(GOLDEN_DIR) ? fal
     await withReplay('27-webhook-mutating', async (t, items, webhook) => {
       const result = await replayWebhookFile(items, { server: t, webhook, token: ADMIN_TOKEN });
       assert.equal(result.calls, 4);
-      assert.deepEqual(unexpected(result.differences), []);
+      assert.deepEqual(result.differences, []);
     });
   });
 
@@ -105,7 +93,7 @@ describe('golden webhook replay (27–30)', { skip: existsSync(GOLDEN_DIR) ? fal
         before: { 8: async () => void (await t.request('POST', CONFIGMAPS, { token: ADMIN_TOKEN, body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'vdel' }, data: { k: 'v' } } })) },
       });
       assert.equal(result.exchanges, 10);
-      assert.deepEqual(unexpected(result.differences), []);
+      assert.deepEqual(result.differences, []);
     });
   });
 
@@ -128,7 +116,7 @@ describe('golden webhook replay (27–30)', { skip: existsSync(GOLDEN_DIR) ? fal
         },
       });
       assert.equal(result.calls, 12);
-      assert.deepEqual(unexpected(result.differences), []);
+      assert.deepEqual(result.differences, []);
     });
   });
 
@@ -136,7 +124,7 @@ describe('golden webhook replay (27–30)', { skip: existsSync(GOLDEN_DIR) ? fal
     await withReplay('30-webhook-failures', async (t, items, webhook) => {
       const result = await replayWebhookFile(items, { server: t, webhook, token: ADMIN_TOKEN });
       assert.equal(result.exchanges, 15);
-      assert.deepEqual(unexpected(result.differences), []);
+      assert.deepEqual(result.differences, []);
     });
   });
 });
