@@ -1,7 +1,7 @@
 // Replays one golden webhook file (27–30) against a sandbox API server and a real HTTPS webhook. Each client
 // exchange is sent as recorded; the webhook calls it causes are compared with the `kube-apiserver -> webhook`
-// items that follow it (path and query, headers, the AdmissionReview), then the client's answer (status, Warning
-// headers, body). The recorded webhook URLs and caBundles are rewritten to the local webhook.
+// items that follow it (path and query, headers, the AdmissionReview), then the client's answer (status,
+// content-type and Warning headers, body). The recorded webhook URLs and caBundles are rewritten to the local webhook.
 import { readFileSync } from 'node:fs';
 import type { TestServer } from './helpers.js';
 import { diffJson, VaryingValues } from './golden-webhooks-diff.js';
@@ -142,6 +142,8 @@ export async function replayWebhookFile(items: GoldenItem[], options: ReplayOpti
     }
 
     if (res.status !== response.status) differences.push(`${at}: status ${res.status}, recorded ${response.status}`);
+    const contentType = response.headers?.['content-type'];
+    if (typeof contentType === 'string' && res.headers['content-type'] !== contentType) differences.push(`${at}: content-type ${String(res.headers['content-type'])}, recorded ${contentType}`);
     const recordedWarnings = response.headers?.warning ?? [];
     differences.push(...diffJson(recordedWarnings, warningsOf(res.rawHeaders), values, 'warnings').map((line) => `${at}: ${line}`));
     differences.push(...diffJson(response.body, res.body, values, 'body').map((line) => `${at}: ${line}`));
