@@ -15,6 +15,6 @@ function findTests(dir) {
 const filter = process.argv.slice(2);
 const files = findTests('test').filter((f) => filter.length === 0 || filter.some((s) => f.includes(s))).sort();
 const result = spawnSync(process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=180000', ...files],
+  ['--import', 'tsx', '--test', '--test-concurrency=2', `--test-timeout=${process.env.REDWING_TEST_TIMEOUT_MS ?? 180000}`, ...files],
   { stdio: 'inherit' });
 process.exit(result.status ?? 1);

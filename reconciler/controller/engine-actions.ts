@@ -38,7 +38,12 @@ export async function executeTopology(context: ControllerContext, store: KVStore
   if (plan.promote) {
     const result = await promoteToMaster(endpointOf(store, byName.get(plan.promote)!, auth), { masterauth: auth.password });
     if (result.outcome === 'failed') throw new Error(`promoting ${plan.promote} failed: ${result.detail}`);
-    log.info({ pod: plan.promote, reason: plan.reason, detail: result.detail }, 'promoted master');
+    // What the election saw, so a promotion can be judged afterwards from the log alone.
+    const candidates = pods.map((pod) => ({
+      pod: pod.name, role: pod.engine?.role, offset: pod.engine?.replicationOffset, keys: pod.engine?.keys, fenced: pod.engine?.state?.fenced,
+      linkUp: pod.engine?.masterLinkUp, masterHost: pod.engine?.masterHost, replid: pod.engine?.state?.masterReplid.slice(0, 8), runId: pod.engine?.state?.runId.slice(0, 8),
+    }));
+    log.info({ pod: plan.promote, reason: plan.reason, detail: result.detail, candidates }, 'promoted master');
     changed ||= result.outcome === 'done';
   }
   const steps = await Promise.all(plan.replicaOf.map((step) => {

@@ -1,10 +1,11 @@
 /** Shared by the controller's end-to-end tests: a sandbox with the CRDs installed, a running reconciler, polling. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Redis } from 'ioredis';
 import { after, before } from 'node:test';
 import { pino } from 'pino';
+import { identityFromManifests } from '../../helpers/manifest-identity.js';
 import { sandboxTestLogger } from '../../helpers/sandbox-logger.js';
 import { runReconciler, type ReconcilerOptions, type RunningReconciler } from '../../../reconciler/controller/main.js';
 import { startSandbox, type RunningSandbox } from '../../../sandbox/cluster.js';
@@ -14,8 +15,13 @@ import type { KVStore } from '../../../shared/schema/kvstore.js';
 
 export interface E2eCluster {
   sandbox: RunningSandbox;
+  /** the admin identity, for the tests' own requests */
   kubeConfig: KubeConfig;
   client: KubeClient;
+  /** the reconciler's identity: its ServiceAccount with the roles of manifests/rbac/reconciler.yaml */
+  reconcilerKubeConfig: KubeConfig;
+  /** the same identity as a kubeconfig file, for reconcilers run as child processes */
+  reconcilerKubeconfigPath: string;
   stop(): Promise<void>;
 }
 
@@ -33,15 +39,18 @@ export async function installCrds(client: KubeClient): Promise<void> {
   }, 10_000, 50);
 }
 
-export async function startE2eCluster(options: { holdPodsPending?: boolean } = {}): Promise<E2eCluster> {
+export async function startE2eCluster(options: { holdPodsPending?: boolean; restartBackoffBaseMs?: number } = {}): Promise<E2eCluster> {
   const dir = mkdtempSync(join(process.env.REDWING_E2E_DIR ?? '/var/tmp', 'redwing-reconciler-e2e-'));
-  const sandbox = await startSandbox({ dir, holdPodsPending: options.holdPodsPending, logger: sandboxTestLogger(), restartBackoffBaseMs: 200 });
+  const sandbox = await startSandbox({ dir, holdPodsPending: options.holdPodsPending, logger: sandboxTestLogger(), restartBackoffBaseMs: options.restartBackoffBaseMs ?? 200 });
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(sandbox.kubeconfigPath);
   const client = new KubeClient(kubeConfig);
   await installCrds(client);
+  const reconcilerKubeConfig = await identityFromManifests(kubeConfig, 'reconciler');
+  const reconcilerKubeconfigPath = join(dir, 'reconciler.kubeconfig');
+  writeFileSync(reconcilerKubeconfigPath, reconcilerKubeConfig.exportConfig(), { mode: 0o600 });
   return {
-    sandbox, kubeConfig, client,
+    sandbox, kubeConfig, client, reconcilerKubeConfig, reconcilerKubeconfigPath,
     async stop() {
       client.close();
       await sandbox.stop();
@@ -64,7 +73,7 @@ export interface ReconcilerOnSandbox {
  */
 export function useReconcilerOnSandbox(options: Partial<ReconcilerOptions> = {}): ReconcilerOnSandbox {
   const start = () => runReconciler({
-    kubeConfig: e2e.cluster.kubeConfig, metricsPort: 0, leaderElect: false,
+    kubeConfig: e2e.cluster.reconcilerKubeConfig, metricsPort: 0, leaderElect: false,
     logger: pino({ level: process.env.REDWING_TEST_LOG ?? 'silent' }), ...options,
   });
   const e2e = {
