@@ -11,7 +11,7 @@ import pino from 'pino';
 import YAML from 'yaml';
 import { createCertificateAuthority, issueServingCertificate } from '../../certs/authority.js';
 import type { StaticToken } from './auth.js';
-import { TokenAuthenticator } from './auth.js';
+import { ANONYMOUS_USER, TokenAuthenticator } from './auth.js';
 import { WebhookAdmission } from './admission.js';
 import { ApiCore } from './core.js';
 import { installCrdController } from './crd.js';
@@ -117,6 +117,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
       try {
         raw.user = authorizeRequest(core.rbac.current(), user, req.method ?? 'GET', url, req.headersDistinct);
       } catch (error) {
+        // a refusal usually means a role lacks a rule: say so where a test's output shows it
+        if (user !== ANONYMOUS_USER) logger.warn({ user: user.username, method: req.method, path: req.url, message: error instanceof Error ? error.message : String(error) }, 'request forbidden by RBAC');
         sendError(raw, error, url, logger);
         return;
       }

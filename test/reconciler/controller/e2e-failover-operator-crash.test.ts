@@ -21,7 +21,7 @@ describe('reconciler end to end: the reconciler killed mid-failover', { timeout:
 
   before(async () => {
     cluster = await startE2eCluster();
-    reconcilers.push(new ChildReconciler({ kubeconfigPath: cluster.sandbox.kubeconfigPath }));
+    reconcilers.push(new ChildReconciler({ kubeconfigPath: cluster.reconcilerKubeconfigPath }));
     store = new FailoverStore(cluster, 'opcrash');
     await store.create();
   });
@@ -60,7 +60,7 @@ describe('reconciler end to end: the reconciler killed mid-failover', { timeout:
 
     const watcher = new RoleWatcher(store.password);
     watcher.watch(left);
-    const second = new ChildReconciler({ kubeconfigPath: cluster.sandbox.kubeconfigPath });
+    const second = new ChildReconciler({ kubeconfigPath: cluster.reconcilerKubeconfigPath });
     reconcilers.push(second);
     try {
       const failedOver = await store.expectFailover(master.name, entries);

@@ -27,7 +27,7 @@ describe('reconciler end to end: partition between the operator and the master o
 
   before(async () => {
     cluster = await startE2eCluster();
-    kubeconfig = readableKubeconfig(cluster.sandbox.kubeconfigPath);
+    kubeconfig = readableKubeconfig(cluster.reconcilerKubeconfigPath);
     reconciler = new ChildReconciler({ kubeconfigPath: kubeconfig.path, uid: OPERATOR_UID, gid: OPERATOR_UID });
     store = new FailoverStore(cluster, 'split');
     await store.create();

@@ -28,7 +28,7 @@ describe('reconciler end to end: password changed while the reconciler was down'
     await cluster?.stop();
   });
 
-  const start = () => runReconciler({ kubeConfig: cluster.kubeConfig, metricsPort: 0, leaderElect: false, logger: silent, policyAudit: false });
+  const start = () => runReconciler({ kubeConfig: cluster.reconcilerKubeConfig, metricsPort: 0, leaderElect: false, logger: silent, policyAudit: false });
 
   const waitReady = (name: string, replicas: number): Promise<PodInfo[]> => waitStoreReady(cluster.client, name, replicas, { allPodsReady: true });
 

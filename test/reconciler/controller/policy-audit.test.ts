@@ -8,6 +8,7 @@ import { KubeClient, paths } from '../../../reconciler/controller/kube-client.js
 import { auditWithoutPolicies, startPolicyAuditLoop, type PolicyAuditLoop } from '../../../reconciler/controller/policy-audit.js';
 import { auditStores } from '../../../reconciler/audit/audit.js';
 import { startPolicySandbox, type PolicySandbox } from '../../webhook/policy/sandbox-helpers.js';
+import { identityFromManifests } from '../../helpers/manifest-identity.js';
 import { pino } from 'pino';
 import { waitFor } from '../../helpers/wait-for.js';
 
@@ -26,6 +27,8 @@ describe('audit without policies', () => {
 describe('reconciler policy audit loop on the sandbox API server', () => {
   let sandbox: PolicySandbox;
   let client: KubeClient;
+  /** the reconciler's own identity (manifests/rbac/reconciler.yaml): the audit reads and writes only through it */
+  let reconcilerClient: KubeClient;
   let stores: Informer;
   const loops: PolicyAuditLoop[] = [];
 
@@ -33,7 +36,7 @@ describe('reconciler policy audit loop on the sandbox API server', () => {
   const compliantCondition = async (namespace: string, name: string) =>
     (await client.get<KVStore>(paths.kvstore(namespace, name))).status?.conditions?.find((c) => c.type === 'PolicyCompliant');
   const start = (options: Partial<Parameters<typeof startPolicyAuditLoop>[0]> = {}) => {
-    const loop = startPolicyAuditLoop({ client, stores, isLeader: () => true, logger: silentLogger, ...options });
+    const loop = startPolicyAuditLoop({ client: reconcilerClient, stores, isLeader: () => true, logger: silentLogger, ...options });
     loops.push(loop);
     return loop;
   };
@@ -56,13 +59,15 @@ describe('reconciler policy audit loop on the sandbox API server', () => {
       client.create(POLICIES, { apiVersion: 'redwing.dev/v1alpha1', kind: 'KVPolicy', metadata: { name }, spec });
     await createPolicy('prod-tls', { enforcement: 'Audit', match: { namespaceSelector: { matchLabels: { env: 'production' } } }, rules: { requireTLS: true } });
     await createPolicy('min-replicas', { enforcement: 'Warn', rules: { minReplicas: 2 } });
-    stores = new Informer(client, { name: 'kvstores', path: paths.kvstores() });
+    reconcilerClient = new KubeClient(await identityFromManifests(sandbox.kubeConfig, 'reconciler'));
+    stores = new Informer(reconcilerClient, { name: 'kvstores', path: paths.kvstores() });
     await stores.start();
   });
 
   after(async () => {
     for (const loop of loops) await loop.stop();
     stores?.stop();
+    reconcilerClient?.close();
     client?.close();
     await sandbox?.close();
   });

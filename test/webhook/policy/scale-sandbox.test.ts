@@ -18,6 +18,7 @@ import { watchPolicySources, type PolicySources } from '../../../webhook/policy/
 import { startWebhookServer, type WebhookServer } from '../../../webhook/server.js';
 import { postJson, startPolicySandbox, type PolicySandbox } from './sandbox-helpers.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { identityFromManifests } from '../../helpers/manifest-identity.js';
 
 const STORES = '/apis/redwing.dev/v1alpha1/namespaces/shop/kvstores';
 const KUBECTL = '/usr/bin/kubectl';
@@ -72,7 +73,8 @@ describe('kubectl scale through the sandbox API server', () => {
     const serving = issueServingCertificate(ca, { commonName: '127.0.0.1', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
     const logger = createLogger('scale-test', { level: 'silent' });
     engine = createPolicyEngine();
-    sources = watchPolicySources(engine, sandbox.kubeConfig, { logger });
+    // as the webhook runs: under its ServiceAccount with the roles of manifests/rbac/webhook.yaml
+    sources = watchPolicySources(engine, await identityFromManifests(sandbox.kubeConfig, 'webhook'), { logger });
     webhook = await startWebhookServer({
       app: createWebhookApp({ policy: engine, logger }),
       certificateSource: staticSource({ ...serving, caBundlePem: ca.certPem }), port: 0, host: '127.0.0.1',

@@ -11,6 +11,7 @@ import { keepInformerRunning, loadPolicyFiles, loadPolicyFilesInto, PolicyFileEr
 import YAML from 'yaml';
 import { readFileSync } from 'node:fs';
 import { postJson, startPolicySandbox, type PolicySandbox } from './sandbox-helpers.js';
+import { identityFromManifests } from '../../helpers/manifest-identity.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
 const SAMPLES = ['kvpolicy-production-baseline.yaml', 'kvpolicy-registry-allowlist.yaml', 'kvpolicy-cel.yaml']
@@ -91,7 +92,8 @@ describe('policy sources: watch on the sandbox API server', () => {
       body: { apiVersion: 'redwing.dev/v1alpha1', kind: 'KVPolicy', metadata: { name: 'tls' }, spec: { match: { namespaceSelector: { matchLabels: { env: 'production' } } }, rules: { requireTLS: true } } },
     });
     const engine = createPolicyEngine();
-    const sources = watchPolicySources(engine, sandbox.kubeConfig);
+    // as the webhook runs: under its ServiceAccount with the roles of manifests/rbac/webhook.yaml
+    const sources = watchPolicySources(engine, await identityFromManifests(sandbox.kubeConfig, 'webhook'));
     try {
       await sources.synced;
       const request = { operation: 'CREATE' as const, namespace: 'shop', userInfo: { username: 'alice' }, object: { metadata: { name: 's' }, spec: {} } };
