@@ -6,7 +6,9 @@
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { useTestApiServer } from '../../helpers/api-server.js';
+import { identityFromManifests } from '../../helpers/manifest-identity.js';
 import { runReconciler, LEADER_LEASE_NAME, type RunningReconciler } from '../../../reconciler/controller/main.js';
 import { KubeClient, paths } from '../../../reconciler/controller/kube-client.js';
 import { NAMESPACE_CLAIM_LEASE } from '../../../reconciler/controller/namespace-claim.js';
@@ -27,6 +29,8 @@ async function finalizerOf(client: KubeClient, namespace: string, name: string):
 
 describe('leader election and namespace claims', { timeout: 120_000 }, () => {
   let client: KubeClient;
+  /** the reconcilers run as their ServiceAccount, with the roles of manifests/rbac/reconciler.yaml */
+  let reconcilerKubeConfig: KubeConfig;
   const running: RunningReconciler[] = [];
   // Registered before the API server's hooks: reconcilers and the client stop while it still answers.
   after(async () => {
@@ -38,13 +42,13 @@ describe('leader election and namespace claims', { timeout: 120_000 }, () => {
   before(async () => {
     client = new KubeClient(api.kubeConfig);
     await installCrds(client);
-    await createNamespace(client, 'redwing-system');
     await createNamespace(client, 'team-a');
+    reconcilerKubeConfig = await identityFromManifests(api.kubeConfig, 'reconciler');
   });
 
   async function start(options: { namespace?: string; leaderElect: boolean; identity: string }): Promise<RunningReconciler> {
     const reconciler = await runReconciler({
-      kubeConfig: api.kubeConfig, metricsPort: 0, logger: silent, leaseDurationSeconds: 2, operatorNamespace: 'redwing-system', ...options,
+      kubeConfig: reconcilerKubeConfig, metricsPort: 0, logger: silent, leaseDurationSeconds: 2, operatorNamespace: 'redwing-system', ...options,
     });
     running.push(reconciler);
     return reconciler;
