@@ -5,13 +5,14 @@ export const WEBHOOK_COMMAND: CommandSpec = {
   name: 'webhook',
   summary: 'Run the admission webhook (defaults, validation, KVPolicy) over HTTPS, with its own certificates.',
   flags: [
-    { name: 'port', type: 'number', default: 9443, description: 'HTTPS port of the admission endpoints.' },
-    { name: 'metrics-port', type: 'number', default: 8080, description: 'Port of /healthz, /readyz and /metrics.' },
+    { name: 'port', type: 'port', default: 9443, description: 'HTTPS port of the admission endpoints.' },
+    { name: 'metrics-port', type: 'port', default: 8080, description: 'Port of /healthz, /readyz and /metrics.' },
     { name: 'namespace', type: 'string', default: 'redwing-system', description: 'Namespace of the webhook Service and certificate Secret.' },
     { name: 'service', type: 'string', default: 'redwing-webhook', description: 'Name of the webhook Service (certificate SANs).' },
     { name: 'cert-dir', type: 'string', description: 'Serve certificates from this directory (created when absent, hot-reloaded) instead of a Secret.' },
     { name: 'kubeconfig', type: 'string', description: 'Kubeconfig file; in-cluster config or ~/.kube/config when unset.' },
     { name: 'policy', type: 'string', multiple: true, description: 'A KVPolicy YAML/JSON file to enforce in standalone mode.' },
+    { name: 'startup-timeout', type: 'number', default: 60, description: 'Seconds the start-up (files, certificates, cluster connection, listening) may take before giving up; 0: no limit.' },
   ],
 };
 
@@ -19,10 +20,11 @@ export const RECONCILER_COMMAND: CommandSpec = {
   name: 'reconciler',
   summary: 'Run the reconciler: StatefulSets, replication, failover, snapshots and status for every KVStore.',
   flags: [
-    { name: 'metrics-port', type: 'number', default: 8081, description: 'Port of /healthz, /readyz and /metrics.' },
+    { name: 'metrics-port', type: 'port', default: 8081, description: 'Port of /healthz, /readyz and /metrics.' },
     { name: 'namespace', type: 'string', description: 'Watch only this namespace (claims it from cluster-wide reconcilers).' },
     { name: 'leader-elect', type: 'boolean', default: false, description: 'Elect a leader through a Lease before acting.' },
     { name: 'kubeconfig', type: 'string', description: 'Kubeconfig file; in-cluster config or ~/.kube/config when unset.' },
+    { name: 'startup-timeout', type: 'number', default: 60, description: 'Seconds the start-up (files, certificates, cluster connection, listening) may take before giving up; 0: no limit.' },
   ],
 };
 
@@ -42,9 +44,9 @@ export const START_COMMAND: CommandSpec = {
   flags: [
     { name: 'dir', type: 'string', default: '.sandbox', description: 'Sandbox directory (used when no cluster is configured).' },
     { name: 'kubeconfig', type: 'string', description: 'Use this cluster instead of the sandbox.' },
-    { name: 'port', type: 'number', default: 9443, description: 'HTTPS port of the admission endpoints.' },
-    { name: 'webhook-metrics-port', type: 'number', default: 8080, description: 'Metrics port of the webhook.' },
-    { name: 'reconciler-metrics-port', type: 'number', default: 8081, description: 'Metrics port of the reconciler.' },
+    { name: 'port', type: 'port', default: 9443, description: 'HTTPS port of the admission endpoints.' },
+    { name: 'webhook-metrics-port', type: 'port', default: 8080, description: 'Metrics port of the webhook.' },
+    { name: 'reconciler-metrics-port', type: 'port', default: 8081, description: 'Metrics port of the reconciler.' },
   ],
 };
 

@@ -7,7 +7,8 @@ import { parseArgs } from 'node:util';
 
 export interface FlagSpec {
   name: string;
-  type: 'string' | 'boolean' | 'number';
+  /** `port`: a whole number from 0 (any free port) to 65535. */
+  type: 'string' | 'boolean' | 'number' | 'port';
   description: string;
   default?: string | number | boolean;
   multiple?: boolean;
@@ -25,10 +26,14 @@ export function environmentVariableName(flag: string): string {
   return `REDWING_${flag.replace(/-/g, '_').toUpperCase()}`;
 }
 
+/** The largest TCP port number. */
+export const MAX_PORT = 65_535;
+
 function convert(spec: FlagSpec, raw: string, source: string): string | number | boolean {
-  if (spec.type === 'number') {
-    const value = Number(raw);
+  if (spec.type === 'number' || spec.type === 'port') {
+    const value = raw.trim() === '' ? Number.NaN : Number(raw);
     if (!Number.isInteger(value) || value < 0) throw new Error(`${source} must be a whole number, got "${raw}"`);
+    if (spec.type === 'port' && value > MAX_PORT) throw new Error(`${source} must be a port number from 0 to ${MAX_PORT}, got ${raw}`);
     return value;
   }
   if (spec.type === 'boolean') {
@@ -49,7 +54,8 @@ export function parseFlags(command: CommandSpec, argv: string[], env: NodeJS.Pro
   try {
     parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: false });
   } catch (error) {
-    throw new Error(`redwing ${command.name}: ${(error as Error).message}. See 'redwing ${command.name} --help'.`, { cause: error });
+    const message = (error as Error).message.replace(/\s*\n\s*/g, ' ').replace(/\.$/, '');
+    throw new Error(`redwing ${command.name}: ${message}. See 'redwing ${command.name} --help'.`, { cause: error });
   }
   const values: FlagValues = { help: parsed.values.help === true };
   for (const flag of command.flags) {
@@ -72,7 +78,7 @@ export function parseFlags(command: CommandSpec, argv: string[], env: NodeJS.Pro
 export function formatHelp(command: CommandSpec): string {
   const lines = [`Usage: redwing ${command.name} [flags]`, '', command.summary, '', 'Flags:'];
   for (const flag of command.flags) {
-    const placeholder = flag.type === 'boolean' ? '' : ` ${flag.type === 'number' ? 'N' : 'VALUE'}`;
+    const placeholder = flag.type === 'boolean' ? '' : ` ${flag.type === 'number' ? 'N' : flag.type === 'port' ? 'PORT' : 'VALUE'}`;
     const fallback = flag.default === undefined ? '' : ` (default ${String(flag.default)})`;
     const repeat = flag.multiple ? ' (repeatable)' : '';
     lines.push(`  --${flag.name}${placeholder}`.padEnd(30) + `${flag.description}${fallback}${repeat}`);

@@ -3,8 +3,10 @@
  * fallbacks) and hands over to the command's runner. Runners are imported lazily so `redwing --help` and a
  * mistyped flag answer at once, without loading the Kubernetes client.
  */
+import { describeCliError } from './cli-errors.js';
 import { COMMANDS, formatUsage } from './commands.js';
 import { formatHelp, parseFlags, type FlagValues } from './flags.js';
+import { checkStartupPaths, pathChecksFor, startupTimeoutMs } from './startup-checks.js';
 
 type Runner = (flags: FlagValues) => Promise<void>;
 
@@ -30,23 +32,32 @@ export async function main(argv: string[]): Promise<number> {
   try {
     flags = parseFlags(command, rest);
   } catch (error) {
-    console.error((error as Error).message);
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(message.startsWith('redwing ') ? message : `redwing ${command.name}: ${message}`);
     return 2;
   }
   if (flags.help) {
     console.log(formatHelp(command));
     return 0;
   }
-  const run = await RUNNERS[command.name]();
-  await run(flags);
+  try {
+    await checkStartupPaths(pathChecksFor(command.name, flags), startupTimeoutMs(flags));
+    const run = await RUNNERS[command.name]();
+    await run(flags);
+  } catch (error: unknown) {
+    // One line naming what is wrong; the stack only on request (it is about our code, not the user's input).
+    console.error(`redwing ${command.name}: ${describeCliError(command, flags, error)}`);
+    if (process.env.REDWING_DEBUG) console.error(error);
+    return 1;
+  }
   return 0;
 }
 
 main(process.argv.slice(2)).then(
-  (code) => { if (code !== 0) process.exitCode = code; },
+  // A failed start may leave an operation stuck (a file system call that never returns): exit rather than wait.
+  (code) => { if (code !== 0) process.exit(code); },
   (error: unknown) => {
     console.error(`redwing: ${error instanceof Error ? error.message : String(error)}`);
-    if (error instanceof Error && error.cause) console.error('caused by:', error.cause);
-    process.exitCode = 1;
+    process.exit(1);
   },
 );

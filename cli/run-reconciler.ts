@@ -5,17 +5,20 @@ import type { FlagValues } from './flags.js';
 import { loadClusterAccess } from '../reconciler/controller/cluster-access.js';
 import { configuredKubeconfigPath } from './cluster-choice.js';
 import { waitForShutdownSignal } from './shutdown.js';
+import { startupTimeoutMs, withDeadline } from './startup-checks.js';
 
 export async function runReconcilerCommand(flags: FlagValues): Promise<void> {
   const logger = createLogger('reconciler');
-  const reconciler = await runReconciler({
-    // Not client-node's KubeConfig: the reconciler runs without loading client-node (see cluster-access.ts).
-    kubeConfig: await loadClusterAccess(configuredKubeconfigPath(flags.kubeconfig)),
+  const timeoutMs = startupTimeoutMs(flags);
+  // Not client-node's KubeConfig: the reconciler runs without loading client-node (see cluster-access.ts).
+  const kubeConfig = await withDeadline(loadClusterAccess(configuredKubeconfigPath(flags.kubeconfig)), timeoutMs, 'reading the kubeconfig');
+  const reconciler = await withDeadline(runReconciler({
+    kubeConfig,
     metricsPort: Number(flags['metrics-port']),
     leaderElect: flags['leader-elect'] === true,
     logger,
     ...(typeof flags.namespace === 'string' ? { namespace: flags.namespace } : {}),
-  });
+  }), timeoutMs, 'starting the reconciler (metrics port, first list of the cluster)');
   await waitForShutdownSignal(logger);
   await reconciler.stop();
 }

@@ -10,6 +10,7 @@ import { createLogger, type Logger } from '../shared/logger.js';
 import type { FlagValues } from './flags.js';
 import { configuredKubeconfigPath, isInCluster, loadKubeConfig } from './kubeconfig.js';
 import { stopInOrder, waitForShutdownSignal } from './shutdown.js';
+import { startupTimeoutMs, withDeadline } from './startup-checks.js';
 
 export interface WebhookPolicySetup {
   engine: PolicyEngine;
@@ -36,7 +37,7 @@ export async function runWebhookCommand(flags: FlagValues): Promise<void> {
   const logger = createLogger('webhook');
   const policies = setUpPolicies(flags, logger);
   const kubeconfigPath = configuredKubeconfigPath(flags.kubeconfig);
-  const webhook = await runWebhook({
+  const webhook = await withDeadline(runWebhook({
     port: Number(flags.port),
     metricsPort: Number(flags['metrics-port']),
     namespace: String(flags.namespace),
@@ -45,7 +46,7 @@ export async function runWebhookCommand(flags: FlagValues): Promise<void> {
     logger,
     ...(typeof flags['cert-dir'] === 'string' ? { certDir: resolve(flags['cert-dir']) } : {}),
     ...(kubeconfigPath ? { kubeConfig: kubeconfigPath } : {}),
-  });
+  }), startupTimeoutMs(flags), 'starting the webhook (certificates, listening)');
   await waitForShutdownSignal(logger);
   await stopInOrder(logger, [
     ['webhook', () => webhook.stop()],

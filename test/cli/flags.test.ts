@@ -30,3 +30,11 @@ test('every command documents every flag and its environment variable', () => {
     }
   }
 });
+
+test('port flags take 0 to 65535 and nothing else', () => {
+  assert.equal(parseFlags(WEBHOOK_COMMAND, ['--port', '0'], {}).port, 0);
+  assert.equal(parseFlags(WEBHOOK_COMMAND, ['--port', '65535'], {}).port, 65535);
+  assert.throws(() => parseFlags(WEBHOOK_COMMAND, ['--port', '65536'], {}), /--port must be a port number from 0 to 65535, got 65536/);
+  assert.throws(() => parseFlags(WEBHOOK_COMMAND, [], { REDWING_METRICS_PORT: '99999' }), /REDWING_METRICS_PORT must be a port number/);
+  assert.throws(() => parseFlags(WEBHOOK_COMMAND, ['--port', ''], {}), /--port must be a whole number, got ""/);
+});
