@@ -1,32 +1,26 @@
 // Golden files about what the server serves: discovery (01), OpenAPI (02), namespace creation (03), CRD creation
 // (13) and custom-resource Tables (17).
-import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { useGoldenServer } from './harness.js';
-import { GOLDEN_SKIP, type ReplayOptions } from './replay.js';
+import { GOLDEN_SKIP } from './replay.js';
 import { createKVStore } from './seeds.js';
 
 const NO_SA_CONTROLLERS = 'the sandbox runs no serviceaccount or root-ca-cert-publisher controller (documented in sandbox/README.md)';
 
 describe('golden replay: discovery and CRDs', { skip: GOLDEN_SKIP }, () => {
   const golden = useGoldenServer({ crd: false, namespace: false });
-  const replay = async (file: string, watches: boolean, options: ReplayOptions = {}): Promise<void> => {
-    const result = watches ? await golden.replayer.replayWatches(file, options) : await golden.replayer.replayFile(file, options);
-    assert.ok(result.compared > 0);
-    assert.deepEqual(result.mismatches, []);
-  };
 
   // 03 creates the namespace; 13 the CRD that 01 and 02 describe
-  it('03 namespace create', () => replay('03-namespace-create', false, {
+  it('03 namespace create', () => golden.replay('03-namespace-create', {
     skip: { 2: NO_SA_CONTROLLERS, 3: NO_SA_CONTROLLERS },
   }));
-  it('13 CRD create', () => replay('13-crd-create', true, {
+  it('13 CRD create', () => golden.replay('13-crd-create', {
     skip: { 3: 'timing-dependent in the recording (404 in this run, 200 in another); the sandbox serves the resource at once' },
   }));
-  it('01 discovery', () => replay('01-discovery', false));
-  it('02 OpenAPI', () => replay('02-openapi', false));
+  it('01 discovery', () => golden.replay('01-discovery'));
+  it('02 OpenAPI', () => golden.replay('02-openapi'));
   it('17 custom resource Tables', async () => {
     await createKVStore(golden.t, 't1', {}, { engine: 'valkey', replicas: 2 }, { readyReplicas: 2, phase: 'Running' });
-    await replay('17-cr-table', false);
+    await golden.replay('17-cr-table');
   });
 });

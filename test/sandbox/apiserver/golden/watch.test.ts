@@ -1,29 +1,23 @@
 // Golden files about watches: basic events and framing (09), selector transitions (10), expired resourceVersions
 // (11), streaming lists (12) and a finalizer flow watched from start to end (20).
-import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { useGoldenServer } from './harness.js';
-import { GOLDEN_SKIP, type ReplayOptions } from './replay.js';
+import { GOLDEN_SKIP } from './replay.js';
 import { createConfigMap } from './seeds.js';
 
 describe('golden replay: watch', { skip: GOLDEN_SKIP }, () => {
   const golden = useGoldenServer();
-  const replay = async (file: string, options: ReplayOptions = {}): Promise<void> => {
-    const result = await golden.replayer.replayWatches(file, options);
-    assert.ok(result.compared > 0);
-    assert.deepEqual(result.mismatches, []);
-  };
 
   it('09 basic watch', async () => {
     await createConfigMap(golden.t, 'w0', { 'golden-watch': 'yes' }, { pre: 'existing' });
-    await replay('09-watch-basic');
+    await golden.replay('09-watch-basic');
   });
-  it('10 label-selector transitions', () => replay('10-watch-selector-transitions'));
-  it('11 expired resourceVersions', () => replay('11-watch-expired'));
+  it('10 label-selector transitions', () => golden.replay('10-watch-selector-transitions'));
+  it('11 expired resourceVersions', () => golden.replay('11-watch-expired'));
   it('12 streaming lists', async () => {
     await createConfigMap(golden.t, 'i1', { 'golden-init': 'yes' }, { pre: 'existing' });
     await createConfigMap(golden.t, 'i2', { 'golden-init': 'yes' }, { pre: 'existing' });
-    await replay('12-watch-list-initial-events');
+    await golden.replay('12-watch-list-initial-events');
   });
-  it('20 CR finalizer flow', () => replay('20-cr-finalizer'));
+  it('20 CR finalizer flow', () => golden.replay('20-cr-finalizer'));
 });

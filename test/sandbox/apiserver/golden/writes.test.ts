@@ -1,48 +1,42 @@
 // Golden files about writes and errors: ConfigMap CRUD, patch and apply (04–06), custom resources (14–16, 18, 19),
 // built-in defaults (21–24), miscellaneous errors (31) and kubectl's requests (33). kube-controller-manager ran
 // beside the recorded server, so the sandbox's controllers run here too (garbage collector, endpoints, disruption).
-import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { waitFor } from '../../../helpers/wait-for.js';
 import { useGoldenServer } from './harness.js';
-import { GOLDEN_SKIP, type ReplayOptions } from './replay.js';
+import { GOLDEN_SKIP } from './replay.js';
 import { createConfigMap, createKVStore, setKVStoreStatus } from './seeds.js';
 
 const RBAC = 'replayed by the RBAC tests';
 
 describe('golden replay: writes', { skip: GOLDEN_SKIP }, () => {
   const golden = useGoldenServer({ controllers: true });
-  const replay = async (file: string, options: ReplayOptions = {}): Promise<void> => {
-    const result = await golden.replayer.replayFile(file, options);
-    assert.ok(result.compared > 0);
-    assert.deepEqual(result.mismatches, []);
-  };
 
-  it('04 ConfigMap CRUD', () => replay('04-configmap-crud', {
+  it('04 ConfigMap CRUD', () => golden.replay('04-configmap-crud', {
     // "shortly after": the garbage collector removes the foregroundDeletion finalizer of an object without dependents
     steps: { 18: () => waitFor('the garbage collector to finish cm2', async () => (await golden.t.request('GET', '/api/v1/namespaces/golden/configmaps/cm2')).status === 404, 10_000).then(() => undefined) },
   }));
   it('05 ConfigMap patch', async () => {
     await createConfigMap(golden.t, 'p1', { app: 'demo', tier: 'web' }, { a: '1', b: '2' });
-    await replay('05-configmap-patch');
+    await golden.replay('05-configmap-patch');
   });
-  it('06 ConfigMap apply', () => replay('06-configmap-apply'));
-  it('14 CR defaulting and pruning', () => replay('14-cr-defaulting-pruning'));
-  it('15 CR validation', () => replay('15-cr-validation', { skip: { 11: 'the recorded body was re-serialized by the recorder (Python spacing), and the message quotes it' } }));
-  it('16 CR CEL and immutability', () => replay('16-cr-cel-immutable'));
+  it('06 ConfigMap apply', () => golden.replay('06-configmap-apply'));
+  it('14 CR defaulting and pruning', () => golden.replay('14-cr-defaulting-pruning'));
+  it('15 CR validation', () => golden.replay('15-cr-validation', { skip: { 11: 'the recorded body was re-serialized by the recorder (Python spacing), and the message quotes it' } }));
+  it('16 CR CEL and immutability', () => golden.replay('16-cr-cel-immutable'));
   it('18 CR scale', async () => {
     await createKVStore(golden.t, 's1', { app: 'kv-s1' }, { engine: 'redis', replicas: 2 });
-    await replay('18-cr-scale', { steps: { 1: () => setKVStoreStatus(golden.t, 's1', { replicas: 2, readyReplicas: 2, selector: 'app=kv-s1' }) } });
+    await golden.replay('18-cr-scale', { steps: { 1: () => setKVStoreStatus(golden.t, 's1', { replicas: 2, readyReplicas: 2, selector: 'app=kv-s1' }) } });
   });
-  it('19 CR status subresource', () => replay('19-cr-status-subresource'));
-  it('21 StatefulSet defaults', () => replay('21-defaults-statefulset'));
-  it('22 Service defaults', () => replay('22-defaults-service', { skip: { 3: 'ClusterIPs come from 127.1.0.0/16 on purpose (documented), so the range in the message differs' } }));
-  it('23 Pod defaults', () => replay('23-defaults-pod', { skip: { 6: 'the message embeds a Go object diff of the whole pod spec' } }));
-  it('24 PDB, Secret, Lease, PVC and Event defaults', () => replay('24-defaults-misc', {
+  it('19 CR status subresource', () => golden.replay('19-cr-status-subresource'));
+  it('21 StatefulSet defaults', () => golden.replay('21-defaults-statefulset'));
+  it('22 Service defaults', () => golden.replay('22-defaults-service', { skip: { 3: 'ClusterIPs come from 127.1.0.0/16 on purpose (documented), so the range in the message differs' } }));
+  it('23 Pod defaults', () => golden.replay('23-defaults-pod', { skip: { 6: 'the message embeds a Go object diff of the whole pod spec' } }));
+  it('24 PDB, Secret, Lease, PVC and Event defaults', () => golden.replay('24-defaults-misc', {
     skip: { 14: 'core and events.k8s.io Events are stored separately (documented divergence)', 15: 'core and events.k8s.io Events are stored separately (documented divergence)' },
   }));
-  it('31 miscellaneous errors', () => replay('31-errors-misc', {
+  it('31 miscellaneous errors', () => golden.replay('31-errors-misc', {
     skip: { 0: RBAC, 1: RBAC, 2: 'a client-certificate user: the sandbox authenticates bearer tokens only (documented)', 4: RBAC, 5: RBAC, 6: RBAC, 7: RBAC },
   }));
-  it('33 kubectl requests', () => replay('33-kubectl-replay'));
+  it('33 kubectl requests', () => golden.replay('33-kubectl-replay'));
 });
