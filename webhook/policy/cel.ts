@@ -162,9 +162,10 @@ class Program implements CompiledExpression {
     const budget = newBudget(limits.maxCost, limits.timeoutMs);
     const result: CelValue | Error = withBudget(budget, () => this.run(bindings.celValues));
     // A budget error can be swallowed by `||`/`&&` (`x.all(...) || true`), so the budget itself is the authority.
-    // Running out of time means the cost model underestimated this expression: it is charged its whole allowance,
-    // so that a request's expressions cannot each take the full time (the request budget drains after a few).
-    const cost = budget.exceeded === 'time' ? Math.max(budget.cost, limits.maxCost) : budget.cost;
+    // An expression that ran out used its whole allowance: a refused call was never run, so it is not charged
+    // beyond that; running out of time means the cost model underestimated it, and charging the whole allowance
+    // lets a request's budget drain after a few such expressions rather than each taking the full time.
+    const cost = budget.exceeded ? limits.maxCost : budget.cost;
     if (budget.exceeded) return { ok: false, error: describeExceeded(budget), cost, budgetExceeded: budget.exceeded };
     if (isCelError(result)) {
       const where = result.exprId === undefined ? '' : formatPosition(this.sourceInfo, this.expression, result.exprId);
