@@ -6,7 +6,7 @@
 import type { ApiCore } from './core.js';
 import type { RequestContext } from './context.js';
 import { fieldManagerOf, header } from './context.js';
-import { toFieldsV1 } from './managed-fields.js';
+import { SEP, toFieldsV1 } from './managed-fields.js';
 import { decodeBody } from './serialize.js';
 import { badRequest, conflict, fieldError, invalid, notFound } from './status-errors.js';
 import type { BoundObject, ServiceAccountTokenSigner } from './service-account-token.js';
@@ -42,7 +42,8 @@ function parseSpec(ctx: RequestContext): { spec: TokenRequestSpec; setFields: st
   const audiences = Array.isArray(raw.audiences) && raw.audiences.length > 0 ? raw.audiences.map(String) : API_AUDIENCES;
   if (Array.isArray(raw.audiences)) setFields.unshift('audiences');
   const boundObjectRef = isJsonObject(raw.boundObjectRef) ? raw.boundObjectRef : null;
-  if (boundObjectRef) setFields.push('boundObjectRef');
+  // a pointer struct: its own entry ("." in FieldsV1) and one per field set
+  if (boundObjectRef) setFields.push('boundObjectRef', ...Object.keys(boundObjectRef).map((key) => `boundObjectRef${SEP}f:${key}`));
   const expirationSeconds = typeof raw.expirationSeconds === 'number' ? raw.expirationSeconds : DEFAULT_EXPIRATION_SECONDS;
   const errors = [];
   if (expirationSeconds < 600) errors.push(fieldError('FieldValueInvalid', 'spec.expirationSeconds', 'may not specify a duration less than 10 minutes', expirationSeconds));
@@ -81,7 +82,7 @@ export async function requestServiceAccountToken(core: ApiCore, signer: ServiceA
   const claims = buildClaims({ namespace, name, uid: account.metadata.uid ?? '', audiences: spec.audiences, expirationSeconds: spec.expirationSeconds, ...(boundObject ? { boundObject } : {}) }, nowSeconds);
   const token = await signer.sign(claims);
   const created = new Date(nowSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  const fieldsV1 = toFieldsV1(new Set(setFields.map((f) => `f:spec\u0000f:${f}`)));
+  const fieldsV1 = toFieldsV1(new Set(setFields.map((f) => `f:spec${SEP}f:${f}`)));
   const body: KubeObject = {
     kind: TOKEN_REQUEST.kind,
     apiVersion: 'authentication.k8s.io/v1',

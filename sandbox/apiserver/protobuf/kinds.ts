@@ -1,6 +1,7 @@
 /** Which kinds have field tables: kinds `kubectl create` sends as protobuf, their lists, and meta/v1 Status. */
 import { deployment } from './apps-messages.js';
 import { tokenRequest } from './authentication-messages.js';
+import { selfSubjectAccessReview, selfSubjectRulesReview } from './authorization-messages.js';
 import { configMap, namespace, secret, serviceAccount } from './core-messages.js';
 import type { MessageSpec } from './message-spec.js';
 import { field, message } from './message-spec.js';
@@ -24,6 +25,8 @@ const OBJECT_KINDS: Record<string, MessageSpec> = {
 const MESSAGES: Record<string, MessageSpec> = {
   ...OBJECT_KINDS,
   'authentication.k8s.io/v1/TokenRequest': tokenRequest,
+  'authorization.k8s.io/v1/SelfSubjectAccessReview': selfSubjectAccessReview,
+  'authorization.k8s.io/v1/SelfSubjectRulesReview': selfSubjectRulesReview,
   'v1/Status': status,
 };
 
@@ -36,7 +39,7 @@ for (const [key, item] of Object.entries(OBJECT_KINDS)) {
 
 /** `apiVersion/kind` of every object kind with a table (lists and Status aside), for error messages. */
 export function coveredKinds(): string[] {
-  return [...Object.keys(OBJECT_KINDS), 'authentication.k8s.io/v1/TokenRequest'];
+  return [...Object.keys(OBJECT_KINDS), 'authentication.k8s.io/v1/TokenRequest', 'authorization.k8s.io/v1/SelfSubjectAccessReview', 'authorization.k8s.io/v1/SelfSubjectRulesReview'];
 }
 
 /** The field table of `kind` in `apiVersion` (lists included), or undefined when the sandbox has none. */

@@ -97,6 +97,7 @@ describe('TokenRequest (serviceaccounts/<name>/token) and ServiceAccount token a
     assert.equal(wrongAccount.body.message, 'cannot bind token for serviceaccount "sa" to pod running with different serviceaccount name.');
     const bound = await t.request('POST', path, { body: { spec: { boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'p', uid: pod.body.metadata.uid } } } });
     assert.equal(bound.status, 201);
+    assert.deepEqual(bound.body.metadata.managedFields[0].fieldsV1, { 'f:spec': { 'f:boundObjectRef': { '.': {}, 'f:apiVersion': {}, 'f:kind': {}, 'f:name': {}, 'f:uid': {} }, 'f:expirationSeconds': {} } });
     const token = bound.body.status.token as string;
     const whoami = await t.request('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { body: WHOAMI, token });
     assert.deepEqual(whoami.body.status.userInfo.extra['authentication.kubernetes.io/pod-uid'], [pod.body.metadata.uid]);
