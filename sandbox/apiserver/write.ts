@@ -13,7 +13,7 @@ import { decodeBody, orderBuiltin, parseJson, sortKeysDeep } from './serialize.j
 import { serverSideApply } from './server-side-apply.js';
 import { ApiError, badRequest, fieldError, invalid, methodNotSupported, notFound, unsupportedMediaType } from './status-errors.js';
 import type { JsonObject, KubeObject } from './types.js';
-import { deepClone, isJsonObject, nowTimestamp } from './types.js';
+import { deepClone, isJsonObject } from './types.js';
 import type { WriteRequest } from './write-pipeline.js';
 import { persist } from './write-pipeline.js';
 import { evictPod } from './eviction.js';
@@ -89,19 +89,7 @@ function decodeObject(ctx: RequestContext, allowScale = false): KubeObject {
 export async function createObject(core: ApiCore, ctx: RequestContext): Promise<WriteResult> {
   if (ctx.subresource === 'eviction') return evictPod(core, ctx);
   if (ctx.subresource === 'binding') return podSubresource(core, ctx);
-  if (ctx.type.kind === 'SelfSubjectReview') {
-    const userInfo: JsonObject = { username: ctx.user.username };
-    if (ctx.user.uid) userInfo.uid = ctx.user.uid;
-    userInfo.groups = ctx.user.groups;
-    if (ctx.user.extra) userInfo.extra = ctx.user.extra;
-    return { status: 201, body: { kind: 'SelfSubjectReview', apiVersion: 'authentication.k8s.io/v1', metadata: { creationTimestamp: nowTimestamp() }, status: { userInfo } } };
-  }
-  if (ctx.type.kind === 'SelfSubjectAccessReview') {
-    // there is no RBAC: every authenticated user may do everything
-    const review = parseJson(ctx.body.toString('utf8') || '{}', 'SelfSubjectAccessReview');
-    const spec = isJsonObject(review) && isJsonObject(review.spec) ? review.spec : {};
-    return { status: 201, body: { kind: 'SelfSubjectAccessReview', apiVersion: 'authorization.k8s.io/v1', metadata: { creationTimestamp: null }, spec, status: { allowed: true } } };
-  }
+  // the self reviews are answered by rbac/access-reviews.ts before a request gets here
   if (ctx.subresource !== undefined || ctx.name !== undefined) throw methodNotSupported();
   const dryRun = parseDryRun(ctx.query, 'CreateOptions');
   const object = decodeObject(ctx);
