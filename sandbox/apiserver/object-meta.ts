@@ -44,16 +44,30 @@ export function validateMetadata(object: KubeObject, kind: string): FieldError[]
   (meta.finalizers ?? []).forEach((finalizer, i) => {
     if (typeof finalizer !== 'string' || !isQualifiedName(finalizer)) errors.push(fieldError('FieldValueInvalid', 'metadata.finalizers', "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')", finalizer));
   });
-  (meta.ownerReferences ?? []).forEach((ref, i) => {
-    if (!isJsonObject(ref)) return;
-    if (!ref.apiVersion) errors.push(fieldError('FieldValueInvalid', `metadata.ownerReferences[${i}].apiVersion`, 'version must not be empty', ref.apiVersion ?? ''));
-    if (!ref.kind) errors.push(fieldError('FieldValueInvalid', `metadata.ownerReferences[${i}].kind`, 'kind must not be empty', ref.kind ?? ''));
-    if (!ref.name) errors.push(fieldError('FieldValueInvalid', `metadata.ownerReferences[${i}].name`, 'name must not be empty', ref.name ?? ''));
-    if (!ref.uid) errors.push(fieldError('FieldValueInvalid', `metadata.ownerReferences[${i}].uid`, 'uid must not be empty', ref.uid ?? ''));
-  });
-  const controllers = (meta.ownerReferences ?? []).filter((r) => isJsonObject(r) && r.controller === true);
-  if (controllers.length > 1) errors.push(fieldError('FieldValueInvalid', 'metadata.ownerReferences', 'Only one reference can have Controller set to true.', meta.ownerReferences));
+  // ValidateOwnerReferences names the fields without the index (golden 26)
+  const references = (meta.ownerReferences ?? []).filter(isJsonObject);
+  let controller = '';
+  for (const ref of references) {
+    if (!ref.apiVersion) errors.push(fieldError('FieldValueInvalid', 'metadata.ownerReferences.apiVersion', 'version must not be empty', ref.apiVersion ?? ''));
+    if (!ref.kind) errors.push(fieldError('FieldValueInvalid', 'metadata.ownerReferences.kind', 'kind must not be empty', ref.kind ?? ''));
+    if (!ref.name) errors.push(fieldError('FieldValueInvalid', 'metadata.ownerReferences.name', 'name must not be empty', ref.name ?? ''));
+    if (!ref.uid) errors.push(fieldError('FieldValueInvalid', 'metadata.ownerReferences.uid', 'uid must not be empty', ref.uid ?? ''));
+    if (ref.controller !== true) continue;
+    const named = `${String(ref.kind ?? '')}/${String(ref.name ?? '')}`;
+    if (controller !== '') {
+      const detail = `Only one reference can have Controller set to true. Found "true" in references for ${controller} and ${named}`;
+      errors.push({ type: 'FieldValueInvalid', field: 'metadata.ownerReferences', message: `Invalid value: ${goOwnerReferences(references)}: ${detail}` });
+    } else controller = named;
+  }
   return errors;
+}
+
+/** The references as Go's %#v prints a []v1.OwnerReference; pointers print as addresses, which vary by run anyway. */
+function goOwnerReferences(references: Record<string, unknown>[]): string {
+  let address = 0xc000010000;
+  const pointer = (value: unknown) => (typeof value === 'boolean' ? `(*bool)(0x${(address += 8).toString(16)})` : '(*bool)(nil)');
+  const items = references.map((ref) => `v1.OwnerReference{APIVersion:${JSON.stringify(String(ref.apiVersion ?? ''))}, Kind:${JSON.stringify(String(ref.kind ?? ''))}, Name:${JSON.stringify(String(ref.name ?? ''))}, UID:${JSON.stringify(String(ref.uid ?? ''))}, Controller:${pointer(ref.controller)}, BlockOwnerDeletion:${pointer(ref.blockOwnerDeletion)}}`);
+  return `[]v1.OwnerReference{${items.join(', ')}}`;
 }
 
 /** Finalizer names without a domain get a warning (golden 20). */

@@ -1,6 +1,7 @@
 // Objects that existed before a recording started, or writes the recorder made between two kept exchanges.
 // Each is rebuilt from what the recorded responses show of it.
 import type { TestServer } from '../helpers.js';
+import type { GoldenItem, GoldenReplayer } from './replay.js';
 
 const RECORDER = { 'user-agent': 'golden-recorder/1.0 (linux/amd64) python-requests' };
 
@@ -19,4 +20,19 @@ export async function createKVStore(t: TestServer, name: string, labels: Record<
 export async function setKVStoreStatus(t: TestServer, name: string, status: Record<string, unknown>): Promise<void> {
   const res = await t.request('PATCH', `/apis/redwing.dev/v1alpha1/namespaces/golden/kvstores/${name}/status`, { body: { status }, contentType: 'application/merge-patch+json', headers: RECORDER });
   if (res.status !== 200) throw new Error(`seed KVStore ${name} status: ${res.status} ${res.text}`);
+}
+
+/**
+ * Creates the KVStore that a recorded request's first ownerReference names, and maps the recorded owner uid to
+ * ours, so the dependent the request creates points at it.
+ */
+export async function createOwnerOf(t: TestServer, replayer: GoldenReplayer, item: GoldenItem | undefined): Promise<void> {
+  const body = item?.request?.body as { metadata?: { ownerReferences?: { name?: string; uid?: string }[] } } | undefined;
+  const owner = body?.metadata?.ownerReferences?.[0];
+  if (!owner?.name || !owner.uid) throw new Error('the recorded request names no owner');
+  const path = '/apis/redwing.dev/v1alpha1/namespaces/golden/kvstores';
+  const res = await t.request('POST', path, { body: { apiVersion: 'redwing.dev/v1alpha1', kind: 'KVStore', metadata: { name: owner.name }, spec: { engine: 'redis', replicas: 1 } }, headers: RECORDER });
+  const uid = (res.body as { metadata?: { uid?: string } }).metadata?.uid;
+  if (res.status !== 201 || !uid) throw new Error(`seed owner ${owner.name}: ${res.status} ${res.text}`);
+  replayer.mapping.set(owner.uid, uid);
 }
