@@ -7,8 +7,13 @@
  * - `resources` is defaulted as a whole only when absent. When the user sets it, it is theirs: missing cpu/memory
  *   requests are filled only for a resource that has no limit (a defaulted request above a user's limit would make
  *   the pod invalid; Kubernetes itself copies the limit into a missing request), and no limit is added.
- * - `podSecurityContext` and `containerSecurityContext` are defaulted as a whole only when absent, so a user who
- *   sets e.g. `runAsUser: 0` does not also get `runAsNonRoot: true` and a pod that cannot start.
+ * - `podSecurityContext` and `containerSecurityContext` merge field by field: each field the user sets wins, every
+ *   other default stays (setting `readOnlyRootFilesystem: false` must not silently drop `drop: [ALL]` and the rest).
+ *   `capabilities` merges by `add`/`drop`; `seccompProfile` is one value (its `localhostProfile` belongs to its
+ *   `type`). Two defaults step aside when they would make the pod invalid rather than safer: `runAsNonRoot: true`
+ *   when the user asks for root (`runAsUser: 0` or `runAsNonRoot: false` at either level: the kubelet would refuse
+ *   to start the container), and `allowPrivilegeEscalation: false` with `privileged: true` or an added SYS_ADMIN
+ *   (the API server refuses that combination). Such stores get admission warnings (shared/pod-security.ts).
  * - Anti-affinity is materialised unless `affinity.podAntiAffinity` is set. A term this function generated itself
  *   (recognised by its exact shape) counts as not set, so switching `antiAffinity` later re-materialises it.
  * - persistence, snapshot, failover, replication, service, exporter and networkPolicy sub-objects are always
@@ -130,6 +135,38 @@ function applyPdb(spec: KVStoreSpec, replicas: number): void {
   (spec.pdb ??= {}).maxUnavailable = 1;
 }
 
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** The user's value where set (not null), the default elsewhere; `user` itself is filled in (it is a fresh copy). */
+function fillFrom(user: Record<string, unknown>, defaults: object): void {
+  for (const [key, value] of Object.entries(defaults)) {
+    if (user[key] === undefined || user[key] === null) user[key] = clone(value);
+    else if (key === 'capabilities' && isRecord(user[key]) && isRecord(value)) fillFrom(user[key], value);
+  }
+}
+
+const ESCALATING_CAPABILITIES = new Set(['SYS_ADMIN', 'CAP_SYS_ADMIN']);
+
+function applySecurityContexts(spec: KVStoreSpec): void {
+  const pod = (spec.podSecurityContext ??= {}) as Record<string, unknown>;
+  const container = (spec.containerSecurityContext ??= {}) as Record<string, unknown>;
+  const podDefaults: Record<string, unknown> = { ...DEFAULT_POD_SECURITY_CONTEXT };
+  const containerDefaults: Record<string, unknown> = { ...DEFAULT_CONTAINER_SECURITY_CONTEXT };
+  const asksForRoot = [pod, container].some((context) => context.runAsUser === 0 || context.runAsNonRoot === false);
+  if (asksForRoot) {
+    delete podDefaults.runAsNonRoot;
+    delete containerDefaults.runAsNonRoot;
+  }
+  const added = isRecord(container.capabilities) && Array.isArray(container.capabilities.add) ? container.capabilities.add : [];
+  if (container.privileged === true || added.some((capability) => ESCALATING_CAPABILITIES.has(String(capability)))) {
+    delete containerDefaults.allowPrivilegeEscalation;
+  }
+  fillFrom(pod, podDefaults);
+  fillFrom(container, containerDefaults);
+}
+
 /**
  * A new spec with every default of DESIGN.md applied; `spec` itself is not modified. The defaults are filled into
  * one fresh copy in place: no spreads or deletes, which keeps this cheap on the admission hot path.
@@ -166,8 +203,7 @@ export function applyKVStoreDefaults(spec: KVStoreSpec | undefined, storeName: s
   exporter.enabled ??= false;
   exporter.image ??= DEFAULT_EXPORTER_IMAGE;
   (result.networkPolicy ??= {}).enabled ??= false;
-  result.podSecurityContext ??= clone(DEFAULT_POD_SECURITY_CONTEXT);
-  result.containerSecurityContext ??= clone(DEFAULT_CONTAINER_SECURITY_CONTEXT);
+  applySecurityContexts(result);
   result.terminationGracePeriodSeconds ??= DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS;
   return result;
 }

@@ -24,15 +24,3 @@ export const DEFAULT_PASSWORD_KEY = 'password';
 export const DEFAULT_RUN_AS_USER = 999;
 export const ANTI_AFFINITY_WEIGHT = 100;
 export const HOSTNAME_TOPOLOGY_KEY = 'kubernetes.io/hostname';
-
-/** Engine settings the operator owns; users may not set them through spec.config. */
-export const OPERATOR_OWNED_CONFIG_KEYS = [
-  'port', 'bind', 'dir', 'dbfilename', 'replicaof', 'slaveof', 'requirepass', 'masterauth', 'appendonly', 'save',
-] as const;
-export const OPERATOR_OWNED_CONFIG_PREFIXES = ['tls-'] as const;
-
-export function isOperatorOwnedConfigKey(key: string): boolean {
-  const lower = key.toLowerCase();
-  return (OPERATOR_OWNED_CONFIG_KEYS as readonly string[]).includes(lower)
-    || OPERATOR_OWNED_CONFIG_PREFIXES.some((prefix) => lower.startsWith(prefix));
-}

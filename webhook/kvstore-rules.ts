@@ -3,13 +3,15 @@
  * offending path, so the API server's message points the user at the line to fix. All pure.
  */
 import { Cron } from 'croner';
-import { DEFAULT_SNAPSHOT_DIR, isOperatorOwnedConfigKey } from '../shared/defaults.js';
+import { DEFAULT_SNAPSHOT_DIR } from '../shared/defaults.js';
 import { isOperatorOwnedLabel } from '../shared/labels.js';
+import { restrictedProfileFindings } from '../shared/pod-security.js';
 import { snapshotDestination } from '../shared/snapshot-destination.js';
 import { MAX_STORE_NAME_LENGTH } from '../shared/names.js';
 import { formatBytesHuman, isQuantity, parseEngineMemoryBytes, parseQuantity } from '../shared/quantity.js';
-import type { KVStoreSpec } from '../shared/schema/kvstore.js';
+import type { Engine, KVStoreSpec } from '../shared/schema/kvstore.js';
 import type { FieldError } from '../shared/validators.js';
+import { checkUserEngineSettings } from './engine-settings-rules.js';
 
 /** bucket: 3-63 lowercase letters, digits, dots and hyphens (S3 naming rules); prefix: optional, no spaces. */
 const S3_DIR = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\s]*)?$/;
@@ -59,12 +61,12 @@ export function checkStoreName(name: string | undefined): FieldError[] {
   return errors;
 }
 
-/** Rules on single fields, safe on a partial spec (a KVPolicy's `spec.defaults`), reported under `prefix`. */
-export function checkFieldRules(spec: KVStoreSpec, prefix: string): FieldError[] {
-  const errors: FieldError[] = [];
-  for (const key of Object.keys(spec.config ?? {})) {
-    if (isOperatorOwnedConfigKey(key)) errors.push({ field: `${prefix}.config.${key}`, message: 'is set by the operator and may not be set here' });
-  }
+/**
+ * Rules on single fields, safe on a partial spec (a KVPolicy's `spec.defaults`), reported under `prefix`. `engine`
+ * is the store's (undefined for policy defaults, which may land on any engine).
+ */
+export function checkFieldRules(spec: KVStoreSpec, prefix: string, engine: Engine | undefined): FieldError[] {
+  const errors = checkUserEngineSettings(spec, prefix, engine);
   for (const key of Object.keys(spec.podMetadata?.labels ?? {})) {
     if (isOperatorOwnedLabel(key)) errors.push({ field: `${prefix}.podMetadata.labels.${key}`, message: 'is a label the operator owns' });
   }
@@ -183,5 +185,19 @@ export function collectWarnings(spec: KVStoreSpec): string[] {
   } else if (snapshotDir.kind === 'unsupportedPath') {
     warnings.push(`spec.snapshot.dir other than ${DEFAULT_SNAPSHOT_DIR} is not honoured yet: snapshots are saved in ${DEFAULT_SNAPSHOT_DIR}`);
   }
+  warnings.push(...podSecurityWarnings(spec));
   return warnings;
+}
+
+const MAX_WARNING_LENGTH = 120;
+
+/** One line saying why, then one per field: kubectl prints each warning on its own line. */
+function podSecurityWarnings(spec: KVStoreSpec): string[] {
+  const findings = restrictedProfileFindings(spec);
+  if (findings.length === 0) return [];
+  const fit = (text: string): string => (text.length <= MAX_WARNING_LENGTH ? text : `${text.slice(0, MAX_WARNING_LENGTH - 1)}…`);
+  return [
+    'the pods ask for more than the Pod Security "restricted" profile allows; namespaces enforcing it refuse them:',
+    ...findings.map(({ field, message }) => fit(`${field} ${message}`)),
+  ];
 }

@@ -35,7 +35,10 @@ export function validateKVPolicy(object: Record<string, unknown>, policy: Policy
   if (typed.defaults !== undefined) {
     const defaultsErrors = validatePartialKVStoreSpec(typed.defaults, 'spec.defaults');
     errors.push(...defaultsErrors);
-    if (defaultsErrors.length === 0) errors.push(...checkFieldRules(typed.defaults as KVStoreSpec, 'spec.defaults'));
+    if (defaultsErrors.length === 0) {
+      const defaults = typed.defaults as KVStoreSpec;
+      errors.push(...checkFieldRules(defaults, 'spec.defaults', defaults.engine));
+    }
   }
   errors.push(...checkRuleBounds(typed));
   errors.push(...policy.validatePolicy(object));

@@ -43,7 +43,7 @@ export function validateKVStore(input: KVStoreValidationInput): KVStoreValidatio
   // Ratcheting, like the API server's for CRD rules: an UPDATE that leaves the spec alone (finalizers, labels,
   // the reconciler's own writes) is not refused for rules added after the spec was admitted. The schema still applies.
   const specUnchanged = input.operation === 'UPDATE' && input.oldObject != null && jsonEqual(oldSpec ?? {}, spec ?? {});
-  const errors = specUnchanged ? [] : [...checkFieldRules((spec ?? {}) as KVStoreSpec, 'spec'), ...checkCrossFieldRules(effective)];
+  const errors = specUnchanged ? [] : [...checkFieldRules((spec ?? {}) as KVStoreSpec, 'spec', effective.engine), ...checkCrossFieldRules(effective)];
   if (input.operation === 'UPDATE' && input.oldObject && !specUnchanged && validateKVStoreSpecSchema(oldSpec).length === 0) {
     errors.push(...checkTransitionRules(effectiveSpec(oldSpec, name!), effective));
   }

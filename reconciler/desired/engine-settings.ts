@@ -3,7 +3,8 @@
  * the same data produce the config file, the restart-relevant config hash and the live/restart classification of a
  * change (config-change.ts).
  */
-import { ENGINE_PORT, isOperatorOwnedConfigKey } from '../../shared/defaults.js';
+import { ENGINE_PORT } from '../../shared/defaults.js';
+import { ownedSetting } from '../../shared/owned-settings.js';
 import { parseEngineMemoryBytes, parseQuantity } from '../../shared/quantity.js';
 import type { Engine, KVStoreSpec } from '../../shared/schema/kvstore.js';
 import {
@@ -31,16 +32,6 @@ export const DEFAULT_MIN_REPLICAS_MAX_LAG_SECONDS = 10;
 export const RDB_FILE_NAME = 'dump.rdb';
 export const DRAGONFLY_SNAPSHOT_NAME = 'dump';
 
-// Keys the renderer sets itself, or that would undo the fence, the persistence layout or the operator's access.
-const RESERVED_REDIS_KEYS = new Set([
-  'include', 'rename-command', 'replica-read-only', 'slave-read-only', 'min-replicas-to-write', 'min-slaves-to-write',
-  'protected-mode', 'daemonize', 'appendfilename', 'appenddirname', 'cluster-enabled', 'aclfile', 'user',
-]);
-const RESERVED_DRAGONFLY_KEYS = new Set([
-  'port', 'bind', 'dir', 'dbfilename', 'replicaof', 'requirepass', 'masterauth', 'flagfile', 'admin_port',
-  'admin_nopass', 'admin_bind', 'cluster_mode', 'break_replication_on_master_restart', 'aclfile',
-]);
-
 const CONFIG_KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
@@ -48,13 +39,9 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 function ignoreReason(engine: Engine, key: string, value: string): string | undefined {
   if (!CONFIG_KEY_PATTERN.test(key)) return 'not a valid setting name';
   if (CONTROL_CHARACTERS.test(value)) return 'the value contains control characters (a newline would inject settings)';
-  const lower = key.toLowerCase();
-  if (engine === 'dragonfly') {
-    if (RESERVED_DRAGONFLY_KEYS.has(lower) || lower.startsWith('tls')) return 'set by the operator';
-    return undefined;
-  }
-  if (isOperatorOwnedConfigKey(lower) || RESERVED_REDIS_KEYS.has(lower)) return 'set by the operator';
-  return undefined;
+  // The same list the webhook refuses in spec.config and spec.args; a store admitted before a key was added keeps
+  // running, without the key.
+  return ownedSetting(engine, key) ? 'set by the operator' : undefined;
 }
 
 /** spec.config entries the renderer drops, with why; the controller reports them in a condition. */

@@ -37,6 +37,7 @@ export const PolicyRules = Type.Object({
   requireResourceLimits: Type.Optional(Type.Boolean({ description: 'A memory limit must be set.' })),
   requiredAntiAffinity: Type.Optional(StringEnum(['preferred', 'required'] as const, 'Least anti-affinity required.')),
   deniedConfigKeys: Type.Optional(StringList('Engine settings users may not set.')),
+  requireRestrictedPods: Type.Optional(Type.Boolean({ description: 'The pods must meet the Pod Security "restricted" profile (security contexts).' })),
   expressions: Type.Optional(Type.Array(CelRule, { description: 'CEL rules.' })),
 }, { description: 'The rules a covered KVStore must satisfy.' });
 

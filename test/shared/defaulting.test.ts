@@ -128,9 +128,62 @@ describe('applyKVStoreDefaults', () => {
     assert.deepEqual(applyKVStoreDefaults({ pdb: { minAvailable: '50%' } }, 's').pdb, { minAvailable: '50%' });
   });
 
-  it('keeps user security contexts whole', () => {
-    const spec = applyKVStoreDefaults({ podSecurityContext: { runAsUser: 0 }, containerSecurityContext: { privileged: false } }, 's');
-    assert.deepEqual(spec.podSecurityContext, { runAsUser: 0 });
-    assert.deepEqual(spec.containerSecurityContext, { privileged: false });
+  // Issue 12: setting one field used to drop every other default of the context (the whole object was the user's).
+  it('merges a user security context field by field: one field set keeps every other default', () => {
+    const spec = applyKVStoreDefaults({ containerSecurityContext: { readOnlyRootFilesystem: false } }, 's');
+    assert.deepEqual(spec.containerSecurityContext, { ...DEFAULT_CONTAINER_SECURITY_CONTEXT, readOnlyRootFilesystem: false });
+    assert.deepEqual(spec.podSecurityContext, DEFAULT_POD_SECURITY_CONTEXT);
+    const pod = applyKVStoreDefaults({ podSecurityContext: { runAsUser: 1000, fsGroup: 2000 } }, 's').podSecurityContext;
+    assert.deepEqual(pod, { ...DEFAULT_POD_SECURITY_CONTEXT, runAsUser: 1000, fsGroup: 2000 });
+  });
+
+  it('merges capabilities by add and drop, and keeps a user seccomp profile whole', () => {
+    const spec = applyKVStoreDefaults({
+      containerSecurityContext: { capabilities: { add: ['NET_BIND_SERVICE'] } },
+      podSecurityContext: { seccompProfile: { type: 'Localhost', localhostProfile: 'profiles/redis.json' } },
+    }, 's');
+    assert.deepEqual(spec.containerSecurityContext?.capabilities, { add: ['NET_BIND_SERVICE'], drop: ['ALL'] });
+    assert.deepEqual(spec.podSecurityContext?.seccompProfile, { type: 'Localhost', localhostProfile: 'profiles/redis.json' });
+    const own = applyKVStoreDefaults({ containerSecurityContext: { capabilities: { drop: ['NET_RAW'] } } }, 's');
+    assert.deepEqual(own.containerSecurityContext?.capabilities, { drop: ['NET_RAW'] });
+  });
+
+  it('treats null as unset, and leaves the input alone', () => {
+    const input = { containerSecurityContext: { allowPrivilegeEscalation: null } } as unknown as KVStoreSpec;
+    const copy = structuredClone(input);
+    assert.equal(applyKVStoreDefaults(input, 's').containerSecurityContext?.allowPrivilegeEscalation, false);
+    assert.deepEqual(input, copy);
+  });
+
+  it('does not add runAsNonRoot when the user asks for root at either level (the pod could not start)', () => {
+    for (const asked of [
+      { podSecurityContext: { runAsUser: 0 } }, { containerSecurityContext: { runAsUser: 0 } },
+      { podSecurityContext: { runAsNonRoot: false } }, { containerSecurityContext: { runAsNonRoot: false } },
+    ] as KVStoreSpec[]) {
+      const spec = applyKVStoreDefaults(asked, 's');
+      assert.notEqual(spec.podSecurityContext?.runAsNonRoot, true, JSON.stringify(asked));
+      assert.notEqual(spec.containerSecurityContext?.runAsNonRoot, true, JSON.stringify(asked));
+      assert.deepEqual(spec.containerSecurityContext?.capabilities, { drop: ['ALL'] }, 'the other defaults stay');
+      assert.equal(spec.podSecurityContext?.seccompProfile?.type, 'RuntimeDefault');
+    }
+  });
+
+  it('does not add allowPrivilegeEscalation: false next to privileged or SYS_ADMIN (the API server refuses that pair)', () => {
+    for (const container of [{ privileged: true }, { capabilities: { add: ['SYS_ADMIN'] } }, { capabilities: { add: ['CAP_SYS_ADMIN'] } }]) {
+      const spec = applyKVStoreDefaults({ containerSecurityContext: container }, 's');
+      assert.equal(spec.containerSecurityContext?.allowPrivilegeEscalation, undefined, JSON.stringify(container));
+      assert.equal(spec.containerSecurityContext?.readOnlyRootFilesystem, true);
+    }
+  });
+
+  it('merges idempotently', () => {
+    for (const input of [
+      { containerSecurityContext: { privileged: true, capabilities: { add: ['SYS_ADMIN'] } } },
+      { podSecurityContext: { runAsUser: 0 }, containerSecurityContext: { readOnlyRootFilesystem: false } },
+      { containerSecurityContext: { capabilities: { add: ['NET_BIND_SERVICE'] } } },
+    ] as KVStoreSpec[]) {
+      const once = applyKVStoreDefaults(input, 's');
+      assert.deepEqual(applyKVStoreDefaults(once, 's'), once, JSON.stringify(input));
+    }
   });
 });

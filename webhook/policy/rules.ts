@@ -7,13 +7,16 @@ import type { KVPolicyRules } from '../../shared/schema/kvpolicy.js';
 import type { KVStoreSpec } from '../../shared/schema/kvstore.js';
 import { applyKVStoreDefaults } from '../../shared/defaulting.js';
 import { DEFAULT_EXPORTER_IMAGE } from '../../shared/defaults.js';
+import type { GuardedConcern } from '../../shared/owned-settings.js';
+import { restrictedProfileFindings } from '../../shared/pod-security.js';
 import { formatBytesHuman, isQuantity, parseEngineMemoryBytes, parseMemoryBytes } from '../../shared/quantity.js';
+import { userEngineSettings, type UserEngineSettings } from '../../shared/user-engine-settings.js';
 
 /** Names of the built-in rules, in the order they are checked (CEL `expressions` come after). */
 export const BUILT_IN_RULES = [
   'requireAuthentication', 'requireTLS', 'requirePersistence', 'allowedEngines', 'allowedImageRegistries',
   'allowedStorageClasses', 'minReplicas', 'maxReplicas', 'maxMemory', 'requireResourceLimits', 'requiredAntiAffinity',
-  'deniedConfigKeys',
+  'deniedConfigKeys', 'requireRestrictedPods',
 ] as const;
 export type BuiltInRule = (typeof BUILT_IN_RULES)[number];
 
@@ -72,20 +75,49 @@ type Check = (rules: KVPolicyRules, spec: KVStoreSpec) => readonly RuleViolation
 /** What a passing check returns: one shared empty list (checks run per policy per request; never modified). */
 const NONE: readonly RuleViolation[] = Object.freeze([]);
 
-const requireAuthentication: Check = (rules, spec) =>
-  rules.requireAuthentication && spec.authentication?.enabled === false
-    ? [{ rule: 'requireAuthentication', field: 'spec.authentication.enabled', message: 'must be true (remove "enabled: false")' }]
-    : NONE;
+// One spec is judged by every policy of a request: read its engine settings once.
+const settingsCache = new WeakMap<KVStoreSpec, UserEngineSettings>();
 
-const requireTLS: Check = (rules, spec) =>
-  rules.requireTLS && spec.tls?.enabled !== true
-    ? [{ rule: 'requireTLS', field: 'spec.tls.enabled', message: 'must be true' }]
-    : NONE;
+function settingsOf(spec: KVStoreSpec): UserEngineSettings {
+  let settings = settingsCache.get(spec);
+  if (!settings) settingsCache.set(spec, (settings = userEngineSettings(spec.engine ?? 'redis', spec)));
+  return settings;
+}
 
-const requirePersistence: Check = (rules, spec) =>
-  rules.requirePersistence && spec.persistence?.enabled === false
-    ? [{ rule: 'requirePersistence', field: 'spec.persistence.enabled', message: 'must be true (remove "enabled: false")' }]
-    : NONE;
+const CONCERN_WORDS: Record<GuardedConcern, string> = { authentication: 'authentication', tls: 'TLS', persistence: 'persistence' };
+
+/**
+ * The rule judges the effective configuration: spec.config and spec.args (in any spelling the engine reads) can
+ * override what the typed field says, so a setting that can undo `concern` breaks the rule too. The webhook refuses
+ * these settings anyway; this catches stores admitted before it did, and the background audit reports them.
+ */
+function settingsUndoing(rule: BuiltInRule, concern: GuardedConcern, spec: KVStoreSpec): RuleViolation[] {
+  return settingsOf(spec).settings
+    .filter(({ owned }) => owned?.undoes.includes(concern))
+    .map(({ field, key }) => ({ rule, field, message: `sets ${quote(key)}, which can undo ${CONCERN_WORDS[concern]}; remove it` }));
+}
+
+const requireAuthentication: Check = (rules, spec) => {
+  if (!rules.requireAuthentication) return NONE;
+  const undone = settingsUndoing('requireAuthentication', 'authentication', spec);
+  return spec.authentication?.enabled === false
+    ? [{ rule: 'requireAuthentication', field: 'spec.authentication.enabled', message: 'must be true (remove "enabled: false")' }, ...undone]
+    : undone;
+};
+
+const requireTLS: Check = (rules, spec) => {
+  if (!rules.requireTLS) return NONE;
+  const undone = settingsUndoing('requireTLS', 'tls', spec);
+  return spec.tls?.enabled !== true ? [{ rule: 'requireTLS', field: 'spec.tls.enabled', message: 'must be true' }, ...undone] : undone;
+};
+
+const requirePersistence: Check = (rules, spec) => {
+  if (!rules.requirePersistence) return NONE;
+  const undone = settingsUndoing('requirePersistence', 'persistence', spec);
+  return spec.persistence?.enabled === false
+    ? [{ rule: 'requirePersistence', field: 'spec.persistence.enabled', message: 'must be true (remove "enabled: false")' }, ...undone]
+    : undone;
+};
 
 const allowedEngines: Check = (rules, spec) => {
   const allowed = rules.allowedEngines;
@@ -213,20 +245,20 @@ function keyDenied(key: string, patterns: readonly string[]): string | undefined
 const deniedConfigKeys: Check = (rules, spec) => {
   const denied = rules.deniedConfigKeys;
   if (!denied?.length) return NONE;
-  const violations: RuleViolation[] = Object.keys(spec.config ?? {}).flatMap((key) => {
+  // `args: ["--maxmemory-policy", "x"]` sets the same thing as `config`, in whatever spelling the engine reads.
+  return settingsOf(spec).settings.flatMap(({ field, key }) => {
     const pattern = keyDenied(key, denied);
-    return pattern ? [{ rule: 'deniedConfigKeys', field: `spec.config.${key}`, message: `may not be set (denied by ${quote(pattern)}); remove it` }] : [];
+    if (!pattern) return [];
+    const message = field.startsWith('spec.config.')
+      ? `may not be set (denied by ${quote(pattern)}); remove it`
+      : `sets ${quote(key)}, which is denied by ${quote(pattern)}; remove it`;
+    return [{ rule: 'deniedConfigKeys', field, message }];
   });
-  // `args: ["--maxmemory-policy", "x"]` sets the same thing as `config`; close that door too.
-  (spec.args ?? []).forEach((arg, index) => {
-    const match = /^--([^=\s]+)/.exec(arg);
-    const pattern = match ? keyDenied(match[1]!, denied) : undefined;
-    if (pattern) {
-      violations.push({ rule: 'deniedConfigKeys', field: `spec.args[${index}]`, message: `sets ${quote(match![1])}, which is denied by ${quote(pattern)}; remove it` });
-    }
-  });
-  return violations;
 };
+
+const requireRestrictedPods: Check = (rules, spec) => (rules.requireRestrictedPods
+  ? restrictedProfileFindings(spec).map(({ field, message }) => ({ rule: 'requireRestrictedPods', field, message }))
+  : NONE);
 
 /** Each check with the test of whether a policy's rules use it at all (decided once, when the policy is compiled). */
 const CHECKS: ReadonlyArray<{ check: Check; uses: (rules: KVPolicyRules) => boolean }> = [
@@ -241,6 +273,7 @@ const CHECKS: ReadonlyArray<{ check: Check; uses: (rules: KVPolicyRules) => bool
   { check: requireResourceLimits, uses: (rules) => !!rules.requireResourceLimits },
   { check: requiredAntiAffinity, uses: (rules) => !!rules.requiredAntiAffinity },
   { check: deniedConfigKeys, uses: (rules) => !!rules.deniedConfigKeys?.length },
+  { check: requireRestrictedPods, uses: (rules) => !!rules.requireRestrictedPods },
 ];
 
 /** The built-in rules of one policy, ready to run: only the checks its rules use, in BUILT_IN_RULES order. */
