@@ -16,7 +16,7 @@ const RBAC_DIR = fileURLToPath(new URL('../../manifests/rbac/', import.meta.url)
 /** a day: longer than any test, so no test depends on token refresh */
 const TOKEN_SECONDS = 86_400;
 
-function readManifestObjects(file: string): KubernetesObject[] {
+export function readManifestObjects(file: string): KubernetesObject[] {
   return YAML.parseAllDocuments(readFileSync(`${RBAC_DIR}${file}`, 'utf8'))
     .map((doc) => doc.toJS() as unknown)
     .filter((object): object is KubernetesObject => typeof object === 'object' && object !== null && 'kind' in object);
