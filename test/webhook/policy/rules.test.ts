@@ -133,7 +133,79 @@ describe('built-in rules', () => {
     assert.deepEqual(violations.map((v) => v.field), ['spec.config.MaxMemory-Policy', 'spec.config.notify-keyspace-events', 'spec.args[0]']);
   });
 
+  it('deniedConfigKeys: args in any spelling the engine reads', () => {
+    const violations = check({ deniedConfigKeys: ['notify-*'] }, { args: ['--hz', '10', '--"notify-keyspace-events"', 'Ex', '--NOTIFY-x y'] });
+    assert.deepEqual(violations.map((v) => v.field), ['spec.args[2]', 'spec.args[4]']);
+    assert.match(violations[0]!.message, /^sets "notify-keyspace-events", which is denied by "notify-\*"; remove it$/);
+  });
+
   it('no rules, no violations', () => {
     assert.deepEqual(checkBuiltInRules(undefined, {}), []);
+  });
+});
+
+// Issue 12: the typed field said authentication/TLS/persistence were on while spec.args (or a spec.config admitted
+// before the webhook refused it) turned them off. The rules judge the effective configuration.
+describe('built-in rules judge the effective configuration (config + args)', () => {
+  const fields = (rules: KVPolicyRules, spec: KVStoreSpec) => check(rules, spec).map((v) => `${v.rule} ${v.field}`);
+
+  it('requireAuthentication: requirepass, ACL users and Dragonfly\'s unauthenticated listeners, in config or args', () => {
+    assert.deepEqual(fields({ requireAuthentication: true }, { args: ['--requirepass', ''] }), ['requireAuthentication spec.args[0]']);
+    assert.deepEqual(fields({ requireAuthentication: true }, { args: ['--"requirepass" ""'] }), ['requireAuthentication spec.args[0]']);
+    assert.deepEqual(fields({ requireAuthentication: true }, { config: { requirepass: '' } }), ['requireAuthentication spec.config.requirepass']);
+    assert.deepEqual(fields({ requireAuthentication: true }, { args: ['--user', 'default', 'on', 'nopass'] }), ['requireAuthentication spec.args[0]']);
+    assert.deepEqual(fields({ requireAuthentication: true }, { engine: 'dragonfly', args: ['--memcached_port=11211', '--admin_nopass'] }),
+      ['requireAuthentication spec.args[0]', 'requireAuthentication spec.args[1]']);
+    const [violation] = check({ requireAuthentication: true }, { args: ['--requirepass', ''] });
+    assert.equal(violation!.message, 'sets "requirepass", which can undo authentication; remove it');
+    assert.deepEqual(fields({ requireAuthentication: true }, { args: ['--maxmemory-policy', 'allkeys-lru'], config: { hz: '10' } }), []);
+  });
+
+  it('requireTLS: a plaintext port or a TLS setting in args fails even with tls.enabled', () => {
+    const tls = { enabled: true };
+    assert.deepEqual(fields({ requireTLS: true }, { tls, args: ['--port', '6380'] }), ['requireTLS spec.args[0]']);
+    assert.deepEqual(fields({ requireTLS: true }, { tls, args: ['--tls-port', '0'] }), ['requireTLS spec.args[0]']);
+    assert.deepEqual(fields({ requireTLS: true }, { tls, engine: 'dragonfly', args: ['--notls'] }), ['requireTLS spec.args[0]']);
+    assert.deepEqual(fields({ requireTLS: true }, { tls, args: ['--hz', '10'] }), []);
+  });
+
+  it('requirePersistence: appendonly, save, dir and dbfilename, in config or args', () => {
+    assert.deepEqual(fields({ requirePersistence: true }, { args: ['--appendonly', 'no', '--save', ''] }),
+      ['requirePersistence spec.args[0]', 'requirePersistence spec.args[2]']);
+    assert.deepEqual(fields({ requirePersistence: true }, { args: ['--appendonly no', '--save'] }),
+      ['requirePersistence spec.args[0]', 'requirePersistence spec.args[1]']);
+    assert.deepEqual(fields({ requirePersistence: true }, { config: { DBFilename: '' } }), ['requirePersistence spec.config.DBFilename']);
+    assert.deepEqual(fields({ requirePersistence: true }, { engine: 'dragonfly', args: ['--dbfilename='] }), ['requirePersistence spec.args[0]']);
+  });
+
+  it('an include or flag file could set anything: it breaks all three', () => {
+    const rules = { requireAuthentication: true, requireTLS: true, requirePersistence: true };
+    assert.deepEqual(fields(rules, { tls: { enabled: true }, args: ['--include', '/data/x.conf'] }),
+      ['requireAuthentication spec.args[0]', 'requireTLS spec.args[0]', 'requirePersistence spec.args[0]']);
+    assert.equal(check(rules, { tls: { enabled: true }, engine: 'dragonfly', args: ['--flagfile=/data/f'] }).length, 3);
+  });
+});
+
+describe('requireRestrictedPods', () => {
+  it('passes the defaulted security contexts, and those with one field changed within the profile', () => {
+    assert.deepEqual(check({ requireRestrictedPods: true }, {}), []);
+    assert.deepEqual(check({ requireRestrictedPods: true }, { containerSecurityContext: { readOnlyRootFilesystem: false } }), []);
+    assert.deepEqual(check({ requireRestrictedPods: true }, { containerSecurityContext: { capabilities: { add: ['NET_BIND_SERVICE'] } } }), []);
+  });
+
+  it('denies each field beyond the restricted profile (the issue\'s store)', () => {
+    const spec: KVStoreSpec = {
+      podSecurityContext: { runAsUser: 0, seccompProfile: { type: 'Unconfined' } },
+      containerSecurityContext: { privileged: true, capabilities: { add: ['SYS_ADMIN'] } },
+    };
+    assert.deepEqual(check({ requireRestrictedPods: true }, spec).map((v) => `${v.rule} ${v.field}`), [
+      'requireRestrictedPods spec.podSecurityContext.runAsUser',
+      'requireRestrictedPods spec.podSecurityContext.seccompProfile.type',
+      'requireRestrictedPods spec.containerSecurityContext.privileged',
+      'requireRestrictedPods spec.containerSecurityContext.allowPrivilegeEscalation',
+      'requireRestrictedPods spec.containerSecurityContext.capabilities.add',
+      'requireRestrictedPods spec.podSecurityContext.runAsNonRoot',
+    ]);
+    assert.deepEqual(check({}, spec), [], 'only when the rule is set');
   });
 });
