@@ -33,7 +33,7 @@ export const SANDBOX_COMMAND: CommandSpec = {
   summary: 'Start only the embedded local cluster (API server, controllers, process-backed pods) and print its kubeconfig path.',
   flags: [
     { name: 'dir', type: 'string', default: '.sandbox', description: 'Directory for the cluster state, pod data and kubeconfig.' },
-    { name: 'kubelet-only', type: 'boolean', default: false, description: 'Run only the process-backed kubelet against the API server of --kubeconfig.' },
+    { name: 'kubelet-only', type: 'boolean', default: false, description: 'Run only the node side (kubelet, service proxy, storage provisioner) against the control plane of --kubeconfig; it schedules nothing.' },
     { name: 'kubeconfig', type: 'string', description: 'With --kubelet-only: the API server to attach to.' },
   ],
 };

@@ -1,4 +1,4 @@
-/** `redwing sandbox`: the embedded local cluster alone, or only its kubelet attached to another API server. */
+/** `redwing sandbox`: the embedded local cluster alone, or only its node side attached to another control plane. */
 import { resolve } from 'node:path';
 import { startKubeletOnly, startSandbox } from '../sandbox/cluster.js';
 import { createLogger } from '../shared/logger.js';
@@ -11,7 +11,7 @@ export async function runSandboxCommand(flags: FlagValues): Promise<void> {
   if (flags['kubelet-only']) {
     if (typeof flags.kubeconfig !== 'string') throw new Error('--kubelet-only needs --kubeconfig PATH: the API server to attach the kubelet to');
     const kubelet = await startKubeletOnly({ kubeconfigPath: resolve(flags.kubeconfig), dir, logger });
-    console.log(`kubelet attached to ${flags.kubeconfig}; pods run as local processes under ${dir}`);
+    console.log(`node side (kubelet, service proxy, storage provisioner) attached to ${flags.kubeconfig}; the control plane schedules, pods run as local processes under ${dir}`);
     await waitForShutdownSignal(logger);
     await kubelet.stop();
     return;
