@@ -97,27 +97,20 @@ function settingsUndoing(rule: BuiltInRule, concern: GuardedConcern, spec: KVSto
     .map(({ field, key }) => ({ rule, field, message: `sets ${quote(key)}, which can undo ${CONCERN_WORDS[concern]}; remove it` }));
 }
 
-const requireAuthentication: Check = (rules, spec) => {
-  if (!rules.requireAuthentication) return NONE;
-  const undone = settingsUndoing('requireAuthentication', 'authentication', spec);
-  return spec.authentication?.enabled === false
-    ? [{ rule: 'requireAuthentication', field: 'spec.authentication.enabled', message: 'must be true (remove "enabled: false")' }, ...undone]
-    : undone;
-};
+/** A rule over one typed switch (`authentication.enabled`…) that spec.config and spec.args must not undo either. */
+function switchRule(rule: BuiltInRule, concern: GuardedConcern, field: string, isOff: (spec: KVStoreSpec) => boolean, message: string): Check {
+  return (rules, spec) => {
+    if (!rules[rule as keyof KVPolicyRules]) return NONE;
+    const undone = settingsUndoing(rule, concern, spec);
+    return isOff(spec) ? [{ rule, field, message }, ...undone] : undone;
+  };
+}
 
-const requireTLS: Check = (rules, spec) => {
-  if (!rules.requireTLS) return NONE;
-  const undone = settingsUndoing('requireTLS', 'tls', spec);
-  return spec.tls?.enabled !== true ? [{ rule: 'requireTLS', field: 'spec.tls.enabled', message: 'must be true' }, ...undone] : undone;
-};
-
-const requirePersistence: Check = (rules, spec) => {
-  if (!rules.requirePersistence) return NONE;
-  const undone = settingsUndoing('requirePersistence', 'persistence', spec);
-  return spec.persistence?.enabled === false
-    ? [{ rule: 'requirePersistence', field: 'spec.persistence.enabled', message: 'must be true (remove "enabled: false")' }, ...undone]
-    : undone;
-};
+const requireAuthentication = switchRule('requireAuthentication', 'authentication', 'spec.authentication.enabled',
+  (spec) => spec.authentication?.enabled === false, 'must be true (remove "enabled: false")');
+const requireTLS = switchRule('requireTLS', 'tls', 'spec.tls.enabled', (spec) => spec.tls?.enabled !== true, 'must be true');
+const requirePersistence = switchRule('requirePersistence', 'persistence', 'spec.persistence.enabled',
+  (spec) => spec.persistence?.enabled === false, 'must be true (remove "enabled: false")');
 
 const allowedEngines: Check = (rules, spec) => {
   const allowed = rules.allowedEngines;
