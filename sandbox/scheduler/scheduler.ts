@@ -22,6 +22,7 @@ export interface SchedulerOptions {
 const SCHEDULER_NAME = 'default-scheduler';
 /** Unschedulable pods are retried this often even without a relevant change (kube-scheduler: 5 min; shorter here). */
 const UNSCHEDULABLE_RETRY_MS = 5_000;
+const VOLUME_AFFINITY_CONFLICT = 'node(s) had volume node affinity conflict';
 
 export class Scheduler {
   private readonly rest: RestClient;
@@ -111,7 +112,7 @@ export class Scheduler {
     if (plan.kind === 'unschedulable') return this.unschedulable(pod, `0/${allNodes.length} nodes are available: ${plan.message}.`);
     const candidates = feasible.filter((node) => {
       if (plan.fits(node)) return true;
-      reasons.set("node(s) had volume node affinity conflict", (reasons.get("node(s) had volume node affinity conflict") ?? 0) + 1);
+      reasons.set(VOLUME_AFFINITY_CONFLICT, (reasons.get(VOLUME_AFFINITY_CONFLICT) ?? 0) + 1);
       return false;
     }).map((node) => node.metadata!.name!);
     if (candidates.length === 0) return this.unschedulable(pod, unschedulableMessage(allNodes.length, reasons));
