@@ -279,9 +279,8 @@ export function initialStatus(kind: string, group: string, object: KubeObject): 
       const spec = isJsonObject(object.spec) ? object.spec : {};
       const versions = Array.isArray(spec.versions) ? spec.versions.filter(isJsonObject) : [];
       const storage = versions.find((v) => v.storage === true)?.name;
+      // the cleanup finalizer comes with the DELETE (lifecycle.ts), as in kube-apiserver (golden 32, 36)
       object.status = { conditions: null, acceptedNames: { plural: '', kind: '' }, storedVersions: storage ? [storage] : [] };
-      const finalizers = object.metadata.finalizers ?? [];
-      if (!finalizers.includes('customresourcecleanup.apiextensions.k8s.io')) object.metadata.finalizers = [...finalizers, 'customresourcecleanup.apiextensions.k8s.io'];
       break;
     }
     case '/Node': break;

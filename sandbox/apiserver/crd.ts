@@ -129,9 +129,29 @@ function establish(core: ApiCore, name: string): void {
   if (!namesAccepted) setImmediate(() => establish(core, name));
 }
 
+/** The condition kube-apiserver's CRD DELETE adds, before the finalizer controller starts on the instances. */
+export function markCrdTerminating(crd: KubeObject): void {
+  setTerminating(crd, 'InstanceDeletionPending', 'CustomResourceDefinition marked for deletion; CustomResource deletion will begin soon');
+}
+
+function setTerminating(crd: KubeObject, reason: string, message: string): void {
+  const status = isJsonObject(crd.status) ? crd.status : {};
+  const conditions = (Array.isArray(status.conditions) ? status.conditions.filter(isJsonObject) : []).filter((c) => c.type !== 'Terminating');
+  crd.status = { ...status, conditions: [...conditions, condition('Terminating', reason, message)] };
+}
+
 function cleanupCrd(core: ApiCore, name: string): void {
   const crd = core.store.get(CRD_KEY, undefined, name);
   if (!crd) return;
+  const terminating = isJsonObject(crd.status) && Array.isArray(crd.status.conditions) ? crd.status.conditions.filter(isJsonObject).find((c) => c.type === 'Terminating') : undefined;
+  if (terminating?.reason !== 'InstanceDeletionInProgress') {
+    // the finalizer controller announces its start in a write of its own (golden 32's watch)
+    const next = deepClone(crd);
+    setTerminating(next, 'InstanceDeletionInProgress', 'CustomResource deletion is in progress');
+    core.store.update(CRD_KEY, next);
+    setImmediate(() => cleanupCrd(core, name));
+    return;
+  }
   const types = crdResourceTypes(crd);
   const first = types[0];
   if (first) {

@@ -6,6 +6,7 @@
 import type { ApiCore } from './core.js';
 import type { RequestContext } from './context.js';
 import { fieldManagerOf, header, parseDryRun } from './context.js';
+import { CRD_CLEANUP_FINALIZER, markCrdTerminating } from './crd.js';
 import { apiVersionOf, storageKey } from './registry.js';
 import { listObjects } from './read.js';
 import { parseJson } from './serialize.js';
@@ -96,12 +97,16 @@ export async function deleteObject(core: ApiCore, ctx: RequestContext, optionsOv
   if (isPod) grace = isPodGraceful(next, options);
   if (policy === 'Foreground' && !finalizers.includes('foregroundDeletion')) finalizers.push('foregroundDeletion');
   if (policy === 'Orphan' && !finalizers.includes('orphan')) finalizers.push('orphan');
+  // a CRD gets its cleanup finalizer and the Terminating condition from the DELETE itself (golden 32)
+  const isCrd = ctx.type.group === 'apiextensions.k8s.io' && ctx.type.plural === 'customresourcedefinitions';
+  if (isCrd && !finalizers.includes(CRD_CLEANUP_FINALIZER)) finalizers.push(CRD_CLEANUP_FINALIZER);
   const mustMark = isNamespace || finalizers.length > 0 || grace > 0;
   if (!mustMark) return removeNow(core, ctx, current, options);
 
   next.metadata.deletionTimestamp = secondsTimestamp(Date.now() + grace * 1000);
-  next.metadata.deletionGracePeriodSeconds = grace;
+  if (!isCrd) next.metadata.deletionGracePeriodSeconds = grace;
   if (finalizers.length > 0) next.metadata.finalizers = finalizers;
+  if (isCrd) markCrdTerminating(next);
   // custom resources count a deletion as a spec change (golden 20); built-ins and CRDs do not (golden 32)
   if (ctx.type.custom) next.metadata.generation = (next.metadata.generation ?? 1) + 1;
   if (isNamespace) next.status = { ...(isJsonObject(next.status) ? next.status : {}), phase: 'Terminating' };
@@ -181,12 +186,15 @@ export async function finalizeNamespace(core: ApiCore, ctx: RequestContext, dryR
   if (!Array.isArray(spec.finalizers) || spec.finalizers.length === 0) (next.spec as JsonObject).finalizers = undefined;
   next.spec = JSON.parse(JSON.stringify(next.spec)) as JsonObject;
   if (dryRun) return { status: 200, body: withTypeMeta(ctx, next) };
+  if (next.metadata.deletionTimestamp && core.canFinalize(ctx.type, next) && (next.metadata.finalizers ?? []).length === 0) {
+    // the update that clears the last finalizer deletes instead (ShouldDeleteDuringUpdate): one DELETED event,
+    // carrying the state stored before (golden 32's watch)
+    core.store.delete(key, undefined, ctx.name ?? '');
+    core.afterDelete(ctx.type, existing);
+    return { status: 200, body: withTypeMeta(ctx, next) };
+  }
   const stored = core.store.update(key, next);
   core.afterWrite(ctx.type, stored, existing);
-  if (stored.metadata.deletionTimestamp && core.canFinalize(ctx.type, stored) && (stored.metadata.finalizers ?? []).length === 0) {
-    core.store.delete(key, undefined, ctx.name ?? '');
-    core.afterDelete(ctx.type, stored);
-  }
   return { status: 200, body: withTypeMeta(ctx, stored) };
 }
 

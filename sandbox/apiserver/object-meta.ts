@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { FieldError } from './status-errors.js';
 import { fieldError } from './status-errors.js';
 import { isLabelValue, isQualifiedName } from './selectors.js';
-import type { KubeObject } from './types.js';
+import type { KubeObject, OwnerReference } from './types.js';
 import { isJsonObject } from './types.js';
 
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -53,7 +53,7 @@ export function validateMetadata(object: KubeObject, kind: string): FieldError[]
     if (!ref.name) errors.push(fieldError('FieldValueInvalid', 'metadata.ownerReferences.name', 'name must not be empty', ref.name ?? ''));
     if (!ref.uid) errors.push(fieldError('FieldValueInvalid', 'metadata.ownerReferences.uid', 'uid must not be empty', ref.uid ?? ''));
     if (ref.controller !== true) continue;
-    const named = `${String(ref.kind ?? '')}/${String(ref.name ?? '')}`;
+    const named = `${ref.kind ?? ''}/${ref.name ?? ''}`;
     if (controller !== '') {
       const detail = `Only one reference can have Controller set to true. Found "true" in references for ${controller} and ${named}`;
       errors.push({ type: 'FieldValueInvalid', field: 'metadata.ownerReferences', message: `Invalid value: ${goOwnerReferences(references)}: ${detail}` });
@@ -63,10 +63,10 @@ export function validateMetadata(object: KubeObject, kind: string): FieldError[]
 }
 
 /** The references as Go's %#v prints a []v1.OwnerReference; pointers print as addresses, which vary by run anyway. */
-function goOwnerReferences(references: Record<string, unknown>[]): string {
+function goOwnerReferences(references: readonly OwnerReference[]): string {
   let address = 0xc000010000;
   const pointer = (value: unknown) => (typeof value === 'boolean' ? `(*bool)(0x${(address += 8).toString(16)})` : '(*bool)(nil)');
-  const items = references.map((ref) => `v1.OwnerReference{APIVersion:${JSON.stringify(String(ref.apiVersion ?? ''))}, Kind:${JSON.stringify(String(ref.kind ?? ''))}, Name:${JSON.stringify(String(ref.name ?? ''))}, UID:${JSON.stringify(String(ref.uid ?? ''))}, Controller:${pointer(ref.controller)}, BlockOwnerDeletion:${pointer(ref.blockOwnerDeletion)}}`);
+  const items = references.map((ref) => `v1.OwnerReference{APIVersion:${JSON.stringify(ref.apiVersion ?? '')}, Kind:${JSON.stringify(ref.kind ?? '')}, Name:${JSON.stringify(ref.name ?? '')}, UID:${JSON.stringify(ref.uid ?? '')}, Controller:${pointer(ref.controller)}, BlockOwnerDeletion:${pointer(ref.blockOwnerDeletion)}}`);
   return `[]v1.OwnerReference{${items.join(', ')}}`;
 }
 

@@ -65,7 +65,9 @@ export class NamespaceController {
     const name = ns.metadata!.name!;
     const resources = (await discoverResources(this.rest)).filter((r) => r.namespaced && r.verbs.includes('list') && r.verbs.includes('delete'));
     let remaining = 0;
-    const finalizersLeft = new Set<string>();
+    // per resource and per finalizer, for the condition messages ("kvstores.redwing.dev has 1 resource instances")
+    const remainingByResource = new Map<string, number>();
+    const finalizersLeft = new Map<string, number>();
     for (const info of resources) {
       let items: Array<{ metadata?: { name?: string; deletionTimestamp?: string; finalizers?: string[] } }> = [];
       try {
@@ -74,15 +76,20 @@ export class NamespaceController {
         if (isStatus(error, 404, 405)) continue;
         throw error;
       }
+      const groupResource = info.group ? `${info.resource}.${info.group}` : info.resource;
       for (const item of items) {
+        if (!item.metadata?.deletionTimestamp) {
+          // kube's deleter counts what is left after its deletes: an object removed at once answers with a Status
+          const answer = await this.rest.request<{ kind?: string }>('DELETE', `${collectionPath(info, name)}/${encodeURIComponent(item.metadata!.name!)}`, { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' })
+            .catch((error: unknown) => { if (!isStatus(error, 404, 409)) throw error; return { kind: 'Status' }; });
+          if (answer.kind === 'Status') continue;
+        }
         remaining++;
-        for (const f of item.metadata?.finalizers ?? []) finalizersLeft.add(f);
-        if (item.metadata?.deletionTimestamp) continue;
-        await this.rest.request('DELETE', `${collectionPath(info, name)}/${encodeURIComponent(item.metadata!.name!)}`, { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' })
-          .catch((error: unknown) => { if (!isStatus(error, 404, 409)) throw error; });
+        remainingByResource.set(groupResource, (remainingByResource.get(groupResource) ?? 0) + 1);
+        for (const f of item.metadata?.finalizers ?? []) finalizersLeft.set(f, (finalizersLeft.get(f) ?? 0) + 1);
       }
     }
-    await this.writeConditions(ns, remaining, finalizersLeft).catch((error: unknown) => this.logger.debug({ err: error }, 'namespace conditions'));
+    await this.writeConditions(ns, remainingByResource, finalizersLeft).catch((error: unknown) => this.logger.debug({ err: error }, 'namespace conditions'));
     if (remaining > 0) {
       this.queue.addAfter(name, 500);
       return;
@@ -98,9 +105,12 @@ export class NamespaceController {
     }
   }
 
-  private async writeConditions(ns: V1Namespace, remaining: number, finalizers: Set<string>): Promise<void> {
+  private async writeConditions(ns: V1Namespace, remaining: Map<string, number>, finalizers: Map<string, number>): Promise<void> {
     const now = rfc3339();
-    const previous = ns.status?.conditions ?? [];
+    // the stored conditions, not the cache's: a pass soon after the last write would write the same ones again
+    const stored = await this.rest.request<V1Namespace>('GET', `/api/v1/namespaces/${ns.metadata!.name}`);
+    const previous = stored.status?.conditions ?? [];
+    const counted = (counts: Map<string, number>, wording: string) => [...counts].map(([what, n]) => `${what}${wording}${n} resource instances`).sort().join(', ');
     const make = (type: string, status: boolean, reason: string, message: string) => {
       const old = previous.find((c) => c.type === type);
       const value = status ? 'True' : 'False';
@@ -110,9 +120,9 @@ export class NamespaceController {
       make('NamespaceDeletionDiscoveryFailure', false, 'ResourcesDiscovered', 'All resources successfully discovered'),
       make('NamespaceDeletionGroupVersionParsingFailure', false, 'ParsedGroupVersions', 'All legacy kube types successfully parsed'),
       make('NamespaceDeletionContentFailure', false, 'ContentDeleted', 'All content successfully deleted, may be waiting on finalization'),
-      remaining > 0 ? make('NamespaceContentRemaining', true, 'SomeResourcesRemain', `Some resources are remaining: ${remaining} objects`)
+      remaining.size > 0 ? make('NamespaceContentRemaining', true, 'SomeResourcesRemain', `Some resources are remaining: ${counted(remaining, ' has ')}`)
         : make('NamespaceContentRemaining', false, 'ContentRemoved', 'All content successfully removed'),
-      finalizers.size > 0 ? make('NamespaceFinalizersRemaining', true, 'SomeFinalizersRemain', `Some content in the namespace has finalizers remaining: ${[...finalizers].sort().join(', ')}`)
+      finalizers.size > 0 ? make('NamespaceFinalizersRemaining', true, 'SomeFinalizersRemain', `Some content in the namespace has finalizers remaining: ${counted(finalizers, ' in ')}`)
         : make('NamespaceFinalizersRemaining', false, 'ContentHasNoFinalizers', 'All content-preserving finalizers finished'),
     ];
     if (JSON.stringify(conditions.map((c) => [c.type, c.status, c.message])) === JSON.stringify(previous.map((c) => [c.type, c.status, c.message]))) return;

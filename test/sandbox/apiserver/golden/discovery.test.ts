@@ -5,14 +5,14 @@ import { useGoldenServer } from './harness.js';
 import { GOLDEN_SKIP } from './replay.js';
 import { createKVStore } from './seeds.js';
 
-const NO_SA_CONTROLLERS = 'the sandbox runs no serviceaccount or root-ca-cert-publisher controller (documented in sandbox/README.md)';
+const CREATED_BY_CONTROLLER = 'the namespace controller creates it just after the namespace';
 
 describe('golden replay: discovery and CRDs', { skip: GOLDEN_SKIP }, () => {
-  const golden = useGoldenServer({ crd: false, namespace: false });
+  const golden = useGoldenServer({ crd: false, namespace: false, controllers: true });
 
   // 03 creates the namespace; 13 the CRD that 01 and 02 describe
   it('03 namespace create', () => golden.replay('03-namespace-create', {
-    skip: { 2: NO_SA_CONTROLLERS, 3: NO_SA_CONTROLLERS },
+    poll: { 2: CREATED_BY_CONTROLLER, 3: CREATED_BY_CONTROLLER },
   }));
   it('13 CRD create', () => golden.replay('13-crd-create', {
     skip: { 3: 'timing-dependent in the recording (404 in this run, 200 in another); the sandbox serves the resource at once' },
