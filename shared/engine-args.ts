@@ -37,6 +37,8 @@ export interface ParsedArgs {
 
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+/** `$(NAME)`, which the kubelet replaces with the container's variable (`$$(` is the escape for a literal). */
+const VARIABLE_REFERENCE = /(^|[^$])\$\(/;
 
 interface LineStart { offset: number; index: number }
 
@@ -66,6 +68,8 @@ function redisOptionsText(args: readonly string[]): { text: string; starts: Line
     } else if (!userLineOpen) {
       problems.push({ index, message: 'must start with "--" (a value here would be added to the operator\'s own setting before it)' });
     } else {
+      // The server switches to Sentinel when any argument is exactly --sentinel, wherever it stands.
+      if (arg === '--sentinel') problems.push({ index, message: 'turns the engine into Redis Sentinel; the reconciler handles failover' });
       starts.push({ offset: text.length, index });
       text += `${quoteConfigWord(arg)} `;
       nameComplete = true;
@@ -126,8 +130,11 @@ function parseDragonflyArgs(args: readonly string[]): ParsedArgs {
 export function parseEngineArgs(engine: Engine, args: readonly string[] | undefined): ParsedArgs {
   if (!args || args.length === 0) return { settings: [], problems: [] };
   const parsed = engine === 'dragonfly' ? parseDragonflyArgs(args) : parseRedisArgs(args);
-  const controlProblems = args.flatMap((arg, index) => (CONTROL_CHARACTER.test(arg)
-    ? [{ index, message: 'contains a control character (a newline would start another setting); remove it' }]
-    : []));
-  return { settings: parsed.settings, problems: [...controlProblems, ...parsed.problems].sort((a, b) => a.index - b.index) };
+  const textProblems = args.flatMap((arg, index): ArgProblem[] => [
+    ...(CONTROL_CHARACTER.test(arg) ? [{ index, message: 'contains a control character (a newline would start another setting); remove it' }] : []),
+    // The container's variables hold the password; substituted into a name, a value the Secret's writer chose would
+    // be read as settings.
+    ...(VARIABLE_REFERENCE.test(arg) ? [{ index, message: 'refers to a container variable with $(...), which the kubelet substitutes (the password among them); write $$( for a literal' }] : []),
+  ]);
+  return { settings: parsed.settings, problems: [...textProblems, ...parsed.problems].sort((a, b) => a.index - b.index) };
 }

@@ -64,7 +64,9 @@ describe('parseEngineArgs: redis and valkey', () => {
     assert.match(problems(['+@all'])[0]!, /^0: must start with "--"/, 'a leading value extends the operator\'s own last setting');
     assert.match(problems(['--hz', '20', '-'])[0]!, /^2: .*standard input/);
     assert.match(problems(['--"hz', '20'])[0]!, /^0: has unbalanced quotes/);
-    assert.deepEqual(problems(['--hz', '20', '--save', '3600 1', '--maxmemory-policy', 'allkeys-lru']), []);
+    assert.match(problems(['--maxmemory-policy', '--sentinel'])[0]!, /^1: turns the engine into Redis Sentinel/);
+    assert.match(problems(['--x$(REDIS_PASSWORD)', 'y'])[0]!, /^0: refers to a container variable/);
+    assert.deepEqual(problems(['--hz', '20', '--save', '3600 1', '--maxmemory-policy', 'allkeys-lru', '--client-default-name', 'a$$(b)']), []);
   });
 });
 
