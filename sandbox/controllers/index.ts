@@ -1,5 +1,5 @@
 // The sandbox's kube-controller-manager: StatefulSet, Endpoints/EndpointSlice, garbage collector, namespace,
-// volume and disruption controllers, each a client of the API server through the kubeconfig.
+// PersistentVolume and disruption controllers, each a client of the API server through the kubeconfig.
 import type { KubeConfig, V1Endpoints, V1Namespace, V1PersistentVolume, V1PersistentVolumeClaim, V1Pod, V1PodDisruptionBudget, V1Service, V1StatefulSet, V1StorageClass } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { Informer } from './client/informer.js';
@@ -14,8 +14,8 @@ import { VolumeController } from './volume-controller.js';
 
 export interface ControllerManagerOptions {
   kc: KubeConfig;
-  /** Sandbox directory; claims' data lives in `<dir>/volumes`. */
-  dir: string;
+  /** Unused: volumes' data belongs to the node side's provisioner now, as a cluster's storage is not the controllers'. */
+  dir?: string;
   logger: Logger;
 }
 
