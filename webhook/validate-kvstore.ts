@@ -29,6 +29,21 @@ function effectiveSpec(spec: unknown, name: string): KVStoreSpec {
   return applyKVStoreDefaults((spec ?? {}) as KVStoreSpec, name);
 }
 
+/**
+ * The spec the single-field rules judge. On UPDATE, spec.config and spec.args that did not change are not judged
+ * again (per-field ratcheting, as the API server does for CRD rules): a store admitted before a setting became
+ * operator-owned must still take the mutating webhook's new defaults and its finalizer removal. Policy rules still
+ * judge them (see webhook/policy/rules.ts).
+ */
+function fieldRuleInput(spec: unknown, oldSpec: unknown, operation: 'CREATE' | 'UPDATE'): KVStoreSpec {
+  const typed = (spec ?? {}) as KVStoreSpec;
+  if (operation !== 'UPDATE' || !isPlainObject(oldSpec)) return typed;
+  const old = oldSpec as KVStoreSpec;
+  if (!jsonEqual(old.config ?? {}, typed.config ?? {}) || !jsonEqual(old.args ?? [], typed.args ?? []) || old.engine !== typed.engine) return typed;
+  const { config: _config, args: _args, ...rest } = typed;
+  return rest;
+}
+
 export function validateKVStore(input: KVStoreValidationInput): KVStoreValidation {
   const metadata = metadataOf(input.object);
   const name = typeof metadata.name === 'string' ? metadata.name : undefined;
@@ -43,7 +58,7 @@ export function validateKVStore(input: KVStoreValidationInput): KVStoreValidatio
   // Ratcheting, like the API server's for CRD rules: an UPDATE that leaves the spec alone (finalizers, labels,
   // the reconciler's own writes) is not refused for rules added after the spec was admitted. The schema still applies.
   const specUnchanged = input.operation === 'UPDATE' && input.oldObject != null && jsonEqual(oldSpec ?? {}, spec ?? {});
-  const errors = specUnchanged ? [] : [...checkFieldRules((spec ?? {}) as KVStoreSpec, 'spec', effective.engine), ...checkCrossFieldRules(effective)];
+  const errors = specUnchanged ? [] : [...checkFieldRules(fieldRuleInput(spec, oldSpec, input.operation), 'spec', effective.engine), ...checkCrossFieldRules(effective)];
   if (input.operation === 'UPDATE' && input.oldObject && !specUnchanged && validateKVStoreSpecSchema(oldSpec).length === 0) {
     errors.push(...checkTransitionRules(effectiveSpec(oldSpec, name!), effective));
   }

@@ -83,6 +83,15 @@ describe('owned settings: spec.config and spec.args, every spelling', () => {
     assert.deepEqual(errorsOf({ engine: 'dragonfly', args: ['--proactor_threads=2', '--cache_mode', '--notify_keyspace_events=Ex'] }), []);
   });
 
+  it('ratchets on UPDATE: unchanged config and args admitted before are not judged again (new defaults, finalizers)', () => {
+    const old: KVStoreSpec = { engine: 'redis', args: ['--requirepass', ''], config: { include: '/x' }, containerSecurityContext: { readOnlyRootFilesystem: false } };
+    const update = (spec: KVStoreSpec) => validateKVStore({
+      operation: 'UPDATE', object: { metadata: { name: 'cache' }, spec }, oldObject: { metadata: { name: 'cache' }, spec: old },
+    }).errors.map((e) => e.field);
+    assert.deepEqual(update({ ...old, containerSecurityContext: { readOnlyRootFilesystem: false, allowPrivilegeEscalation: false } }), []);
+    assert.deepEqual(update({ ...old, args: ['--requirepass', '', '--hz', '10'] }), ['spec.config.include', 'spec.args[0]']);
+  });
+
   it('judges a KVPolicy\'s defaults as every engine would read them', () => {
     const policy = (defaults: unknown) => validateKVPolicy({ metadata: { name: 'p' }, spec: { defaults } }, createPolicyEngine());
     assert.deepEqual(policy({ args: ['--admin_port=9999'] }).map((e) => e.field), ['spec.defaults.args[0]'], 'a Dragonfly flag, on an unknown engine');

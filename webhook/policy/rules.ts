@@ -274,7 +274,7 @@ export type CompiledBuiltInRules = (spec: KVStoreSpec) => readonly RuleViolation
 
 /**
  * Picks, once per policy, the checks its rules use: at admission a policy with one rule runs one check instead of
- * asking all twelve whether they are set. Undefined when the policy uses none.
+ * asking every check whether it is set. Undefined when the policy uses none.
  */
 export function compileBuiltInRules(rules: KVPolicyRules | undefined): CompiledBuiltInRules | undefined {
   if (!rules) return undefined;
