@@ -12,8 +12,9 @@
  *   `capabilities` merges by `add`/`drop`; `seccompProfile` is one value (its `localhostProfile` belongs to its
  *   `type`). Two defaults step aside when they would make the pod invalid rather than safer: `runAsNonRoot: true`
  *   when the user asks for root (`runAsUser: 0` or `runAsNonRoot: false` at either level: the kubelet would refuse
- *   to start the container), and `allowPrivilegeEscalation: false` with `privileged: true` or an added SYS_ADMIN
- *   (the API server refuses that combination). Such stores get admission warnings (shared/pod-security.ts).
+ *   to start the container), and `allowPrivilegeEscalation: false` with `privileged: true` or an added
+ *   `CAP_SYS_ADMIN` (the API server refuses those pairs; it accepts `SYS_ADMIN`, so that one keeps the default).
+ *   Such stores get admission warnings (shared/pod-security.ts).
  * - Anti-affinity is materialised unless `affinity.podAntiAffinity` is set. A term this function generated itself
  *   (recognised by its exact shape) counts as not set, so switching `antiAffinity` later re-materialises it.
  * - persistence, snapshot, failover, replication, service, exporter and networkPolicy sub-objects are always
@@ -147,7 +148,8 @@ function fillFrom(user: Record<string, unknown>, defaults: object): void {
   }
 }
 
-const ESCALATING_CAPABILITIES = new Set(['SYS_ADMIN', 'CAP_SYS_ADMIN']);
+/** What kube-apiserver refuses next to allowPrivilegeEscalation: false (exactly this spelling, validation.go). */
+const ESCALATING_CAPABILITY = 'CAP_SYS_ADMIN';
 
 function applySecurityContexts(spec: KVStoreSpec): void {
   const pod = (spec.podSecurityContext ??= {}) as Record<string, unknown>;
@@ -160,7 +162,7 @@ function applySecurityContexts(spec: KVStoreSpec): void {
     delete containerDefaults.runAsNonRoot;
   }
   const added = isRecord(container.capabilities) && Array.isArray(container.capabilities.add) ? container.capabilities.add : [];
-  if (container.privileged === true || added.some((capability) => ESCALATING_CAPABILITIES.has(String(capability)))) {
+  if (container.privileged === true || added.includes(ESCALATING_CAPABILITY)) {
     delete containerDefaults.allowPrivilegeEscalation;
   }
   fillFrom(pod, podDefaults);

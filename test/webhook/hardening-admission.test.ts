@@ -86,10 +86,10 @@ describe('security contexts through the webhook', () => {
     const engine = createPolicyEngine();
     engine.setPolicies([policy('restricted', { requireRestrictedPods: true }) as never]);
     const strict = createWebhookApp({ policy: engine });
-    const response = await admit(strict, { containerSecurityContext: { capabilities: { add: ['SYS_ADMIN'] } } });
+    const response = await admit(strict, { containerSecurityContext: { capabilities: { add: ['CAP_SYS_ADMIN'] } } });
     assert.equal(response.allowed, false);
     assert.equal(response.status?.code, 403);
-    assert.match(response.status!.message, /spec\.containerSecurityContext\.capabilities\.add adds "SYS_ADMIN"; only NET_BIND_SERVICE is allowed \(rule requireRestrictedPods\)/);
+    assert.match(response.status!.message, /spec\.containerSecurityContext\.capabilities\.add adds "CAP_SYS_ADMIN"; only NET_BIND_SERVICE is allowed \(rule requireRestrictedPods\)/);
     assert.match(response.status!.message, /spec\.containerSecurityContext\.allowPrivilegeEscalation must be false \(rule requireRestrictedPods\)/);
     assert.equal((await admit(strict, { containerSecurityContext: { readOnlyRootFilesystem: false } })).allowed, true);
   });
