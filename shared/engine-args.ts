@@ -6,9 +6,10 @@
  * argument starting with `--` starts a new line with the rest of it copied raw (so `--"requirepass"`, hex escapes,
  * `--port 0` as one argument and even an embedded newline all work); the arguments after it are appended quoted, as
  * values, until the next `--` argument, except that right after a bare name (`--port`) the next argument is a value
- * even when it starts with `--`; `--save` followed by a name, or last, means `save ""`. Lines are then split into
- * words and the first word, lowercased, is the directive. `--key=value` is not a Redis spelling (the directive
- * would be `key=value` and the engine refuses it), but the name before `=` is judged too, in case a version takes it.
+ * even when it starts with `--`; `--save` followed by a name, or last, means `save ""` (and `--sentinel` followed by
+ * a name takes no value). Lines are then split into words and the first word, lowercased, is the directive.
+ * `--key=value` is not a Redis spelling (the directive would be `key=value` and the engine refuses it), but the name
+ * before `=` is judged too, in case a version takes it.
  *
  * Dragonfly (abseil flags): `-name`, `--name`, `--name=value`, `--name value`, and `--noname` for a boolean; `--`
  * ends the flags.
@@ -60,10 +61,15 @@ function redisOptionsText(args: readonly string[]): { text: string; starts: Line
       text += `${arg.slice(2)} `;
       userLineOpen = true;
       nameComplete = (splitConfigLine(arg)?.length ?? 0) !== 1;
-      const isSave = arg.toLowerCase() === '--save';
-      if (!nameComplete && isSave && (last || args[index + 1]!.startsWith('--'))) {
+      // Redis 7.0.1+: `--save` before another name or last means `save ""`; 7.2+ (and Valkey): `--sentinel` before
+      // another name takes no value.
+      const lower = arg.toLowerCase();
+      const nextIsName = !last && args[index + 1]!.startsWith('--');
+      if (!nameComplete && lower === '--save' && (last || nextIsName)) {
         text += '""';
         nameComplete = !last;
+      } else if (!nameComplete && lower === '--sentinel' && nextIsName) {
+        nameComplete = true;
       }
     } else if (!userLineOpen) {
       problems.push({ index, message: 'must start with "--" (a value here would be added to the operator\'s own setting before it)' });

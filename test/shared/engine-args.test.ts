@@ -52,6 +52,10 @@ describe('parseEngineArgs: redis and valkey', () => {
     ]);
   });
 
+  it('--sentinel before another name takes no value (Redis 7.2, Valkey)', () => {
+    assert.deepEqual(settingsOf('redis', ['--sentinel', '--requirepass', '']).map(({ key }) => key), ['sentinel', 'requirepass']);
+  });
+
   it('names the argument each setting comes from, including a line injected by a newline', () => {
     const parsed = parseEngineArgs('redis', ['--hz', '20', '--maxmemory-policy allkeys-lru\nrequirepass ""']);
     assert.deepEqual(parsed.settings.map(({ key, index }) => `${key}@${index}`), ['hz@0', 'maxmemory-policy@2', 'requirepass@2']);
