@@ -19,6 +19,7 @@ import { startKubeletOnly } from '../../sandbox/cluster.js';
 import { startControllers, type RunningControllers } from '../../sandbox/controllers/index.js';
 import { Scheduler } from '../../sandbox/scheduler/scheduler.js';
 import type { Faults } from '../../sandbox/faults/faults.js';
+import { identityFromManifests } from '../helpers/manifest-identity.js';
 import { sandboxTestLogger } from '../helpers/sandbox-logger.js';
 import {
   getStore, installCrds, kvstore, listStorePods, redisCommand, storePassword, waitFor, waitStoreReady,
@@ -49,7 +50,8 @@ describe('strict control plane + the --kubelet-only node side: a KVStore fails o
     nodeSide = await startKubeletOnly({ kubeconfigPath: api.kubeconfigPath, dir: join(dir, 'node'), logger: logger.child({ component: 'node' }) });
     client = new KubeClient(kubeConfig);
     await installCrds(client);
-    reconciler = await runReconciler({ kubeConfig, metricsPort: 0, leaderElect: false, logger: pino({ level: process.env.REDWING_TEST_LOG ?? 'silent' }) });
+    // as in a cluster: the reconciler's ServiceAccount with the roles of manifests/rbac/reconciler.yaml
+    reconciler = await runReconciler({ kubeConfig: await identityFromManifests(kubeConfig, 'reconciler'), metricsPort: 0, leaderElect: false, logger: pino({ level: process.env.REDWING_TEST_LOG ?? 'silent' }) });
   });
 
   after(async () => {
