@@ -14,10 +14,13 @@ import { createPolicyEngine } from '../webhook/policy/engine.js';
 import type { FlagValues } from './flags.js';
 import { configuredKubeconfigPath, isInCluster, loadKubeConfig } from './kubeconfig.js';
 import { installIntoSandbox } from './local-install.js';
+import { identityFromManifests } from './service-account-identity.js';
 import { stopInOrder, waitForShutdownSignal } from './shutdown.js';
 
 const OPERATOR_NAMESPACE = 'redwing-system';
 const WEBHOOK_SERVICE = 'redwing-webhook';
+/** a year: a sandbox lives as long as one `redwing start`, and its components never refresh their tokens */
+const SANDBOX_TOKEN_SECONDS = 365 * 24 * 3600;
 
 export async function runStartCommand(flags: FlagValues): Promise<void> {
   const logger = createLogger('redwing');
@@ -51,11 +54,15 @@ export async function runStartCommand(flags: FlagValues): Promise<void> {
         operatorNamespace: OPERATOR_NAMESPACE,
       });
     }
+    // In the sandbox, which enforces RBAC, each component acts as its ServiceAccount with the roles of
+    // manifests/rbac/, as in a cluster: the webhook then tells the reconciler's own writes from a user's.
+    const webhookKubeConfig = useSandbox ? await identityFromManifests(kubeConfig, 'webhook', { tokenSeconds: SANDBOX_TOKEN_SECONDS }) : kubeConfig;
+    const reconcilerKubeConfig = useSandbox ? await identityFromManifests(kubeConfig, 'reconciler', { tokenSeconds: SANDBOX_TOKEN_SECONDS }) : kubeConfig;
     // Watch policies only once their CRD exists; until then the (empty) engine admits by the built-in rules alone.
-    const policySources = watchPolicySources(policy, kubeConfig, { logger: logger.child({ component: 'policy' }) });
+    const policySources = watchPolicySources(policy, webhookKubeConfig, { logger: logger.child({ component: 'policy' }) });
     stops.unshift(['policy sources', () => policySources.stop()]);
     const reconciler = await runReconciler({
-      kubeConfig, metricsPort: Number(flags['reconciler-metrics-port']), leaderElect: !useSandbox,
+      kubeConfig: reconcilerKubeConfig, metricsPort: Number(flags['reconciler-metrics-port']), leaderElect: !useSandbox,
       logger: logger.child({ component: 'reconciler' }),
     });
     stops.unshift(['reconciler', () => reconciler.stop()]);

@@ -1,49 +1,7 @@
 /**
- * Runs a component as it runs in a cluster: under its ServiceAccount, with exactly the roles shipped in
- * manifests/rbac/. The manifests are applied with the admin identity, a token is requested for the account
- * (TokenRequest), and a KubeConfig for the same cluster carries that token. The sandbox enforces RBAC, so a rule
- * missing from the manifests fails the test that needs it.
+ * Runs a component in a test as it runs in a cluster: under its ServiceAccount, with exactly the roles shipped in
+ * manifests/rbac/ (`identityFromManifests(adminKubeConfig, 'reconciler' | 'webhook')`). The sandbox enforces RBAC,
+ * so a rule missing from the manifests fails the test that needs it. `redwing start` uses the same code for its
+ * sandbox, hence it lives in cli/.
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { CoreV1Api, KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
-import YAML from 'yaml';
-import { applyObject } from '../../reconciler/apply/index.js';
-
-export type ManifestComponent = 'reconciler' | 'webhook';
-
-const RBAC_DIR = fileURLToPath(new URL('../../manifests/rbac/', import.meta.url));
-/** a day: longer than any test, so no test depends on token refresh */
-const TOKEN_SECONDS = 86_400;
-
-export function readManifestObjects(file: string): KubernetesObject[] {
-  return YAML.parseAllDocuments(readFileSync(`${RBAC_DIR}${file}`, 'utf8'))
-    .map((doc) => doc.toJS() as unknown)
-    .filter((object): object is KubernetesObject => typeof object === 'object' && object !== null && 'kind' in object);
-}
-
-/** The identity of a component on the cluster `admin` points at: its ServiceAccount's token, its roles applied. */
-export async function identityFromManifests(admin: KubeConfig, component: ManifestComponent): Promise<KubeConfig> {
-  const objects = [...readManifestObjects('00-namespace.yaml'), ...readManifestObjects(`${component}.yaml`)];
-  // server-side apply, as `kubectl apply --server-side` would: idempotent when tests restart a component
-  for (const object of objects) await applyObject(admin, object);
-  const account = objects.find((o) => o.kind === 'ServiceAccount');
-  const name = account?.metadata?.name;
-  const namespace = account?.metadata?.namespace;
-  if (!name || !namespace) throw new Error(`manifests/rbac/${component}.yaml has no namespaced ServiceAccount`);
-  const request = await admin.makeApiClient(CoreV1Api).createNamespacedServiceAccountToken({
-    name, namespace, body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { audiences: [], expirationSeconds: TOKEN_SECONDS } },
-  });
-  const token = request.status?.token;
-  if (!token) throw new Error(`no token in the TokenRequest answer for ${namespace}/${name}`);
-  const cluster = admin.getCurrentCluster();
-  if (!cluster) throw new Error('the admin KubeConfig has no current cluster');
-  const identity = new KubeConfig();
-  identity.loadFromOptions({
-    clusters: [cluster],
-    users: [{ name, token }],
-    contexts: [{ name, cluster: cluster.name, user: name, namespace }],
-    currentContext: name,
-  });
-  return identity;
-}
+export { identityFromManifests, readManifestObjects, type ManifestComponent } from '../../cli/service-account-identity.js';
