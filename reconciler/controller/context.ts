@@ -3,7 +3,7 @@ import type { KeyPairPem } from '../../certs/authority.js';
 import type { Logger } from '../../shared/logger.js';
 import type { KVStore, KVStoreStatus } from '../../shared/schema/kvstore.js';
 import type { DesiredObjects } from '../desired/index.js';
-import type { EngineTls } from '../replication/index.js';
+import type { DataBounds, EngineTls } from '../replication/index.js';
 import type { EventRecorder } from './events.js';
 import type { StoreInformers } from './informers.js';
 import type { KubeClient } from './kube-client.js';
@@ -23,6 +23,8 @@ export interface StoreRuntime {
   masterDown?: MasterDownRecord;
   /** The master is silent to the operator only (its replicas still hear it); cleared when it answers or is declared down. */
   operatorCutOff?: OperatorCutOff;
+  /** Upper bounds on the data of pods that left the master (replication/data-bounds.ts), from the health monitor. */
+  dataBounds?: DataBounds;
   /** When this process promoted a new master that status does not record yet. */
   promotedAtMs?: number;
   /** Set when the master moved by a planned switchover (scale-down, rollout), not a failure. */

@@ -44,6 +44,12 @@ export async function executeTopology(context: ControllerContext, store: KVStore
       linkUp: pod.engine?.masterLinkUp, masterHost: pod.engine?.masterHost, replid: pod.engine?.state?.masterReplid.slice(0, 8), runId: pod.engine?.state?.runId.slice(0, 8),
     }));
     log.info({ pod: plan.promote, reason: plan.reason, detail: result.detail, candidates }, 'promoted master');
+    if (plan.reason === 'BestEffort') {
+      await context.events.record(store as KubeObject, {
+        type: 'Warning', reason: 'DataLossPossible',
+        message: `master ${plan.previousMaster ?? '(lost)'} came back empty; promoted ${plan.promote}, the pod with the most keys, without proof it holds every acknowledged write`,
+      });
+    }
     changed ||= result.outcome === 'done';
   }
   const steps = await Promise.all(plan.replicaOf.map((step) => {

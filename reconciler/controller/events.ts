@@ -12,7 +12,7 @@ import { paths, type KubeClient, type KubeObject } from './kube-client.js';
 export type EventReason =
   | 'Created' | 'MasterElected' | 'ReplicaJoined' | 'Scaled' | 'ConfigApplied' | 'PasswordRotated' | 'Degraded'
   | 'FailedOver' | 'Recovered' | 'RollingUpdate' | 'ReconcileFailed' | 'UnsupportedChange' | 'SplitBrainResolved' | 'TlsIssued'
-  | 'SnapshotSucceeded' | 'SnapshotFailed';
+  | 'SnapshotSucceeded' | 'SnapshotFailed' | 'DataLossPossible';
 
 export interface StoreEvent {
   type: 'Normal' | 'Warning';

@@ -10,7 +10,7 @@ import { createLogger, type Logger } from '../../shared/logger.js';
 import { jsonEqual } from '../../shared/canonical-json.js';
 import type { KeyPairPem } from '../../certs/authority.js';
 import { buildDesiredObjects } from '../desired/index.js';
-import { HealthMonitor } from '../replication/index.js';
+import { HealthMonitor, observeMasterRole } from '../replication/index.js';
 import type { ControllerContext } from './context.js';
 import { EventRecorder } from './events.js';
 import { createStoreInformers, storeKeyOf, objectKey, type StoreInformers } from './informers.js';
@@ -182,6 +182,10 @@ export async function runReconciler(options: ReconcilerOptions): Promise<Running
   monitor.on('replicaDisconnected', (event) => {
     logger.info({ store: event.storeKey, master: event.master.pod, connectedReplicas: event.connectedReplicas, previously: event.previously }, 'a replica disconnected from the master');
     enqueue(event.storeKey);
+  });
+  monitor.on('masterRole', (event) => {
+    const runtime = context.runtimes.get(event.storeKey);
+    if (runtime) runtime.dataBounds = observeMasterRole(runtime.dataBounds, event.role);
   });
   monitor.on('masterDown', (event) => {
     const runtime = context.runtimes.get(event.storeKey);

@@ -4,9 +4,14 @@
  * promotes twice). Pure; the caller executes the steps in order: promote, demote, repoint, then labels.
  */
 import type { ObservedPod } from './observed.js';
-import { resolveSplitBrain } from '../replication/index.js';
+import { FENCE_MASTER_HOST, FENCE_MASTER_PORT, mayHoldNewerData, resolveSplitBrain, type DataBounds, type DataView } from '../replication/index.js';
 
-export type ElectionReason = 'Existing' | 'Bootstrap' | 'MostData' | 'MasterLost' | 'SplitBrain';
+/**
+ * `MasterReturned`: the lost master came back with its data and keeps the role, because another pod may hold
+ * acknowledged writes the best replica lacks. `BestEffort`: the lost master came back empty and nothing can show which
+ * pod holds the newest data; the one with the most keys is kept and a Warning says writes may be lost.
+ */
+export type ElectionReason = 'Existing' | 'Bootstrap' | 'MostData' | 'MasterLost' | 'MasterReturned' | 'BestEffort' | 'SplitBrain';
 
 export interface TopologyInput {
   pods: ObservedPod[];
@@ -16,6 +21,8 @@ export interface TopologyInput {
   masterDownConfirmed: boolean;
   failoverEnabled: boolean;
   port: number;
+  /** What the health monitor learned of the age of each pod's data (data-bounds.ts); undefined after a restart. */
+  dataBounds?: DataBounds;
 }
 
 export interface ReplicaOfStep {
@@ -76,12 +83,47 @@ function electAfterLoss(input: TopologyInput, candidates: ObservedPod[], lost: O
     const pending = input.pods.filter((pod) => !pod.terminating && !isCandidate(pod));
     if (pending.length > 0) return { master: lost?.name, waiting: `cold start: waiting for ${pending.map((pod) => pod.name).join(', ')} before electing` };
   }
-  // Prefer pods that were replicating from the lost master: they hold its history. A pod that restarted empty has
-  // offset 0 and loses to any replica with data.
-  const followers = lost?.ip ? candidates.filter((pod) => pod.engine?.masterHost === lost.ip) : [];
-  const pool = (followers.length > 0 ? followers : candidates).filter((pod) => pod.engine?.syncInProgress !== true);
-  const winner = [...pool].sort(compareByData)[0];
-  return winner ? { master: winner.name, reason: 'MasterLost' } : { waiting: 'no replica can be promoted' };
+  // Offsets compare only pods that know theirs: one restarted from its AOF reports 0 whatever it holds.
+  // The lost master competes only when it booted fenced on its own data; following someone (a hand-over that never
+  // completed, a foreign host), its offset says nothing about what it acknowledged as master.
+  const pool = candidates.filter((pod) => (pod !== lost || bootedFenced(pod))
+    && (pod.engine?.replicationOffset ?? 0) > 0 && pod.engine?.syncInProgress !== true);
+  const best = [...pool].sort(compareByData)[0];
+  // Every acknowledged write reached a replica. Unless each other pod provably holds nothing newer than `best`, one of
+  // them may hold writes `best` lacks, and promoting `best` would make it resync from `best` and lose them. The lost
+  // master is left out: all it acknowledged is on some replica.
+  const atRisk = input.pods.filter((pod) => pod !== best && pod !== lost && !pod.terminating
+    && mayHoldNewerData(dataView(pod), best?.engine?.replicationOffset ?? 0, input.dataBounds));
+  if (best && atRisk.length === 0) return { master: best.name, reason: 'MasterLost' };
+  if (atRisk.length === 0) {
+    // Nobody holds data: any pod will do.
+    const any = [...candidates].sort(compareByData)[0];
+    return any ? { master: any.name, reason: 'MasterLost' } : { waiting: 'no replica can be promoted' };
+  }
+  // The lost master holds everything it acknowledged, and every other pod's data is a part of its history: once it is
+  // back with its data (fenced, loaded from disk), it keeps the role and the others resync from it.
+  if (lost && isCandidate(lost) && hasData(lost)) return { master: lost.name, reason: 'MasterReturned' };
+  const names = atRisk.map((pod) => pod.name).join(', ');
+  const pending = atRisk.filter((pod) => !isCandidate(pod));
+  if (lost && isCandidate(lost) && pending.length === 0) {
+    // Back, but empty (its volume is gone): nothing left shows which pod is newest. Most keys is the best guess.
+    const guess = [...candidates].filter((pod) => pod.engine?.syncInProgress !== true).sort((a, b) => (b.engine?.keys ?? 0) - (a.engine?.keys ?? 0) || compareByData(a, b))[0];
+    if (guess) return { master: guess.name, reason: 'BestEffort' };
+  }
+  return {
+    master: lost?.name,
+    waiting: `${names} may hold acknowledged writes that ${best ? `${best.name} (the best replica)` : 'no answering replica'} lacks; `
+      + `waiting for ${lost ? `${lost.name} (the lost master) or ` : ''}${pending.length > 0 ? pending.map((pod) => pod.name).join(', ') : names} to come back`,
+  };
+}
+
+function bootedFenced(pod: ObservedPod): boolean {
+  return pod.engine?.state?.fenced === true || (pod.engine?.masterHost === FENCE_MASTER_HOST && pod.engine.masterPort === FENCE_MASTER_PORT);
+}
+
+function dataView(pod: ObservedPod): DataView {
+  if (!isCandidate(pod)) return { name: pod.name };
+  return { name: pod.name, offset: pod.engine!.replicationOffset, keys: pod.engine!.keys ?? 0 };
 }
 
 function elect(input: TopologyInput, candidates: ObservedPod[]): Election {

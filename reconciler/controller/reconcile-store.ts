@@ -153,6 +153,7 @@ export async function reconcileStore(context: ControllerContext, key: string): P
     masterDownConfirmed: runtime.masterDown !== undefined,
     failoverEnabled: spec.failover?.enabled !== false,
     port: 6379,
+    dataBounds: runtime.dataBounds,
   });
   let plan = planTopology(topologyInput(observed));
 

@@ -6,6 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { errorMessage, type EngineEndpoint } from './engine-connection.js';
 import { checkReplicaView, openPingChannel, type PingChannel, type ReplicaView } from './monitor-channels.js';
+import type { MasterRoleObservation } from './data-bounds.js';
 
 export type { PingChannel, ReplicaView } from './monitor-channels.js';
 
@@ -55,6 +56,12 @@ export interface ReplicaDisconnectedEvent {
   previously: number;
 }
 
+/** Every answered ping: the master's offset and its replicas' acknowledged offsets, by pod (data-bounds.ts). */
+export interface MasterRoleEvent {
+  storeKey: string;
+  role: MasterRoleObservation;
+}
+
 export interface TimerApi {
   setInterval(callback: () => void, ms: number): unknown;
   clearInterval(handle: unknown): void;
@@ -102,6 +109,7 @@ export declare interface HealthMonitor {
   /** The master answers again after a masterDown or a masterUnreachable. */
   on(event: 'masterUp', listener: (event: { storeKey: string; master: MonitorTarget }) => void): this;
   on(event: 'replicaDisconnected', listener: (event: ReplicaDisconnectedEvent) => void): this;
+  on(event: 'masterRole', listener: (event: MasterRoleEvent) => void): this;
 }
 
 export class HealthMonitor extends EventEmitter {
@@ -197,6 +205,12 @@ export class HealthMonitor extends EventEmitter {
       watch.lastError = undefined;
       const previously = watch.connectedReplicas;
       watch.connectedReplicas = answer.connectedReplicas;
+      const byHost = new Map(watch.store.replicas.map((replica) => [replica.endpoint.host, replica.pod]));
+      const replicas = answer.replicas.flatMap((replica) => {
+        const pod = byHost.get(replica.host);
+        return pod ? [{ pod, offset: replica.offset }] : [];
+      });
+      this.emit('masterRole', { storeKey: watch.store.key, role: { master: watch.store.master.pod, offset: answer.offset, replicas } } satisfies MasterRoleEvent);
       if (previously !== undefined && answer.connectedReplicas < previously) {
         this.emit('replicaDisconnected', { storeKey: watch.store.key, master: watch.store.master, connectedReplicas: answer.connectedReplicas, previously } satisfies ReplicaDisconnectedEvent);
       }

@@ -23,7 +23,7 @@ export {
 } from './switchover.js';
 export {
   HealthMonitor,
-  type CheckOutcome, type HealthMonitorOptions, type MasterDownEvent, type MasterUnreachableEvent, type MonitoredStore, type ReplicaDisconnectedEvent,
+  type CheckOutcome, type HealthMonitorOptions, type MasterDownEvent, type MasterRoleEvent, type MasterUnreachableEvent, type MonitoredStore, type ReplicaDisconnectedEvent,
   type MonitorTarget, type TimerApi, type TriggerOptions,
 } from './health-monitor.js';
 export { checkReplicaView, openPingChannel, replicaStaleAfterSeconds, type PingChannel, type ReplicaView } from './monitor-channels.js';
@@ -32,3 +32,4 @@ export {
   type LiveConfigResult, type RotationPod, type RotationResult, type RotationStep,
 } from './live-config.js';
 export { assignRoles, performFailover, type RoleAssignmentOptions, type RoleAssignmentOutcome, type StorePod } from './failover.js';
+export { mayHoldNewerData, observeMasterRole, type DataBounds, type DataView, type MasterRoleObservation } from './data-bounds.js';

@@ -6,6 +6,19 @@ import { probeEngine } from './probe.js';
 export interface PingAnswer {
   /** Replicas connected to the master right now (from the ROLE reply). */
   connectedReplicas: number;
+  /** The master's replication offset. */
+  offset: number;
+  /** Each connected replica's announced address and the offset it acknowledged. */
+  replicas: Array<{ host: string; port: number; offset: number }>;
+}
+
+/** ROLE's master reply: `['master', offset, [[ip, port, ackOffset], ...]]` (numbers as strings in the list). */
+export function parseMasterRole(role: unknown[]): PingAnswer {
+  const listed = Array.isArray(role[2]) ? role[2] : [];
+  const replicas = listed.filter(Array.isArray).map((entry: unknown[]) => ({
+    host: String(entry[0]), port: Number(entry[1]), offset: Number(entry[2]) || 0,
+  }));
+  return { connectedReplicas: listed.length, offset: Number(role[1]) || 0, replicas };
 }
 
 export interface PingChannel {
@@ -33,7 +46,7 @@ export function openPingChannel(endpoint: EngineEndpoint, timeoutMs: number): Pi
         if (!Array.isArray(role) || role[0] !== 'master') {
           throw new Error(`answers as ${Array.isArray(role) ? `${String(role[0])} of ${String(role[1])}:${String(role[2])}` : 'unknown'}, not master`);
         }
-        return { connectedReplicas: Array.isArray(role[2]) ? role[2].length : 0 };
+        return parseMasterRole(role);
       } catch (error) {
         if (client) closeEngineConnection(client);
         client = undefined;

@@ -9,18 +9,7 @@ import { applyKVStoreDefaults } from '../../shared/defaulting.js';
 import { validateKVStoreSpecSchema } from '../../shared/validators.js';
 import { mutateKVStore } from '../../webhook/mutate.js';
 import { applyStrict, type Json } from './helpers.js';
-
-/** mulberry32: a tiny deterministic PRNG. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as random } from '../helpers/seeded-random.js';
 
 const CHOICES: Record<string, unknown[]> = {
   engine: ['redis', 'valkey', 'dragonfly'],

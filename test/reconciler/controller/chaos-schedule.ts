@@ -3,6 +3,7 @@
  * the replicas, and SIGKILL of the reconciler itself, drawn from a seeded generator so a failing run can be replayed
  * with the seed it prints. Pure: the test executes the steps.
  */
+import { seededRandom } from '../../helpers/seeded-random.js';
 
 export type FaultTarget = 'master' | 'replica';
 
@@ -15,18 +16,6 @@ export interface ScheduledFault {
   /** Pause before this fault, counted from the previous one: faults overlap, nothing waits for recovery. */
   afterMs: number;
   fault: Fault;
-}
-
-/** mulberry32: small, seedable, good enough to spread faults. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const between = (random: () => number, low: number, high: number) => Math.round(low + random() * (high - low));

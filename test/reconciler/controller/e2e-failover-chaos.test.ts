@@ -10,7 +10,8 @@
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import { AckedWriter, WritableMasterWatcher } from './acked-writer.js';
-import { buildSchedule, describeFault, seededRandom, type Fault } from './chaos-schedule.js';
+import { seededRandom } from '../../helpers/seeded-random.js';
+import { buildSchedule, describeFault, type Fault } from './chaos-schedule.js';
 import { startE2eCluster, waitFor, type E2eCluster } from './e2e-helpers.js';
 import { ChildReconciler } from './failover-child-reconciler.js';
 import { FailoverStore } from './failover-store.js';

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import type { EngineObservation, ObservedPod } from '../../../reconciler/controller/observed.js';
 import { planTopology, type TopologyInput } from '../../../reconciler/controller/plan-topology.js';
 import { engineStateFromInfo, type EngineState } from '../../../reconciler/replication/info.js';
+import { observeMasterRole } from '../../../reconciler/replication/data-bounds.js';
 
 const PORT = 6379;
 const replicaInfo = readFileSync(new URL('../../fixtures/replication/redis7-replica.info.txt', import.meta.url), 'utf8');
@@ -139,13 +140,64 @@ describe('planTopology', () => {
     assert.deepEqual(plan.labels.at(-1), { pod: 's-2', role: 'master' });
   });
 
-  it('fails over at once when the master pod is terminating, and ignores a full-syncing replica', () => {
-    const plan = planTopology(input([
+  it('fails over at once when the master pod is terminating, but not past a full-syncing replica that holds more', () => {
+    const pods = (syncing: boolean) => [
       pod(0, { role: 'master', replicationOffset: 80 }, { roleLabel: 'master', terminating: true }),
       pod(1, replicaOf(0, 60)),
-      pod(2, replicaOf(0, 90, { syncInProgress: true })),
-    ], { knownMaster: 's-0' }));
-    assert.equal(plan.master, 's-1');
+      pod(2, replicaOf(0, 90, { syncInProgress: syncing })),
+    ];
+    // Until its sync is over, s-2 still holds data up to offset 90, which s-1 lacks and s-2 may have acknowledged.
+    const syncing = planTopology(input(pods(true), { knownMaster: 's-0' }));
+    assert.equal(syncing.master, undefined);
+    assert.match(syncing.waiting ?? '', /s-2 may hold acknowledged writes that s-1/);
+    // With its master gone the sync aborts, s-2 keeps its data, and it is the best replica.
+    assert.equal(planTopology(input(pods(false), { knownMaster: 's-0' })).master, 's-2');
+    // A syncing replica with less data than the best one is no reason to wait.
+    const behind = planTopology(input([pods(true)[0]!, pod(1, replicaOf(0, 60)), pod(2, replicaOf(0, 40, { syncInProgress: true }))], { knownMaster: 's-0' }));
+    assert.equal(behind.master, 's-1');
+  });
+
+  it('five master kills: every pod restarted from its AOF reports offset 0, so nobody is promoted until the lost master is back with its data', () => {
+    // The reported loss: s-0 went stale (restarted at the first kill, never in step again), s-1 holds newer data from
+    // its own restart, s-2 (the master) is killed. Promoting s-0 made the others resync from it.
+    const aof = (keys: number): EngineObservation => ({ ...replicaOf(2, 0, { masterLinkUp: false }), keys });
+    const lost = planTopology(input([pod(0, aof(1234)), pod(1), pod(2, undefined, { roleLabel: 'master' })], { knownMaster: 's-2', masterDownConfirmed: true }));
+    assert.equal(lost.promote, undefined);
+    assert.deepEqual(lost.replicaOf, []);
+    assert.match(lost.waiting ?? '', /s-0, s-1 may hold acknowledged writes that no answering replica lacks; waiting for s-2 \(the lost master\)/);
+    const fencedWithData = (keys: number): EngineObservation => ({ ...fenced(0, keys), state: { fenced: true } as EngineObservation['state'] });
+    const back = planTopology(input([pod(0, aof(1234)), pod(1), pod(2, fencedWithData(2366), { roleLabel: 'master' })], { knownMaster: 's-2', masterDownConfirmed: true }));
+    assert.equal(back.master, 's-2');
+    assert.equal(back.reason, 'MasterReturned');
+    assert.equal(back.promote, 's-2');
+    // s-0 already points at s-2's address: it resyncs from s-2 (and loses only its stale copy) once s-2 is master.
+    assert.deepEqual(back.replicaOf, []);
+  });
+
+  it('a pod that left the master at a known offset no newer than the best replica does not hold the election', () => {
+    const aof = { ...replicaOf(0, 0, { masterLinkUp: false }), keys: 50 };
+    let dataBounds = observeMasterRole(undefined, { master: 's-0', offset: 100, replicas: [{ pod: 's-1', offset: 100 }, { pod: 's-2', offset: 100 }] });
+    dataBounds = observeMasterRole(dataBounds, { master: 's-0', offset: 120, replicas: [{ pod: 's-1', offset: 120 }] });
+    const pods = [pod(0, undefined, { roleLabel: 'master' }), pod(1, replicaOf(0, 140)), pod(2, aof)];
+    assert.equal(planTopology(input(pods, { knownMaster: 's-0', masterDownConfirmed: true, dataBounds })).master, 's-1');
+    // Without the record (the reconciler restarted meanwhile) s-2 may hold anything s-0 had: wait for s-0.
+    assert.equal(planTopology(input(pods, { knownMaster: 's-0', masterDownConfirmed: true })).master, undefined);
+  });
+
+  it('a replica connected to the master at its last answer and silent since holds the election until it or the master is back', () => {
+    const dataBounds = observeMasterRole(undefined, { master: 's-0', offset: 100, replicas: [{ pod: 's-1', offset: 80 }, { pod: 's-2', offset: 100 }] });
+    const frozen = planTopology(input([pod(0), pod(1, replicaOf(0, 80)), pod(2)], { knownMaster: 's-0', masterDownConfirmed: true, dataBounds }));
+    assert.equal(frozen.master, undefined);
+    assert.match(frozen.waiting ?? '', /s-2 may hold acknowledged writes that s-1 \(the best replica\) lacks/);
+    const thawed = planTopology(input([pod(0), pod(1, replicaOf(0, 80)), pod(2, replicaOf(0, 100))], { knownMaster: 's-0', masterDownConfirmed: true, dataBounds }));
+    assert.equal(thawed.master, 's-2');
+  });
+
+  it('a lost master back empty (its volume gone) leaves a best effort by keys, said as such', () => {
+    const aof = (keys: number): EngineObservation => ({ ...replicaOf(0, 0, { masterLinkUp: false }), keys });
+    const plan = planTopology(input([pod(0, fenced(0, 0), { roleLabel: 'master' }), pod(1, aof(10)), pod(2, aof(30))], { knownMaster: 's-0', masterDownConfirmed: true }));
+    assert.equal(plan.master, 's-2');
+    assert.equal(plan.reason, 'BestEffort');
   });
 
   it('a master that restarted empty (fenced) never wins against a replica with data', () => {

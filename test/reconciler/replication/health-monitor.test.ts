@@ -18,7 +18,7 @@ function harness(replicaViews: () => ReplicaView[]) {
     return {
       ping: async () => {
         if (!masterUp) throw new Error('ECONNREFUSED');
-        return { connectedReplicas };
+        return { connectedReplicas, offset: 0, replicas: [] };
       },
       close: () => { closed += 1; },
     };
