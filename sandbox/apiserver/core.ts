@@ -7,7 +7,8 @@ import type { RequestContext } from './context.js';
 import type { FieldTypeInfo } from './managed-fields.js';
 import { listSemanticsFor } from './list-keys.js';
 import type { ResourceType } from './registry.js';
-import { ResourceRegistry, storageKey } from './registry.js';
+import { apiVersionOf, ResourceRegistry, storageKey } from './registry.js';
+import { builtinTypeName } from './go-field-order.js';
 import { ObjectStore } from './store.js';
 import { ServiceAccountTokenSigner } from './service-account-token.js';
 import { RbacPolicyStore } from './rbac/policy-store.js';
@@ -62,7 +63,7 @@ export class ApiCore {
 
   fieldTypeInfo(type: ResourceType): FieldTypeInfo {
     const schema = type.custom?.schema;
-    return { lists: listSemanticsFor(type.kind, schema), schema, builtin: !type.custom, statusSubresource: type.status };
+    return { lists: listSemanticsFor(type.kind, schema), schema, builtin: !type.custom, statusSubresource: type.status, goType: builtinTypeName(apiVersionOf(type), type.kind) };
   }
 
   /** Observers run after the write is stored; their failures are logged, never turned into a failed request. */

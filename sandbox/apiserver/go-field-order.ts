@@ -16,37 +16,39 @@ const STRUCTS: Record<string, string> = {
   Condition: 'type status observedGeneration lastProbeTime lastHeartbeatTime lastUpdateTime lastTransitionTime reason message',
   Sorted: '',
 
-  ConfigMap: 'kind apiVersion metadata:ObjectMeta immutable data:map binaryData:map',
-  Secret: 'kind apiVersion metadata:ObjectMeta immutable data:map stringData:map type',
-  Namespace: 'kind apiVersion metadata:ObjectMeta spec:NamespaceSpec status:NamespaceStatus',
+  ConfigMap: 'kind apiVersion metadata:ObjectMeta! immutable data:map binaryData:map',
+  Secret: 'kind apiVersion metadata:ObjectMeta! immutable data:map stringData:map type',
+  Namespace: 'kind apiVersion metadata:ObjectMeta! spec:NamespaceSpec! status:NamespaceStatus!',
   NamespaceSpec: 'finalizers',
   NamespaceStatus: 'phase conditions:Condition',
-  ServiceAccount: 'kind apiVersion metadata:ObjectMeta secrets:ObjectReference imagePullSecrets:LocalObjectReference automountServiceAccountToken',
+  ServiceAccount: 'kind apiVersion metadata:ObjectMeta! secrets:ObjectReference imagePullSecrets:LocalObjectReference automountServiceAccountToken',
   ObjectReference: 'kind namespace name uid apiVersion resourceVersion fieldPath',
   LocalObjectReference: 'name',
-  Service: 'kind apiVersion metadata:ObjectMeta spec:ServiceSpec status:ServiceStatus',
+  Service: 'kind apiVersion metadata:ObjectMeta! spec:ServiceSpec! status:ServiceStatus!',
   ServiceSpec: 'ports:ServicePort selector:map clusterIP clusterIPs type externalIPs sessionAffinity loadBalancerIP loadBalancerSourceRanges externalName externalTrafficPolicy healthCheckNodePort publishNotReadyAddresses sessionAffinityConfig ipFamilies ipFamilyPolicy allocateLoadBalancerNodePorts loadBalancerClass internalTrafficPolicy trafficDistribution',
   ServicePort: 'name protocol appProtocol port targetPort nodePort',
-  ServiceStatus: 'loadBalancer conditions:Condition',
-  Endpoints: 'kind apiVersion metadata:ObjectMeta subsets:EndpointSubset',
+  ServiceStatus: 'loadBalancer:LoadBalancerStatus! conditions:Condition',
+  LoadBalancerStatus: 'ingress',
+  Endpoints: 'kind apiVersion metadata:ObjectMeta! subsets:EndpointSubset',
   EndpointSubset: 'addresses:EndpointAddress notReadyAddresses:EndpointAddress ports:EndpointPort',
   EndpointAddress: 'ip hostname nodeName targetRef:ObjectReference',
   EndpointPort: 'name port protocol appProtocol',
-  EndpointSlice: 'kind apiVersion metadata:ObjectMeta addressType endpoints:SliceEndpoint ports:EndpointPort',
+  EndpointSlice: 'kind apiVersion metadata:ObjectMeta! addressType endpoints:SliceEndpoint ports:EndpointPort',
   SliceEndpoint: 'addresses conditions hostname targetRef:ObjectReference deprecatedTopology:map nodeName zone hints',
-  PersistentVolumeClaim: 'kind apiVersion metadata:ObjectMeta spec:PersistentVolumeClaimSpec status:PersistentVolumeClaimStatus',
-  PersistentVolumeClaimSpec: 'accessModes selector:LabelSelector resources:ResourceRequirements volumeName storageClassName volumeMode dataSource dataSourceRef volumeAttributesClassName',
+  PersistentVolumeClaim: 'kind apiVersion metadata:ObjectMeta! spec:PersistentVolumeClaimSpec! status:PersistentVolumeClaimStatus!',
+  PersistentVolumeClaimSpec: 'accessModes selector:LabelSelector resources:ResourceRequirements! volumeName storageClassName volumeMode dataSource dataSourceRef volumeAttributesClassName',
   PersistentVolumeClaimStatus: 'phase accessModes capacity:map conditions:Condition allocatedResources:map allocatedResourceStatuses:map currentVolumeAttributesClassName modifyVolumeStatus',
   ResourceRequirements: 'limits:map requests:map claims',
-  Node: 'kind apiVersion metadata:ObjectMeta spec status:NodeStatus',
+  Node: 'kind apiVersion metadata:ObjectMeta! spec:NodeSpec! status:NodeStatus!',
+  NodeSpec: 'podCIDR podCIDRs providerID unschedulable taints configSource externalID',
   NodeStatus: 'capacity:map allocatable:map phase conditions:Condition addresses daemonEndpoints nodeInfo images volumesInUse volumesAttached config runtimeHandlers features',
-  Event: 'kind apiVersion metadata:ObjectMeta involvedObject:ObjectReference reason message source firstTimestamp lastTimestamp count type eventTime series related:ObjectReference action reportingComponent reportingInstance',
-  EventsV1Event: 'kind apiVersion metadata:ObjectMeta eventTime series reportingController reportingInstance action reason regarding:ObjectReference related:ObjectReference note type deprecatedSource deprecatedFirstTimestamp deprecatedLastTimestamp deprecatedCount',
-  Lease: 'kind apiVersion metadata:ObjectMeta spec:LeaseSpec',
+  Event: 'kind apiVersion metadata:ObjectMeta! involvedObject:ObjectReference! reason message source:EventSource! firstTimestamp lastTimestamp count type eventTime series related:ObjectReference action reportingComponent reportingInstance',
+  EventsV1Event: 'kind apiVersion metadata:ObjectMeta! eventTime series reportingController reportingInstance action reason regarding:ObjectReference! related:ObjectReference note type deprecatedSource deprecatedFirstTimestamp deprecatedLastTimestamp deprecatedCount',
+  Lease: 'kind apiVersion metadata:ObjectMeta! spec:LeaseSpec!',
   LeaseSpec: 'holderIdentity leaseDurationSeconds acquireTime renewTime leaseTransitions strategy preferredHolder',
 
-  Pod: 'kind apiVersion metadata:ObjectMeta spec:PodSpec status:PodStatus',
-  PodTemplateSpec: 'metadata:ObjectMeta spec:PodSpec',
+  Pod: 'kind apiVersion metadata:ObjectMeta! spec:PodSpec! status:PodStatus!',
+  PodTemplateSpec: 'metadata:ObjectMeta! spec:PodSpec!',
   PodSpec: 'volumes:Volume initContainers:Container containers:Container ephemeralContainers:Container restartPolicy terminationGracePeriodSeconds activeDeadlineSeconds dnsPolicy nodeSelector:map serviceAccountName serviceAccount automountServiceAccountToken nodeName hostNetwork hostPID hostIPC shareProcessNamespace securityContext imagePullSecrets:LocalObjectReference hostname subdomain affinity:Affinity schedulerName tolerations:Toleration hostAliases priorityClassName priority dnsConfig readinessGates runtimeClassName enableServiceLinks preemptionPolicy overhead:map topologySpreadConstraints:TopologySpreadConstraint setHostnameAsFQDN os hostUsers schedulingGates resourceClaims resources:ResourceRequirements',
   Volume: 'name hostPath emptyDir gcePersistentDisk awsElasticBlockStore gitRepo secret:SecretVolumeSource nfs iscsi glusterfs persistentVolumeClaim rbd flexVolume:FlexVolumeSource cinder cephfs flocker downwardAPI:DownwardAPIVolumeSource fc azureFile configMap:ConfigMapVolumeSource vsphereVolume quobyte azureDisk photonPersistentDisk projected:ProjectedVolumeSource portworxVolume scaleIO storageos csi:CSIVolumeSource ephemeral image',
   SecretVolumeSource: 'secretName items:KeyToPath defaultMode optional',
@@ -61,7 +63,7 @@ const STRUCTS: Record<string, string> = {
   VolumeProjection: 'secret:Projection downwardAPI:DownwardAPIVolumeSource configMap:Projection serviceAccountToken:ServiceAccountTokenProjection clusterTrustBundle',
   Projection: 'name items:KeyToPath optional',
   ServiceAccountTokenProjection: 'audience expirationSeconds path',
-  Container: 'name image command args workingDir ports:ContainerPort envFrom env:EnvVar resources:ResourceRequirements resizePolicy restartPolicy volumeMounts:VolumeMount volumeDevices livenessProbe:Probe readinessProbe:Probe startupProbe:Probe lifecycle terminationMessagePath terminationMessagePolicy imagePullPolicy securityContext stdin stdinOnce tty',
+  Container: 'name image command args workingDir ports:ContainerPort envFrom env:EnvVar resources:ResourceRequirements! resizePolicy restartPolicy volumeMounts:VolumeMount volumeDevices livenessProbe:Probe readinessProbe:Probe startupProbe:Probe lifecycle terminationMessagePath terminationMessagePolicy imagePullPolicy securityContext stdin stdinOnce tty',
   ContainerPort: 'name hostPort containerPort protocol hostIP',
   EnvVar: 'name value valueFrom:EnvVarSource',
   EnvVarSource: 'fieldRef:ObjectFieldSelector resourceFieldRef configMapKeyRef secretKeyRef',
@@ -76,35 +78,43 @@ const STRUCTS: Record<string, string> = {
   PodStatus: 'observedGeneration phase conditions:Condition message reason nominatedNodeName hostIP hostIPs podIP podIPs startTime initContainerStatuses:ContainerStatus containerStatuses:ContainerStatus qosClass ephemeralContainerStatuses:ContainerStatus resize resourceClaimStatuses',
   ContainerStatus: 'name state lastState ready restartCount image imageID containerID started allocatedResources:map resources:ResourceRequirements volumeMounts user allocatedResourcesStatus',
 
-  StatefulSet: 'kind apiVersion metadata:ObjectMeta spec:StatefulSetSpec status:StatefulSetStatus',
-  StatefulSetSpec: 'replicas selector:LabelSelector template:PodTemplateSpec volumeClaimTemplates:PersistentVolumeClaim serviceName podManagementPolicy updateStrategy revisionHistoryLimit minReadySeconds persistentVolumeClaimRetentionPolicy ordinals',
+  StatefulSet: 'kind apiVersion metadata:ObjectMeta! spec:StatefulSetSpec! status:StatefulSetStatus!',
+  StatefulSetSpec: 'replicas selector:LabelSelector template:PodTemplateSpec! volumeClaimTemplates:PersistentVolumeClaim serviceName podManagementPolicy updateStrategy:StatefulSetUpdateStrategy! revisionHistoryLimit minReadySeconds persistentVolumeClaimRetentionPolicy:RetentionPolicy ordinals:Ordinals',
   StatefulSetStatus: 'observedGeneration replicas readyReplicas currentReplicas updatedReplicas currentRevision updateRevision collisionCount conditions:Condition availableReplicas',
-  Deployment: 'kind apiVersion metadata:ObjectMeta spec:DeploymentSpec status',
-  DeploymentSpec: 'replicas selector:LabelSelector template:PodTemplateSpec strategy minReadySeconds revisionHistoryLimit paused progressDeadlineSeconds',
-  ControllerRevision: 'kind apiVersion metadata:ObjectMeta data revision',
-  PodDisruptionBudget: 'kind apiVersion metadata:ObjectMeta spec:PodDisruptionBudgetSpec status:PodDisruptionBudgetStatus',
+  StatefulSetUpdateStrategy: 'type rollingUpdate:RollingUpdate',
+  RollingUpdate: 'partition maxUnavailable',
+  RetentionPolicy: 'whenDeleted whenScaled',
+  Ordinals: 'start',
+  EventSource: 'component host',
+  DeploymentStrategy: 'type rollingUpdate:RollingUpdate',
+  DeploymentStatus: 'observedGeneration replicas updatedReplicas readyReplicas availableReplicas unavailableReplicas terminatingReplicas conditions:Condition collisionCount',
+  Deployment: 'kind apiVersion metadata:ObjectMeta! spec:DeploymentSpec! status:DeploymentStatus!',
+  DeploymentSpec: 'replicas selector:LabelSelector template:PodTemplateSpec! strategy:DeploymentStrategy! minReadySeconds revisionHistoryLimit paused progressDeadlineSeconds',
+  ControllerRevision: 'kind apiVersion metadata:ObjectMeta! data revision',
+  PodDisruptionBudget: 'kind apiVersion metadata:ObjectMeta! spec:PodDisruptionBudgetSpec! status:PodDisruptionBudgetStatus!',
   PodDisruptionBudgetSpec: 'minAvailable selector:LabelSelector maxUnavailable unhealthyPodEvictionPolicy',
   PodDisruptionBudgetStatus: 'observedGeneration disruptedPods:map disruptionsAllowed currentHealthy desiredHealthy expectedPods conditions:Condition',
-  NetworkPolicy: 'kind apiVersion metadata:ObjectMeta spec:NetworkPolicySpec',
+  NetworkPolicy: 'kind apiVersion metadata:ObjectMeta! spec:NetworkPolicySpec!',
   NetworkPolicySpec: 'podSelector:LabelSelector ingress:NetworkPolicyRule egress:NetworkPolicyRule policyTypes',
   NetworkPolicyRule: 'ports from:NetworkPolicyPeer to:NetworkPolicyPeer',
   NetworkPolicyPeer: 'podSelector:LabelSelector namespaceSelector:LabelSelector ipBlock',
 
-  MutatingWebhookConfiguration: 'kind apiVersion metadata:ObjectMeta webhooks:Webhook',
-  ValidatingWebhookConfiguration: 'kind apiVersion metadata:ObjectMeta webhooks:Webhook',
-  Webhook: 'name clientConfig:WebhookClientConfig rules:RuleWithOperations failurePolicy matchPolicy namespaceSelector:LabelSelector objectSelector:LabelSelector sideEffects timeoutSeconds admissionReviewVersions reinvocationPolicy matchConditions',
+  MutatingWebhookConfiguration: 'kind apiVersion metadata:ObjectMeta! webhooks:Webhook',
+  ValidatingWebhookConfiguration: 'kind apiVersion metadata:ObjectMeta! webhooks:Webhook',
+  Webhook: 'name clientConfig:WebhookClientConfig! rules:RuleWithOperations failurePolicy matchPolicy namespaceSelector:LabelSelector objectSelector:LabelSelector sideEffects timeoutSeconds admissionReviewVersions reinvocationPolicy matchConditions',
   WebhookClientConfig: 'url service caBundle',
   RuleWithOperations: 'operations apiGroups apiVersions resources scope',
 
-  CustomResourceDefinition: 'kind apiVersion metadata:ObjectMeta spec:CRDSpec status:CRDStatus',
-  CRDSpec: 'group names:CRDNames scope versions:CRDVersion conversion preserveUnknownFields',
+  CustomResourceDefinition: 'kind apiVersion metadata:ObjectMeta! spec:CRDSpec! status:CRDStatus!',
+  CRDSpec: 'group names:CRDNames! scope versions:CRDVersion conversion:CRDConversion preserveUnknownFields',
+  CRDConversion: 'strategy webhook',
   CRDNames: 'plural singular shortNames kind listKind categories',
   CRDVersion: 'name served storage deprecated deprecationWarning schema:CRDValidation subresources:CRDSubresources additionalPrinterColumns:PrinterColumn selectableFields',
   CRDValidation: 'openAPIV3Schema:Schema',
   CRDSubresources: 'status scale:CRDScale',
   CRDScale: 'specReplicasPath statusReplicasPath labelSelectorPath',
   PrinterColumn: 'name type format description priority jsonPath',
-  CRDStatus: 'conditions:Condition acceptedNames:CRDNames storedVersions',
+  CRDStatus: 'conditions:Condition acceptedNames:CRDNames! storedVersions',
   Schema: 'id $schema $ref description type format title default maximum exclusiveMaximum minimum exclusiveMinimum maxLength minLength pattern maxItems minItems uniqueItems multipleOf enum maxProperties minProperties required items:Schema allOf:Schema oneOf:Schema anyOf:Schema not:Schema properties:map<Schema> additionalProperties:Schema patternProperties:map<Schema> dependencies:map additionalItems:Schema definitions:map<Schema> externalDocs example nullable x-kubernetes-preserve-unknown-fields x-kubernetes-embedded-resource x-kubernetes-int-or-string x-kubernetes-list-map-keys x-kubernetes-list-type x-kubernetes-map-type x-kubernetes-validations',
 };
 
@@ -112,14 +122,18 @@ interface Field {
   name: string;
   type?: string;
   map: boolean;
+  /** a struct held by value (`Type!`): it exists, empty, in every object, unlike a pointer */
+  value: boolean;
 }
 
 const PARSED = new Map<string, Field[]>(
   Object.entries(STRUCTS).map(([type, fields]) => [type, fields.split(' ').filter(Boolean).map((spec): Field => {
-    const [name, kind] = spec.split(':') as [string, string | undefined];
-    if (kind === 'map') return { name, map: true };
+    const [name, typed] = spec.split(':') as [string, string | undefined];
+    const value = typed?.endsWith('!') ?? false;
+    const kind = value ? typed!.slice(0, -1) : typed;
+    if (kind === 'map') return { name, map: true, value: false };
     const mapOf = /^map<(.+)>$/.exec(kind ?? '');
-    return mapOf ? { name, type: mapOf[1], map: true } : { name, type: kind, map: false };
+    return mapOf ? { name, type: mapOf[1], map: true, value: false } : { name, type: kind, map: false, value };
   })]),
 );
 
@@ -165,4 +179,24 @@ export function inGoOrder(value: unknown, type: string): unknown {
   }
   for (const [key, fieldValue] of Object.entries(value)) if (!(key in out) && fieldValue !== undefined) out[key] = fieldValue;
   return out;
+}
+
+/**
+ * Whether the field at `path` (field names, list positions left out) of a built-in type is a struct held by
+ * pointer: an Update that creates it owns it (FieldsV1 "."), while a struct held by value always existed.
+ * Undefined when the table does not know the field or it is no struct.
+ */
+export function isPointerStruct(type: string, path: readonly string[]): boolean | undefined {
+  let fields = PARSED.get(type);
+  let field: Field | undefined;
+  for (const [i, name] of path.entries()) {
+    field = fields?.find((f) => f.name === name);
+    if (!field) return undefined;
+    if (i < path.length - 1) {
+      if (!field.type || field.map) return undefined;
+      fields = PARSED.get(field.type);
+    }
+  }
+  if (!field?.type || field.map || field.type === 'Sorted') return undefined;
+  return !field.value;
 }

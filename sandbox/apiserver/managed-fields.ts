@@ -3,6 +3,7 @@
  * A field set is a Set of path strings; each path element is a FieldsV1 key: `f:name`, `k:{"name":"x"}`, `v:"value"`.
  */
 import type { ListSemanticsFn } from './list-keys.js';
+import { isPointerStruct } from './go-field-order.js';
 import { isMapNode, itemKey } from './list-keys.js';
 import { sortKeysDeep } from './serialize.js';
 import type { JsonObject, KubeObject, ManagedFieldsEntry } from './types.js';
@@ -17,6 +18,8 @@ export interface FieldTypeInfo {
   builtin: boolean;
   /** The kind has a status subresource: writes to the main resource never own status fields (reset fields). */
   statusSubresource?: boolean;
+  /** The Go type of a built-in kind (go-field-order.ts), to tell pointer structs from value structs. */
+  goType?: string;
 }
 
 /** Built-in selectors are atomic (LabelSelector is `structType=atomic`, Service's selector `mapType=atomic`): owned whole. */
@@ -97,8 +100,10 @@ function containerIsMember(n: FieldNode, info: FieldTypeInfo): boolean {
   if (n.path.length === 1 && (n.path[0] === 'f:metadata' || (info.builtin && (n.path[0] === 'f:spec' || n.path[0] === 'f:status')))) return false;
   // a built-in's top-level keyed list (a webhook configuration's webhooks) is omitempty: absent from the zero value
   if (info.builtin && n.path.length === 1 && info.lists(n.namePath).type === 'map') return true;
-  if (info.builtin) return isMapNode(n.namePath, info.schema);
-  return true;
+  if (!info.builtin) return true;
+  // a new keyed or set list, a new map and a new pointer struct are owned themselves; a struct held by value is not
+  if (Array.isArray(n.value) || isMapNode(n.namePath, info.schema)) return true;
+  return info.goType !== undefined && isPointerStruct(info.goType, n.namePath) === true;
 }
 
 /**
@@ -198,8 +203,9 @@ function sameEntry(a: ManagedFieldsEntry, manager: string, operation: 'Apply' | 
 }
 
 /** Records an Update by `manager`: it gains the changed fields, everyone loses the changed and removed ones. */
-export function recordUpdate(oldObject: KubeObject | undefined, newObject: KubeObject, manager: string, apiVersion: string, subresource: string | undefined, info: FieldTypeInfo): void {
+export function recordUpdate(oldObject: KubeObject | undefined, newObject: KubeObject, manager: string, apiVersion: string, subresource: string | undefined, info: FieldTypeInfo, notOwned: FieldSet = new Set()): void {
   const { changed, removed } = diffFields(oldObject, newObject, info);
+  for (const path of notOwned) changed.delete(path);
   if (info.statusSubresource && subresource === undefined) {
     for (const path of changed) if (path === 'f:status' || path.startsWith(`f:status${SEP}`)) changed.delete(path);
   }

@@ -4,9 +4,9 @@
  */
 import type { ApiCore } from './core.js';
 import type { RequestContext } from './context.js';
-import { recordUpdate } from './managed-fields.js';
+import { recordUpdate, SEP, type FieldSet } from './managed-fields.js';
 import { validateMetadata } from './object-meta.js';
-import { apiVersionOf, storageKey } from './registry.js';
+import { apiVersionOf, storageKey, type ResourceType } from './registry.js';
 import { alreadyExists, conflict, fieldError, forbidden, invalid, notFound, plainServerError } from './status-errors.js';
 import type { KubeObject } from './types.js';
 import { deepClone, isJsonObject, jsonEqual, nowTimestamp } from './types.js';
@@ -121,8 +121,9 @@ export async function persist(core: ApiCore, req: WriteRequest): Promise<{ objec
   if (req.operation === 'CREATE' && type.namespaced) checkNamespaceWritable(core, ctx, req.object.metadata.name ?? '');
 
   applyStrategy(core, req);
+  const allocated = allocatedByRegistry(type, req.object);
   await core.defaults.apply(ctx, req.object, req.oldObject);
-  if (!req.applied) recordUpdate(req.oldObject, req.object, req.fieldManager, apiVersionOf(type), ctx.subresource, core.fieldTypeInfo(type));
+  if (!req.applied) recordUpdate(req.oldObject, req.object, req.fieldManager, apiVersionOf(type), ctx.subresource, core.fieldTypeInfo(type), allocated);
 
   const view = req.admissionView;
   const mutated = await core.admission.mutate(ctx, req.operation, view?.object ?? req.object, view?.oldObject ?? req.oldObject, req.dryRun, req.options, view?.kind);
@@ -203,4 +204,16 @@ function checkNamespaceWritable(core: ApiCore, ctx: RequestContext, name: string
       { reason: 'NamespaceTerminating', message: `namespace ${ctx.namespace} is being terminated`, field: 'metadata.namespace' },
     ]);
   }
+}
+
+/**
+ * The fields a Service's registry fills in after the field manager has run (ClusterIP allocation), so no manager
+ * owns them unless the client set them itself (golden 36).
+ */
+function allocatedByRegistry(type: ResourceType, sent: KubeObject): FieldSet {
+  const paths: FieldSet = new Set();
+  if (type.custom || type.group !== '' || type.kind !== 'Service') return paths;
+  const spec = isJsonObject(sent.spec) ? sent.spec : {};
+  for (const field of ['clusterIP', 'clusterIPs', 'ipFamilies', 'ipFamilyPolicy']) if (spec[field] === undefined) paths.add(['f:spec', `f:${field}`].join(SEP));
+  return paths;
 }

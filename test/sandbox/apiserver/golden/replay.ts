@@ -65,29 +65,6 @@ export function blankVaryingFields(text: string): string {
     .replace(/^(\s*(?:- )?(?:uid|resourceVersion|creationTimestamp|deletionTimestamp|time): ).*$/gm, '$1…');
 }
 
-/** Compact JSON text with every `"<key>":[...]` array emptied (brackets inside strings are skipped). */
-export function withoutJsonArray(text: string, key: string): string {
-  const marker = `"${key}":[`;
-  let out = '';
-  let from = 0;
-  for (let start = text.indexOf(marker); start >= 0; start = text.indexOf(marker, from)) {
-    let depth = 0;
-    let at = start + marker.length - 1;
-    for (let inString = false; at < text.length; at++) {
-      const c = text[at];
-      if (inString) {
-        if (c === '\\') at++;
-        else if (c === '"') inString = false;
-      } else if (c === '"') inString = true;
-      else if (c === '[') depth++;
-      else if (c === ']' && --depth === 0) break;
-    }
-    out += `${text.slice(from, start)}${marker}]`;
-    from = at + 1;
-  }
-  return out + text.slice(from);
-}
-
 /** The two texts around the first byte where they differ, so a long body's mismatch is readable. */
 export function firstDifference(expected: string, actual: string): string {
   let at = 0;
@@ -127,10 +104,6 @@ export interface ReplayOptions {
   skip?: Record<number, string>;
   /** compare the exact body bytes where the recording keeps them (`rawBody`) */
   bytes?: boolean;
-  /** index → why its body bytes are not compared (status, reason and message still are) */
-  skipBytes?: Record<number, string>;
-  /** index → why its `managedFields` are left out of the byte comparison */
-  skipManagedFields?: Record<number, string>;
   /** index → why that request is repeated (up to 10 s) until it answers the recorded status: the recorder polled */
   poll?: Record<number, string>;
   /** index → a step the recording made before that item without keeping it (a status write, a wait) */
@@ -204,7 +177,7 @@ export class GoldenReplayer {
   }
 
   /** What differs between the recorded response and ours, or undefined when they agree. */
-  compare(index: number, item: GoldenItem, answer: Answer, bytes: boolean, withoutManagedFields = false): string | undefined {
+  compare(index: number, item: GoldenItem, answer: Answer, bytes: boolean): string | undefined {
     const { request, response } = item as Required<Pick<GoldenItem, 'request' | 'response'>>;
     const where = `#${index} ${request.method} ${request.path}`;
     const expectedFailure = failureOf(response.body);
@@ -222,9 +195,8 @@ export class GoldenReplayer {
       }
     }
     if (bytes && response.rawBody !== undefined) {
-      const blank = (text: string) => blankVaryingFields(withoutManagedFields ? withoutJsonArray(text, 'managedFields') : text);
-      const expected = blank(this.translate(response.rawBody));
-      const actual = blank(answer.text);
+      const expected = blankVaryingFields(this.translate(response.rawBody));
+      const actual = blankVaryingFields(answer.text);
       if (expected !== actual) return `${where}: body bytes differ\n${firstDifference(expected, actual)}`;
     }
     return undefined;
@@ -241,7 +213,7 @@ export class GoldenReplayer {
       const answer = await this.sendItem(index, item, options);
       this.learnResponse(response, answer);
       result.compared++;
-      const mismatch = this.compare(index, item, answer, (options.bytes ?? false) && !(index in (options.skipBytes ?? {})), index in (options.skipManagedFields ?? {}));
+      const mismatch = this.compare(index, item, answer, options.bytes ?? false);
       if (mismatch) result.mismatches.push(mismatch);
     }
     return result;
