@@ -23,6 +23,8 @@ describe('admission webhooks (golden 27–30)', () => {
 
   before(async () => {
     t = await startTestServer({ tokens: [{ token: 'sa-token', user: 'system:serviceaccount:redwing-system:redwing-reconciler', uid: 'sa-uid', groups: ['system:serviceaccounts'] }] });
+    // RBAC is enforced: the token's user writes ConfigMaps in default through the built-in edit role
+    await t.request('POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings', { body: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'sa-edit' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' }, subjects: [{ kind: 'User', name: 'system:serviceaccount:redwing-system:redwing-reconciler' }] } });
     const ca = createCertificateAuthority({ commonName: 'test-webhook-ca' });
     const cert = issueServingCertificate(ca, { commonName: 'webhook', dnsNames: ['localhost', 'hook.default.svc'], ipAddresses: ['127.0.0.1'] });
     caBundle = Buffer.from(ca.certPem).toString('base64');
