@@ -72,8 +72,7 @@ export class AckedWriter {
 
 /**
  * Two writable masters at once is the split brain that loses writes. Every pod is asked to take a probe write every
- * `intervalMs`; with `min-replicas-to-write 1` only a master with a live replica accepts one. Two pods accepting
- * within `windowMs` of each other is recorded.
+ * `intervalMs` and have a replica acknowledge it; two pods doing so within `windowMs` of each other is recorded.
  */
 export class WritableMasterWatcher {
   readonly overlaps: string[] = [];
@@ -96,10 +95,14 @@ export class WritableMasterWatcher {
           client.on('error', () => undefined);
         }
         await client.set(`chaos-probe:${name}`, String(Date.now()));
-        const now = Date.now();
-        this.lastAccepted.set(name, now);
-        for (const [other, at] of this.lastAccepted) {
-          if (other !== name && now - at <= this.windowMs) this.overlaps.push(`${name} and ${other} both took writes within ${now - at} ms`);
+        // Taking a write is not enough: a master thawed after a failover may take one before it notices its replicas
+        // left, but no replica acknowledges it. Two masters acknowledging writes at once is the split brain that loses them.
+        if (Number(await client.call('WAIT', '1', '100')) >= 1) {
+          const now = Date.now();
+          this.lastAccepted.set(name, now);
+          for (const [other, at] of this.lastAccepted) {
+            if (other !== name && now - at <= this.windowMs) this.overlaps.push(`${name} and ${other} both had writes acknowledged within ${now - at} ms`);
+          }
         }
       } catch (error: unknown) {
         // READONLY (a replica) or NOREPLICAS (a master without a live replica) is the answer; anything else, reconnect.
