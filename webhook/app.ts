@@ -14,13 +14,20 @@ import {
 } from './handlers.js';
 import { createWebhookMetrics, type AdmissionResult, type WebhookMetrics, type WebhookName } from './metrics.js';
 import { NO_POLICIES, type PolicyPort } from './policy-port.js';
-import { readRequestBody } from './request-body.js';
+import { BodyBudget } from './body-budget.js';
+import { bodyBytesToReserve, readRequestBody } from './request-body.js';
 
 /**
  * Two objects (UPDATE carries object and oldObject) of at most ~3 MiB each, as etcd allows, plus the envelope:
  * the same bound controller-runtime uses.
  */
 export const MAX_BODY_BYTES = 7 * 1024 * 1024;
+
+/**
+ * Two of the largest bodies at once: parsing and judging are one at a time anyway, so more buffered bodies only
+ * wait in memory; measured with `npm run bench:webhook-burst` (docs in README, "Benchmarks").
+ */
+export const MAX_BUFFERED_BODY_BYTES = 2 * MAX_BODY_BYTES;
 
 export const WEBHOOK_PATHS: Record<WebhookName, string> = {
   'mutate-kvstore': '/mutate/kvstore',
@@ -36,6 +43,8 @@ export interface WebhookAppOptions {
   reconcilerUsername?: string;
   /** Default MAX_BODY_BYTES. */
   maxBodyBytes?: number;
+  /** Request-body bytes held at once across requests (see body-budget.ts); default MAX_BUFFERED_BODY_BYTES. */
+  bodyBudget?: BodyBudget;
 }
 
 type Handler = (request: AdmissionRequest, context: HandlerContext) => HandlerOutcome;
@@ -81,6 +90,7 @@ export function createWebhookApp(options: WebhookAppOptions = {}): WebhookApp {
     reconcilerUsername: options.reconcilerUsername ?? DEFAULT_RECONCILER_USERNAME,
   };
   const maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
+  const bodyBudget = options.bodyBudget ?? new BodyBudget(MAX_BUFFERED_BODY_BYTES);
 
   const reject = (res: ServerResponse, webhook: WebhookName | undefined, httpStatus: number, uid: string, message: string): void => {
     if (webhook) {
@@ -151,15 +161,32 @@ export function createWebhookApp(options: WebhookAppOptions = {}): WebhookApp {
       req.once('end', () => reject(res, webhook, 400, '', type ? `content type must be application/json, got ${type}` : 'content type application/json is required'));
       return;
     }
-    readRequestBody(req, maxBodyBytes, (read) => {
-      if (!read.ok) return reject(res, webhook, read.httpStatus, '', read.message);
-      try {
-        answer(webhook, read.body, res, startedNs);
-      } catch (error: unknown) {
-        // Only a bug gets here (answer() turns handler errors into reviews): still an AdmissionReview, still closed.
-        logger.error({ err: error, webhook }, 'unexpected error in the webhook app');
-        if (!res.headersSent) sendJson(res, 200, denyReview('', 500, `internal error in the redwing webhook: ${errorMessage(error)}`));
-      }
+    // The body is read once its bytes fit in the budget; until then it stays unread in the socket.
+    const reserved = bodyBytesToReserve(req, maxBodyBytes);
+    let state: 'waiting' | 'reading' | 'done' = 'waiting';
+    const finish = (): void => {
+      if (state === 'reading') bodyBudget.release(reserved);
+      state = 'done';
+    };
+    const cancel = bodyBudget.reserve(reserved, () => {
+      state = 'reading';
+      readRequestBody(req, maxBodyBytes, (read) => {
+        try {
+          if (!read.ok) return reject(res, webhook, read.httpStatus, '', read.message);
+          answer(webhook, read.body, res, startedNs);
+        } catch (error: unknown) {
+          // Only a bug gets here (answer() turns handler errors into reviews): still an AdmissionReview, still closed.
+          logger.error({ err: error, webhook }, 'unexpected error in the webhook app');
+          if (!res.headersSent) sendJson(res, 200, denyReview('', 500, `internal error in the redwing webhook: ${errorMessage(error)}`));
+        } finally {
+          finish();
+        }
+      });
+    });
+    // A client that goes away while waiting or sending gives its share back.
+    req.once('close', () => {
+      if (state === 'waiting') cancel();
+      finish();
     });
   };
 }

@@ -8,6 +8,9 @@
 import type { IncomingMessage } from 'node:http';
 import { gunzipSync, inflateSync } from 'node:zlib';
 
+/** Bodies above this declared size are read into one preallocated buffer (small ones arrive in one chunk anyway). */
+const PREALLOCATE_FROM_BYTES = 64 * 1024;
+
 export type BodyResult =
   | { ok: true; body: Buffer }
   | { ok: false; httpStatus: 400 | 413 | 415; message: string };
@@ -28,20 +31,43 @@ function decode(body: Buffer, encoding: string, maxBytes: number): BodyResult {
   }
 }
 
+function declaredLength(req: IncomingMessage): number | undefined {
+  const header = req.headers['content-length'];
+  const value = header === undefined || header.trim() === '' ? Number.NaN : Number(header);
+  return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+}
+
+function encodingOf(req: IncomingMessage): string {
+  return (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+}
+
+/**
+ * The memory reading this request's body will hold at most (for the body budget, body-budget.ts): its declared
+ * length when it is not compressed, nothing when that is over the cap (it is discarded unread), the cap otherwise.
+ */
+export function bodyBytesToReserve(req: IncomingMessage, maxBytes: number): number {
+  const declared = declaredLength(req);
+  if (encodingOf(req) !== 'identity' || declared === undefined) return maxBytes;
+  return declared > maxBytes ? 0 : declared;
+}
+
 /**
  * Calls `done` once with the body or the reason it is refused, after the whole request has been received (an
  * answer sent before the client finished sending may reach it as a reset). Nothing is called when the client
  * aborts: there is nobody left to answer.
  */
 export function readRequestBody(req: IncomingMessage, maxBytes: number, done: (result: BodyResult) => void): void {
-  const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
-  const declared = Number(req.headers['content-length']);
+  const encoding = encodingOf(req);
+  const declared = declaredLength(req) ?? Number.NaN;
   // A compressed body's declared length says nothing about its inflated size; an identity one's does.
   let refused: BodyResult | undefined = encoding === 'identity' && declared > maxBytes ? tooLarge(maxBytes) : undefined;
   // Compressed input is capped too (generously: inflating checks the real limit), so it cannot fill memory.
   const receiveLimit = encoding === 'identity' ? maxBytes : maxBytes * 2;
   let first: Buffer | undefined;
   let chunks: Buffer[] | undefined;
+  // A large body with a declared length is copied into one buffer as it arrives: collecting chunks and
+  // concatenating them held it twice at the end.
+  let whole = !refused && encoding === 'identity' && declared > PREALLOCATE_FROM_BYTES ? Buffer.allocUnsafe(declared) : undefined;
   let size = 0;
   req.on('data', (chunk: Buffer) => {
     if (refused) return;
@@ -50,6 +76,11 @@ export function readRequestBody(req: IncomingMessage, maxBytes: number, done: (r
       refused = tooLarge(maxBytes);
       first = undefined;
       chunks = undefined;
+      whole = undefined;
+    } else if (whole) {
+      // Node's parser never delivers more than the declared length; should it, the rest would be lost: refuse.
+      if (size <= whole.length) chunk.copy(whole, size - chunk.length);
+      else refused = { ok: false, httpStatus: 400, message: 'the request body is longer than its content-length' };
     } else if (first === undefined) {
       first = chunk;
     } else {
@@ -58,7 +89,7 @@ export function readRequestBody(req: IncomingMessage, maxBytes: number, done: (r
   });
   req.once('end', () => {
     if (refused) return done(refused);
-    const body = chunks ? Buffer.concat(chunks, size) : first ?? Buffer.alloc(0);
+    const body = whole ? whole.subarray(0, size) : chunks ? Buffer.concat(chunks, size) : first ?? Buffer.alloc(0);
     done(decode(body, encoding, maxBytes));
   });
 }

@@ -4,7 +4,8 @@
  */
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { RequestListener } from 'node:http';
+import type { IncomingMessage, RequestListener } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import type { CertificateSource, ServingMaterial } from '../certs/certificate-source.js';
 import type { Logger } from '../shared/logger.js';
 
@@ -18,6 +19,14 @@ export const HEADERS_TIMEOUT_MS = 32_000;
 /** A whole request; the API server gives up far earlier (timeoutSeconds <= 30). */
 export const REQUEST_TIMEOUT_MS = 60_000;
 export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
+/**
+ * A connection must complete its TLS handshake, then send its first request's headers, within these. Node applies
+ * none of its HTTP timeouts to a connection that never starts a request (measured: kept open indefinitely), and
+ * TLS' own handshake timeout is 120 s: idle connections could pile up until the process ran out of sockets or
+ * memory. The API server sends its request as soon as it has connected.
+ */
+export const HANDSHAKE_TIMEOUT_MS = 10_000;
+export const FIRST_REQUEST_TIMEOUT_MS = 10_000;
 
 export interface WebhookServerOptions {
   app: RequestListener;
@@ -27,6 +36,8 @@ export interface WebhookServerOptions {
   host?: string;
   /** How long close() waits for requests in flight before cutting connections. */
   drainTimeoutMs?: number;
+  /** Default FIRST_REQUEST_TIMEOUT_MS (tests shorten it). */
+  firstRequestTimeoutMs?: number;
   logger?: Logger;
 }
 
@@ -41,11 +52,37 @@ function secureContextOf(material: ServingMaterial): { cert: string; key: string
   return { cert: material.certPem, key: material.keyPem };
 }
 
+/**
+ * Destroys a connection that has not sent a request within `timeoutMs` of its handshake. Later idle periods are the
+ * keep-alive timeout's business. The timer lives on the socket, so the request path pays one property check.
+ */
+function closeConnectionsWithoutRequest(server: Server, timeoutMs: number): void {
+  const pending = new WeakMap<TLSSocket, NodeJS.Timeout>();
+  server.on('secureConnection', (socket: TLSSocket) => {
+    const timer = setTimeout(() => socket.destroy(), timeoutMs);
+    timer.unref();
+    pending.set(socket, timer);
+    socket.once('close', () => clearTimeout(timer));
+  });
+  server.on('request', (req: IncomingMessage) => {
+    const socket = req.socket as TLSSocket;
+    const timer = pending.get(socket);
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    pending.delete(socket);
+  });
+}
+
 export async function startWebhookServer(options: WebhookServerOptions): Promise<WebhookServer> {
-  const server = createServer({ ...secureContextOf(options.certificateSource.current()), minVersion: 'TLSv1.2' }, options.app);
+  const firstRequestTimeoutMs = options.firstRequestTimeoutMs ?? FIRST_REQUEST_TIMEOUT_MS;
+  const server = createServer({
+    ...secureContextOf(options.certificateSource.current()), minVersion: 'TLSv1.2',
+    handshakeTimeout: Math.min(HANDSHAKE_TIMEOUT_MS, firstRequestTimeoutMs),
+  }, options.app);
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   server.headersTimeout = HEADERS_TIMEOUT_MS;
   server.requestTimeout = REQUEST_TIMEOUT_MS;
+  closeConnectionsWithoutRequest(server, firstRequestTimeoutMs);
   const unsubscribe = options.certificateSource.onChange((material) => {
     try {
       server.setSecureContext(secureContextOf(material));

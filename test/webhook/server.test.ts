@@ -1,7 +1,9 @@
 /** The webhook over real HTTPS: certificates from certs/authority.ts, Node's own TLS client verifying the chain. */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { connect as netConnect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -100,6 +102,38 @@ describe('webhook HTTPS server', () => {
     assert.ok(KEEP_ALIVE_TIMEOUT_MS > 90_000);
     assert.equal(server.server.keepAliveTimeout, KEEP_ALIVE_TIMEOUT_MS);
     assert.equal(server.server.headersTimeout, HEADERS_TIMEOUT_MS);
+  });
+
+  it('closes connections that never send a request, TLS or not, and keeps those that did', async (t) => {
+    const source = new FakeCertificateSource(material(ca));
+    const server = await startWebhookServer({ app: createWebhookApp(), certificateSource: source, port: 0, host: '127.0.0.1', firstRequestTimeoutMs: 300 });
+    t.after(() => server.close());
+    const started = performance.now();
+    const closedAfter = (socket: { once(event: 'close', listener: () => void): unknown }) =>
+      new Promise<number>((resolve) => socket.once('close', () => resolve(performance.now() - started)));
+    // Handshake done, then silence (Node kept these open forever); and a TCP connection that never says hello.
+    const idleTls = tlsConnect({ host: '127.0.0.1', port: server.port, ca: ca.certPem, servername: 'localhost' });
+    idleTls.on('error', () => undefined);
+    const silentTcp = netConnect({ host: '127.0.0.1', port: server.port });
+    silentTcp.on('error', () => undefined);
+    // A connection that sends a request right away stays open past the timeout (keep-alive is the API server's).
+    const agent = new HttpsAgent({ keepAlive: true, maxSockets: 1, ca: ca.certPem, servername: 'localhost' });
+    t.after(() => agent.destroy());
+    const ask = () => new Promise<{ status: number; socket: TLSSocket }>((resolve, reject) => {
+      const req = httpsRequest({ host: '127.0.0.1', port: server.port, path: '/validate/kvstore', method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, socket: res.socket as TLSSocket }));
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify(kvstoreCreate({})));
+    });
+    const first = await ask();
+    const [tlsClosed, tcpClosed] = await Promise.all([closedAfter(idleTls), closedAfter(silentTcp)]);
+    assert.ok(tlsClosed < 5_000 && tcpClosed < 5_000, `closed after ${Math.round(tlsClosed)} / ${Math.round(tcpClosed)} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const second = await ask();
+    assert.equal(second.status, 200);
+    assert.equal(second.socket, first.socket, 'the same kept-alive connection');
   });
 
   it('reloads a new certificate without a restart (setSecureContext)', async (t) => {
