@@ -56,16 +56,17 @@ test('startKubeletOnly attaches the node side to an existing API server: Nodes a
   assert.ok(processGone(containerPid(pod)));
 });
 
-test('holdPodsPending leaves pods unscheduled and without processes', async (t) => {
+test('holdPodsPending leaves pods unscheduled and without processes; strict reaches the API server', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'redwing-hold-'));
-  const sandbox = await startSandbox({ dir, logger, holdPodsPending: true });
+  const sandbox = await startSandbox({ dir, logger, holdPodsPending: true, strict: true });
   t.after(async () => { await sandbox.stop(); rmSync(dir, { recursive: true, force: true }); });
   const kc = new KubeConfig();
   kc.loadFromFile(sandbox.kubeconfigPath);
   const core = kc.makeApiClient(CoreV1Api);
   await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'held' }, spec: { containers: [redisContainer] } } });
   // A Service's endpoints are computed from the pods the controllers see: once they exist, the pod was seen too.
-  await core.createNamespacedService({ namespace: 'default', body: { metadata: { name: 'held' }, spec: { selector: { app: 'none' }, ports: [{ port: 6379 }] } } });
+  const service = await core.createNamespacedService({ namespace: 'default', body: { metadata: { name: 'held' }, spec: { selector: { app: 'none' }, ports: [{ port: 6379 }] } } });
+  assert.match(service.spec?.clusterIP ?? '', /^127\.96\./, 'a strict API server allocates from 127.96.0.0/16');
   await waitFor('controllers caught up', async () => (await core.listNamespacedEndpoints({ namespace: 'default' })).items.some((e) => e.metadata?.name === 'held'));
   const pod = await core.readNamespacedPod({ name: 'held', namespace: 'default' });
   assert.equal(pod.spec?.nodeName, undefined);
