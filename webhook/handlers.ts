@@ -9,6 +9,7 @@ import { allowReview, denyReview, type AdmissionRequest, type AdmissionReview } 
 import { isPlainObject } from './json-patch.js';
 import { cloneJson, mutateKVStore } from './mutate.js';
 import { decidePolicy } from './policy-verdict.js';
+import { checkCollectionSizes } from './size-limits.js';
 import type { PolicyDefaults, PolicyPort, PolicyRequest, PolicyViolation } from './policy-port.js';
 import { validateKVPolicy } from './validate-kvpolicy.js';
 import { validateKVStore } from './validate-kvstore.js';
@@ -93,9 +94,17 @@ function describeObject(request: AdmissionRequest, kind: string): string {
   return `${kind} ${request.namespace ? `${request.namespace}/` : ''}${name}`;
 }
 
+/** Maps and lists too large to process: refused before any work that grows with them (size-limits.ts). */
+function oversized(request: AdmissionRequest): HandlerOutcome | undefined {
+  const errors = checkCollectionSizes(request.object!, request.oldObject);
+  return errors.length > 0 ? invalid(request, describeObject(request, KVSTORE_KIND), errors) : undefined;
+}
+
 export function handleMutateKVStore(request: AdmissionRequest, context: HandlerContext): HandlerOutcome {
   const skipped = passThrough(request, KVSTORE_KIND);
   if (skipped) return allowed(request, skipped);
+  const tooLarge = oversized(request);
+  if (tooLarge) return tooLarge;
   let defaults: PolicyDefaults = { specs: [] };
   if (!skipsPolicy(request, context)) {
     defaults = context.policy.defaultsFor(policyRequest(request));
@@ -146,6 +155,8 @@ export function handleValidateKVStore(request: AdmissionRequest, context: Handle
   if (request.subResource === 'scale') return handleScale(request, context);
   const skipped = passThrough(request, KVSTORE_KIND);
   if (skipped) return allowed(request, skipped);
+  const tooLarge = oversized(request);
+  if (tooLarge) return tooLarge;
   const operation = request.operation as 'CREATE' | 'UPDATE';
   const validation = validateKVStore({ operation, object: request.object!, oldObject: request.oldObject });
   if (validation.errors.length > 0) return invalid(request, describeObject(request, KVSTORE_KIND), validation.errors);
