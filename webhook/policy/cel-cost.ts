@@ -10,7 +10,8 @@
  * reads and what it builds. Calls whose result can be large (replace, join, split, +, format) are charged their
  * result's size, computed from the arguments without building it. Deep operations (== on maps and lists, `in` on a
  * list, format) are charged the size of what they traverse, measured with a walk that stops as soon as it exceeds
- * what the budget still allows. Measured on this evaluator: a unit is 0.1–0.5 µs of CPU (docs/policy.md).
+ * what the budget still allows. Measured on this evaluator, warm: a unit is 0.01–0.2 µs of CPU whatever spends it
+ * (bench/webhook-cel-cost.bench.ts, figures in docs/policy.md).
  */
 import { celMethod, CelScalar, isCelList, isCelMap, type CelFunc, type CelValue } from '@bufbuild/cel';
 import { chargeCall, remainingCost, STEP_FUNCTION } from './cel-budget.js';

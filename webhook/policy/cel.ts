@@ -12,10 +12,12 @@
  *   (`all`, `exists`, `exists_one`, `map`, `filter`) is charged the node count of its loop body, and the evaluation
  *   stops once `maxCost` is spent (like the Kubernetes runtime cost budget, in AST nodes). This is the bound that
  *   normally decides, and it is deterministic: the same object always gets the same answer;
- * - time: the same hook (cel-budget.ts) checks, every few iterations, the process CPU time spent in the loops against
- *   `timeoutMs`. It is a safety net for what the cost model does not see (cel-es builds `map`/`filter` results by
- *   concatenation, quadratic in the list length; long strings). CPU time, not wall-clock time: on a busy node a
- *   descheduled webhook must not deny a cheap expression because the clock moved while it was not running.
+ * - calls: every function call is charged, before it runs, the work it does and the size of what it builds
+ *   (cel-cost.ts), so no single call can blow the budget: `replace("", s)` on a long string or `join` of a long
+ *   list is refused from its predicted result size;
+ * - time: the same charges (cel-budget.ts) check, every few charges, the process CPU time spent against
+ *   `timeoutMs`. It is a safety net for what the cost model does not see. CPU time, not wall-clock time: on a busy
+ *   node a descheduled webhook must not deny a cheap expression because the clock moved while it was not running.
  * The hook is a function the parser cannot produce (its name starts with `@`), so users cannot call or shadow it.
  */
 import {
@@ -38,9 +40,10 @@ export interface CelLimits {
 }
 
 /**
- * Measured on this evaluator (Node 20, one core): a loop iteration costs about 1-2 µs and one cost unit about
- * 0.3 µs, so 50,000 units are roughly 15 ms; a realistic KVStore rule (a few config keys or args) costs under 100.
- * The CPU limit sits well above what the cost budget allows, so it only trips on what the cost model misses.
+ * Measured on this evaluator (Node 20, one core, warm): one cost unit is 0.01–0.2 µs of CPU whatever spends it
+ * (loop iterations, string functions, deep comparisons; docs/policy.md), so 50,000 units are 5–10 ms; a realistic
+ * KVStore rule (a few config keys or args) costs under 100. The CPU limit sits well above what the cost budget
+ * allows, so it only trips on what the cost model misses.
  */
 export const DEFAULT_CEL_LIMITS: CelLimits = {
   maxExpressionLength: 4096,
