@@ -12,6 +12,7 @@ import { formatBytesHuman, isQuantity, parseEngineMemoryBytes, parseQuantity } f
 import type { Engine, KVStoreSpec } from '../shared/schema/kvstore.js';
 import type { FieldError } from '../shared/validators.js';
 import { checkUserEngineSettings } from './engine-settings-rules.js';
+import { checkCoreTypeRules } from './core-type-rules.js';
 
 /** bucket: 3-63 lowercase letters, digits, dots and hyphens (S3 naming rules); prefix: optional, no spaces. */
 const S3_DIR = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\s]*)?$/;
@@ -66,7 +67,7 @@ export function checkStoreName(name: string | undefined): FieldError[] {
  * is the store's (undefined for policy defaults, which may land on any engine).
  */
 export function checkFieldRules(spec: KVStoreSpec, prefix: string, engine: Engine | undefined): FieldError[] {
-  const errors = checkUserEngineSettings(spec, prefix, engine);
+  const errors = [...checkUserEngineSettings(spec, prefix, engine), ...checkCoreTypeRules(spec, prefix)];
   for (const key of Object.keys(spec.podMetadata?.labels ?? {})) {
     if (isOperatorOwnedLabel(key)) errors.push({ field: `${prefix}.podMetadata.labels.${key}`, message: 'is a label the operator owns' });
   }
