@@ -114,65 +114,67 @@ function joinLength(list: CelValue | undefined, separator: string): number {
   return total + Math.max(0, list.size - 1) * separator.length;
 }
 
+/** The units of one call from its target, arguments and what the budget still allows (`limit`). */
+type CostEstimate = (target: CelValue | undefined, args: readonly CelValue[], limit: number) => number;
+
+const readsTargetOrArgument: CostEstimate = (target, args) => 1 + 2 * charUnits(textLength(target ?? args[0]));
+
+const deepEquality: CostEstimate = (_target, [left, right], limit) => {
+  if (typeof left === 'string' || left instanceof Uint8Array) return 1 + charUnits(Math.min(textLength(left), textLength(right)));
+  if (!(isCelList(left) || isCelMap(left)) || containerSize(left) !== containerSize(right)) return 1;
+  return 1 + DEEP_UNITS_FACTOR * (traversalUnits(left, limit / DEEP_UNITS_FACTOR) + traversalUnits(right, limit / DEEP_UNITS_FACTOR));
+};
+
+const membership: CostEstimate = (_target, args, limit) =>
+  isCelList(args[1]) ? 1 + DEEP_UNITS_FACTOR * traversalUnits(args[1], limit / DEEP_UNITS_FACTOR) : 1;
+
+const searches: CostEstimate = (target, args) => 1 + charUnits(textLength(target) + textLength(args[0]));
+
 /**
- * The units one call costs, from its name and arguments (the target of a method call is `target`). Pure apart from
- * the bounded traversals; `limit` is what the budget still allows, so no measurement goes far past it.
+ * What each function costs beyond one unit, by name (whatever the overload); a name not listed costs 1. Pure apart
+ * from the bounded traversals: `limit` is what the budget still allows, so no measurement goes far past it.
  */
+const COSTS: Readonly<Record<string, CostEstimate>> = {
+  // cel-es counts code points by spreading the string.
+  size: (target, args) => 1 + charUnits(textLength(target ?? args[0])),
+  startsWith: (_target, args) => 1 + charUnits(textLength(args[0])),
+  endsWith: (_target, args) => 1 + charUnits(textLength(args[0])),
+  contains: searches,
+  indexOf: searches,
+  lastIndexOf: searches,
+  matches: (target, args) => {
+    const text = target === undefined ? args[0] : target;
+    const pattern = target === undefined ? args[1] : args[0];
+    const patternFactor = 1 + Math.ceil(textLength(pattern) / REGEX_PATTERN_CHARS_PER_FACTOR);
+    return 1 + charUnits(textLength(pattern)) + textLength(text) * REGEX_UNITS_PER_CHAR * patternFactor;
+  },
+  lowerAscii: readsTargetOrArgument,
+  upperAscii: readsTargetOrArgument,
+  trim: readsTargetOrArgument,
+  'strings.quote': readsTargetOrArgument,
+  string: readsTargetOrArgument,
+  bytes: readsTargetOrArgument,
+  // Reads the string; builds up to one list element per character.
+  split: (target, args) => 1 + charUnits(textLength(target)) + textLength(target) / (textLength(args[0]) + 1),
+  replace: (target, [old, replacement, limit]) => {
+    if (typeof target !== 'string' || typeof old !== 'string' || typeof replacement !== 'string') return 1;
+    return 1 + charUnits(target.length + replacementLength(target, old, replacement, typeof limit === 'bigint' ? Number(limit) : -1));
+  },
+  join: (target, args) => 1 + containerSize(target) + charUnits(joinLength(target, typeof args[0] === 'string' ? args[0] : '')),
+  format: (target, args, limit) => 1 + charUnits(textLength(target)) + DEEP_UNITS_FACTOR * traversalUnits(args[0], limit / DEEP_UNITS_FACTOR),
+  // Strings and bytes are copied; cel-es concatenates lists lazily, but reading a list built by `map` or `filter`
+  // (one concatenation per element) walks the whole chain, so lists are charged their size too.
+  '_+_': (_target, [left, right]) => 1 + charUnits(textLength(left) + textLength(right)) + charUnits(containerSize(left) + containerSize(right)),
+  '_==_': deepEquality,
+  '_!=_': deepEquality,
+  '@in': membership,
+  '_in_': membership,
+};
+
+/** The units one call of `name` costs (the target of a method call is `target`). */
 export function callCost(name: string, target: CelValue | undefined, args: readonly CelValue[], limit: number): number {
-  const first = args[0];
-  switch (name) {
-    case 'size':
-      // cel-es counts code points by spreading the string.
-      return 1 + charUnits(textLength(target ?? first));
-    case 'startsWith':
-    case 'endsWith':
-      return 1 + charUnits(textLength(first));
-    case 'contains':
-    case 'indexOf':
-    case 'lastIndexOf':
-      return 1 + charUnits(textLength(target) + textLength(first));
-    case 'matches': {
-      const text = target === undefined ? first : target;
-      const pattern = target === undefined ? args[1] : first;
-      const patternFactor = 1 + Math.ceil(textLength(pattern) / REGEX_PATTERN_CHARS_PER_FACTOR);
-      return 1 + charUnits(textLength(pattern)) + textLength(text) * REGEX_UNITS_PER_CHAR * patternFactor;
-    }
-    case 'lowerAscii':
-    case 'upperAscii':
-    case 'trim':
-    case 'strings.quote':
-    case 'string':
-    case 'bytes':
-      return 1 + 2 * charUnits(textLength(target ?? first));
-    case 'split':
-      // Reads the string; builds up to one list element per character.
-      return 1 + charUnits(textLength(target)) + textLength(target) / (textLength(first) + 1);
-    case 'replace': {
-      if (typeof target !== 'string' || typeof first !== 'string' || typeof args[1] !== 'string') return 1;
-      const limit = typeof args[2] === 'bigint' ? Number(args[2]) : -1;
-      return 1 + charUnits(target.length + replacementLength(target, first, args[1], limit));
-    }
-    case 'join':
-      return 1 + containerSize(target) + charUnits(joinLength(target, typeof first === 'string' ? first : ''));
-    case 'format':
-      return 1 + charUnits(textLength(target)) + DEEP_UNITS_FACTOR * traversalUnits(first, limit / DEEP_UNITS_FACTOR);
-    case '_+_':
-      // Strings and bytes are copied; cel-es concatenates lists lazily, but reading a list built by `map` or
-      // `filter` (one concatenation per element) walks the whole chain, so lists are charged their size too.
-      return 1 + charUnits(textLength(args[0]) + textLength(args[1])) + charUnits(containerSize(args[0]) + containerSize(args[1]));
-    case '_==_':
-    case '_!=_': {
-      const [left, right] = args;
-      if (typeof left === 'string' || left instanceof Uint8Array) return 1 + charUnits(Math.min(textLength(left), textLength(right)));
-      if (!(isCelList(left) || isCelMap(left)) || containerSize(left) !== containerSize(right)) return 1;
-      return 1 + DEEP_UNITS_FACTOR * (traversalUnits(left, limit / DEEP_UNITS_FACTOR) + traversalUnits(right, limit / DEEP_UNITS_FACTOR));
-    }
-    case '@in':
-    case '_in_':
-      return isCelList(args[1]) ? 1 + DEEP_UNITS_FACTOR * traversalUnits(args[1], limit / DEEP_UNITS_FACTOR) : 1;
-    default:
-      return 1;
-  }
+  const estimate = COSTS[name];
+  return estimate ? estimate(target, args, limit) : 1;
 }
 
 /**
@@ -202,16 +204,19 @@ export function withCallCosts(funcs: Iterable<CelFunc>): CelFunc[] {
       continue;
     }
     seen.add(func.name);
-    const name = func.name;
-    const label = describeCall(name);
-    const charged = Object.create(func, {
-      call: {
-        value(id: number, target: CelValue | undefined, args: CelValue[]) {
-          chargeCall(callCost(name, target, args, remainingCost()), label);
-          return func.call(id, target, args);
-        },
-      },
-    }) as CelFunc;
+    const label = describeCall(func.name);
+    // Chosen once here, not per call: most calls (comparisons, arithmetic) cost one unit and compute nothing.
+    const estimate = Object.prototype.hasOwnProperty.call(COSTS, func.name) ? COSTS[func.name] : undefined;
+    const call = estimate
+      ? (id: number, target: CelValue | undefined, args: CelValue[]) => {
+        chargeCall(estimate(target, args, remainingCost()), label);
+        return func.call(id, target, args);
+      }
+      : (id: number, target: CelValue | undefined, args: CelValue[]) => {
+        chargeCall(1, label);
+        return func.call(id, target, args);
+      };
+    const charged = Object.create(func, { call: { value: call } }) as CelFunc;
     result.push(charged);
   }
   return result;
