@@ -4,6 +4,7 @@
  * promises never to lose. Errors (a dead or frozen master, a closed connection) are retried on a new connection.
  */
 import { Redis } from 'ioredis';
+import { PodPoller } from './pod-poller.js';
 
 export interface AckedWrite {
   key: string;
@@ -74,50 +75,23 @@ export class AckedWriter {
  * Two writable masters at once is the split brain that loses writes. Every pod is asked to take a probe write every
  * `intervalMs` and have a replica acknowledge it; two pods doing so within `windowMs` of each other is recorded.
  */
-export class WritableMasterWatcher {
+export class WritableMasterWatcher extends PodPoller {
   readonly overlaps: string[] = [];
-  private readonly lastAccepted = new Map<string, number>();
-  private stopped = false;
-  private readonly loops: Promise<void>[] = [];
+  private readonly lastAcknowledged = new Map<string, number>();
 
-  constructor(private readonly password: string, private readonly intervalMs = 25, private readonly windowMs = 20) {}
-
-  watch(pods: Array<{ name: string; ip?: string }>): void {
-    for (const pod of pods) if (pod.ip) this.loops.push(this.loop(pod.name, pod.ip));
+  constructor(password: string, intervalMs = 25, private readonly windowMs = 20) {
+    super(password, intervalMs, 300);
   }
 
-  private async loop(name: string, host: string): Promise<void> {
-    let client: Redis | undefined;
-    while (!this.stopped) {
-      try {
-        if (!client) {
-          client = new Redis({ host, port: 6379, password: this.password, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 300, commandTimeout: 300, enableOfflineQueue: true });
-          client.on('error', () => undefined);
-        }
-        await client.set(`chaos-probe:${name}`, String(Date.now()));
-        // Taking a write is not enough: a master thawed after a failover may take one before it notices its replicas
-        // left, but no replica acknowledges it. Two masters acknowledging writes at once is the split brain that loses them.
-        if (Number(await client.call('WAIT', '1', '100')) >= 1) {
-          const now = Date.now();
-          this.lastAccepted.set(name, now);
-          for (const [other, at] of this.lastAccepted) {
-            if (other !== name && now - at <= this.windowMs) this.overlaps.push(`${name} and ${other} both had writes acknowledged within ${now - at} ms`);
-          }
-        }
-      } catch (error: unknown) {
-        // READONLY (a replica) or NOREPLICAS (a master without a live replica) is the answer; anything else, reconnect.
-        if (!/^(READONLY|NOREPLICAS|MASTERDOWN|LOADING)/.test(error instanceof Error ? error.message : '')) {
-          client?.disconnect();
-          client = undefined;
-        }
-      }
-      await new Promise((resolve) => setTimeout(resolve, this.intervalMs));
+  protected async poll(name: string, client: Redis): Promise<void> {
+    await client.set(`chaos-probe:${name}`, String(Date.now()));
+    // Taking a write is not enough: a master thawed after a failover may take one before it notices its replicas
+    // left, but no replica acknowledges it. Two masters acknowledging writes at once is the split brain that loses them.
+    if (Number(await client.call('WAIT', '1', '100')) < 1) return;
+    const now = Date.now();
+    this.lastAcknowledged.set(name, now);
+    for (const [other, at] of this.lastAcknowledged) {
+      if (other !== name && now - at <= this.windowMs) this.overlaps.push(`${name} and ${other} both had writes acknowledged within ${now - at} ms`);
     }
-    client?.disconnect();
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await Promise.all(this.loops);
   }
 }

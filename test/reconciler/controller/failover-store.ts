@@ -4,12 +4,13 @@
  * acknowledged key still there, the old master back as a replica).
  */
 import { strict as assert } from 'node:assert';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { paths } from '../../../reconciler/controller/kube-client.js';
 import type { KVStore } from '../../../shared/schema/kvstore.js';
 import {
   getStore, kvstore, listStorePods, redisCommand, storePassword, waitFor, type E2eCluster, type PodInfo,
 } from './e2e-helpers.js';
+import { PodPoller } from './pod-poller.js';
 
 export class FailoverStore {
   password = '';
@@ -114,48 +115,18 @@ export class FailoverStore {
 }
 
 /**
- * Polls ROLE on every pod IP (one connection per pod, short timeouts) and remembers every pod seen as master, so a
- * test can tell that no other pod was ever promoted (not even for a moment). Frozen or dead pods simply do not answer.
+ * Polls ROLE on every pod and remembers every pod seen as master, so a test can tell that no other pod was ever
+ * promoted (not even for a moment).
  */
-export class RoleWatcher {
+export class RoleWatcher extends PodPoller {
   readonly mastersSeen = new Set<string>();
-  private stopped = false;
-  private readonly loops: Promise<void>[] = [];
 
-  constructor(private readonly password: string, private readonly intervalMs = 10) {}
-
-  watch(pods: Array<{ name: string; ip?: string }>): void {
-    for (const pod of pods) if (pod.ip) this.loops.push(this.loop(pod.name, pod.ip));
+  constructor(password: string, intervalMs = 10) {
+    super(password, intervalMs);
   }
 
-  private async loop(name: string, host: string): Promise<void> {
-    let client: Redis | undefined;
-    while (!this.stopped) {
-      try {
-        client ??= this.connect(host);
-        const role = await client.call('ROLE') as unknown[];
-        this.record(name, String(role[0]));
-      } catch {
-        client?.disconnect();
-        client = undefined;
-      }
-      await new Promise((resolve) => setTimeout(resolve, this.intervalMs));
-    }
-    client?.disconnect();
-  }
-
-  private connect(host: string): Redis {
-    const client = new Redis({ host, port: 6379, password: this.password, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 500, commandTimeout: 500, enableOfflineQueue: true, lazyConnect: false });
-    client.on('error', () => undefined);
-    return client;
-  }
-
-  private record(name: string, role: string): void {
-    if (role === 'master') this.mastersSeen.add(name);
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await Promise.all(this.loops);
+  protected async poll(name: string, client: Redis): Promise<void> {
+    const role = await client.call('ROLE') as unknown[];
+    if (String(role[0]) === 'master') this.mastersSeen.add(name);
   }
 }
