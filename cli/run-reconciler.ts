@@ -3,15 +3,14 @@ import { runReconciler } from '../reconciler/controller/main.js';
 import { createLogger } from '../shared/logger.js';
 import type { FlagValues } from './flags.js';
 import { loadClusterAccess } from '../reconciler/controller/cluster-access.js';
-import { configuredKubeconfigPath } from './cluster-choice.js';
 import { waitForShutdownSignal } from './shutdown.js';
-import { startupTimeoutMs, withDeadline } from './startup-checks.js';
+import { loadNamedKubeconfig, startupTimeoutMs, withDeadline } from './startup-checks.js';
 
 export async function runReconcilerCommand(flags: FlagValues): Promise<void> {
   const logger = createLogger('reconciler');
   const timeoutMs = startupTimeoutMs(flags);
   // Not client-node's KubeConfig: the reconciler runs without loading client-node (see cluster-access.ts).
-  const kubeConfig = await withDeadline(loadClusterAccess(configuredKubeconfigPath(flags.kubeconfig)), timeoutMs, 'reading the kubeconfig');
+  const kubeConfig = await withDeadline(loadNamedKubeconfig(flags, loadClusterAccess), timeoutMs, 'reading the kubeconfig');
   const reconciler = await withDeadline(runReconciler({
     kubeConfig,
     metricsPort: Number(flags['metrics-port']),

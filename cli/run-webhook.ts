@@ -10,7 +10,7 @@ import { createLogger, type Logger } from '../shared/logger.js';
 import type { FlagValues } from './flags.js';
 import { configuredKubeconfigPath, isInCluster, loadKubeConfig } from './kubeconfig.js';
 import { stopInOrder, waitForShutdownSignal } from './shutdown.js';
-import { startupTimeoutMs, withDeadline } from './startup-checks.js';
+import { loadNamedKubeconfig, startupTimeoutMs, withDeadline } from './startup-checks.js';
 
 export interface WebhookPolicySetup {
   engine: PolicyEngine;
@@ -35,6 +35,8 @@ export function setUpPolicies(flags: FlagValues, logger: Logger): WebhookPolicyS
 
 export async function runWebhookCommand(flags: FlagValues): Promise<void> {
   const logger = createLogger('webhook');
+  // Parsed once up front so that a broken file is reported against its flag, not from deep inside a client.
+  if (configuredKubeconfigPath(flags.kubeconfig)) await loadNamedKubeconfig(flags, loadKubeConfig);
   const policies = setUpPolicies(flags, logger);
   const kubeconfigPath = configuredKubeconfigPath(flags.kubeconfig);
   const webhook = await withDeadline(runWebhook({

@@ -41,12 +41,32 @@ export function withDeadline<T>(operation: Promise<T>, ms: number, what: string)
   return Promise.race([operation, deadline]).finally(() => clearTimeout(timer));
 }
 
+/** How the user named the kubeconfig: the flag, or KUBECONFIG which stands in for it. */
+function kubeconfigSource(flags: FlagValues): string {
+  return typeof flags.kubeconfig === 'string' && flags.kubeconfig !== '' ? '--kubeconfig' : 'KUBECONFIG';
+}
+
+/**
+ * Loads the kubeconfig with `load`; a file that is not a valid kubeconfig becomes one line naming the flag (the
+ * parsers' own messages quote YAML but not the file or where it came from).
+ */
+export async function loadNamedKubeconfig<T>(flags: FlagValues, load: (path: string | undefined) => T | Promise<T>): Promise<T> {
+  const path = configuredKubeconfigPath(flags.kubeconfig);
+  try {
+    return await load(path);
+  } catch (error: unknown) {
+    if (path === undefined) throw error;
+    const message = error instanceof Error ? error.message.replace(/\s*\n\s*/g, ' ') : String(error);
+    throw new StartupError(`${kubeconfigSource(flags)} ${path}: not a usable kubeconfig: ${message}`, { cause: error });
+  }
+}
+
 /** The paths a command will read or create, from its flags (and KUBECONFIG, which stands in for --kubeconfig). */
 export function pathChecksFor(command: string, flags: FlagValues, env: NodeJS.ProcessEnv = process.env): PathCheck[] {
   const checks: PathCheck[] = [];
   const kubeconfig = configuredKubeconfigPath(flags.kubeconfig, env);
   if (kubeconfig) {
-    const source = typeof flags.kubeconfig === 'string' && flags.kubeconfig !== '' ? '--kubeconfig' : 'KUBECONFIG';
+    const source = kubeconfigSource(flags);
     // KUBECONFIG may list several files; the first one that is set is the one read.
     const path = source === 'KUBECONFIG' ? kubeconfig.split(':').find((entry) => entry !== '') : kubeconfig;
     if (path) checks.push({ source, path, kind: 'file' });

@@ -55,6 +55,15 @@ describe('redwing: bad flags, paths and ports', () => {
     assertOneLine(await runCli(['webhook', '--kubeconfig', dir, '--port', '0', '--metrics-port', '0']), 'webhook', /--kubeconfig .*: is not a regular file$/);
   });
 
+  it('a --kubeconfig that is not YAML names the flag, for both commands', async () => {
+    const broken = join(dir, 'broken.kubeconfig');
+    writeFileSync(broken, 'not: [yaml\n');
+    for (const command of ['reconciler', 'webhook']) {
+      const result = await runCli([command, '--kubeconfig', broken, '--metrics-port', '0']);
+      assertOneLine(result, command, /--kubeconfig .*broken\.kubeconfig: not a usable kubeconfig: /);
+    }
+  });
+
   it('ports out of range', async () => {
     assertOneLine(await runCli(['webhook', '--port', '99999']), 'webhook', /--port must be a port number from 0 to 65535, got 99999$/, 2);
     assertOneLine(await runCli(['reconciler', '--metrics-port', '70000']), 'reconciler', /--metrics-port must be a port number from 0 to 65535/, 2);

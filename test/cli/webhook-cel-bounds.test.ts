@@ -24,7 +24,7 @@ function review(uid: string): unknown {
       object: {
         apiVersion: 'redwing.dev/v1alpha1', kind: 'KVStore',
         metadata: { name: 'cache', namespace: 'prod', annotations: { note: HUGE } },
-        spec: { args: Array.from({ length: 2_000 }, (_, i) => `--a${i}`) },
+        spec: { args: Array.from({ length: 1_000 }, (_, i) => `--a${i}`) },
       },
       oldObject: null, dryRun: false,
     },
