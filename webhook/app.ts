@@ -29,6 +29,13 @@ export const MAX_BODY_BYTES = 7 * 1024 * 1024;
  */
 export const MAX_BUFFERED_BODY_BYTES = 2 * MAX_BODY_BYTES;
 
+/**
+ * A request holding a share of the body budget must finish sending within this, or it is cut: otherwise two
+ * clients trickling 7 MiB bodies could hold the whole budget and stall every admission. The API server sends its
+ * body at once, and gives up on a webhook after at most 30 s anyway.
+ */
+export const BODY_READ_TIMEOUT_MS = 10_000;
+
 export const WEBHOOK_PATHS: Record<WebhookName, string> = {
   'mutate-kvstore': '/mutate/kvstore',
   'validate-kvstore': '/validate/kvstore',
@@ -45,6 +52,8 @@ export interface WebhookAppOptions {
   maxBodyBytes?: number;
   /** Request-body bytes held at once across requests (see body-budget.ts); default MAX_BUFFERED_BODY_BYTES. */
   bodyBudget?: BodyBudget;
+  /** How long a request may take to send its body once it may; default BODY_READ_TIMEOUT_MS. */
+  bodyReadTimeoutMs?: number;
 }
 
 type Handler = (request: AdmissionRequest, context: HandlerContext) => HandlerOutcome;
@@ -91,6 +100,7 @@ export function createWebhookApp(options: WebhookAppOptions = {}): WebhookApp {
   };
   const maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
   const bodyBudget = options.bodyBudget ?? new BodyBudget(MAX_BUFFERED_BODY_BYTES);
+  const bodyReadTimeoutMs = options.bodyReadTimeoutMs ?? BODY_READ_TIMEOUT_MS;
 
   const reject = (res: ServerResponse, webhook: WebhookName | undefined, httpStatus: number, uid: string, message: string): void => {
     if (webhook) {
@@ -164,13 +174,20 @@ export function createWebhookApp(options: WebhookAppOptions = {}): WebhookApp {
     // The body is read once its bytes fit in the budget; until then it stays unread in the socket.
     const reserved = bodyBytesToReserve(req, maxBodyBytes);
     let state: 'waiting' | 'reading' | 'done' = 'waiting';
+    let readDeadline: NodeJS.Timeout | undefined;
     const finish = (): void => {
+      clearTimeout(readDeadline);
       if (state === 'reading') bodyBudget.release(reserved);
       state = 'done';
     };
     const cancel = bodyBudget.reserve(reserved, () => {
       state = 'reading';
+      readDeadline = setTimeout(() => {
+        logger.warn({ webhook, reserved }, 'request body not received in time; connection closed');
+        req.destroy();
+      }, bodyReadTimeoutMs);
       readRequestBody(req, maxBodyBytes, (read) => {
+        clearTimeout(readDeadline);
         try {
           if (!read.ok) return reject(res, webhook, read.httpStatus, '', read.message);
           answer(webhook, read.body, res, startedNs);

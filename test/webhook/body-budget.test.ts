@@ -61,7 +61,7 @@ describe('the app under concurrent large bodies', () => {
     }
   }
   const budget = new RecordingBudget(1024 * 1024);
-  const server = createServer(createWebhookApp({ bodyBudget: budget }));
+  const server = createServer(createWebhookApp({ bodyBudget: budget, bodyReadTimeoutMs: 500 }));
   before(() => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve)));
   after(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
   const port = () => (server.address() as AddressInfo).port;
@@ -89,6 +89,20 @@ describe('the app under concurrent large bodies', () => {
     const statuses = await Promise.all(Array.from({ length: 6 }, () => post(body)));
     assert.deepEqual(statuses, [200, 200, 200, 200, 200, 200]);
     assert.ok(budget.highestReserved <= 1024 * 1024, `held ${budget.highestReserved} bytes`);
+    assert.equal(budget.reservedBytes, 0);
+  });
+
+  it('a client that stalls while sending is cut after the read timeout, and the next request goes through', async () => {
+    const body = paddedReview(700 * 1024);
+    const stalled = httpRequest({ host: '127.0.0.1', port: port(), method: 'POST', path: '/validate/kvstore', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
+    const cut = new Promise<void>((resolve) => stalled.on('error', () => resolve()).on('close', () => resolve()));
+    stalled.write(body.slice(0, 1000));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(budget.reservedBytes, Buffer.byteLength(body), 'the stalled request holds its share');
+    const started = performance.now();
+    assert.equal(await post(body), 200, 'answered once the stalled one is cut');
+    await cut;
+    assert.ok(performance.now() - started < 5_000);
     assert.equal(budget.reservedBytes, 0);
   });
 
