@@ -15,21 +15,16 @@
  */
 import { celMethod, CelScalar, isCelList, isCelMap, type CelFunc, type CelValue } from '@bufbuild/cel';
 import { chargeCall, remainingCost, STEP_FUNCTION } from './cel-budget.js';
+import { matchCost, MAX_REGEX_PATTERN_LENGTH } from './cel-regex.js';
 
 /** Characters of a string one cost unit pays for (Kubernetes: 0.1 per character). */
 export const CHARS_PER_UNIT = 10;
 
 /**
- * RE2 in JavaScript (`@bufbuild/re2`) spends about 1 µs per character of text with a short pattern, about 3 units:
- * matching is charged this many units per text character and pattern length unit.
- */
-const REGEX_UNITS_PER_CHAR = 3;
-/**
  * Comparing or formatting maps and lists costs about 1 µs per traversal unit (JSON fields are converted on first
  * read, then compared), three times a string unit.
  */
 const DEEP_UNITS_FACTOR = 3;
-const REGEX_PATTERN_CHARS_PER_FACTOR = 8;
 
 function textLength(value: CelValue | undefined): number {
   if (typeof value === 'string') return value.length;
@@ -145,8 +140,9 @@ const COSTS: Readonly<Record<string, CostEstimate>> = {
   matches: (target, args) => {
     const text = target === undefined ? args[0] : target;
     const pattern = target === undefined ? args[1] : args[0];
-    const patternFactor = 1 + Math.ceil(textLength(pattern) / REGEX_PATTERN_CHARS_PER_FACTOR);
-    return 1 + charUnits(textLength(pattern)) + textLength(text) * REGEX_UNITS_PER_CHAR * patternFactor;
+    // A pattern over the length bound is refused by compiledRegex without compiling: charge only the check.
+    if (typeof pattern !== 'string' || pattern.length > MAX_REGEX_PATTERN_LENGTH) return 1;
+    return 1 + matchCost(textLength(text), pattern);
   },
   lowerAscii: readsTargetOrArgument,
   upperAscii: readsTargetOrArgument,

@@ -24,10 +24,10 @@ import {
   celEnv, celFunc, celList, celMap, celMethod, CelScalar, isCelError, isCelList, isCelMap, parse, plan, type CelInput, type CelValue,
 } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
-import { RE2JS } from '@bufbuild/re2';
 import { checkExpression, countNodes, formatPosition } from './ast-check.js';
 import { describeExceeded, instrumentLoops, newBudget, STEP_HOOK, withBudget } from './cel-budget.js';
 import { LINEAR_REPLACE, withCallCosts } from './cel-cost.js';
+import { compiledRegex } from './cel-regex.js';
 import { readVariablesDirectly } from './cel-variables.js';
 
 export interface CelLimits {
@@ -80,24 +80,6 @@ export interface CompiledExpression {
   readonly expression: string;
   readonly nodeCount: number;
   evaluate(bindings: PreparedBindings, limits?: Partial<CelLimits>): EvaluationResult;
-}
-
-// RE2 (linear time, no catastrophic backtracking), as cel-es itself uses; @bufbuild/re2 is @bufbuild/cel's own
-// pinned dependency. cel-es compiles the pattern at every call (~100 µs); policies reuse a handful of patterns.
-const REGEX_CACHE_LIMIT = 256;
-/** Longer patterns (built from the object, say) are compiled and dropped: the cache's memory stays bounded. */
-const REGEX_CACHE_MAX_PATTERN = 1024;
-const regexCache = new Map<string, RE2JS>();
-
-function compiledRegex(pattern: string): RE2JS {
-  let regex = regexCache.get(pattern);
-  if (!regex) {
-    regex = RE2JS.compile(pattern);
-    if (pattern.length > REGEX_CACHE_MAX_PATTERN) return regex;
-    if (regexCache.size >= REGEX_CACHE_LIMIT) regexCache.delete(regexCache.keys().next().value!);
-    regexCache.set(pattern, regex);
-  }
-  return regex;
 }
 
 const UNCHARGED_ENV = celEnv({

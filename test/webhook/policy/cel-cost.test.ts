@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { compileExpression, prepareBindings, type EvaluationResult } from '../../../webhook/policy/cel.js';
 import { replaceLinear, replacementLength } from '../../../webhook/policy/cel-cost.js';
+import { regexProgramSize } from '../../../webhook/policy/cel-regex.js';
 import type { CelLimits } from '../../../webhook/policy/cel.js';
 
 function evaluate(expression: string, spec: Record<string, unknown>, limits: Partial<CelLimits> = {}, oldSpec?: Record<string, unknown>): EvaluationResult & { wallMs: number } {
@@ -66,6 +67,16 @@ describe('CEL call costs: the expensive cases of issue 12', () => {
     assert.ok(realistic.cost < 500, `a realistic match costs ${realistic.cost}`);
   });
 
+  it('a pattern taken from the object is bounded in length and charged its compiled size', () => {
+    // A 30,000-character literal took RE2JS 3.4 s to compile; repetitions expand the program a thousandfold.
+    const long = evaluate('"abc".matches(object.spec.pattern)', { pattern: 'a'.repeat(30_000) });
+    assert.match(errorOf(long), /^the regular expression is 30000 characters long; at most 1024 are accepted/);
+    assert.ok(long.wallMs < 100, `took ${long.wallMs} ms`);
+    const repeated = evaluate('"abc".matches(object.spec.pattern)', { pattern: 'a{1000}'.repeat(30) });
+    assert.match(errorOf(repeated), /cost budget of 50000: matches\(\) would cost/);
+    assert.ok(repeated.wallMs < 100, `took ${repeated.wallMs} ms`);
+  });
+
   it('the CPU time limit is checked between calls too, not only in loops', () => {
     // No loop; every call is cheap enough on its own, and the cost budget is lifted: only the clock can stop it.
     const chain = Array.from({ length: 60 }, () => 'object.spec.image.lowerAscii()').join(' + ');
@@ -97,6 +108,18 @@ describe('CEL call costs: normal expressions', () => {
       assert.equal(result.ok && result.allowed, true, `${expression}: ${JSON.stringify(result)}`);
       assert.ok(result.cost < 100, `${expression} costs ${result.cost}`);
     }
+  });
+});
+
+describe('regexProgramSize', () => {
+  it('counts atoms and operators, and copies what a repetition repeats, nested ones multiplied', () => {
+    assert.equal(regexProgramSize('abc'), 3);
+    assert.equal(regexProgramSize('[a-z]\\d\\pL\\p{Greek}'), 4);
+    assert.equal(regexProgramSize('x{1000}'), 1000);
+    assert.equal(regexProgramSize('x{2,5}y'), 6);
+    assert.equal(regexProgramSize('(ab){3}'), 9);
+    assert.ok(regexProgramSize('((x{10}){10}){10}') >= 1000);
+    assert.ok(regexProgramSize('^[a-z][a-z0-9-]{0,30}$') < 40);
   });
 });
 
