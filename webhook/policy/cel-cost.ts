@@ -21,8 +21,8 @@ import { matchCost, MAX_REGEX_PATTERN_LENGTH } from './cel-regex.js';
 export const CHARS_PER_UNIT = 10;
 
 /**
- * Comparing or formatting maps and lists costs about 1 µs per traversal unit (JSON fields are converted on first
- * read, then compared), three times a string unit.
+ * Comparing or formatting maps and lists costs about three times as much per element as reading ten characters of a
+ * string (JSON fields are converted on first read, then compared): measured 0.04–0.08 µs per unit with this factor.
  */
 const DEEP_UNITS_FACTOR = 3;
 
