@@ -43,14 +43,17 @@ describe('the webhook with a 150,000-key spec.config', () => {
 
   it('refuses it on every path at once, with the field in the message (it was admitted after a ~1 s stall)', async () => {
     for (const [path, review] of [['/validate/kvstore', kvstoreCreate(huge)], ['/mutate/kvstore', kvstoreCreate(huge)], ['/validate/kvstore', kvstoreUpdate({}, huge)]] as const) {
-      const started = performance.now();
+      // CPU time of this process (server and client both run here), not wall time: other work on the machine must
+      // not fail the test, and the event loop is held by CPU work.
+      const before = process.cpuUsage();
       const res = await post(app, path, review);
-      const elapsed = performance.now() - started;
+      const used = process.cpuUsage(before);
+      const elapsed = (used.user + used.system) / 1000;
       const response = envelope(res.body, review.request.uid);
       assert.equal(response.allowed, false, path);
       assert.equal(response.status?.code, 422);
       assert.match(response.status!.message, /spec\.config: has 150000 entries; at most 1024 are accepted/);
-      assert.ok(elapsed < 1_000, `${path} took ${Math.round(elapsed)} ms`);
+      assert.ok(elapsed < 1_000, `${path} took ${Math.round(elapsed)} ms of CPU`);
     }
   });
 });
