@@ -71,10 +71,10 @@ describe('CEL call costs: the expensive cases of issue 12', () => {
     // A 30,000-character literal took RE2JS 3.4 s to compile; repetitions expand the program a thousandfold.
     const long = evaluate('"abc".matches(object.spec.pattern)', { pattern: 'a'.repeat(30_000) });
     assert.match(errorOf(long), /^the regular expression is 30000 characters long; at most 1024 are accepted/);
-    assert.ok(long.wallMs < 100, `took ${long.wallMs} ms`);
+    assert.ok(long.wallMs < 1000, `took ${long.wallMs} ms`);
     const repeated = evaluate('"abc".matches(object.spec.pattern)', { pattern: 'a{1000}'.repeat(30) });
     assert.match(errorOf(repeated), /cost budget of 50000: matches\(\) would cost/);
-    assert.ok(repeated.wallMs < 100, `took ${repeated.wallMs} ms`);
+    assert.ok(repeated.wallMs < 1000, `took ${repeated.wallMs} ms`);
   });
 
   it('the CPU time limit is checked between calls too, not only in loops', () => {
