@@ -120,8 +120,8 @@ export async function persist(core: ApiCore, req: WriteRequest): Promise<{ objec
   if (req.operation === 'CREATE' && req.object.metadata.resourceVersion) throw plainServerError('resourceVersion should not be set on objects to be created');
   if (req.operation === 'CREATE' && type.namespaced) checkNamespaceWritable(core, ctx, req.object.metadata.name ?? '');
 
-  applyStrategy(core, req);
   const allocated = allocatedByRegistry(type, req.object);
+  applyStrategy(core, req);
   await core.defaults.apply(ctx, req.object, req.oldObject);
   if (!req.applied) recordUpdate(req.oldObject, req.object, req.fieldManager, apiVersionOf(type), ctx.subresource, core.fieldTypeInfo(type), allocated);
 
@@ -206,14 +206,20 @@ function checkNamespaceWritable(core: ApiCore, ctx: RequestContext, name: string
   }
 }
 
+/** Spec fields that a registry fills in after the field manager has run, by core kind. */
+const SET_BY_REGISTRY: Record<string, string[]> = {
+  Service: ['clusterIP', 'clusterIPs', 'ipFamilies', 'ipFamilyPolicy'],
+  Namespace: ['finalizers'],
+};
+
 /**
- * The fields a Service's registry fills in after the field manager has run (ClusterIP allocation), so no manager
- * owns them unless the client set them itself (golden 36).
+ * The fields the registry fills in after the field manager has run (a Service's ClusterIP allocation, a
+ * Namespace's `kubernetes` finalizer), so no manager owns them unless the client set them itself (golden 03, 36).
  */
 function allocatedByRegistry(type: ResourceType, sent: KubeObject): FieldSet {
   const paths: FieldSet = new Set();
-  if (type.custom || type.group !== '' || type.kind !== 'Service') return paths;
+  if (type.custom || type.group !== '') return paths;
   const spec = isJsonObject(sent.spec) ? sent.spec : {};
-  for (const field of ['clusterIP', 'clusterIPs', 'ipFamilies', 'ipFamilyPolicy']) if (spec[field] === undefined) paths.add(['f:spec', `f:${field}`].join(SEP));
+  for (const field of SET_BY_REGISTRY[type.kind] ?? []) if (spec[field] === undefined) paths.add(['f:spec', `f:${field}`].join(SEP));
   return paths;
 }

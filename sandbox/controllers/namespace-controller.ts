@@ -78,12 +78,13 @@ export class NamespaceController {
       }
       const groupResource = info.group ? `${info.resource}.${info.group}` : info.resource;
       for (const item of items) {
-        if (!item.metadata?.deletionTimestamp) {
-          // kube's deleter counts what is left after its deletes: an object removed at once answers with a Status
-          const answer = await this.rest.request<{ kind?: string }>('DELETE', `${collectionPath(info, name)}/${encodeURIComponent(item.metadata!.name!)}`, { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' })
-            .catch((error: unknown) => { if (!isStatus(error, 404, 409)) throw error; return { kind: 'Status' }; });
-          if (answer.kind === 'Status') continue;
-        }
+        if (item.metadata?.deletionTimestamp) continue;
+        await this.rest.request('DELETE', `${collectionPath(info, name)}/${encodeURIComponent(item.metadata!.name!)}`, { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' })
+          .catch((error: unknown) => { if (!isStatus(error, 404, 409)) throw error; });
+      }
+      // kube's deleter counts what is left after its deletes (a pod's DELETE answers with the pod even when it is gone)
+      const left = items.length === 0 ? [] : (await this.rest.request<{ items?: typeof items }>('GET', collectionPath(info, name))).items ?? [];
+      for (const item of left) {
         remaining++;
         remainingByResource.set(groupResource, (remainingByResource.get(groupResource) ?? 0) + 1);
         for (const f of item.metadata?.finalizers ?? []) finalizersLeft.set(f, (finalizersLeft.get(f) ?? 0) + 1);
