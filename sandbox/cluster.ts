@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
+import type { RbacUsage } from './apiserver/rbac/audit.js';
 import { startApiServer } from './apiserver/server.js';
 import { startControllers } from './controllers/index.js';
 import { createFaults, type Faults } from './faults/faults.js';
@@ -34,6 +35,8 @@ export interface RunningSandbox {
   apiServerUrl: string;
   dir: string;
   faults: Faults;
+  /** What RBAC allowed and refused to users outside system:masters, so far (rbac/audit.ts). */
+  rbacUsage(): RbacUsage;
   stop(): Promise<void>;
 }
 
@@ -142,6 +145,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       apiServerUrl: apiServer.url,
       dir: options.dir,
       faults: nodeSide.faults,
+      rbacUsage: () => apiServer.core.rbacAudit.usage(),
       stop: stopAll,
     };
   } catch (error: unknown) {

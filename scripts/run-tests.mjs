@@ -1,8 +1,12 @@
 // Runs every test file under test/ with Node's own runner through tsx. The list is built here (not by a shell
 // glob) so that nested folders are found on every shell, and so CI prints the runner's own summary lines.
-import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+// A full run (no filter) also lists the grants of manifests/rbac/ that no test used (scripts/rbac-unused-grants.ts),
+// from the RBAC usage every sandbox recorded; that report is printed just before the runner's closing summary.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 
 function findTests(dir) {
   return readdirSync(dir).flatMap((entry) => {
@@ -14,7 +18,29 @@ function findTests(dir) {
 
 const filter = process.argv.slice(2);
 const files = findTests('test').filter((f) => filter.length === 0 || filter.some((s) => f.includes(s))).sort();
-const result = spawnSync(process.execPath,
+const usageDir = mkdtempSync(join(tmpdir(), 'redwing-rbac-usage-'));
+const child = spawn(process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', `--test-timeout=${process.env.REDWING_TEST_TIMEOUT_MS ?? 180000}`, ...files],
-  { stdio: 'inherit' });
-process.exit(result.status ?? 1);
+  { stdio: ['inherit', 'pipe', 'inherit'], env: { ...process.env, REDWING_RBAC_USAGE_DIR: usageDir } });
+
+// Everything streams through, except the closing summary (from "# tests N" on), held back for the RBAC report.
+const summary = [];
+const lines = createInterface({ input: child.stdout });
+lines.on('line', (line) => {
+  if (summary.length > 0 || /^# tests \d+$/.test(line)) summary.push(line);
+  else console.log(line);
+});
+const [code] = await Promise.all([
+  new Promise((resolve) => child.once('exit', (status) => resolve(status ?? 1))),
+  new Promise((resolve) => lines.once('close', resolve)),
+]);
+
+let rbacStatus = 0;
+if (filter.length === 0) {
+  const report = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/rbac-unused-grants.ts', usageDir], { encoding: 'utf8' });
+  for (const line of `${report.stdout}${report.stderr}`.trim().split('\n')) console.log(`# ${line}`);
+  rbacStatus = report.status ?? 1;
+}
+rmSync(usageDir, { recursive: true, force: true });
+for (const line of summary) console.log(line);
+process.exit(code !== 0 ? code : rbacStatus);

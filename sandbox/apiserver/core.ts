@@ -11,6 +11,7 @@ import { apiVersionOf, ResourceRegistry, storageKey } from './registry.js';
 import { builtinTypeName } from './go-field-order.js';
 import { ObjectStore } from './store.js';
 import { ServiceAccountTokenSigner } from './service-account-token.js';
+import { RbacAudit } from './rbac/audit.js';
 import { RbacPolicyStore } from './rbac/policy-store.js';
 import type { JsonObject, KubeObject } from './types.js';
 import { isJsonObject } from './types.js';
@@ -55,6 +56,8 @@ export class ApiCore {
 
   /** Roles and bindings as the authorizer reads them */
   readonly rbac: RbacPolicyStore;
+  /** What RBAC allowed and refused to users outside system:masters (tests read it). */
+  readonly rbacAudit = new RbacAudit();
 
   constructor(readonly logger: Logger, historyLimit?: number) {
     this.store = new ObjectStore(historyLimit);

@@ -115,7 +115,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
         return;
       }
       try {
-        raw.user = authorizeRequest(core.rbac.current(), user, req.method ?? 'GET', url, req.headersDistinct);
+        raw.user = authorizeRequest(core.rbac.current(), user, req.method ?? 'GET', url, req.headersDistinct, core.rbacAudit);
       } catch (error) {
         // a refusal usually means a role lacks a rule: say so where a test's output shows it
         if (user !== ANONYMOUS_USER) logger.warn({ user: user.username, method: req.method, path: req.url, message: error instanceof Error ? error.message : String(error) }, 'request forbidden by RBAC');

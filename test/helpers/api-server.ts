@@ -6,6 +6,7 @@ import { after, before } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { startApiServer, type ApiServerOptions, type RunningApiServer } from '../../sandbox/apiserver/server.js';
+import { checkRbacUsage } from './rbac-usage.js';
 
 export interface TestApiServer {
   server: RunningApiServer;
@@ -18,9 +19,11 @@ export interface TestApiServer {
 export interface TestApiServerOptions extends Partial<Omit<ApiServerOptions, 'dir'>> {
   /** Prefix of the temp dir's name, so a leftover dir names the test that made it. */
   dirPrefix: string;
+  /** The test checks refusals to Redwing's ServiceAccounts itself; otherwise any such refusal fails it at stop(). */
+  expectsRefusals?: boolean;
 }
 
-export async function startTestApiServer({ dirPrefix, ...options }: TestApiServerOptions): Promise<TestApiServer> {
+export async function startTestApiServer({ dirPrefix, expectsRefusals, ...options }: TestApiServerOptions): Promise<TestApiServer> {
   const dir = mkdtempSync(join(tmpdir(), dirPrefix));
   const removeDir = () => rmSync(dir, { recursive: true, force: true });
   let server: RunningApiServer;
@@ -35,8 +38,10 @@ export async function startTestApiServer({ dirPrefix, ...options }: TestApiServe
   return {
     server, kubeConfig, dir,
     async stop() {
+      const usage = server.core.rbacAudit.usage();
       await server.stop();
       removeDir();
+      if (!expectsRefusals) checkRbacUsage(usage, dirPrefix);
     },
   };
 }

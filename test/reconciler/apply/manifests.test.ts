@@ -92,7 +92,9 @@ describe('operator manifests', () => {
     }
     for (const rule of rules) {
       assert.ok(!rule.verbs.includes('*') && !(rule.resources ?? []).includes('*') && !(rule.apiGroups ?? []).includes('*'), 'no wildcards');
-      assert.ok(!(rule.resources ?? []).some((r) => /nodes|clusterroles|rolebindings|webhookconfigurations|namespaces/.test(r)));
+      assert.ok(!(rule.resources ?? []).some((r) => /nodes|clusterroles|rolebindings|webhookconfigurations/.test(r)));
+      // Namespaces are read (a KVPolicy's namespaceSelector), never written.
+      if ((rule.resources ?? []).includes('namespaces')) assert.deepEqual([...rule.verbs].sort(), ['get', 'list', 'watch']);
     }
   });
 

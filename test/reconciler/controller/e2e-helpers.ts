@@ -7,6 +7,7 @@ import { after, before } from 'node:test';
 import { pino } from 'pino';
 import { identityFromManifests } from '../../helpers/manifest-identity.js';
 import { sandboxTestLogger } from '../../helpers/sandbox-logger.js';
+import { checkRbacUsage } from '../../helpers/rbac-usage.js';
 import { runReconciler, type ReconcilerOptions, type RunningReconciler } from '../../../reconciler/controller/main.js';
 import { startSandbox, type RunningSandbox } from '../../../sandbox/cluster.js';
 import { buildKVStoreCrd, buildKVPolicyCrd } from '../../../shared/crds.js';
@@ -53,8 +54,10 @@ export async function startE2eCluster(options: { holdPodsPending?: boolean; rest
     sandbox, kubeConfig, client, reconcilerKubeConfig, reconcilerKubeconfigPath,
     async stop() {
       client.close();
+      const usage = sandbox.rbacUsage();
       await sandbox.stop();
       rmSync(dir, { recursive: true, force: true });
+      checkRbacUsage(usage, 'e2e');
     },
   };
 }
