@@ -97,8 +97,8 @@ function electAfterLoss(input: TopologyInput, candidates: ObservedPod[], lost: O
   if (best && atRisk.length === 0) return { master: best.name, reason: 'MasterLost' };
   if (atRisk.length === 0) {
     // Nobody holds data: any pod will do.
-    const any = [...candidates].sort(compareByData)[0];
-    return any ? { master: any.name, reason: 'MasterLost' } : { waiting: 'no replica can be promoted' };
+    const first = [...candidates].sort(compareByData)[0];
+    return first ? { master: first.name, reason: 'MasterLost' } : { waiting: 'no replica can be promoted' };
   }
   // The lost master holds everything it acknowledged, and every other pod's data is a part of its history: once it is
   // back with its data (fenced, loaded from disk), it keeps the role and the others resync from it.

@@ -6,8 +6,8 @@ import { readFileSync } from 'node:fs';
 import type { TestServer } from './helpers.js';
 import { diffJson, VaryingValues } from './golden-webhooks-diff.js';
 import type { RecordingWebhook, WebhookAnswer, WebhookAnswerer } from './golden-webhooks-server.js';
+import { readGolden } from '../../helpers/golden.js';
 
-export const GOLDEN_DIR = '/work/shared/research/apiserver-golden';
 /** Where the recording's webhook listened, and where nothing did ("connection refused"). */
 const RECORDED_WEBHOOK = '127.0.0.1:8444';
 const RECORDED_DEAD_PORT = '127.0.0.1:8449';
@@ -58,7 +58,7 @@ function retarget(value: unknown, targets: ReplayTargets): unknown {
 }
 
 export function readGoldenItems(file: string, targets: ReplayTargets): GoldenItem[] {
-  return retarget(JSON.parse(readFileSync(`${GOLDEN_DIR}/${file}.json`, 'utf8')), targets) as GoldenItem[];
+  return retarget(readGolden(file), targets) as GoldenItem[];
 }
 
 function isWebhookCall(item: GoldenItem): boolean {

@@ -7,9 +7,10 @@ import { waitFor } from '../../helpers/wait-for.js';
 import type { TestServer } from './helpers.js';
 import { startTestServer } from './helpers.js';
 import type { GoldenItem } from './golden-webhooks-replay.js';
-import { GOLDEN_DIR, readGoldenItems, recordedAnswers, replayWebhookFile } from './golden-webhooks-replay.js';
+import { readGoldenItems, recordedAnswers, replayWebhookFile } from './golden-webhooks-replay.js';
 import type { RecordingWebhook, WebhookAnswer } from './golden-webhooks-server.js';
 import { startRecordingWebhook, unusedLoopbackPort } from './golden-webhooks-server.js';
+import { goldenSkip } from '../../helpers/golden.js';
 
 const CRD = JSON.parse(readFileSync(new URL('../../fixtures/sandbox-apiserver/golden-kvstore-crd.json', import.meta.url), 'utf8'));
 const CONFIGMAPS = '/api/v1/namespaces/golden/configmaps';
@@ -76,7 +77,7 @@ async function withReplay(file: string, run: (t: TestServer, items: GoldenItem[]
   }
 }
 
-describe('golden webhook replay (27–30)', { skip: existsSync(GOLDEN_DIR) ? false : `${GOLDEN_DIR} is not available` }, () => {
+describe('golden webhook replay (27–30)', { skip: goldenSkip }, () => {
   it('27-webhook-mutating: the JSONPatch mutation on create, dryRun, update and a custom resource', async () => {
     await withReplay('27-webhook-mutating', async (t, items, webhook) => {
       const result = await replayWebhookFile(items, { server: t, webhook, token: ADMIN_TOKEN });

@@ -11,8 +11,10 @@ import { makeRestClient } from '../../../sandbox/controllers/client/rest.js';
 import { DisruptionController } from '../../../sandbox/controllers/disruption-controller.js';
 import { startTestServer, type TestServer } from '../apiserver/helpers.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { goldenSkip, readGolden } from '../../helpers/golden.js';
 
-const GOLDEN = '/work/shared/research/apiserver-golden/24-defaults-misc.json';
+type BudgetStatus = Record<string, unknown> & { conditions?: Array<Record<string, unknown>> };
+
 const ns = '/api/v1/namespaces/default';
 const pdbs = '/apis/policy/v1/namespaces/default/poddisruptionbudgets';
 const silent = pino({ level: 'silent' });
@@ -83,13 +85,13 @@ describe('disruption controller', () => {
   const counts = (s: any) => ({ expectedPods: s.expectedPods, desiredHealthy: s.desiredHealthy, currentHealthy: s.currentHealthy, disruptionsAllowed: s.disruptionsAllowed });
   const allowedCondition = (s: any) => (s.conditions ?? []).find((c: any) => c.type === 'DisruptionAllowed');
 
-  it('matches golden 24: one pending pod, minAvailable 1 → InsufficientPods with the status kube-controller-manager wrote', { skip: existsSync(GOLDEN) ? false : 'golden recordings not available' }, async () => {
-    const golden = JSON.parse(readFileSync(GOLDEN, 'utf8'))[1].response.body.status;
+  it('matches golden 24: one pending pod, minAvailable 1 → InsufficientPods with the status kube-controller-manager wrote', { skip: goldenSkip }, async () => {
+    const golden = readGolden<{ response: { body: { status: BudgetStatus } } }>('24-defaults-misc')[1]!.response.body.status;
     const created = await t.request('POST', `${ns}/pods`, { body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'kv-pending', labels: { app: 'kv' } }, spec: { containers: [{ name: 'c', image: 'redis:7' }] } } });
     assert.equal(created.status, 201);
     await budget('pdb', 'kv', { minAvailable: 1 });
     const status = await statusWhen('pdb', (s) => s.observedGeneration === 1, 'processed');
-    const strip = (s: any) => ({ ...s, conditions: s.conditions.map((c: any) => ({ ...c, lastTransitionTime: 'T' })) });
+    const strip = (s: BudgetStatus) => ({ ...s, conditions: (s.conditions ?? []).map((c) => ({ ...c, lastTransitionTime: 'T' })) });
     assert.deepEqual(strip(status), strip(golden));
     assert.deepEqual(Object.keys(status), Object.keys(golden), 'field order');
   });

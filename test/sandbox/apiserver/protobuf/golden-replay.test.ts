@@ -13,8 +13,8 @@ import { waitFor } from '../../../helpers/wait-for.js';
 import type { TestServer } from '../helpers.js';
 import { startTestServer } from '../helpers.js';
 import { requestBytes } from './binary-request.js';
+import { goldenSkip, readGolden } from '../../../helpers/golden.js';
 
-const GOLDEN_DIR = '/work/shared/research/apiserver-golden';
 const PROTOBUF = 'application/vnd.kubernetes.protobuf';
 
 interface Exchange {
@@ -64,14 +64,14 @@ function requestBody(exchange: Exchange, index: number): Buffer | undefined {
   return Buffer.from(JSON.stringify(body));
 }
 
-describe('golden 37 replay (protobuf)', { skip: existsSync(GOLDEN_DIR) ? false : `${GOLDEN_DIR} is not available` }, () => {
-  const exchanges = existsSync(GOLDEN_DIR) ? JSON.parse(readFileSync(join(GOLDEN_DIR, '37-kubectl-protobuf.json'), 'utf8')) as Exchange[] : [];
+describe('golden 37 replay (protobuf)', { skip: goldenSkip }, () => {
+  const exchanges = readGolden<Exchange>('37-kubectl-protobuf');
   let t: TestServer;
 
   before(async () => {
     t = await startTestServer();
     await t.request('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'golden' } } });
-    const gadgets = (JSON.parse(readFileSync(join(GOLDEN_DIR, '36-map-key-order.json'), 'utf8')) as Exchange[])
+    const gadgets = readGolden<Exchange>('36-map-key-order')
       .find((e) => e.request.method === 'POST' && e.request.path.includes('customresourcedefinitions'));
     assert.ok(gadgets, 'golden 36 creates the gadgets.golden.dev CRD');
     await t.request('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: gadgets.request.body });
