@@ -87,11 +87,19 @@ export function applyStrategy(core: ApiCore, req: WriteRequest): void {
     if (old.status === undefined) delete object.status;
     else object.status = deepClone(old.status);
   }
-  if (type.hasGeneration || type.custom) {
-    const generation = old.metadata.generation ?? 1;
-    const specChanged = !jsonEqual(specPart(object), specPart(old)) || (!type.status && !jsonEqual(object.status, old.status));
-    object.metadata.generation = specChanged && ctx.subresource !== 'status' ? generation + 1 : generation;
-  }
+}
+
+/**
+ * generation moves when the spec changed, compared after defaulting: a patch that removes a defaulted field and
+ * gets it back from the defaults changes nothing (golden 14 #14).
+ */
+function setGeneration(req: WriteRequest): void {
+  const { ctx, object, oldObject: old } = req;
+  const { type } = ctx;
+  if (req.operation !== 'UPDATE' || !old || !(type.hasGeneration || type.custom)) return;
+  const generation = old.metadata.generation ?? 1;
+  const specChanged = !jsonEqual(specPart(object), specPart(old)) || (!type.status && !jsonEqual(object.status, old.status));
+  object.metadata.generation = specChanged && ctx.subresource !== 'status' ? generation + 1 : generation;
 }
 
 /**
@@ -123,6 +131,7 @@ export async function persist(core: ApiCore, req: WriteRequest): Promise<{ objec
   const allocated = allocatedByRegistry(type, req.object);
   applyStrategy(core, req);
   await core.defaults.apply(ctx, req.object, req.oldObject);
+  setGeneration(req);
   if (!req.applied) recordUpdate(req.oldObject, req.object, req.fieldManager, apiVersionOf(type), ctx.subresource, core.fieldTypeInfo(type), allocated);
 
   const view = req.admissionView;
@@ -139,6 +148,7 @@ export async function persist(core: ApiCore, req: WriteRequest): Promise<{ objec
       req.object.metadata.uid = preservedMeta.uid;
       req.object.metadata.creationTimestamp = preservedMeta.creationTimestamp;
       await core.defaults.apply(ctx, req.object, req.oldObject);
+      setGeneration(req);
     }
   }
 

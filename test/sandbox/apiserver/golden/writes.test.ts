@@ -1,10 +1,11 @@
 // Golden files about writes and errors: ConfigMap CRUD, patch and apply (04–06), custom resources (14–16, 18, 19),
 // built-in defaults (21–24), miscellaneous errors (31) and kubectl's requests (33). kube-controller-manager ran
 // beside the recorded server, so the sandbox's controllers run here too (garbage collector, endpoints, disruption).
+import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { waitFor } from '../../../helpers/wait-for.js';
 import { useGoldenServer } from './harness.js';
-import { GOLDEN_SKIP } from './replay.js';
+import { GOLDEN_SKIP, loadGolden } from './replay.js';
 import { createConfigMap, createKVStore, setKVStoreStatus } from './seeds.js';
 
 const RBAC = 'replayed by the RBAC tests';
@@ -21,7 +22,13 @@ describe('golden replay: writes', { skip: GOLDEN_SKIP }, () => {
     await golden.replay('05-configmap-patch');
   });
   it('06 ConfigMap apply', () => golden.replay('06-configmap-apply'));
-  it('14 CR defaulting and pruning', () => golden.replay('14-cr-defaulting-pruning'));
+  it('14 CR defaulting and pruning', async () => {
+    await golden.replay('14-cr-defaulting-pruning');
+    // #14 removes a defaulted field, which the defaults put back: no spec change, so no new generation
+    const recorded = loadGolden('14-cr-defaulting-pruning')[14]?.response?.body as { metadata?: { generation?: number } };
+    const ours = await golden.t.request('GET', '/apis/redwing.dev/v1alpha1/namespaces/golden/kvstores/d2');
+    assert.equal((ours.body as { metadata?: { generation?: number } }).metadata?.generation, recorded.metadata?.generation);
+  });
   it('15 CR validation', () => golden.replay('15-cr-validation'));
   it('16 CR CEL and immutability', () => golden.replay('16-cr-cel-immutable'));
   it('18 CR scale', async () => {
