@@ -6,7 +6,7 @@ import { API_GROUP, KVPOLICY_KIND, KVSTORE_KIND, KVSTORE_PLURAL } from '../share
 import type { KVStoreSpec } from '../shared/schema/kvstore.js';
 import { formatFieldError, type FieldError } from '../shared/validators.js';
 import { allowReview, denyReview, type AdmissionRequest, type AdmissionReview } from './admission-review.js';
-import { isPlainObject } from './json-patch.js';
+import { isPlainObject } from '../shared/json-value.js';
 import { cloneJson, mutateKVStore } from './mutate.js';
 import { decidePolicy } from './policy-verdict.js';
 import { checkCollectionSizes } from './size-limits.js';

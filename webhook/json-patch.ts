@@ -9,6 +9,9 @@
  * be fragile). Nothing changed -> no operations.
  */
 
+import { isPlainObject, jsonEqual } from '../shared/json-value.js';
+
+
 export type JsonPatchOperation =
   | { op: 'add'; path: string; value: unknown }
   | { op: 'replace'; path: string; value: unknown }
@@ -23,24 +26,6 @@ export interface JsonPatchOptions {
 export function escapePointerToken(token: string): string {
   if (!token.includes('~') && !token.includes('/')) return token;
   return token.replace(/~/g, '~0').replace(/\//g, '~1');
-}
-
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Structural equality of JSON values (key order does not matter). */
-export function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a)) {
-    return Array.isArray(b) && a.length === b.length && a.every((item, index) => jsonEqual(item, b[index]));
-  }
-  if (isPlainObject(a) && isPlainObject(b)) {
-    const aKeys = Object.keys(a).filter((key) => a[key] !== undefined);
-    const bKeys = Object.keys(b).filter((key) => b[key] !== undefined);
-    return aKeys.length === bKeys.length && aKeys.every((key) => key in b && jsonEqual(a[key], b[key]));
-  }
-  return false;
 }
 
 function diffObjects(

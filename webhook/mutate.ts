@@ -6,7 +6,8 @@ import { applyKVStoreDefaults, defaultMaxmemoryBytes, isMaterialisedAntiAffinity
 import { isQuantity } from '../shared/quantity.js';
 import type { KVStoreSpec } from '../shared/schema/kvstore.js';
 import { validateKVStoreSpecSchema } from '../shared/validators.js';
-import { createJsonPatch, isPlainObject, type JsonPatchOperation } from './json-patch.js';
+import { isPlainObject } from '../shared/json-value.js';
+import { createJsonPatch, type JsonPatchOperation } from './json-patch.js';
 import type { PolicyDefaults } from './policy-port.js';
 
 export const MATERIALISED_ANTI_AFFINITY_PATH = '/spec/affinity/podAntiAffinity';

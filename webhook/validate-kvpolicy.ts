@@ -6,7 +6,7 @@
 import { ENGINES, type KVStoreSpec } from '../shared/schema/kvstore.js';
 import type { KVPolicySpec } from '../shared/schema/kvpolicy.js';
 import { validateKVPolicySpecSchema, validatePartialKVStoreSpec, type FieldError } from '../shared/validators.js';
-import { isPlainObject } from './json-patch.js';
+import { isPlainObject } from '../shared/json-value.js';
 import { checkFieldRules } from './kvstore-rules.js';
 import type { PolicyPort } from './policy-port.js';
 

@@ -5,7 +5,7 @@
 import { applyKVStoreDefaults } from '../shared/defaulting.js';
 import type { KVStoreSpec } from '../shared/schema/kvstore.js';
 import { validateKVStoreSpecSchema, type FieldError } from '../shared/validators.js';
-import { isPlainObject, jsonEqual } from './json-patch.js';
+import { isPlainObject, jsonEqual } from '../shared/json-value.js';
 import { checkCrossFieldRules, checkFieldRules, checkStoreName, checkTransitionRules, collectWarnings } from './kvstore-rules.js';
 
 export interface KVStoreValidationInput {

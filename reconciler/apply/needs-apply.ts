@@ -4,7 +4,7 @@
  * manager applied before may have disappeared from the desired object (SSA would remove it from the live one, e.g. a
  * pod label the user dropped from podMetadata).
  */
-import { jsonEqual } from '../../shared/canonical-json.js';
+import { jsonEqual } from '../../shared/json-value.js';
 import { parseQuantity } from '../../shared/quantity.js';
 import { toWireObject } from './wire-format.js';
 

@@ -8,7 +8,7 @@
  */
 import type { V1PersistentVolumeClaim, V1StatefulSet, V1Volume } from '@kubernetes/client-node';
 import { DATA_VOLUME_NAME } from '../../shared/names.js';
-import { jsonEqual } from '../../shared/canonical-json.js';
+import { jsonEqual } from '../../shared/json-value.js';
 import { compareQuantities } from '../../shared/quantity.js';
 import { explainApplyNeed, FIELD_MANAGER } from './needs-apply.js';
 import { toWireObject } from './wire-format.js';

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { KVStore, KVStoreSpec } from '../../shared/schema/kvstore.js';
-import { canonicalJson } from '../../shared/canonical-json.js';
+import { canonicalJson } from '../../shared/json-value.js';
 import { buildEngineSettings } from '../desired/engine-settings.js';
 import { isLiveSettable } from '../desired/live-settings.js';
 import {

@@ -7,7 +7,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { createLogger, type Logger } from '../../shared/logger.js';
-import { jsonEqual } from '../../shared/canonical-json.js';
+import { jsonEqual } from '../../shared/json-value.js';
 import type { KeyPairPem } from '../../certs/authority.js';
 import { buildDesiredObjects } from '../desired/index.js';
 import { HealthMonitor, observeMasterRole } from '../replication/index.js';

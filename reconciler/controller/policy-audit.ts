@@ -8,7 +8,7 @@
  * change during a run schedules one more. Status-only updates do not trigger a run (generation and labels are
  * compared), so the audit's own writes and the reconciler's status writes do not wake it.
  */
-import { jsonEqual } from '../../shared/canonical-json.js';
+import { jsonEqual } from '../../shared/json-value.js';
 import { API_GROUP, API_VERSION, KVPOLICY_PLURAL } from '../../shared/api.js';
 import type { Logger } from '../../shared/logger.js';
 import type { KVPolicy } from '../../shared/schema/kvpolicy.js';

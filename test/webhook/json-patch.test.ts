@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createJsonPatch, escapePointerToken, jsonEqual } from '../../webhook/json-patch.js';
+import { jsonEqual } from '../../shared/json-value.js';
+import { createJsonPatch, escapePointerToken } from '../../webhook/json-patch.js';
 import { applyStrict } from './helpers.js';
 
 describe('createJsonPatch', () => {

@@ -4,7 +4,7 @@
  * (reconciler/audit/).
  */
 import type { Enforcement, KVPolicy, KVPolicySpec } from '../../shared/schema/kvpolicy.js';
-import { canonicalJson } from '../../shared/canonical-json.js';
+import { canonicalJson } from '../../shared/json-value.js';
 import type { KVStoreSpec } from '../../shared/schema/kvstore.js';
 import type { PolicyViolation } from '../policy-port.js';
 import { compileExpression, DEFAULT_CEL_LIMITS, type CelLimits, type CompiledExpression, type CompileResult, type EvaluationResult, type PreparedBindings } from './cel.js';

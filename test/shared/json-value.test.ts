@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { canonicalJson, jsonEqual } from '../../shared/canonical-json.js';
+import { canonicalJson, jsonEqual } from '../../shared/json-value.js';
 
 describe('jsonEqual', () => {
   it('ignores map key order at every depth (a real API server sorts them)', () => {
