@@ -174,10 +174,12 @@ export function inGoOrder(value: unknown, type: string): unknown {
   for (const field of fields) {
     const fieldValue = value[field.name];
     if (fieldValue === undefined) continue;
+    // every map field of the served types is `omitempty`: an empty map is not written
+    if (field.map && isObject(fieldValue) && Object.keys(fieldValue).length === 0) continue;
     if (field.map && isObject(fieldValue)) out[field.name] = sortedMap(fieldValue, field.type);
     else out[field.name] = field.type ? inGoOrder(fieldValue, field.type) : fieldValue;
   }
-  for (const [key, fieldValue] of Object.entries(value)) if (!(key in out) && fieldValue !== undefined) out[key] = fieldValue;
+  for (const [key, fieldValue] of Object.entries(value)) if (!fields.some((f) => f.name === key) && fieldValue !== undefined) out[key] = fieldValue;
   return out;
 }
 

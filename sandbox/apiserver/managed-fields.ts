@@ -41,6 +41,8 @@ export interface FieldNode {
 /** Visits every field of an object with its FieldsV1 path. */
 export function walkFields(object: unknown, info: FieldTypeInfo, visit: (node: FieldNode) => void): void {
   const recurse = (value: unknown, path: string[], namePath: string[], isListItem: boolean): void => {
+    // an empty map of a built-in is omitted from its JSON (omitempty), so it is no field of the typed object
+    if (info.builtin && !isListItem && isJsonObject(value) && Object.keys(value).length === 0 && isMapNode(namePath, info.schema)) return;
     if (isJsonObject(value) && Object.keys(value).length > 0) {
       if (path.length > 0) visit({ path, namePath, value, isLeaf: false, isListItem });
       for (const [key, child] of Object.entries(value)) {
