@@ -5,6 +5,8 @@
  *
  * A struct is a space-separated list of its JSON fields in Go order; `field:Type` names the field's struct type,
  * `field:map` a map of scalars, `field:map<Type>` a map of structs. A list field has its element's type.
+ * `Type!` is a struct held by value (or a list without omitempty). `field=<json>` is a field without `omitempty`, written with that zero value
+ * when unset (an Event's `firstTimestamp: null`).
  */
 const STRUCTS: Record<string, string> = {
   ObjectMeta: 'name generateName namespace selfLink uid resourceVersion generation creationTimestamp deletionTimestamp deletionGracePeriodSeconds labels:map annotations:map ownerReferences:OwnerReference finalizers managedFields:ManagedFieldsEntry',
@@ -42,14 +44,14 @@ const STRUCTS: Record<string, string> = {
   Node: 'kind apiVersion metadata:ObjectMeta! spec:NodeSpec! status:NodeStatus!',
   NodeSpec: 'podCIDR podCIDRs providerID unschedulable taints configSource externalID',
   NodeStatus: 'capacity:map allocatable:map phase conditions:Condition addresses daemonEndpoints nodeInfo images volumesInUse volumesAttached config runtimeHandlers features',
-  Event: 'kind apiVersion metadata:ObjectMeta! involvedObject:ObjectReference! reason message source:EventSource! firstTimestamp lastTimestamp count type eventTime series related:ObjectReference action reportingComponent reportingInstance',
-  EventsV1Event: 'kind apiVersion metadata:ObjectMeta! eventTime series reportingController reportingInstance action reason regarding:ObjectReference! related:ObjectReference note type deprecatedSource deprecatedFirstTimestamp deprecatedLastTimestamp deprecatedCount',
+  Event: 'kind apiVersion metadata:ObjectMeta! involvedObject:ObjectReference! reason message source:EventSource!={} firstTimestamp=null lastTimestamp=null count type eventTime=null series related:ObjectReference action reportingComponent="" reportingInstance=""',
+  EventsV1Event: 'kind apiVersion metadata:ObjectMeta! eventTime=null series reportingController reportingInstance action reason regarding:ObjectReference! related:ObjectReference note type deprecatedSource:EventSource!={} deprecatedFirstTimestamp=null deprecatedLastTimestamp=null deprecatedCount',
   Lease: 'kind apiVersion metadata:ObjectMeta! spec:LeaseSpec!',
   LeaseSpec: 'holderIdentity leaseDurationSeconds acquireTime renewTime leaseTransitions strategy preferredHolder',
 
   Pod: 'kind apiVersion metadata:ObjectMeta! spec:PodSpec! status:PodStatus!',
   PodTemplateSpec: 'metadata:ObjectMeta! spec:PodSpec!',
-  PodSpec: 'volumes:Volume initContainers:Container containers:Container ephemeralContainers:Container restartPolicy terminationGracePeriodSeconds activeDeadlineSeconds dnsPolicy nodeSelector:map serviceAccountName serviceAccount automountServiceAccountToken nodeName hostNetwork hostPID hostIPC shareProcessNamespace securityContext imagePullSecrets:LocalObjectReference hostname subdomain affinity:Affinity schedulerName tolerations:Toleration hostAliases priorityClassName priority dnsConfig readinessGates runtimeClassName enableServiceLinks preemptionPolicy overhead:map topologySpreadConstraints:TopologySpreadConstraint setHostnameAsFQDN os hostUsers schedulingGates resourceClaims resources:ResourceRequirements',
+  PodSpec: 'volumes:Volume initContainers:Container containers:Container! ephemeralContainers:Container restartPolicy terminationGracePeriodSeconds activeDeadlineSeconds dnsPolicy nodeSelector:map serviceAccountName serviceAccount automountServiceAccountToken nodeName hostNetwork hostPID hostIPC shareProcessNamespace securityContext imagePullSecrets:LocalObjectReference hostname subdomain affinity:Affinity schedulerName tolerations:Toleration hostAliases priorityClassName priority dnsConfig readinessGates runtimeClassName enableServiceLinks preemptionPolicy overhead:map topologySpreadConstraints:TopologySpreadConstraint setHostnameAsFQDN os hostUsers schedulingGates resourceClaims resources:ResourceRequirements',
   Volume: 'name hostPath emptyDir gcePersistentDisk awsElasticBlockStore gitRepo secret:SecretVolumeSource nfs iscsi glusterfs persistentVolumeClaim rbd flexVolume:FlexVolumeSource cinder cephfs flocker downwardAPI:DownwardAPIVolumeSource fc azureFile configMap:ConfigMapVolumeSource vsphereVolume quobyte azureDisk photonPersistentDisk projected:ProjectedVolumeSource portworxVolume scaleIO storageos csi:CSIVolumeSource ephemeral image',
   SecretVolumeSource: 'secretName items:KeyToPath defaultMode optional',
   ConfigMapVolumeSource: 'name items:KeyToPath defaultMode optional',
@@ -120,6 +122,8 @@ const STRUCTS: Record<string, string> = {
 
 interface Field {
   name: string;
+  /** the zero value Go writes for a field without omitempty */
+  zero?: unknown;
   type?: string;
   map: boolean;
   /** a struct held by value (`Type!`): it exists, empty, in every object, unlike a pointer */
@@ -128,12 +132,13 @@ interface Field {
 
 const PARSED = new Map<string, Field[]>(
   Object.entries(STRUCTS).map(([type, fields]) => [type, fields.split(' ').filter(Boolean).map((spec): Field => {
-    const [name, typed] = spec.split(':') as [string, string | undefined];
+    const [declared, zero] = spec.includes('=') ? [spec.slice(0, spec.indexOf('=')), JSON.parse(spec.slice(spec.indexOf('=') + 1)) as unknown] : [spec, undefined];
+    const [name, typed] = declared.split(':') as [string, string | undefined];
     const value = typed?.endsWith('!') ?? false;
     const kind = value ? typed!.slice(0, -1) : typed;
-    if (kind === 'map') return { name, map: true, value: false };
+    if (kind === 'map') return { name, map: true, value: false, zero };
     const mapOf = /^map<(.+)>$/.exec(kind ?? '');
-    return mapOf ? { name, type: mapOf[1], map: true, value: false } : { name, type: kind, map: false, value };
+    return mapOf ? { name, type: mapOf[1], map: true, value: false, zero } : { name, type: kind, map: false, value, zero };
   })]),
 );
 
@@ -173,7 +178,10 @@ export function inGoOrder(value: unknown, type: string): unknown {
   const out: Record<string, unknown> = {};
   for (const field of fields) {
     const fieldValue = value[field.name];
-    if (fieldValue === undefined) continue;
+    if (fieldValue === undefined) {
+      if (field.zero !== undefined) out[field.name] = structuredClone(field.zero);
+      continue;
+    }
     // every map field of the served types is `omitempty`: an empty map is not written
     if (field.map && isObject(fieldValue) && Object.keys(fieldValue).length === 0) continue;
     if (field.map && isObject(fieldValue)) out[field.name] = sortedMap(fieldValue, field.type);
@@ -185,8 +193,8 @@ export function inGoOrder(value: unknown, type: string): unknown {
 
 /**
  * Whether the field at `path` (field names, list positions left out) of a built-in type is a struct held by
- * pointer: an Update that creates it owns it (FieldsV1 "."), while a struct held by value always existed.
- * Undefined when the table does not know the field or it is no struct.
+ * pointer (or an omitempty list): an Update that creates it owns it (FieldsV1 "."), while a struct held by value
+ * always existed. Undefined when the table does not know the field or it is no struct.
  */
 export function isPointerStruct(type: string, path: readonly string[]): boolean | undefined {
   let fields = PARSED.get(type);

@@ -151,7 +151,12 @@ function removeNow(core: ApiCore, ctx: RequestContext, object: KubeObject, optio
     core.store.delete(storageKey(ctx.type), object.metadata.namespace, object.metadata.name ?? '');
     core.afterDelete(ctx.type, object);
   }
-  if (ctx.type.deleteReturnsObject) return { status: 200, body: object };
+  if (ctx.type.deleteReturnsObject) {
+    // a pod goes through graceful deletion even when its grace is 0: the answer carries the marks (golden 23)
+    const isPod = ctx.type.group === '' && ctx.type.plural === 'pods';
+    const marked = isPod ? { ...object, metadata: { ...object.metadata, deletionTimestamp: object.metadata.deletionTimestamp ?? nowTimestamp(), deletionGracePeriodSeconds: 0 } } : object;
+    return { status: 200, body: marked };
+  }
   const details: JsonObject = { name: object.metadata.name };
   if (ctx.type.group !== '') details.group = ctx.type.group;
   details.kind = ctx.type.plural;

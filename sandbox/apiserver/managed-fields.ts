@@ -22,8 +22,15 @@ export interface FieldTypeInfo {
   goType?: string;
 }
 
-/** Built-in selectors are atomic (LabelSelector is `structType=atomic`, Service's selector `mapType=atomic`): owned whole. */
-const ATOMIC_BUILTIN_FIELDS = new Set(['selector', 'labelSelector', 'namespaceSelector', 'objectSelector', 'podSelector']);
+/**
+ * Built-in fields owned whole: selectors (LabelSelector is `structType=atomic`, Service's selector
+ * `mapType=atomic`), object references and key selectors (ObjectReference, ObjectFieldSelector,
+ * ConfigMapKeySelector… are `structType=atomic`).
+ */
+const ATOMIC_BUILTIN_FIELDS = new Set([
+  'selector', 'labelSelector', 'namespaceSelector', 'objectSelector', 'podSelector',
+  'involvedObject', 'regarding', 'related', 'targetRef', 'fieldRef', 'resourceFieldRef', 'configMapKeyRef', 'secretKeyRef',
+]);
 
 /** metadata fields never tracked as owned */
 const IGNORED_METADATA = new Set(['name', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'managedFields', 'selfLink']);
@@ -104,7 +111,9 @@ function containerIsMember(n: FieldNode, info: FieldTypeInfo): boolean {
   if (info.builtin && n.path.length === 1 && info.lists(n.namePath).type === 'map') return true;
   if (!info.builtin) return true;
   // a new keyed or set list, a new map and a new pointer struct are owned themselves; a struct held by value is not
-  if (Array.isArray(n.value) || isMapNode(n.namePath, info.schema)) return true;
+  // (a list without omitempty, such as a pod's containers, always exists, like a value struct)
+  if (Array.isArray(n.value)) return info.goType === undefined || isPointerStruct(info.goType, n.namePath) !== false;
+  if (isMapNode(n.namePath, info.schema)) return true;
   return info.goType !== undefined && isPointerStruct(info.goType, n.namePath) === true;
 }
 

@@ -216,10 +216,12 @@ function checkNamespaceWritable(core: ApiCore, ctx: RequestContext, name: string
   }
 }
 
-/** Spec fields that a registry fills in after the field manager has run, by core kind. */
+/** Spec fields that a registry or an admission plugin fills in after the field manager has run, by core kind. */
 const SET_BY_REGISTRY: Record<string, string[]> = {
   Service: ['clusterIP', 'clusterIPs', 'ipFamilies', 'ipFamilyPolicy'],
   Namespace: ['finalizers'],
+  // the Priority, ServiceAccount and DefaultTolerationSeconds admission plugins (golden 23)
+  Pod: ['priority', 'preemptionPolicy', 'serviceAccountName', 'serviceAccount', 'tolerations'],
 };
 
 /**

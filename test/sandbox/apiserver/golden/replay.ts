@@ -65,6 +65,14 @@ export function blankVaryingFields(text: string): string {
     .replace(/^(\s*(?:- )?(?:uid|resourceVersion|creationTimestamp|deletionTimestamp|time): ).*$/gm, '$1…');
 }
 
+/** Every field path of a JSON value, sorted (`metadata.name`, `items[0].data`). */
+export function fieldPaths(value: unknown, prefix = ''): string[] {
+  if (Array.isArray(value)) return value.flatMap((item, i) => fieldPaths(item, `${prefix}[${i}]`));
+  const object = record(value);
+  if (!object) return [];
+  return Object.keys(object).flatMap((key) => [`${prefix}${prefix ? '.' : ''}${key}`, ...fieldPaths(object[key], `${prefix}${prefix ? '.' : ''}${key}`)]).sort();
+}
+
 /** The two texts around the first byte where they differ, so a long body's mismatch is readable. */
 export function firstDifference(expected: string, actual: string): string {
   let at = 0;
@@ -117,6 +125,8 @@ export interface ReplayOptions {
   skip?: Record<number, string>;
   /** compare the exact body bytes where the recording keeps them (`rawBody`); on unless false */
   bytes?: boolean;
+  /** index → what its body shows: our body (or its `only` part) must have exactly the recorded fields; values may differ */
+  sameFields?: Record<number, { why: string; only?: string }>;
   /** index → why its body bytes are not compared (status, reason and message still are) */
   skipBytes?: Record<number, string>;
   /** index → why that request is repeated (up to 10 s) until it answers the recorded status: the recorder polled */
@@ -243,6 +253,13 @@ export class GoldenReplayer {
       result.compared++;
       const mismatch = this.compare(index, item, answer, (options.bytes ?? true) && !(index in (options.skipBytes ?? {})));
       if (mismatch) result.mismatches.push(mismatch);
+      const same = options.sameFields?.[index];
+      if (same) {
+        const part = (body: unknown) => (same.only === undefined ? body : record(body)?.[same.only]);
+        const expected = fieldPaths(part(response.body));
+        const actual = fieldPaths(part(answer.body));
+        if (JSON.stringify(expected) !== JSON.stringify(actual)) result.mismatches.push(`#${index} ${request.method} ${request.path}: fields differ: expected ${expected.filter((p) => !actual.includes(p)).join(', ')} got ${actual.filter((p) => !expected.includes(p)).join(', ')}`);
+      }
     }
     return result;
   }
