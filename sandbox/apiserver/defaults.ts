@@ -10,6 +10,7 @@ import { applyBuiltinDefaults, initialStatus } from './builtin-defaults.js';
 import { validateBuiltin } from './builtin-validation.js';
 import { applySchemaDefaults, pruneUnknown, validateCustomResource } from './crd-schema.js';
 import { defaultStorageClassName } from './default-storage-class.js';
+import { NodePortAllocator } from './node-ports.js';
 import { validateMetadata } from './object-meta.js';
 import { strictFieldErrors } from './strict-validation.js';
 import type { ResourceType } from './registry.js';
@@ -91,6 +92,7 @@ export interface StandardDefaultsOptions {
 
 export class StandardDefaults implements DefaultsEngine {
   readonly ips: ClusterIpAllocator;
+  private readonly nodePorts = new NodePortAllocator();
   private readonly strict: boolean;
 
   constructor(private readonly core: ApiCore, options: StandardDefaultsOptions = {}) {
@@ -99,6 +101,9 @@ export class StandardDefaults implements DefaultsEngine {
     core.observers.push({
       afterDelete: (type, object) => {
         if (type.group === '' && type.plural === 'services' && isJsonObject(object.spec) && typeof object.spec.clusterIP === 'string') this.ips.release(object.spec.clusterIP);
+        if (type.group === '' && type.plural === 'services' && isJsonObject(object.spec) && Array.isArray(object.spec.ports)) {
+          for (const port of object.spec.ports.filter(isJsonObject)) this.nodePorts.release(port.nodePort);
+        }
       },
     });
   }
@@ -138,6 +143,9 @@ export class StandardDefaults implements DefaultsEngine {
       if (name) object.spec.storageClassName = name;
     }
     applyBuiltinDefaults(type.kind, type.group, object, () => this.ips.allocate());
+    if (type.group === '' && type.kind === 'Service' && isJsonObject(object.spec)) {
+      this.nodePorts.assign(object.spec, oldObject && isJsonObject(oldObject.spec) ? oldObject.spec : undefined);
+    }
   }
 
   async validate(ctx: RequestContext, object: KubeObject, oldObject: KubeObject | undefined): Promise<FieldError[]> {

@@ -233,5 +233,11 @@ function allocatedByRegistry(type: ResourceType, sent: KubeObject): FieldSet {
   if (type.custom || type.group !== '') return paths;
   const spec = isJsonObject(sent.spec) ? sent.spec : {};
   for (const field of SET_BY_REGISTRY[type.kind] ?? []) if (spec[field] === undefined) paths.add(['f:spec', `f:${field}`].join(SEP));
+  if (type.kind === 'Service' && Array.isArray(spec.ports)) {
+    // allocated node ports too, per port (keyed by port and protocol)
+    for (const port of spec.ports.filter(isJsonObject)) {
+      if (port.nodePort === undefined) paths.add(['f:spec', 'f:ports', `k:${JSON.stringify({ port: port.port, protocol: port.protocol ?? 'TCP' })}`, 'f:nodePort'].join(SEP));
+    }
+  }
   return paths;
 }
