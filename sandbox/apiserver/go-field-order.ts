@@ -5,7 +5,8 @@
  *
  * A struct is a space-separated list of its JSON fields in Go order; `field:Type` names the field's struct type,
  * `field:map` a map of scalars, `field:map<Type>` a map of structs. A list field has its element's type.
- * `Type!` is a struct held by value (or a list without omitempty). `field=<json>` is a field without `omitempty`, written with that zero value
+ * `Type!` is a struct held by value (or a list without omitempty). `field?` is a scalar with omitempty: its zero
+ * value (0, "", false) is not written. `field=<json>` is a field without `omitempty`, written with that zero value
  * when unset (an Event's `firstTimestamp: null`).
  */
 const STRUCTS: Record<string, string> = {
@@ -82,7 +83,7 @@ const STRUCTS: Record<string, string> = {
 
   StatefulSet: 'kind apiVersion metadata:ObjectMeta! spec:StatefulSetSpec! status:StatefulSetStatus!',
   StatefulSetSpec: 'replicas selector:LabelSelector template:PodTemplateSpec! volumeClaimTemplates:PersistentVolumeClaim serviceName podManagementPolicy updateStrategy:StatefulSetUpdateStrategy! revisionHistoryLimit minReadySeconds persistentVolumeClaimRetentionPolicy:RetentionPolicy ordinals:Ordinals',
-  StatefulSetStatus: 'observedGeneration replicas readyReplicas currentReplicas updatedReplicas currentRevision updateRevision collisionCount conditions:Condition availableReplicas',
+  StatefulSetStatus: 'observedGeneration? replicas readyReplicas? currentReplicas? updatedReplicas? currentRevision? updateRevision? collisionCount conditions:Condition availableReplicas',
   StatefulSetUpdateStrategy: 'type rollingUpdate:RollingUpdate',
   RollingUpdate: 'partition maxUnavailable',
   RetentionPolicy: 'whenDeleted whenScaled',
@@ -124,6 +125,8 @@ interface Field {
   name: string;
   /** the zero value Go writes for a field without omitempty */
   zero?: unknown;
+  /** a scalar with omitempty: its zero value is left out */
+  omitZero?: boolean;
   type?: string;
   map: boolean;
   /** a struct held by value (`Type!`): it exists, empty, in every object, unlike a pointer */
@@ -133,7 +136,9 @@ interface Field {
 const PARSED = new Map<string, Field[]>(
   Object.entries(STRUCTS).map(([type, fields]) => [type, fields.split(' ').filter(Boolean).map((spec): Field => {
     const [declared, zero] = spec.includes('=') ? [spec.slice(0, spec.indexOf('=')), JSON.parse(spec.slice(spec.indexOf('=') + 1)) as unknown] : [spec, undefined];
-    const [name, typed] = declared.split(':') as [string, string | undefined];
+    const [named, typed] = declared.split(':') as [string, string | undefined];
+    if (named.endsWith('?')) return { name: named.slice(0, -1), map: false, value: false, omitZero: true };
+    const name = named;
     const value = typed?.endsWith('!') ?? false;
     const kind = value ? typed!.slice(0, -1) : typed;
     if (kind === 'map') return { name, map: true, value: false, zero };
@@ -182,6 +187,7 @@ export function inGoOrder(value: unknown, type: string): unknown {
       if (field.zero !== undefined) out[field.name] = structuredClone(field.zero);
       continue;
     }
+    if (field.omitZero && (fieldValue === 0 || fieldValue === '' || fieldValue === false)) continue;
     // every map field of the served types is `omitempty`: an empty map is not written
     if (field.map && isObject(fieldValue) && Object.keys(fieldValue).length === 0) continue;
     if (field.map && isObject(fieldValue)) out[field.name] = sortedMap(fieldValue, field.type);

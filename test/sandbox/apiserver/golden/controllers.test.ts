@@ -5,13 +5,16 @@ import { describe, it } from 'node:test';
 import { waitFor } from '../../../helpers/wait-for.js';
 import { useGoldenServer } from './harness.js';
 import { GOLDEN_SKIP, loadGolden } from './replay.js';
-import { createKVStore, createOwnerOf } from './seeds.js';
+import { createKVStore, createOwnerOf, statusObserved } from './seeds.js';
 
 describe('golden replay: controllers', { skip: GOLDEN_SKIP }, () => {
   const golden = useGoldenServer({ controllers: true });
 
   // 25 reads the OrderedReady StatefulSet that 21 creates
-  it('21 StatefulSet defaults (with the controller running)', () => golden.replay('21-defaults-statefulset'));
+  it('21 StatefulSet defaults and the status the controller writes', () => golden.replay('21-defaults-statefulset', {
+    steps: { 3: () => statusObserved(golden.t, '/apis/apps/v1/namespaces/golden/statefulsets/kv') },
+    sameFields: { 3: { why: 'the StatefulSet controller\'s status', only: 'status' } },
+  }));
   it('25 StatefulSet controller', () => golden.replay('25-statefulset-controller'));
   it('26 garbage collector propagation', async () => {
     const { t, replayer } = golden;

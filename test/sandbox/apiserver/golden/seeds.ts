@@ -1,5 +1,6 @@
 // Objects that existed before a recording started, or writes the recorder made between two kept exchanges.
 // Each is rebuilt from what the recorded responses show of it.
+import { waitFor } from '../../../helpers/wait-for.js';
 import type { TestServer } from '../helpers.js';
 import type { GoldenItem, GoldenReplayer } from './replay.js';
 
@@ -35,4 +36,12 @@ export async function createOwnerOf(t: TestServer, replayer: GoldenReplayer, ite
   const uid = (res.body as { metadata?: { uid?: string } }).metadata?.uid;
   if (res.status !== 201 || !uid) throw new Error(`seed owner ${owner.name}: ${res.status} ${res.text}`);
   replayer.mapping.set(owner.uid, uid);
+}
+
+/** Waits until a controller has written the status of the object at `path` (status.observedGeneration is set). */
+export async function statusObserved(t: TestServer, path: string): Promise<void> {
+  await waitFor(`the status of ${path}`, async () => {
+    const body = (await t.request('GET', path)).body as { status?: { observedGeneration?: number } };
+    return body.status?.observedGeneration !== undefined;
+  }, 15_000);
 }

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { waitFor } from '../../../helpers/wait-for.js';
 import { useGoldenServer } from './harness.js';
 import { GOLDEN_SKIP, loadGolden } from './replay.js';
-import { createConfigMap, createKVStore, setKVStoreStatus } from './seeds.js';
+import { createConfigMap, createKVStore, setKVStoreStatus, statusObserved } from './seeds.js';
 
 const RBAC = 'replayed by the RBAC tests';
 
@@ -54,7 +54,9 @@ describe('golden replay: writes', { skip: GOLDEN_SKIP }, () => {
   }));
   it('24 PDB, Secret, Lease, PVC and Event defaults', () => golden.replay('24-defaults-misc', {
     skip: { 14: 'core and events.k8s.io Events are stored separately (documented divergence)', 15: 'core and events.k8s.io Events are stored separately (documented divergence)' },
+    steps: { 1: () => statusObserved(golden.t, '/apis/policy/v1/namespaces/golden/poddisruptionbudgets/pdb') },
     sameFields: {
+      1: { why: 'the disruption controller\'s status', only: 'status' },
       10: { why: 'a core Event writes its unset timestamps as null and its reporting fields as ""' },
       12: { why: 'an events.k8s.io Event writes deprecatedSource {} and null deprecated timestamps' },
     },
