@@ -18,6 +18,9 @@ import type { WriteRequest } from './write-pipeline.js';
 import { persist } from './write-pipeline.js';
 import { evictPod } from './eviction.js';
 import { finalizeNamespace, podSubresource } from './lifecycle.js';
+import { authorize } from './rbac/authorizer.js';
+import { forbiddenError } from './rbac/forbidden.js';
+import type { ResourceAttributes } from './rbac/request-attributes.js';
 
 export interface WriteResult {
   status: number;
@@ -180,6 +183,20 @@ const PATCH_TYPES_CUSTOM = ['application/json-patch+json', 'application/merge-pa
 const PATCH_TYPES_BUILTIN = [...PATCH_TYPES_CUSTOM.slice(0, 2), 'application/strategic-merge-patch+json', 'application/apply-patch+yaml'];
 
 /** Patches retry on a conflict caused by a concurrent write (e.g. during a webhook call), as kube-apiserver does. */
+/**
+ * An apply that creates the object is authorized as `create` too, as kube-apiserver does (the request itself was
+ * authorized as `patch`): a role with `patch` alone cannot create objects through server-side apply.
+ */
+function authorizeApplyCreate(core: ApiCore, ctx: RequestContext): void {
+  const attributes: ResourceAttributes = {
+    kind: 'resource', verb: 'create', apiGroup: ctx.type.group, apiVersion: ctx.type.version,
+    namespace: ctx.namespace ?? '', resource: ctx.type.plural, subresource: '', name: ctx.name ?? '',
+  };
+  const decision = authorize(core.rbac.current(), ctx.user, attributes);
+  core.rbacAudit.record(ctx.user, attributes, decision.allowed);
+  if (!decision.allowed) throw forbiddenError(ctx.user.username, attributes, decision.reason);
+}
+
 export async function patchObject(core: ApiCore, ctx: RequestContext): Promise<WriteResult> {
   for (let attempt = 0; ; attempt++) {
     try {
@@ -222,6 +239,7 @@ async function patchOnce(core: ApiCore, ctx: RequestContext): Promise<WriteResul
       return updateScale(core, ctx, existing, merged, dryRun, options);
     }
     if (!existing && ctx.subresource !== undefined) throw notFound(ctx.type, ctx.name);
+    if (!existing) authorizeApplyCreate(core, ctx);
     const merged = serverSideApply(existing, applied, { manager, force: ctx.query.get('force') === 'true', apiVersion: apiVersionOf(ctx.type), ...(ctx.subresource ? { subresource: ctx.subresource } : {}), info: core.fieldTypeInfo(ctx.type) });
     merged.metadata.name = ctx.name;
     if (existing) merged.metadata.resourceVersion = applied.metadata.resourceVersion ?? existing.metadata.resourceVersion;

@@ -30,6 +30,19 @@ describe('RBAC enforced on requests (ServiceAccount tokens, roles, bindings, agg
     assert.deepEqual(review.body.status, { allowed: false });
   });
 
+  it('a server-side apply that creates the object needs create as well as patch, as on kube-apiserver', async () => {
+    const apply = (name: string) => t.request('PATCH', `/api/v1/namespaces/team/configmaps/${name}?fieldManager=app`, {
+      token, contentType: 'application/apply-patch+yaml', body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { a: 'b' } }),
+    });
+    await t.request('POST', `${RBAC}/namespaces/team/roles`, { body: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'cm-patch' }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['patch'] }] } });
+    await t.request('POST', `${RBAC}/namespaces/team/rolebindings`, { body: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'app-patch' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'cm-patch' }, subjects: [{ kind: 'ServiceAccount', name: 'app', namespace: 'team' }] } });
+    await waitFor('the patch grant', async () => (await apply('ssa')).status === 403);
+    const refused = await apply('ssa');
+    assert.equal(refused.body.message, 'configmaps "ssa" is forbidden: User "system:serviceaccount:team:app" cannot create resource "configmaps" in API group "" in the namespace "team"');
+    await t.request('POST', '/api/v1/namespaces/team/configmaps', { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ssa' } } });
+    assert.equal((await apply('ssa')).status, 200, 'patch alone updates an existing object');
+  });
+
   it('anonymous users see only the public info (version, health)', async () => {
     assert.equal((await t.request('GET', '/version', { token: null })).status, 200);
     assert.equal((await t.request('GET', '/healthz', { token: null })).status, 200);
