@@ -27,6 +27,9 @@ export interface FieldTypeInfo {
  * `mapType=atomic`), object references and key selectors (ObjectReference, ObjectFieldSelector,
  * ConfigMapKeySelector… are `structType=atomic`).
  */
+/** Top-level fields holding a runtime.RawExtension, owned whole (a ControllerRevision's `data`, golden 25). */
+const RAW_EXTENSION_FIELDS: Record<string, string> = { ControllerRevision: 'data' };
+
 const ATOMIC_BUILTIN_FIELDS = new Set([
   'selector', 'labelSelector', 'namespaceSelector', 'objectSelector', 'podSelector',
   'involvedObject', 'regarding', 'related', 'targetRef', 'fieldRef', 'resourceFieldRef', 'configMapKeyRef', 'secretKeyRef',
@@ -56,7 +59,8 @@ export function walkFields(object: unknown, info: FieldTypeInfo, visit: (node: F
         if (child === undefined) continue;
         if (path.length === 0 && (key === 'apiVersion' || key === 'kind')) continue;
         if (path.length === 1 && path[0] === 'f:metadata' && IGNORED_METADATA.has(key)) continue;
-        if (info.builtin && ATOMIC_BUILTIN_FIELDS.has(key) && isJsonObject(child)) {
+        const raw = path.length === 0 && info.goType !== undefined && RAW_EXTENSION_FIELDS[info.goType] === key;
+        if ((info.builtin && ATOMIC_BUILTIN_FIELDS.has(key) && isJsonObject(child)) || raw) {
           visit({ path: [...path, `f:${key}`], namePath: [...namePath, key], value: child, isLeaf: true, isListItem: false });
           continue;
         }
@@ -68,10 +72,14 @@ export function walkFields(object: unknown, info: FieldTypeInfo, visit: (node: F
       const semantics = info.lists(namePath);
       if (semantics.type === 'map') {
         visit({ path, namePath, value, isLeaf: false, isListItem });
+        // an OwnerReference is `structType=atomic`: each item is owned whole (golden 25)
+        const atomicItems = namePath.length === 2 && namePath[0] === 'metadata' && namePath[1] === 'ownerReferences';
         for (const item of value) {
           const key = itemKey(item, semantics.keys);
           if (!key) continue;
-          recurse(item, [...path, `k:${JSON.stringify(sortKeysDeep(key))}`], namePath, true);
+          const itemPath = [...path, `k:${JSON.stringify(sortKeysDeep(key))}`];
+          if (atomicItems) visit({ path: itemPath, namePath, value: item, isLeaf: true, isListItem: true });
+          else recurse(item, itemPath, namePath, true);
         }
         return;
       }

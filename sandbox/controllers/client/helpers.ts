@@ -74,7 +74,8 @@ export function makeEventRecorder(rest: RestClient, component: string, logger: L
         reason, message, type,
         source: { component },
         firstTimestamp: now, lastTimestamp: now, count: 1,
-        reportingComponent: component, reportingInstance: '',
+        // no reportingInstance: client-go's recorder leaves it empty, and an empty field is owned by no manager (golden 25)
+        reportingComponent: component,
       };
       rest.request('POST', `/api/v1/namespaces/${namespace}/events`, event)
         .catch((error: unknown) => logger.debug({ err: error, reason }, 'could not record event'));

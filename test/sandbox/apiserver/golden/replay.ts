@@ -256,7 +256,7 @@ export class GoldenReplayer {
       const same = options.sameFields?.[index];
       if (same) {
         const part = (body: unknown) => (same.only === undefined ? body : record(body)?.[same.only]);
-        const expected = fieldPaths(part(response.body));
+        const expected = fieldPaths(part(JSON.parse(this.translate(JSON.stringify(response.body ?? null)))));
         const actual = fieldPaths(part(answer.body));
         if (JSON.stringify(expected) !== JSON.stringify(actual)) result.mismatches.push(`#${index} ${request.method} ${request.path}: fields differ: expected ${expected.filter((p) => !actual.includes(p)).join(', ')} got ${actual.filter((p) => !expected.includes(p)).join(', ')}`);
       }
