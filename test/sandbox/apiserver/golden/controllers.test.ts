@@ -33,6 +33,11 @@ describe('golden replay: controllers', { skip: GOLDEN_SKIP }, () => {
     await golden.replay('26-gc-propagation', {
       steps: { 0: owner(0), 4: owner(4), 10: owner(10), 14: owner(14) },
       poll: { 3: gc, 8: gc, 9: gc, 12: gc, 13: gc, 16: gc, 18: gc },
+      sameFields: {
+        6: { why: 'the foreground-deleted owner, marked and kept' },
+        11: { why: 'the orphan-deleted owner, marked and kept' },
+        13: { why: 'the orphaned dependent: no ownerReferences, and none in its managedFields' },
+      },
     });
   });
   it('32 namespace and CRD deletion', async () => {
