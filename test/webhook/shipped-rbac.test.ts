@@ -69,6 +69,6 @@ describe('the webhook under its shipped ServiceAccount roles', () => {
     assert.equal(await can({ verb: 'patch', resource: 'namespaces', name: 'default' }), false);
     assert.equal(await can({ verb: 'patch', group: 'redwing.dev', resource: 'kvpolicies', subresource: 'status', name: 'max-three' }), false);
     assert.equal(await can({ verb: 'patch', group: 'admissionregistration.k8s.io', resource: 'validatingwebhookconfigurations', name: 'someone-else' }), false);
-    assert.equal(await can({ verb: 'patch', group: 'admissionregistration.k8s.io', resource: 'validatingwebhookconfigurations', name: 'redwing-webhook' }), true);
+    assert.equal(await can({ verb: 'update', group: 'admissionregistration.k8s.io', resource: 'validatingwebhookconfigurations', name: 'redwing-webhook' }), true);
   });
 });

@@ -7,6 +7,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { paths } from '../../../reconciler/controller/kube-client.js';
+import { storeObjectNames } from '../../../shared/names.js';
 import {
   getStore, kvstore, listStorePods, type PodInfo, redisCommand, storePassword, useReconcilerOnSandbox, waitFor, waitForPasswordRotated, waitStoreReady,
 } from './e2e-helpers.js';
@@ -65,6 +66,25 @@ describe('reconciler end to end: operations', { timeout: 900_000 }, () => {
     const configMap = await e2e.cluster.client.get<{ data: Record<string, string> }>(paths.coreObject('configmaps', 'default', 'ops-config'));
     assert.match(Object.values(configMap.data).join('\n'), /min-replicas-to-write 1/, 'the ConfigMap carries it for the next boot');
     assert.equal(await redisCommand(await masterServiceIp('ops'), password, 'SET', 'with-min-replicas', '1'), 'OK', 'writes still accepted with one replica linked');
+  });
+
+  it('deletes the optional objects a store switches off: read Service, PDB (one replica) and NetworkPolicy', async () => {
+    const names = storeObjectNames('opt');
+    const objects = {
+      readService: paths.coreObject('services', 'default', names.readService),
+      podDisruptionBudget: `/apis/policy/v1/namespaces/default/poddisruptionbudgets/${names.podDisruptionBudget}`,
+      networkPolicy: `/apis/networking.k8s.io/v1/namespaces/default/networkpolicies/${names.networkPolicy}`,
+    };
+    const exists = (path: string) => e2e.cluster.client.get(path).then(() => true, (error: unknown) => {
+      if (/404|not ?found/i.test(String(error))) return false;
+      throw error;
+    });
+    await e2e.cluster.client.create(paths.kvstores('default'), kvstore('opt', { replicas: 3, networkPolicy: { enabled: true } }));
+    await waitReady('opt', 3);
+    for (const [what, path] of Object.entries(objects)) await waitFor(`${what} created`, () => exists(path), 30_000);
+    await e2e.cluster.client.patch(paths.kvstore('default', 'opt'), { spec: { replicas: 1, service: { readReplicas: false }, networkPolicy: { enabled: false } } });
+    for (const [what, path] of Object.entries(objects)) await waitFor(`${what} deleted`, async () => !(await exists(path)), 60_000);
+    await waitReady('opt', 1);
   });
 
   it('recreates a StatefulSet deleted out of band and keeps the data', async () => {
