@@ -70,12 +70,12 @@ function goOwnerReferences(references: readonly OwnerReference[]): string {
   return `[]v1.OwnerReference{${items.join(', ')}}`;
 }
 
-/** Finalizer names without a domain get a warning (golden 20). */
-export function finalizerWarnings(object: KubeObject): string[] {
-  const known = new Set(['kubernetes', 'orphan', 'foregroundDeletion']);
+/** Finalizer names without a domain get a warning when they are added (golden 20). */
+export function finalizerWarnings(object: KubeObject, oldObject: KubeObject | undefined): string[] {
+  const known = new Set(['kubernetes', 'orphan', 'foregroundDeletion', ...(oldObject?.metadata.finalizers ?? [])]);
   return (object.metadata.finalizers ?? [])
     .filter((f) => typeof f === 'string' && !f.includes('/') && !known.has(f))
-    .map((f) => `metadata.finalizers: "${f}": prefer a domain-qualified finalizer name including a path (/) to avoid accidental conflicts with other finalizer writers`);
+    .map((f) => `metadata.finalizers: ${JSON.stringify(f)}: prefer a domain-qualified finalizer name to avoid accidental conflicts with other finalizer writers`);
 }
 
 const GENERATE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';

@@ -5,7 +5,7 @@
 import type { ApiCore } from './core.js';
 import type { RequestContext } from './context.js';
 import { recordUpdate, SEP, type FieldSet } from './managed-fields.js';
-import { validateMetadata } from './object-meta.js';
+import { finalizerWarnings, validateMetadata } from './object-meta.js';
 import { apiVersionOf, storageKey, type ResourceType } from './registry.js';
 import { alreadyExists, conflict, fieldError, forbidden, invalid, notFound, plainServerError } from './status-errors.js';
 import type { KubeObject } from './types.js';
@@ -165,6 +165,7 @@ export async function persist(core: ApiCore, req: WriteRequest): Promise<{ objec
   // events.k8s.io Events are validated as the internal core Event, so their errors name no group (golden 24)
   if (errors.length > 0) throw invalid(type.kind, type.group === 'events.k8s.io' ? '' : type.group, req.object.metadata.name ?? '', errors);
 
+  for (const warning of finalizerWarnings(req.object, req.oldObject)) if (!ctx.warnings.includes(warning)) ctx.warnings.push(warning);
   const validatedView = view ? core.scaleView(ctx, req.object) : req.object;
   await core.admission.validate(ctx, req.operation, validatedView, view?.oldObject ?? req.oldObject, req.dryRun, req.options, view?.kind);
 

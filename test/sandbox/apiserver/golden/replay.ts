@@ -173,7 +173,16 @@ export class GoldenReplayer {
   }
 
   translate(text: string): string {
-    let out = text;
+    // a continue token carries its list's resourceVersion inside base64url JSON
+    let out = text.replace(/continue=([A-Za-z0-9_-]+)/g, (m, token: string) => {
+      try {
+        const decoded = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { rv?: number };
+        const mapped = this.mapping.get(String(decoded.rv));
+        return mapped === undefined ? m : `continue=${Buffer.from(JSON.stringify({ ...decoded, rv: Number(mapped) })).toString('base64url')}`;
+      } catch {
+        return m;
+      }
+    });
     for (const [g, o] of this.mapping) {
       out = out.split(`"${g}"`).join(`"${o}"`).split(`(${g})`).join(`(${o})`).split(`/${g}`).join(`/${o}`).split(`\\"${g}\\"`).join(`\\"${o}\\"`);
       // query parameters (resourceVersion=N) and the "current: N" of a 504
@@ -284,10 +293,11 @@ export class GoldenReplayer {
         if (mismatch) result.mismatches.push(mismatch);
         continue;
       }
-      // a resourceVersion we never saw means "now" in the recording
+      // a resourceVersion we never saw means "now" in the recording, unless the server refused it (410 ERROR event)
       const store = this.t.server.core.store;
       const known = new Set(this.mapping.values());
-      const path = this.translate(request.path).replace(/resourceVersion=(\d+)/, (m, rv: string) => (rv === '0' || known.has(rv) ? m : `resourceVersion=${store.currentRevision()}`));
+      const refused = summarizeEvents(response.body).some((line) => line.startsWith('ERROR:'));
+      const path = this.translate(request.path).replace(/resourceVersion=(\d+)/, (m, rv: string) => (rv === '0' || known.has(rv) || refused ? m : `resourceVersion=${store.currentRevision()}`));
       const subscribers = store.subscriberCount();
       const streaming = this.t.request('GET', path, { accept: request.headers?.accept });
       const range = /Exchanges? (\d+)\s*(?:\.\.|-|–)\s*(\d+)/.exec(item.note ?? '');
