@@ -47,7 +47,7 @@ export async function executeTopology(context: ControllerContext, store: KVStore
     if (plan.reason === 'BestEffort') {
       await context.events.record(store as KubeObject, {
         type: 'Warning', reason: 'DataLossPossible',
-        message: `master ${plan.previousMaster ?? '(lost)'} came back empty; promoted ${plan.promote}, the pod with the most keys, without proof it holds every acknowledged write`,
+        message: `master ${plan.previousMaster ?? '(lost)'} came back empty or is on a lost node; promoted ${plan.promote}, the pod with the most keys, without proof it holds every acknowledged write`,
       });
     }
     changed ||= result.outcome === 'done';

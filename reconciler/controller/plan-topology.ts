@@ -105,8 +105,11 @@ function electAfterLoss(input: TopologyInput, candidates: ObservedPod[], lost: O
   if (lost && isCandidate(lost) && hasData(lost)) return { master: lost.name, reason: 'MasterReturned' };
   const names = atRisk.map((pod) => pod.name).join(', ');
   const pending = atRisk.filter((pod) => !isCandidate(pod));
-  if (lost && isCandidate(lost) && pending.length === 0) {
-    // Back, but empty (its volume is gone): nothing left shows which pod is newest. Most keys is the best guess.
+  // Back but empty (its volume is gone), or on a lost node (it comes back only with the node): once every other pod
+  // answers, nothing left shows which one is newest, and waiting longer would leave the store without a master for
+  // as long as the node stays away. Most keys is the best guess, said as such.
+  const lostCannotShowData = lost !== undefined && (isCandidate(lost) || lost.phase === 'Unknown');
+  if (lostCannotShowData && pending.length === 0) {
     const guess = [...candidates].filter((pod) => pod.engine?.syncInProgress !== true).sort((a, b) => (b.engine?.keys ?? 0) - (a.engine?.keys ?? 0) || compareByData(a, b))[0];
     if (guess) return { master: guess.name, reason: 'BestEffort' };
   }

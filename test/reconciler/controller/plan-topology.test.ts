@@ -200,6 +200,20 @@ describe('planTopology', () => {
     assert.equal(plan.reason, 'BestEffort');
   });
 
+  it('a lost master on a lost node: a best effort once every other pod answers, not a wait as long as the node stays away', () => {
+    const aof = (keys: number): EngineObservation => ({ ...replicaOf(0, 0, { masterLinkUp: false }), keys });
+    const nodeLost = pod(0, undefined, { roleLabel: 'master', phase: 'Unknown', terminating: true });
+    const waiting = planTopology(input([nodeLost, pod(1, aof(10)), pod(2)], { knownMaster: 's-0', masterDownConfirmed: true }));
+    assert.equal(waiting.master, undefined);
+    assert.match(waiting.waiting ?? '', /waiting for s-0 \(the lost master\) or s-2 to come back/);
+    const answered = planTopology(input([nodeLost, pod(1, aof(10)), pod(2, aof(30))], { knownMaster: 's-0', masterDownConfirmed: true }));
+    assert.equal(answered.master, 's-2');
+    assert.equal(answered.reason, 'BestEffort');
+    // A master pod that is only deleted comes back (the StatefulSet recreates it with its volume): wait for it.
+    const deleted = planTopology(input([pod(0, undefined, { roleLabel: 'master', terminating: true }), pod(1, aof(10)), pod(2, aof(30))], { knownMaster: 's-0', masterDownConfirmed: true }));
+    assert.equal(deleted.master, undefined);
+  });
+
   it('a master that restarted empty (fenced) never wins against a replica with data', () => {
     const plan = planTopology(input([
       pod(0, fenced(0, 0), { roleLabel: 'master' }),
