@@ -31,6 +31,7 @@ import {
 import { storeSelectorLabels } from './labels.js';
 import { storeObjectNames } from './names.js';
 import { isQuantity, parseMemoryBytes } from './quantity.js';
+import { isPlainObject } from './json-value.js';
 
 export type AntiAffinityMode = NonNullable<KVStoreSpec['antiAffinity']>;
 type Resources = NonNullable<KVStoreSpec['resources']>;
@@ -136,15 +137,12 @@ function applyPdb(spec: KVStoreSpec, replicas: number): void {
   (spec.pdb ??= {}).maxUnavailable = 1;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 /** The user's value where set (not null), the default elsewhere; `user` itself is filled in (it is a fresh copy). */
 function fillFrom(user: Record<string, unknown>, defaults: object): void {
   for (const [key, value] of Object.entries(defaults)) {
     if (user[key] === undefined || user[key] === null) user[key] = clone(value);
-    else if (key === 'capabilities' && isRecord(user[key]) && isRecord(value)) fillFrom(user[key], value);
+    else if (key === 'capabilities' && isPlainObject(user[key]) && isPlainObject(value)) fillFrom(user[key], value);
   }
 }
 
@@ -161,7 +159,7 @@ function applySecurityContexts(spec: KVStoreSpec): void {
     delete podDefaults.runAsNonRoot;
     delete containerDefaults.runAsNonRoot;
   }
-  const added = isRecord(container.capabilities) && Array.isArray(container.capabilities.add) ? container.capabilities.add : [];
+  const added = isPlainObject(container.capabilities) && Array.isArray(container.capabilities.add) ? container.capabilities.add : [];
   if (container.privileged === true || added.includes(ESCALATING_CAPABILITY)) {
     delete containerDefaults.allowPrivilegeEscalation;
   }

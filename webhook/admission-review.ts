@@ -4,6 +4,7 @@
  * consistent: the API server treats a wrong uid, a wrong version or a patch without `patchType` as a failed call.
  */
 import type { FieldError } from '../shared/validators.js';
+import { isPlainObject } from '../shared/json-value.js';
 
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
 export const ADMISSION_KIND = 'AdmissionReview';
@@ -63,9 +64,6 @@ const REASONS: Record<number, string> = {
   422: 'Invalid', 500: 'InternalError',
 };
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * The request uid from a body that may not be a valid review, so even an error answer can be matched by the caller.
@@ -73,9 +71,9 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * object's `metadata.uid`.
  */
 export function recoverUid(body: unknown): string {
-  if (isRecord(body)) {
+  if (isPlainObject(body)) {
     const request = body.request;
-    return isRecord(request) && typeof request.uid === 'string' ? request.uid : '';
+    return isPlainObject(request) && typeof request.uid === 'string' ? request.uid : '';
   }
   if (typeof body === 'string') {
     const match = /"uid"\s*:\s*"([^"\\]{1,128})"/.exec(body.slice(0, 4096));
@@ -85,25 +83,25 @@ export function recoverUid(body: unknown): string {
 }
 
 function isGvk(value: unknown): value is GroupVersionKind {
-  return isRecord(value) && typeof value.group === 'string' && typeof value.version === 'string' && typeof value.kind === 'string';
+  return isPlainObject(value) && typeof value.group === 'string' && typeof value.version === 'string' && typeof value.kind === 'string';
 }
 
 function objectOrNull(value: unknown): Record<string, unknown> | null | undefined {
   if (value === null || value === undefined) return null;
-  return isRecord(value) ? value : undefined;
+  return isPlainObject(value) ? value : undefined;
 }
 
 /** Checks the envelope and the request fields we depend on; everything else is passed through untouched. */
 export function parseAdmissionReview(body: unknown): ParseResult {
   const uid = recoverUid(body);
   const fail = (message: string): ParseResult => ({ ok: false, uid, message });
-  if (!isRecord(body)) return fail('the body is not a JSON object');
+  if (!isPlainObject(body)) return fail('the body is not a JSON object');
   if (body.kind !== ADMISSION_KIND) return fail(`kind must be ${ADMISSION_KIND}, got ${JSON.stringify(body.kind ?? null)}`);
   if (body.apiVersion !== ADMISSION_API_VERSION) {
     return fail(`apiVersion must be ${ADMISSION_API_VERSION}, got ${JSON.stringify(body.apiVersion ?? null)}`);
   }
   const request = body.request;
-  if (!isRecord(request)) return fail('request is missing');
+  if (!isPlainObject(request)) return fail('request is missing');
   if (typeof request.uid !== 'string' || request.uid === '') return fail('request.uid is missing');
   if (!(OPERATIONS as readonly unknown[]).includes(request.operation)) {
     return fail(`request.operation must be one of ${OPERATIONS.join(', ')}`);
@@ -113,7 +111,7 @@ export function parseAdmissionReview(body: unknown): ParseResult {
   const oldObject = objectOrNull(request.oldObject);
   if (object === undefined) return fail('request.object must be an object or null');
   if (oldObject === undefined) return fail('request.oldObject must be an object or null');
-  const userInfo = isRecord(request.userInfo) ? request.userInfo as AdmissionRequest['userInfo'] : {};
+  const userInfo = isPlainObject(request.userInfo) ? request.userInfo as AdmissionRequest['userInfo'] : {};
   return {
     ok: true,
     request: { ...(request as unknown as AdmissionRequest), object, oldObject, userInfo, dryRun: request.dryRun === true },

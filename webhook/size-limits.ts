@@ -9,24 +9,22 @@
  * growth is refused, so such a store can still be edited down and finalizers removed.
  */
 import type { FieldError } from '../shared/validators.js';
+import { isPlainObject } from '../shared/json-value.js';
 
 export const MAX_COLLECTION_ENTRIES = 1024;
 
 /** How deep the walk goes: spec fields nest a handful of levels (affinity terms are the deepest, ~8). */
 const MAX_DEPTH = 32;
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 function entriesOf(value: unknown): number {
   if (Array.isArray(value)) return value.length;
-  return isRecord(value) ? Object.keys(value).length : 0;
+  return isPlainObject(value) ? Object.keys(value).length : 0;
 }
 
 function childAt(value: unknown, key: string): unknown {
   if (Array.isArray(value)) return value[Number(key)];
-  return isRecord(value) ? value[key] : undefined;
+  return isPlainObject(value) ? value[key] : undefined;
 }
 
 function walk(value: unknown, old: unknown, path: string, depth: number, errors: FieldError[]): void {
@@ -44,7 +42,7 @@ function walk(value: unknown, old: unknown, path: string, depth: number, errors:
       const item = value[index];
       if (item !== null && typeof item === 'object') walk(item, childAt(old, String(index)), `${path}[${index}]`, depth + 1, errors);
     }
-  } else if (isRecord(value)) {
+  } else if (isPlainObject(value)) {
     for (const key of Object.keys(value)) {
       const item = value[key];
       if (item !== null && typeof item === 'object') walk(item, childAt(old, key), `${path}.${key}`, depth + 1, errors);
@@ -55,8 +53,8 @@ function walk(value: unknown, old: unknown, path: string, depth: number, errors:
 /** Every map or list of `object`'s spec, labels and annotations over the bound (growing past it, on UPDATE). */
 export function checkCollectionSizes(object: Record<string, unknown>, oldObject: Record<string, unknown> | null | undefined): FieldError[] {
   const errors: FieldError[] = [];
-  const metadata = isRecord(object.metadata) ? object.metadata : {};
-  const oldMetadata = oldObject && isRecord(oldObject.metadata) ? oldObject.metadata : {};
+  const metadata = isPlainObject(object.metadata) ? object.metadata : {};
+  const oldMetadata = oldObject && isPlainObject(oldObject.metadata) ? oldObject.metadata : {};
   for (const field of ['labels', 'annotations'] as const) {
     walk(metadata[field], oldMetadata[field], `metadata.${field}`, 0, errors);
   }

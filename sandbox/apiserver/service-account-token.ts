@@ -6,6 +6,7 @@
 import { createHash, createPrivateKey, createPublicKey, randomUUID, sign, verify, type KeyObject } from 'node:crypto';
 import { generateRsaKeyPem } from '../../certs/authority.js';
 import type { UserInfo } from './types.js';
+import { isPlainObject } from '../../shared/json-value.js';
 
 /** kube-apiserver's default --service-account-issuer, which is also its default --api-audiences. */
 export const SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
@@ -68,19 +69,16 @@ export function buildClaims(subject: TokenSubject, nowSeconds: number): ServiceA
   };
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function isNameUid(value: unknown): value is { name: string; uid: string } {
-  return isRecord(value) && typeof value.name === 'string' && typeof value.uid === 'string';
+  return isPlainObject(value) && typeof value.name === 'string' && typeof value.uid === 'string';
 }
 
 /** Narrows decoded JSON to the claims this server writes; anything else is not one of its tokens. */
 export function parseClaims(value: unknown): ServiceAccountClaims | undefined {
-  if (!isRecord(value)) return undefined;
+  if (!isPlainObject(value)) return undefined;
   const k8s = value['kubernetes.io'];
-  if (!isRecord(k8s) || typeof k8s.namespace !== 'string' || !isNameUid(k8s.serviceaccount)) return undefined;
+  if (!isPlainObject(k8s) || typeof k8s.namespace !== 'string' || !isNameUid(k8s.serviceaccount)) return undefined;
   const aud = typeof value.aud === 'string' ? [value.aud] : value.aud;
   if (!Array.isArray(aud) || !aud.every((a) => typeof a === 'string')) return undefined;
   for (const key of ['exp', 'iat', 'nbf'] as const) if (typeof value[key] !== 'number') return undefined;
@@ -166,7 +164,7 @@ export class ServiceAccountTokenSigner {
     const [header, payload, signature] = parts as [string, string, string];
     try {
       const decodedHeader: unknown = JSON.parse(Buffer.from(header, 'base64url').toString('utf8'));
-      if (!isRecord(decodedHeader) || decodedHeader.alg !== 'RS256' || decodedHeader.kid !== this.key.kid) return undefined;
+      if (!isPlainObject(decodedHeader) || decodedHeader.alg !== 'RS256' || decodedHeader.kid !== this.key.kid) return undefined;
       if (!verify('sha256', Buffer.from(`${header}.${payload}`), this.key.publicKey, Buffer.from(signature, 'base64url'))) return undefined;
       return parseClaims(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')));
     } catch {

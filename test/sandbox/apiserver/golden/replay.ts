@@ -1,14 +1,13 @@
 // Replays recorded kube-apiserver v1.32 exchanges (research/apiserver-golden) against the sandbox API server.
 // Values that vary between runs (resourceVersions, uids, generated names) are learned from the recording and our
 // answers as they come in, and translated in later requests and expected messages.
-import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { TestServer } from '../helpers.js';
+import { goldenSkip, readGolden } from '../../../helpers/golden.js';
 import { waitFor } from '../../../helpers/wait-for.js';
 
-export const GOLDEN_DIR = '/work/shared/research/apiserver-golden';
 /** For describe(): skips a whole file's tests where the recordings are not on this machine. */
-export const GOLDEN_SKIP = existsSync(GOLDEN_DIR) ? false : `${GOLDEN_DIR} is not available`;
+export const GOLDEN_SKIP = goldenSkip;
 
 export interface GoldenRequest {
   method: string;
@@ -41,7 +40,7 @@ export interface Answer {
 }
 
 export function loadGolden(file: string): GoldenItem[] {
-  return JSON.parse(readFileSync(`${GOLDEN_DIR}/${file}.json`, 'utf8')) as GoldenItem[];
+  return readGolden<GoldenItem>(file);
 }
 
 function record(value: unknown): Record<string, unknown> | undefined {
