@@ -42,7 +42,9 @@ describe('reconciler end to end: repeated and overlapping faults', { timeout: 30
     cluster = await startE2eCluster({ restartBackoffBaseMs: Number(process.env.REDWING_CHAOS_BACKOFF_MS ?? 200) });
     startReconciler();
     store = new FailoverStore(cluster, 'chaos');
-    await store.create({ replication: { minReplicasToWrite: 1 } });
+    // A short grace period: stopping the sandbox at the end terminates pods left mid-fault (a preStop waiting on a
+    // save), which at the default 30 s each outlasted the test runner's per-file timeout.
+    await store.create({ replication: { minReplicasToWrite: 1 }, terminationGracePeriodSeconds: 5 });
   });
 
   after(async () => {
