@@ -3,7 +3,7 @@
  * thousand objects). Each function returns a trimmed copy; the raw object is dropped.
  */
 import { MANAGED_BY_VALUE } from '../../shared/labels.js';
-import type { KubeObject } from './kube-client.js';
+import type { KubeObject } from '../../kube/client.js';
 
 /** Keeps only redwing's own managedFields entry: the apply layer needs it, the others are dead weight. */
 export function keepOwnManagedFields(object: KubeObject): KubeObject {
@@ -17,12 +17,18 @@ interface PodStatusRead {
   phase?: string;
   podIP?: string;
   conditions?: Array<{ type: string; status: string }>;
-  containerStatuses?: Array<{ name: string; restartCount?: number; state?: Record<string, unknown> }>;
+  containerStatuses?: Array<{
+    name: string;
+    restartCount?: number;
+    state?: { waiting?: { reason?: string } } & Record<string, unknown>;
+    lastState?: { terminated?: { exitCode?: number; startedAt?: string; finishedAt?: string } };
+  }>;
 }
 
 /**
  * A pod as the reconciler reads it: identity, labels, deletion, phase, IP, conditions, and each container's restart
- * count and state kind (running, waiting, terminated), which tell that an engine process died.
+ * count and state kind (running, waiting, terminated), which tell that an engine process died, plus why it waits and
+ * how long its last run lasted, which tell a crash-looping engine from one in restart back-off after a kill.
  */
 export function trimPod(object: KubeObject): KubeObject {
   const metadata = object.metadata ?? {};
@@ -41,7 +47,15 @@ export function trimPod(object: KubeObject): KubeObject {
       containerStatuses: status.containerStatuses?.map((container) => ({
         name: container.name,
         restartCount: container.restartCount,
-        state: Object.fromEntries(Object.keys(container.state ?? {}).map((kind) => [kind, {}])),
+        state: Object.fromEntries(Object.keys(container.state ?? {}).map((kind) => [kind,
+          kind === 'waiting' && container.state?.waiting?.reason ? { reason: container.state.waiting.reason } : {}])),
+        ...(container.lastState?.terminated ? {
+          lastState: { terminated: {
+            exitCode: container.lastState.terminated.exitCode,
+            startedAt: container.lastState.terminated.startedAt,
+            finishedAt: container.lastState.terminated.finishedAt,
+          } },
+        } : {}),
       })),
     } : undefined,
   };

@@ -41,6 +41,15 @@ export interface ObservedPod {
   /** Undefined when the engine did not answer (or was not probed). */
   engine?: EngineObservation;
   probeError?: string;
+  /** The engine container waits in the kubelet's restart back-off (CrashLoopBackOff). */
+  backOff?: RestartBackOff;
+}
+
+export interface RestartBackOff {
+  /** How long the engine ran before it last stopped; undefined when the kubelet did not say. */
+  lastRunMs?: number;
+  /** Its last exit code: 128 + n when a signal ended it (137: SIGKILL, the OOM killer included). */
+  lastExitCode?: number;
 }
 
 /** True when Kubernetes is taking the pod away: deletion, a DisruptionTarget condition, or an Unknown phase (node lost). */
@@ -65,6 +74,20 @@ export function isPodReady(pod: V1Pod): boolean {
   return (pod.status?.conditions ?? []).some((condition) => condition.type === 'Ready' && condition.status === 'True');
 }
 
+/** The engine container's restart back-off, if it is in one. */
+export function restartBackOff(pod: V1Pod): RestartBackOff | undefined {
+  const engine = pod.status?.containerStatuses?.find((container) => container.name === ENGINE_CONTAINER_NAME);
+  if (engine?.state?.waiting?.reason !== 'CrashLoopBackOff') return undefined;
+  const last = engine.lastState?.terminated;
+  // Timestamps arrive as RFC 3339 strings on the wire, whatever client-node's types say.
+  const startedMs = last?.startedAt ? Date.parse(String(last.startedAt)) : NaN;
+  const finishedMs = last?.finishedAt ? Date.parse(String(last.finishedAt)) : NaN;
+  return {
+    ...(Number.isFinite(finishedMs - startedMs) ? { lastRunMs: finishedMs - startedMs } : {}),
+    ...(typeof last?.exitCode === 'number' ? { lastExitCode: last.exitCode } : {}),
+  };
+}
+
 /** The store's StatefulSet pods, sorted by ordinal, without engine data yet. Foreign pods are skipped. */
 export function observePods(storeName: string, pods: V1Pod[]): ObservedPod[] {
   const observed: ObservedPod[] = [];
@@ -72,6 +95,7 @@ export function observePods(storeName: string, pods: V1Pod[]): ObservedPod[] {
     const name = pod.metadata?.name ?? '';
     const ordinal = podOrdinal(storeName, name);
     if (ordinal === undefined) continue;
+    const backOff = restartBackOff(pod);
     observed.push({
       name,
       ordinal,
@@ -81,6 +105,7 @@ export function observePods(storeName: string, pods: V1Pod[]): ObservedPod[] {
       terminating: isPodTerminating(pod),
       roleLabel: pod.metadata?.labels?.[LABEL_ROLE],
       revision: pod.metadata?.labels?.['controller-revision-hash'],
+      ...(backOff ? { backOff } : {}),
     });
   }
   return observed.sort((a, b) => a.ordinal - b.ordinal);

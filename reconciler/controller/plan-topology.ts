@@ -49,6 +49,8 @@ export interface TopologyPlan {
   labels: LabelStep[];
   /** Why nothing could be decided yet. */
   waiting?: string;
+  /** The pods whose return the wait is for: until one of them answers, the store has no usable master. */
+  awaiting?: string[];
 }
 
 /** A pod that can be elected or made a replica now. */
@@ -73,7 +75,10 @@ interface Election {
   master?: string;
   reason?: ElectionReason;
   waiting?: string;
+  awaiting?: string[];
 }
+
+const namesOf = (pods: ObservedPod[]): string[] => pods.map((pod) => pod.name);
 
 function electAfterLoss(input: TopologyInput, candidates: ObservedPod[], lost: ObservedPod | undefined): Election {
   // Every answering pod booted fenced: a cold start (all pods restarted), so nobody has taken a write since. The pod
@@ -81,7 +86,7 @@ function electAfterLoss(input: TopologyInput, candidates: ObservedPod[], lost: O
   // poorer pod and drop acknowledged writes; waiting costs availability only. Pods on a lost node count as gone.
   if (candidates.every((pod) => pod.engine?.state?.fenced === true)) {
     const pending = input.pods.filter((pod) => !pod.terminating && !isCandidate(pod));
-    if (pending.length > 0) return { master: lost?.name, waiting: `cold start: waiting for ${pending.map((pod) => pod.name).join(', ')} before electing` };
+    if (pending.length > 0) return { master: lost?.name, waiting: `cold start: waiting for ${namesOf(pending).join(', ')} before electing`, awaiting: namesOf(pending) };
   }
   // Offsets compare only pods that know theirs: one restarted from its AOF reports 0 whatever it holds.
   // The lost master competes only when it booted fenced on its own data; following someone (a hand-over that never
@@ -113,8 +118,10 @@ function electAfterLoss(input: TopologyInput, candidates: ObservedPod[], lost: O
     const guess = [...candidates].filter((pod) => pod.engine?.syncInProgress !== true).sort((a, b) => (b.engine?.keys ?? 0) - (a.engine?.keys ?? 0) || compareByData(a, b))[0];
     if (guess) return { master: guess.name, reason: 'BestEffort' };
   }
+  const lostPending = lost !== undefined && !isCandidate(lost) && !lost.terminating ? [lost] : [];
   return {
     master: lost?.name,
+    awaiting: namesOf([...lostPending, ...pending.filter((pod) => pod !== lost)]),
     waiting: `${names} may hold acknowledged writes that ${best ? `${best.name} (the best replica)` : 'no answering replica'} lacks; `
       + `waiting for ${lost ? `${lost.name} (the lost master) or ` : ''}${pending.length > 0 ? pending.map((pod) => pod.name).join(', ') : names} to come back`,
   };
@@ -182,7 +189,7 @@ function elect(input: TopologyInput, candidates: ObservedPod[]): Election {
   // pod before it answers would make it the sync source that wipes that data. A new store also keeps ordinal 0.
   if (candidates.length === 0) return { waiting: 'no pod is running yet' };
   const pending = input.pods.filter((pod) => !pod.terminating && !isCandidate(pod));
-  if (pending.length > 0) return { waiting: `waiting for ${pending.map((pod) => pod.name).join(', ')} to answer before electing the first master` };
+  if (pending.length > 0) return { waiting: `waiting for ${namesOf(pending).join(', ')} to answer before electing the first master`, awaiting: namesOf(pending) };
   if (!candidates.some(hasData)) {
     return { master: [...candidates].sort((a, b) => a.ordinal - b.ordinal)[0]!.name, reason: 'Bootstrap' };
   }
@@ -199,7 +206,7 @@ function followedPod(pod: ObservedPod, candidates: ObservedPod[], port: number):
 export function planTopology(input: TopologyInput): TopologyPlan {
   const candidates = input.pods.filter(isCandidate);
   const election = elect(input, candidates);
-  const plan: TopologyPlan = { replicaOf: [], labels: [], waiting: election.waiting };
+  const plan: TopologyPlan = { replicaOf: [], labels: [], waiting: election.waiting, ...(election.awaiting?.length ? { awaiting: election.awaiting } : {}) };
   const master = election.master ? input.pods.find((pod) => pod.name === election.master) : undefined;
   const masterUsable = master !== undefined && isCandidate(master);
 

@@ -1,9 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
-import { trimPod } from '../../../reconciler/controller/informers.js';
-import type { KubeObject } from '../../../reconciler/controller/kube-client.js';
-import { engineDied, isPodTerminating } from '../../../reconciler/controller/observed.js';
+import { trimPod } from '../../../reconciler/controller/cache-trims.js';
+import type { KubeObject } from '../../../kube/client.js';
+import { engineDied, isPodTerminating, restartBackOff } from '../../../reconciler/controller/observed.js';
 
 function pod(status: V1Pod['status'], metadata: V1Pod['metadata'] = { name: 's-0' }): V1Pod {
   return { metadata, status };
@@ -36,5 +36,18 @@ describe('observed pods', () => {
     assert.equal(isPodTerminating(pod({ phase: 'Running' }, { name: 's-0', deletionTimestamp: new Date() })), true);
     assert.equal(isPodTerminating(pod({ phase: 'Unknown' })), true);
     assert.equal(isPodTerminating(pod({ phase: 'Running', conditions: [{ type: 'DisruptionTarget', status: 'True' }] })), true);
+  });
+
+  it('reads the engine restart back-off, how long the engine last ran and how it ended, through the trimmed cache', () => {
+    const engine = (state: V1ContainerStatus['state'], lastState?: V1ContainerStatus['lastState']): V1ContainerStatus => ({
+      name: 'engine', restartCount: 2, ready: false, image: 'redis', imageID: '', state, lastState,
+    });
+    // The wire carries RFC 3339 strings, which the cache keeps as they are.
+    const killed = { terminated: { exitCode: 137, startedAt: '2026-12-07T06:00:00Z', finishedAt: '2026-12-07T06:00:42Z' } } as unknown as V1ContainerStatus['lastState'];
+    const trim = (object: V1Pod) => trimPod(object as KubeObject) as V1Pod;
+    assert.deepEqual(restartBackOff(trim(withContainers(engine({ waiting: { reason: 'CrashLoopBackOff' } }, killed)))), { lastRunMs: 42_000, lastExitCode: 137 });
+    assert.deepEqual(restartBackOff(withContainers(engine({ waiting: { reason: 'CrashLoopBackOff' } }))), {}, 'the kubelet said nothing of the last run');
+    assert.equal(restartBackOff(trim(withContainers(engine({ waiting: { reason: 'ContainerCreating' } }, killed)))), undefined, 'not a back-off');
+    assert.equal(restartBackOff(trim(withContainers(engine({ running: { startedAt: new Date() } }, killed)))), undefined, 'running again');
   });
 });

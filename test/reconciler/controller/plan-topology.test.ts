@@ -54,6 +54,7 @@ describe('planTopology', () => {
     assert.equal(plan.promote, undefined);
     assert.deepEqual(plan.replicaOf, []);
     assert.match(plan.waiting ?? '', /waiting for s-0 to answer/);
+    assert.deepEqual(plan.awaiting, ['s-0']);
   });
 
   it('on a cold start with data elects the pod with the highest offset, not ordinal 0', () => {
@@ -165,6 +166,7 @@ describe('planTopology', () => {
     assert.equal(lost.promote, undefined);
     assert.deepEqual(lost.replicaOf, []);
     assert.match(lost.waiting ?? '', /s-0, s-1 may hold acknowledged writes that no answering replica lacks; waiting for s-2 \(the lost master\)/);
+    assert.deepEqual(lost.awaiting, ['s-2', 's-1'], 'the lost master first, then the silent pod');
     const fencedWithData = (keys: number): EngineObservation => ({ ...fenced(0, keys), state: { fenced: true } as EngineObservation['state'] });
     const back = planTopology(input([pod(0, aof(1234)), pod(1), pod(2, fencedWithData(2366), { roleLabel: 'master' })], { knownMaster: 's-2', masterDownConfirmed: true }));
     assert.equal(back.master, 's-2');
@@ -189,6 +191,7 @@ describe('planTopology', () => {
     const frozen = planTopology(input([pod(0), pod(1, replicaOf(0, 80)), pod(2)], { knownMaster: 's-0', masterDownConfirmed: true, dataBounds }));
     assert.equal(frozen.master, undefined);
     assert.match(frozen.waiting ?? '', /s-2 may hold acknowledged writes that s-1 \(the best replica\) lacks/);
+    assert.deepEqual(frozen.awaiting, ['s-0', 's-2']);
     const thawed = planTopology(input([pod(0), pod(1, replicaOf(0, 80)), pod(2, replicaOf(0, 100))], { knownMaster: 's-0', masterDownConfirmed: true, dataBounds }));
     assert.equal(thawed.master, 's-2');
   });
