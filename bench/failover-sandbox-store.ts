@@ -7,7 +7,7 @@ import net from 'node:net';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { runReconciler, type RunningReconciler } from '../reconciler/controller/main.js';
-import { paths } from '../reconciler/controller/kube-client.js';
+import { paths } from '../kube/paths.js';
 import { createLogger } from '../shared/logger.js';
 import {
   getStore, kvstore, listStorePods, startE2eCluster, storePassword, waitFor, type E2eCluster, type PodInfo,

@@ -6,7 +6,7 @@
  * CrashLoopBackOff), so early trials are also "the master restarts faster than detection". Rollouts change the
  * image, which needs a rolling restart: replicas first, then a switchover, then the old master.
  */
-import { paths } from '../reconciler/controller/kube-client.js';
+import { paths } from '../kube/paths.js';
 import { getStore, waitFor } from '../test/reconciler/controller/e2e-helpers.js';
 import { missingKeys } from '../test/reconciler/replication/topology.js';
 import { Writer } from '../test/reconciler/replication/writer.js';

@@ -5,7 +5,7 @@
  *   node dist/bench/reconcile-worker.js <kubeconfig>     (or: tsx bench/reconcile-worker.ts <kubeconfig>)
  */
 import { pino } from 'pino';
-import { loadClusterAccess } from '../reconciler/controller/cluster-access.js';
+import { loadClusterAccess } from '../kube/cluster-access.js';
 import { runReconciler } from '../reconciler/controller/main.js';
 
 const kubeconfigPath = process.argv[2];

@@ -25,7 +25,8 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { startSandbox, type RunningSandbox } from '../sandbox/cluster.js';
 import { buildKVPolicyCrd, buildKVStoreCrd } from '../shared/crds.js';
-import { KubeClient, paths } from '../reconciler/controller/kube-client.js';
+import { KubeClient } from '../kube/client.js';
+import { paths } from '../kube/paths.js';
 import type { KVStore } from '../shared/schema/kvstore.js';
 
 const { values } = parseArgs({

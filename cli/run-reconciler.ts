@@ -2,7 +2,7 @@
 import { runReconciler } from '../reconciler/controller/main.js';
 import { createLogger } from '../shared/logger.js';
 import type { FlagValues } from './flags.js';
-import { loadClusterAccess } from '../reconciler/controller/cluster-access.js';
+import { loadClusterAccess } from '../kube/cluster-access.js';
 import { waitForShutdownSignal } from './shutdown.js';
 import { loadNamedKubeconfig, startupTimeoutMs, withDeadline } from './startup-checks.js';
 

@@ -3,9 +3,9 @@
  * on the fields it sets, and takes them back from anyone who edited them by hand), only when something differs.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { KubeClient } from '../controller/kube-client.js';
-import type { ClusterSource } from '../controller/cluster-access.js';
-import { apiErrorMessage, apiErrorStatusCode, isNotFound } from './api-error.js';
+import { KubeClient } from '../../kube/client.js';
+import type { ClusterSource } from '../../kube/cluster-access.js';
+import { apiErrorMessage, statusCodeOf, isNotFound } from '../../kube/errors.js';
 import { explainApplyNeed, FIELD_MANAGER } from './needs-apply.js';
 import { objectPath, type ObjectHeader } from './resource-paths.js';
 import { toWireObject } from './wire-format.js';
@@ -81,7 +81,7 @@ export async function applyObject<T extends KubernetesObject>(
     if (options.dryRun) query.set('dryRun', options.dryRun);
     return await kube.patch<T>(await objectPath(kube, headerOf(object)), body, 'apply', `?${query}`);
   } catch (error) {
-    const statusCode = apiErrorStatusCode(error);
+    const statusCode = statusCodeOf(error);
     throw new ApplyError(`apply ${describe(object)} failed${statusCode ? ` (${statusCode})` : ''}: ${apiErrorMessage(error)}`, statusCode, { cause: error });
   }
 }

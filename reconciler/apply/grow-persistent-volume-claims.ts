@@ -5,7 +5,7 @@
  */
 import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import { compareQuantities } from '../../shared/quantity.js';
-import { apiErrorMessage } from './api-error.js';
+import { apiErrorMessage } from '../../kube/errors.js';
 import { kubeClientOf, readObject, type ApplyClient } from './apply-object.js';
 import { objectPath } from './resource-paths.js';
 import type { PersistentVolumeClaimGrowth } from './plan-statefulset-change.js';

@@ -8,4 +8,3 @@ export {
 export { growPersistentVolumeClaims, type PvcGrowthResult } from './grow-persistent-volume-claims.js';
 export { toWireObject, toTypedObject } from './wire-format.js';
 export { objectPath, type ObjectHeader } from './resource-paths.js';
-export { apiErrorStatusCode, apiErrorMessage, isNotFound } from './api-error.js';

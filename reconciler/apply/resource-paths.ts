@@ -3,7 +3,7 @@
  * `GET /apis/<group>/<version>`), cached per client: a kind's plural and scope never change while the process
  * runs. Discovery rather than a fixed table, so CRDs and webhook configurations (cli/local-install.ts) apply too.
  */
-import type { KubeClient } from '../controller/kube-client.js';
+import type { KubeClient } from '../../kube/client.js';
 
 interface DiscoveredResource {
   name: string;

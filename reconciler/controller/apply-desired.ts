@@ -9,7 +9,7 @@ import { storeObjectNames } from '../../shared/names.js';
 import { applyIfChanged, growPersistentVolumeClaims, planStatefulSetChange, readObject, deleteObjectIfExists } from '../apply/index.js';
 import type { DesiredObjects } from '../desired/index.js';
 import type { ControllerContext, StoreRuntime } from './context.js';
-import type { Informer } from './informers.js';
+import type { Informer } from '../../kube/informer.js';
 import type { Blocked } from './store-secrets.js';
 
 export interface ApplyOutcome {

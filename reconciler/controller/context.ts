@@ -4,9 +4,9 @@ import type { Logger } from '../../shared/logger.js';
 import type { KVStore, KVStoreStatus } from '../../shared/schema/kvstore.js';
 import type { DesiredObjects } from '../desired/index.js';
 import type { DataBounds, EngineTls } from '../replication/index.js';
-import type { EventRecorder } from './events.js';
+import type { StoreEventRecorder } from './events.js';
 import type { StoreInformers } from './informers.js';
-import type { KubeClient } from './kube-client.js';
+import type { KubeClient } from '../../kube/client.js';
 import type { ObservedPod } from './observed.js';
 import type { OperatorCutOff } from './status.js';
 
@@ -35,6 +35,8 @@ export interface StoreRuntime {
   liveSettingsHash?: string;
   /** CA to verify the engines' TLS with, when TLS is on. */
   tlsCaPem?: string;
+  /** When this process last recreated each pod out of its restart back-off (restart-awaited-pods.ts), by pod name. */
+  backOffRestartsMs?: Map<string, number>;
   pdbAbsent?: boolean;
   networkPolicyAbsent?: boolean;
   readServiceAbsent?: boolean;
@@ -48,7 +50,7 @@ export interface StoreMetricsSink {
 export interface ControllerContext {
   client: KubeClient;
   informers: StoreInformers;
-  events: EventRecorder;
+  events: StoreEventRecorder;
   logger: Logger;
   buildDesired: (store: KVStore) => DesiredObjects;
   /** The operator CA: issues store certificates and verifies engine TLS. */

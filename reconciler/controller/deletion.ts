@@ -8,7 +8,9 @@ import { applyKVStoreDefaults } from '../../shared/defaulting.js';
 import { DATA_VOLUME_NAME } from '../../shared/names.js';
 import type { KVStore } from '../../shared/schema/kvstore.js';
 import type { ControllerContext } from './context.js';
-import { isConflict, isNotFound, paths, type KubeObject } from './kube-client.js';
+import { isConflict, isNotFound } from '../../kube/errors.js';
+import { paths } from '../../kube/paths.js';
+import type { KubeObject } from '../../kube/client.js';
 
 /** Names of the store's PVCs among `claims`, by the StatefulSet naming scheme `data-<store>-<ordinal>`. Pure. */
 export function storeClaimNames(storeName: string, claims: KubeObject[]): string[] {

@@ -14,7 +14,7 @@ import {
 } from '../replication/index.js';
 import type { ControllerContext, StoreRuntime } from './context.js';
 import { podEndpoint, type ProbedPods } from './engine-access.js';
-import type { KubeObject } from './kube-client.js';
+import type { KubeObject } from '../../kube/client.js';
 import type { ObservedPod } from './observed.js';
 import type { TopologyPlan } from './plan-topology.js';
 
@@ -30,7 +30,16 @@ function endpointOf(store: KVStore, pod: ObservedPod, auth: EngineAuth): PodEndp
   return { pod: pod.name, endpoint: podEndpoint(store.metadata!.name!, store.metadata!.namespace!, pod, password, auth.tls) };
 }
 
-export async function executeTopology(context: ControllerContext, store: KVStore, plan: TopologyPlan, pods: ObservedPod[], auth: EngineAuth): Promise<{ changed: boolean }> {
+/**
+ * What the engine steps use of the controller: its logger and its Event recorder. Narrow so the failover benchmark and
+ * the process tests drive these very steps on bare redis-server processes, without an API server.
+ */
+export interface EngineActionContext {
+  logger: ControllerContext['logger'];
+  events: Pick<ControllerContext['events'], 'record'>;
+}
+
+export async function executeTopology(context: EngineActionContext, store: KVStore, plan: TopologyPlan, pods: ObservedPod[], auth: EngineAuth): Promise<{ changed: boolean }> {
   if (!plan.master) return { changed: false };
   const byName = new Map(pods.map((pod) => [pod.name, pod]));
   const log = context.logger.child({ store: `${store.metadata?.namespace}/${store.metadata?.name}` });
@@ -80,7 +89,7 @@ function candidateOf(pod: ObservedPod, states: Map<string, EngineState>): PodCan
  * rollout: a pod on the new revision). True when the master moved; false when no replica qualifies yet.
  */
 export async function switchMaster(
-  context: ControllerContext, store: KVStore, spec: KVStoreSpec, pods: ObservedPod[], states: Map<string, EngineState>,
+  context: EngineActionContext, store: KVStore, spec: KVStoreSpec, pods: ObservedPod[], states: Map<string, EngineState>,
   master: string, accept: (pod: ObservedPod) => boolean, why: string, auth: EngineAuth,
 ): Promise<boolean> {
   const masterPod = pods.find((pod) => pod.name === master);

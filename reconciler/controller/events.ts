@@ -1,24 +1,19 @@
 /**
- * Kubernetes Events (core v1) for the transitions a user cares about, attached to the KVStore so
- * `kubectl describe kvs/x` tells the story. Repeats of the same reason and message bump the count of the existing
- * Event instead of creating a new one. Event failures are logged, never fatal: an Event is a courtesy.
+ * The Events the reconciler records on a KVStore (so `kubectl describe kvs/x` tells the story): their reasons, and
+ * the ones implied by a status change. Recording (count bumps, failures logged) is kube/event-recorder.ts.
  */
-import { randomBytes } from 'node:crypto';
 import type { KVStorePodStatus, KVStoreStatus } from '../../shared/schema/kvstore.js';
 import type { Logger } from '../../shared/logger.js';
 import { API_GROUP_VERSION, KVSTORE_KIND } from '../../shared/api.js';
-import { paths, type KubeClient, type KubeObject } from './kube-client.js';
+import type { KubeClient } from '../../kube/client.js';
+import { EventRecorder, type RecordedEvent } from '../../kube/event-recorder.js';
 
 export type EventReason =
   | 'Created' | 'MasterElected' | 'ReplicaJoined' | 'Scaled' | 'ConfigApplied' | 'PasswordRotated' | 'Degraded'
   | 'FailedOver' | 'Recovered' | 'RollingUpdate' | 'ReconcileFailed' | 'UnsupportedChange' | 'SplitBrainResolved' | 'TlsIssued'
-  | 'SnapshotSucceeded' | 'SnapshotFailed' | 'DataLossPossible';
+  | 'SnapshotSucceeded' | 'SnapshotFailed' | 'DataLossPossible' | 'RestartedFromBackOff';
 
-export interface StoreEvent {
-  type: 'Normal' | 'Warning';
-  reason: EventReason;
-  message: string;
-}
+export type StoreEvent = RecordedEvent<EventReason>;
 
 export const COMPONENT = 'redwing-reconciler';
 
@@ -52,50 +47,14 @@ export function transitionEvents(previous: KVStoreStatus | undefined, next: KVSt
   return events;
 }
 
-interface CachedEvent {
-  name: string;
-  count: number;
-}
+/** The reconciler's recorder: Events about KVStores, with the reasons above. */
+export type StoreEventRecorder = EventRecorder<EventReason>;
 
-export class EventRecorder {
-  private readonly recent = new Map<string, CachedEvent>();
-
-  constructor(private readonly client: KubeClient, private readonly logger?: Logger, private readonly instance = COMPONENT) {}
-
-  async record(store: KubeObject, event: StoreEvent): Promise<void> {
-    const namespace = store.metadata?.namespace;
-    const name = store.metadata?.name;
-    if (!namespace || !name) return;
-    const key = `${namespace}/${name}/${event.reason}/${event.message}`;
-    const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-    try {
-      const cached = this.recent.get(key);
-      if (cached) {
-        cached.count += 1;
-        await this.client.patch(paths.coreObject('events', namespace, cached.name), { count: cached.count, lastTimestamp: now });
-        return;
-      }
-      const eventName = `${name}.${Date.now().toString(16)}${randomBytes(3).toString('hex')}`;
-      await this.client.create(paths.core('events', namespace), {
-        apiVersion: 'v1',
-        kind: 'Event',
-        metadata: { name: eventName, namespace },
-        involvedObject: { apiVersion: API_GROUP_VERSION, kind: KVSTORE_KIND, name, namespace, uid: store.metadata?.uid, resourceVersion: store.metadata?.resourceVersion },
-        reason: event.reason,
-        message: event.message,
-        type: event.type,
-        source: { component: this.instance },
-        reportingComponent: this.instance,
-        reportingInstance: this.instance,
-        firstTimestamp: now,
-        lastTimestamp: now,
-        count: 1,
-      });
-      if (this.recent.size > 1000) this.recent.clear();
-      this.recent.set(key, { name: eventName, count: 1 });
-    } catch (error) {
-      this.recent.delete(key);
-      this.logger?.warn({ err: error, reason: event.reason, store: `${namespace}/${name}` }, 'could not record event');
-    }
-  }
+export function createStoreEventRecorder(client: KubeClient, logger?: Logger): StoreEventRecorder {
+  return new EventRecorder<EventReason>(client, {
+    component: COMPONENT,
+    reportingInstance: COMPONENT,
+    involvedType: { apiVersion: API_GROUP_VERSION, kind: KVSTORE_KIND },
+    logger,
+  });
 }

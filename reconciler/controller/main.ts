@@ -12,19 +12,20 @@ import type { KeyPairPem } from '../../certs/authority.js';
 import { buildDesiredObjects } from '../desired/index.js';
 import { HealthMonitor, observeMasterRole } from '../replication/index.js';
 import type { ControllerContext } from './context.js';
-import { EventRecorder } from './events.js';
-import { createStoreInformers, storeKeyOf, objectKey, type StoreInformers } from './informers.js';
-import { KubeClient, type KubeObject } from './kube-client.js';
-import { LeaseLock } from './leader-election.js';
+import { createStoreEventRecorder } from './events.js';
+import { createStoreInformers, storeKeyOf, type StoreInformers } from './informers.js';
+import { objectKey } from '../../kube/informer.js';
+import { KubeClient, type KubeObject } from '../../kube/client.js';
+import { LeaseLock } from '../../kube/leader-election.js';
 import { ReconcilerMetrics, startMetricsServer, type MetricsServer } from './metrics.js';
 import { createNamespaceClaim, NamespaceClaimWatcher } from './namespace-claim.js';
 import { reconcileStore } from './reconcile-store.js';
-import { WorkQueue } from './work-queue.js';
+import { WorkQueue } from '../../kube/work-queue.js';
 import { loadOrCreateStoreCa } from './store-ca.js';
 import { watchStoreMaster } from './master-watch.js';
 import { engineDied, isPodTerminating } from './observed.js';
 import { startPolicyAuditLoop, type PolicyAuditLoop } from './policy-audit.js';
-import type { ClusterSource } from './cluster-access.js';
+import type { ClusterSource } from '../../kube/cluster-access.js';
 import { startSnapshotLoop, type SnapshotScheduler, type SnapshotSettings } from '../snapshots/index.js';
 
 export interface ReconcilerOptions {
@@ -97,7 +98,7 @@ export async function runReconciler(options: ReconcilerOptions): Promise<Running
 
   const context: ControllerContext = {
     client, informers, logger, loadCa,
-    events: new EventRecorder(client, logger),
+    events: createStoreEventRecorder(client, logger),
     buildDesired: (store) => buildDesiredObjects(store, { operatorNamespace }),
     probeTimeoutMs: options.probeTimeoutMs ?? 1000,
     runtimes: new Map(),

@@ -5,9 +5,11 @@
  * store. A claim stops counting once it is released or not renewed for its lease duration.
  */
 import type { Logger } from '../../shared/logger.js';
-import { Informer } from './informers.js';
-import { LeaseLock, type LeaseObject } from './leader-election.js';
-import { paths, type KubeClient } from './kube-client.js';
+import type { Informer } from '../../kube/informer.js';
+import { createReconcilerInformer } from './informers.js';
+import { LeaseLock, type LeaseObject } from '../../kube/leader-election.js';
+import { paths } from '../../kube/paths.js';
+import type { KubeClient } from '../../kube/client.js';
 
 export const NAMESPACE_CLAIM_LEASE = 'redwing-namespace-claim';
 export const LABEL_NAMESPACE_CLAIM = 'redwing.dev/namespace-claim';
@@ -46,7 +48,7 @@ export class NamespaceClaimWatcher {
   readonly informer: Informer<LeaseObject>;
 
   constructor(client: KubeClient, logger?: Logger) {
-    this.informer = new Informer<LeaseObject>(client, {
+    this.informer = createReconcilerInformer<LeaseObject>(client, {
       name: 'namespace-claims',
       path: paths.allLeases(),
       labelSelector: `${LABEL_NAMESPACE_CLAIM}=true`,

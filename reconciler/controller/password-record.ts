@@ -9,8 +9,8 @@ import { applyObject } from '../apply/index.js';
 import {
   buildPasswordRecord, passwordRecordName, PASSWORD_RECORD_KEY, PREVIOUS_PASSWORD_RECORD_KEY,
 } from '../desired/index.js';
-import type { Informer } from './informers.js';
-import type { KubeClient } from './kube-client.js';
+import type { Informer } from '../../kube/informer.js';
+import type { KubeClient } from '../../kube/client.js';
 import { decodeSecretValue, type SecretObject } from './store-secrets.js';
 
 export interface PasswordRecord {

@@ -15,8 +15,10 @@ import type { KVPolicy } from '../../shared/schema/kvpolicy.js';
 import type { KVStore } from '../../shared/schema/kvstore.js';
 import type { AuditOptions, AuditReport } from '../audit/audit.js';
 import { conditionPatch, policyCompliantCondition, POLICY_COMPLIANT, sameCondition } from '../audit/conditions.js';
-import { Informer, type InformerEvent } from './informers.js';
-import { paths, type KubeClient, type KubeObject } from './kube-client.js';
+import type { Informer, InformerEvent } from '../../kube/informer.js';
+import { createReconcilerInformer } from './informers.js';
+import { paths } from '../../kube/paths.js';
+import type { KubeClient, KubeObject } from '../../kube/client.js';
 
 export const AUDIT_FIELD_MANAGER = 'redwing-policy-audit';
 export const AUDIT_PERIOD_MS = 60_000;
@@ -88,8 +90,8 @@ function trimNamespace(object: KubeObject): KubeObject {
 export function startPolicyAuditLoop(options: PolicyAuditLoopOptions): PolicyAuditLoop {
   const { client, logger, isLeader } = options;
   const now = options.now ?? (() => new Date());
-  const policies = new Informer(client, { name: 'kvpolicies', path: `/apis/${API_GROUP}/${API_VERSION}/${KVPOLICY_PLURAL}`, logger });
-  const namespaces = new Informer(client, { name: 'namespaces', path: '/api/v1/namespaces', logger, transform: trimNamespace });
+  const policies = createReconcilerInformer(client, { name: 'kvpolicies', path: `/apis/${API_GROUP}/${API_VERSION}/${KVPOLICY_PLURAL}`, logger });
+  const namespaces = createReconcilerInformer(client, { name: 'namespaces', path: '/api/v1/namespaces', logger, transform: trimNamespace });
   let stopped = false;
   let running: Promise<AuditLoopSummary> | undefined;
   let rerun = false;

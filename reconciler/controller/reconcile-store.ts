@@ -9,8 +9,10 @@ import { applyKVStoreDefaults } from '../../shared/defaulting.js';
 import { formatLabelSelector, storeSelectorLabels } from '../../shared/labels.js';
 import type { KVStore, KVStoreSpec, KVStoreStatus } from '../../shared/schema/kvstore.js';
 import { DEFAULT_DOWN_AFTER_MILLISECONDS } from '../../shared/defaults.js';
-import type { HandlerResult } from './work-queue.js';
-import { isConflict, isNotFound, paths, type KubeObject } from './kube-client.js';
+import type { HandlerResult } from '../../kube/work-queue.js';
+import { isConflict, isNotFound } from '../../kube/errors.js';
+import { paths } from '../../kube/paths.js';
+import type { KubeObject } from '../../kube/client.js';
 import { observePods, type ObservedPod } from './observed.js';
 import { planTopology, type TopologyPlan } from './plan-topology.js';
 import { planScale } from './plan-scale.js';
@@ -22,6 +24,7 @@ import { probePods, type EngineCredentials } from './engine-access.js';
 import { executeTopology, switchMaster, syncLiveSettings } from './engine-actions.js';
 import { isOutdated, planRollout, type RolloutStep } from './plan-rollout.js';
 import { finalizeDeletion } from './deletion.js';
+import { restartAwaitedPods } from './restart-awaited-pods.js';
 import { applyDesired, appliedStateKey, type ApplyOutcome } from './apply-desired.js';
 import type { ControllerContext, StoreRuntime } from './context.js';
 
@@ -156,6 +159,7 @@ export async function reconcileStore(context: ControllerContext, key: string): P
     dataBounds: runtime.dataBounds,
   });
   let plan = planTopology(topologyInput(observed));
+  if (plan.awaiting) await restartAwaitedPods(context, store, plan.awaiting, observed, runtime);
 
   const liveStatefulSet = context.informers.statefulSets.get(namespace, name) as { spec?: { replicas?: number }; status?: { currentRevision?: string; updateRevision?: string } } | undefined;
   const masterPod = observed.find((pod) => pod.name === (plan.master ?? store!.status?.master));

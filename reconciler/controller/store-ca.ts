@@ -5,7 +5,9 @@
  */
 import type { KeyPairPem } from '../../certs/authority.js';
 import type { Logger } from '../../shared/logger.js';
-import { isConflict, paths, type KubeClient } from './kube-client.js';
+import { isConflict } from '../../kube/errors.js';
+import { paths } from '../../kube/paths.js';
+import type { KubeClient } from '../../kube/client.js';
 import { decodeSecretValue, type SecretObject } from './store-secrets.js';
 
 export const STORE_CA_SECRET = 'redwing-store-ca';

@@ -10,8 +10,10 @@ import type { KeyPairPem } from '../../certs/authority.js';
 import { buildAuthSecret } from '../desired/build-auth-secret.js';
 import { buildExporterSecret, EXPORTER_PASSWORD_KEY, exporterSecretName, usesExporterUser } from '../desired/build-exporter-auth.js';
 import { ownedObjectMeta, resolveStore } from '../desired/store-context.js';
-import { isConflict, paths, type KubeClient, type KubeObject } from './kube-client.js';
-import type { Informer } from './informers.js';
+import { isConflict } from '../../kube/errors.js';
+import { paths } from '../../kube/paths.js';
+import type { KubeClient, KubeObject } from '../../kube/client.js';
+import type { Informer } from '../../kube/informer.js';
 
 export interface SecretObject extends KubeObject {
   data?: Record<string, string>;

@@ -9,8 +9,10 @@ import { API_GROUP_VERSION } from '../../shared/api.js';
 import type { Logger } from '../../shared/logger.js';
 import type { Condition, KVStore, SnapshotRecord } from '../../shared/schema/kvstore.js';
 import { conditionPatch, type JsonPatchOperation } from '../audit/conditions.js';
-import type { EventRecorder } from '../controller/events.js';
-import { isConflict, paths, statusCodeOf, type KubeClient, type KubeObject } from '../controller/kube-client.js';
+import type { StoreEventRecorder } from '../controller/events.js';
+import { isConflict, statusCodeOf } from '../../kube/errors.js';
+import { paths } from '../../kube/paths.js';
+import type { KubeClient, KubeObject } from '../../kube/client.js';
 import type { SnapshotOutcome } from './snapshot-outcome.js';
 
 export const SNAPSHOT_FIELD_MANAGER = 'redwing-snapshots';
@@ -23,7 +25,7 @@ export function snapshotStatusPatch(store: Pick<KVStore, 'status' | 'metadata'>,
 
 export interface RecordSnapshotOptions {
   client: KubeClient;
-  events: EventRecorder;
+  events: StoreEventRecorder;
   logger: Logger;
   /** Asked before each write: a reconciler that lost its lease writes nothing. */
   isLeader: () => boolean;

@@ -10,9 +10,10 @@ import type { Condition, KVStore, KVStoreSpec } from '../../shared/schema/kvstor
 import type { KeyPairPem } from '../../certs/authority.js';
 import type { StoreRuntime } from '../controller/context.js';
 import { podEndpoint, probePods, type EngineCredentials } from '../controller/engine-access.js';
-import type { EventRecorder } from '../controller/events.js';
+import type { StoreEventRecorder } from '../controller/events.js';
 import type { StoreInformers } from '../controller/informers.js';
-import { paths, type KubeClient } from '../controller/kube-client.js';
+import { paths } from '../../kube/paths.js';
+import type { KubeClient } from '../../kube/client.js';
 import { observePods } from '../controller/observed.js';
 import { readPasswordRecord } from '../controller/password-record.js';
 import { decodeSecretValue, type SecretObject } from '../controller/store-secrets.js';
@@ -26,7 +27,7 @@ import { SNAPSHOT_SUCCEEDED, snapshotOutcome } from './snapshot-outcome.js';
 export interface SnapshotRunDeps {
   client: KubeClient;
   informers: StoreInformers;
-  events: EventRecorder;
+  events: StoreEventRecorder;
   logger: Logger;
   isLeader: () => boolean;
   /** The reconciler's per-store memory: the last password the pods accepted, the CA to verify TLS with. */

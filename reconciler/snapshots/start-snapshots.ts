@@ -5,8 +5,8 @@
  */
 import type { Registry } from 'prom-client';
 import type { KVStore } from '../../shared/schema/kvstore.js';
-import { objectKey } from '../controller/informers.js';
-import type { KubeObject } from '../controller/kube-client.js';
+import { objectKey } from '../../kube/informer.js';
+import type { KubeObject } from '../../kube/client.js';
 import { runStoreSnapshot, type SnapshotRunDeps } from './run-store-snapshot.js';
 import { SnapshotMetrics } from './snapshot-metrics.js';
 import { SnapshotScheduler } from './snapshot-scheduler.js';

@@ -6,7 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { paths } from '../../../reconciler/controller/kube-client.js';
+import { paths } from '../../../kube/paths.js';
 import { kvstore, type PodInfo, redisCommand, storePassword, useReconcilerOnSandbox, waitFor, waitForPasswordRotated, waitStoreReady } from './e2e-helpers.js';
 
 const STORE = 'metrics';

@@ -7,7 +7,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
-import { paths } from '../../../reconciler/controller/kube-client.js';
+import { paths } from '../../../kube/paths.js';
 import { startE2eCluster, type E2eCluster } from './e2e-helpers.js';
 import { ChildReconciler, type LogEntry } from './failover-child-reconciler.js';
 import { FailoverStore, RoleWatcher } from './failover-store.js';

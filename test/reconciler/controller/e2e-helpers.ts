@@ -11,7 +11,8 @@ import { checkRbacUsage } from '../../helpers/rbac-usage.js';
 import { runReconciler, type ReconcilerOptions, type RunningReconciler } from '../../../reconciler/controller/main.js';
 import { startSandbox, type RunningSandbox } from '../../../sandbox/cluster.js';
 import { buildKVStoreCrd, buildKVPolicyCrd } from '../../../shared/crds.js';
-import { KubeClient, paths } from '../../../reconciler/controller/kube-client.js';
+import { KubeClient } from '../../../kube/client.js';
+import { paths } from '../../../kube/paths.js';
 import type { KVStore } from '../../../shared/schema/kvstore.js';
 
 export interface E2eCluster {

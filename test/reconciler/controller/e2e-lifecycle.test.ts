@@ -4,7 +4,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { paths } from '../../../reconciler/controller/kube-client.js';
+import { paths } from '../../../kube/paths.js';
 import {
   getStore, kvstore, listStorePods, redisCommand, storePassword, useReconcilerOnSandbox, waitFor,
 } from './e2e-helpers.js';

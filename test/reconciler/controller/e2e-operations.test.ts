@@ -6,7 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { paths } from '../../../reconciler/controller/kube-client.js';
+import { paths } from '../../../kube/paths.js';
 import { storeObjectNames } from '../../../shared/names.js';
 import {
   getStore, kvstore, listStorePods, type PodInfo, redisCommand, storePassword, useReconcilerOnSandbox, waitFor, waitForPasswordRotated, waitStoreReady,

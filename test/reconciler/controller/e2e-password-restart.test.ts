@@ -8,7 +8,7 @@ import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { runReconciler, type RunningReconciler } from '../../../reconciler/controller/main.js';
-import { paths } from '../../../reconciler/controller/kube-client.js';
+import { paths } from '../../../kube/paths.js';
 import {
   kvstore, redisCommand, startE2eCluster, storePassword, waitFor, waitForPasswordRotated, type E2eCluster, type PodInfo, waitStoreReady,
 } from './e2e-helpers.js';

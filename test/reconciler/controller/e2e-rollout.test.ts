@@ -6,7 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { paths } from '../../../reconciler/controller/kube-client.js';
+import { paths } from '../../../kube/paths.js';
 import { switchover } from '../../../reconciler/replication/index.js';
 import {
   getStore, kvstore, type PodInfo, redisCommand, storePassword, useReconcilerOnSandbox, waitFor, waitStoreReady,

@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { paths } from '../../../reconciler/controller/kube-client.js';
+import { paths } from '../../../kube/paths.js';
 import type { KVStore } from '../../../shared/schema/kvstore.js';
 import { readKeyFromRdb } from '../snapshots/rdb-reader.js';
 import {

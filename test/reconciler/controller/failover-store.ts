@@ -5,7 +5,7 @@
  */
 import { strict as assert } from 'node:assert';
 import type { Redis } from 'ioredis';
-import { paths } from '../../../reconciler/controller/kube-client.js';
+import { paths } from '../../../kube/paths.js';
 import type { KVStore } from '../../../shared/schema/kvstore.js';
 import {
   getStore, kvstore, listStorePods, redisCommand, storePassword, waitFor, type E2eCluster, type PodInfo,

@@ -10,9 +10,10 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { useTestApiServer } from '../../helpers/api-server.js';
 import { identityFromManifests } from '../../helpers/manifest-identity.js';
 import { runReconciler, LEADER_LEASE_NAME, type RunningReconciler } from '../../../reconciler/controller/main.js';
-import { KubeClient, paths } from '../../../reconciler/controller/kube-client.js';
+import { KubeClient } from '../../../kube/client.js';
+import { paths } from '../../../kube/paths.js';
 import { NAMESPACE_CLAIM_LEASE } from '../../../reconciler/controller/namespace-claim.js';
-import type { LeaseObject } from '../../../reconciler/controller/leader-election.js';
+import type { LeaseObject } from '../../../kube/leader-election.js';
 import { installCrds, kvstore, waitFor } from './e2e-helpers.js';
 
 const silent = pino({ level: 'silent' });

@@ -3,8 +3,10 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KVPolicy } from '../../../shared/schema/kvpolicy.js';
 import type { KVStore } from '../../../shared/schema/kvstore.js';
-import { Informer } from '../../../reconciler/controller/informers.js';
-import { KubeClient, paths } from '../../../reconciler/controller/kube-client.js';
+import type { Informer } from '../../../kube/informer.js';
+import { ListWatchInformer } from '../../../kube/list-watch-informer.js';
+import { KubeClient } from '../../../kube/client.js';
+import { paths } from '../../../kube/paths.js';
 import { auditWithoutPolicies, startPolicyAuditLoop, type PolicyAuditLoop } from '../../../reconciler/controller/policy-audit.js';
 import { auditStores } from '../../../reconciler/audit/audit.js';
 import { startPolicySandbox, type PolicySandbox } from '../../webhook/policy/sandbox-helpers.js';
@@ -60,7 +62,7 @@ describe('reconciler policy audit loop on the sandbox API server', () => {
     await createPolicy('prod-tls', { enforcement: 'Audit', match: { namespaceSelector: { matchLabels: { env: 'production' } } }, rules: { requireTLS: true } });
     await createPolicy('min-replicas', { enforcement: 'Warn', rules: { minReplicas: 2 } });
     reconcilerClient = new KubeClient(await identityFromManifests(sandbox.kubeConfig, 'reconciler'));
-    stores = new Informer(reconcilerClient, { name: 'kvstores', path: paths.kvstores() });
+    stores = new ListWatchInformer(reconcilerClient, { name: 'kvstores', path: paths.kvstores() });
     await stores.start();
   });
 

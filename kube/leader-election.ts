@@ -4,8 +4,10 @@
  * (measured on its own clock, so clock skew between machines does not matter) or when the holder released it.
  * Writes carry the resourceVersion they read, so two candidates can never both win one round.
  */
-import type { Logger } from '../../shared/logger.js';
-import { isConflict, isNotFound, paths, type KubeClient, type KubeObject } from './kube-client.js';
+import type { Logger } from '../shared/logger.js';
+import type { KubeClient, KubeObject } from './client.js';
+import { isConflict, isNotFound } from './errors.js';
+import { paths } from './paths.js';
 
 export interface LeaseSpec {
   holderIdentity?: string | null;

@@ -1,12 +1,13 @@
 /**
  * A thin JSON client for the API server: raw objects in and out (no typed deserialisation, so list results and
  * watch events have the same shape), credentials and TLS from a ClusterAccess (cluster-access.ts) or a client-node
- * KubeConfig. Everything the reconciler sends goes through it: informers (list + watch), server-side apply, status
- * writes, label and finalizer patches, leases and events.
+ * KubeConfig. Everything the reconciler, certs and the webhook's watches send goes through it: informers (list +
+ * watch), server-side apply, status writes, label and finalizer patches, leases and events.
  */
 import http from 'node:http';
 import https from 'node:https';
 import { resolveClusterAccess, type ClusterAccess, type ClusterSource, type ClusterTls } from './cluster-access.js';
+import { ApiStatusError, isNotFound } from './errors.js';
 
 export type PatchType = 'merge' | 'json' | 'apply' | 'strategic';
 
@@ -16,26 +17,6 @@ const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
   apply: 'application/apply-patch+yaml',
   strategic: 'application/strategic-merge-patch+json',
 };
-
-export class ApiStatusError extends Error {
-  /** `body` is the API server's Status object, when it sent one. */
-  constructor(readonly statusCode: number, readonly reason: string | undefined, message: string, readonly body?: unknown) {
-    super(message);
-    this.name = 'ApiStatusError';
-  }
-}
-
-export function statusCodeOf(error: unknown): number | undefined {
-  if (error instanceof ApiStatusError) return error.statusCode;
-  const candidate = error as { statusCode?: unknown; code?: unknown; body?: { code?: unknown } } | undefined;
-  if (typeof candidate?.statusCode === 'number') return candidate.statusCode;
-  if (typeof candidate?.code === 'number') return candidate.code;
-  if (typeof candidate?.body?.code === 'number') return candidate.body.code;
-  return undefined;
-}
-
-export const isNotFound = (error: unknown): boolean => statusCodeOf(error) === 404;
-export const isConflict = (error: unknown): boolean => statusCodeOf(error) === 409;
 
 export interface KubeObject {
   apiVersion?: string;
@@ -248,16 +229,3 @@ export class KubeClient {
     this.agent?.destroy();
   }
 }
-
-/** Collection or object paths of the kinds the reconciler touches. */
-export const paths = {
-  kvstores: (namespace?: string) => namespace ? `/apis/redwing.dev/v1alpha1/namespaces/${namespace}/kvstores` : '/apis/redwing.dev/v1alpha1/kvstores',
-  kvstore: (namespace: string, name: string) => `/apis/redwing.dev/v1alpha1/namespaces/${namespace}/kvstores/${name}`,
-  statefulSets: (namespace?: string) => namespace ? `/apis/apps/v1/namespaces/${namespace}/statefulsets` : '/apis/apps/v1/statefulsets',
-  statefulSet: (namespace: string, name: string) => `/apis/apps/v1/namespaces/${namespace}/statefulsets/${name}`,
-  core: (plural: string, namespace?: string) => namespace ? `/api/v1/namespaces/${namespace}/${plural}` : `/api/v1/${plural}`,
-  coreObject: (plural: string, namespace: string, name: string) => `/api/v1/namespaces/${namespace}/${plural}/${name}`,
-  leases: (namespace: string) => `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`,
-  lease: (namespace: string, name: string) => `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/${name}`,
-  allLeases: () => '/apis/coordination.k8s.io/v1/leases',
-};

@@ -5,12 +5,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { stringify } from 'yaml';
-import { startApiServer, type RunningApiServer } from '../../../sandbox/apiserver/server.js';
+import { startApiServer, type RunningApiServer } from '../../sandbox/apiserver/server.js';
 import {
   inClusterAccess, loadClusterAccess, parseKubeconfig, parseKubeconfigText, resolveClusterAccess, type KubeconfigFile,
-} from '../../../reconciler/controller/cluster-access.js';
-import { KubeClient, paths, type KubeObject } from '../../../reconciler/controller/kube-client.js';
-import { waitFor } from './e2e-helpers.js';
+} from '../../kube/cluster-access.js';
+import { KubeClient, type KubeObject } from '../../kube/client.js';
+import { paths } from '../../kube/paths.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 

@@ -1,4 +1,4 @@
-import type { QueueTimers } from '../../../reconciler/controller/work-queue.js';
+import type { QueueTimers } from '../../kube/work-queue.js';
 
 /** Manual timers for queue tests: time only moves when the test calls advance(). */
 export class FakeTimers implements QueueTimers {

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { WorkQueue, backoffDelayMs } from '../../../reconciler/controller/work-queue.js';
+import { WorkQueue, backoffDelayMs } from '../../kube/work-queue.js';
 import { FakeTimers, flushMicrotasks } from './fake-timers.js';
 
 /** A handler whose runs the test completes by hand. */

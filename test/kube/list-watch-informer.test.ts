@@ -1,16 +1,20 @@
 /** Informers against the sandbox API server over real HTTPS: list, watch, selectors, trimming, retry with backoff. */
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
-import { useTestApiServer } from '../../helpers/api-server.js';
-import { Informer, MANAGED_SELECTOR, podStoreKey, trimPod, type InformerEvent } from '../../../reconciler/controller/informers.js';
-import { KubeClient, paths, type KubeObject } from '../../../reconciler/controller/kube-client.js';
-import { installCrds, kvstore, waitFor } from './e2e-helpers.js';
+import { useTestApiServer } from '../helpers/api-server.js';
+import { ListWatchInformer } from '../../kube/list-watch-informer.js';
+import type { InformerEvent } from '../../kube/informer.js';
+import { KubeClient, type KubeObject } from '../../kube/client.js';
+import { paths } from '../../kube/paths.js';
+import { MANAGED_SELECTOR, podStoreKey } from '../../reconciler/controller/informers.js';
+import { trimPod } from '../../reconciler/controller/cache-trims.js';
+import { installCrds, kvstore, waitFor } from '../reconciler/controller/e2e-helpers.js';
 
 function configMap(name: string, labels: Record<string, string>): KubeObject {
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default', labels }, data: { a: '1' } };
 }
 
-describe('Informer', { timeout: 60_000 }, () => {
+describe('ListWatchInformer', { timeout: 60_000 }, () => {
   let client: KubeClient;
   after(() => client?.close());
   const api = useTestApiServer({ dirPrefix: 'redwing-informer-' });
@@ -20,7 +24,7 @@ describe('Informer', { timeout: 60_000 }, () => {
 
   it('lists, then reports add, update and delete of matching objects only', async () => {
     await client.create(paths.core('configmaps', 'default'), configMap('before', { 'app.kubernetes.io/managed-by': 'redwing' }));
-    const informer = new Informer(client, { name: 'cm', path: paths.core('configmaps', 'default'), labelSelector: MANAGED_SELECTOR });
+    const informer = new ListWatchInformer(client, { name: 'cm', path: paths.core('configmaps', 'default'), labelSelector: MANAGED_SELECTOR });
     const events: Array<[InformerEvent, string, string | undefined]> = [];
     informer.on((event, object, previous) => events.push([event, object.metadata!.name!, (previous?.data as Record<string, string> | undefined)?.a]));
     await informer.start();
@@ -44,7 +48,7 @@ describe('Informer', { timeout: 60_000 }, () => {
   });
 
   it('keeps a secondary index in step with adds, relabels and deletes', async () => {
-    const informer = new Informer(client, { name: 'indexed', path: paths.core('configmaps', 'default'), indexBy: podStoreKey });
+    const informer = new ListWatchInformer(client, { name: 'indexed', path: paths.core('configmaps', 'default'), indexBy: podStoreKey });
     await informer.start();
     try {
       await client.create(paths.core('configmaps', 'default'), configMap('i-1', { 'app.kubernetes.io/instance': 'one' }));
@@ -62,7 +66,7 @@ describe('Informer', { timeout: 60_000 }, () => {
   });
 
   it('trims cached objects with its transform', async () => {
-    const informer = new Informer(client, { name: 'trim', path: paths.core('configmaps', 'default'), transform: trimPod });
+    const informer = new ListWatchInformer(client, { name: 'trim', path: paths.core('configmaps', 'default'), transform: trimPod });
     await informer.start();
     try {
       const cached = informer.get('default', 'after')!;
@@ -75,7 +79,7 @@ describe('Informer', { timeout: 60_000 }, () => {
   });
 
   it('keeps retrying with backoff while the resource is not served, and syncs once it is', async () => {
-    const informer = new Informer(client, { name: 'kvs', path: paths.kvstores('default'), baseBackoffMs: 50, maxBackoffMs: 200 });
+    const informer = new ListWatchInformer(client, { name: 'kvs', path: paths.kvstores('default'), baseBackoffMs: 50, maxBackoffMs: 200 });
     const synced = informer.start();
     let settled = false;
     void synced.then(() => { settled = true; });
