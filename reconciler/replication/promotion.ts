@@ -21,6 +21,11 @@ export interface PromotionOptions {
   /** Set as masterauth before REPLICAOF so the replica can authenticate to its new master. */
   masterauth?: string;
   fence?: FencePlaceholder;
+  /**
+   * Fires when this operator may no longer act (lease lost, shutdown): checked before every command that changes a
+   * role, so a step already in flight sends no REPLICAOF after it.
+   */
+  signal?: AbortSignal;
 }
 
 export type StepAction = 'promote' | 'replicate' | 'demote';
@@ -65,6 +70,7 @@ export async function promoteToMaster(target: PodEndpoint, options: PromotionOpt
     const before = await readEngineState(client, target.endpoint, fence);
     if (before.role === 'master') return { outcome: 'skipped', detail: `already master at offset ${before.replicationOffset}` };
     if (before.masterSyncInProgress || before.loading) throw new Error('refusing to promote a pod that is still syncing or loading');
+    options.signal?.throwIfAborted();
     await client.call('REPLICAOF', 'NO', 'ONE');
     const after = await waitForRole(client, target, 'master', options.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS, fence);
     return { outcome: 'done', detail: `promoted at offset ${after.replicationOffset} (was replica of ${before.masterHost}:${before.masterPort})` };
@@ -72,7 +78,9 @@ export async function promoteToMaster(target: PodEndpoint, options: PromotionOpt
 }
 
 async function pointAt(client: EngineClient, master: MasterAddress, options: PromotionOptions): Promise<void> {
+  options.signal?.throwIfAborted();
   if (options.masterauth !== undefined) await client.call('CONFIG', 'SET', 'masterauth', options.masterauth);
+  options.signal?.throwIfAborted();
   await client.call('REPLICAOF', master.host, String(master.port));
 }
 
