@@ -17,6 +17,3 @@ export interface CertificateSource {
   isReady(): boolean;
   stop(): Promise<void>;
 }
-
-export { createCertDirSource, type CertDirSourceOptions } from './cert-dir.js';
-export { createClusterSource, type ClusterSourceOptions } from './cluster-source.js';

@@ -5,12 +5,14 @@
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
-import { createCertDirSource, createClusterSource, type CertificateSource } from '../certs/certificate-source.js';
+import { createCertDirSource } from '../certs/cert-dir.js';
+import type { CertificateSource } from '../certs/certificate-source.js';
+import { createClusterSource } from '../certs/cluster-source.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { createWebhookApp } from './app.js';
 import { createHealthApp } from './health.js';
 import { createWebhookMetrics } from './metrics.js';
-import { NO_POLICIES, type PolicyPort } from './policy-port.js';
+import { NO_POLICIES, type PolicyPort } from '../policy/policy-port.js';
 import { startWebhookServer } from './server.js';
 
 export interface RunWebhookOptions {

@@ -1,9 +1,19 @@
 /**
  * Per-request context and the query options every verb shares (dryRun, fieldManager, fieldValidation).
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ResourceType } from './registry.js';
 import { fieldError, invalid } from './status-errors.js';
 import type { UserInfo } from './types.js';
+
+/** A request as the HTTP server hands it to the router: authenticated, body read, not yet parsed. */
+export interface RawRequest {
+  req: IncomingMessage;
+  res: ServerResponse;
+  body: Buffer;
+  user: UserInfo;
+  serverAddress: string;
+}
 
 export interface RequestContext {
   method: string;

@@ -17,7 +17,7 @@ import { ApiError, badRequest, forbidden, notFound } from './status-errors.js';
 import type { StatusBody } from './status-errors.js';
 import type { JsonObject, KubeObject } from './types.js';
 import { deepClone, isJsonObject, nowTimestamp } from './types.js';
-import type { WriteResult } from './write.js';
+import type { WriteResult } from './write-pipeline.js';
 import { persist } from './write-pipeline.js';
 
 /** kube-apiserver refuses evictions once this many are approved but not yet seen by the disruption controller. */

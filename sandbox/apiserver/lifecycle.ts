@@ -13,7 +13,7 @@ import { parseJson } from './serialize.js';
 import { ApiError, badRequest, notFound, preconditionConflict, successStatus } from './status-errors.js';
 import type { JsonObject, KubeObject } from './types.js';
 import { deepClone, isJsonObject, nowTimestamp } from './types.js';
-import type { WriteResult } from './write.js';
+import type { WriteResult } from './write-pipeline.js';
 import { persist } from './write-pipeline.js';
 
 export interface DeleteOptions {

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { ApiCore } from './core.js';
 import type { ResourceType } from './registry.js';
-import type { RawRequest } from './router.js';
+import type { RawRequest } from './context.js';
 import { goJson } from './serialize.js';
 import { PageNotFound } from './status-errors.js';
 import type { JsonObject } from './types.js';

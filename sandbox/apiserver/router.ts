@@ -2,9 +2,8 @@
  * HTTP routing: non-resource paths (version, health, discovery, openapi), resource URL parsing, verb dispatch
  * and response encoding (JSON/YAML/Table/PartialObjectMetadata, Warning headers, Status errors).
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiCore } from './core.js';
-import type { RequestContext } from './context.js';
+import type { RawRequest, RequestContext } from './context.js';
 import { header } from './context.js';
 import { aggregatedDiscovery, aggregatedFormRequested, apiGroup, apiGroupList, apiResourceList, apiVersions, etagOf, SERVER_VERSION } from './discovery.js';
 import { deleteCollection, deleteObject } from './lifecycle.js';
@@ -18,20 +17,12 @@ import type { Negotiated } from './serialize.js';
 import { goJson, negotiate, orderBuiltin, sortKeysDeep, toYaml } from './serialize.js';
 import { ApiError, PageNotFound, internalError, methodNotSupported } from './status-errors.js';
 import { toTable } from './table.js';
-import type { JsonObject, KubeObject, UserInfo } from './types.js';
+import type { JsonObject, KubeObject } from './types.js';
 import { isJsonObject } from './types.js';
 import { startWatch } from './watch.js';
 import { requestServiceAccountToken } from './token-request.js';
 import { answerSelfReview } from './rbac/access-reviews.js';
 import { createObject, patchObject, updateObject } from './write.js';
-
-export interface RawRequest {
-  req: IncomingMessage;
-  res: ServerResponse;
-  body: Buffer;
-  user: UserInfo;
-  serverAddress: string;
-}
 
 const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 

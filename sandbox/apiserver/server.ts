@@ -16,7 +16,7 @@ import { WebhookAdmission } from './admission.js';
 import { ApiCore } from './core.js';
 import { installCrdController } from './crd.js';
 import { StandardDefaults } from './defaults.js';
-import type { RawRequest } from './router.js';
+import type { RawRequest } from './context.js';
 import { route, sendError } from './router.js';
 import { ApiError, unauthorized } from './status-errors.js';
 import type { KubeObject } from './types.js';

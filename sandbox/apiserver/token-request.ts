@@ -13,7 +13,7 @@ import type { BoundObject, ServiceAccountTokenSigner } from './service-account-t
 import { SERVICE_ACCOUNT_ISSUER, buildClaims, claimsProblem, userInfoFromClaims } from './service-account-token.js';
 import type { JsonObject, KubeObject, UserInfo } from './types.js';
 import { isJsonObject } from './types.js';
-import type { WriteResult } from './write.js';
+import type { WriteResult } from './write-pipeline.js';
 
 const API_AUDIENCES = [SERVICE_ACCOUNT_ISSUER];
 const DEFAULT_EXPIRATION_SECONDS = 3600;

@@ -14,6 +14,12 @@ import { newUid } from './object-meta.js';
 
 export type Operation = 'CREATE' | 'UPDATE';
 
+/** What a write verb answers: the HTTP status and the object (stored, or as it would be under dryRun). */
+export interface WriteResult {
+  status: number;
+  body: KubeObject;
+}
+
 export interface WriteRequest {
   ctx: RequestContext;
   operation: Operation;

@@ -14,18 +14,13 @@ import { serverSideApply } from './server-side-apply.js';
 import { ApiError, badRequest, fieldError, invalid, methodNotSupported, notFound, unsupportedMediaType } from './status-errors.js';
 import type { JsonObject, KubeObject } from './types.js';
 import { deepClone, isJsonObject } from './types.js';
-import type { WriteRequest } from './write-pipeline.js';
+import type { WriteRequest, WriteResult } from './write-pipeline.js';
 import { persist } from './write-pipeline.js';
 import { evictPod } from './eviction.js';
 import { finalizeNamespace, podSubresource } from './lifecycle.js';
 import { authorize } from './rbac/authorizer.js';
 import { forbiddenError } from './rbac/forbidden.js';
 import type { ResourceAttributes } from './rbac/request-attributes.js';
-
-export interface WriteResult {
-  status: number;
-  body: KubeObject;
-}
 
 function optionsFor(kind: string, ctx: RequestContext, dryRun: boolean, extra: JsonObject = {}): JsonObject {
   const options: JsonObject = { kind, apiVersion: 'meta.k8s.io/v1' };

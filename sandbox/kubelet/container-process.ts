@@ -7,13 +7,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, wri
 import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { findOnPath } from './images.js';
-import { planShadows, withShadows } from './mount-shadow.js';
-
-export interface Mount {
-  hostPath: string;
-  containerPath: string;
-  readOnly: boolean;
-}
+import { planShadows, withShadows, type Mount } from './mount-shadow.js';
 
 export interface LaunchSpec {
   argv: string[];

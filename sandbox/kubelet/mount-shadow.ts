@@ -7,7 +7,12 @@
 // host's everywhere else. The tmpfs mount points live in the container's own directory, inside the sandbox dir.
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Mount } from './container-process.js';
+
+export interface Mount {
+  hostPath: string;
+  containerPath: string;
+  readOnly: boolean;
+}
 
 export interface ShadowPlan {
   /** The existing host directory to shadow (resolved, no symlinks). */

@@ -2,7 +2,8 @@
 import { join } from 'node:path';
 import type { V1Container, V1Pod, V1PodStatus } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { LaunchSpec, Mount } from './container-process.js';
+import type { LaunchSpec } from './container-process.js';
+import type { Mount } from './mount-shadow.js';
 import { ContainerRunner, type Prepared, type RestartPolicy } from './container-runner.js';
 import { expandVars, resolveEnv } from './env.js';
 import { resolveEntrypoint } from './images.js';

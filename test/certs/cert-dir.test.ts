@@ -13,7 +13,8 @@ import {
   issueServingCertificate,
   keyMatchesCertificate,
 } from '../../certs/authority.js';
-import { createCertDirSource, type ServingMaterial } from '../../certs/certificate-source.js';
+import { createCertDirSource } from '../../certs/cert-dir.js';
+import type { ServingMaterial } from '../../certs/certificate-source.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const dirs: string[] = [];

@@ -6,7 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import tls from 'node:tls';
 import { pino } from 'pino';
 import { describeCertificate, isIssuedBy, splitPemBundle } from '../../certs/authority.js';
-import { createClusterSource, type CertificateSource, type ClusterSourceOptions } from '../../certs/certificate-source.js';
+import type { CertificateSource } from '../../certs/certificate-source.js';
+import { createClusterSource, type ClusterSourceOptions } from '../../certs/cluster-source.js';
 import { applyWebhookConfigurations, injectedBundles, resetCaBundles, startKube, type KubeHarness } from './kube-harness.js';
 import { waitFor } from '../helpers/wait-for.js';
 
