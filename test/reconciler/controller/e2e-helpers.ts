@@ -41,7 +41,7 @@ export async function installCrds(client: KubeClient): Promise<void> {
   }, 10_000, 50);
 }
 
-export async function startE2eCluster(options: { holdPodsPending?: boolean; restartBackoffBaseMs?: number } = {}): Promise<E2eCluster> {
+export async function startE2eCluster(options: { holdPodsPending?: boolean; restartBackoffBaseMs?: number; expectedRefusals?: RegExp } = {}): Promise<E2eCluster> {
   const dir = mkdtempSync(join(process.env.REDWING_E2E_DIR ?? '/var/tmp', 'redwing-reconciler-e2e-'));
   const sandbox = await startSandbox({ dir, holdPodsPending: options.holdPodsPending, logger: sandboxTestLogger(), restartBackoffBaseMs: options.restartBackoffBaseMs ?? 200 });
   const kubeConfig = new KubeConfig();
@@ -58,7 +58,7 @@ export async function startE2eCluster(options: { holdPodsPending?: boolean; rest
       const usage = sandbox.rbacUsage();
       await sandbox.stop();
       rmSync(dir, { recursive: true, force: true });
-      checkRbacUsage(usage, 'e2e');
+      checkRbacUsage(usage, 'e2e', options.expectedRefusals);
     },
   };
 }
