@@ -3,7 +3,7 @@
  * functions, regular expressions, deep comparisons, loops), on inputs large enough to cost tens of thousands of
  * units. Each row is the best of five warm runs with the budget lifted. docs/policy.md ("CEL bounds") quotes it.
  */
-import { compileExpression, prepareBindings, type EvaluationResult } from '../webhook/policy/cel.js';
+import { compileExpression, prepareBindings, type EvaluationResult } from '../policy/cel.js';
 
 function calibrate(expression: string, spec: Record<string, unknown>, oldSpec?: Record<string, unknown>): void {
   const compiled = compileExpression(expression);

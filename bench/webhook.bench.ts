@@ -36,7 +36,7 @@ import { createLogger } from '../shared/logger.js';
 import type { KVStoreSpec } from '../shared/schema/kvstore.js';
 import { createWebhookApp, MAX_BODY_BYTES } from '../webhook/app.js';
 import { readRequestBody } from '../webhook/request-body.js';
-import { NO_POLICIES, type PolicyPort } from '../webhook/policy-port.js';
+import { NO_POLICIES, type PolicyPort } from '../policy/policy-port.js';
 import { startWebhookServer } from '../webhook/server.js';
 
 interface Histogram { average: number; p50: number; p99: number; p99_9: number; max: number }

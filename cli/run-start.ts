@@ -10,7 +10,7 @@ import { startSandbox } from '../sandbox/cluster.js';
 import { createLogger } from '../shared/logger.js';
 import { runWebhook } from '../webhook/main.js';
 import { watchPolicySources } from '../webhook/policy/sources.js';
-import { createPolicyEngine } from '../webhook/policy/engine.js';
+import { createPolicyEngine } from '../policy/engine.js';
 import type { FlagValues } from './flags.js';
 import { configuredKubeconfigPath, isInCluster, loadKubeConfig } from './kubeconfig.js';
 import { installIntoSandbox } from './local-install.js';

@@ -3,7 +3,7 @@
  * the cluster's KVPolicies; with `--cert-dir` and no cluster configured, it runs without any cluster at all.
  */
 import { resolve } from 'node:path';
-import { createPolicyEngine, type PolicyEngine } from '../webhook/policy/engine.js';
+import { createPolicyEngine, type PolicyEngine } from '../policy/engine.js';
 import { loadPolicyFilesInto, watchPolicySources, type PolicySources } from '../webhook/policy/sources.js';
 import { runWebhook } from '../webhook/main.js';
 import { createLogger, type Logger } from '../shared/logger.js';

@@ -9,11 +9,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { ADMISSION_API_VERSION, denyReview, parseAdmissionReview, recoverUid, type AdmissionRequest, type AdmissionReview } from './admission-review.js';
 import {
-  DEFAULT_RECONCILER_USERNAME, handleMutateKVStore, handleValidateKVPolicy, handleValidateKVStore,
+  handleMutateKVStore, handleValidateKVPolicy, handleValidateKVStore,
   type HandlerContext, type HandlerOutcome,
 } from './handlers.js';
 import { createWebhookMetrics, type AdmissionResult, type WebhookMetrics, type WebhookName } from './metrics.js';
-import { NO_POLICIES, type PolicyPort } from './policy-port.js';
+import { DEFAULT_RECONCILER_USERNAME, NO_POLICIES, type PolicyPort } from '../policy/policy-port.js';
 import { BodyBudget } from './body-budget.js';
 import { bodyBytesToReserve, readRequestBody } from './request-body.js';
 

@@ -10,11 +10,9 @@ import { isPlainObject } from '../shared/json-value.js';
 import { cloneJson, mutateKVStore } from './mutate.js';
 import { decidePolicy } from './policy-verdict.js';
 import { checkCollectionSizes } from './size-limits.js';
-import type { PolicyDefaults, PolicyPort, PolicyRequest, PolicyViolation } from './policy-port.js';
+import type { PolicyDefaults, PolicyPort, PolicyRequest, PolicyViolation } from '../policy/policy-port.js';
 import { validateKVPolicy } from './validate-kvpolicy.js';
 import { validateKVStore } from './validate-kvstore.js';
-
-export const DEFAULT_RECONCILER_USERNAME = 'system:serviceaccount:redwing-system:redwing-reconciler';
 
 /** Fields a policy default may not fill on UPDATE: they are immutable, so filling them would block every update. */
 const IMMUTABLE_SPEC_PATHS = [['engine'], ['persistence', 'storageClassName']] as const;

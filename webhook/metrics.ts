@@ -3,7 +3,7 @@
  * collide on prom-client's global registry).
  */
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { PolicyViolation } from './policy-port.js';
+import type { PolicyViolation } from '../policy/policy-port.js';
 
 export type WebhookName = 'mutate-kvstore' | 'validate-kvstore' | 'validate-kvpolicy';
 export type AdmissionResult = 'allowed' | 'denied' | 'error';

@@ -8,7 +8,7 @@ import type { KVStoreSpec } from '../shared/schema/kvstore.js';
 import { validateKVStoreSpecSchema } from '../shared/validators.js';
 import { isPlainObject } from '../shared/json-value.js';
 import { createJsonPatch, type JsonPatchOperation } from './json-patch.js';
-import type { PolicyDefaults } from './policy-port.js';
+import type { PolicyDefaults } from '../policy/policy-port.js';
 
 export const MATERIALISED_ANTI_AFFINITY_PATH = '/spec/affinity/podAntiAffinity';
 

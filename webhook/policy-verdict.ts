@@ -3,7 +3,7 @@
  * with its policy's name, so one round trip shows everything to fix); Warn violations become warnings; Audit ones are
  * only recorded (metrics). Pure.
  */
-import type { PolicyViolation } from './policy-port.js';
+import type { PolicyViolation } from '../policy/policy-port.js';
 
 export interface PolicyVerdict {
   /** Set when the request must be denied (403). */

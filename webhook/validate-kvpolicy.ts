@@ -8,7 +8,7 @@ import type { KVPolicySpec } from '../shared/schema/kvpolicy.js';
 import { validateKVPolicySpecSchema, validatePartialKVStoreSpec, type FieldError } from '../shared/validators.js';
 import { isPlainObject } from '../shared/json-value.js';
 import { checkFieldRules } from './kvstore-rules.js';
-import type { PolicyPort } from './policy-port.js';
+import type { PolicyPort } from '../policy/policy-port.js';
 
 function checkRuleBounds(spec: KVPolicySpec): FieldError[] {
   const errors: FieldError[] = [];

@@ -33,7 +33,7 @@ function effectiveSpec(spec: unknown, name: string): KVStoreSpec {
  * The spec the single-field rules judge. On UPDATE, spec.config and spec.args that did not change are not judged
  * again (per-field ratcheting, as the API server does for CRD rules): a store admitted before a setting became
  * operator-owned must still take the mutating webhook's new defaults and its finalizer removal. Policy rules still
- * judge them (see webhook/policy/rules.ts).
+ * judge them (see policy/rules.ts).
  */
 function fieldRuleInput(spec: unknown, oldSpec: unknown, operation: 'CREATE' | 'UPDATE'): KVStoreSpec {
   const typed = (spec ?? {}) as KVStoreSpec;

@@ -3,7 +3,7 @@
  * condition: other writers (the reconciler's Available/Progressing/... conditions) are never overwritten.
  */
 import type { Condition } from '../../shared/schema/kvstore.js';
-import type { StoreCompliance } from './audit.js';
+import type { StoreCompliance } from '../../policy/audit.js';
 
 export const POLICY_COMPLIANT = 'PolicyCompliant';
 /** Conditions are for humans and `kubectl describe`; the full list is on each policy's status and in events. */

@@ -1,5 +1,5 @@
 /**
- * The KVPolicy background audit as the reconciler runs it: the pure audit (reconciler/audit/audit.ts) and condition
+ * The KVPolicy background audit as the reconciler runs it: the pure audit (policy/audit.ts) and condition
  * patches (reconciler/audit/conditions.ts), fed from the reconciler's own informer caches through kube-client.ts.
  * Not through client-node: it would cost about 70 MB of RSS and a second cache of every KVStore, whereas the KVStore
  * cache here is the one the reconciler already holds, and a run lists nothing.
@@ -13,7 +13,7 @@ import { API_GROUP, API_VERSION, KVPOLICY_PLURAL } from '../../shared/api.js';
 import type { Logger } from '../../shared/logger.js';
 import type { KVPolicy } from '../../shared/schema/kvpolicy.js';
 import type { KVStore } from '../../shared/schema/kvstore.js';
-import type { AuditOptions, AuditReport } from '../audit/audit.js';
+import type { AuditOptions, AuditReport } from '../../policy/audit.js';
 import { conditionPatch, policyCompliantCondition, POLICY_COMPLIANT, sameCondition } from '../audit/conditions.js';
 import type { Informer, InformerEvent } from '../../kube/informer.js';
 import { createReconcilerInformer } from './informers.js';
@@ -77,7 +77,7 @@ export function auditWithoutPolicies(stores: readonly KVStore[]): AuditReport {
 
 async function auditAll(policies: KVPolicy[], stores: KVStore[], namespaceLabels: Map<string, Record<string, string>>, options: AuditOptions): Promise<AuditReport> {
   if (policies.length === 0) return auditWithoutPolicies(stores);
-  const { auditStores } = await import('../audit/audit.js');
+  const { auditStores } = await import('../../policy/audit.js');
   return auditStores(policies, stores, namespaceLabels, options);
 }
 

@@ -9,7 +9,7 @@ import { ownedSetting, ownedSettingNames } from '../../shared/owned-settings.js'
 import type { Engine, KVStoreSpec } from '../../shared/schema/kvstore.js';
 import { validateKVStore } from '../../webhook/validate-kvstore.js';
 import { validateKVPolicy } from '../../webhook/validate-kvpolicy.js';
-import { createPolicyEngine } from '../../webhook/policy/engine.js';
+import { createPolicyEngine } from '../../policy/engine.js';
 
 function errorsOf(spec: KVStoreSpec): Array<{ field: string; message: string }> {
   return validateKVStore({ operation: 'CREATE', object: { metadata: { name: 'cache' }, spec } }).errors;

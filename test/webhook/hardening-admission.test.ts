@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import { createWebhookApp } from '../../webhook/app.js';
-import { createPolicyEngine } from '../../webhook/policy/engine.js';
+import { createPolicyEngine } from '../../policy/engine.js';
 import { DEFAULT_CONTAINER_SECURITY_CONTEXT } from '../../shared/defaulting.js';
 import { applyStrict, decodePatch, kvpolicyCreate, kvstoreCreate, kvstoreUpdate, type Json } from './helpers.js';
 

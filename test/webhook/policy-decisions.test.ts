@@ -3,8 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createWebhookApp } from '../../webhook/app.js';
 import { createWebhookMetrics } from '../../webhook/metrics.js';
-import { DEFAULT_RECONCILER_USERNAME } from '../../webhook/handlers.js';
-import type { PolicyPort, PolicyRequest, PolicyViolation } from '../../webhook/policy-port.js';
+import { DEFAULT_RECONCILER_USERNAME, type PolicyPort, type PolicyRequest, type PolicyViolation } from '../../policy/policy-port.js';
 import { applyStrict, decodePatch, kvpolicyCreate, kvstoreCreate, kvstoreUpdate, type Json, type ReviewBody } from './helpers.js';
 import { envelope, post } from './http-helpers.js';
 

@@ -11,7 +11,7 @@ import { parseAllDocuments } from 'yaml';
 import { applyObject } from '../../reconciler/apply/index.js';
 import { createLogger } from '../../shared/logger.js';
 import { runWebhook, type RunningWebhook } from '../../webhook/main.js';
-import { createPolicyEngine } from '../../webhook/policy/engine.js';
+import { createPolicyEngine } from '../../policy/engine.js';
 import { watchPolicySources, type PolicySources } from '../../webhook/policy/sources.js';
 import { identityFromManifests } from '../helpers/manifest-identity.js';
 import { waitFor } from '../helpers/wait-for.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import request from 'supertest';
 import { createWebhookApp } from '../../webhook/app.js';
 import { validateKVPolicy } from '../../webhook/validate-kvpolicy.js';
-import { NO_POLICIES, type PolicyPort } from '../../webhook/policy-port.js';
+import { NO_POLICIES, type PolicyPort } from '../../policy/policy-port.js';
 import { kvpolicyCreate, type Json } from './helpers.js';
 
 function policy(spec: unknown, name = 'p'): Json {

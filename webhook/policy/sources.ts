@@ -17,10 +17,10 @@ import { createLogger, type Logger } from '../../shared/logger.js';
 import type { KVPolicy } from '../../shared/schema/kvpolicy.js';
 import type { KVStore } from '../../shared/schema/kvstore.js';
 import { formatFieldError } from '../../shared/validators.js';
-import { NO_POLICIES } from '../policy-port.js';
+import { NO_POLICIES } from '../../policy/policy-port.js';
 import { validateKVPolicy } from '../validate-kvpolicy.js';
-import type { PolicyEngine } from './engine.js';
-import { validatePolicyObject } from './validate-policy.js';
+import type { PolicyEngine } from '../../policy/engine.js';
+import { validatePolicyObject } from '../../policy/validate-policy.js';
 
 export class PolicyFileError extends Error {
   constructor(readonly problems: string[]) {

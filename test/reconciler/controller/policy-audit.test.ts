@@ -8,7 +8,7 @@ import { ListWatchInformer } from '../../../kube/list-watch-informer.js';
 import { KubeClient } from '../../../kube/client.js';
 import { paths } from '../../../kube/paths.js';
 import { auditWithoutPolicies, startPolicyAuditLoop, type PolicyAuditLoop } from '../../../reconciler/controller/policy-audit.js';
-import { auditStores } from '../../../reconciler/audit/audit.js';
+import { auditStores } from '../../../policy/audit.js';
 import { startPolicySandbox, type PolicySandbox } from '../../webhook/policy/sandbox-helpers.js';
 import { identityFromManifests } from '../../helpers/manifest-identity.js';
 import { pino } from 'pino';

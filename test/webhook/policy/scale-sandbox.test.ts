@@ -13,7 +13,7 @@ import type { CertificateSource, ServingMaterial } from '../../../certs/certific
 import { buildLocalWebhookConfigurations } from '../../../cli/local-install.js';
 import { createLogger } from '../../../shared/logger.js';
 import { createWebhookApp } from '../../../webhook/app.js';
-import { createPolicyEngine, type PolicyEngine } from '../../../webhook/policy/engine.js';
+import { createPolicyEngine, type PolicyEngine } from '../../../policy/engine.js';
 import { watchPolicySources, type PolicySources } from '../../../webhook/policy/sources.js';
 import { startWebhookServer, type WebhookServer } from '../../../webhook/server.js';
 import { postJson, startPolicySandbox, type PolicySandbox } from './sandbox-helpers.js';

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
-import { createPolicyEngine } from '../../../webhook/policy/engine.js';
+import { createPolicyEngine } from '../../../policy/engine.js';
 import type { Informer, KubernetesObject } from '@kubernetes/client-node';
 import { createLogger } from '../../../shared/logger.js';
 import { keepInformerRunning, loadPolicyFiles, loadPolicyFilesInto, PolicyFileError, watchPolicySources } from '../../../webhook/policy/sources.js';

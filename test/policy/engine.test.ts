@@ -1,9 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KVPolicy, KVPolicySpec } from '../../../shared/schema/kvpolicy.js';
-import type { PolicyRequest } from '../../../webhook/policy-port.js';
-import { createPolicyEngine } from '../../../webhook/policy/engine.js';
-import { mergePolicyDefaults } from '../../../webhook/policy/defaults-merge.js';
+import type { KVPolicy, KVPolicySpec } from '../../shared/schema/kvpolicy.js';
+import type { PolicyRequest } from '../../policy/policy-port.js';
+import { createPolicyEngine } from '../../policy/engine.js';
+import { mergePolicyDefaults } from '../../policy/defaults-merge.js';
 
 function policy(name: string, spec: KVPolicySpec): KVPolicy {
   return { apiVersion: 'redwing.dev/v1alpha1', kind: 'KVPolicy', metadata: { name }, spec };

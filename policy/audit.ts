@@ -1,6 +1,6 @@
 /**
  * The background audit, pure part: every existing KVStore against every KVPolicy, with the same evaluator the
- * admission webhook uses (webhook/policy/compiled-policy.ts), so a store is reported exactly when an UPDATE that
+ * admission webhook uses (compiled-policy.ts), so a store is reported exactly when an UPDATE that
  * left it unchanged would have been flagged.
  *
  * - All enforcement modes are audited: the audit reports, it never blocks, and `Warn`/`Audit` policies are the ones
@@ -10,15 +10,15 @@
  *   `request.operation != "AUDIT"`.
  * - Stores being deleted (deletionTimestamp set) are skipped: reporting them helps no one.
  */
-import type { KVPolicy } from '../../shared/schema/kvpolicy.js';
-import type { KVStore, KVStoreSpec } from '../../shared/schema/kvstore.js';
-import { prepareBindings, type CelLimits, type PreparedBindings } from '../../webhook/policy/cel.js';
+import type { KVPolicy } from '../shared/schema/kvpolicy.js';
+import type { KVStore, KVStoreSpec } from '../shared/schema/kvstore.js';
+import { prepareBindings, type CelLimits, type PreparedBindings } from './cel.js';
 import {
   celRequestBudget, compilePolicy, coversStore, DEFAULT_REQUEST_CEL_COST_BUDGET, evaluatePolicy, type CompiledPolicy,
   type StoreUnderEvaluation,
-} from '../../webhook/policy/compiled-policy.js';
-import type { Labels } from '../../webhook/policy/match.js';
-import { effectiveSpec } from '../../webhook/policy/rules.js';
+} from './compiled-policy.js';
+import type { Labels } from './match.js';
+import { effectiveSpec } from './rules.js';
 
 /** DESIGN.md: the policy status lists the first 20 offenders. */
 export const MAX_OFFENDERS = 20;

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   compileExpression, compiledExpressionCacheSize, prepareBindings, toCelValue, type CelBindings, type CompiledExpression,
-} from '../../../webhook/policy/cel.js';
+} from '../../policy/cel.js';
 
 const store = {
   apiVersion: 'redwing.dev/v1alpha1', kind: 'KVStore',

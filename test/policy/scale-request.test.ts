@@ -1,9 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KVPolicy, KVPolicySpec } from '../../../shared/schema/kvpolicy.js';
-import type { ScaleRequest } from '../../../webhook/policy-port.js';
-import { createPolicyEngine } from '../../../webhook/policy/engine.js';
-import { scaleAsUpdate, trimStoreForPolicies } from '../../../webhook/policy/scale-request.js';
+import type { KVPolicy, KVPolicySpec } from '../../shared/schema/kvpolicy.js';
+import type { ScaleRequest } from '../../policy/policy-port.js';
+import { createPolicyEngine } from '../../policy/engine.js';
+import { scaleAsUpdate, trimStoreForPolicies } from '../../policy/scale-request.js';
 
 const RECONCILER = 'system:serviceaccount:redwing-system:redwing-reconciler';
 

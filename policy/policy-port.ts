@@ -7,6 +7,12 @@ import type { Enforcement } from '../shared/schema/kvpolicy.js';
 import type { KVStoreSpec } from '../shared/schema/kvstore.js';
 import type { FieldError } from '../shared/validators.js';
 
+/**
+ * The reconciler's service account (manifests/rbac/). Here, beside the port, because both sides of it exempt it: the
+ * webhook's fast path skips policy for it, and the engine does too whoever wires it in.
+ */
+export const DEFAULT_RECONCILER_USERNAME = 'system:serviceaccount:redwing-system:redwing-reconciler';
+
 export interface PolicyRequest {
   operation: 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
   namespace: string;

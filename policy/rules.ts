@@ -3,14 +3,14 @@
  * after defaulting (`effectiveSpec`), so an unset field is judged by its default (no `tls` means TLS off, no
  * `replicas` means 3). Each rule returns zero or more violations naming the field, the rule and what to do.
  */
-import type { KVPolicyRules } from '../../shared/schema/kvpolicy.js';
-import type { KVStoreSpec } from '../../shared/schema/kvstore.js';
-import { applyKVStoreDefaults } from '../../shared/defaulting.js';
-import { DEFAULT_EXPORTER_IMAGE } from '../../shared/defaults.js';
-import type { GuardedConcern } from '../../shared/owned-settings.js';
-import { restrictedProfileFindings } from '../../shared/pod-security.js';
-import { formatBytesHuman, isQuantity, parseEngineMemoryBytes, parseMemoryBytes } from '../../shared/quantity.js';
-import { userEngineSettings, type UserEngineSettings } from '../../shared/user-engine-settings.js';
+import type { KVPolicyRules } from '../shared/schema/kvpolicy.js';
+import type { KVStoreSpec } from '../shared/schema/kvstore.js';
+import { applyKVStoreDefaults } from '../shared/defaulting.js';
+import { DEFAULT_EXPORTER_IMAGE } from '../shared/defaults.js';
+import type { GuardedConcern } from '../shared/owned-settings.js';
+import { restrictedProfileFindings } from '../shared/pod-security.js';
+import { formatBytesHuman, isQuantity, parseEngineMemoryBytes, parseMemoryBytes } from '../shared/quantity.js';
+import { userEngineSettings, type UserEngineSettings } from '../shared/user-engine-settings.js';
 
 /** Names of the built-in rules, in the order they are checked (CEL `expressions` come after). */
 export const BUILT_IN_RULES = [

@@ -3,8 +3,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { celEnv, isCelError, parse, plan } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
-import { CEL_VARIABLES, prepareBindings } from '../../../webhook/policy/cel.js';
-import { readVariablesDirectly } from '../../../webhook/policy/cel-variables.js';
+import { CEL_VARIABLES, prepareBindings } from '../../policy/cel.js';
+import { readVariablesDirectly } from '../../policy/cel-variables.js';
 
 const ENV = celEnv({ funcs: [...strings] });
 

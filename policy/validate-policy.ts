@@ -4,7 +4,7 @@
  * validation (schema, `defaults`, contradicting bounds) is the webhook's `validateKVPolicy`
  * (webhook/validate-kvpolicy.ts), which calls this; the `--policy` file loader runs that same function.
  */
-import type { FieldError } from '../../shared/validators.js';
+import type { FieldError } from '../shared/validators.js';
 import { compileExpression } from './cel.js';
 import { validateLabelSelector } from './match.js';
 

@@ -10,11 +10,12 @@
  * - One request may spend at most `requestCelCostBudget` CEL cost units across all its policies (each expression is
  *   also bounded on its own, see cel.ts); expressions beyond that fail, which denies in Enforce mode.
  */
-import type { KVPolicy } from '../../shared/schema/kvpolicy.js';
-import type { KVStoreSpec } from '../../shared/schema/kvstore.js';
-import type { FieldError } from '../../shared/validators.js';
-import { DEFAULT_RECONCILER_USERNAME } from '../handlers.js';
-import type { PolicyDefaults, PolicyPort, PolicyRequest, PolicyViolation, ScaleRequest } from '../policy-port.js';
+import type { KVPolicy } from '../shared/schema/kvpolicy.js';
+import type { KVStoreSpec } from '../shared/schema/kvstore.js';
+import type { FieldError } from '../shared/validators.js';
+import {
+  DEFAULT_RECONCILER_USERNAME, type PolicyDefaults, type PolicyPort, type PolicyRequest, type PolicyViolation, type ScaleRequest,
+} from './policy-port.js';
 import { prepareBindings, type CelLimits, type PreparedBindings } from './cel.js';
 import {
   celRequestBudget, compilePolicy, DEFAULT_REQUEST_CEL_COST_BUDGET, evaluatePolicy, formatViolation, newEvaluationMemo,

@@ -1,9 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KVPolicySpec } from '../../../shared/schema/kvpolicy.js';
+import type { KVPolicySpec } from '../../shared/schema/kvpolicy.js';
 import {
   compileMatcher, explainMismatch, matchesLabelSelector, matchesNamePattern, policyMatches, validateLabelSelector,
-} from '../../../webhook/policy/match.js';
+} from '../../policy/match.js';
 
 const target = (namespace: string, storeLabels?: Record<string, string>, namespaceLabels?: Record<string, string>) =>
   ({ namespace, storeLabels, namespaceLabels });

@@ -3,7 +3,7 @@
  * store from the webhook's KVStore cache, the engine judges "the cached store with the new replica count" exactly as
  * it judges any other UPDATE of that store (every rule kind, CEL included). Pure functions, no I/O.
  */
-import type { PolicyRequest, ScaleRequest } from '../policy-port.js';
+import type { PolicyRequest, ScaleRequest } from './policy-port.js';
 
 type Json = Record<string, unknown>;
 

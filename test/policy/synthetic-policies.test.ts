@@ -1,12 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { applyKVStoreDefaults } from '../../../shared/defaulting.js';
-import type { KVStoreSpec } from '../../../shared/schema/kvstore.js';
-import { validateKVPolicySpecSchema } from '../../../shared/validators.js';
-import { createBenchPolicies, generateSyntheticPolicies } from '../../../bench/fixtures/synthetic-policies.js';
+import { applyKVStoreDefaults } from '../../shared/defaulting.js';
+import type { KVStoreSpec } from '../../shared/schema/kvstore.js';
+import { validateKVPolicySpecSchema } from '../../shared/validators.js';
+import { createBenchPolicies, generateSyntheticPolicies } from '../../bench/fixtures/synthetic-policies.js';
 
-const realistic = JSON.parse(readFileSync(new URL('../../fixtures/kvstore/realistic.json', import.meta.url), 'utf8')) as {
+const realistic = JSON.parse(readFileSync(new URL('../fixtures/kvstore/realistic.json', import.meta.url), 'utf8')) as {
   metadata: { name: string; namespace: string }; spec: KVStoreSpec;
 };
 

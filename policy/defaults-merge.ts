@@ -15,7 +15,7 @@
  * lists, label selectors and store selectors, while names are visible (`kubectl get kvp` sorts by them) and a
  * platform team can order them on purpose (`00-org-baseline`, `10-team-x`).
  */
-import type { PolicyDefaults } from '../policy-port.js';
+import type { PolicyDefaults } from './policy-port.js';
 
 type Json = Record<string, unknown>;
 

@@ -15,7 +15,7 @@
  *   `exclude.storeSelector` only excludes if the new AND the old labels match it.
  */
 import type { V1LabelSelector, V1LabelSelectorRequirement } from '@kubernetes/client-node';
-import type { KVPolicySpec } from '../../shared/schema/kvpolicy.js';
+import type { KVPolicySpec } from '../shared/schema/kvpolicy.js';
 
 export type Labels = Record<string, string>;
 

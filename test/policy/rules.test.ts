@@ -1,14 +1,14 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import type { KVPolicyRules } from '../../../shared/schema/kvpolicy.js';
-import type { KVStoreSpec } from '../../../shared/schema/kvstore.js';
+import type { KVPolicyRules } from '../../shared/schema/kvpolicy.js';
+import type { KVStoreSpec } from '../../shared/schema/kvstore.js';
 import {
   antiAffinityLevel, checkBuiltInRules, effectiveSpec, imageMatchesRegistry, normalizeImageReference,
-} from '../../../webhook/policy/rules.js';
+} from '../../policy/rules.js';
 
 const fixture = (name: string): { metadata: { name: string }; spec: KVStoreSpec } =>
-  JSON.parse(readFileSync(new URL(`../../fixtures/policy/${name}`, import.meta.url), 'utf8'));
+  JSON.parse(readFileSync(new URL(`../fixtures/policy/${name}`, import.meta.url), 'utf8'));
 
 const minimal = fixture('store-minimal.json');
 const compliant = fixture('store-compliant.json');

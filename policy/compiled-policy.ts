@@ -1,12 +1,12 @@
 /**
  * One KVPolicy ready to evaluate: its CEL expressions compiled once, when the policy enters the cache. Evaluation
  * of one policy against one store is a pure function shared by admission (engine.ts) and the background audit
- * (reconciler/audit/).
+ * (audit.ts, run by the reconciler).
  */
-import type { Enforcement, KVPolicy, KVPolicySpec } from '../../shared/schema/kvpolicy.js';
-import { canonicalJson } from '../../shared/json-value.js';
-import type { KVStoreSpec } from '../../shared/schema/kvstore.js';
-import type { PolicyViolation } from '../policy-port.js';
+import type { Enforcement, KVPolicy, KVPolicySpec } from '../shared/schema/kvpolicy.js';
+import { canonicalJson } from '../shared/json-value.js';
+import type { KVStoreSpec } from '../shared/schema/kvstore.js';
+import type { PolicyViolation } from './policy-port.js';
 import { compileExpression, DEFAULT_CEL_LIMITS, type CelLimits, type CompiledExpression, type CompileResult, type EvaluationResult, type PreparedBindings } from './cel.js';
 import { compileMatcher, type Labels, type MatchTarget } from './match.js';
 import { compileBuiltInRules, type CompiledBuiltInRules, type RuleViolation } from './rules.js';

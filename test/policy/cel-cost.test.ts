@@ -1,13 +1,13 @@
 /**
- * Every CEL function call is charged before it runs (webhook/policy/cel-cost.ts): the expressions of issue 12 that
+ * Every CEL function call is charged before it runs (policy/cel-cost.ts): the expressions of issue 12 that
  * blocked the webhook for minutes and took gigabytes now end at once with a cost error naming the call.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileExpression, prepareBindings, type EvaluationResult } from '../../../webhook/policy/cel.js';
-import { replaceLinear, replacementLength } from '../../../webhook/policy/cel-cost.js';
-import { regexProgramSize } from '../../../webhook/policy/cel-regex.js';
-import type { CelLimits } from '../../../webhook/policy/cel.js';
+import { compileExpression, prepareBindings, type EvaluationResult } from '../../policy/cel.js';
+import { replaceLinear, replacementLength } from '../../policy/cel-cost.js';
+import { regexProgramSize } from '../../policy/cel-regex.js';
+import type { CelLimits } from '../../policy/cel.js';
 
 function evaluate(expression: string, spec: Record<string, unknown>, limits: Partial<CelLimits> = {}, oldSpec?: Record<string, unknown>): EvaluationResult & { wallMs: number } {
   const compiled = compileExpression(expression);
