@@ -1,0 +1,41 @@
+// The import rules of the tree (docs/CONTRIBUTING.md "Lint"): folder boundaries and no cycles. oxlint checks the
+// rules within a file (scripts/lint/oxlintrc.json); this checks the ones between files, which need the whole graph.
+// Usage: tsx scripts/lint/check-imports.ts [rootDir]  (exit 1 and one line per finding when any rule is broken)
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { findBoundaryViolations, type BoundaryViolation } from './import-boundaries.js';
+import { findImportCycles, type ImportCycle } from './import-cycles.js';
+import { buildImportGraph } from './import-graph.js';
+import { listSourceFiles } from './source-files.js';
+
+/** Every top-level folder that holds TypeScript the linter reads. */
+export const LINTED_FOLDERS = ['shared', 'policy', 'kube', 'certs', 'webhook', 'reconciler', 'sandbox', 'cli', 'bench', 'test', 'scripts'];
+
+export interface ImportReport {
+  files: number;
+  violations: BoundaryViolation[];
+  cycles: ImportCycle[];
+}
+
+export function checkImports(rootDir: string): ImportReport {
+  const files = listSourceFiles(rootDir, LINTED_FOLDERS);
+  const edges = buildImportGraph(rootDir, files);
+  return { files: files.length, violations: findBoundaryViolations(edges), cycles: findImportCycles(edges) };
+}
+
+export function formatImportReport(report: ImportReport): string[] {
+  return [
+    ...report.violations.map(({ edge, rule }) =>
+      `${edge.from}:${edge.line}: imports '${edge.specifier}' (${edge.to}): rule ${rule.name}: ${rule.why}`),
+    ...report.cycles.map((cycle) =>
+      `import cycle: ${cycle.chain.join(' -> ')}${cycle.tangledFiles > cycle.chain.length - 1 ? ` (${cycle.tangledFiles} files tangled)` : ''}: rule no-import-cycle`),
+  ];
+}
+
+if (import.meta.url === pathToFileURL(resolve(process.argv[1] ?? '')).href) {
+  const report = checkImports(resolve(process.argv[2] ?? '.'));
+  const findings = formatImportReport(report);
+  for (const line of findings) console.error(line);
+  console.log(`imports: ${report.files} files, ${report.violations.length} boundary violations, ${report.cycles.length} cycles`);
+  process.exitCode = findings.length > 0 ? 1 : 0;
+}
