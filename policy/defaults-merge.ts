@@ -16,12 +16,9 @@
  * platform team can order them on purpose (`00-org-baseline`, `10-team-x`).
  */
 import type { PolicyDefaults } from './policy-port.js';
+import { isPlainObject } from '../shared/json-value.js';
 
 type Json = Record<string, unknown>;
-
-function isPlainObject(value: unknown): value is Json {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 /** `base` with every field it leaves unset filled from `fill` (recursively for objects); neither is modified. */
 export function fillUnset(base: Json, fill: Json): Json {

@@ -4,6 +4,7 @@
  * it judges any other UPDATE of that store (every rule kind, CEL included). Pure functions, no I/O.
  */
 import type { PolicyRequest, ScaleRequest } from './policy-port.js';
+import { isPlainObject } from '../shared/json-value.js';
 
 type Json = Record<string, unknown>;
 
@@ -16,10 +17,6 @@ export interface CachedStore {
   spec: Json;
 }
 
-function isObject(value: unknown): value is Json {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
 /** Metadata fields a policy (matching, CEL, the engine's own checks) can read. */
 const KEPT_METADATA = ['name', 'namespace', 'labels', 'annotations', 'generation', 'deletionTimestamp'] as const;
 
@@ -29,15 +26,15 @@ const KEPT_METADATA = ['name', 'namespace', 'labels', 'annotations', 'generation
  * `deletionTimestamp` is kept so that scaling a store being deleted is skipped like any UPDATE of it.
  */
 export function trimStoreForPolicies(store: unknown): CachedStore {
-  const source = isObject(store) ? store : {};
-  const sourceMetadata = isObject(source.metadata) ? source.metadata : {};
+  const source = isPlainObject(store) ? store : {};
+  const sourceMetadata = isPlainObject(source.metadata) ? source.metadata : {};
   const metadata: Json = {};
   for (const key of KEPT_METADATA) {
     if (sourceMetadata[key] !== undefined) metadata[key] = structuredClone(sourceMetadata[key]);
   }
   const trimmed: CachedStore = {
     metadata,
-    spec: isObject(source.spec) ? structuredClone(source.spec) : {},
+    spec: isPlainObject(source.spec) ? structuredClone(source.spec) : {},
   };
   if (source.apiVersion !== undefined) trimmed.apiVersion = source.apiVersion;
   if (source.kind !== undefined) trimmed.kind = source.kind;

@@ -31,7 +31,7 @@ import {
 import { storeSelectorLabels } from './labels.js';
 import { storeObjectNames } from './names.js';
 import { isQuantity, parseMemoryBytes } from './quantity.js';
-import { isPlainObject } from './json-value.js';
+import { isPlainObject, jsonEqual } from './json-value.js';
 
 export type AntiAffinityMode = NonNullable<KVStoreSpec['antiAffinity']>;
 type Resources = NonNullable<KVStoreSpec['resources']>;
@@ -70,22 +70,11 @@ export function buildPodAntiAffinity(mode: AntiAffinityMode, storeName: string):
   return undefined;
 }
 
-/** Structural equality of JSON data (key order ignored). */
-function sameJson(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((item, index) => sameJson(item, b[index]));
-  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object' || Array.isArray(b)) return false;
-  const aRecord = a as Record<string, unknown>;
-  const bRecord = b as Record<string, unknown>;
-  const keys = Object.keys(aRecord);
-  return keys.length === Object.keys(bRecord).length && keys.every((key) => key in bRecord && sameJson(aRecord[key], bRecord[key]));
-}
-
 /** True when `podAntiAffinity` is exactly a term this module generates for the store (any mode). */
 export function isMaterialisedAntiAffinity(podAntiAffinity: unknown, storeName: string): boolean {
   if (podAntiAffinity === null || typeof podAntiAffinity !== 'object') return false;
-  return sameJson(podAntiAffinity, buildPodAntiAffinity('preferred', storeName))
-    || sameJson(podAntiAffinity, buildPodAntiAffinity('required', storeName));
+  return jsonEqual(podAntiAffinity, buildPodAntiAffinity('preferred', storeName))
+    || jsonEqual(podAntiAffinity, buildPodAntiAffinity('required', storeName));
 }
 
 function applyAffinity(spec: KVStoreSpec, mode: AntiAffinityMode, storeName: string): void {

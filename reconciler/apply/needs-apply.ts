@@ -4,7 +4,7 @@
  * manager applied before may have disappeared from the desired object (SSA would remove it from the live one, e.g. a
  * pod label the user dropped from podMetadata).
  */
-import { jsonEqual } from '../../shared/json-value.js';
+import { isPlainObject, jsonEqual } from '../../shared/json-value.js';
 import { parseQuantity } from '../../shared/quantity.js';
 import { toWireObject } from './wire-format.js';
 
@@ -14,10 +14,6 @@ type Plain = Record<string, unknown>;
 
 // Quantities the API server may rewrite to canonical form (`0.5` -> `500m`, `1024Mi` -> `1Gi`).
 const QUANTITY_PATH = /\.(requests|limits|capacity|hard)\.[^.[\]]+$|\.sizeLimit$/;
-
-function isPlainObject(value: unknown): value is Plain {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 function isEmpty(value: unknown): boolean {
   if (Array.isArray(value)) return value.length === 0;

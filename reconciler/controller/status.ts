@@ -3,6 +3,7 @@
  * lastTransitionTime while their status stays the same, so an unchanged store produces an identical status and
  * no write.
  */
+import { jsonEqual } from '../../shared/json-value.js';
 import type { Condition, ConditionType, FailoverRecord, KVStorePodStatus, KVStoreStatus, Phase } from '../../shared/schema/kvstore.js';
 import { isCandidate, type TopologyPlan } from './plan-topology.js';
 import type { ObservedPod } from './observed.js';
@@ -152,22 +153,7 @@ export function computeStatus(input: StatusInput): KVStoreStatus {
   return status;
 }
 
-/** Deep equality of two JSON values (key order ignored), used to skip status writes that change nothing. */
-export function jsonEquals(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) {
-    const other = b as unknown[];
-    return a.length === other.length && a.every((value, index) => jsonEquals(value, other[index]));
-  }
-  const left = Object.entries(a as Record<string, unknown>).filter(([, value]) => value !== undefined);
-  const right = Object.entries(b as Record<string, unknown>).filter(([, value]) => value !== undefined);
-  if (left.length !== right.length) return false;
-  const rightMap = new Map(right);
-  return left.every(([key, value]) => rightMap.has(key) && jsonEquals(value, rightMap.get(key)));
-}
-
 export function statusChanged(previous: KVStoreStatus | undefined, next: KVStoreStatus): boolean {
-  return !jsonEquals(previous ?? {}, next);
+  // Skips status writes that change nothing.
+  return !jsonEqual(previous ?? {}, next);
 }

@@ -9,6 +9,7 @@
  * value (0, "", false) is not written. `field=<json>` is a field without `omitempty`, written with that zero value
  * when unset (an Event's `firstTimestamp: null`).
  */
+import { isPlainObject } from '../../shared/json-value.js';
 const STRUCTS: Record<string, string> = {
   ObjectMeta: 'name generateName namespace selfLink uid resourceVersion generation creationTimestamp deletionTimestamp deletionGracePeriodSeconds labels:map annotations:map ownerReferences:OwnerReference finalizers managedFields:ManagedFieldsEntry',
   OwnerReference: 'apiVersion kind name uid controller blockOwnerDeletion',
@@ -154,13 +155,9 @@ export function builtinTypeName(apiVersion: unknown, kind: unknown): string | un
   return PARSED.has(kind) ? kind : undefined;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function sortedDeep(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortedDeep);
-  if (!isObject(value)) return value;
+  if (!isPlainObject(value)) return value;
   return Object.fromEntries(Object.keys(value).sort().filter((k) => value[k] !== undefined).map((k) => [k, sortedDeep(value[k])]));
 }
 
@@ -176,7 +173,7 @@ function sortedMap(value: Record<string, unknown>, valueType: string | undefined
  */
 export function inGoOrder(value: unknown, type: string): unknown {
   if (Array.isArray(value)) return value.map((element) => inGoOrder(element, type));
-  if (!isObject(value)) return value;
+  if (!isPlainObject(value)) return value;
   if (type === 'Sorted') return sortedDeep(value);
   const fields = PARSED.get(type);
   if (!fields) return value;
@@ -189,8 +186,8 @@ export function inGoOrder(value: unknown, type: string): unknown {
     }
     if (field.omitZero && (fieldValue === 0 || fieldValue === '' || fieldValue === false)) continue;
     // every map field of the served types is `omitempty`: an empty map is not written
-    if (field.map && isObject(fieldValue) && Object.keys(fieldValue).length === 0) continue;
-    if (field.map && isObject(fieldValue)) out[field.name] = sortedMap(fieldValue, field.type);
+    if (field.map && isPlainObject(fieldValue) && Object.keys(fieldValue).length === 0) continue;
+    if (field.map && isPlainObject(fieldValue)) out[field.name] = sortedMap(fieldValue, field.type);
     else out[field.name] = field.type ? inGoOrder(fieldValue, field.type) : fieldValue;
   }
   for (const [key, fieldValue] of Object.entries(value)) if (!fields.some((f) => f.name === key) && fieldValue !== undefined) out[key] = fieldValue;

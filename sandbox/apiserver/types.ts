@@ -1,5 +1,8 @@
 /** Plain-JSON shapes the API server works on. Objects are stored and served as parsed JSON. */
 
+// One guard and one equality for every folder (shared/json-value.ts); the sandbox's many callers keep their names.
+export { isPlainObject as isJsonObject, jsonEqual } from '../../shared/json-value.js';
+
 export type JsonObject = Record<string, unknown>;
 
 export interface OwnerReference {
@@ -53,29 +56,8 @@ export interface UserInfo {
   extra?: Record<string, string[]>;
 }
 
-export function isJsonObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 export function deepClone<T>(value: T): T {
   return structuredClone(value);
-}
-
-/** Structural equality of JSON values (key order ignored). */
-export function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    return a.every((item, i) => jsonEqual(item, b[i]));
-  }
-  if (Array.isArray(b)) return false;
-  const ao = a as JsonObject;
-  const bo = b as JsonObject;
-  const aKeys = Object.keys(ao).filter((k) => ao[k] !== undefined);
-  const bKeys = Object.keys(bo).filter((k) => bo[k] !== undefined);
-  if (aKeys.length !== bKeys.length) return false;
-  return aKeys.every((k) => Object.prototype.hasOwnProperty.call(bo, k) && jsonEqual(ao[k], bo[k]));
 }
 
 /** RFC 3339 with second precision, as metav1.Time serializes. */

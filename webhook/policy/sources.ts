@@ -21,15 +21,12 @@ import { NO_POLICIES } from '../../policy/policy-port.js';
 import { validateKVPolicy } from '../validate-kvpolicy.js';
 import type { PolicyEngine } from '../../policy/engine.js';
 import { validatePolicyObject } from '../../policy/validate-policy.js';
+import { isPlainObject } from '../../shared/json-value.js';
 
 export class PolicyFileError extends Error {
   constructor(readonly problems: string[]) {
     super(`invalid policy files:\n  ${problems.join('\n  ')}`);
   }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /** The KVPolicies in one file's text (YAML, multi-document, or JSON; `kind: List` items are unpacked). */
@@ -45,7 +42,7 @@ export function parsePolicyDocuments(text: string, source: string): { policies: 
     }
     const value: unknown = document.toJS();
     if (value === null || value === undefined) return;
-    const items = isObject(value) && typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items) ? value.items : [value];
+    const items = isPlainObject(value) && typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items) ? value.items : [value];
     items.forEach((item: unknown) => {
       const checked = checkPolicyObject(item);
       if (typeof checked === 'string') problems.push(`${where}: ${checked}`);
@@ -57,11 +54,11 @@ export function parsePolicyDocuments(text: string, source: string): { policies: 
 
 /** The policy, or what is wrong with it: the same checks as `/validate/kvpolicy`. */
 export function checkPolicyObject(value: unknown): KVPolicy | string {
-  if (!isObject(value)) return 'not an object';
+  if (!isPlainObject(value)) return 'not an object';
   if (value.kind !== KVPOLICY_KIND || value.apiVersion !== API_GROUP_VERSION) {
     return `expected apiVersion ${API_GROUP_VERSION}, kind ${KVPOLICY_KIND}; got ${String(value.apiVersion)}, ${String(value.kind)}`;
   }
-  const name = isObject(value.metadata) ? value.metadata.name : undefined;
+  const name = isPlainObject(value.metadata) ? value.metadata.name : undefined;
   if (typeof name !== 'string' || name === '') return 'metadata.name is required';
   const errors = validateKVPolicy(value, { ...NO_POLICIES, validatePolicy: validatePolicyObject });
   if (errors.length > 0) return `KVPolicy "${name}": ${errors.map(formatFieldError).join('; ')}`;

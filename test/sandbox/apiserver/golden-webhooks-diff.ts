@@ -2,6 +2,7 @@
 // uids and resourceVersions must map one to one (the first sighting of a recorded value fixes which of ours it
 // stands for, so "the Scale carries the old resourceVersion" is still checked), and timestamps only need the same
 // type (a string, or null as in a CREATE's `creationTimestamp: null`).
+import { isPlainObject } from '../../../shared/json-value.js';
 
 const MAPPED_KEYS = new Set(['uid', 'resourceVersion']);
 const TIMESTAMP_KEYS = new Set(['creationTimestamp', 'deletionTimestamp', 'time']);
@@ -27,7 +28,7 @@ export class VaryingValues {
   /** A recorded request body with our uids and resourceVersions in place of the recorded ones. */
   translateBody(value: unknown, key = ''): unknown {
     if (Array.isArray(value)) return value.map((item) => this.translateBody(item));
-    if (isRecord(value)) return Object.fromEntries(Object.entries(value).map(([k, item]) => [k, this.translateBody(item, k)]));
+    if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, item]) => [k, this.translateBody(item, k)]));
     if (typeof value === 'string' && MAPPED_KEYS.has(key)) return this.ours.get(value) ?? value;
     return value;
   }
@@ -40,17 +41,13 @@ export class VaryingValues {
   }
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function show(value: unknown): string {
   const text = JSON.stringify(value) ?? 'undefined';
   return text.length > 300 ? `${text.slice(0, 300)}…` : text;
 }
 
 function withoutCredentialId(extra: unknown): unknown {
-  if (!isRecord(extra)) return extra;
+  if (!isPlainObject(extra)) return extra;
   const rest = Object.fromEntries(Object.entries(extra).filter(([key]) => key !== CREDENTIAL_ID));
   return Object.keys(rest).length === 0 ? undefined : rest;
 }
@@ -66,7 +63,7 @@ function diffVarying(key: string, recorded: unknown, ours: unknown, values: Vary
 /** managedFields entries in a fixed order: kube-apiserver orders them by time in seconds, which varies per run. */
 function byManager(entries: unknown): unknown {
   if (!Array.isArray(entries)) return entries;
-  const key = (entry: unknown): string => (isRecord(entry) ? `${String(entry.manager)}/${String(entry.operation)}/${String(entry.subresource ?? '')}` : '');
+  const key = (entry: unknown): string => (isPlainObject(entry) ? `${String(entry.manager)}/${String(entry.operation)}/${String(entry.subresource ?? '')}` : '');
   return [...entries].sort((a, b) => key(a).localeCompare(key(b)));
 }
 
@@ -77,8 +74,8 @@ export function diffJson(recorded: unknown, ours: unknown, values: VaryingValues
     const lengths = recorded.length === ours.length ? [] : [`${at}: expected ${recorded.length} items, got ${ours.length}: ${show(ours)}`];
     return [...lengths, ...recorded.slice(0, ours.length).flatMap((item, i) => diffJson(item, ours[i], values, `${at}[${i}]`))];
   }
-  if (isRecord(recorded)) {
-    if (!isRecord(ours)) return [`${at}: expected an object ${show(recorded)}, got ${show(ours)}`];
+  if (isPlainObject(recorded)) {
+    if (!isPlainObject(ours)) return [`${at}: expected an object ${show(recorded)}, got ${show(ours)}`];
     const differences: string[] = [];
     for (const key of new Set([...Object.keys(recorded), ...Object.keys(ours)])) {
       const path = `${at}.${key}`;

@@ -7,6 +7,7 @@ import type { TestServer } from './helpers.js';
 import { diffJson, VaryingValues } from './golden-webhooks-diff.js';
 import type { RecordingWebhook, WebhookAnswer, WebhookAnswerer } from './golden-webhooks-server.js';
 import { readGolden } from '../../helpers/golden.js';
+import { isPlainObject } from '../../../shared/json-value.js';
 
 /** Where the recording's webhook listened, and where nothing did ("connection refused"). */
 const RECORDED_WEBHOOK = '127.0.0.1:8444';
@@ -39,18 +40,14 @@ export interface ReplayTargets {
   foreignCaWebhooks: ReadonlySet<string>;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** Points every webhook clientConfig of the recording at the local webhook, with a caBundle it can verify. */
 function retarget(value: unknown, targets: ReplayTargets): unknown {
   if (Array.isArray(value)) return value.map((item) => retarget(item, targets));
   if (typeof value === 'string') return value.split(RECORDED_WEBHOOK).join(targets.webhookHost).split(RECORDED_DEAD_PORT).join(targets.deadHost);
-  if (!isRecord(value)) return value;
+  if (!isPlainObject(value)) return value;
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) out[key] = retarget(item, targets);
-  if (isRecord(out.clientConfig) && out.clientConfig.caBundle === '<redacted>') {
+  if (isPlainObject(out.clientConfig) && out.clientConfig.caBundle === '<redacted>') {
     const foreign = typeof out.name === 'string' && targets.foreignCaWebhooks.has(out.name);
     out.clientConfig = { ...out.clientConfig, caBundle: foreign ? targets.foreignCaBundle : targets.caBundle };
   }
@@ -66,7 +63,7 @@ function isWebhookCall(item: GoldenItem): boolean {
 }
 
 function requestUid(review: unknown): unknown {
-  return isRecord(review) && isRecord(review.request) ? review.request.uid : undefined;
+  return isPlainObject(review) && isPlainObject(review.request) ? review.request.uid : undefined;
 }
 
 /**
@@ -87,7 +84,7 @@ export function recordedAnswers(items: GoldenItem[], others: Record<string, Webh
     const recorded = byPath.get(path);
     if (!recorded) return others[path] ?? { status: 404, contentType: 'text/plain', body: `no recorded answer for ${path}` };
     const { body } = recorded.answer;
-    if (!isRecord(body) || !isRecord(body.response) || body.response.uid !== recorded.recordedUid) return recorded.answer;
+    if (!isPlainObject(body) || !isPlainObject(body.response) || body.response.uid !== recorded.recordedUid) return recorded.answer;
     return { ...recorded.answer, body: { ...body, response: { ...body.response, uid: requestUid(review) } } };
   };
 }
