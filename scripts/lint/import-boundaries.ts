@@ -47,10 +47,10 @@ export const BOUNDARY_RULES: readonly BoundaryRule[] = [
     mayImportOnly: [],
   },
   {
-    name: 'policy-over-shared-and-kube',
-    why: 'both processes evaluate KVPolicies, so the engine may lean only on what both have',
+    name: 'policy-over-shared',
+    why: 'the engine is pure and both processes evaluate KVPolicies with it; reading them (I/O) is each process\'s own',
     from: ['policy'],
-    mayImportOnly: ['shared', 'kube'],
+    mayImportOnly: ['shared'],
   },
   {
     name: 'kube-over-shared',
