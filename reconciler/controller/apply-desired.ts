@@ -8,7 +8,8 @@ import type { KVStore } from '../../shared/schema/kvstore.js';
 import { storeObjectNames } from '../../shared/names.js';
 import { applyIfChanged, growPersistentVolumeClaims, planStatefulSetChange, readObject, deleteObjectIfExists } from '../apply/index.js';
 import type { DesiredObjects } from '../desired/index.js';
-import type { ControllerContext, StoreRuntime } from './context.js';
+import type { ControllerContext } from './context.js';
+import type { AppliedMemory } from './store-memory.js';
 import type { Informer } from '../../kube/informer.js';
 import type { Blocked } from './store-secrets.js';
 
@@ -31,16 +32,16 @@ async function applyCached(context: ControllerContext, desired: KubernetesObject
 }
 
 /** True when a delete was sent. */
-async function deleteOptional(context: ControllerContext, runtime: StoreRuntime, flag: 'pdbAbsent' | 'networkPolicyAbsent' | 'readServiceAbsent', header: { apiVersion: string; kind: string; metadata: { name: string; namespace: string } }, cached?: Informer): Promise<boolean> {
+async function deleteOptional(context: ControllerContext, memory: AppliedMemory, flag: 'pdbAbsent' | 'networkPolicyAbsent' | 'readServiceAbsent', header: { apiVersion: string; kind: string; metadata: { name: string; namespace: string } }, cached?: Informer): Promise<boolean> {
   if (cached) {
     if (!cached.get(header.metadata.namespace, header.metadata.name)) return false;
     await deleteObjectIfExists(context.client, header);
     return true;
   }
   // Uncached kinds: one delete attempt per process, then remember the object is gone.
-  if (runtime[flag]) return false;
+  if (memory[flag]) return false;
   await deleteObjectIfExists(context.client, header);
-  runtime[flag] = true;
+  memory[flag] = true;
   return true;
 }
 
@@ -64,7 +65,7 @@ export function appliedStateKey(context: ControllerContext, store: KVStore, stat
   ].join('|');
 }
 
-export async function applyDesired(context: ControllerContext, store: KVStore, desired: DesiredObjects, runtime: StoreRuntime): Promise<ApplyOutcome> {
+export async function applyDesired(context: ControllerContext, store: KVStore, desired: DesiredObjects, memory: AppliedMemory): Promise<ApplyOutcome> {
   const { namespace, name } = store.metadata as { namespace: string; name: string };
   const { informers } = context;
   const outcome: ApplyOutcome = { configChanged: false, statefulSetChanged: false, grownClaims: [], changed: false };
@@ -76,7 +77,7 @@ export async function applyDesired(context: ControllerContext, store: KVStore, d
   }
   if (desired.podDisruptionBudget && await applyCached(context, desired.podDisruptionBudget as KubernetesObject, informers.podDisruptionBudgets)) changed = true;
   if (desired.networkPolicy) {
-    runtime.networkPolicyAbsent = false;
+    memory.networkPolicyAbsent = false;
     if (await applyCached(context, desired.networkPolicy as KubernetesObject, undefined)) changed = true;
   }
 
@@ -99,13 +100,13 @@ export async function applyDesired(context: ControllerContext, store: KVStore, d
 
   const names = storeObjectNames(name);
   if (!desired.readService) {
-    if (await deleteOptional(context, runtime, 'readServiceAbsent', { apiVersion: 'v1', kind: 'Service', metadata: { name: names.readService, namespace } }, informers.services)) changed = true;
+    if (await deleteOptional(context, memory, 'readServiceAbsent', { apiVersion: 'v1', kind: 'Service', metadata: { name: names.readService, namespace } }, informers.services)) changed = true;
   }
   if (!desired.podDisruptionBudget) {
-    if (await deleteOptional(context, runtime, 'pdbAbsent', { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: names.podDisruptionBudget, namespace } }, informers.podDisruptionBudgets)) changed = true;
+    if (await deleteOptional(context, memory, 'pdbAbsent', { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: names.podDisruptionBudget, namespace } }, informers.podDisruptionBudgets)) changed = true;
   }
   if (!desired.networkPolicy) {
-    if (await deleteOptional(context, runtime, 'networkPolicyAbsent', { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: names.networkPolicy, namespace } })) changed = true;
+    if (await deleteOptional(context, memory, 'networkPolicyAbsent', { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: names.networkPolicy, namespace } })) changed = true;
   }
   outcome.changed = changed;
   return outcome;

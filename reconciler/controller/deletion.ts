@@ -4,10 +4,10 @@
  * false, in which case they are deleted here. Then the finalizer is removed and the API server lets the store go.
  */
 import { KVSTORE_FINALIZER, LABEL_INSTANCE } from '../../shared/labels.js';
-import { applyKVStoreDefaults } from '../../shared/defaulting.js';
 import { DATA_VOLUME_NAME } from '../../shared/names.js';
 import type { KVStore } from '../../shared/schema/kvstore.js';
 import type { ControllerContext } from './context.js';
+import type { ResolvedStore } from '../desired/index.js';
 import { isConflict, isNotFound } from '../../kube/errors.js';
 import { paths } from '../../kube/paths.js';
 import type { KubeObject } from '../../kube/client.js';
@@ -20,12 +20,12 @@ export function storeClaimNames(storeName: string, claims: KubeObject[]): string
     .filter((name) => name.startsWith(prefix) && /^(0|[1-9][0-9]*)$/.test(name.slice(prefix.length)));
 }
 
-export async function finalizeDeletion(context: ControllerContext, store: KVStore): Promise<void> {
+/** `resolved` is the store resolved once by this reconcile (the defaulted spec decides whether PVCs stay). */
+export async function finalizeDeletion(context: ControllerContext, store: KVStore, resolved: ResolvedStore): Promise<void> {
   const { namespace, name } = store.metadata as { namespace: string; name: string };
   const finalizers = store.metadata?.finalizers ?? [];
   if (!finalizers.includes(KVSTORE_FINALIZER)) return;
-  const spec = applyKVStoreDefaults(store.spec, name);
-  const keep = spec.persistence?.keepAfterDeletion !== false;
+  const keep = resolved.spec.persistence?.keepAfterDeletion !== false;
   if (!keep) {
     // List from the API server, not the cache: claims created by the StatefulSet may carry only the template labels.
     const claims = await context.client.list<KubeObject>(paths.core('persistentvolumeclaims', namespace), `${LABEL_INSTANCE}=${name}`);

@@ -12,7 +12,8 @@ import {
   applyConfigLive, demoteMaster, pickSwitchoverTarget, promoteToMaster, replicateFrom, rotatePassword, switchover,
   type EngineState, type EngineTls, type PodCandidate, type PodEndpoint,
 } from '../replication/index.js';
-import type { ControllerContext, StoreRuntime } from './context.js';
+import type { ControllerContext } from './context.js';
+import type { LiveSettingsMemory } from './store-memory.js';
 import { podEndpoint, type ProbedPods } from './engine-access.js';
 import type { KubeObject } from '../../kube/client.js';
 import type { ObservedPod } from './observed.js';
@@ -37,6 +38,12 @@ function endpointOf(store: KVStore, pod: ObservedPod, auth: EngineAuth): PodEndp
 export interface EngineActionContext {
   logger: ControllerContext['logger'];
   events: Pick<ControllerContext['events'], 'record'>;
+  /**
+   * Fires when this operator may no longer act (lease lost, shutdown). Checked before every engine command these
+   * steps send (and inside the promotion steps, between their read and their REPLICAOF), so a reconcile in flight
+   * when the lease is lost changes no role afterwards. Absent: the caller acts unconditionally (benchmarks, tests).
+   */
+  signal?: AbortSignal;
 }
 
 export async function executeTopology(context: EngineActionContext, store: KVStore, plan: TopologyPlan, pods: ObservedPod[], auth: EngineAuth): Promise<{ changed: boolean }> {
@@ -44,8 +51,10 @@ export async function executeTopology(context: EngineActionContext, store: KVSto
   const byName = new Map(pods.map((pod) => [pod.name, pod]));
   const log = context.logger.child({ store: `${store.metadata?.namespace}/${store.metadata?.name}` });
   let changed = false;
+  const { signal } = context;
   if (plan.promote) {
-    const result = await promoteToMaster(endpointOf(store, byName.get(plan.promote)!, auth), { masterauth: auth.password });
+    signal?.throwIfAborted();
+    const result = await promoteToMaster(endpointOf(store, byName.get(plan.promote)!, auth), { masterauth: auth.password, signal });
     if (result.outcome === 'failed') throw new Error(`promoting ${plan.promote} failed: ${result.detail}`);
     // What the election saw, so a promotion can be judged afterwards from the log alone.
     const candidates = pods.map((pod) => ({
@@ -61,12 +70,16 @@ export async function executeTopology(context: EngineActionContext, store: KVSto
     }
     changed ||= result.outcome === 'done';
   }
+  signal?.throwIfAborted();
   const steps = await Promise.all(plan.replicaOf.map((step) => {
     const pod = byName.get(step.pod)!;
     const target = endpointOf(store, pod, auth);
     const master = { host: step.host, port: step.port };
-    return pod.engine?.role === 'master' ? demoteMaster(target, master, { masterauth: auth.password }) : replicateFrom(target, master, { masterauth: auth.password });
+    const options = { masterauth: auth.password, signal };
+    return pod.engine?.role === 'master' ? demoteMaster(target, master, options) : replicateFrom(target, master, options);
   }));
+  // A step refused because the signal fired is not a replica that failed to repoint: stop here.
+  signal?.throwIfAborted();
   for (const step of steps) {
     if (step.outcome === 'failed') log.warn({ pod: step.pod, detail: step.detail }, 'could not repoint replica');
     else if (step.outcome === 'done') {
@@ -104,6 +117,8 @@ export async function switchMaster(
   }
   const targetPod = pods.find((pod) => pod.name === choice.target!.pod)!;
   const others = pods.filter((pod) => pod.name !== master && pod.name !== targetPod.name && states.has(pod.name)).map((pod) => endpointOf(store, pod, auth));
+  // The switchover's commands run as one unit once started (a half-done handover is worse than a finished one).
+  context.signal?.throwIfAborted();
   const result = await switchover(endpointOf(store, masterPod, auth), endpointOf(store, targetPod, auth), {
     engine: spec.engine ?? 'redis', masterauth: auth.password, timeoutMs: 5000, otherReplicas: others,
   });
@@ -127,8 +142,8 @@ export function liveSettings(spec: KVStoreSpec): Record<string, string> {
 
 /** Password rotation and live settings. True when an engine changed. */
 export async function syncLiveSettings(
-  context: ControllerContext, store: KVStore, spec: KVStoreSpec, pods: ObservedPod[], probed: ProbedPods,
-  runtime: StoreRuntime, configChanged: boolean, auth: EngineAuth,
+  context: EngineActionContext, store: KVStore, spec: KVStoreSpec, pods: ObservedPod[], probed: ProbedPods,
+  memory: LiveSettingsMemory, configChanged: boolean, auth: EngineAuth,
 ): Promise<boolean> {
   const reachable = pods.filter((pod) => probed.states.has(pod.name));
   const log = context.logger.child({ store: `${store.metadata?.namespace}/${store.metadata?.name}` });
@@ -137,6 +152,7 @@ export async function syncLiveSettings(
   const stale = reachable.filter((pod) => auth.password !== undefined && probed.passwordByPod.get(pod.name) !== auth.password);
   if (stale.length > 0 && auth.password !== undefined) {
     const oldPassword = probed.passwordByPod.get(stale[0]!.name);
+    context.signal?.throwIfAborted();
     const result = await rotatePassword(reachable.map((pod) => endpointOf(store, pod, auth)), auth.password, oldPassword);
     if (!result.ok) throw new Error(`password rotation failed: ${result.steps.filter((s) => s.outcome === 'failed').map((s) => `${s.pod} ${s.phase}: ${s.detail}`).join('; ')}`);
     await context.events.record(store as KubeObject, { type: 'Normal', reason: 'PasswordRotated', message: `new password applied live on ${reachable.length} pods` });
@@ -146,12 +162,13 @@ export async function syncLiveSettings(
 
   const settings = liveSettings(spec);
   const hash = createHash('sha256').update(canonicalJson(settings)).digest('hex');
-  if (hash === runtime.liveSettingsHash && !configChanged) return changed;
+  if (hash === memory.hash && !configChanged) return changed;
   const applied = new Set<string>();
   const restart = new Set<string>();
   let complete = reachable.length === pods.filter((pod) => !pod.terminating).length;
   for (const pod of reachable) {
     const endpoint = podEndpoint(store.metadata!.name!, store.metadata!.namespace!, pod, auth.password, auth.tls);
+    context.signal?.throwIfAborted();
     try {
       const result = await applyConfigLive(endpoint, settings);
       result.applied.forEach((key) => applied.add(key));
@@ -167,6 +184,6 @@ export async function syncLiveSettings(
     await context.events.record(store as KubeObject, { type: 'Normal', reason: 'ConfigApplied', message: `applied live: ${[...applied].sort().join(', ')}` });
   }
   if (restart.size > 0) log.info({ keys: [...restart] }, 'settings need a restart; the rolling update applies them');
-  if (complete) runtime.liveSettingsHash = hash;
+  if (complete) memory.hash = hash;
   return changed;
 }

@@ -1,32 +1,34 @@
 /**
- * The reconciler process: informers feed a keyed work queue, one reconcile per store at a time; the health monitor
- * turns a lost master into an immediate reconcile; leader election (or, for `--namespace`, the namespace claim)
- * decides whether this instance acts. Shutdown stops the informers, lets in-flight reconciles finish, and releases
- * the lease so a standby takes over at once.
+ * The reconciler process, assembled in controller-runtime's shape: informers feed the KVStore controller's work
+ * queue (store-watches.ts says what enqueues a store); a manager runs the leader-only runnables (the controller, the
+ * health monitor, the policy audit, snapshot runs, the resync) while this instance holds its lease (leader election,
+ * or for `--namespace` the namespace claim) and aborts their signal when it is lost. Shutdown aborts in-flight
+ * reconciles (no engine command after it), releases the lease so a standby takes over at once, then stops the caches.
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { createLogger, type Logger } from '../../shared/logger.js';
-import { jsonEqual } from '../../shared/json-value.js';
 import type { KeyPairPem } from '../../certs/authority.js';
-import { buildDesiredObjects } from '../desired/index.js';
-import { HealthMonitor, observeMasterRole } from '../replication/index.js';
+import { KubeClient } from '../../kube/client.js';
+import type { ClusterSource } from '../../kube/cluster-access.js';
+import { Manager } from '../../kube/runtime/manager.js';
+import { buildResolvedDesiredObjects } from '../desired/index.js';
+import { HealthMonitor } from '../replication/index.js';
+import { startSnapshotLoop, type SnapshotScheduler, type SnapshotSettings } from '../snapshots/index.js';
 import type { ControllerContext } from './context.js';
 import { createStoreEventRecorder } from './events.js';
-import { createStoreInformers, storeKeyOf, type StoreInformers } from './informers.js';
-import { objectKey } from '../../kube/informer.js';
-import { KubeClient, type KubeObject } from '../../kube/client.js';
-import { LeaseLock } from '../../kube/leader-election.js';
-import { ReconcilerMetrics, startMetricsServer, type MetricsServer } from './metrics.js';
-import { createNamespaceClaim, NamespaceClaimWatcher } from './namespace-claim.js';
-import { reconcileStore } from './reconcile-store.js';
-import { WorkQueue } from '../../kube/work-queue.js';
-import { loadOrCreateStoreCa } from './store-ca.js';
+import { createStoreInformers, type StoreInformers } from './informers.js';
+import { healthMonitorRunnable, leaderElectionFor, resyncRunnable } from './leader-runnables.js';
 import { watchStoreMaster } from './master-watch.js';
-import { engineDied, isPodTerminating } from './observed.js';
-import { startPolicyAuditLoop, type PolicyAuditLoop } from './policy-audit.js';
-import type { ClusterSource } from '../../kube/cluster-access.js';
-import { startSnapshotLoop, type SnapshotScheduler, type SnapshotSettings } from '../snapshots/index.js';
+import { ReconcilerMetrics, startMetricsServer, type MetricsServer } from './metrics.js';
+import { NamespaceClaimWatcher } from './namespace-claim.js';
+import { policyAuditRunnable } from './policy-audit.js';
+import { loadOrCreateStoreCa } from './store-ca.js';
+import { createStoreController } from './store-controller.js';
+import { StoreMemories } from './store-memory.js';
+import { watchStores } from './store-watches.js';
+
+export { LEADER_LEASE_NAME } from './leader-runnables.js';
 
 export interface ReconcilerOptions {
   /** A ClusterAccess (cluster-access.ts, what the command loads) or a client-node KubeConfig. */
@@ -67,17 +69,13 @@ export interface RunningReconciler {
   stop(): Promise<void>;
 }
 
-export const LEADER_LEASE_NAME = 'redwing-reconciler';
-
-/** KVStore updates that matter: spec (generation), deletion, finalizers, labels/annotations. Status writes do not. */
-export function storeUpdateMatters(previous: KubeObject | undefined, next: KubeObject): boolean {
-  if (!previous) return true;
-  const a = previous.metadata ?? {};
-  const b = next.metadata ?? {};
-  return a.generation !== b.generation || a.deletionTimestamp !== b.deletionTimestamp
-    || !jsonEqual(a.finalizers ?? [], b.finalizers ?? [])
-    || !jsonEqual(a.labels ?? {}, b.labels ?? {})
-    || !jsonEqual(a.annotations ?? {}, b.annotations ?? {});
+/** The operator CA, loaded on first need (a TLS store): creating one loads node-forge (about 10 MB of RSS) and generates an RSA key. */
+function lazyStoreCa(client: KubeClient, operatorNamespace: string, logger: Logger, given?: KeyPairPem): () => Promise<KeyPairPem> {
+  let storeCa: Promise<KeyPairPem> | undefined = given ? Promise.resolve(given) : undefined;
+  return () => {
+    storeCa ??= loadOrCreateStoreCa(client, operatorNamespace, logger);
+    return storeCa;
+  };
 }
 
 export async function runReconciler(options: ReconcilerOptions): Promise<RunningReconciler> {
@@ -89,191 +87,61 @@ export async function runReconciler(options: ReconcilerOptions): Promise<Running
   const metrics = new ReconcilerMetrics();
   const monitor = new HealthMonitor({ intervalMs: options.healthIntervalMs });
   const claims = options.namespace ? undefined : new NamespaceClaimWatcher(client, logger);
-  // Loaded on first need (a TLS store): creating a CA loads node-forge (about 10 MB of RSS) and generates an RSA key.
-  let storeCa: Promise<KeyPairPem> | undefined = options.ca ? Promise.resolve(options.ca) : undefined;
-  const loadCa = () => {
-    storeCa ??= loadOrCreateStoreCa(client, operatorNamespace, logger);
-    return storeCa;
-  };
-
+  const memories = new StoreMemories();
+  const loadCa = lazyStoreCa(client, operatorNamespace, logger, options.ca);
   const context: ControllerContext = {
-    client, informers, logger, loadCa,
+    client, informers, logger, loadCa, operatorNamespace, memories, metrics,
     events: createStoreEventRecorder(client, logger),
-    buildDesired: (store) => buildDesiredObjects(store, { operatorNamespace }),
+    buildDesired: buildResolvedDesiredObjects,
     probeTimeoutMs: options.probeTimeoutMs ?? 1000,
-    runtimes: new Map(),
-    metrics,
-    watchMaster: (key, storeName, namespace, pods, master, password, tls, downAfterMilliseconds) =>
-      watchStoreMaster(monitor, { key, storeName, namespace, pods, master, password, tls, downAfterMilliseconds }),
+    watchMaster: (request) => watchStoreMaster(monitor, request),
     onStoreGone: (key) => {
       monitor.unwatch(key);
       metrics.forgetStore(key);
     },
   };
-
-  let queue: WorkQueue | undefined;
-  let acting = false;
-  const enqueue = (key: string | undefined) => {
-    if (key && queue) queue.add(key);
+  const controller = createStoreController({ context, metrics, concurrency: options.concurrency, claims, release: (key) => monitor.unwatch(key) });
+  const resyncAll = () => {
+    for (const store of informers.stores.list()) controller.enqueue(`${store.metadata?.namespace}/${store.metadata?.name}`);
   };
-  const storeKeys = (filter?: (namespace: string) => boolean) => informers.stores.list()
-    .map((store) => objectKey(store))
-    .filter((key) => !filter || filter(key.split('/')[0]!));
-
-  const handle = async (key: string) => {
-    const namespace = key.split('/')[0]!;
-    if (claims?.isClaimed(namespace)) {
-      // A namespaced reconciler owns this namespace: leave its stores alone.
-      monitor.unwatch(key);
-      return {};
-    }
-    const stopTimer = metrics.reconcileDuration.startTimer();
-    try {
-      const result = await reconcileStore(context, key);
-      stopTimer({ result: 'success' });
-      return result;
-    } catch (error) {
-      stopTimer({ result: 'error' });
-      metrics.reconcileErrors.inc();
-      throw error;
-    } finally {
-      metrics.queueDepth.set(queue?.depth ?? 0);
-    }
-  };
-
-  const startActing = () => {
-    if (acting) return;
-    acting = true;
-    metrics.leader.set(1);
-    queue = new WorkQueue({
-      concurrency: options.concurrency ?? 8,
-      maxDelayMs: 30_000,
-      onError: (key, error, failures) => logger.warn({ store: key, err: error, failures }, 'reconcile failed; retrying'),
-    });
-    queue.start(handle);
-    monitor.start();
-    for (const key of storeKeys()) queue.add(key);
-  };
-  const stopActing = async () => {
-    if (!acting) return;
-    acting = false;
-    metrics.leader.set(0);
-    const current = queue;
-    queue = undefined;
-    monitor.stop();
-    await current?.shutdown();
-    // A future term starts from live state, not from what this term remembered.
-    context.runtimes.clear();
-  };
-
-  monitor.on('masterUnreachable', (event) => {
-    const runtime = context.runtimes.get(event.storeKey);
-    const replicasSeeingMaster = event.replicaViews.filter((view) => view.seesMaster).map((view) => view.pod);
-    if (runtime) runtime.operatorCutOff = { master: event.master.pod, replicasSeeingMaster };
-    logger.warn({ store: event.storeKey, master: event.master.pod, replicasSeeingMaster }, 'master unreachable from the operator only; its replicas still hear it, so no failover');
-    enqueue(event.storeKey);
-  });
-  monitor.on('masterUp', (event) => {
-    const runtime = context.runtimes.get(event.storeKey);
-    if (!runtime?.operatorCutOff) return;
-    runtime.operatorCutOff = undefined;
-    logger.info({ store: event.storeKey, master: event.master.pod }, 'master answers the operator again');
-    enqueue(event.storeKey);
-  });
-  monitor.on('replicaDisconnected', (event) => {
-    logger.info({ store: event.storeKey, master: event.master.pod, connectedReplicas: event.connectedReplicas, previously: event.previously }, 'a replica disconnected from the master');
-    enqueue(event.storeKey);
-  });
-  monitor.on('masterRole', (event) => {
-    const runtime = context.runtimes.get(event.storeKey);
-    if (runtime) runtime.dataBounds = observeMasterRole(runtime.dataBounds, event.role);
-  });
-  monitor.on('masterDown', (event) => {
-    const runtime = context.runtimes.get(event.storeKey);
-    if (runtime) runtime.operatorCutOff = undefined;
-    if (runtime && !runtime.masterDown) runtime.masterDown = { detectedAtMs: Date.now(), reason: 'MasterUnreachable' };
-    logger.warn({ store: event.storeKey, master: event.master.pod, trigger: event.trigger }, 'master down');
-    enqueue(event.storeKey);
-  });
-
-  informers.stores.on((event, object, previous) => {
-    if (event === 'update' && !storeUpdateMatters(previous, object)) return;
-    enqueue(objectKey(object));
-  });
-  for (const informer of [informers.statefulSets, informers.services, informers.secrets, informers.configMaps, informers.podDisruptionBudgets, informers.persistentVolumeClaims]) {
-    informer.on((_event, object) => enqueue(storeKeyOf(object)));
-  }
-  informers.pods.on((event, object, previous) => {
-    const key = storeKeyOf(object);
-    if (!key) return;
-    // A pod going away (deleted, evicted, node lost) or an engine process that died is checked at once, not at the
-    // next health tick: a master whose process died comes back fenced and empty.
-    const goingAway = event === 'delete' || (isPodTerminating(object as never) && !(previous && isPodTerminating(previous as never)));
-    const restarted = event === 'update' && previous !== undefined && engineDied(previous as never, object as never);
-    if (goingAway || restarted) {
-      const [namespace, name] = key.split('/') as [string, string];
-      const store = informers.stores.get(namespace, name) as { status?: { master?: string } } | undefined;
-      const runtime = context.runtimes.get(key);
-      // Detection time of a failover caused by the master pod going away or its process dying: now.
-      if (runtime && !runtime.masterDown && store?.status?.master === object.metadata?.name) {
-        runtime.masterDown = { detectedAtMs: Date.now(), reason: restarted && !goingAway ? 'MasterRestarted' : event === 'delete' ? 'MasterPodDeleted' : 'MasterPodTerminating' };
-        logger.warn({ store: key, master: object.metadata?.name, reason: runtime.masterDown.reason }, 'master down');
-      }
-      void monitor.triggerCheck(key, { skipDownAfter: true }).catch(() => undefined);
-    }
-    enqueue(key);
-  });
-  claims?.onChange((namespace) => {
-    for (const key of storeKeys((ns) => ns === namespace)) enqueue(key);
-  });
+  watchStores({ informers, monitor, memories, enqueue: (key) => controller.enqueue(key), claims, logger });
 
   await Promise.all([...informers.all().map((informer) => informer.start()), claims?.start()]);
-
-  let lock: LeaseLock | undefined;
-  if (options.namespace) {
-    lock = createNamespaceClaim({
-      client, namespace: options.namespace, identity, logger, leaseDurationSeconds: options.leaseDurationSeconds,
-      onStartedLeading: startActing, onStoppedLeading: () => void stopActing(),
-    });
-  } else if (options.leaderElect) {
-    lock = new LeaseLock({
-      client, namespace: operatorNamespace, name: LEADER_LEASE_NAME, identity, logger, leaseDurationSeconds: options.leaseDurationSeconds,
-      onStartedLeading: startActing, onStoppedLeading: () => void stopActing(),
-    });
-  }
-  if (lock) lock.start();
-  else startActing();
-  // The audit reads policies and stores cluster-wide; it runs in every instance but only acts while leading.
-  const audit: PolicyAuditLoop | undefined = (options.policyAudit ?? !options.namespace)
-    ? startPolicyAuditLoop({ client, stores: informers.stores, isLeader: () => acting, logger: logger.child({ component: 'policy-audit' }) })
-    : undefined;
-
-  // Jobs in every instance; a run happens only while leading (and never for a store a namespaced reconciler claims).
+  // Jobs in every instance; a run happens only during a leader term (and never for a store a namespaced reconciler claims).
   const snapshots = startSnapshotLoop({
     ...options.snapshots,
-    client, informers, events: context.events, logger: logger.child({ component: 'snapshots' }), isLeader: () => acting,
-    runtimes: context.runtimes, loadCa, probeTimeoutMs: context.probeTimeoutMs, registry: metrics.registry,
+    client, informers, events: context.events, logger: logger.child({ component: 'snapshots' }),
+    credentialsOf: (key) => memories.get(key)?.credentials, loadCa, probeTimeoutMs: context.probeTimeoutMs, registry: metrics.registry,
     ownsStore: (key) => !claims?.isClaimed(key.split('/')[0]!),
   });
+  const manager = new Manager({
+    logger,
+    leaderElection: leaderElectionFor({ client, identity, logger, namespace: options.namespace, leaderElect: options.leaderElect, operatorNamespace, leaseDurationSeconds: options.leaseDurationSeconds }),
+    onLeadershipChange: (leading) => metrics.leader.set(leading ? 1 : 0),
+  });
+  manager.add(controller);
+  manager.add(healthMonitorRunnable(monitor, memories));
+  manager.add(snapshots.runs);
+  manager.add(resyncRunnable(options.resyncPeriodMs ?? 300_000, resyncAll));
+  // The audit reads policies and stores cluster-wide: a namespaced reconciler leaves it to the cluster-wide one.
+  if (options.policyAudit ?? !options.namespace) manager.add(policyAuditRunnable({ client, stores: informers.stores, logger: logger.child({ component: 'policy-audit' }) }));
+  manager.start();
 
-  const resyncTimer = setInterval(() => {
-    for (const key of storeKeys()) enqueue(key);
-  }, options.resyncPeriodMs ?? 300_000);
-  resyncTimer.unref();
-
-  let metricsServer: MetricsServer | undefined;
+  const stopAll = async () => {
+    await manager.stop();
+    await snapshots.stop();
+    for (const informer of informers.all()) informer.stop();
+    claims?.stop();
+  };
+  let metricsServer: MetricsServer;
   try {
     metricsServer = await startMetricsServer(metrics, {
       healthy: () => true,
       ready: () => informers.all().every((informer) => informer.hasSynced),
     }, options.metricsPort);
   } catch (error) {
-    await snapshots.stop();
-    await audit?.stop();
-    await lock?.stop();
-    await stopActing();
-    for (const informer of informers.all()) informer.stop();
-    claims?.stop();
+    await stopAll();
+    client.close();
     throw new Error(`cannot serve metrics on port ${options.metricsPort}`, { cause: error });
   }
   logger.info({ identity, namespace: options.namespace ?? '(all)', leaderElect: options.leaderElect, metricsPort: metricsServer.port }, 'reconciler started');
@@ -282,23 +150,15 @@ export async function runReconciler(options: ReconcilerOptions): Promise<Running
   return {
     metricsPort: metricsServer.port,
     identity,
-    isLeader: () => acting,
-    resyncAll: () => {
-      for (const key of storeKeys()) enqueue(key);
-    },
+    isLeader: () => manager.isLeader(),
+    resyncAll,
     informers,
     snapshots: snapshots.scheduler,
     stop: async () => {
       if (stopped) return;
       stopped = true;
-      clearInterval(resyncTimer);
-      await snapshots.stop();
-      await audit?.stop();
-      for (const informer of informers.all()) informer.stop();
-      claims?.stop();
-      await stopActing();
-      await lock?.stop();
-      await metricsServer!.close();
+      await stopAll();
+      await metricsServer.close();
       client.close();
       logger.info({ identity }, 'reconciler stopped');
     },

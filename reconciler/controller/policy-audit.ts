@@ -4,11 +4,14 @@
  * Not through client-node: it would cost about 70 MB of RSS and a second cache of every KVStore, whereas the KVStore
  * cache here is the one the reconciler already holds, and a run lists nothing.
  *
- * Only the leader writes (`isLeader()` is asked before the run and before every write). Runs never overlap; a
+ * main.ts runs it as a leader-only runnable (policyAuditRunnable): it starts when the lease is won, audits at once,
+ * and stops when the lease is lost; `isLeader()` (the term's signal) is still asked before the run and before every
+ * write, so a run in flight at lease loss writes nothing more. Runs never overlap; a
  * change during a run schedules one more. Status-only updates do not trigger a run (generation and labels are
  * compared), so the audit's own writes and the reconciler's status writes do not wake it.
  */
 import { jsonEqual } from '../../shared/json-value.js';
+import { aborted, type Runnable } from '../../kube/runtime/runnable.js';
 import { API_GROUP, API_VERSION, KVPOLICY_PLURAL } from '../../shared/api.js';
 import type { Logger } from '../../shared/logger.js';
 import type { KVPolicy } from '../../shared/schema/kvpolicy.js';
@@ -31,7 +34,6 @@ export interface PolicyAuditLoopOptions extends AuditOptions {
   logger: Logger;
   periodMs?: number;
   debounceMs?: number;
-  leaderPollMs?: number;
   now?: () => Date;
 }
 
@@ -172,14 +174,6 @@ export function startPolicyAuditLoop(options: PolicyAuditLoopOptions): PolicyAud
   namespaces.on(onChange);
   const periodTimer = setInterval(() => { if (!running) trigger(); }, options.periodMs ?? AUDIT_PERIOD_MS);
   periodTimer.unref();
-  let wasLeader = isLeader();
-  const leaderTimer = setInterval(() => {
-    const leader = isLeader();
-    // A new leader audits at once rather than a period later.
-    if (leader && !wasLeader) trigger();
-    wasLeader = leader;
-  }, options.leaderPollMs ?? 2000);
-  leaderTimer.unref();
   const started = Promise.all([policies.start(), namespaces.start()]).then(() => undefined);
 
   return {
@@ -190,10 +184,24 @@ export function startPolicyAuditLoop(options: PolicyAuditLoopOptions): PolicyAud
       stopped = true;
       clearTimeout(debounceTimer);
       clearInterval(periodTimer);
-      clearInterval(leaderTimer);
       policies.stop();
       namespaces.stop();
       await running?.catch(() => undefined);
+    },
+  };
+}
+
+/** The audit as a leader-only runnable: a loop per leader term, auditing as soon as its caches have listed. */
+export function policyAuditRunnable(options: Omit<PolicyAuditLoopOptions, 'isLeader'>): Runnable {
+  return {
+    name: 'policy-audit',
+    needsLeaderElection: true,
+    async start(signal) {
+      const loop = startPolicyAuditLoop({ ...options, isLeader: () => !signal.aborted });
+      await Promise.race([loop.started, aborted(signal)]);
+      loop.trigger();
+      await aborted(signal);
+      await loop.stop();
     },
   };
 }

@@ -7,19 +7,20 @@ import type { KVStore } from '../../shared/schema/kvstore.js';
 import { isNotFound } from '../../kube/errors.js';
 import { paths } from '../../kube/paths.js';
 import type { KubeObject } from '../../kube/client.js';
-import type { ControllerContext, StoreRuntime } from './context.js';
+import type { ControllerContext } from './context.js';
+import type { ElectionMemory } from './store-memory.js';
 import type { ObservedPod } from './observed.js';
 import { planBackOffRestarts } from './plan-backoff-restart.js';
 
 export async function restartAwaitedPods(
-  context: ControllerContext, store: KVStore, awaiting: readonly string[], pods: readonly ObservedPod[], runtime: StoreRuntime,
+  context: ControllerContext, store: KVStore, awaiting: readonly string[], pods: readonly ObservedPod[], election: ElectionMemory,
 ): Promise<void> {
   const namespace = store.metadata?.namespace ?? 'default';
-  runtime.backOffRestartsMs ??= new Map();
+  election.backOffRestartsMs ??= new Map();
   const nowMs = Date.now();
-  for (const restart of planBackOffRestarts({ awaiting, pods, lastRestartMs: runtime.backOffRestartsMs, nowMs })) {
+  for (const restart of planBackOffRestarts({ awaiting, pods, lastRestartMs: election.backOffRestartsMs, nowMs })) {
     // Recorded before the call: a failed delete is not retried before the cooldown either.
-    runtime.backOffRestartsMs.set(restart.pod, nowMs);
+    election.backOffRestartsMs.set(restart.pod, nowMs);
     try {
       await context.client.delete(paths.coreObject('pods', namespace, restart.pod));
     } catch (error) {

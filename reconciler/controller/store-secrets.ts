@@ -9,7 +9,7 @@ import type { KVStore, KVStoreSpec } from '../../shared/schema/kvstore.js';
 import type { KeyPairPem } from '../../certs/authority.js';
 import { buildAuthSecret } from '../desired/build-auth-secret.js';
 import { buildExporterSecret, EXPORTER_PASSWORD_KEY, exporterSecretName, usesExporterUser } from '../desired/build-exporter-auth.js';
-import { ownedObjectMeta, resolveStore } from '../desired/store-context.js';
+import { ownedObjectMeta, resolveStore, type ResolvedStore } from '../desired/store-context.js';
 import { isConflict } from '../../kube/errors.js';
 import { paths } from '../../kube/paths.js';
 import type { KubeClient, KubeObject } from '../../kube/client.js';
@@ -82,8 +82,8 @@ export interface ExporterSecretOutcome {
  * they restart, so a new one would lock the exporter out. An existing Secret without the key is reported (the pods
  * cannot start without it) and left for the user to fix or delete.
  */
-export async function ensureExporterSecret(client: KubeClient, secrets: Informer | undefined, store: KVStore): Promise<ExporterSecretOutcome> {
-  if (!usesExporterUser(resolveStore(store))) return { created: false };
+export async function ensureExporterSecret(client: KubeClient, secrets: Informer | undefined, store: KVStore, resolved: ResolvedStore = resolveStore(store)): Promise<ExporterSecretOutcome> {
+  if (!usesExporterUser(resolved)) return { created: false };
   const namespace = store.metadata!.namespace!;
   const name = exporterSecretName(store.metadata!.name!);
   const existing = await readSecret(client, secrets, namespace, name);

@@ -8,7 +8,7 @@ import { buildResolvedNetworkPolicy } from './build-network-policy.js';
 import { buildResolvedPodDisruptionBudget } from './build-pdb.js';
 import { buildResolvedHeadlessService, buildResolvedMasterService, buildResolvedReadService } from './build-services.js';
 import { buildResolvedStatefulSet } from './build-statefulset.js';
-import { resolveStore, type DesiredContext } from './store-context.js';
+import { resolveStore, type DesiredContext, type ResolvedStore } from './store-context.js';
 
 export interface DesiredObjects {
   configMap: V1ConfigMap;
@@ -28,7 +28,11 @@ export interface DesiredObjects {
  * config it is meant to run with.
  */
 export function buildDesiredObjects(store: KVStore, context: DesiredContext = {}): DesiredObjects {
-  const resolved = resolveStore(store, context);
+  return buildResolvedDesiredObjects(resolveStore(store, context));
+}
+
+/** The same from a store already resolved (the reconciler resolves each store once per reconcile). */
+export function buildResolvedDesiredObjects(resolved: ResolvedStore): DesiredObjects {
   const objects: DesiredObjects = {
     configMap: buildResolvedConfigMap(resolved),
     statefulSet: buildResolvedStatefulSet(resolved),

@@ -1,5 +1,5 @@
 /** Desired state: pure builders from a KVStore (defaults applied) to the Kubernetes objects the reconciler owns. */
-export { buildDesiredObjects, type DesiredObjects } from './build-desired-objects.js';
+export { buildDesiredObjects, buildResolvedDesiredObjects, type DesiredObjects } from './build-desired-objects.js';
 export {
   renderEngineConfig, renderResolvedEngineConfig, parseEngineConfig, restartConfigHash,
 } from './build-engine-config.js';

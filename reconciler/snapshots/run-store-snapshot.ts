@@ -8,7 +8,7 @@ import type { Logger } from '../../shared/logger.js';
 import { storeObjectNames } from '../../shared/names.js';
 import type { Condition, KVStore, KVStoreSpec } from '../../shared/schema/kvstore.js';
 import type { KeyPairPem } from '../../certs/authority.js';
-import type { StoreRuntime } from '../controller/context.js';
+import type { CredentialMemory } from '../controller/store-memory.js';
 import { podEndpoint, probePods, type EngineCredentials } from '../controller/engine-access.js';
 import type { StoreEventRecorder } from '../controller/events.js';
 import type { StoreInformers } from '../controller/informers.js';
@@ -30,8 +30,8 @@ export interface SnapshotRunDeps {
   events: StoreEventRecorder;
   logger: Logger;
   isLeader: () => boolean;
-  /** The reconciler's per-store memory: the last password the pods accepted, the CA to verify TLS with. */
-  runtimes: Map<string, StoreRuntime>;
+  /** What the reconciler remembers of a store's credentials: the last password the pods accepted, the CA to verify TLS with. */
+  credentialsOf: (key: string) => CredentialMemory | undefined;
   loadCa: () => Promise<KeyPairPem | undefined>;
   probeTimeoutMs: number;
   /** Bound on one BGSAVE (DEFAULT_SNAPSHOT_TIMEOUT_MS when unset). */
@@ -50,18 +50,18 @@ async function readSecret(deps: SnapshotRunDeps, namespace: string, name: string
 /** The passwords and CA a reconcile would use (reconcile-store.ts credentialsFor), read again for this run. */
 export async function snapshotCredentials(deps: SnapshotRunDeps, key: string, store: KVStore, spec: KVStoreSpec): Promise<EngineCredentials> {
   const { namespace, name } = store.metadata as { namespace: string; name: string };
-  const runtime = deps.runtimes.get(key);
+  const remembered = deps.credentialsOf(key);
   let tls: EngineCredentials['tls'];
   if (spec.tls?.enabled) {
     const secretName = spec.tls.secretName ?? storeObjectNames(name).tlsSecret;
-    const ca = runtime?.tlsCaPem ?? decodeSecretValue(await readSecret(deps, namespace, secretName), 'ca.crt') ?? (await deps.loadCa())?.certPem;
+    const ca = remembered?.tlsCaPem ?? decodeSecretValue(await readSecret(deps, namespace, secretName), 'ca.crt') ?? (await deps.loadCa())?.certPem;
     if (ca) tls = { ca };
   }
   if (spec.authentication?.enabled === false) return { passwords: [], tls };
   const reference = spec.authentication?.passwordFromSecret;
   const current = reference ? decodeSecretValue(await readSecret(deps, namespace, reference.name), reference.key) : undefined;
   const record = readPasswordRecord(deps.informers.secrets, namespace, name);
-  const candidates = [current, runtime?.lastPassword, record.password, record.previous];
+  const candidates = [current, remembered?.lastPassword, record.password, record.previous];
   return { passwords: [...new Set(candidates.filter((candidate): candidate is string => !!candidate))], tls };
 }
 

@@ -5,7 +5,7 @@ import { observePods } from '../../../reconciler/controller/observed.js';
 import { planRollout } from '../../../reconciler/controller/plan-rollout.js';
 import { planScale } from '../../../reconciler/controller/plan-scale.js';
 import { transitionEvents } from '../../../reconciler/controller/events.js';
-import { storeUpdateMatters } from '../../../reconciler/controller/main.js';
+import { storeUpdateMatters } from '../../../reconciler/controller/store-watches.js';
 import { storeClaimNames } from '../../../reconciler/controller/deletion.js';
 import { storeKeyOf } from '../../../reconciler/controller/informers.js';
 import type { KVStoreStatus } from '../../../shared/schema/kvstore.js';

@@ -1,0 +1,56 @@
+/**
+ * The reconciler's small leader-only runnables: the health monitor (only the leader watches masters) and the
+ * periodic resync. And the elector the manager campaigns with: the leader Lease, the namespace claim for a
+ * `--namespace` reconciler, or none (this instance leads from start to stop).
+ */
+import type { Logger } from '../../shared/logger.js';
+import type { KubeClient } from '../../kube/client.js';
+import { LeaseLock } from '../../kube/leader-election.js';
+import type { ManagerOptions } from '../../kube/runtime/manager.js';
+import { runnableOf, type Runnable } from '../../kube/runtime/runnable.js';
+import type { HealthMonitor } from '../replication/index.js';
+import { createNamespaceClaim } from './namespace-claim.js';
+import type { StoreMemories } from './store-memory.js';
+
+export const LEADER_LEASE_NAME = 'redwing-reconciler';
+
+/** Watches masters while leading. A term starts from live state, not from what an earlier term remembered. */
+export function healthMonitorRunnable(monitor: HealthMonitor, memories: StoreMemories): Runnable {
+  return runnableOf('health-monitor', true, () => {
+    memories.clear();
+    monitor.start();
+    return () => monitor.stop();
+  });
+}
+
+/** Every store is reconciled at least once a period, whatever the events said. */
+export function resyncRunnable(periodMs: number, resync: () => void): Runnable {
+  return runnableOf('resync', true, () => {
+    const timer = setInterval(resync, periodMs);
+    timer.unref();
+    return () => clearInterval(timer);
+  });
+}
+
+export interface ElectionSettings {
+  client: KubeClient;
+  identity: string;
+  logger: Logger;
+  /** A namespaced reconciler claims this namespace instead of taking the cluster-wide lease. */
+  namespace?: string;
+  leaderElect: boolean;
+  operatorNamespace: string;
+  leaseDurationSeconds?: number;
+}
+
+export function leaderElectionFor(settings: ElectionSettings): ManagerOptions['leaderElection'] {
+  const { client, identity, logger, leaseDurationSeconds } = settings;
+  if (settings.namespace) {
+    const namespace = settings.namespace;
+    return (callbacks) => createNamespaceClaim({ client, namespace, identity, logger, leaseDurationSeconds, ...callbacks });
+  }
+  if (!settings.leaderElect) return undefined;
+  return (callbacks) => new LeaseLock({
+    client, namespace: settings.operatorNamespace, name: LEADER_LEASE_NAME, identity, logger, leaseDurationSeconds, ...callbacks,
+  });
+}
