@@ -1,6 +1,6 @@
 /**
  * The KVPolicy engine behind `PolicyPort`: an in-memory cache of compiled policies, namespace labels and (for `/scale`)
- * trimmed KVStores, fed by sources.ts (a watch, or `--policy` files), answering the webhook synchronously.
+ * trimmed KVStores, fed by webhook/policy/sources.ts (a watch, or `--policy` files), answering the webhook synchronously.
  *
  * - Policies are kept sorted by name, so violations and defaults always come in the same order.
  * - Requests from exempt users (the operator's own service accounts) are never evaluated: the operator must be able
