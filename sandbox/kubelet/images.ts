@@ -46,6 +46,35 @@ const DEFAULT_SERVER: Record<Exclude<ImageFamily, 'other'>, string> = {
   'redis-exporter': EXPORTER_PROGRAM,
 };
 
+/** The environment variable naming the Dragonfly binary the sandbox runs for dragonfly images (none ships here). */
+export const DRAGONFLY_BIN_ENV = 'REDWING_DRAGONFLY_BIN';
+
+/** How to get each family's program onto this host, for the pod's waiting message. */
+const INSTALL_HINT: Record<Exclude<ImageFamily, 'other'>, string> = {
+  redis: 'apt-get install redis-server, or scripts/ensure-deps.mjs as root',
+  valkey: 'apt-get install -t bookworm-backports valkey-server, or scripts/ensure-deps.mjs as root',
+  dragonfly: `set ${DRAGONFLY_BIN_ENV} to the path of a dragonfly binary`,
+  'redis-exporter': `apt-get install ${EXPORTER_HOST_PROGRAM}, or scripts/ensure-deps.mjs as root`,
+};
+
+/**
+ * Why the image's own program cannot run here, or undefined. An engine image runs only its own server: a valkey image
+ * never falls back to redis-server. A dragonfly binary counts only through the kubelet's shim (installed when
+ * DRAGONFLY_BIN_ENV is set), which bounds its threads; the shim directory is the first entry of the container PATH.
+ */
+function missingServerMessage(image: string, family: ImageFamily, program: string, pathValue: string): string | undefined {
+  if (family === 'other') {
+    return findOnPath(program, pathValue) ? undefined : `image "${image}": program "${program}" is not installed on this host`;
+  }
+  const server = DEFAULT_SERVER[family];
+  const isServer = program === server;
+  const searchPath = family === 'dragonfly' && isServer ? pathValue.split(':')[0] ?? '' : pathValue;
+  if (findOnPath(program, searchPath)) return undefined;
+  if (!isServer) return `image "${image}": program "${program}" is not installed on this host`;
+  const what = family === 'redis-exporter' ? EXPORTER_HOST_PROGRAM : server;
+  return `image "${image}" needs "${what}", which is not installed on this host (${INSTALL_HINT[family]})`;
+}
+
 /**
  * The argv a container runs, following the images' own entrypoints: the redis/valkey entrypoint prefixes the server
  * when the first argument is an option or a `.conf` file; dragonfly's always runs `dragonfly` with the args.
@@ -85,27 +114,7 @@ export function resolveEntrypoint(
   // The image's entrypoint by its absolute name runs the shim too.
   if (family === 'redis-exporter' && argv[0] === `/${EXPORTER_PROGRAM}`) argv = [EXPORTER_PROGRAM, ...argv.slice(1)];
   const program = argv[0]!;
-  if (family === 'dragonfly' && !findOnPath('dragonfly', pathValue)) {
-    return {
-      runnable: false,
-      reason: 'ImageNotRunnable',
-      message: `image "${image}" needs the "dragonfly" binary, which is not installed on this host`,
-    };
-  }
-  if (family === 'redis-exporter' && program === EXPORTER_PROGRAM && !findOnPath(EXPORTER_PROGRAM, pathValue)) {
-    return {
-      runnable: false,
-      reason: 'ImageNotRunnable',
-      message: `image "${image}" needs "${EXPORTER_HOST_PROGRAM}", which is not installed on this host ` +
-        `(apt-get install ${EXPORTER_HOST_PROGRAM}, or scripts/ensure-deps.mjs as root)`,
-    };
-  }
-  if (!findOnPath(program, pathValue)) {
-    return {
-      runnable: false,
-      reason: 'ImageNotRunnable',
-      message: `image "${image}": program "${program}" is not installed on this host`,
-    };
-  }
+  const missing = missingServerMessage(image, family, program, pathValue);
+  if (missing) return { runnable: false, reason: 'ImageNotRunnable', message: missing };
   return { runnable: true, family, argv };
 }

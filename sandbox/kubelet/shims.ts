@@ -3,7 +3,7 @@
 // to that address (two pods can then both use port 6379) and make clients that aim at localhost reach their own pod.
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EXPORTER_HOST_PROGRAM, EXPORTER_PROGRAM, findOnPath } from './images.js';
+import { DRAGONFLY_BIN_ENV, EXPORTER_HOST_PROGRAM, EXPORTER_PROGRAM, findOnPath } from './images.js';
 
 export const POD_IP_ENV = 'SANDBOX_POD_IP';
 
@@ -31,6 +31,22 @@ for a do
 done
 if [ "$has_host" = 0 ]; then set -- -h "$ip" "$@"; fi
 exec "${real}" "$@"
+`;
+}
+
+/** Proactor threads a sandbox Dragonfly runs with: it starts one per core otherwise, and this machine is shared. */
+export const DRAGONFLY_SANDBOX_THREADS = 1;
+
+/**
+ * Dragonfly as the sandbox runs it: bound to the pod's address, with few threads, and without its start-up version
+ * check (a call to the internet, which the sandbox has no business making). Abseil flags given later on the command
+ * line win over the flag file's, so these go last.
+ */
+function dragonflyShim(real: string): string {
+  return `#!/bin/sh
+# redwing sandbox shim: dragonfly on the pod's own address, with ${DRAGONFLY_SANDBOX_THREADS} proactor thread(s), no version check
+if [ -n "$${POD_IP_ENV}" ]; then set -- "$@" --bind "$${POD_IP_ENV}"; fi
+exec "${real}" "$@" --proactor_threads=${DRAGONFLY_SANDBOX_THREADS} --version_check=false
 `;
 }
 
@@ -82,8 +98,16 @@ export interface ShimSet {
   path: string;
 }
 
-/** Writes the shims into `<dir>` and returns the container PATH. valkey names fall back to the redis binaries. */
-export function installShims(dir: string, hostPath = process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'): ShimSet {
+/**
+ * Writes the shims into `<dir>` and returns the container PATH. Each engine's name runs only that engine's binary:
+ * where one is missing there is no shim, and its pods report ImageNotRunnable (never another server under its name).
+ * Dragonfly is the binary `REDWING_DRAGONFLY_BIN` names (it is in neither npm nor Debian).
+ */
+export function installShims(
+  dir: string,
+  hostPath = process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+  dragonflyBin = process.env[DRAGONFLY_BIN_ENV],
+): ShimSet {
   mkdirSync(dir, { recursive: true });
   const write = (name: string, body: string) => {
     const file = join(dir, name);
@@ -92,13 +116,13 @@ export function installShims(dir: string, hostPath = process.env.PATH ?? '/usr/l
   };
   const redisServer = findOnPath('redis-server', hostPath);
   const redisCli = findOnPath('redis-cli', hostPath);
-  const valkeyServer = findOnPath('valkey-server', hostPath) ?? redisServer;
-  const valkeyCli = findOnPath('valkey-cli', hostPath) ?? redisCli;
-  const dragonfly = findOnPath('dragonfly', hostPath);
+  const valkeyServer = findOnPath('valkey-server', hostPath);
+  const valkeyCli = findOnPath('valkey-cli', hostPath);
+  const dragonfly = dragonflyBin ? findOnPath(dragonflyBin, hostPath) : undefined;
   const exporter = findOnPath(EXPORTER_HOST_PROGRAM, hostPath);
   if (redisServer) write('redis-server', serverShim(redisServer));
   if (valkeyServer) write('valkey-server', serverShim(valkeyServer));
-  if (dragonfly) write('dragonfly', serverShim(dragonfly));
+  if (dragonfly) write('dragonfly', dragonflyShim(dragonfly));
   if (redisCli) write('redis-cli', clientShim(redisCli));
   if (valkeyCli) write('valkey-cli', clientShim(valkeyCli));
   // Installed only when the host has the exporter: a missing shim is how resolveEntrypoint reports ImageNotRunnable.

@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import type { V1Pod } from '@kubernetes/client-node';
-import { findOnPath } from '../../../sandbox/kubelet/images.js';
 import { containerPid, isReady, processGone, redisCli, redisContainer, startTestSandbox, waitFor, type TestSandbox } from '../helpers.js';
 
 let t: TestSandbox;
@@ -138,7 +137,7 @@ test('PVC data outlives the pod; deletion runs preStop inside the pod, then the 
   assert.equal((await redisCli(ip2, ['get', 'stopped-by'])).out, 'prestop');
 });
 
-test('an image with no local program stays Waiting with reason ImageNotRunnable', { skip: findOnPath('dragonfly', process.env.PATH ?? '') ? 'dragonfly is installed here' : false }, async () => {
+test('an image with no local program stays Waiting with reason ImageNotRunnable', { skip: process.env.REDWING_DRAGONFLY_BIN ? 'REDWING_DRAGONFLY_BIN is set: dragonfly runs here' : false }, async () => {
   await t.core.createNamespacedPod({
     namespace: ns,
     body: { metadata: { name: 'fly' }, spec: { containers: [{ name: 'df', image: 'docker.dragonflydb.io/dragonflydb/dragonfly:v1.21.2' }] } },
@@ -148,8 +147,14 @@ test('an image with no local program stays Waiting with reason ImageNotRunnable'
     const w = p.status?.containerStatuses?.[0]?.state?.waiting;
     return w?.reason === 'ImageNotRunnable' && { pod: p, waiting: w };
   });
-  assert.match(waiting.waiting.message ?? '', /dragonfly/);
+  assert.match(waiting.waiting.message ?? '', /dragonfly.*REDWING_DRAGONFLY_BIN/);
   assert.equal(waiting.pod.status?.phase, 'Pending');
+  // As a real runtime reports an image it cannot run: a Warning Event on the pod, with the same reason.
+  const event = await waitFor('Failed event', async () => {
+    const events = await t.core.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=fly' });
+    return events.items.find((e) => e.reason === 'Failed' && e.type === 'Warning');
+  });
+  assert.match(event.message ?? '', /REDWING_DRAGONFLY_BIN/);
 });
 
 function describeProcess(pid: number): string {

@@ -9,6 +9,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { PodWorker } from '../../../sandbox/kubelet/pod-worker.js';
 import { installShims } from '../../../sandbox/kubelet/shims.js';
+import { findOnPath } from '../../../sandbox/kubelet/images.js';
 import { canUseMountNamespaces } from '../../../sandbox/kubelet/container-process.js';
 import type { VolumeSource } from '../../../sandbox/kubelet/volumes.js';
 import { waitFor } from '../../helpers/wait-for.js';
@@ -110,7 +111,7 @@ test(`a redis pod runs on its own loopback address, becomes Ready through an exe
 });
 }
 
-test('an image without a local program stays Waiting with ImageNotRunnable', async () => {
+test('an image without a local program stays Waiting with ImageNotRunnable', { skip: process.env.REDWING_DRAGONFLY_BIN ? 'REDWING_DRAGONFLY_BIN is set: dragonfly runs here' : false }, async () => {
   const pod: V1Pod = {
     metadata: { name: 'df', namespace: 'default', uid: 'uid-df' },
     spec: { containers: [{ name: 'df', image: 'docker.dragonflydb.io/dragonflydb/dragonfly:v1.21' }] },
@@ -243,7 +244,7 @@ test('restart policies: Always backs off (CrashLoopBackOff), Never ends Failed w
   assert.equal(failed.containerStatuses?.[0]?.restartCount, 0);
 });
 
-test('a valkey image runs valkey-server, or redis-server under that name where valkey is not installed', async () => {
+test('a valkey image runs valkey-server itself (INFO server says valkey 8)', { skip: !findOnPath('valkey-server', process.env.PATH ?? '') && 'valkey-server is not installed (scripts/ensure-deps.mjs as root)' }, async () => {
   const pod: V1Pod = {
     metadata: { name: 'vk', namespace: 'default', uid: 'uid-vk' },
     spec: { containers: [{ name: 'valkey', image: 'valkey/valkey:8.0', readinessProbe: { exec: { command: ['valkey-cli', 'ping'] }, periodSeconds: 1 } }] },
@@ -251,7 +252,9 @@ test('a valkey image runs valkey-server, or redis-server under that name where v
   const ip = '127.0.250.245';
   const worker = startWorker(pod, ip);
   await waitFor('valkey Ready', () => worker.status().containerStatuses?.[0]?.ready);
-  assert.equal(execFileSync('redis-cli', ['-h', ip, 'ping'], { encoding: 'utf8', timeout: 5000 }).trim(), 'PONG');
+  const info = execFileSync('redis-cli', ['-h', ip, 'info', 'server'], { encoding: 'utf8', timeout: 5000 });
+  assert.match(info, /^server_name:valkey\r?$/m);
+  assert.match(info, /^valkey_version:8\./m);
   await worker.terminate(5);
 });
 
