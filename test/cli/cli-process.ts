@@ -32,9 +32,10 @@ export interface RunningCli {
   exited: Promise<CliResult>;
 }
 
-export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, nodeArgs: readonly string[] = []): RunningCli {
+/** `root`: the folder holding bin/redwing.js (the checkout, or an assembled image folder), also the working directory. */
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, nodeArgs: readonly string[] = [], root = REPO_ROOT): RunningCli {
   const started = performance.now();
-  const child = spawn(process.execPath, [...nodeArgs, 'bin/redwing.js', ...args], { cwd: REPO_ROOT, env: childEnvironment(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, 'bin/redwing.js', ...args], { cwd: root, env: childEnvironment(env), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
@@ -73,8 +74,8 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, nodeArgs: 
 }
 
 /** Runs to completion; killed (SIGKILL) after `timeoutMs`, which a test then sees as `signal`. */
-export async function runCli(args: string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
-  const running = startCli(args, options.env);
+export async function runCli(args: string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv; root?: string } = {}): Promise<CliResult> {
+  const running = startCli(args, options.env, [], options.root);
   const timer = setTimeout(() => running.child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
   try {
     return await running.exited;
