@@ -1,21 +1,9 @@
 // Starts real redis-server processes from rendered configs and runs the rendered probe script against them.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { waitFor } from '../../helpers/wait-for.js';
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort, spawnRedisServer } from '../../helpers/redis-server.js';
 
 export function cli(port: number, args: string[], password?: string, connectionArgs: string[] = []): { code: number; out: string } {
   const result = spawnSync('redis-cli', ['--no-auth-warning', '-h', '127.0.0.1', '-p', String(port), ...connectionArgs, ...args], {
@@ -48,11 +36,8 @@ export async function startRedis(config: string, extraArgs: string[], dir?: stri
   writeFileSync(configPath, config.replace(/^dir .*$/m, `dir ${dataDir}`));
   const port = await freePort();
   const listener = options.tls ? ['--port', '0', '--tls-port', String(port)] : ['--port', String(port)];
-  const child = spawn('redis-server', [configPath, ...listener, '--bind', '127.0.0.1', ...extraArgs], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await waitFor(`redis-server on ${port}`, () => /PONG|NOAUTH/.test(cli(port, ['PING'], undefined, options.cliArgs).out));
+  const { child, exited } = await spawnRedisServer([configPath, ...listener, '--bind', '127.0.0.1', ...extraArgs], `redis-server on ${port}`,
+    () => /PONG|NOAUTH/.test(cli(port, ['PING'], undefined, options.cliArgs).out));
   return {
     port,
     dir: dataDir,

@@ -3,7 +3,8 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCertificateAuthority, issueServingCertificate } from '../../../certs/authority.js';
 import { probeEngine } from '../../../reconciler/replication/probe.js';
-import { freePort, loopbackHosts, RedisFleet } from './redis-processes.js';
+import { freePort } from '../../helpers/redis-server.js';
+import { loopbackHosts, RedisFleet } from './redis-processes.js';
 import { startTopology } from './topology.js';
 
 const fleet = new RedisFleet();

@@ -2,17 +2,14 @@
  * Real redis-server processes for replication tests and the failover benchmark: each on its own loopback address
  * and a port chosen at run time, in a temp dir, stopped by `stopAll()`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { withEngineConnection } from '../../../reconciler/replication/engine-connection.js';
 import { FENCE_MASTER_HOST, FENCE_MASTER_PORT } from '../../../reconciler/replication/info.js';
-import { waitFor } from '../../helpers/wait-for.js';
-
-export const REDIS_SERVER = process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
+import { freePort, spawnRedisServer } from '../../helpers/redis-server.js';
 
 export interface RedisProcessOptions {
   host: string;
@@ -37,17 +34,6 @@ export interface RedisProcess {
   tls?: { ca: string };
   child: ChildProcess;
   exited: Promise<void>;
-}
-
-export async function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 export function client(p: { host: string; port: number; password?: string }): Redis {
@@ -88,12 +74,12 @@ export class RedisFleet {
         '--tls-ca-cert-file', join(dir, 'ca.crt'), '--tls-auth-clients', 'no', '--tls-replication', 'yes');
     }
     args.push(...(options.args ?? []));
-    const child = spawn(REDIS_SERVER, args, { stdio: 'ignore' });
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    const proc: RedisProcess = { host: options.host, port, dir, password: options.password, tls: options.tls ? { ca: options.tls.caPem } : undefined, child, exited };
+    const address = { host: options.host, port, password: options.password, tls: options.tls ? { ca: options.tls.caPem } : undefined };
+    const { child, exited } = await spawnRedisServer(args, `redis on ${options.host}:${port}`,
+      async () => (await withEngineConnection(address, { purpose: 'test' }, (c) => c.call('PING'))) === 'PONG');
+    const proc: RedisProcess = { ...address, dir, child, exited };
     this.processes.add(proc);
     void exited.then(() => this.processes.delete(proc));
-    await waitFor(`redis on ${options.host}:${port}`, async () => (await withEngineConnection(proc, { purpose: 'test' }, (c) => c.call('PING'))) === 'PONG');
     return proc;
   }
 
