@@ -3,7 +3,7 @@
 // Usage: tsx scripts/lint/check-imports.ts [rootDir]  (exit 1 and one line per finding when any rule is broken)
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { findBoundaryViolations, type BoundaryViolation } from './import-boundaries.js';
+import { applyNotYetFixed, BOUNDARY_RULES, findBoundaryViolations, type BoundaryRule, type BoundaryViolation } from './import-boundaries.js';
 import { findImportCycles, type ImportCycle } from './import-cycles.js';
 import { buildImportGraph } from './import-graph.js';
 import { listSourceFiles } from './source-files.js';
@@ -14,19 +14,24 @@ export const LINTED_FOLDERS = ['shared', 'policy', 'kube', 'certs', 'webhook', '
 export interface ImportReport {
   files: number;
   violations: BoundaryViolation[];
+  /** Files a rule lists as not yet fixed that no longer break it: the list must shrink with them. */
+  fixedButListed: Array<{ rule: BoundaryRule; file: string }>;
   cycles: ImportCycle[];
 }
 
-export function checkImports(rootDir: string): ImportReport {
+export function checkImports(rootDir: string, rules: readonly BoundaryRule[] = BOUNDARY_RULES): ImportReport {
   const files = listSourceFiles(rootDir, LINTED_FOLDERS);
   const edges = buildImportGraph(rootDir, files);
-  return { files: files.length, violations: findBoundaryViolations(edges), cycles: findImportCycles(edges) };
+  const { violations, fixedButListed } = applyNotYetFixed(findBoundaryViolations(edges, rules), files, rules);
+  return { files: files.length, violations, fixedButListed, cycles: findImportCycles(edges) };
 }
 
 export function formatImportReport(report: ImportReport): string[] {
   return [
     ...report.violations.map(({ edge, rule }) =>
       `${edge.from}:${edge.line}: imports '${edge.specifier}' (${edge.to}): rule ${rule.name}: ${rule.why}`),
+    ...report.fixedButListed.map(({ rule, file }) =>
+      `${file}: keeps rule ${rule.name} now: remove it from that rule's notYetFixed list (scripts/lint/import-boundaries.ts)`),
     ...report.cycles.map((cycle) =>
       `import cycle: ${cycle.chain.join(' -> ')}${cycle.tangledFiles > cycle.chain.length - 1 ? ` (${cycle.tangledFiles} files tangled)` : ''}: rule no-import-cycle`),
   ];

@@ -10,6 +10,11 @@ export interface BoundaryRule {
   mayImportOnly?: readonly string[];
   /** Files of other folders it may import all the same, each with its reason in `why`. */
   exceptFiles?: readonly string[];
+  /**
+   * Files that still break the rule, a debt named in docs/decisions.md: listed so that the rule holds for every other
+   * file now. Remove a file from the list when it is fixed; a listed file that no longer breaks the rule is reported.
+   */
+  notYetFixed?: readonly string[];
 }
 
 export interface BoundaryViolation {
@@ -77,6 +82,10 @@ export const BOUNDARY_RULES: readonly BoundaryRule[] = [
     why: 'a benchmark measures the product, not test helpers',
     from: ['bench'],
     mayNotImport: ['test'],
+    notYetFixed: [
+      'bench/failover-process.ts', 'bench/failover-sandbox-store.ts', 'bench/failover-sandbox.ts', 'bench/failover-stats.ts',
+      'bench/failover-streaming.ts', 'bench/failover-timeline.ts',
+    ],
   },
 ];
 
@@ -94,6 +103,18 @@ export function findBoundaryViolations(edges: readonly ImportEdge[], rules: read
       .filter((rule) => rule.from.includes(from) && breaks(rule, to) && !rule.exceptFiles?.includes(edge.to))
       .map((rule) => ({ edge, rule }));
   });
+}
+
+/** Splits the violations into the ones to report and the files of `notYetFixed` lists (among `files`) that broke nothing. */
+export function applyNotYetFixed(violations: readonly BoundaryViolation[], files: readonly string[], rules: readonly BoundaryRule[] = BOUNDARY_RULES): {
+  violations: BoundaryViolation[];
+  fixedButListed: Array<{ rule: BoundaryRule; file: string }>;
+} {
+  const listed = (violation: BoundaryViolation): boolean => violation.rule.notYetFixed?.includes(violation.edge.from) ?? false;
+  const fixedButListed = rules.flatMap((rule) => (rule.notYetFixed ?? [])
+    .filter((file) => files.includes(file) && !violations.some((violation) => violation.rule === rule && violation.edge.from === file))
+    .map((file) => ({ rule, file })));
+  return { violations: violations.filter((violation) => !listed(violation)), fixedButListed };
 }
 
 function breaks(rule: BoundaryRule, to: string): boolean {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { findBoundaryViolations, topFolder, type BoundaryRule } from '../../../scripts/lint/import-boundaries.js';
+import { applyNotYetFixed, findBoundaryViolations, topFolder, type BoundaryRule } from '../../../scripts/lint/import-boundaries.js';
 import type { ImportEdge } from '../../../scripts/lint/import-graph.js';
 
 function edge(from: string, to: string): ImportEdge {
@@ -45,5 +45,20 @@ describe('scripts/lint/import-boundaries', () => {
     const denyEverything: BoundaryRule[] = [{ name: 'deny', why: 'test', from: ['webhook'], mayImportOnly: [] }];
     assert.deepEqual(brokenRules('webhook/a.ts', 'webhook/policy/b.ts', denyEverything), []);
     assert.equal(topFolder('reconciler/apply/needs-apply.ts'), 'reconciler');
+  });
+});
+
+describe('scripts/lint/import-boundaries notYetFixed', () => {
+  const rule: BoundaryRule = { name: 'no-tests', why: 'test', from: ['bench'], mayNotImport: ['test'], notYetFixed: ['bench/old.ts', 'bench/done.ts'] };
+
+  it('holds every file but the listed ones to the rule, and names a listed file that keeps it now', () => {
+    const violations = findBoundaryViolations([edge('bench/old.ts', 'test/helpers/wait-for.ts'), edge('bench/new.ts', 'test/helpers/wait-for.ts')], [rule]);
+    const split = applyNotYetFixed(violations, ['bench/old.ts', 'bench/new.ts', 'bench/done.ts'], [rule]);
+    assert.deepEqual(split.violations.map((violation) => violation.edge.from), ['bench/new.ts']);
+    assert.deepEqual(split.fixedButListed.map((listed) => listed.file), ['bench/done.ts']);
+  });
+
+  it('says nothing of a listed file that is not in the tree read', () => {
+    assert.deepEqual(applyNotYetFixed([], ['bench/new.ts'], [rule]).fixedButListed, []);
   });
 });
