@@ -1,15 +1,16 @@
 /**
- * Process mode of the failover benchmark (the default): real redis-server processes, the operator's health monitor,
- * election and promotion driven directly, and a TCP proxy playing the master Service (repointed when a new master is
- * promoted). It isolates the replication layer from Kubernetes; the sandbox mode (failover-sandbox.ts) measures the
- * whole operator through a real master Service.
+ * Process mode of the failover benchmark (the default): real redis-server processes, and the controller's own failover
+ * path without Kubernetes: the health monitor pointed as the reconciler points it, the pods observed as a reconcile
+ * observes them (observePods + probePods), planTopology, and executeTopology's promote/repoint steps
+ * (test/reconciler/replication/store-processes.ts). A TCP proxy plays the master Service, repointed once the plan is
+ * executed. The sandbox mode (failover-sandbox.ts) measures the whole operator through a real master Service.
  */
-import { performFailover } from '../reconciler/replication/failover.js';
 import { HealthMonitor, type MasterDownEvent } from '../reconciler/replication/health-monitor.js';
 import { probeEngine, probeEngines } from '../reconciler/replication/probe.js';
 import { pickSwitchoverTarget, switchover } from '../reconciler/replication/switchover.js';
-import type { PodCandidate } from '../reconciler/replication/election.js';
+import type { PodCandidate } from '../reconciler/replication/split-brain.js';
 import { RedisFleet } from '../test/reconciler/replication/redis-processes.js';
+import { ProcessStore } from '../test/reconciler/replication/store-processes.js';
 import { startTcpProxy } from '../test/reconciler/replication/tcp-proxy.js';
 import { missingKeys, startTopology } from '../test/reconciler/replication/topology.js';
 import { Writer } from '../test/reconciler/replication/writer.js';
@@ -35,37 +36,37 @@ interface KillTrial { windowMs?: number; detectionMs: number; failoverMs: number
 async function killTrial(downAfterMilliseconds: number, minReplicas: number): Promise<KillTrial> {
   const fleet = new RedisFleet();
   const monitor = new HealthMonitor({ intervalMs: 100 });
-  const topology = await startTopology(fleet, 3, PASSWORD, serverArgs(minReplicas));
-  const [master, ...replicas] = topology.pods;
-  const proxy = await startTcpProxy('127.0.0.1', master!.endpoint);
+  const store = await ProcessStore.start(fleet, 3, PASSWORD, serverArgs(minReplicas));
+  const bootstrap = await store.reconcileTopology();
+  if (bootstrap.plan.master !== 's-0') throw new Error(`bootstrap did not elect s-0: ${bootstrap.plan.waiting ?? bootstrap.plan.reason}`);
+  const proxy = await startTcpProxy('127.0.0.1', store.endpoint('s-0'));
   try {
     const writer = new Writer({ host: proxy.host, port: proxy.port, password: PASSWORD, prefix: 'k', retryForMs: 30_000, waitReplicas: minReplicas, waitTimeoutMs: 300 });
     await waitFor('warm-up writes', async () => writer.report.acknowledged.length >= 200, 20_000);
-    await waitForStreaming(master!.endpoint, replicas.length);
-    const failedOver = new Promise<{ event: MasterDownEvent; failoverMs: number; newMaster: typeof master }>((resolve, reject) => {
+    await waitForStreaming(store.endpoint('s-0'), 2);
+    const failedOver = new Promise<{ event: MasterDownEvent; failoverMs: number; newMaster: string }>((resolve, reject) => {
       monitor.once('masterDown', (event) => {
-        performFailover(topology.pods, { host: master!.endpoint.host, port: master!.endpoint.port }, { masterauth: PASSWORD, probeTimeoutMs: 500 })
-          .then((outcome) => {
-            if (!outcome.master || !outcome.report?.ok) throw new Error(`failover failed: ${outcome.decision.reason} ${JSON.stringify(outcome.report?.steps)}`);
-            proxy.setTarget(outcome.master.endpoint);
-            resolve({ event, failoverMs: outcome.durationMs, newMaster: outcome.master });
+        // What the reconcile the masterDown event enqueues does: observe, plan, promote and repoint.
+        const startedAt = Date.now();
+        store.reconcileTopology({ masterDownConfirmed: true })
+          .then(({ plan }) => {
+            if (!plan.master || !plan.promote) throw new Error(`failover did not promote: ${plan.waiting ?? plan.reason}`);
+            proxy.setTarget(store.endpoint(plan.master));
+            resolve({ event, failoverMs: Date.now() - startedAt, newMaster: plan.master });
           })
           .catch(reject);
       });
     });
-    monitor.watch({
-      key: 'bench/s', downAfterMilliseconds, master: { pod: master!.pod, endpoint: master!.endpoint },
-      replicas: replicas.map((r) => ({ pod: r.pod, endpoint: r.endpoint })),
-    });
+    await store.watch(monitor, downAfterMilliseconds);
     monitor.start();
     await new Promise((resolve) => setTimeout(resolve, 300));
     const killedAt = Date.now();
-    await fleet.kill(topology.processes[0]!);
+    await fleet.kill(store.pod('s-0').process);
     const { event, failoverMs, newMaster } = await failedOver;
     const ackedAtFailover = writer.report.acknowledged.length;
     await waitFor('writes on the new master', async () => writer.report.acknowledged.length >= ackedAtFailover + 100, 30_000);
     const report = await writer.stop();
-    const lost = (await missingKeys(newMaster!.endpoint, report.acknowledged)).length;
+    const lost = (await missingKeys(store.endpoint(newMaster), report.acknowledged)).length;
     return { windowMs: unavailability(report, killedAt), detectionMs: event.detectedAtMs - killedAt, failoverMs, lost, acknowledged: report.acknowledged.length };
   } finally {
     monitor.stop();
@@ -116,7 +117,7 @@ async function switchoverTrial(minReplicas: number): Promise<SwitchTrial> {
 
 export async function runProcessMode(options: ProcessModeOptions): Promise<void> {
   const { trials, downAfterMilliseconds, minReplicas } = options;
-  console.log(`redwing failover bench: ${trials} trials, 3 redis-server processes (1 master + 2 replicas), downAfterMilliseconds ${downAfterMilliseconds}, minReplicasToWrite ${minReplicas}${minReplicas > 0 ? ` (writer uses WAIT ${minReplicas})` : ''}, monitor interval 100 ms`);
+  console.log(`redwing failover bench: ${trials} trials, 3 redis-server processes (1 master + 2 replicas) driven by the controller's planTopology + executeTopology, downAfterMilliseconds ${downAfterMilliseconds}, minReplicasToWrite ${minReplicas}${minReplicas > 0 ? ` (writer uses WAIT ${minReplicas})` : ''}, monitor interval 100 ms`);
   const kills: KillTrial[] = [];
   for (let i = 0; i < trials; i += 1) {
     const trial = await killTrial(downAfterMilliseconds, minReplicas);
@@ -126,7 +127,7 @@ export async function runProcessMode(options: ProcessModeOptions): Promise<void>
   console.log('\nmaster killed (kill -9):');
   console.log(summary('write-unavailability window', kills.map((k) => k.windowMs ?? Number.NaN).filter((n) => !Number.isNaN(n))));
   console.log(summary('detection time', kills.map((k) => k.detectionMs)));
-  console.log(summary('election + promotion', kills.map((k) => k.failoverMs)));
+  console.log(summary('observe + plan + promote + repoint', kills.map((k) => k.failoverMs)));
   console.log(`acknowledged writes lost: ${kills.reduce((sum, k) => sum + k.lost, 0)} of ${kills.reduce((sum, k) => sum + k.acknowledged, 0)}`);
   if (options.skipSwitchover) return;
   const switches: SwitchTrial[] = [];

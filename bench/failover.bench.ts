@@ -5,10 +5,11 @@
  *   npm run bench:failover -- [--trials 20] [--down-after 1000] [--min-replicas 1] [--skip-switchover]
  *   npm run bench:failover -- --sandbox [--trials 20] [--rollouts 5] [--down-after 1000] [--min-replicas 1] [--verbose]
  *
- * Two modes. The default (process mode, failover-process.ts) drives the replication layer directly: 3 redis-server
- * processes per trial, the health monitor, election and promotion, and a TCP proxy standing in for the master
- * Service; it isolates the engine-level hand-over and is what the README's first figures come from, so it stays the
- * default. `--sandbox` (failover-sandbox.ts) runs the whole operator: the sandbox API server, kubelet and service
+ * Two modes. The default (process mode, failover-process.ts) drives the controller's failover path without
+ * Kubernetes: 3 redis-server processes per trial, the health monitor, then the pods observed as a reconcile observes
+ * them, planTopology and executeTopology (the promote/repoint steps the controller runs), and a TCP proxy standing in
+ * for the master Service; it isolates the engine-level hand-over and is what the README's engine-level figures come
+ * from. `--sandbox` (failover-sandbox.ts) runs the whole operator: the sandbox API server, kubelet and service
  * proxy, the reconciler, and one KVStore of 3 pods; the writer goes through the master Service's ClusterIP, the
  * master container is SIGKILLed (the kubelet restarts it), and rollouts are image changes. Detection there is read
  * from the reconciler's "master down" log line; when a reconcile finds the restarted master fenced first, it fails

@@ -5,17 +5,14 @@ export {
   type ConnectOptions, type EngineClient, type EngineEndpoint, type EngineTls,
 } from './engine-connection.js';
 export {
-  DEFAULT_FENCE, FENCE_MASTER_HOST, FENCE_MASTER_PORT, engineStateFromInfo, hasData, parseInfo, parseInfoRecord,
+  DEFAULT_FENCE, FENCE_MASTER_HOST, FENCE_MASTER_PORT, engineStateFromInfo, parseInfo, parseInfoRecord,
   type ConnectedReplica, type EngineKind, type EngineRole, type EngineState, type FencePlaceholder,
 } from './info.js';
 export { probeEngine, probeEngines, readEngineState, type ProbeOptions, type ProbeResult } from './probe.js';
+export { compareSinceSplit, resolveSplitBrain, type PodCandidate, type SplitBrainDecision, type SplitComparison } from './split-brain.js';
 export {
-  compareByData, compareSinceSplit, electMaster, ineligibility, liveMasters, planBootstrap, planFailover, resolveSplitBrain,
-  type DecisionKind, type ElectionDecision, type ElectOptions, type LostMaster, type PodCandidate, type SplitComparison,
-} from './election.js';
-export {
-  demoteMaster, executePromotion, fenceReturningMaster, promoteToMaster, replicateFrom,
-  type MasterAddress, type PodEndpoint, type PromotionOptions, type PromotionPlan, type PromotionReport, type StepAction, type StepResult,
+  demoteMaster, promoteToMaster, replicateFrom,
+  type MasterAddress, type PodEndpoint, type PromotionOptions, type StepAction, type StepResult,
 } from './promotion.js';
 export {
   findReplicaEntry, pickSwitchoverTarget, switchover,
@@ -31,5 +28,4 @@ export {
   applyConfigLive, configValue, isRestartOnlyError, minReplicasConfig, replicationTuningConfig, rotatePassword,
   type LiveConfigResult, type RotationPod, type RotationResult, type RotationStep,
 } from './live-config.js';
-export { assignRoles, performFailover, type RoleAssignmentOptions, type RoleAssignmentOutcome, type StorePod } from './failover.js';
 export { mayHoldNewerData, observeMasterRole, type DataBounds, type DataView, type MasterRoleObservation } from './data-bounds.js';

@@ -169,8 +169,3 @@ export function engineStateFromInfo(host: string, port: number, infoText: string
     raw: fields,
   };
 }
-
-/** True when the pod holds a dataset worth keeping: a replication history or keys. */
-export function hasData(state: Pick<EngineState, 'replicationOffset' | 'keys'>): boolean {
-  return state.replicationOffset > 0 || state.keys > 0;
-}

@@ -1,5 +1,6 @@
 /** Reads one pod's replication state over a short-lived connection. */
 import { errorMessage, withEngineConnection, type EngineClient, type EngineEndpoint } from './engine-connection.js';
+import { dragonflyEngineState, hasAssignedMark } from './dragonfly-state.js';
 import { DEFAULT_FENCE, engineStateFromInfo, type EngineState, type FencePlaceholder } from './info.js';
 
 export type ProbeResult =
@@ -12,10 +13,17 @@ export interface ProbeOptions {
 
 const INFO_SECTIONS = ['server', 'replication', 'persistence', 'keyspace'] as const;
 
-/** INFO section by section: Redis 6 and Dragonfly accept only one section per call. */
+/**
+ * INFO section by section: Redis 6 and Dragonfly accept only one section per call. Dragonfly also needs ROLE (its
+ * link state) and ACL LIST (whether the reconciler assigned it a role since it booted), see dragonfly-state.ts.
+ */
 export async function readEngineState(client: EngineClient, endpoint: Pick<EngineEndpoint, 'host' | 'port'>, fence: FencePlaceholder = DEFAULT_FENCE): Promise<EngineState> {
   const sections = await Promise.all(INFO_SECTIONS.map((section) => client.call('INFO', section) as Promise<string>));
-  return engineStateFromInfo(endpoint.host, endpoint.port, sections.join('\n'), fence);
+  const info = sections.join('\n');
+  const state = engineStateFromInfo(endpoint.host, endpoint.port, info, fence);
+  if (state.engine !== 'dragonfly') return state;
+  const [role, acl] = await Promise.all([client.call('ROLE'), client.call('ACL', 'LIST')]);
+  return dragonflyEngineState(endpoint.host, endpoint.port, info, role, hasAssignedMark(acl), fence);
 }
 
 /** Never throws: an unreachable, hung or refusing pod gives `reachable: false` with the reason. */

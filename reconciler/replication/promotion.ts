@@ -106,36 +106,3 @@ export async function demoteMaster(target: PodEndpoint, master: MasterAddress, o
   const result = await replicateFrom(target, master, options);
   return { ...result, action: 'demote' };
 }
-
-/** A returning old master (booted fenced, or still a master if it never went down) joins as a replica. */
-export const fenceReturningMaster = demoteMaster;
-
-export interface PromotionPlan {
-  winner: PodEndpoint;
-  /** The address replicas should use for the winner; defaults to the winner's endpoint. */
-  winnerAddress?: MasterAddress;
-  /** Masters to demote (split brain, an old master that is back). */
-  demote?: PodEndpoint[];
-  /** Every other pod that should replicate from the winner. */
-  replicas: PodEndpoint[];
-}
-
-export interface PromotionReport {
-  ok: boolean;
-  promoted: boolean;
-  steps: StepResult[];
-}
-
-/**
- * Promote, then demote other masters, then repoint replicas. Replicas are only repointed once the winner answers
- * as master: pointing a replica at a pod that is not (yet) a master could make it sync from the wrong dataset.
- */
-export async function executePromotion(plan: PromotionPlan, options: PromotionOptions = {}): Promise<PromotionReport> {
-  const promote = await promoteToMaster(plan.winner, options);
-  if (promote.outcome === 'failed') return { ok: false, promoted: false, steps: [promote] };
-  const address = plan.winnerAddress ?? { host: plan.winner.endpoint.host, port: plan.winner.endpoint.port };
-  const demotions = await Promise.all((plan.demote ?? []).map((pod) => demoteMaster(pod, address, options)));
-  const repoints = await Promise.all(plan.replicas.map((pod) => replicateFrom(pod, address, options)));
-  const steps = [promote, ...demotions, ...repoints];
-  return { ok: steps.every((s) => s.outcome !== 'failed'), promoted: promote.outcome === 'done', steps };
-}

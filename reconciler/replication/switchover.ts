@@ -4,7 +4,7 @@
  * on the replica.
  */
 import { endpointAddress, errorMessage, withEngineConnection, type EngineClient } from './engine-connection.js';
-import type { PodCandidate } from './election.js';
+import type { PodCandidate } from './split-brain.js';
 import { DEFAULT_FENCE, type ConnectedReplica, type EngineKind, type EngineState, type FencePlaceholder } from './info.js';
 import { readEngineState } from './probe.js';
 import { replicateFrom, type MasterAddress, type PodEndpoint, type StepResult } from './promotion.js';

@@ -305,3 +305,79 @@ describe('planTopology', () => {
     assert.deepEqual(plan.replicaOf, [{ pod: 's-2', host: '127.0.0.11', port: PORT }]);
   });
 });
+
+/**
+ * Cases the removed second election (replication/election.ts: electMaster, planFailover, planBootstrap) was tested
+ * with, held against planTopology. Where the two answered differently, the safety argument in
+ * reconciler/replication/README.md decides, and the test says why.
+ */
+describe('planTopology: who may be elected', () => {
+  const lostMaster = pod(0, undefined, { roleLabel: 'master' });
+  const afterLoss = { knownMaster: 's-0', masterDownConfirmed: true };
+
+  it('a replica on its way out is never promoted, however far ahead', () => {
+    const plan = planTopology(input([lostMaster, pod(1, replicaOf(0, 5000), { terminating: true }), pod(2, replicaOf(0, 10))], afterLoss));
+    assert.equal(plan.master, 's-2');
+    assert.equal(plan.promote, 's-2');
+  });
+
+  it('an unreachable or loading replica holds the election until a recorded bound shows it holds nothing newer', () => {
+    // The removed election skipped them and promoted s-3 at once; either may hold writes s-3 lacks, which its
+    // promotion would erase when they resync from it.
+    const pods = [lostMaster, pod(1), pod(2, replicaOf(0, 5000, { loading: true })), pod(3, replicaOf(0, 10))];
+    const waiting = planTopology(input(pods, afterLoss));
+    assert.equal(waiting.promote, undefined);
+    assert.match(waiting.waiting ?? '', /s-1, s-2 may hold acknowledged writes that s-3 \(the best replica\) lacks/);
+    let dataBounds = observeMasterRole(undefined, { master: 's-0', offset: 10, replicas: [{ pod: 's-1', offset: 10 }, { pod: 's-2', offset: 10 }, { pod: 's-3', offset: 10 }] });
+    dataBounds = observeMasterRole(dataBounds, { master: 's-0', offset: 10, replicas: [{ pod: 's-3', offset: 10 }] });
+    const bounded = planTopology(input(pods, { ...afterLoss, dataBounds }));
+    assert.equal(bounded.master, 's-3');
+    assert.equal(bounded.promote, 's-3');
+  });
+
+  it('a pod restarted empty never wins against one with data; one that reloaded its history from disk competes by offset', () => {
+    const fencedWithState = (offset: number, keys: number): EngineObservation => ({ ...fenced(offset, keys), state: { fenced: true } as EngineObservation['state'] });
+    const empty = pod(1, fencedWithState(0, 0));
+    const linked = pod(2, replicaOf(0, 40, { masterLinkUp: false, keys: 3 }));
+    assert.equal(planTopology(input([lostMaster, empty, linked], afterLoss)).master, 's-2');
+    const reloaded = pod(3, fencedWithState(80, 5));
+    const plan = planTopology(input([lostMaster, empty, linked, reloaded], afterLoss));
+    assert.equal(plan.master, 's-3');
+    assert.deepEqual(plan.replicaOf.map((step) => step.pod), ['s-1', 's-2']);
+  });
+
+  it('nobody to promote: it waits and says for whom, changing nothing', () => {
+    const plan = planTopology(input([lostMaster, pod(1)], afterLoss));
+    assert.equal(plan.master, undefined);
+    assert.equal(plan.promote, undefined);
+    assert.deepEqual(plan.replicaOf, []);
+    assert.match(plan.waiting ?? '', /waiting for s-0, s-1/);
+  });
+
+  it('a cold start where no pod knows its offset: the most keys wins, not the latest rdb_last_save_time', () => {
+    // The removed election ranked by rdb_last_save_time first, but after a restart Redis reports its boot time there,
+    // not the age of the data it loaded.
+    const bySave = [pod(0, { ...fenced(0, 5), state: { rdbLastSaveTime: 100 } as EngineObservation['state'] }), pod(1, { ...fenced(0, 4), state: { rdbLastSaveTime: 200 } as EngineObservation['state'] })];
+    const plan = planTopology(input(bySave));
+    assert.equal(plan.master, 's-0');
+    assert.equal(plan.reason, 'MostData');
+    assert.equal(planTopology(input([pod(0, fenced(0, 5)), pod(1, fenced(0, 9))])).master, 's-1');
+  });
+
+  it('without a recorded master, a pod that already is master keeps the role', () => {
+    const plan = planTopology(input([pod(0, replicaOf(1, 100)), pod(1, { role: 'master', replicationOffset: 100 })]));
+    assert.equal(plan.master, 's-1');
+    assert.equal(plan.reason, 'Existing');
+    assert.equal(plan.promote, undefined);
+  });
+
+  it('a lost master that answers as master again (thawed after SIGSTOP) before any promotion keeps the role', () => {
+    // The removed election left the lost master out and promoted s-1, making a second master while the thawed one
+    // still takes writes. A pod answering as master never restarted (pods boot fenced), so it holds everything it
+    // acknowledged and every replica's data is a part of its history.
+    const plan = planTopology(input([pod(0, { role: 'master', replicationOffset: 1000 }, { roleLabel: 'master' }), pod(1, replicaOf(0, 1000, { masterLinkUp: false }))], afterLoss));
+    assert.equal(plan.master, 's-0');
+    assert.equal(plan.reason, 'Existing');
+    assert.equal(plan.promote, undefined);
+  });
+});

@@ -1,7 +1,7 @@
 /** Coordinated switchover (FAILOVER TO) under continuous writes through a proxy playing the master Service. */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { PodCandidate } from '../../../reconciler/replication/election.js';
+import type { PodCandidate } from '../../../reconciler/replication/split-brain.js';
 import { probeEngine, probeEngines } from '../../../reconciler/replication/probe.js';
 import { pickSwitchoverTarget, switchover } from '../../../reconciler/replication/switchover.js';
 import { command, RedisFleet } from './redis-processes.js';

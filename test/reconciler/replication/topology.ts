@@ -1,16 +1,23 @@
 /** A master and its replicas as real redis-server processes, described the way the controller describes pods. */
-import type { StorePod } from '../../../reconciler/replication/failover.js';
+import type { EngineEndpoint } from '../../../reconciler/replication/engine-connection.js';
 import { probeEngine } from '../../../reconciler/replication/probe.js';
 import { command, loopbackHosts, type RedisFleet, type RedisProcess } from './redis-processes.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
+/** A process named as a pod, addressed as the health monitor and the switchover address it. */
+export interface TopologyPod {
+  pod: string;
+  ordinal: number;
+  endpoint: EngineEndpoint;
+}
+
 export interface Topology {
   processes: RedisProcess[];
-  pods: StorePod[];
+  pods: TopologyPod[];
   password?: string;
 }
 
-export function podOf(proc: RedisProcess, ordinal: number, password?: string): StorePod {
+export function podOf(proc: RedisProcess, ordinal: number, password?: string): TopologyPod {
   return { pod: `s-${ordinal}`, ordinal, endpoint: { host: proc.host, port: proc.port, password } };
 }
 
