@@ -74,6 +74,13 @@ export async function runWebhook(options: RunWebhookOptions): Promise<RunningWeb
   const logger = options.logger ?? createLogger('webhook');
   const metrics = createWebhookMetrics();
   const certificateSource = await openCertificateSource(options, logger);
+  metrics.watchServingCertificate(() => {
+    try {
+      return certificateSource.current().certPem;
+    } catch {
+      return undefined; // not loaded yet: no expiry to export
+    }
+  });
   let stopping = false;
   const app = createWebhookApp({
     policy: options.policy ?? NO_POLICIES, metrics, logger,

@@ -2,7 +2,8 @@
  * Prometheus metrics of the webhook, in a registry of its own (so tests and several servers in one process never
  * collide on prom-client's global registry).
  */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { describeCertificate } from '../certs/authority.js';
 import type { PolicyViolation } from '../policy/policy-port.js';
 
 export type WebhookName = 'mutate-kvstore' | 'validate-kvstore' | 'validate-kvpolicy';
@@ -13,6 +14,8 @@ export interface WebhookMetrics {
   recordAdmission(webhook: WebhookName, operation: string, result: AdmissionResult, durationSeconds: number): void;
   recordDenial(webhook: WebhookName, reason: string): void;
   recordPolicyViolations(violations: readonly PolicyViolation[]): void;
+  /** Exports the notAfter of the certificate this returns at each scrape (undefined: none loaded yet). */
+  watchServingCertificate(currentCertPem: () => string | undefined): void;
 }
 
 export interface WebhookMetricsOptions {
@@ -48,8 +51,31 @@ export function createWebhookMetrics(options: WebhookMetricsOptions = {}): Webho
     labelNames: ['policy', 'enforcement'] as const,
     registers: [registry],
   });
+  let currentCertPem: () => string | undefined = () => undefined;
+  let parsed: { pem: string; subject: string; notAfterSeconds: number } | undefined;
+  // Read at scrape time: a renewal (self-managed or cert-manager) shows at the next scrape with no event to miss.
+  // Labelled by subject so that it can be absent (a label-less gauge would read 0, "expired") before a load.
+  new Gauge({
+    name: 'redwing_webhook_certificate_expiry_timestamp_seconds',
+    help: 'notAfter of the serving certificate the webhook presents (Unix time), by subject common name.',
+    labelNames: ['subject'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      const pem = currentCertPem();
+      if (pem === undefined) return;
+      if (parsed?.pem !== pem) {
+        const description = describeCertificate(pem);
+        parsed = { pem, subject: description.subjectCommonName, notAfterSeconds: description.notAfter.getTime() / 1000 };
+      }
+      this.set({ subject: parsed.subject }, parsed.notAfterSeconds);
+    },
+  });
   return {
     registry,
+    watchServingCertificate(source) {
+      currentCertPem = source;
+    },
     recordAdmission(webhook, operation, result, durationSeconds) {
       requests.inc({ webhook, operation, result });
       duration.observe({ webhook, operation }, durationSeconds);

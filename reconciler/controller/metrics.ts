@@ -33,6 +33,12 @@ export class ReconcilerMetrics implements StoreMetricsSink {
   readonly podUp = new Gauge({ name: 'redwing_pod_up', help: '1 when the pod engine answered the last probe.', labelNames: ['namespace', 'store', 'pod'] as const, registers: [this.registry] });
   readonly replicationLag = new Gauge({ name: 'redwing_replication_lag_bytes', help: 'How far a replica is behind its master.', labelNames: ['namespace', 'store', 'pod'] as const, registers: [this.registry] });
   readonly failovers = new Counter({ name: 'redwing_failovers_total', help: 'Masters promoted after the previous one was lost.', labelNames: ['namespace', 'name'] as const, registers: [this.registry] });
+  // From status.lastFailover / status.lastSnapshot, so they survive a reconciler restart (the counters above do not):
+  // the dashboard's "last failover" and "snapshot age" panels and the SnapshotFailing alert read them.
+  readonly lastFailoverDuration = new Gauge({ name: 'redwing_last_failover_duration_seconds', help: 'Detection to promotion of the last failover (status.lastFailover).', labelNames: ['namespace', 'store'] as const, registers: [this.registry] });
+  readonly lastFailoverTime = new Gauge({ name: 'redwing_last_failover_timestamp_seconds', help: 'When the last failover promoted its master (Unix time).', labelNames: ['namespace', 'store'] as const, registers: [this.registry] });
+  readonly lastSnapshotTime = new Gauge({ name: 'redwing_last_snapshot_timestamp_seconds', help: 'When the last snapshot finished (status.lastSnapshot, Unix time).', labelNames: ['namespace', 'store'] as const, registers: [this.registry] });
+  readonly lastSnapshotSucceeded = new Gauge({ name: 'redwing_last_snapshot_succeeded', help: '1 when the last snapshot succeeded, 0 when it failed.', labelNames: ['namespace', 'store'] as const, registers: [this.registry] });
   readonly leader = new Gauge({ name: 'redwing_leader', help: '1 while this reconciler holds its lease.', registers: [this.registry] });
   readonly queueDepth = new Gauge({ name: 'redwing_workqueue_depth', help: 'Stores waiting for a reconcile.', registers: [this.registry] });
   private readonly stores = new Map<string, StoreSeries>();
@@ -65,13 +71,27 @@ export class ReconcilerMetrics implements StoreMetricsSink {
       this.podUp.set({ namespace, store, pod: pod.name }, pod.replicationOffset !== undefined ? 1 : 0);
       if (pod.lagBytes !== undefined) this.replicationLag.set({ namespace, store, pod: pod.name }, pod.lagBytes);
     }
+    this.observeLastRecords(namespace, store, status);
     this.stores.set(key, { phase: status.phase, pods });
     this.recountPhases();
+  }
+
+  private observeLastRecords(namespace: string, store: string, status: KVStoreStatus): void {
+    const labels = { namespace, store };
+    if (status.lastFailover) {
+      this.lastFailoverDuration.set(labels, status.lastFailover.durationMs / 1000);
+      this.lastFailoverTime.set(labels, Date.parse(status.lastFailover.time) / 1000);
+    }
+    if (status.lastSnapshot) {
+      this.lastSnapshotTime.set(labels, Date.parse(status.lastSnapshot.time) / 1000);
+      this.lastSnapshotSucceeded.set(labels, status.lastSnapshot.result === 'Succeeded' ? 1 : 0);
+    }
   }
 
   forgetStore(key: string): void {
     const [namespace, store] = key.split('/') as [string, string];
     this.removePodSeries(namespace, store, this.stores.get(key));
+    for (const gauge of [this.lastFailoverDuration, this.lastFailoverTime, this.lastSnapshotTime, this.lastSnapshotSucceeded]) gauge.remove({ namespace, store });
     this.stores.delete(key);
     this.recountPhases();
   }
