@@ -1,5 +1,6 @@
 /** The I/O behind the health monitor: a persistent ping connection per master and a replica's view of its master. */
 import { closeEngineConnection, openEngineConnection, withEngineConnection, type EngineClient, type EngineEndpoint } from './engine-connection.js';
+import { DRAGONFLY_FOLLOWER_OFFSET, hasAssignedMark, parseRoleReply } from './dragonfly-state.js';
 import { configValue } from './live-config.js';
 import { probeEngine } from './probe.js';
 
@@ -12,13 +13,19 @@ export interface PingAnswer {
   replicas: Array<{ host: string; port: number; offset: number }>;
 }
 
-/** ROLE's master reply: `['master', offset, [[ip, port, ackOffset], ...]]` (numbers as strings in the list). */
+/**
+ * ROLE's master reply: Redis/Valkey `['master', offset, [[ip, port, ackOffset], ...]]`; Dragonfly
+ * `['master', [[ip, port, state], ...]]` with no offsets, where an `online` replica counts as acknowledging (offset 1,
+ * see dragonfly-state.ts) and the master's offset is 0.
+ */
 export function parseMasterRole(role: unknown[]): PingAnswer {
-  const listed = Array.isArray(role[2]) ? role[2] : [];
-  const replicas = listed.filter(Array.isArray).map((entry: unknown[]) => ({
-    host: String(entry[0]), port: Number(entry[1]), offset: Number(entry[2]) || 0,
+  const parsed = parseRoleReply(role);
+  const listed = parsed?.role === 'master' ? parsed.replicas : [];
+  const replicas = listed.map((entry) => ({
+    host: entry.host, port: entry.port,
+    offset: entry.offset ?? (entry.state === 'online' ? DRAGONFLY_FOLLOWER_OFFSET : 0),
   }));
-  return { connectedReplicas: listed.length, offset: Number(role[1]) || 0, replicas };
+  return { connectedReplicas: listed.length, offset: parsed?.role === 'master' ? parsed.offset ?? 0 : 0, replicas };
 }
 
 export interface PingChannel {
@@ -45,6 +52,11 @@ export function openPingChannel(endpoint: EngineEndpoint, timeoutMs: number): Pi
         const role = await client.call('ROLE');
         if (!Array.isArray(role) || role[0] !== 'master') {
           throw new Error(`answers as ${Array.isArray(role) ? `${String(role[0])} of ${String(role[1])}:${String(role[2])}` : 'unknown'}, not master`);
+        }
+        // Dragonfly cannot boot fenced: a master that restarted faster than detection answers as master again, with only
+        // its last snapshot. Without the reconciler's mark it is not the master the reconciler assigned.
+        if (Array.isArray(role[1]) && !hasAssignedMark(await client.call('ACL', 'LIST'))) {
+          throw new Error('answers as a Dragonfly master that booted since the reconciler assigned it (no assigned mark), not master');
         }
         return parseMasterRole(role);
       } catch (error) {

@@ -5,6 +5,7 @@
 import { endpointAddress, errorMessage, withEngineConnection, type EngineClient, type EngineEndpoint } from './engine-connection.js';
 import { DEFAULT_FENCE, type EngineState, type FencePlaceholder } from './info.js';
 import { readEngineState } from './probe.js';
+import { markAssigned } from './dragonfly-state.js';
 
 export interface PodEndpoint {
   pod: string;
@@ -72,6 +73,7 @@ export async function promoteToMaster(target: PodEndpoint, options: PromotionOpt
     if (before.masterSyncInProgress || before.loading) throw new Error('refusing to promote a pod that is still syncing or loading');
     options.signal?.throwIfAborted();
     await client.call('REPLICAOF', 'NO', 'ONE');
+    if (before.engine === 'dragonfly') await markAssigned(client);
     const after = await waitForRole(client, target, 'master', options.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS, fence);
     return { outcome: 'done', detail: `promoted at offset ${after.replicationOffset} (was replica of ${before.masterHost}:${before.masterPort})` };
   });
@@ -93,9 +95,13 @@ export async function replicateFrom(target: PodEndpoint, master: MasterAddress, 
       return { outcome: 'skipped', detail: `already replica of ${endpointAddress(master)} (link ${state.masterLinkUp ? 'up' : 'down'})` };
     }
     const wasMaster = state.role === 'master';
+    // Dragonfly refuses a master it cannot sync from at once (`-ERR replication cancelled`) and stays as it was: the
+    // step fails, and an unassigned pod stays unmarked, so out of the Services.
     await pointAt(client, master, options);
+    if (state.engine === 'dragonfly') await markAssigned(client);
     // A demoted master's clients would keep getting READONLY; dropped, they reconnect through the master Service.
-    if (wasMaster) await client.call('CLIENT', 'KILL', 'TYPE', 'normal');
+    // Dragonfly has no CLIENT KILL TYPE (`-ERR syntax error`): its clients get READONLY until they reconnect.
+    if (wasMaster && state.engine !== 'dragonfly') await client.call('CLIENT', 'KILL', 'TYPE', 'normal');
     const from = wasMaster ? 'master' : state.fenced ? 'fenced' : `replica of ${state.masterHost}:${state.masterPort}`;
     return { outcome: 'done', detail: `now replica of ${endpointAddress(master)} (was ${from})` };
   });

@@ -131,6 +131,21 @@ async function roleOf(pod: PodEndpoint, fence: FencePlaceholder): Promise<Engine
   }
 }
 
+/**
+ * After REPLTAKEOVER the old master's process exits with code 0 by design (in 27-54 ms, its clients see LOADING,
+ * then EOF): there is nothing to repoint or wait for on it. Its pod restarts, unassigned, and the reconciler makes it a
+ * replica like any restarted pod; that exit is not a crash to fail over from. Only the other replicas are repointed.
+ */
+async function finishDragonfly(
+  target: PodEndpoint, address: MasterAddress, options: SwitchoverOptions, how: string,
+  finish: (ok: boolean, detail: string, steps?: StepResult[]) => SwitchoverResult,
+): Promise<SwitchoverResult> {
+  const fence = options.fence ?? DEFAULT_FENCE;
+  const steps = await Promise.all((options.otherReplicas ?? []).map((pod) => replicateFrom(pod, address, { masterauth: options.masterauth, fence })));
+  const ok = steps.every((s) => s.outcome !== 'failed');
+  return finish(ok, `${how}: ${target.pod} is master at ${endpointAddress(address)}; the old master's process exits and rejoins as a replica once restarted`, steps);
+}
+
 /** Hands the master role to `target` and waits until it is master and the old master follows it in sync. */
 export async function switchover(master: PodEndpoint, target: PodEndpoint, options: SwitchoverOptions): Promise<SwitchoverResult> {
   const started = Date.now();
@@ -150,9 +165,10 @@ export async function switchover(master: PodEndpoint, target: PodEndpoint, optio
     if (!promoted) return finish(false, `${target.pod} did not become master within ${timeoutMs} ms (${how})`);
   }
   await options.onPromoted?.();
+  if (options.engine === 'dragonfly') return finishDragonfly(target, address, options, how, finish);
   // FAILOVER points the old master at the address it saw for the target, which may be a source address; pin it.
   const steps = [await replicateFrom(master, address, { masterauth: options.masterauth, fence })];
-  if (options.engine !== 'dragonfly') await unpause(master);
+  await unpause(master);
   // Clients still on the old master would get READONLY; dropped, they reconnect through the master Service.
   await withEngineConnection(master.endpoint, { connectTimeoutMs: 1000, commandTimeoutMs: 1000, purpose: 'switchover' }, (c) => c.call('CLIENT', 'KILL', 'TYPE', 'normal'))
     .catch(() => undefined);

@@ -13,7 +13,7 @@ import { startSandbox, type RunningSandbox } from '../../../sandbox/cluster.js';
 import { buildKVStoreCrd, buildKVPolicyCrd } from '../../../shared/crds.js';
 import { KubeClient } from '../../../kube/client.js';
 import { paths } from '../../../kube/paths.js';
-import type { KVStore } from '../../../shared/schema/kvstore.js';
+import { ENGINES, type Engine, type KVStore } from '../../../shared/schema/kvstore.js';
 
 export interface E2eCluster {
   sandbox: RunningSandbox;
@@ -98,8 +98,22 @@ export function useReconcilerOnSandbox(options: Partial<ReconcilerOptions> = {})
   return e2e;
 }
 
+/**
+ * The engine of the stores the e2e tests create when they name none: `REDWING_E2E_ENGINE=valkey` runs the same
+ * scenarios on valkey-server (by hand today; the engine matrix will set it).
+ */
+export const E2E_ENGINE = parseE2eEngine(process.env.REDWING_E2E_ENGINE);
+
+function parseE2eEngine(value: string | undefined): Engine | undefined {
+  if (value === undefined || value === '') return undefined;
+  const engine = ENGINES.find((known) => known === value);
+  if (!engine) throw new Error(`REDWING_E2E_ENGINE=${value}: expected one of ${ENGINES.join(', ')}`);
+  return engine;
+}
+
 export function kvstore(name: string, spec: KVStore['spec'], namespace = 'default'): KVStore {
-  return { apiVersion: 'redwing.dev/v1alpha1', kind: 'KVStore', metadata: { name, namespace }, spec };
+  const withEngine = E2E_ENGINE && spec?.engine === undefined ? { engine: E2E_ENGINE, ...spec } : spec;
+  return { apiVersion: 'redwing.dev/v1alpha1', kind: 'KVStore', metadata: { name, namespace }, spec: withEngine };
 }
 
 export async function getStore(client: KubeClient, name: string, namespace = 'default'): Promise<KVStore> {
