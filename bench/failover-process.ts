@@ -9,14 +9,14 @@ import { HealthMonitor, type MasterDownEvent } from '../reconciler/replication/h
 import { probeEngine, probeEngines } from '../reconciler/replication/probe.js';
 import { pickSwitchoverTarget, switchover } from '../reconciler/replication/switchover.js';
 import type { PodCandidate } from '../reconciler/replication/split-brain.js';
-import { RedisFleet } from '../test/reconciler/replication/redis-processes.js';
-import { ProcessStore } from '../test/reconciler/replication/store-processes.js';
-import { startTcpProxy } from '../test/reconciler/replication/tcp-proxy.js';
-import { missingKeys, startTopology } from '../test/reconciler/replication/topology.js';
-import { Writer } from '../test/reconciler/replication/writer.js';
+import { RedisFleet } from '../harness/redis-processes.js';
+import { ProcessStore } from '../harness/store-processes.js';
+import { startTcpProxy } from '../harness/tcp-proxy.js';
+import { missingKeys, startTopology } from '../harness/topology.js';
+import { Writer } from '../harness/writer.js';
 import { waitForStreaming } from './failover-streaming.js';
 import { longestPause, summary, unavailability } from './failover-stats.js';
-import { waitFor } from '../test/helpers/wait-for.js';
+import { waitFor } from '../harness/wait-for.js';
 
 export interface ProcessModeOptions {
   trials: number;

@@ -8,8 +8,8 @@
  */
 import { paths } from '../kube/paths.js';
 import { getStore, waitFor } from '../test/reconciler/controller/e2e-helpers.js';
-import { missingKeys } from '../test/reconciler/replication/topology.js';
-import { Writer } from '../test/reconciler/replication/writer.js';
+import { missingKeys } from '../harness/topology.js';
+import { Writer } from '../harness/writer.js';
 import { restartedAfterMs, startSandboxStore, watchPromotion, type SandboxStore } from './failover-sandbox-store.js';
 import { defined, longestPause, sum, summary, unavailability } from './failover-stats.js';
 import { waitForStreaming } from './failover-streaming.js';

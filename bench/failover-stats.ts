@@ -1,5 +1,5 @@
 /** Figures shared by both modes of the failover benchmark: percentiles and what a writer's report says. */
-import type { WriterReport } from '../test/reconciler/replication/writer.js';
+import type { WriterReport } from '../harness/writer.js';
 
 export function percentile(samples: number[], p: number): number {
   if (samples.length === 0) return Number.NaN;

@@ -1,6 +1,6 @@
 /** Shared by both modes: wait until replicas stream from the master, so a trial measures steady-state replication. */
 import { probeEngine } from '../reconciler/replication/probe.js';
-import { waitFor } from '../test/helpers/wait-for.js';
+import { waitFor } from '../harness/wait-for.js';
 
 /**
  * After a full sync the master streams to a replica only once the replica's first acknowledgement arrived (up to a

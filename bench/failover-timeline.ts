@@ -4,7 +4,7 @@
  * longest write pause can be placed in the rollout's phases.
  */
 import { getStore, listStorePods } from '../test/reconciler/controller/e2e-helpers.js';
-import type { WriterReport } from '../test/reconciler/replication/writer.js';
+import type { WriterReport } from '../harness/writer.js';
 import type { SandboxStore } from './failover-sandbox-store.js';
 
 export interface TimelineEntry {

@@ -9,7 +9,7 @@ import { buildImportGraph } from './import-graph.js';
 import { listSourceFiles } from './source-files.js';
 
 /** Every top-level folder that holds TypeScript the linter reads. */
-export const LINTED_FOLDERS = ['shared', 'policy', 'kube', 'certs', 'webhook', 'reconciler', 'sandbox', 'cli', 'bench', 'test', 'scripts'];
+export const LINTED_FOLDERS = ['shared', 'policy', 'kube', 'certs', 'webhook', 'reconciler', 'sandbox', 'cli', 'bench', 'harness', 'test', 'scripts'];
 
 export interface ImportReport {
   files: number;

@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { createCertificateAuthority } from '../../certs/authority.js';
 import { CaBundleInjector } from '../../certs/ca-bundle-injector.js';
 import { applyWebhookConfigurations, injectedBundles, resetCaBundles, startKube, type KubeHarness } from './kube-harness.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { waitFor } from '../../harness/wait-for.js';
 
 const logger = pino({ level: 'silent' });
 

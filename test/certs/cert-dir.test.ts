@@ -15,7 +15,7 @@ import {
 } from '../../certs/authority.js';
 import { createCertDirSource } from '../../certs/cert-dir.js';
 import type { ServingMaterial } from '../../certs/certificate-source.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { waitFor } from '../../harness/wait-for.js';
 
 const dirs: string[] = [];
 async function freshDir(): Promise<string> {

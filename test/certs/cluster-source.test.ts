@@ -9,7 +9,7 @@ import { describeCertificate, isIssuedBy, splitPemBundle } from '../../certs/aut
 import type { CertificateSource } from '../../certs/certificate-source.js';
 import { createClusterSource, type ClusterSourceOptions } from '../../certs/cluster-source.js';
 import { applyWebhookConfigurations, injectedBundles, resetCaBundles, startKube, type KubeHarness } from './kube-harness.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { waitFor } from '../../harness/wait-for.js';
 
 const logger = pino({ level: process.env.REDWING_TEST_LOG ?? 'silent' });
 const SERVICE_HOST = 'redwing-webhook.redwing-system.svc';

@@ -14,7 +14,7 @@ import { KubeClient } from '../../kube/client.js';
 import { installCrds } from '../reconciler/controller/e2e-helpers.js';
 import { useTestApiServer } from '../helpers/api-server.js';
 import { identityFromManifests } from '../helpers/manifest-identity.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { waitFor } from '../../harness/wait-for.js';
 import { runCli, startCli, type RunningCli } from '../cli/cli-process.js';
 import { productionPackagePaths, imagePackageJson, type Lockfile } from '../../scripts/assemble-image.mjs';
 

@@ -11,7 +11,7 @@ import {
 } from '../../kube/cluster-access.js';
 import { KubeClient, type KubeObject } from '../../kube/client.js';
 import { paths } from '../../kube/paths.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { waitFor } from '../../harness/wait-for.js';
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 

@@ -34,7 +34,7 @@ export async function startTestSandbox(): Promise<TestSandbox> {
   };
 }
 
-export { waitFor } from '../helpers/wait-for.js';
+export { waitFor } from '../../harness/wait-for.js';
 
 export function isReady(pod: V1Pod | undefined): boolean {
   return !!pod?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');

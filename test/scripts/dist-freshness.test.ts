@@ -11,7 +11,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 /** Folders of TypeScript that the product never runs from dist/. */
-const NOT_SHIPPED = new Set(['test', 'scripts', 'node_modules', 'dist']);
+const NOT_SHIPPED = new Set(['test', 'harness', 'scripts', 'node_modules', 'dist']);
 
 interface DistFreshness {
   SOURCE_DIRS: readonly string[];

@@ -14,7 +14,7 @@ import { runWebhook, type RunningWebhook } from '../../webhook/main.js';
 import { createPolicyEngine } from '../../policy/engine.js';
 import { watchPolicySources, type PolicySources } from '../../webhook/policy/sources.js';
 import { identityFromManifests } from '../helpers/manifest-identity.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { waitFor } from '../../harness/wait-for.js';
 import { postJson, startPolicySandbox, type PolicySandbox } from './policy/sandbox-helpers.js';
 
 const CONFIGURATIONS = new URL('../../manifests/webhook/webhook-configurations.yaml', import.meta.url);

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { Controller, type ReconcileFailure } from '../../../kube/runtime/controller.js';
 import { inPhase, TerminalError } from '../../../kube/runtime/reconcile-error.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { waitFor } from '../../../harness/wait-for.js';
 
 function counters() {
   const results: string[] = [];

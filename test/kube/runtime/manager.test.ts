@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { Manager, type LeadershipCallbacks } from '../../../kube/runtime/manager.js';
 import { aborted, type Runnable } from '../../../kube/runtime/runnable.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { waitFor } from '../../../harness/wait-for.js';
 
 /** A runnable that records its terms: when each started, whether its signal fired, and when it finished stopping. */
 function recordingRunnable(name: string, needsLeaderElection: boolean, stopDelayMs = 0) {

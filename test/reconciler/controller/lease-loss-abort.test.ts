@@ -17,9 +17,9 @@ import { toObservation } from '../../../reconciler/controller/engine-access.js';
 import { probeEngine } from '../../../reconciler/replication/index.js';
 import type { ObservedPod } from '../../../reconciler/controller/observed.js';
 import type { TopologyPlan } from '../../../reconciler/controller/plan-topology.js';
-import { freePort, spawnRedisServer, type RedisServerChild } from '../../helpers/redis-server.js';
+import { freePort, spawnRedisServer, type RedisServerChild } from '../../../harness/redis-server.js';
 import { sandboxTestLogger } from '../../helpers/sandbox-logger.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { waitFor } from '../../../harness/wait-for.js';
 import { startCommandGateProxy, type CommandGateProxy } from './command-gate-proxy.js';
 
 /** The pod's address: the engine port on a loopback address of its own, as the sandbox gives pods. */

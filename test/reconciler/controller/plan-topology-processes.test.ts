@@ -12,10 +12,10 @@ import { HealthMonitor, type MasterDownEvent } from '../../../reconciler/replica
 import { probeEngine } from '../../../reconciler/replication/probe.js';
 import { promoteToMaster } from '../../../reconciler/replication/promotion.js';
 import { ENGINE_PORT } from '../../../shared/defaults.js';
-import { command, RedisFleet } from '../replication/redis-processes.js';
-import { ProcessStore } from '../replication/store-processes.js';
-import { missingKeys, waitForSync, writeKeys } from '../replication/topology.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { command, RedisFleet } from '../../../harness/redis-processes.js';
+import { ProcessStore } from '../../../harness/store-processes.js';
+import { missingKeys, waitForSync, writeKeys } from '../../../harness/topology.js';
+import { waitFor } from '../../../harness/wait-for.js';
 
 const fleet = new RedisFleet();
 const monitors: HealthMonitor[] = [];

@@ -12,7 +12,7 @@ import { auditStores } from '../../../policy/audit.js';
 import { startPolicySandbox, type PolicySandbox } from '../../webhook/policy/sandbox-helpers.js';
 import { identityFromManifests } from '../../helpers/manifest-identity.js';
 import { pino } from 'pino';
-import { waitFor } from '../../helpers/wait-for.js';
+import { waitFor } from '../../../harness/wait-for.js';
 
 const silentLogger = pino({ level: 'silent' });
 const POLICIES = '/apis/redwing.dev/v1alpha1/kvpolicies';

@@ -19,7 +19,7 @@ import { reconcileStore } from '../../../reconciler/controller/reconcile-store.j
 import { createStoreController } from '../../../reconciler/controller/store-controller.js';
 import { StoreMemories } from '../../../reconciler/controller/store-memory.js';
 import { useTestApiServer } from '../../helpers/api-server.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { waitFor } from '../../../harness/wait-for.js';
 import { installCrds } from './e2e-helpers.js';
 
 const logger = pino({ level: 'silent' });

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { ASSIGNED_MARK_USER, buildConfigMap } from '../../../reconciler/desired/index.js';
 import { minimalStore } from './stores.js';
 import { cli, removeDir, runProbe, startRedis, type RedisProcess } from './redis-process.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { waitFor } from '../../../harness/wait-for.js';
 
 const PASSWORD = 'old-password';
 const configMap = buildConfigMap(minimalStore('redis'));

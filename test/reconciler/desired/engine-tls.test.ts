@@ -11,7 +11,7 @@ import { buildConfigMap } from '../../../reconciler/desired/index.js';
 import type { KVStoreSpec } from '../../../shared/schema/kvstore.js';
 import { minimalStore } from './stores.js';
 import { cli, removeDir, runProbe, startRedis, type RedisProcess } from './redis-process.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { waitFor } from '../../../harness/wait-for.js';
 
 const PASSWORD = 'tls-password';
 

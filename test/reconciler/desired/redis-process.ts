@@ -3,7 +3,7 @@ import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, spawnRedisServer } from '../../helpers/redis-server.js';
+import { freePort, spawnRedisServer } from '../../../harness/redis-server.js';
 
 export function cli(port: number, args: string[], password?: string, connectionArgs: string[] = []): { code: number; out: string } {
   const result = spawnSync('redis-cli', ['--no-auth-warning', '-h', '127.0.0.1', '-p', String(port), ...connectionArgs, ...args], {

@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { applyConfigLive, configValue, minReplicasConfig, rotatePassword } from '../../../reconciler/replication/live-config.js';
 import { probeEngine } from '../../../reconciler/replication/probe.js';
-import { command, RedisFleet } from './redis-processes.js';
-import { startTopology, waitForSync } from './topology.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { command, RedisFleet } from '../../../harness/redis-processes.js';
+import { startTopology, waitForSync } from '../../../harness/topology.js';
+import { waitFor } from '../../../harness/wait-for.js';
 
 const fleet = new RedisFleet();
 after(async () => fleet.stopAll());

@@ -9,10 +9,10 @@ import {
 } from '../../../reconciler/replication/health-monitor.js';
 import { checkReplicaView, replicaStaleAfterSeconds } from '../../../reconciler/replication/monitor-channels.js';
 import { probeEngine } from '../../../reconciler/replication/probe.js';
-import { command, RedisFleet } from './redis-processes.js';
-import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
-import { missingKeys, startTopology, waitForSync, writeKeys, type Topology } from './topology.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { command, RedisFleet } from '../../../harness/redis-processes.js';
+import { startTcpProxy, type TcpProxy } from '../../../harness/tcp-proxy.js';
+import { missingKeys, startTopology, waitForSync, writeKeys, type Topology } from '../../../harness/topology.js';
+import { waitFor } from '../../../harness/wait-for.js';
 
 const fleet = new RedisFleet();
 const monitors: HealthMonitor[] = [];

@@ -3,8 +3,8 @@
 import { strict as assert } from 'node:assert';
 import { after, describe, it } from 'node:test';
 import { openPingChannel, parseMasterRole } from '../../../reconciler/replication/monitor-channels.js';
-import { waitFor } from '../../helpers/wait-for.js';
-import { command, loopbackHosts, RedisFleet } from './redis-processes.js';
+import { waitFor } from '../../../harness/wait-for.js';
+import { command, loopbackHosts, RedisFleet } from '../../../harness/redis-processes.js';
 
 describe('parseMasterRole', () => {
   it('reads the offset and the replicas of a master\'s ROLE reply', () => {

@@ -3,9 +3,9 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCertificateAuthority, issueServingCertificate } from '../../../certs/authority.js';
 import { probeEngine } from '../../../reconciler/replication/probe.js';
-import { freePort } from '../../helpers/redis-server.js';
-import { loopbackHosts, RedisFleet } from './redis-processes.js';
-import { startTopology } from './topology.js';
+import { freePort } from '../../../harness/redis-server.js';
+import { loopbackHosts, RedisFleet } from '../../../harness/redis-processes.js';
+import { startTopology } from '../../../harness/topology.js';
 
 const fleet = new RedisFleet();
 after(async () => fleet.stopAll());

@@ -4,11 +4,11 @@ import assert from 'node:assert/strict';
 import type { PodCandidate } from '../../../reconciler/replication/split-brain.js';
 import { probeEngine, probeEngines } from '../../../reconciler/replication/probe.js';
 import { pickSwitchoverTarget, switchover } from '../../../reconciler/replication/switchover.js';
-import { command, RedisFleet } from './redis-processes.js';
-import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
-import { missingKeys, startTopology, waitForSync } from './topology.js';
-import { Writer } from './writer.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { command, RedisFleet } from '../../../harness/redis-processes.js';
+import { startTcpProxy, type TcpProxy } from '../../../harness/tcp-proxy.js';
+import { missingKeys, startTopology, waitForSync } from '../../../harness/topology.js';
+import { Writer } from '../../../harness/writer.js';
+import { waitFor } from '../../../harness/wait-for.js';
 
 const fleet = new RedisFleet();
 const proxies: TcpProxy[] = [];

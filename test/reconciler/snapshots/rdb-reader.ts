@@ -6,7 +6,7 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { spawnRedisServer, type RedisServerChild } from '../../helpers/redis-server.js';
+import { spawnRedisServer, type RedisServerChild } from '../../../harness/redis-server.js';
 
 export async function readKeyFromRdb(rdbPath: string, key: string): Promise<string | null> {
   const dir = mkdtempSync(join(tmpdir(), 'redwing-rdb-check-'));

@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runBgsave } from '../../../reconciler/snapshots/run-bgsave.js';
-import { command, loopbackHosts, RedisFleet } from '../replication/redis-processes.js';
+import { command, loopbackHosts, RedisFleet } from '../../../harness/redis-processes.js';
 import { readKeyFromRdb } from './rdb-reader.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { waitFor } from '../../../harness/wait-for.js';
 
 const fleet = new RedisFleet();
 const [masterHost, replicaHost, otherHost] = loopbackHosts(3);

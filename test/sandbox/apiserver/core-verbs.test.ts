@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { CoreV1Api, Watch } from '@kubernetes/client-node';
 import type { TestServer } from './helpers.js';
 import { startTestServer } from './helpers.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { waitFor } from '../../../harness/wait-for.js';
 
 const CM = '/api/v1/namespaces/default/configmaps';
 

@@ -8,7 +8,7 @@ import { crdSchemaErrors } from '../../../sandbox/apiserver/crd-structural.js';
 import type { JsonObject } from '../../../sandbox/apiserver/types.js';
 import type { TestServer } from './helpers.js';
 import { startTestServer } from './helpers.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { waitFor } from '../../../harness/wait-for.js';
 import { goldenSkip, readGolden } from '../../helpers/golden.js';
 
 interface Exchange {

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { ApiextensionsV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import type { TestServer } from './helpers.js';
 import { startTestServer } from './helpers.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { waitFor } from '../../../harness/wait-for.js';
 
 const CRD = JSON.parse(readFileSync(new URL('../../fixtures/sandbox-apiserver/golden-kvstore-crd.json', import.meta.url), 'utf8'));
 const BASE = '/apis/redwing.dev/v1alpha1/namespaces/default/kvstores';

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { waitFor } from '../../helpers/wait-for.js';
+import { waitFor } from '../../../harness/wait-for.js';
 import type { TestServer } from './helpers.js';
 import { startTestServer } from './helpers.js';
 import type { GoldenItem } from './golden-webhooks-replay.js';

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import type { TestServer } from './helpers.js';
 import { startTestServer } from './helpers.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { waitFor } from '../../../harness/wait-for.js';
 
 const run = promisify(execFile);
 const KUBECTL = '/usr/bin/kubectl';

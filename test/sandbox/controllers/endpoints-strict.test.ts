@@ -7,7 +7,7 @@ import { CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-n
 import { pino } from 'pino';
 import { startControllers, type RunningControllers } from '../../../sandbox/controllers/index.js';
 import { useTestApiServer } from '../../helpers/api-server.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { waitFor } from '../../../harness/wait-for.js';
 
 const ns = 'default';
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);

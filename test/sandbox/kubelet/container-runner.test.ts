@@ -7,7 +7,7 @@ import { after, test } from 'node:test';
 import { pino } from 'pino';
 import type { ContainerProcess } from '../../../sandbox/kubelet/container-process.js';
 import { ContainerRunner, type ContainerRunnerOptions, type Prepared } from '../../../sandbox/kubelet/container-runner.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { waitFor } from '../../../harness/wait-for.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'redwing-runner-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -9,7 +9,7 @@ import { after, test } from 'node:test';
 import { findOnPath, imageFamily, resolveEntrypoint } from '../../../sandbox/kubelet/images.js';
 import { PodIpPool } from '../../../sandbox/kubelet/ip-pool.js';
 import { installShims, POD_IP_ENV } from '../../../sandbox/kubelet/shims.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { waitFor } from '../../../harness/wait-for.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'redwing-exporter-image-'));
 const children: ChildProcess[] = [];

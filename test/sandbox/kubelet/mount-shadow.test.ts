@@ -14,7 +14,7 @@ import { planShadows, withShadows, type HostView } from '../../../sandbox/kubele
 import { PodWorker } from '../../../sandbox/kubelet/pod-worker.js';
 import { installShims } from '../../../sandbox/kubelet/shims.js';
 import type { VolumeSource } from '../../../sandbox/kubelet/volumes.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { waitFor } from '../../../harness/wait-for.js';
 
 test('planShadows: the deepest existing ancestor of each missing mount point outside other volumes, outer first', () => {
   const existing = new Set(['/', '/etc', '/data', '/srv']);

@@ -12,7 +12,7 @@ import { installShims } from '../../../sandbox/kubelet/shims.js';
 import { findOnPath } from '../../../sandbox/kubelet/images.js';
 import { canUseMountNamespaces } from '../../../sandbox/kubelet/container-process.js';
 import type { VolumeSource } from '../../../sandbox/kubelet/volumes.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { waitFor } from '../../../harness/wait-for.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'redwing-kubelet-'));
 const shims = installShims(join(dir, 'bin'));

@@ -12,7 +12,7 @@ import { startControllers, type RunningControllers } from '../../../sandbox/cont
 import { DEFAULT_STORAGE_CLASS, HostPathProvisioner, PROVISIONER_NAME } from '../../../sandbox/kubelet/hostpath-provisioner.js';
 import { Scheduler } from '../../../sandbox/scheduler/scheduler.js';
 import { useTestApiServer } from '../../helpers/api-server.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { waitFor } from '../../../harness/wait-for.js';
 
 const logger = pino({ level: 'silent' });
 const ns = 'default';

@@ -5,7 +5,7 @@ import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import YAML from 'yaml';
 import type { RunningApiServer } from '../../../sandbox/apiserver/server.js';
 import { startTestApiServer } from '../../helpers/api-server.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { waitFor } from '../../../harness/wait-for.js';
 
 export interface PolicySandbox {
   server: RunningApiServer;

@@ -17,7 +17,7 @@ import { createPolicyEngine, type PolicyEngine } from '../../../policy/engine.js
 import { watchPolicySources, type PolicySources } from '../../../webhook/policy/sources.js';
 import { startWebhookServer, type WebhookServer } from '../../../webhook/server.js';
 import { postJson, startPolicySandbox, type PolicySandbox } from './sandbox-helpers.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { waitFor } from '../../../harness/wait-for.js';
 import { identityFromManifests } from '../../helpers/manifest-identity.js';
 
 const STORES = '/apis/redwing.dev/v1alpha1/namespaces/shop/kvstores';

@@ -12,7 +12,7 @@ import YAML from 'yaml';
 import { readFileSync } from 'node:fs';
 import { postJson, startPolicySandbox, type PolicySandbox } from './sandbox-helpers.js';
 import { identityFromManifests } from '../../helpers/manifest-identity.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { waitFor } from '../../../harness/wait-for.js';
 
 const SAMPLES = ['kvpolicy-production-baseline.yaml', 'kvpolicy-registry-allowlist.yaml', 'kvpolicy-cel.yaml']
   .map((file) => new URL(`../../../manifests/samples/${file}`, import.meta.url).pathname);

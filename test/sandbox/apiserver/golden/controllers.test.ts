@@ -2,7 +2,7 @@
 // (26) and the namespace controller with CRD deletion (32). The sandbox's controllers run against the test server
 // as sandbox/cluster.ts starts them.
 import { describe, it } from 'node:test';
-import { waitFor } from '../../../helpers/wait-for.js';
+import { waitFor } from '../../../../harness/wait-for.js';
 import { useGoldenServer } from './harness.js';
 import { GOLDEN_SKIP, loadGolden } from './replay.js';
 import { createKVStore, createOwnerOf, statusObserved } from './seeds.js';

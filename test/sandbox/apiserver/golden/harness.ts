@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { after, before } from 'node:test';
 import { startControllers, type RunningControllers } from '../../../../sandbox/controllers/index.js';
 import { sandboxTestLogger } from '../../../helpers/sandbox-logger.js';
-import { waitFor } from '../../../helpers/wait-for.js';
+import { waitFor } from '../../../../harness/wait-for.js';
 import { startTestServer, type TestServer } from '../helpers.js';
 import { GoldenReplayer, isWatchPath, loadGolden, type ReplayOptions } from './replay.js';
 

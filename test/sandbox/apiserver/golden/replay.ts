@@ -4,7 +4,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { TestServer } from '../helpers.js';
 import { goldenSkip, readGolden } from '../../../helpers/golden.js';
-import { waitFor } from '../../../helpers/wait-for.js';
+import { waitFor } from '../../../../harness/wait-for.js';
 
 /** For describe(): skips a whole file's tests where the recordings are not on this machine. */
 export const GOLDEN_SKIP = goldenSkip;

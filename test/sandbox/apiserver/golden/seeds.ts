@@ -1,6 +1,6 @@
 // Objects that existed before a recording started, or writes the recorder made between two kept exchanges.
 // Each is rebuilt from what the recorded responses show of it.
-import { waitFor } from '../../../helpers/wait-for.js';
+import { waitFor } from '../../../../harness/wait-for.js';
 import type { TestServer } from '../helpers.js';
 import type { GoldenItem, GoldenReplayer } from './replay.js';
 

@@ -3,7 +3,7 @@
 // beside the recorded server, so the sandbox's controllers run here too (garbage collector, endpoints, disruption).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { waitFor } from '../../../helpers/wait-for.js';
+import { waitFor } from '../../../../harness/wait-for.js';
 import { useGoldenServer } from './harness.js';
 import { GOLDEN_SKIP, loadGolden } from './replay.js';
 import { createConfigMap, createKVStore, setKVStoreStatus, statusObserved } from './seeds.js';

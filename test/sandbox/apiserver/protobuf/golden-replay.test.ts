@@ -9,7 +9,7 @@ import { decodeKubeObject, writeEnvelope } from '../../../../sandbox/apiserver/p
 import { WireWriter } from '../../../../sandbox/apiserver/protobuf/wire.js';
 import type { JsonObject } from '../../../../sandbox/apiserver/types.js';
 import { isJsonObject } from '../../../../sandbox/apiserver/types.js';
-import { waitFor } from '../../../helpers/wait-for.js';
+import { waitFor } from '../../../../harness/wait-for.js';
 import type { TestServer } from '../helpers.js';
 import { startTestServer } from '../helpers.js';
 import { requestBytes } from './binary-request.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { freePort, REDIS_SERVER, spawnRedisServer } from './redis-server.js';
+import { freePort, REDIS_SERVER, spawnRedisServer } from '../../harness/redis-server.js';
 
 const hasRedis = spawnSync(REDIS_SERVER, ['--version']).status === 0;
 

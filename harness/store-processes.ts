@@ -7,19 +7,19 @@
  */
 import { createServer } from 'node:net';
 import type { V1Pod } from '@kubernetes/client-node';
-import { API_GROUP_VERSION, KVSTORE_KIND } from '../../../shared/api.js';
-import { ENGINE_PORT } from '../../../shared/defaults.js';
-import { LABEL_ROLE } from '../../../shared/labels.js';
-import { createLogger } from '../../../shared/logger.js';
-import type { KVStore } from '../../../shared/schema/kvstore.js';
-import { probePods, type ProbedPods } from '../../../reconciler/controller/engine-access.js';
-import { executeTopology, type EngineActionContext } from '../../../reconciler/controller/engine-actions.js';
-import { watchStoreMaster } from '../../../reconciler/controller/master-watch.js';
-import { observePods } from '../../../reconciler/controller/observed.js';
-import { planTopology, type TopologyPlan } from '../../../reconciler/controller/plan-topology.js';
-import { observeMasterRole, type DataBounds } from '../../../reconciler/replication/data-bounds.js';
-import type { EngineEndpoint } from '../../../reconciler/replication/engine-connection.js';
-import type { HealthMonitor } from '../../../reconciler/replication/health-monitor.js';
+import { API_GROUP_VERSION, KVSTORE_KIND } from '../shared/api.js';
+import { ENGINE_PORT } from '../shared/defaults.js';
+import { LABEL_ROLE } from '../shared/labels.js';
+import { createLogger } from '../shared/logger.js';
+import type { KVStore } from '../shared/schema/kvstore.js';
+import { probePods, type ProbedPods } from '../reconciler/controller/engine-access.js';
+import { executeTopology, type EngineActionContext } from '../reconciler/controller/engine-actions.js';
+import { watchStoreMaster } from '../reconciler/controller/master-watch.js';
+import { observePods } from '../reconciler/controller/observed.js';
+import { planTopology, type TopologyPlan } from '../reconciler/controller/plan-topology.js';
+import { observeMasterRole, type DataBounds } from '../reconciler/replication/data-bounds.js';
+import type { EngineEndpoint } from '../reconciler/replication/engine-connection.js';
+import type { HealthMonitor } from '../reconciler/replication/health-monitor.js';
 import type { RedisFleet, RedisProcess } from './redis-processes.js';
 
 export const STORE_NAME = 's';

@@ -7,9 +7,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { withEngineConnection } from '../../../reconciler/replication/engine-connection.js';
-import { FENCE_MASTER_HOST, FENCE_MASTER_PORT } from '../../../reconciler/replication/info.js';
-import { freePort, spawnRedisServer } from '../../helpers/redis-server.js';
+import { withEngineConnection } from '../reconciler/replication/engine-connection.js';
+import { FENCE_MASTER_HOST, FENCE_MASTER_PORT } from '../reconciler/replication/info.js';
+import { freePort, spawnRedisServer } from './redis-server.js';
 
 export interface RedisProcessOptions {
   host: string;

@@ -1,8 +1,8 @@
 /** A master and its replicas as real redis-server processes, described the way the controller describes pods. */
-import type { EngineEndpoint } from '../../../reconciler/replication/engine-connection.js';
-import { probeEngine } from '../../../reconciler/replication/probe.js';
+import type { EngineEndpoint } from '../reconciler/replication/engine-connection.js';
+import { probeEngine } from '../reconciler/replication/probe.js';
 import { command, loopbackHosts, type RedisFleet, type RedisProcess } from './redis-processes.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { waitFor } from './wait-for.js';
 
 /** A process named as a pod, addressed as the health monitor and the switchover address it. */
 export interface TopologyPod {
