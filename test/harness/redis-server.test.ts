@@ -6,7 +6,7 @@ import { freePort, REDIS_SERVER, spawnRedisServer } from '../../harness/redis-se
 
 const hasRedis = spawnSync(REDIS_SERVER, ['--version']).status === 0;
 
-describe('test/helpers/redis-server', { skip: !hasRedis && `${REDIS_SERVER} is not installed (scripts/ensure-deps.mjs)` }, () => {
+describe('harness/redis-server', { skip: !hasRedis && `${REDIS_SERVER} is not installed (scripts/ensure-deps.mjs)` }, () => {
   it('resolves once the server answers, and the caller stops it', async () => {
     const port = await freePort();
     const ping = async (): Promise<boolean> => {
