@@ -2,7 +2,7 @@
  * Process mode of the failover benchmark (the default): real redis-server processes, and the controller's own failover
  * path without Kubernetes: the health monitor pointed as the reconciler points it, the pods observed as a reconcile
  * observes them (observePods + probePods), planTopology, and executeTopology's promote/repoint steps
- * (test/reconciler/replication/store-processes.ts). A TCP proxy plays the master Service, repointed once the plan is
+ * (harness/store-processes.ts). A TCP proxy plays the master Service, repointed once the plan is
  * executed. The sandbox mode (failover-sandbox.ts) measures the whole operator through a real master Service.
  */
 import { HealthMonitor, type MasterDownEvent } from '../reconciler/replication/health-monitor.js';
