@@ -12,10 +12,13 @@ export interface LiveConfigResult {
   rejected: { key: string; reason: string }[];
 }
 
+/** Dragonfly takes `tcp-keepalive` and answers under its flag name `tcp_keepalive`: the two spell one setting. */
+const sameSetting = (a: string, b: string): boolean => a === b || a.replaceAll('-', '_') === b.replaceAll('-', '_');
+
 /** CONFIG GET answers a flat array in RESP2 and a map in RESP3; either way, the value of `key`. */
 export function configValue(reply: unknown, key: string): string | undefined {
   if (Array.isArray(reply)) {
-    for (let i = 0; i + 1 < reply.length; i += 2) if (String(reply[i]) === key) return String(reply[i + 1]);
+    for (let i = 0; i + 1 < reply.length; i += 2) if (sameSetting(String(reply[i]), key)) return String(reply[i + 1]);
     return undefined;
   }
   if (reply instanceof Map) return reply.has(key) ? String(reply.get(key)) : undefined;

@@ -4,6 +4,10 @@
  * of the first source node (scenario + node) that recorded it; a command recorded several times at a node gets its
  * replies in recorded order, the last one repeating. Where the recording has no reply (`connection`: the server
  * closed it), the connection is closed. Tests that replay skip with one line where the recordings are absent.
+ *
+ * The recordings are RESP2 (the recorder's client sent no HELLO). A client that opens with `HELLO 3` (ioredis 6 does)
+ * is refused as by a server without RESP3 (`-NOPROTO`), and then speaks RESP2, as the recorder did. Against a real
+ * server the same client negotiates RESP3; that is not what is replayed here.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
@@ -85,8 +89,15 @@ export function parseRespCommands(buffer: Buffer): { commands: string[][]; rest:
   return { commands, rest: buffer.subarray(offset) };
 }
 
-function exchangesOf(options: ReplayOptions, source: ReplaySource): RecordedExchange[] {
-  return options.recordings.filter((entry) => entry.scenario === source.scenario && entry.node === source.node).slice(source.from ?? 0);
+/**
+ * A source's exchanges, from `from` on. A connection that authenticated skips what was recorded before AUTH
+ * (`-NOAUTH` replies), one that did not gets only those where they exist: the recorder asked some commands both ways.
+ */
+function exchangesOf(options: ReplayOptions, source: ReplaySource, authenticated: boolean): RecordedExchange[] {
+  return options.recordings
+    .filter((entry) => entry.scenario === source.scenario && entry.node === source.node)
+    .slice(source.from ?? 0)
+    .filter((entry) => authenticated !== entry.raw.startsWith('-NOAUTH'));
 }
 
 /**
@@ -115,11 +126,12 @@ export async function startRespReplayServer(options: ReplayOptions): Promise<Rep
   const received: string[][] = [];
   const served = new Map<string, number>();
   const sockets = new Set<Socket>();
-  const answer = (command: string[]): string | undefined => {
+  const answer = (command: string[], authenticated: boolean): string | undefined => {
+    if (command[0]?.toUpperCase() === 'HELLO') return '-NOPROTO the recorded replies are RESP2\r\n';
     const custom = options.respond?.(command);
     if (custom !== undefined) return custom;
     for (const source of options.sources) {
-      const found = matching(exchangesOf(options, source), command);
+      const found = matching(exchangesOf(options, source, authenticated || command[0]?.toUpperCase() === 'AUTH'), command);
       if (found.length === 0) continue;
       const cursorKey = `${source.scenario}/${source.node}/${key(found[0]!.command)}`;
       const index = Math.min(served.get(cursorKey) ?? 0, found.length - 1);
@@ -134,16 +146,18 @@ export async function startRespReplayServer(options: ReplayOptions): Promise<Rep
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
     let pending: Buffer = Buffer.alloc(0);
+    let authenticated = false;
     socket.on('data', (chunk) => {
       const parsed = parseRespCommands(Buffer.concat([pending, chunk]));
       pending = parsed.rest;
       for (const command of parsed.commands) {
         received.push(command);
-        const raw = answer(command);
+        const raw = answer(command, authenticated);
         if (raw === undefined) {
           socket.destroy();
           return;
         }
+        if (command[0]?.toUpperCase() === 'AUTH' && raw.startsWith('+OK')) authenticated = true;
         socket.write(raw);
       }
     });
