@@ -8,6 +8,7 @@ import type { Logger } from '../shared/logger.js';
 import type { KubeClient, KubeObject } from './client.js';
 import { isConflict, isNotFound } from './errors.js';
 import { paths } from './paths.js';
+import { microTime } from '../shared/rfc3339.js';
 
 export interface LeaseSpec {
   holderIdentity?: string | null;
@@ -44,11 +45,6 @@ export function decideLease(
   const durationMs = (lease.spec?.leaseDurationSeconds ?? defaultDurationSeconds) * 1000;
   if (!observation || observation.record !== leaseRecord(lease)) return 'wait';
   return nowMs - observation.observedAtMs >= durationMs ? 'takeover' : 'wait';
-}
-
-/** Kubernetes MicroTime: RFC 3339 with microseconds. */
-export function microTime(date: Date): string {
-  return date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
 
 export interface LeaseLockOptions {

@@ -4,6 +4,7 @@
  */
 import type { Condition } from '../../shared/schema/kvstore.js';
 import type { StoreCompliance } from '../../policy/audit.js';
+import { rfc3339 } from '../../shared/rfc3339.js';
 
 export const POLICY_COMPLIANT = 'PolicyCompliant';
 /** Conditions are for humans and `kubectl describe`; the full list is on each policy's status and in events. */
@@ -36,7 +37,7 @@ export function policyCompliantCondition(compliance: StoreCompliance, previous: 
     status,
     reason,
     message: truncate(message),
-    lastTransitionTime: previous?.status === status ? previous.lastTransitionTime : now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    lastTransitionTime: previous?.status === status ? previous.lastTransitionTime : rfc3339(now),
   };
   if (compliance.generation !== undefined) condition.observedGeneration = compliance.generation;
   return condition;

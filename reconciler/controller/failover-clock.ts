@@ -6,17 +6,13 @@
  */
 import type { KVStoreStatus } from '../../shared/schema/kvstore.js';
 import type { OperatorCutOff } from './status.js';
+import { rfc3339 } from '../../shared/rfc3339.js';
 
 export type FailoverRecord = NonNullable<KVStoreStatus['lastFailover']>;
 
 interface MasterDown {
   detectedAtMs: number;
   reason: string;
-}
-
-/** RFC 3339 to the second, as Kubernetes writes times. */
-function rfc3339Seconds(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 export class FailoverClock {
@@ -82,7 +78,7 @@ export class FailoverClock {
     const promotedAtMs = this.promotedAtMs ?? this.nowMs();
     const detectedAtMs = this.down?.detectedAtMs ?? promotedAtMs;
     return {
-      time: rfc3339Seconds(promotedAtMs),
+      time: rfc3339(new Date(promotedAtMs)),
       from: recordedMaster,
       to: currentMaster,
       reason: this.switchoverReason ?? this.down?.reason ?? 'MasterLost',

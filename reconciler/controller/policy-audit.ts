@@ -22,6 +22,7 @@ import type { Informer, InformerEvent } from '../../kube/informer.js';
 import { createReconcilerInformer } from './informers.js';
 import { paths } from '../../kube/paths.js';
 import type { KubeClient, KubeObject } from '../../kube/client.js';
+import { rfc3339 } from '../../shared/rfc3339.js';
 
 export const AUDIT_FIELD_MANAGER = 'redwing-policy-audit';
 export const AUDIT_PERIOD_MS = 60_000;
@@ -107,7 +108,7 @@ export function startPolicyAuditLoop(options: PolicyAuditLoopOptions): PolicyAud
     const namespaceLabels = new Map(namespaces.list().map((namespace) => [namespace.metadata!.name!, namespace.metadata?.labels ?? {}]));
     const storeList = options.stores.list() as unknown as KVStore[];
     const report = await auditAll(policies.list() as unknown as KVPolicy[], storeList, namespaceLabels, options);
-    const auditTime = now().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const auditTime = rfc3339(now());
     summary.policies = report.policies.size;
     summary.stores = report.stores.length;
     for (const [name, result] of report.policies) {

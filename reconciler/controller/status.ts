@@ -4,6 +4,7 @@
  * no write.
  */
 import { jsonEqual } from '../../shared/json-value.js';
+import { rfc3339 } from '../../shared/rfc3339.js';
 import type { Condition, ConditionType, FailoverRecord, KVStorePodStatus, KVStoreStatus, Phase } from '../../shared/schema/kvstore.js';
 import { isCandidate, type TopologyPlan } from './plan-topology.js';
 import type { ObservedPod } from './observed.js';
@@ -64,7 +65,7 @@ function condition(
 ): Condition {
   const statusText = status === 'Unknown' ? 'Unknown' : status ? 'True' : 'False';
   const before = previous?.find((entry) => entry.type === type);
-  const lastTransitionTime = before && before.status === statusText ? before.lastTransitionTime : now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const lastTransitionTime = before && before.status === statusText ? before.lastTransitionTime : rfc3339(now);
   const result: Condition = { type, status: statusText, reason, message, lastTransitionTime };
   if (generation !== undefined) result.observedGeneration = generation;
   return result;

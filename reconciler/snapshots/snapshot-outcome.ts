@@ -8,6 +8,7 @@ import { DATA_MOUNT_PATH } from '../desired/constants.js';
 import type { SnapshotDestination } from '../../shared/snapshot-destination.js';
 import type { SnapshotPlan } from './plan-snapshot.js';
 import type { BgsaveResult } from './run-bgsave.js';
+import { rfc3339 } from '../../shared/rfc3339.js';
 
 export const SNAPSHOT_SUCCEEDED = 'SnapshotSucceeded';
 
@@ -35,10 +36,6 @@ const HINTS: Record<string, string> = {
   BgsaveTimedOut: "the save may still be running; check the pod's engine log and its disk",
   SaveUnconfirmed: "check the snapshot file in the pod's data directory",
 };
-
-function isoSeconds(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 function verdict(input: SnapshotOutcomeInput): { ok: boolean; reason: string; message: string } {
   const { plan, result, destination, storeName } = input;
@@ -79,13 +76,13 @@ export function snapshotOutcome(input: SnapshotOutcomeInput): SnapshotOutcome {
     status,
     reason,
     message,
-    lastTransitionTime: input.previous?.status === status && input.previous.lastTransitionTime ? input.previous.lastTransitionTime : isoSeconds(input.now),
+    lastTransitionTime: input.previous?.status === status && input.previous.lastTransitionTime ? input.previous.lastTransitionTime : rfc3339(input.now),
   };
   if (input.generation !== undefined) condition.observedGeneration = input.generation;
   // The record says whether the snapshot is where the spec asked for it: a save kept in the pod because the s3 upload
   // does not exist is a Failed snapshot, even though BGSAVE itself succeeded.
   const record: SnapshotRecord = {
-    time: isoSeconds(input.now),
+    time: rfc3339(input.now),
     pod: input.plan.kind === 'run' ? input.plan.pod : '',
     result: ok ? 'Succeeded' : 'Failed',
     durationMs: Math.max(0, Math.round(input.result?.durationMs ?? 0)),

@@ -15,6 +15,7 @@ import type { JsonObject, KubeObject } from './types.js';
 import { deepClone, isJsonObject, nowTimestamp } from './types.js';
 import type { WriteResult } from './write-pipeline.js';
 import { persist } from './write-pipeline.js';
+import { rfc3339 } from '../../shared/rfc3339.js';
 
 export interface DeleteOptions {
   gracePeriodSeconds?: number;
@@ -103,7 +104,7 @@ export async function deleteObject(core: ApiCore, ctx: RequestContext, optionsOv
   const mustMark = isNamespace || finalizers.length > 0 || grace > 0;
   if (!mustMark) return removeNow(core, ctx, current, options);
 
-  next.metadata.deletionTimestamp = secondsTimestamp(Date.now() + grace * 1000);
+  next.metadata.deletionTimestamp = rfc3339(new Date(Date.now() + grace * 1000));
   if (!isCrd) next.metadata.deletionGracePeriodSeconds = grace;
   if (finalizers.length > 0) next.metadata.finalizers = finalizers;
   if (isCrd) markCrdTerminating(next);
@@ -134,16 +135,12 @@ function shortenPendingDeletion(core: ApiCore, ctx: RequestContext, current: Kub
   if (pending !== undefined && wanted >= pending) return { status: 200, body: current };
   const next = deepClone(current);
   const markedAtMs = Date.parse(String(current.metadata.deletionTimestamp)) - (pending ?? 0) * 1000;
-  next.metadata.deletionTimestamp = secondsTimestamp(markedAtMs + wanted * 1000);
+  next.metadata.deletionTimestamp = rfc3339(new Date(markedAtMs + wanted * 1000));
   next.metadata.deletionGracePeriodSeconds = wanted;
   if (options.dryRun) return { status: 200, body: next };
   const stored = core.store.update(storageKey(ctx.type), next);
   core.afterWrite(ctx.type, stored, existing);
   return { status: 200, body: withTypeMeta(ctx, stored) };
-}
-
-function secondsTimestamp(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 function removeNow(core: ApiCore, ctx: RequestContext, object: KubeObject, options: DeleteOptions): { status: number; body: unknown } {

@@ -14,6 +14,7 @@ import { SERVICE_ACCOUNT_ISSUER, buildClaims, claimsProblem, userInfoFromClaims 
 import type { JsonObject, KubeObject, UserInfo } from './types.js';
 import { isJsonObject } from './types.js';
 import type { WriteResult } from './write-pipeline.js';
+import { rfc3339 } from '../../shared/rfc3339.js';
 
 const API_AUDIENCES = [SERVICE_ACCOUNT_ISSUER];
 const DEFAULT_EXPIRATION_SECONDS = 3600;
@@ -81,7 +82,7 @@ export async function requestServiceAccountToken(core: ApiCore, signer: ServiceA
   const nowSeconds = Math.floor(Date.now() / 1000);
   const claims = buildClaims({ namespace, name, uid: account.metadata.uid ?? '', audiences: spec.audiences, expirationSeconds: spec.expirationSeconds, ...(boundObject ? { boundObject } : {}) }, nowSeconds);
   const token = await signer.sign(claims);
-  const created = new Date(nowSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const created = rfc3339(new Date(nowSeconds * 1000));
   const fieldsV1 = toFieldsV1(new Set(setFields.map((f) => `f:spec${SEP}f:${f}`)));
   const body: KubeObject = {
     kind: TOKEN_REQUEST.kind,
@@ -93,7 +94,7 @@ export async function requestServiceAccountToken(core: ApiCore, signer: ServiceA
       managedFields: [{ manager: fieldManagerOf(ctx), operation: 'Update', apiVersion: 'authentication.k8s.io/v1', time: created, fieldsType: 'FieldsV1', fieldsV1, subresource: 'token' }],
     },
     spec: { audiences: spec.audiences, expirationSeconds: spec.expirationSeconds, boundObjectRef: spec.boundObjectRef },
-    status: { token, expirationTimestamp: new Date(claims.exp * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z') },
+    status: { token, expirationTimestamp: rfc3339(new Date(claims.exp * 1000)) },
   };
   return { status: 201, body };
 }

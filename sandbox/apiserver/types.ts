@@ -1,7 +1,8 @@
 /** Plain-JSON shapes the API server works on. Objects are stored and served as parsed JSON. */
 
-// One guard and one equality for every folder (shared/json-value.ts); the sandbox's many callers keep their names.
+// One guard, one equality and one timestamp for every folder (shared/); the sandbox's many callers keep their names.
 export { isPlainObject as isJsonObject, jsonEqual } from '../../shared/json-value.js';
+export { rfc3339 as nowTimestamp } from '../../shared/rfc3339.js';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -60,12 +61,3 @@ export function deepClone<T>(value: T): T {
   return structuredClone(value);
 }
 
-/** RFC 3339 with second precision, as metav1.Time serializes. */
-export function nowTimestamp(): string {
-  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-/** metav1.MicroTime: six fractional digits. */
-export function nowMicroTimestamp(): string {
-  return new Date().toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-}

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { execInContainer, launchContainer, type ContainerProcess, type ExitInfo, type LaunchSpec } from './container-process.js';
 import { ConfigError } from './env.js';
 import { ProbeState, runProbe } from './probes.js';
+import { rfc3339 } from '../../shared/rfc3339.js';
 
 export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
 
@@ -56,10 +57,6 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     function done() { clearTimeout(timer); signal.removeEventListener('abort', done); resolve(); }
     signal.addEventListener('abort', done);
   });
-}
-
-function rfc3339(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 export class ContainerRunner {

@@ -7,7 +7,8 @@ import type { Mount } from './mount-shadow.js';
 import { ContainerRunner, type Prepared, type RestartPolicy } from './container-runner.js';
 import { expandVars, resolveEnv } from './env.js';
 import { resolveEntrypoint } from './images.js';
-import { buildPodStatus, rfc3339 } from './pod-status.js';
+import { rfc3339 } from '../../shared/rfc3339.js';
+import { buildPodStatus } from './pod-status.js';
 import { POD_IP_ENV, type ShimSet } from './shims.js';
 import { materializeVolumes, type MaterializedVolume, type VolumeSource } from './volumes.js';
 

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { decideLease, leaseRecord, microTime, type LeaseObject } from '../../kube/leader-election.js';
+import { decideLease, leaseRecord, type LeaseObject } from '../../kube/leader-election.js';
+import { microTime } from '../../shared/rfc3339.js';
 
 function lease(holder: string | null, renewTime = '2026-01-01T00:00:00.000000Z', resourceVersion = '7', leaseDurationSeconds = 10): LeaseObject {
   return { metadata: { name: 'l', namespace: 'n', resourceVersion }, spec: { holderIdentity: holder, renewTime, leaseDurationSeconds } };

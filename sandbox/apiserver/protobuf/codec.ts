@@ -10,6 +10,7 @@ import type { FieldSpec, MessageSpec, ValueType } from './message-spec.js';
 import { isMessageSpec } from './message-spec.js';
 import type { WireField } from './wire.js';
 import { readFields, WIRE_LENGTH_DELIMITED, WIRE_VARINT, WireFormatError, WireWriter } from './wire.js';
+import { rfc3339 } from '../../../shared/rfc3339.js';
 
 export class UncoveredError extends Error {}
 
@@ -39,7 +40,7 @@ function fieldsByNumber(bytes: Uint8Array): Map<number, WireField[]> {
 
 /** Seconds since the epoch as Go's RFC 3339 JSON form of metav1.Time (whole seconds, UTC). */
 function formatTime(seconds: bigint): string {
-  return `${new Date(Number(seconds) * 1000).toISOString().slice(0, 19)}Z`;
+  return rfc3339(new Date(Number(seconds) * 1000));
 }
 
 function decodeValue(type: ValueType, wire: WireField, path: string): unknown {

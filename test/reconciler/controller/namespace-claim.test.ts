@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { microTime, type LeaseObject } from '../../../kube/leader-election.js';
+import type { LeaseObject } from '../../../kube/leader-election.js';
+import { microTime } from '../../../shared/rfc3339.js';
 import { isClaimLive } from '../../../reconciler/controller/namespace-claim.js';
 
 function lease(holder: string | null, renewTime = '2026-01-01T00:00:00.000000Z', resourceVersion = '7', leaseDurationSeconds = 10): LeaseObject {
