@@ -51,12 +51,20 @@ export interface WatchHandle {
   abort(): void;
 }
 
+export interface KubeClientOptions {
+  /**
+   * Sent as User-Agent. The API server names the field manager of a write without `fieldManager` after it (up to
+   * the first '/'), so it decides who owns the fields in managedFields.
+   */
+  userAgent?: string;
+}
+
 export class KubeClient {
   private agent?: https.Agent | http.Agent;
   private access?: Promise<ClusterAccess>;
   private tls: ClusterTls = {};
 
-  constructor(readonly source: ClusterSource) {}
+  constructor(readonly source: ClusterSource, private readonly options: KubeClientOptions = {}) {}
 
   private async baseAccess(): Promise<ClusterAccess> {
     this.access ??= resolveClusterAccess(this.source).then((access) => {
@@ -72,6 +80,7 @@ export class KubeClient {
     const access = await this.baseAccess();
     const url = new URL(access.server + path);
     const headers: Record<string, string> = { Accept: 'application/json', ...(await access.headers()) };
+    if (this.options.userAgent) headers['User-Agent'] = this.options.userAgent;
     if (contentType) headers['Content-Type'] = contentType;
     if (contentLength !== undefined) headers['Content-Length'] = String(contentLength);
     return { url, options: { method, headers, agent: this.agent } };

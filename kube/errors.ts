@@ -43,6 +43,12 @@ export function apiErrorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** Whether the error is an API answer with one of `codes`. */
+export function isStatus(error: unknown, ...codes: number[]): boolean {
+  const code = statusCodeOf(error);
+  return code !== undefined && codes.includes(code);
+}
+
 export const isNotFound = (error: unknown): boolean => statusCodeOf(error) === 404;
 export const isConflict = (error: unknown): boolean => statusCodeOf(error) === 409;
 export const isAlreadyExists = (error: unknown): boolean => statusCodeOf(error) === 409 && field(statusBodyOf(error), 'reason') === 'AlreadyExists';

@@ -6,7 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../shared/logger.js';
-import type { KubeClient, KubeObject } from './client.js';
+import { rfc3339 } from '../shared/rfc3339.js';
+import type { KubeClient } from './client.js';
 import { paths } from './paths.js';
 
 export interface RecordedEvent<Reason extends string = string> {
@@ -33,22 +34,28 @@ interface CachedEvent {
 /** Recent events kept for count bumps; cleared past this (a repeat after that creates a new Event, which is fine). */
 const MAX_REMEMBERED = 1000;
 
-/** RFC 3339 at second precision, as Event timestamps are serialized by the API server. */
-function eventTime(date = new Date()): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** What an Event needs of the object it is about; client-node's model classes fit as well as raw objects. */
+export interface InvolvedObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string; uid?: string; resourceVersion?: string };
 }
+
+/** Events about cluster-scoped objects (nodes, volumes) go to the default namespace, as client-go's recorder does. */
+const CLUSTER_SCOPED_EVENT_NAMESPACE = 'default';
 
 export class EventRecorder<Reason extends string = string> {
   private readonly recent = new Map<string, CachedEvent>();
 
   constructor(private readonly client: KubeClient, private readonly options: EventRecorderOptions) {}
 
-  async record(involved: KubeObject, event: RecordedEvent<Reason>): Promise<void> {
-    const namespace = involved.metadata?.namespace;
+  async record(involved: InvolvedObject, event: RecordedEvent<Reason>): Promise<void> {
     const name = involved.metadata?.name;
-    if (!namespace || !name) return;
+    if (!name) return;
+    const involvedNamespace = involved.metadata?.namespace;
+    const namespace = involvedNamespace || CLUSTER_SCOPED_EVENT_NAMESPACE;
     const key = `${namespace}/${name}/${event.reason}/${event.message}`;
-    const now = eventTime();
+    const now = rfc3339();
     try {
       const cached = this.recent.get(key);
       if (cached) {
@@ -66,7 +73,7 @@ export class EventRecorder<Reason extends string = string> {
           apiVersion: involvedType?.apiVersion ?? involved.apiVersion,
           kind: involvedType?.kind ?? involved.kind,
           name,
-          namespace,
+          namespace: involvedNamespace || undefined,
           uid: involved.metadata?.uid,
           resourceVersion: involved.metadata?.resourceVersion,
         },

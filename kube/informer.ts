@@ -6,11 +6,21 @@
  */
 import type { KubeObject } from './client.js';
 
+/**
+ * What a cache needs of an object. Narrower than KubeObject so client-node's model classes (V1Pod, ...) can be
+ * cached as they are typed, without an index signature.
+ */
+export interface CachedObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string; resourceVersion?: string };
+}
+
 export type InformerEvent = 'add' | 'update' | 'delete';
 
 export type InformerHandler<T> = (event: InformerEvent, object: T, previous?: T) => void;
 
-export interface Informer<T extends KubeObject = KubeObject> {
+export interface Informer<T extends CachedObject = KubeObject> {
   /** Handlers run synchronously on each change; one that throws is logged and the others still run. */
   on(handler: InformerHandler<T>): void;
   get(namespace: string | undefined, name: string): T | undefined;
@@ -26,7 +36,12 @@ export interface Informer<T extends KubeObject = KubeObject> {
 }
 
 /** The cache key of an object: `namespace/name`, or `name` for a cluster-scoped one. */
-export function objectKey(object: KubeObject): string {
+export function objectKey(object: CachedObject): string {
   const namespace = object.metadata?.namespace;
   return namespace ? `${namespace}/${object.metadata?.name}` : `${object.metadata?.name}`;
+}
+
+/** A list filter: the objects of one namespace, or every object when `namespace` is undefined. */
+export function inNamespace(namespace: string | undefined): ((object: CachedObject) => boolean) | undefined {
+  return namespace === undefined ? undefined : (object) => object.metadata?.namespace === namespace;
 }

@@ -7,13 +7,13 @@
 import type { Logger } from '../shared/logger.js';
 import { backoffDelayMs } from './work-queue.js';
 import { statusCodeOf } from './errors.js';
-import { objectKey, type Informer, type InformerEvent, type InformerHandler } from './informer.js';
+import { objectKey, type CachedObject, type Informer, type InformerEvent, type InformerHandler } from './informer.js';
 import type { KubeClient, KubeList, KubeObject, WatchHandle } from './client.js';
 
 /** Objects per list page. */
 export const LIST_PAGE_SIZE = 250;
 
-export interface InformerOptions {
+export interface InformerOptions<T extends CachedObject = KubeObject> {
   name: string;
   /** Collection path, cluster-wide or namespaced. */
   path: string;
@@ -22,9 +22,9 @@ export interface InformerOptions {
   baseBackoffMs?: number;
   maxBackoffMs?: number;
   /** Trims each object before it is cached (memory: keep only what the caller reads). */
-  transform?: (object: KubeObject) => KubeObject;
+  transform?: (object: T) => T;
   /** A secondary index (listIndexed): e.g. the store a pod belongs to, so a reconcile does not scan every pod. */
-  indexBy?: (object: KubeObject) => string | undefined;
+  indexBy?: (object: T) => string | undefined;
 }
 
 /**
@@ -33,14 +33,14 @@ export interface InformerOptions {
  * object of a freshly started reconciler look changed, re-applied on every resync (an apply that changes nothing
  * sends no watch event that would fix the cache).
  */
-function withTypeMeta<T extends KubeObject>(list: KubeList<T>): T[] {
+function withTypeMeta<T extends CachedObject>(list: KubeList<T>): T[] {
   const kind = list.kind?.endsWith('List') ? list.kind.slice(0, -'List'.length) : undefined;
   return (list.items ?? []).map((item) => (item.apiVersion && item.kind) || !list.apiVersion || !kind
     ? item
     : { ...item, apiVersion: item.apiVersion ?? list.apiVersion, kind: item.kind ?? kind });
 }
 
-export class ListWatchInformer<T extends KubeObject = KubeObject> implements Informer<T> {
+export class ListWatchInformer<T extends CachedObject = KubeObject> implements Informer<T> {
   private readonly cache = new Map<string, T>();
   private readonly index = new Map<string, Map<string, T>>();
   private readonly handlers: InformerHandler<T>[] = [];
@@ -54,7 +54,7 @@ export class ListWatchInformer<T extends KubeObject = KubeObject> implements Inf
   /** Times the informer listed (for tests and metrics). */
   listCount = 0;
 
-  constructor(private readonly client: KubeClient, readonly options: InformerOptions) {}
+  constructor(private readonly client: KubeClient, readonly options: InformerOptions<T>) {}
 
   on(handler: InformerHandler<T>): void {
     this.handlers.push(handler);
@@ -141,7 +141,7 @@ export class ListWatchInformer<T extends KubeObject = KubeObject> implements Inf
   }
 
   private trim(object: T): T {
-    return this.options.transform ? this.options.transform(object) as T : object;
+    return this.options.transform ? this.options.transform(object) : object;
   }
 
   /** `items` are already trimmed. */

@@ -8,6 +8,7 @@ import { LABEL_INSTANCE, LABEL_MANAGED_BY, MANAGED_BY_VALUE } from '../../shared
 import type { KubeClient, KubeObject } from '../../kube/client.js';
 import type { Informer } from '../../kube/informer.js';
 import { ListWatchInformer, type InformerOptions } from '../../kube/list-watch-informer.js';
+import { PerNamespaceInformer } from '../../kube/per-namespace-informer.js';
 import { paths } from '../../kube/paths.js';
 import { createInterner } from './intern-strings.js';
 import { keepOwnManagedFields, trimPod, trimSecret, trimStore } from './cache-trims.js';
@@ -19,7 +20,7 @@ const sharedInterner = createInterner();
  * An informer whose cached objects are trimmed by `options.transform` and then interned: JSON.parse makes a copy of
  * every string, and 500 stores repeat the same probe scripts, images and label values (intern-strings.ts).
  */
-export function createReconcilerInformer<T extends KubeObject = KubeObject>(client: KubeClient, options: InformerOptions): ListWatchInformer<T> {
+export function createReconcilerInformer<T extends KubeObject = KubeObject>(client: KubeClient, options: InformerOptions<T>): ListWatchInformer<T> {
   const trim = options.transform;
   return new ListWatchInformer<T>(client, { ...options, transform: (object) => sharedInterner(trim ? trim(object) : object) });
 }
@@ -39,7 +40,8 @@ export interface StoreInformers {
   statefulSets: Informer;
   pods: Informer;
   services: Informer;
-  secrets: Informer;
+  /** Per namespace, so Secret access can be granted namespace by namespace (see manifests/rbac/reconciler.yaml). */
+  secrets: PerNamespaceInformer;
   persistentVolumeClaims: Informer;
   configMaps: Informer;
   podDisruptionBudgets: Informer;
@@ -63,7 +65,7 @@ export function createStoreInformers(client: KubeClient, namespace: string | und
     statefulSets: make('statefulsets', paths.statefulSets(namespace), MANAGED_SELECTOR),
     pods: createReconcilerInformer(client, { name: 'pods', path: paths.core('pods', namespace), labelSelector: MANAGED_SELECTOR, logger, transform: trimPod, indexBy: podStoreKey }),
     services: make('services', paths.core('services', namespace), MANAGED_SELECTOR),
-    secrets: make('secrets', paths.core('secrets', namespace), MANAGED_SELECTOR, trimSecret),
+    secrets: new PerNamespaceInformer((secretNamespace) => make(`secrets/${secretNamespace}`, paths.core('secrets', secretNamespace), MANAGED_SELECTOR, trimSecret)),
     persistentVolumeClaims: make('persistentvolumeclaims', paths.core('persistentvolumeclaims', namespace), MANAGED_SELECTOR, trimPod),
     configMaps: make('configmaps', paths.core('configmaps', namespace), MANAGED_SELECTOR),
     podDisruptionBudgets: make('poddisruptionbudgets', namespace ? `/apis/policy/v1/namespaces/${namespace}/poddisruptionbudgets` : '/apis/policy/v1/poddisruptionbudgets', MANAGED_SELECTOR),

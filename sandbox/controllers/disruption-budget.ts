@@ -2,7 +2,8 @@
 // desired and current healthy, disruptions allowed, the disruptedPods entries still pending, and the status write
 // that follows, with the DisruptionAllowed condition as pdbhelper sets it.
 import type { V1Pod, V1PodDisruptionBudget, V1PodDisruptionBudgetStatus, V1Condition } from '@kubernetes/client-node';
-import { controllerOf, rfc3339 } from './client/helpers.js';
+import { controllerOf } from './selectors.js';
+import { rfc3339 } from '../../shared/rfc3339.js';
 
 /** How long an eviction's disruptedPods entry holds a pod out of currentHealthy (DeletionTimeout). */
 export const DISRUPTED_POD_TIMEOUT_MS = 2 * 60 * 1000;

@@ -3,10 +3,13 @@
 // affected budgets at once; an eviction's disruptedPods entry is looked at again when it times out.
 import type { V1Pod, V1PodDisruptionBudget, V1StatefulSet } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { makeEventRecorder, selectorMatches, type EventRecorder } from './client/helpers.js';
-import { Informer, keyOf } from './client/informer.js';
-import { isStatus, type RestClient } from './client/rest.js';
-import { WorkQueue } from './client/work-queue.js';
+import { componentEventRecorder, controllerQueue } from './kube-io.js';
+import { selectorMatches } from './selectors.js';
+import type { EventRecorder } from '../../kube/event-recorder.js';
+import { inNamespace, type Informer, objectKey } from '../../kube/informer.js';
+import { isStatus } from '../../kube/errors.js';
+import type { KubeClient } from '../../kube/client.js';
+import type { WorkQueue } from '../../kube/work-queue.js';
 import {
   countHealthy, DISRUPTED_POD_TIMEOUT_MS, expectedPodCount, failSafeStatus, nextBudgetStatus, pendingDisruptions, type ScaleLookup,
 } from './disruption-budget.js';
@@ -22,7 +25,7 @@ export class DisruptionController {
   private readonly timeoutMs: number;
 
   constructor(
-    private readonly rest: RestClient,
+    private readonly rest: KubeClient,
     private readonly budgets: Informer<V1PodDisruptionBudget>,
     private readonly pods: Informer<V1Pod>,
     private readonly sets: Informer<V1StatefulSet>,
@@ -30,27 +33,27 @@ export class DisruptionController {
     options: DisruptionControllerOptions = {},
   ) {
     this.timeoutMs = options.disruptedPodTimeoutMs ?? DISRUPTED_POD_TIMEOUT_MS;
-    this.events = makeEventRecorder(rest, 'controllermanager', logger);
-    this.queue = new WorkQueue('disruption', (key) => this.sync(key), logger);
-    const onBudget = (pdb: V1PodDisruptionBudget) => this.queue.add(keyOf(pdb));
-    budgets.on('add', onBudget).on('update', onBudget);
+    this.events = componentEventRecorder(rest, 'controllermanager', logger);
+    this.queue = controllerQueue('disruption', (key) => this.sync(key), logger);
+    const onBudget = (pdb: V1PodDisruptionBudget) => this.queue.add(objectKey(pdb));
+    budgets.on((event, pdb) => { if (event !== 'delete') onBudget(pdb); });
     const onPod = (pod: V1Pod, old?: V1Pod) => {
       this.enqueueMatching(pod);
       if (old) this.enqueueMatching(old);
     };
-    pods.on('add', onPod).on('update', onPod).on('delete', onPod);
+    pods.on((_event, pod, old) => onPod(pod, old));
     // a StatefulSet's replicas are the expected count of percentage and maxUnavailable budgets
-    const onSet = (set: V1StatefulSet) => { for (const pdb of budgets.list(set.metadata?.namespace)) this.queue.add(keyOf(pdb)); };
-    sets.on('update', onSet).on('add', onSet).on('delete', onSet);
+    const onSet = (set: V1StatefulSet) => { for (const pdb of budgets.list(inNamespace(set.metadata?.namespace))) this.queue.add(objectKey(pdb)); };
+    sets.on((_event, set) => onSet(set));
   }
 
   stop(): void {
-    this.queue.stop();
+    void this.queue.shutdown();
   }
 
   private enqueueMatching(pod: V1Pod): void {
-    for (const pdb of this.budgets.list(pod.metadata?.namespace)) {
-      if (selectorMatches(pdb.spec?.selector, pod.metadata?.labels)) this.queue.add(keyOf(pdb));
+    for (const pdb of this.budgets.list(inNamespace(pod.metadata?.namespace))) {
+      if (selectorMatches(pdb.spec?.selector, pod.metadata?.labels)) this.queue.add(objectKey(pdb));
     }
   }
 
@@ -78,20 +81,20 @@ export class DisruptionController {
       // Expected while a StatefulSet is deleted before its pods (the budget's pods have no controller for a while):
       // the Event and the fail-safe status say so; a warning per retry would only be noise.
       this.logger.debug({ err: error, pdb: key }, 'failed to sync PDB');
-      this.events.record({ ...pdb, apiVersion: 'policy/v1', kind: 'PodDisruptionBudget' }, 'Warning', 'CalculateExpectedPodCountFailed', `Failed to calculate the number of expected pods: ${error instanceof Error ? error.message : String(error)}`);
+      void this.events.record({ ...pdb, apiVersion: 'policy/v1', kind: 'PodDisruptionBudget' }, { type: 'Warning', reason: 'CalculateExpectedPodCountFailed', message: `Failed to calculate the number of expected pods: ${error instanceof Error ? error.message : String(error)}` });
       await this.writeStatus(pdb, failSafeStatus(pdb, error));
     }
   }
 
   private async trySync(pdb: V1PodDisruptionBudget): Promise<void> {
     const namespace = pdb.metadata?.namespace ?? '';
-    const pods = this.pods.list(namespace).filter((pod) => selectorMatches(pdb.spec?.selector, pod.metadata?.labels));
+    const pods = this.pods.list(inNamespace(namespace)).filter((pod) => selectorMatches(pdb.spec?.selector, pod.metadata?.labels));
     const counts = expectedPodCount(pdb, pods, this.lookupScale);
     const nowMs = Date.now();
     const { disrupted, recheckAtMs } = pendingDisruptions(pdb, pods, nowMs, this.timeoutMs);
     const status = nextBudgetStatus(pdb, counts, countHealthy(pods, disrupted), disrupted);
     if (status) await this.writeStatus(pdb, status);
-    if (recheckAtMs !== undefined) this.queue.addAfter(keyOf(pdb), Math.max(0, recheckAtMs - nowMs) + 10);
+    if (recheckAtMs !== undefined) this.queue.addAfter(objectKey(pdb), Math.max(0, recheckAtMs - nowMs) + 10);
   }
 
   private async writeStatus(pdb: V1PodDisruptionBudget, status: object): Promise<void> {

@@ -3,12 +3,16 @@
 // mode) refuses them with 422. Then, as kube-controller-manager's endpoints and endpointslice controllers do, the write
 // fails, a FailedToUpdateEndpoint / FailedToUpdateEndpointSlices Warning Event says why, and the sync is retried with
 // back-off: nothing with a loopback address is ever stored. The service proxy does not need these objects.
+import { controllerQueue } from './kube-io.js';
 import type { KubernetesObject, V1Endpoints, V1Pod, V1Service, V1ServicePort } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { mapSelectorMatches, rfc3339, type EventRecorder } from './client/helpers.js';
-import { Informer, keyOf } from './client/informer.js';
-import { ApiError, isStatus, type RestClient } from './client/rest.js';
-import { WorkQueue } from './client/work-queue.js';
+import { mapSelectorMatches } from './selectors.js';
+import { rfc3339 } from '../../shared/rfc3339.js';
+import type { EventRecorder } from '../../kube/event-recorder.js';
+import { inNamespace, type Informer, objectKey } from '../../kube/informer.js';
+import { apiErrorMessage, isStatus } from '../../kube/errors.js';
+import type { KubeClient } from '../../kube/client.js';
+import type { WorkQueue } from '../../kube/work-queue.js';
 import { endpointPods, podReady, resolveTargetPort } from './pod-endpoints.js';
 
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
@@ -38,7 +42,7 @@ export class EndpointsController {
   private readonly reported = new Map<string, string>();
 
   constructor(
-    private readonly rest: RestClient,
+    private readonly rest: KubeClient,
     private readonly services: Informer<V1Service>,
     private readonly pods: Informer<V1Pod>,
     private readonly endpoints: Informer<V1Endpoints>,
@@ -46,35 +50,35 @@ export class EndpointsController {
     private readonly events: EventRecorder,
     private readonly logger: Logger,
   ) {
-    this.queue = new WorkQueue('endpoints', (key) => this.sync(key), logger);
-    const enqueue = (svc: V1Service) => this.queue.add(keyOf(svc));
-    services.on('add', enqueue).on('update', enqueue).on('delete', enqueue);
+    this.queue = controllerQueue('endpoints', (key) => this.sync(key), logger);
+    const enqueue = (svc: V1Service) => this.queue.add(objectKey(svc));
+    services.on((_event, svc) => enqueue(svc));
     const onPod = (pod: V1Pod, old?: V1Pod) => {
-      for (const svc of services.list(pod.metadata?.namespace)) {
+      for (const svc of services.list(inNamespace(pod.metadata?.namespace))) {
         if (mapSelectorMatches(svc.spec?.selector, pod.metadata?.labels) || (old && mapSelectorMatches(svc.spec?.selector, old.metadata?.labels))) {
-          this.queue.add(keyOf(svc));
+          this.queue.add(objectKey(svc));
         }
       }
     };
-    pods.on('add', onPod).on('update', onPod).on('delete', onPod);
+    pods.on((_event, pod, old) => onPod(pod, old));
     // Someone else edited or deleted what this controller owns: put it back.
-    const onEndpoints = (ep: KubernetesObject) => this.queue.add(keyOf(ep));
-    endpoints.on('update', onEndpoints).on('delete', onEndpoints);
+    const onEndpoints = (ep: KubernetesObject) => this.queue.add(objectKey(ep));
+    endpoints.on((event, ep) => { if (event !== 'add') onEndpoints(ep); });
     const onSlice = (slice: EndpointSlice) => {
       const svc = slice.metadata?.labels?.[SERVICE_NAME_LABEL];
       if (svc) this.queue.add(`${slice.metadata?.namespace}/${svc}`);
     };
-    slices.on('update', onSlice).on('delete', onSlice);
+    slices.on((event, slice) => { if (event !== 'add') onSlice(slice); });
   }
 
   stop(): void {
-    this.queue.stop();
+    void this.queue.shutdown();
   }
 
   private async sync(key: string): Promise<void> {
     const [namespace, name] = key.split('/') as [string, string];
     const svc = this.services.get(namespace, name);
-    const mySlices = this.slices.list(namespace).filter((s) => s.metadata?.labels?.[SERVICE_NAME_LABEL] === name && s.metadata?.labels?.[MANAGED_BY_LABEL] === MANAGED_BY);
+    const mySlices = this.slices.list(inNamespace(namespace)).filter((s) => s.metadata?.labels?.[SERVICE_NAME_LABEL] === name && s.metadata?.labels?.[MANAGED_BY_LABEL] === MANAGED_BY);
     if (!svc || svc.metadata?.deletionTimestamp) {
       if (svc) return;
       for (const slice of mySlices) await this.remove(`/apis/discovery.k8s.io/v1/namespaces/${namespace}/endpointslices/${slice.metadata?.name}`);
@@ -83,7 +87,7 @@ export class EndpointsController {
     }
     if (!svc.spec?.selector || Object.keys(svc.spec.selector).length === 0) return;
     const publishNotReady = !!svc.spec.publishNotReadyAddresses;
-    const pods = endpointPods(svc, this.pods.list(namespace));
+    const pods = endpointPods(svc, this.pods.list(inNamespace(namespace)));
     const ports = svc.spec.ports ?? [];
     // The two objects are the work of two controllers in kube-controller-manager: one failing does not stop the other.
     const failures: unknown[] = [];
@@ -102,12 +106,11 @@ export class EndpointsController {
   /** A write the server refused as invalid (422): a Warning Event on the Service, once per distinct message. */
   private reportInvalid(svc: V1Service, error: unknown, reason: string, prefix: string): void {
     if (!isStatus(error, 422)) return;
-    const body = error instanceof ApiError && typeof error.body === 'object' && error.body !== null ? (error.body as { message?: unknown }).message : undefined;
-    const message = `${prefix}: ${typeof body === 'string' ? body : String(error)}`;
+    const message = `${prefix}: ${apiErrorMessage(error)}`;
     const key = `${svc.metadata?.uid}/${reason}`;
     if (this.reported.get(key) === message) return;
     this.reported.set(key, message);
-    this.events.record({ ...svc, apiVersion: 'v1', kind: 'Service' }, 'Warning', reason, message);
+    void this.events.record({ ...svc, apiVersion: 'v1', kind: 'Service' }, { type: 'Warning', reason, message });
   }
 
   private async remove(path: string): Promise<void> {

@@ -1,12 +1,14 @@
 // The garbage collector: watches every resource type, indexes ownerReferences, deletes dependents whose owners are
 // all gone, drops dangling references, and finishes Foreground (`foregroundDeletion`) and Orphan (`orphan`)
 // deletions by removing those finalizers from the owner.
+import { controllerQueue, watchCache } from './kube-io.js';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { collectionPath, discoverResources, objectPath, type ApiResourceInfo } from './client/discovery.js';
-import { Informer, keyOf } from './client/informer.js';
-import { isStatus, type RestClient } from './client/rest.js';
-import { WorkQueue } from './client/work-queue.js';
+import { collectionPath, discoverResources, objectPath, type ApiResourceInfo } from './discovery.js';
+import { objectKey, type Informer } from '../../kube/informer.js';
+import { isStatus } from '../../kube/errors.js';
+import type { KubeClient } from '../../kube/client.js';
+import type { WorkQueue } from '../../kube/work-queue.js';
 
 const FOREGROUND = 'foregroundDeletion';
 const ORPHAN = 'orphan';
@@ -16,7 +18,7 @@ const DISCOVERY_INTERVAL_MS = 3000;
 interface Entry { info: ApiResourceInfo; obj: KubernetesObject }
 
 export class GarbageCollector {
-  private readonly informers = new Map<string, { info: ApiResourceInfo; informer: Informer }>();
+  private readonly informers = new Map<string, { info: ApiResourceInfo; informer: Informer<KubernetesObject> }>();
   private readonly byUid = new Map<string, Entry>();
   private readonly dependents = new Map<string, Set<string>>(); // owner uid -> dependent uids
   private readonly queue: WorkQueue;
@@ -24,8 +26,8 @@ export class GarbageCollector {
   private stopped = false;
   private kinds: ApiResourceInfo[] = [];
 
-  constructor(private readonly kc: KubeConfig, private readonly rest: RestClient, private readonly logger: Logger) {
-    this.queue = new WorkQueue('garbage-collector', (uid) => this.sync(uid), logger);
+  constructor(private readonly kc: KubeConfig, private readonly rest: KubeClient, private readonly logger: Logger) {
+    this.queue = controllerQueue('garbage-collector', (uid) => this.sync(uid), logger);
   }
 
   async start(): Promise<void> {
@@ -38,7 +40,7 @@ export class GarbageCollector {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     for (const { informer } of this.informers.values()) informer.stop();
-    this.queue.stop();
+    void this.queue.shutdown();
   }
 
   private async refresh(): Promise<void> {
@@ -52,14 +54,11 @@ export class GarbageCollector {
       const path = collectionPath(info);
       paths.add(path);
       if (this.informers.has(path)) continue;
-      const informer = new Informer(this.kc, this.rest, path, this.logger);
-      informer.on('add', (obj) => this.observe(info, obj)).on('update', (obj) => this.observe(info, obj)).on('delete', (obj) => this.forget(obj));
+      const informer = watchCache<KubernetesObject>(this.rest, path, this.logger);
+      informer.on((event, obj) => (event === 'delete' ? this.forget(obj) : this.observe(info, obj)));
       this.informers.set(path, { info, informer });
-      starts.push(informer.start().catch((error: unknown) => {
-        this.logger.debug({ err: error, path }, 'gc informer failed to start');
-        this.informers.delete(path);
-        informer.stop();
-      }));
+      // Resolves on the first successful list, or when a later refresh finds the kind gone and stops it.
+      starts.push(informer.start());
     }
     for (const [path, { informer }] of this.informers) {
       if (!paths.has(path)) {
@@ -136,7 +135,7 @@ export class GarbageCollector {
     const path = objectPath(info, namespace, obj.metadata!.name!);
     if (absent.length === refs.length || (foregroundOwner && absent.length + 1 === refs.length)) {
       const policy = foregroundOwner ? 'Foreground' : 'Background';
-      this.logger.debug({ object: keyOf(obj), kind: info.kind, policy }, 'garbage collecting');
+      this.logger.debug({ object: objectKey(obj), kind: info.kind, policy }, 'garbage collecting');
       await this.rest.request('DELETE', path, { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: policy, preconditions: { uid } })
         .catch((error: unknown) => { if (!isStatus(error, 404, 409)) throw error; });
     } else if (absent.length > 0) {

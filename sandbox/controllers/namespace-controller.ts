@@ -1,13 +1,15 @@
 // Namespaces: a new one gets the `default` ServiceAccount and the `kube-root-ca.crt` ConfigMap; a deleted one is
 // emptied, then its `kubernetes` finalizer is removed through /finalize so the API server can drop it.
+import { controllerQueue } from './kube-io.js';
 import type { KubeConfig, V1Namespace } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { rfc3339 } from './client/helpers.js';
-import { collectionPath, discoverResources } from './client/discovery.js';
-import { Informer } from './client/informer.js';
-import { isStatus, type RestClient } from './client/rest.js';
-import { WorkQueue } from './client/work-queue.js';
+import { rfc3339 } from '../../shared/rfc3339.js';
+import { collectionPath, discoverResources } from './discovery.js';
+import type { Informer } from '../../kube/informer.js';
+import { isStatus } from '../../kube/errors.js';
+import type { KubeClient } from '../../kube/client.js';
+import type { WorkQueue } from '../../kube/work-queue.js';
 
 function caPem(kc: KubeConfig): string {
   const cluster = kc.getCurrentCluster();
@@ -23,15 +25,18 @@ export class NamespaceController {
   private readonly ca: string;
   private readonly initialized = new Set<string>();
 
-  constructor(kc: KubeConfig, private readonly rest: RestClient, private readonly namespaces: Informer<V1Namespace>, private readonly logger: Logger) {
+  constructor(kc: KubeConfig, private readonly rest: KubeClient, private readonly namespaces: Informer<V1Namespace>, private readonly logger: Logger) {
     this.ca = caPem(kc);
-    this.queue = new WorkQueue('namespace', (name) => this.sync(name), logger);
+    this.queue = controllerQueue('namespace', (name) => this.sync(name), logger);
     const enqueue = (ns: V1Namespace) => this.queue.add(ns.metadata!.name!);
-    namespaces.on('add', enqueue).on('update', enqueue).on('delete', (ns) => this.initialized.delete(ns.metadata?.uid ?? ''));
+    namespaces.on((event, ns) => {
+      if (event === 'delete') this.initialized.delete(ns.metadata?.uid ?? '');
+      else enqueue(ns);
+    });
   }
 
   stop(): void {
-    this.queue.stop();
+    void this.queue.shutdown();
   }
 
   private async createIgnoringConflict(path: string, body: object): Promise<void> {

@@ -1,7 +1,7 @@
 // How a Service's selected pods become endpoints, shared by the endpoints controller (which writes them) and the
 // service proxy (which routes to them straight from the pods, as it must where Endpoints cannot hold loopback pod IPs).
 import type { V1Pod, V1Service, V1ServicePort } from '@kubernetes/client-node';
-import { mapSelectorMatches } from './client/helpers.js';
+import { mapSelectorMatches } from './selectors.js';
 
 export function podReady(pod: V1Pod): boolean {
   return !!pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');

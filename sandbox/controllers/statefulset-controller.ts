@@ -3,10 +3,13 @@
 // OnDelete, and the status with revisions.
 import { AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Pod, type V1PodTemplateSpec, type V1StatefulSet } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { controllerOf, makeEventRecorder, type EventRecorder } from './client/helpers.js';
-import { Informer, keyOf } from './client/informer.js';
-import { isStatus, type RestClient } from './client/rest.js';
-import { WorkQueue } from './client/work-queue.js';
+import { controllerOf } from './selectors.js';
+import { componentEventRecorder, controllerQueue } from './kube-io.js';
+import type { EventRecorder } from '../../kube/event-recorder.js';
+import { inNamespace, type Informer, objectKey } from '../../kube/informer.js';
+import { isStatus } from '../../kube/errors.js';
+import type { KubeClient } from '../../kube/client.js';
+import type { WorkQueue } from '../../kube/work-queue.js';
 import {
   REVISION_LABEL, buildClaims, buildPod, computeStatus, isRunningAndReady, ordinalOf, revisionName,
 } from './statefulset-pods.js';
@@ -25,26 +28,26 @@ export class StatefulSetController {
 
   constructor(
     kc: KubeConfig,
-    private readonly rest: RestClient,
+    private readonly rest: KubeClient,
     private readonly sets: Informer<V1StatefulSet>,
     private readonly pods: Informer<V1Pod>,
     private readonly logger: Logger,
   ) {
     this.apps = kc.makeApiClient(AppsV1Api);
     this.core = kc.makeApiClient(CoreV1Api);
-    this.queue = new WorkQueue('statefulset', (key) => this.sync(key), logger);
-    this.events = makeEventRecorder(rest, 'statefulset-controller', logger);
-    const enqueueSet = (sts: V1StatefulSet) => this.queue.add(keyOf(sts));
-    sets.on('add', enqueueSet).on('update', enqueueSet);
+    this.queue = controllerQueue('statefulset', (key) => this.sync(key), logger);
+    this.events = componentEventRecorder(rest, 'statefulset-controller', logger);
+    const enqueueSet = (sts: V1StatefulSet) => this.queue.add(objectKey(sts));
+    sets.on((event, sts) => { if (event !== 'delete') enqueueSet(sts); });
     const enqueueOwner = (pod: V1Pod) => {
       const owner = controllerOf(pod);
       if (owner?.kind === 'StatefulSet') this.queue.add(`${pod.metadata?.namespace}/${owner.name}`);
     };
-    pods.on('add', enqueueOwner).on('update', enqueueOwner).on('delete', enqueueOwner);
+    pods.on((_event, pod) => enqueueOwner(pod));
   }
 
   stop(): void {
-    this.queue.stop();
+    void this.queue.shutdown();
   }
 
   private async sync(key: string): Promise<void> {
@@ -52,7 +55,7 @@ export class StatefulSetController {
     const sts = this.sets.get(namespace, name);
     if (!sts || sts.metadata?.deletionTimestamp) return;
     const uid = sts.metadata?.uid;
-    const owned = this.pods.list(namespace).filter((p) => controllerOf(p)?.uid === uid);
+    const owned = this.pods.list(inNamespace(namespace)).filter((p) => controllerOf(p)?.uid === uid);
     const updateRevision = revisionName(sts);
     this.templates.set(updateRevision, sts.spec!.template);
     const currentRevision = sts.status?.currentRevision || updateRevision;
@@ -60,7 +63,7 @@ export class StatefulSetController {
     try {
       await this.reconcilePods(sts, owned, currentRevision, updateRevision);
     } finally {
-      await this.writeStatus(sts, this.pods.list(namespace).filter((p) => controllerOf(p)?.uid === uid), currentRevision, updateRevision);
+      await this.writeStatus(sts, this.pods.list(inNamespace(namespace)).filter((p) => controllerOf(p)?.uid === uid), currentRevision, updateRevision);
     }
   }
 
@@ -183,16 +186,16 @@ export class StatefulSetController {
     for (const claim of claims) {
       try {
         await this.core.createNamespacedPersistentVolumeClaim({ namespace, body: claim });
-        this.events.record({ ...sts, apiVersion: 'apps/v1', kind: 'StatefulSet' }, 'Normal', 'SuccessfulCreate',
-          `create Claim ${claim.metadata?.name} Pod ${pod.metadata?.name} in StatefulSet ${sts.metadata?.name} success`);
+        void this.events.record({ ...sts, apiVersion: 'apps/v1', kind: 'StatefulSet' }, { type: 'Normal', reason: 'SuccessfulCreate', message:
+          `create Claim ${claim.metadata?.name} Pod ${pod.metadata?.name} in StatefulSet ${sts.metadata?.name} success` });
       } catch (error: unknown) {
         if (!isStatus(error, 409)) throw new Error(`creating claim ${claim.metadata?.name}`, { cause: error });
       }
     }
     try {
       await this.core.createNamespacedPod({ namespace, body: pod });
-      this.events.record({ ...sts, apiVersion: 'apps/v1', kind: 'StatefulSet' }, 'Normal', 'SuccessfulCreate',
-        `create Pod ${pod.metadata?.name} in StatefulSet ${sts.metadata?.name} successful`);
+      void this.events.record({ ...sts, apiVersion: 'apps/v1', kind: 'StatefulSet' }, { type: 'Normal', reason: 'SuccessfulCreate', message:
+        `create Pod ${pod.metadata?.name} in StatefulSet ${sts.metadata?.name} successful` });
     } catch (error: unknown) {
       if (!isStatus(error, 409)) throw new Error(`creating pod ${pod.metadata?.name}`, { cause: error });
     }
@@ -202,8 +205,8 @@ export class StatefulSetController {
     this.logger.debug({ pod: pod.metadata?.name, why }, 'statefulset deleting pod');
     try {
       await this.core.deleteNamespacedPod({ name: pod.metadata!.name!, namespace: pod.metadata!.namespace!, body: { preconditions: { uid: pod.metadata?.uid } } });
-      this.events.record({ ...sts, apiVersion: 'apps/v1', kind: 'StatefulSet' }, 'Normal', 'SuccessfulDelete',
-        `delete Pod ${pod.metadata?.name} in StatefulSet ${sts.metadata?.name} successful`);
+      void this.events.record({ ...sts, apiVersion: 'apps/v1', kind: 'StatefulSet' }, { type: 'Normal', reason: 'SuccessfulDelete', message:
+        `delete Pod ${pod.metadata?.name} in StatefulSet ${sts.metadata?.name} successful` });
     } catch (error: unknown) {
       if (!isStatus(error, 404, 409)) throw error;
     }

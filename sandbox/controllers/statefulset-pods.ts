@@ -1,6 +1,6 @@
 // Pure parts of the StatefulSet controller: revision names, the pod and claims of an ordinal, status figures.
 import type { V1PersistentVolumeClaim, V1Pod, V1PodTemplateSpec, V1StatefulSet, V1StatefulSetStatus } from '@kubernetes/client-node';
-import { safeHash } from './client/helpers.js';
+import { safeHash } from './revision-hash.js';
 
 export const REVISION_LABEL = 'controller-revision-hash';
 export const POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';

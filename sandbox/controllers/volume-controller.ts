@@ -9,13 +9,15 @@
 // - a PV whose claim is gone becomes Released; reclaiming it is the provisioner's job (reclaim policy Delete).
 // Static binding to pre-existing unclaimed PVs is not modelled. The `kubernetes.io/pvc-protection` finalizer is
 // removed once no pod uses the claim.
+import { controllerQueue } from './kube-io.js';
 import type { V1PersistentVolume, V1PersistentVolumeClaim, V1Pod, V1StorageClass } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { defaultStorageClassName } from '../apiserver/default-storage-class.js';
-import type { EventRecorder } from './client/helpers.js';
-import { Informer, keyOf } from './client/informer.js';
-import { isStatus, type RestClient } from './client/rest.js';
-import { WorkQueue } from './client/work-queue.js';
+import type { EventRecorder } from '../../kube/event-recorder.js';
+import { inNamespace, type Informer, objectKey } from '../../kube/informer.js';
+import { isStatus } from '../../kube/errors.js';
+import type { KubeClient } from '../../kube/client.js';
+import type { WorkQueue } from '../../kube/work-queue.js';
 
 const PROTECTION = 'kubernetes.io/pvc-protection';
 export const STORAGE_PROVISIONER_ANNOTATIONS = ['volume.kubernetes.io/storage-provisioner', 'volume.beta.kubernetes.io/storage-provisioner'];
@@ -38,15 +40,19 @@ export class VolumeController {
   private readonly announced = new Map<string, string>();
 
   constructor(
-    private readonly rest: RestClient,
+    private readonly rest: KubeClient,
     private readonly informers: VolumeInformers,
     private readonly events: EventRecorder,
     private readonly logger: Logger,
   ) {
-    this.claimQueue = new WorkQueue('claims', (key) => this.syncClaim(key), logger);
-    this.volumeQueue = new WorkQueue('volumes', (name) => this.syncVolume(name), logger);
-    const enqueueClaim = (pvc: V1PersistentVolumeClaim) => this.claimQueue.add(keyOf(pvc));
-    informers.claims.on('add', enqueueClaim).on('update', enqueueClaim).on('delete', (pvc) => {
+    this.claimQueue = controllerQueue('claims', (key) => this.syncClaim(key), logger);
+    this.volumeQueue = controllerQueue('volumes', (name) => this.syncVolume(name), logger);
+    const enqueueClaim = (pvc: V1PersistentVolumeClaim) => this.claimQueue.add(objectKey(pvc));
+    informers.claims.on((event, pvc) => {
+      if (event !== 'delete') {
+        enqueueClaim(pvc);
+        return;
+      }
       this.announced.delete(pvc.metadata?.uid ?? '');
       // Its volume is now Released.
       if (pvc.spec?.volumeName) this.volumeQueue.add(pvc.spec.volumeName);
@@ -56,23 +62,25 @@ export class VolumeController {
       const ref = pv.spec?.claimRef;
       if (ref?.namespace && ref.name) this.claimQueue.add(`${ref.namespace}/${ref.name}`);
     };
-    informers.volumes.on('add', onVolume).on('update', onVolume);
-    informers.classes.on('add', () => { for (const pvc of informers.claims.list()) if (!pvc.spec?.volumeName) enqueueClaim(pvc); });
+    informers.volumes.on((event, pv) => { if (event !== 'delete') onVolume(pv); });
+    informers.classes.on((event) => {
+      if (event === 'add') for (const pvc of informers.claims.list()) if (!pvc.spec?.volumeName) enqueueClaim(pvc);
+    });
     const onPod = (pod: V1Pod) => {
       for (const v of pod.spec?.volumes ?? []) {
         if (v.persistentVolumeClaim) this.claimQueue.add(`${pod.metadata?.namespace}/${v.persistentVolumeClaim.claimName}`);
       }
     };
-    informers.pods.on('delete', onPod).on('update', onPod);
+    informers.pods.on((event, pod) => { if (event !== 'add') onPod(pod); });
   }
 
   stop(): void {
-    this.claimQueue.stop();
-    this.volumeQueue.stop();
+    void this.claimQueue.shutdown();
+    void this.volumeQueue.shutdown();
   }
 
   private inUse(pvc: V1PersistentVolumeClaim): boolean {
-    return this.informers.pods.list(pvc.metadata?.namespace).some((pod) => pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed'
+    return this.informers.pods.list(inNamespace(pvc.metadata?.namespace)).some((pod) => pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed'
       && (pod.spec?.volumes ?? []).some((v) => v.persistentVolumeClaim?.claimName === pvc.metadata?.name));
   }
 
@@ -80,7 +88,7 @@ export class VolumeController {
     const uid = pvc.metadata?.uid ?? '';
     if (this.announced.get(uid) === reason) return;
     this.announced.set(uid, reason);
-    this.events.record({ ...pvc, apiVersion: 'v1', kind: 'PersistentVolumeClaim' }, 'Normal', reason, message);
+    void this.events.record({ ...pvc, apiVersion: 'v1', kind: 'PersistentVolumeClaim' }, { type: 'Normal', reason, message });
   }
 
   private async patch(path: string, body: object): Promise<void> {
@@ -132,7 +140,7 @@ export class VolumeController {
     if (pv.status?.phase !== 'Bound') await this.patch(`/api/v1/persistentvolumes/${pv.metadata?.name}/status`, { status: { phase: 'Bound' } });
     if (pvc.status?.phase === 'Bound') return;
     await this.patch(`${path}/status`, { status: { phase: 'Bound', accessModes: pv.spec?.accessModes ?? pvc.spec?.accessModes, capacity: pv.spec?.capacity } });
-    this.logger.debug({ claim: keyOf(pvc), volume: pv.metadata?.name }, 'claim bound');
+    this.logger.debug({ claim: objectKey(pvc), volume: pv.metadata?.name }, 'claim bound');
   }
 
   private async syncVolume(name: string): Promise<void> {

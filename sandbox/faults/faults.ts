@@ -2,7 +2,7 @@
 // through the API server, so the rest of the cluster sees each fault as it would see the real one.
 import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import type { Kubelet } from '../kubelet/kubelet.js';
-import { isStatus } from '../controllers/client/rest.js';
+import { isStatus } from '../../kube/errors.js';
 
 export interface Faults {
   /** SIGKILL every container process of the pod; the kubelet restarts them per restartPolicy. */

@@ -1,9 +1,10 @@
 // Where the kubelet reads pod volume data: ConfigMaps, Secrets and claims, from the API server.
 import type { V1PersistentVolume, V1PersistentVolumeClaim } from '@kubernetes/client-node';
-import { isStatus, type RestClient } from '../controllers/client/rest.js';
+import { isStatus } from '../../kube/errors.js';
+import type { KubeClient } from '../../kube/client.js';
 import type { VolumeSource } from './volumes.js';
 
-export function makeVolumeSource(rest: RestClient, token: string): VolumeSource {
+export function makeVolumeSource(rest: KubeClient, token: string): VolumeSource {
   const get = async <T>(path: string): Promise<T | undefined> => {
     try {
       return await rest.request<T>('GET', path);

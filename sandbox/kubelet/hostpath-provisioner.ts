@@ -8,9 +8,11 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import type { KubeConfig, V1PersistentVolume, V1PersistentVolumeClaim, V1StorageClass } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { Informer, keyOf } from '../controllers/client/informer.js';
-import { isStatus, makeRestClient, type RestClient } from '../controllers/client/rest.js';
-import { WorkQueue } from '../controllers/client/work-queue.js';
+import { type Informer, objectKey } from '../../kube/informer.js';
+import { isStatus } from '../../kube/errors.js';
+import { controllerQueue, sandboxClient, watchCache } from '../controllers/kube-io.js';
+import type { KubeClient } from '../../kube/client.js';
+import type { WorkQueue } from '../../kube/work-queue.js';
 
 export const PROVISIONER_NAME = 'sandbox.redwing.dev/hostpath';
 export const DEFAULT_STORAGE_CLASS = 'sandbox-hostpath';
@@ -50,7 +52,7 @@ export function provisionedVolume(claim: V1PersistentVolumeClaim, storageClass: 
 }
 
 export class HostPathProvisioner {
-  private readonly rest: RestClient;
+  private readonly rest: KubeClient;
   private readonly claims: Informer<V1PersistentVolumeClaim>;
   private readonly volumes: Informer<V1PersistentVolume>;
   private readonly classes: Informer<V1StorageClass>;
@@ -59,16 +61,16 @@ export class HostPathProvisioner {
 
   constructor(private readonly options: ProvisionerOptions) {
     const { kc, logger } = options;
-    this.rest = makeRestClient(kc);
-    this.claims = new Informer<V1PersistentVolumeClaim>(kc, this.rest, '/api/v1/persistentvolumeclaims', logger);
-    this.volumes = new Informer<V1PersistentVolume>(kc, this.rest, '/api/v1/persistentvolumes', logger);
-    this.classes = new Informer<V1StorageClass>(kc, this.rest, '/apis/storage.k8s.io/v1/storageclasses', logger);
-    this.claimQueue = new WorkQueue('provisioner-claims', (key) => this.provision(key), logger);
-    this.volumeQueue = new WorkQueue('provisioner-volumes', (name) => this.reclaim(name), logger);
-    const onClaim = (claim: V1PersistentVolumeClaim) => this.claimQueue.add(keyOf(claim));
-    this.claims.on('add', onClaim).on('update', onClaim);
+    this.rest = sandboxClient(kc);
+    this.claims = watchCache<V1PersistentVolumeClaim>(this.rest, '/api/v1/persistentvolumeclaims', logger);
+    this.volumes = watchCache<V1PersistentVolume>(this.rest, '/api/v1/persistentvolumes', logger);
+    this.classes = watchCache<V1StorageClass>(this.rest, '/apis/storage.k8s.io/v1/storageclasses', logger);
+    this.claimQueue = controllerQueue('provisioner-claims', (key) => this.provision(key), logger);
+    this.volumeQueue = controllerQueue('provisioner-volumes', (name) => this.reclaim(name), logger);
+    const onClaim = (claim: V1PersistentVolumeClaim) => this.claimQueue.add(objectKey(claim));
+    this.claims.on((event, claim) => { if (event !== 'delete') onClaim(claim); });
     const onVolume = (pv: V1PersistentVolume) => this.volumeQueue.add(pv.metadata?.name ?? '');
-    this.volumes.on('add', onVolume).on('update', onVolume);
+    this.volumes.on((event, pv) => { if (event !== 'delete') onVolume(pv); });
   }
 
   async start(): Promise<void> {
@@ -78,8 +80,8 @@ export class HostPathProvisioner {
   }
 
   stop(): void {
-    this.claimQueue.stop();
-    this.volumeQueue.stop();
+    void this.claimQueue.shutdown();
+    void this.volumeQueue.shutdown();
     for (const informer of [this.claims, this.volumes, this.classes]) informer.stop();
   }
 

@@ -5,10 +5,13 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { makeEventRecorder, type EventRecorder } from '../controllers/client/helpers.js';
-import { Informer, keyOf } from '../controllers/client/informer.js';
-import { isStatus, makeRestClient, type RestClient } from '../controllers/client/rest.js';
-import { WorkQueue } from '../controllers/client/work-queue.js';
+import { componentEventRecorder, controllerQueue, watchCache } from '../controllers/kube-io.js';
+import type { EventRecorder } from '../../kube/event-recorder.js';
+import { type Informer, objectKey } from '../../kube/informer.js';
+import { isStatus } from '../../kube/errors.js';
+import { sandboxClient } from '../controllers/kube-io.js';
+import type { KubeClient } from '../../kube/client.js';
+import type { WorkQueue } from '../../kube/work-queue.js';
 import { canUseMountNamespaces, killAllContainers, type ContainerProcess } from './container-process.js';
 import { PodIpPool } from './ip-pool.js';
 import { rfc3339 } from './pod-status.js';
@@ -36,7 +39,7 @@ export interface KubeletOptions {
 export class Kubelet {
   readonly nodeNames: string[];
   private readonly core: CoreV1Api;
-  private readonly rest: RestClient;
+  private readonly rest: KubeClient;
   private readonly pods: Informer<V1Pod>;
   private readonly workers = new Map<string, PodWorker>();
   private readonly terminating = new Set<string>();
@@ -57,13 +60,13 @@ export class Kubelet {
   constructor(private readonly options: KubeletOptions) {
     this.nodeNames = options.nodeNames ?? ['sandbox-node-1', 'sandbox-node-2', 'sandbox-node-3'];
     this.core = options.kc.makeApiClient(CoreV1Api);
-    this.rest = makeRestClient(options.kc);
-    this.pods = new Informer<V1Pod>(options.kc, this.rest, '/api/v1/pods', options.logger);
-    this.syncQueue = new WorkQueue('kubelet-pods', (key) => this.syncPod(key), options.logger);
-    this.statusQueue = new WorkQueue('kubelet-status', (key) => this.writeStatus(key), options.logger);
+    this.rest = sandboxClient(options.kc);
+    this.pods = watchCache<V1Pod>(this.rest, '/api/v1/pods', options.logger);
+    this.syncQueue = controllerQueue('kubelet-pods', (key) => this.syncPod(key), options.logger);
+    this.statusQueue = controllerQueue('kubelet-status', (key) => this.writeStatus(key), options.logger);
     this.mountNamespace = options.mountNamespace ?? canUseMountNamespaces();
     this.token = options.kc.getCurrentUser()?.token ?? '';
-    this.events = makeEventRecorder(this.rest, 'kubelet', options.logger);
+    this.events = componentEventRecorder(this.rest, 'kubelet', options.logger);
     this.nodes = new NodeRegistry(this.core, this.rest, this.nodeNames, (node) => this.lostNodes.has(node), options.logger);
   }
 
@@ -72,8 +75,8 @@ export class Kubelet {
     this.shims = installShims(join(this.options.dir, 'bin'));
     this.logServer = await startLogServer({ logFile: (ns, pod, container, previous) => this.logFile(ns, pod, container, previous) });
     await this.nodes.start(this.logServer.port);
-    const enqueue = (pod: V1Pod) => this.syncQueue.add(keyOf(pod));
-    this.pods.on('add', enqueue).on('update', enqueue).on('delete', enqueue);
+    const enqueue = (pod: V1Pod) => this.syncQueue.add(objectKey(pod));
+    this.pods.on((_event, pod) => enqueue(pod));
     await this.pods.start();
     this.options.logger.info({ nodes: this.nodeNames, mountNamespace: this.mountNamespace }, 'kubelet started');
   }
@@ -83,8 +86,8 @@ export class Kubelet {
     this.nodes.stop();
     await this.logServer?.stop();
     this.pods.stop();
-    this.syncQueue.stop();
-    this.statusQueue.stop();
+    void this.syncQueue.shutdown();
+    void this.statusQueue.shutdown();
     await Promise.all([...this.workers.values(), ...this.orphans].map((w) => w.terminate(0)));
     this.workers.clear();
     this.orphans.clear();
@@ -169,7 +172,7 @@ export class Kubelet {
       removePodDir(this.podDir(orphan.pod));
     }
     // Pods deleted or changed while the node was away.
-    for (const pod of this.pods.list()) if (pod.spec?.nodeName === nodeName) this.syncQueue.add(keyOf(pod));
+    for (const pod of this.pods.list()) if (pod.spec?.nodeName === nodeName) this.syncQueue.add(objectKey(pod));
   }
 
   isNodeLost(nodeName: string): boolean {
@@ -236,7 +239,7 @@ export class Kubelet {
       pod, podIP, podDir, source: makeVolumeSource(this.rest, this.token), shims: this.shims, mountNamespace: this.mountNamespace,
       backoffBaseMs: this.options.restartBackoffBaseMs ?? 10_000,
       onChange: () => this.statusQueue.add(key),
-      onEvent: (type, reason, message) => this.events.record({ ...pod, apiVersion: 'v1', kind: 'Pod' }, type, reason, message),
+      onEvent: (type, reason, message) => void this.events.record({ ...pod, apiVersion: 'v1', kind: 'Pod' }, { type, reason, message }),
       logger: this.options.logger,
     });
     this.workers.set(key, worker);

@@ -4,7 +4,8 @@
 // kube-node-lease Leases every 10 s and a status report (conditions' lastHeartbeatTime) every minute.
 import { CoreV1Api, PatchStrategy, setHeaderOptions, type V1Node } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { isStatus, type RestClient } from '../controllers/client/rest.js';
+import { isStatus } from '../../kube/errors.js';
+import type { KubeClient } from '../../kube/client.js';
 import { rfc3339 } from './pod-status.js';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
@@ -21,7 +22,7 @@ export class NodeRegistry {
 
   constructor(
     private readonly core: CoreV1Api,
-    private readonly rest: RestClient,
+    private readonly rest: KubeClient,
     readonly nodeNames: string[],
     private readonly isLost: (node: string) => boolean,
     private readonly logger: Logger,

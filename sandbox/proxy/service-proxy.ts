@@ -8,9 +8,9 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { KubeConfig, V1Pod, V1Service } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { Informer, keyOf } from '../controllers/client/informer.js';
-import { makeRestClient } from '../controllers/client/rest.js';
-import { mapSelectorMatches } from '../controllers/client/helpers.js';
+import { inNamespace, type Informer, objectKey } from '../../kube/informer.js';
+import { sandboxClient, watchCache } from '../controllers/kube-io.js';
+import { mapSelectorMatches } from '../controllers/selectors.js';
 import { endpointPods, podReady, resolveTargetPort } from '../controllers/pod-endpoints.js';
 
 interface Backend { address: string; port: number }
@@ -37,18 +37,18 @@ export class ServiceProxy {
   private readonly logger: Logger;
 
   constructor(options: ServiceProxyOptions) {
-    const rest = makeRestClient(options.kc);
+    const rest = sandboxClient(options.kc);
     this.logger = options.logger;
-    this.services = new Informer<V1Service>(options.kc, rest, '/api/v1/services', options.logger);
-    this.pods = new Informer<V1Pod>(options.kc, rest, '/api/v1/pods', options.logger);
-    const onService = (svc: V1Service) => this.sync(keyOf(svc));
-    this.services.on('add', onService).on('update', onService).on('delete', onService);
+    this.services = watchCache<V1Service>(rest, '/api/v1/services', options.logger);
+    this.pods = watchCache<V1Pod>(rest, '/api/v1/pods', options.logger);
+    const onService = (svc: V1Service) => this.sync(objectKey(svc));
+    this.services.on((_event, svc) => onService(svc));
     const onPod = (pod: V1Pod, old?: V1Pod) => {
-      for (const svc of this.services.list(pod.metadata?.namespace)) {
-        if (mapSelectorMatches(svc.spec?.selector, pod.metadata?.labels) || (old && mapSelectorMatches(svc.spec?.selector, old.metadata?.labels))) this.sync(keyOf(svc));
+      for (const svc of this.services.list(inNamespace(pod.metadata?.namespace))) {
+        if (mapSelectorMatches(svc.spec?.selector, pod.metadata?.labels) || (old && mapSelectorMatches(svc.spec?.selector, old.metadata?.labels))) this.sync(objectKey(svc));
       }
     };
-    this.pods.on('add', onPod).on('update', onPod).on('delete', onPod);
+    this.pods.on((_event, pod, old) => onPod(pod, old));
   }
 
   async start(): Promise<void> {
@@ -124,7 +124,7 @@ export class ServiceProxy {
     const serving = new Map<string, Backend[]>();
     const known = new Set<string>();
     const publishNotReady = !!svc.spec?.publishNotReadyAddresses;
-    for (const pod of endpointPods(svc, this.pods.list(svc.metadata?.namespace))) {
+    for (const pod of endpointPods(svc, this.pods.list(inNamespace(svc.metadata?.namespace)))) {
       const address = pod.status!.podIP!;
       known.add(address);
       const terminating = !!pod.metadata?.deletionTimestamp;

@@ -4,10 +4,14 @@
 // PodScheduled=False condition and a FailedScheduling Event, and is retried when nodes, claims or volumes change.
 import type { KubeConfig, V1Node, V1PersistentVolume, V1PersistentVolumeClaim, V1Pod, V1StorageClass } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { makeEventRecorder, rfc3339, type EventRecorder } from '../controllers/client/helpers.js';
-import { Informer, keyOf } from '../controllers/client/informer.js';
-import { isStatus, makeRestClient, type RestClient } from '../controllers/client/rest.js';
-import { WorkQueue } from '../controllers/client/work-queue.js';
+import { componentEventRecorder, controllerQueue, watchCache } from '../controllers/kube-io.js';
+import { rfc3339 } from '../../shared/rfc3339.js';
+import type { EventRecorder } from '../../kube/event-recorder.js';
+import { inNamespace, type Informer, objectKey } from '../../kube/informer.js';
+import { isStatus } from '../../kube/errors.js';
+import { sandboxClient } from '../controllers/kube-io.js';
+import type { KubeClient } from '../../kube/client.js';
+import type { WorkQueue } from '../../kube/work-queue.js';
 import { feasibleNodes, unschedulableMessage } from './node-fit.js';
 import { pickSpreadNode } from './spread.js';
 import { planVolumes, SELECTED_NODE_ANNOTATION } from './volume-binding.js';
@@ -25,7 +29,7 @@ const UNSCHEDULABLE_RETRY_MS = 5_000;
 const VOLUME_AFFINITY_CONFLICT = 'node(s) had volume node affinity conflict';
 
 export class Scheduler {
-  private readonly rest: RestClient;
+  private readonly rest: KubeClient;
   private readonly pods: Informer<V1Pod>;
   private readonly nodes: Informer<V1Node>;
   private readonly claims: Informer<V1PersistentVolumeClaim>;
@@ -46,25 +50,25 @@ export class Scheduler {
 
   constructor(private readonly options: SchedulerOptions) {
     const { kc, logger } = options;
-    this.rest = makeRestClient(kc);
-    this.pods = new Informer<V1Pod>(kc, this.rest, '/api/v1/pods', logger);
-    this.nodes = new Informer<V1Node>(kc, this.rest, '/api/v1/nodes', logger);
-    this.claims = new Informer<V1PersistentVolumeClaim>(kc, this.rest, '/api/v1/persistentvolumeclaims', logger);
-    this.volumes = new Informer<V1PersistentVolume>(kc, this.rest, '/api/v1/persistentvolumes', logger);
-    this.classes = new Informer<V1StorageClass>(kc, this.rest, '/apis/storage.k8s.io/v1/storageclasses', logger);
-    this.queue = new WorkQueue('scheduler', (key) => this.schedule(key), logger);
-    this.events = makeEventRecorder(this.rest, SCHEDULER_NAME, logger);
-    this.pods.on('add', (pod) => this.onPod(pod)).on('update', (pod) => this.onPod(pod)).on('delete', (pod) => this.forget(pod));
+    this.rest = sandboxClient(kc);
+    this.pods = watchCache<V1Pod>(this.rest, '/api/v1/pods', logger);
+    this.nodes = watchCache<V1Node>(this.rest, '/api/v1/nodes', logger);
+    this.claims = watchCache<V1PersistentVolumeClaim>(this.rest, '/api/v1/persistentvolumeclaims', logger);
+    this.volumes = watchCache<V1PersistentVolume>(this.rest, '/api/v1/persistentvolumes', logger);
+    this.classes = watchCache<V1StorageClass>(this.rest, '/apis/storage.k8s.io/v1/storageclasses', logger);
+    this.queue = controllerQueue('scheduler', (key) => this.schedule(key), logger);
+    this.events = componentEventRecorder(this.rest, SCHEDULER_NAME, logger);
+    this.pods.on((event, pod) => (event === 'delete' ? this.forget(pod) : this.onPod(pod)));
     const retryPending = () => this.requeuePending();
-    this.nodes.on('add', retryPending).on('update', retryPending);
-    this.classes.on('add', retryPending);
-    this.volumes.on('add', retryPending).on('update', retryPending);
+    this.nodes.on((event) => { if (event !== 'delete') retryPending(); });
+    this.classes.on((event) => { if (event === 'add') retryPending(); });
+    this.volumes.on((event) => { if (event !== 'delete') retryPending(); });
     const onClaim = (claim: V1PersistentVolumeClaim) => {
-      for (const pod of this.pods.list(claim.metadata?.namespace)) {
-        if (!pod.spec?.nodeName && pod.spec?.volumes?.some((v) => v.persistentVolumeClaim?.claimName === claim.metadata?.name)) this.queue.add(keyOf(pod));
+      for (const pod of this.pods.list(inNamespace(claim.metadata?.namespace))) {
+        if (!pod.spec?.nodeName && pod.spec?.volumes?.some((v) => v.persistentVolumeClaim?.claimName === claim.metadata?.name)) this.queue.add(objectKey(pod));
       }
     };
-    this.claims.on('add', onClaim).on('update', onClaim);
+    this.claims.on((event, claim) => { if (event !== 'delete') onClaim(claim); });
   }
 
   async start(): Promise<void> {
@@ -74,7 +78,7 @@ export class Scheduler {
   }
 
   stop(): void {
-    this.queue.stop();
+    void this.queue.shutdown();
     for (const timer of this.retries.values()) clearTimeout(timer);
     this.retries.clear();
     for (const informer of [this.pods, this.nodes, this.claims, this.volumes, this.classes]) informer.stop();
@@ -82,7 +86,7 @@ export class Scheduler {
 
   private onPod(pod: V1Pod): void {
     if (pod.spec?.nodeName) this.forget(pod);
-    else this.queue.add(keyOf(pod));
+    else this.queue.add(objectKey(pod));
   }
 
   private forget(pod: V1Pod): void {
@@ -92,7 +96,7 @@ export class Scheduler {
   }
 
   private requeuePending(): void {
-    for (const pod of this.pods.list()) if (!pod.spec?.nodeName) this.queue.add(keyOf(pod));
+    for (const pod of this.pods.list()) if (!pod.spec?.nodeName) this.queue.add(objectKey(pod));
   }
 
   private async schedule(key: string): Promise<void> {
@@ -156,17 +160,17 @@ export class Scheduler {
       throw new Error(`binding pod ${namespace}/${name} to ${node}`, { cause: error });
     }
     this.assumed.set(pod.metadata!.uid!, { node, bound: true });
-    this.events.record({ ...pod, apiVersion: 'v1', kind: 'Pod' }, 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${node}`);
+    void this.events.record({ ...pod, apiVersion: 'v1', kind: 'Pod' }, { type: 'Normal', reason: 'Scheduled', message: `Successfully assigned ${namespace}/${name} to ${node}` });
   }
 
   private async unschedulable(pod: V1Pod, message: string): Promise<void> {
-    const key = keyOf(pod);
+    const key = objectKey(pod);
     this.retryLater(key);
     const uid = pod.metadata?.uid ?? '';
     this.assumed.delete(uid);
     if (this.reported.get(uid) === message) return;
     this.reported.set(uid, message);
-    this.events.record({ ...pod, apiVersion: 'v1', kind: 'Pod' }, 'Warning', 'FailedScheduling', message);
+    void this.events.record({ ...pod, apiVersion: 'v1', kind: 'Pod' }, { type: 'Warning', reason: 'FailedScheduling', message });
     const condition = { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastTransitionTime: rfc3339(), lastProbeTime: null };
     const others = (pod.status?.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
     await this.rest.request('PATCH', `/api/v1/namespaces/${pod.metadata?.namespace}/pods/${pod.metadata?.name}/status`,

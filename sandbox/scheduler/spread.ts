@@ -2,7 +2,7 @@
 // same controller, or matched by one of its anti-affinity selectors), round-robin among equals. Soft, like
 // kube-scheduler's default PodTopologySpread and preferred anti-affinity: with more siblings than nodes, some share.
 import type { V1Pod } from '@kubernetes/client-node';
-import { selectorMatches } from '../controllers/client/helpers.js';
+import { selectorMatches } from '../controllers/selectors.js';
 
 export function isSibling(pod: V1Pod, other: V1Pod): boolean {
   if (other.metadata?.uid === pod.metadata?.uid || other.metadata?.namespace !== pod.metadata?.namespace) return false;

@@ -6,8 +6,8 @@ import { readFileSync, existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { V1Pod, V1PodDisruptionBudget, V1StatefulSet } from '@kubernetes/client-node';
 import pino from 'pino';
-import { Informer } from '../../../sandbox/controllers/client/informer.js';
-import { makeRestClient } from '../../../sandbox/controllers/client/rest.js';
+import type { Informer } from '../../../kube/informer.js';
+import { sandboxClient, watchCache } from '../../../sandbox/controllers/kube-io.js';
 import { DisruptionController } from '../../../sandbox/controllers/disruption-controller.js';
 import { startTestServer, type TestServer } from '../apiserver/helpers.js';
 import { waitFor } from '../../helpers/wait-for.js';
@@ -26,10 +26,10 @@ describe('disruption controller', () => {
 
   before(async () => {
     t = await startTestServer();
-    const rest = makeRestClient(t.kc);
-    const budgets = new Informer<V1PodDisruptionBudget>(t.kc, rest, '/apis/policy/v1/poddisruptionbudgets', silent);
-    const pods = new Informer<V1Pod>(t.kc, rest, '/api/v1/pods', silent);
-    const sets = new Informer<V1StatefulSet>(t.kc, rest, '/apis/apps/v1/statefulsets', silent);
+    const rest = sandboxClient(t.kc);
+    const budgets = watchCache<V1PodDisruptionBudget>(rest, '/apis/policy/v1/poddisruptionbudgets', silent);
+    const pods = watchCache<V1Pod>(rest, '/api/v1/pods', silent);
+    const sets = watchCache<V1StatefulSet>(rest, '/apis/apps/v1/statefulsets', silent);
     informers = [budgets, pods, sets];
     controller = new DisruptionController(rest, budgets, pods, sets, silent, { disruptedPodTimeoutMs: 4000 });
     for (const informer of informers) await informer.start();

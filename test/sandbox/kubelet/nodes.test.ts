@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { pino } from 'pino';
-import { makeRestClient } from '../../../sandbox/controllers/client/rest.js';
+import { sandboxClient } from '../../../sandbox/controllers/kube-io.js';
 import { NodeRegistry } from '../../../sandbox/kubelet/nodes.js';
 import { useTestApiServer } from '../../helpers/api-server.js';
 
@@ -15,7 +15,7 @@ describe('node heartbeats', () => {
 
   it('report keeps lastTransitionTime and moves lastHeartbeatTime; a state change moves both', async () => {
     const core = api.kubeConfig.makeApiClient(CoreV1Api);
-    const registry = new NodeRegistry(core, makeRestClient(api.kubeConfig), ['hb-node'], () => false, pino({ level: 'silent' }));
+    const registry = new NodeRegistry(core, sandboxClient(api.kubeConfig), ['hb-node'], () => false, pino({ level: 'silent' }));
     await registry.register('hb-node', 0, 10250);
     const ready = async () => (await core.readNode({ name: 'hb-node' })).status!.conditions!.find((c) => c.type === 'Ready')!;
     const first = await ready();

@@ -1,6 +1,6 @@
 // Which resources the API server serves (legacy discovery), for the controllers that handle every kind:
 // the garbage collector and the namespace controller.
-import type { RestClient } from './rest.js';
+import type { KubeClient } from '../../kube/client.js';
 
 export interface ApiResourceInfo {
   group: string;
@@ -30,7 +30,7 @@ export function objectPath(info: ApiResourceInfo, namespace: string | undefined,
   return `${collectionPath(info, namespace)}/${encodeURIComponent(name)}`;
 }
 
-export async function discoverResources(rest: RestClient): Promise<ApiResourceInfo[]> {
+export async function discoverResources(rest: KubeClient): Promise<ApiResourceInfo[]> {
   const out: ApiResourceInfo[] = [];
   const add = (groupVersion: string, list: ResourceList) => {
     const [group, version] = groupVersion.includes('/') ? groupVersion.split('/') as [string, string] : ['', groupVersion];
