@@ -22,9 +22,12 @@ const REDIS_RESTART_ONLY = new Set([
   'locale-collate', 'bind-source-addr', 'events-per-io-thread', 'rdb-version-check',
 ]);
 
+// Flags Dragonfly v1.34 lists in CONFIG GET * (its config registry, which also holds immutable ones such as `dir`),
+// known to be mutable; tcp_keepalive and timeout were set live in ../shared/research/dragonfly. A flag outside the
+// registry (lua_resp2_legacy_float was listed here) can only change with a restart.
 const DRAGONFLY_LIVE = new Set([
   'maxmemory', 'masterauth', 'requirepass', 'snapshot_cron', 'max_eviction_per_heartbeat', 'enable_heartbeat_eviction',
-  'slowlog_log_slower_than', 'slowlog_max_len', 'replication_timeout', 'pipeline_squash', 'lua_resp2_legacy_float',
+  'slowlog_log_slower_than', 'slowlog_max_len', 'replication_timeout', 'pipeline_squash', 'tcp_keepalive', 'timeout',
 ]);
 
 /** True when `key` can be changed on a running engine with CONFIG SET. */
