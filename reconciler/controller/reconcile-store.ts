@@ -18,7 +18,6 @@ import { resolvePhase } from './phases/resolve-phase.js';
 import { recordAcceptedPassword, secretsPhase } from './phases/secrets-phase.js';
 import { statusPhase } from './phases/status-phase.js';
 import { settleTopology, topologyPhase } from './phases/topology-phase.js';
-import type { ApplyOutcome } from './apply-desired.js';
 
 export type ReconcilePhase = 'resolve' | 'delete' | 'secrets' | 'observe' | 'topology' | 'apply' | 'operations' | 'refresh' | 'status';
 
@@ -61,7 +60,7 @@ export async function reconcileStore(context: ControllerContext, key: string, si
   let rolling = false;
   if (secrets.enginesReachable) {
     const scale = scaleFor(target, plan, pods, liveStatefulSet);
-    const applied: { applied: ApplyOutcome; blocked?: { reason: string; message: string } } = await phase('apply', signal, () => applyPhase(context, target, memory.applied, scale));
+    const applied = await phase('apply', signal, () => applyPhase(context, target, memory.applied, scale));
     if (applied.blocked) blocked.push(applied.blocked);
     const operations = await phase('operations', signal, () => operationsPhase(context, target, memory, {
       plan, probed: observation.probed, scale, liveStatefulSet, auth, configChanged: applied.applied.configChanged, enginesChanged: changed, signal,
