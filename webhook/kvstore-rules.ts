@@ -12,6 +12,7 @@ import { formatBytesHuman, isQuantity, parseEngineMemoryBytes, parseQuantity } f
 import type { Engine, KVStoreSpec } from '../shared/schema/kvstore.js';
 import type { FieldError } from '../shared/validators.js';
 import { checkUserEngineSettings } from './engine-settings-rules.js';
+import { checkEngineSupport } from './engine-support-rules.js';
 import { checkCoreTypeRules } from './core-type-rules.js';
 
 /** bucket: 3-63 lowercase letters, digits, dots and hyphens (S3 naming rules); prefix: optional, no spaces. */
@@ -133,9 +134,7 @@ export function checkCrossFieldRules(spec: KVStoreSpec): FieldError[] {
   if (spec.snapshot?.cron !== undefined && spec.persistence?.enabled === false && !snapshotToS3) {
     errors.push({ field: 'spec.snapshot.cron', message: 'needs spec.persistence.enabled or an s3:// snapshot.dir (snapshots would be lost with the pod)' });
   }
-  if (spec.engine === 'dragonfly' && spec.persistence?.mode !== undefined && spec.persistence.mode !== 'rdb') {
-    errors.push({ field: 'spec.persistence.mode', message: 'dragonfly supports rdb snapshots only' });
-  }
+  errors.push(...checkEngineSupport(spec).errors);
   const replicas = spec.replicas ?? 1;
   const minReplicasToWrite = spec.replication?.minReplicasToWrite ?? 0;
   if (minReplicasToWrite > replicas - 1) {
@@ -187,6 +186,7 @@ export function collectWarnings(spec: KVStoreSpec): string[] {
     warnings.push(`spec.snapshot.dir other than ${DEFAULT_SNAPSHOT_DIR} is not honoured yet: snapshots are saved in ${DEFAULT_SNAPSHOT_DIR}`);
   }
   warnings.push(...podSecurityWarnings(spec));
+  warnings.push(...checkEngineSupport(spec).warnings);
   return warnings;
 }
 
