@@ -42,7 +42,8 @@ function header(store: ResolvedStore): string[] {
     '# The password is not here: it comes from the Secret as a command-line argument.',
   ];
   if (store.engine === 'dragonfly' && (store.spec.replication?.minReplicasToWrite ?? 0) > 0) {
-    lines.push('# replication.minReplicasToWrite has no dragonfly setting; clients can use WAIT.');
+    // Admitted before the webhook refused it: say so where someone debugging the store will look.
+    lines.push('# replication.minReplicasToWrite is not enforced: dragonfly has no min-replicas-to-write and no WAIT.');
   }
   return lines;
 }
