@@ -9,9 +9,22 @@ import { startTestServer } from './helpers.js';
 
 const CM = '/api/v1/namespaces/default/configmaps';
 
+/** The object of an AdmissionReview as far as these tests read it. */
+interface ReviewedObject {
+  kind?: string;
+  metadata: { name?: string; uid?: string; creationTimestamp?: string | null };
+  data?: Record<string, string>;
+}
+
 interface Received {
   path: string;
-  review: any;
+  review: {
+    apiVersion: string;
+    request: {
+      uid: string; kind: unknown; resource: unknown; operation: string; namespace: string; name: string; userInfo: unknown;
+      object: ReviewedObject | null; oldObject: ReviewedObject | null; dryRun: boolean; options: Record<string, unknown>;
+    };
+  };
 }
 
 describe('admission webhooks (golden 27–30)', () => {
@@ -32,7 +45,7 @@ describe('admission webhooks (golden 27–30)', () => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        const review = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        const review = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Received['review'];
         received.push({ path: req.url ?? '', review });
         const uid = review.request.uid;
         const path = (req.url ?? '').split('?')[0];
@@ -112,17 +125,17 @@ describe('admission webhooks (golden 27–30)', () => {
     assert.equal(request.oldObject, null);
     assert.equal(request.dryRun, false);
     assert.deepEqual(request.options, { kind: 'CreateOptions', apiVersion: 'meta.k8s.io/v1', fieldManager: 'golden-test' });
-    assert.equal(request.object.kind, 'ConfigMap');
+    assert.equal(request.object?.kind, 'ConfigMap');
     // mutating admission runs before the uid and creationTimestamp are filled in (golden 27)
-    assert.equal(request.object.metadata.uid, undefined);
-    assert.equal(request.object.metadata.creationTimestamp, null);
+    assert.equal(request.object?.metadata.uid, undefined);
+    assert.equal(request.object?.metadata.creationTimestamp, null);
     assert.ok(res.body.metadata.uid);
     // a patch to an existing object is an UPDATE with UpdateOptions
     received.length = 0;
     await t.request('PATCH', `${CM}/m1`, { body: { data: { k: 'v2' } }, contentType: 'application/merge-patch+json' });
     assert.equal(received[0]!.review.request.operation, 'UPDATE');
     assert.equal(received[0]!.review.request.options.kind, 'UpdateOptions');
-    assert.equal(received[0]!.review.request.oldObject.data.k, 'v');
+    assert.equal(received[0]!.review.request.oldObject?.data?.k, 'v');
   });
 
   it('surfaces validating denials with the webhook status code, or 400 without one', async () => {
@@ -164,7 +177,7 @@ describe('admission webhooks (golden 27–30)', () => {
     const review = received.find((r) => r.path.startsWith('/record'))!.review.request;
     assert.equal(review.operation, 'DELETE');
     assert.equal(review.object, null);
-    assert.equal(review.oldObject.metadata.name, 'del');
+    assert.equal(review.oldObject?.metadata.name, 'del');
     assert.equal(review.options.kind, 'DeleteOptions');
     received.length = 0;
     const dry = await t.request('POST', `${CM}?dryRun=All`, { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'dry', labels: { hook: 'mutate' } } } });

@@ -3,6 +3,7 @@
 // disruption controller would, so each rule is checked on its own.
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
+import type { V1Condition, V1PodCondition } from '@kubernetes/client-node';
 import { startTestServer, type TestServer } from './helpers.js';
 
 const ns = '/api/v1/namespaces/default';
@@ -32,8 +33,8 @@ describe('pods/eviction with PodDisruptionBudgets', () => {
 
   const evict = (name: string, query = '', body: Record<string, unknown> = {}) => t.request('POST', `${ns}/pods/${name}/eviction${query}`, { body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name }, ...body } });
 
-  function disruptionTarget(body: any): any {
-    return (body.status?.conditions ?? []).find((c: any) => c.type === 'DisruptionTarget');
+  function disruptionTarget(body: { status?: { conditions?: V1PodCondition[] } }): V1PodCondition | undefined {
+    return (body.status?.conditions ?? []).find((c) => c.type === 'DisruptionTarget');
   }
 
   it('without a budget: 201 Success, DisruptionTarget condition, graceful delete', async () => {
@@ -96,10 +97,10 @@ describe('pods/eviction with PodDisruptionBudgets', () => {
     const spent = await t.request('GET', `${pdbs}/room`);
     assert.equal(spent.body.status.disruptionsAllowed, 0);
     assert.deepEqual(Object.keys(spent.body.status.disruptedPods), ['room-0']);
-    const condition = spent.body.status.conditions.find((c: any) => c.type === 'DisruptionAllowed');
-    assert.equal(condition.status, 'False');
-    assert.equal(condition.reason, 'InsufficientPods');
-    assert.equal(condition.observedGeneration, 1);
+    const condition = (spent.body.status.conditions as V1Condition[]).find((c) => c.type === 'DisruptionAllowed');
+    assert.equal(condition?.status, 'False');
+    assert.equal(condition?.reason, 'InsufficientPods');
+    assert.equal(condition?.observedGeneration, 1);
     assert.ok((await t.request('GET', `${ns}/pods/room-0`)).body.metadata.deletionTimestamp);
 
     const second = await evict('room-1');

@@ -131,10 +131,13 @@ describe('lifecycle, identity and built-in validation (golden 24, 30, 31, 32)', 
     const accept = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json';
     const first = await t.request('GET', '/apis', { accept });
     assert.equal(first.headers['content-type'], 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList');
-    const apps = first.body.items.find((i: any) => i.metadata.name === 'apps');
-    const sts = apps.versions[0].resources.find((r: any) => r.resource === 'statefulsets');
-    assert.deepEqual(sts.subresources.map((s: any) => s.subresource), ['scale', 'status']);
-    assert.deepEqual(sts.shortNames, ['sts']);
+    const groups = first.body.items as Array<{
+      metadata: { name: string };
+      versions: Array<{ resources: Array<{ resource: string; shortNames?: string[]; subresources?: Array<{ subresource: string }> }> }>;
+    }>;
+    const sts = groups.find((group) => group.metadata.name === 'apps')?.versions[0]?.resources.find((r) => r.resource === 'statefulsets');
+    assert.deepEqual(sts?.subresources?.map((s) => s.subresource), ['scale', 'status']);
+    assert.deepEqual(sts?.shortNames, ['sts']);
     const etag = first.headers.etag as string;
     const cached = await t.request('GET', '/apis', { accept, headers: { 'if-none-match': etag } });
     assert.equal(cached.status, 304);

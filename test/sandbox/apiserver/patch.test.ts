@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { listSemanticsFor } from '../../../sandbox/apiserver/list-keys.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from '../../../sandbox/apiserver/patch.js';
 import { ApiError } from '../../../sandbox/apiserver/status-errors.js';
+import type { V1Deployment, V1MutatingWebhookConfiguration, V1Pod } from '@kubernetes/client-node';
 
 describe('patches', () => {
   it('merge patch follows RFC 7386', () => {
@@ -23,22 +24,22 @@ describe('patches', () => {
     const out = applyStrategicMergePatch(pod, {
       metadata: { finalizers: ['b'] },
       spec: { containers: [{ name: 'a', env: [{ name: 'B', value: '2' }] }, { name: 'b', $patch: 'delete' }, { name: 'c', image: 'z' }], tolerations: [{ key: 'u' }] },
-    }, lists) as any;
-    assert.deepEqual(out.metadata.finalizers, ['a', 'b']);
-    assert.deepEqual(out.spec.containers.map((c: any) => c.name), ['a', 'c']);
-    assert.deepEqual(out.spec.containers[0].env.map((e: any) => e.name), ['A', 'B']);
-    assert.deepEqual(out.spec.tolerations, [{ key: 'u' }], 'lists without a merge key are replaced');
-    const removed = applyStrategicMergePatch(pod, { metadata: { '$deleteFromPrimitiveList/finalizers': ['a'] } }, lists) as any;
-    assert.deepEqual(removed.metadata.finalizers, []);
-    const retained = applyStrategicMergePatch({ spec: { strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1 } } } }, { spec: { strategy: { $retainKeys: ['type'], type: 'Recreate' } } }, lists) as any;
-    assert.deepEqual(retained.spec.strategy, { type: 'Recreate' });
+    }, lists) as V1Pod;
+    assert.deepEqual(out.metadata?.finalizers, ['a', 'b']);
+    assert.deepEqual(out.spec?.containers.map((c) => c.name), ['a', 'c']);
+    assert.deepEqual(out.spec?.containers[0]?.env?.map((e) => e.name), ['A', 'B']);
+    assert.deepEqual(out.spec?.tolerations, [{ key: 'u' }], 'lists without a merge key are replaced');
+    const removed = applyStrategicMergePatch(pod, { metadata: { '$deleteFromPrimitiveList/finalizers': ['a'] } }, lists) as V1Pod;
+    assert.deepEqual(removed.metadata?.finalizers, []);
+    const retained = applyStrategicMergePatch({ spec: { strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1 } } } }, { spec: { strategy: { $retainKeys: ['type'], type: 'Recreate' } } }, lists) as V1Deployment;
+    assert.deepEqual(retained.spec?.strategy, { type: 'Recreate' });
     assert.throws(() => applyStrategicMergePatch({}, { metadata: {}, $retainKeys: ['data'] }, lists), (e: unknown) => e instanceof ApiError && e.message === 'invalid patch format of retainKeys');
   });
 
   it('strategic merge patch merges webhook configurations by webhook name (caBundle injection)', () => {
     const lists = listSemanticsFor('MutatingWebhookConfiguration', undefined);
     const config = { webhooks: [{ name: 'a.redwing.dev', clientConfig: { url: 'https://x' } }, { name: 'b.redwing.dev', clientConfig: { url: 'https://y' } }] };
-    const out = applyStrategicMergePatch(config, { webhooks: [{ name: 'b.redwing.dev', clientConfig: { caBundle: 'Q0E=' } }] }, lists) as any;
+    const out = applyStrategicMergePatch(config, { webhooks: [{ name: 'b.redwing.dev', clientConfig: { caBundle: 'Q0E=' } }] }, lists) as V1MutatingWebhookConfiguration;
     assert.deepEqual(out.webhooks, [{ name: 'a.redwing.dev', clientConfig: { url: 'https://x' } }, { name: 'b.redwing.dev', clientConfig: { url: 'https://y', caBundle: 'Q0E=' } }]);
   });
 });

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import type { V1APIResource } from '@kubernetes/client-node';
 import { startLogServer, type LogLookup } from '../../../sandbox/kubelet/log-server.js';
 import { startTestSandbox, waitFor as waitForValue, type TestSandbox } from '../helpers.js';
 import { startTestServer, type TestServer } from './helpers.js';
@@ -45,7 +46,7 @@ describe('pods/log in the API server (no kubelet)', () => {
 
   it('is listed in discovery as pods/log with verb get', async () => {
     const res = await t.request('GET', '/api/v1');
-    const entry = res.body.resources.find((r: any) => r.name === 'pods/log');
+    const entry = (res.body.resources as V1APIResource[]).find((r) => r.name === 'pods/log');
     assert.deepEqual(entry, { name: 'pods/log', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get'] });
   });
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { V1Condition, V1Container, V1ManagedFieldsEntry } from '@kubernetes/client-node';
 import type { TestServer } from './helpers.js';
 import { startTestServer } from './helpers.js';
 
@@ -17,7 +18,7 @@ describe('server-side apply (golden 06)', () => {
     const alice = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: sa1\n  labels:\n    owner: alice\ndata:\n  a: "1"\n  b: "2"\n';
     const created = await t.request('PATCH', `${CM}/sa1?fieldManager=alice`, { body: alice, contentType: APPLY });
     assert.equal(created.status, 201);
-    assert.deepEqual(created.body.metadata.managedFields.map((m: any) => [m.manager, m.operation, m.fieldsV1]), [['alice', 'Apply', { 'f:data': { 'f:a': {}, 'f:b': {} }, 'f:metadata': { 'f:labels': { 'f:owner': {} } } }]]);
+    assert.deepEqual(created.body.metadata.managedFields.map((m: V1ManagedFieldsEntry) => [m.manager, m.operation, m.fieldsV1]), [['alice', 'Apply', { 'f:data': { 'f:a': {}, 'f:b': {} }, 'f:metadata': { 'f:labels': { 'f:owner': {} } } }]]);
     const again = await t.request('PATCH', `${CM}/sa1?fieldManager=alice`, { body: alice, contentType: APPLY });
     assert.equal(again.body.metadata.resourceVersion, created.body.metadata.resourceVersion);
 
@@ -28,7 +29,7 @@ describe('server-side apply (golden 06)', () => {
     const forced = await t.request('PATCH', `${CM}/sa1?fieldManager=bob&force=true`, { body: bob, contentType: APPLY });
     assert.equal(forced.status, 200);
     assert.deepEqual(forced.body.data, { a: 'bob-value', b: '2', z: '26' });
-    const owners = Object.fromEntries(forced.body.metadata.managedFields.map((m: any) => [m.manager, m.fieldsV1]));
+    const owners = Object.fromEntries(forced.body.metadata.managedFields.map((m: V1ManagedFieldsEntry) => [m.manager, m.fieldsV1]));
     assert.deepEqual(owners.alice, { 'f:data': { 'f:b': {} }, 'f:metadata': { 'f:labels': { 'f:owner': {} } } });
     assert.deepEqual(owners.bob, { 'f:data': { 'f:a': {}, 'f:z': {} } });
 
@@ -39,10 +40,10 @@ describe('server-side apply (golden 06)', () => {
     const dropped = await t.request('PATCH', `${CM}/sa1?fieldManager=alice`, { body: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: sa1\n', contentType: APPLY });
     assert.deepEqual(dropped.body.data, { a: 'bob-value', z: '26' });
     assert.equal(dropped.body.metadata.labels, undefined);
-    assert.deepEqual(dropped.body.metadata.managedFields.map((m: any) => m.manager), ['bob']);
+    assert.deepEqual(dropped.body.metadata.managedFields.map((m: V1ManagedFieldsEntry) => m.manager), ['bob']);
 
     const put = await t.request('PUT', `${CM}/sa1`, { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'sa1' }, data: { z: 'put', q: '1' } }, headers: { 'user-agent': 'golden-recorder/1.0' } });
-    assert.deepEqual(put.body.metadata.managedFields.map((m: any) => [m.manager, m.operation, m.fieldsV1]), [['golden-recorder', 'Update', { 'f:data': { 'f:q': {}, 'f:z': {} } }]]);
+    assert.deepEqual(put.body.metadata.managedFields.map((m: V1ManagedFieldsEntry) => [m.manager, m.operation, m.fieldsV1]), [['golden-recorder', 'Update', { 'f:data': { 'f:q': {}, 'f:z': {} } }]]);
     const updateConflict = await t.request('PATCH', `${CM}/sa1?fieldManager=bob`, { body: bob, contentType: APPLY });
     assert.equal(updateConflict.body.message, 'Apply failed with 1 conflict: conflict with "golden-recorder" using v1: .data.z');
     const noVersion = await t.request('PATCH', `${CM}/sa1?fieldManager=carol`, { body: 'kind: ConfigMap\nmetadata:\n  name: sa1\n', contentType: APPLY });
@@ -60,12 +61,12 @@ describe('server-side apply (golden 06)', () => {
     assert.equal(first.body.spec.podManagementPolicy, 'OrderedReady');
     const second = await t.request('PATCH', '/apis/apps/v1/namespaces/default/statefulsets/kv?fieldManager=sidecar', { body: sts([{ name: 'exporter', image: 'oliver006/redis_exporter:v1.67.0' }]), contentType: APPLY });
     assert.equal(second.status, 200);
-    assert.deepEqual(second.body.spec.template.spec.containers.map((c: any) => c.name), ['redis', 'exporter']);
-    const reconciler = second.body.metadata.managedFields.find((m: any) => m.manager === 'reconciler');
+    assert.deepEqual(second.body.spec.template.spec.containers.map((c: V1Container) => c.name), ['redis', 'exporter']);
+    const reconciler = second.body.metadata.managedFields.find((m: V1ManagedFieldsEntry) => m.manager === 'reconciler');
     const containers = reconciler.fieldsV1['f:spec']['f:template']['f:spec']['f:containers'];
     assert.ok(containers['k:{"name":"redis"}']['f:ports']['k:{"containerPort":6379,"protocol":"TCP"}']);
     const removed = await t.request('PATCH', '/apis/apps/v1/namespaces/default/statefulsets/kv?fieldManager=sidecar', { body: sts([]), contentType: APPLY });
-    assert.deepEqual(removed.body.spec.template.spec.containers.map((c: any) => c.name), ['redis']);
+    assert.deepEqual(removed.body.spec.template.spec.containers.map((c: V1Container) => c.name), ['redis']);
   });
 
   it('applies to the status subresource with conditions keyed by type', async () => {
@@ -73,8 +74,8 @@ describe('server-side apply (golden 06)', () => {
     const a = await t.request('PATCH', '/apis/apps/v1/namespaces/default/statefulsets/kv/status?fieldManager=ctl', { body: status([{ type: 'A', status: 'True' }]), contentType: APPLY });
     assert.equal(a.status, 200);
     const b = await t.request('PATCH', '/apis/apps/v1/namespaces/default/statefulsets/kv/status?fieldManager=other', { body: status([{ type: 'B', status: 'False' }]), contentType: APPLY });
-    assert.deepEqual(b.body.status.conditions.map((c: any) => c.type), ['A', 'B']);
-    assert.equal(b.body.metadata.managedFields.find((m: any) => m.manager === 'ctl').subresource, 'status');
+    assert.deepEqual(b.body.status.conditions.map((c: V1Condition) => c.type), ['A', 'B']);
+    assert.equal(b.body.metadata.managedFields.find((m: V1ManagedFieldsEntry) => m.manager === 'ctl').subresource, 'status');
   });
 
   it('upgrades a client-side-applied object to server-side apply without conflicts and rewrites last-applied', async () => {
@@ -86,7 +87,7 @@ describe('server-side apply (golden 06)', () => {
     assert.equal(res.status, 200);
     assert.deepEqual(res.body.data, { a: '99', c: '3' });
     assert.equal(res.body.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration'], `${applied}\n`);
-    const owners = Object.fromEntries(res.body.metadata.managedFields.map((m: any) => [m.manager, m.fieldsV1]));
+    const owners = Object.fromEntries(res.body.metadata.managedFields.map((m: V1ManagedFieldsEntry) => [m.manager, m.fieldsV1]));
     assert.deepEqual(owners.kubectl, { 'f:data': { 'f:a': {} }, 'f:metadata': { 'f:labels': { 'f:app': {} } } });
     assert.deepEqual(owners['kubectl-client-side-apply']['f:data'], { '.': {}, 'f:c': {} });
   });
