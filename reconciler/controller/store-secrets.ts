@@ -10,7 +10,7 @@ import type { KeyPairPem } from '../../certs/authority.js';
 import { buildAuthSecret } from '../desired/build-auth-secret.js';
 import { buildExporterSecret, EXPORTER_PASSWORD_KEY, exporterSecretName, usesExporterUser } from '../desired/build-exporter-auth.js';
 import { ownedObjectMeta, resolveStore, type ResolvedStore } from '../desired/store-context.js';
-import { isConflict } from '../../kube/errors.js';
+import { isConflict, statusCodeOf } from '../../kube/errors.js';
 import { paths } from '../../kube/paths.js';
 import type { KubeClient, KubeObject } from '../../kube/client.js';
 import type { Informer } from '../../kube/informer.js';
@@ -35,7 +35,19 @@ export interface PasswordOutcome {
 async function readSecret(client: KubeClient, cache: Informer | undefined, namespace: string, name: string): Promise<SecretObject | undefined> {
   const cached = cache?.get(namespace, name) as SecretObject | undefined;
   if (cached) return cached;
-  return client.getOptional<SecretObject>(paths.coreObject('secrets', namespace, name));
+  try {
+    return await client.getOptional<SecretObject>(paths.coreObject('secrets', namespace, name));
+  } catch (error) {
+    if (statusCodeOf(error) === 403) throw secretsForbidden(namespace, error);
+    throw error;
+  }
+}
+
+/** Secret access can be granted namespace by namespace (manifests/rbac/reconciler.yaml): say how, where it lacks. */
+export function secretsForbidden(namespace: string, cause: unknown): Error {
+  return new Error(`the reconciler may not read Secrets in namespace ${namespace}: grant them with `
+    + `kubectl -n ${namespace} create rolebinding redwing-reconciler-secrets --clusterrole=redwing-reconciler-secrets `
+    + '--serviceaccount=redwing-system:redwing-reconciler', { cause });
 }
 
 export function decodeSecretValue(secret: SecretObject | undefined, key: string): string | undefined {

@@ -10,6 +10,9 @@ import type { CredentialMemory } from '../store-memory.js';
 import { ensureExporterSecret, ensurePassword, ensureTlsSecret, type Blocked } from '../store-secrets.js';
 import type { ReconcileTarget } from './resolve-phase.js';
 
+/** How long a reconcile waits for a namespace's Secret cache to fill the first time. */
+const SECRET_CACHE_WAIT_MS = 5_000;
+
 export interface SecretsOutcome {
   /** Undefined when authentication is off or the password Secret is missing. */
   password?: string;
@@ -22,6 +25,8 @@ export async function secretsPhase(context: ControllerContext, target: Reconcile
   const { store, resolved } = target;
   const { spec } = resolved;
   const secrets = context.informers.secrets;
+  // The first store of a namespace starts that namespace's Secret cache; until it lists, Secrets are read by name.
+  await secrets.watchNamespace(store.metadata!.namespace!, SECRET_CACHE_WAIT_MS);
   const blocked: Blocked[] = [];
   const passwordOutcome = await ensurePassword(context.client, secrets, store, spec);
   if (passwordOutcome.blocked) blocked.push(passwordOutcome.blocked);
