@@ -9,6 +9,7 @@ import {
   DRAGONFLY_FOLLOWER_OFFSET, dragonflyEngineState, hasAssignedMark, parseRoleReply,
 } from '../../../reconciler/replication/dragonfly-state.js';
 import { parseMasterRole } from '../../../reconciler/replication/monitor-channels.js';
+import { pickSwitchoverTarget } from '../../../reconciler/replication/switchover.js';
 import type { EngineState } from '../../../reconciler/replication/info.js';
 import { dragonflyRecordingsSkip, readRecordings, type RecordedExchange } from '../../helpers/resp-replay-server.js';
 
@@ -154,5 +155,18 @@ describe('the planner on Dragonfly states (recorded)', { skip: dragonflyRecordin
     assert.equal(plan.reason, 'Existing');
     assert.equal(plan.promote, undefined);
     assert.deepEqual(plan.replicaOf, [{ pod: 'df-1', host: '127.0.0.10', port: 6379 }]);
+  });
+
+  it('a switchover (REPLTAKEOVER) goes to an online replica only: not one in a full sync, not one whose link is down', () => {
+    const master = dragonflyEngineState('127.0.0.10', 6379, infoOf('replication-main-port', 'master', 1, 0), reply('replication-main-port', 'master', ['ROLE'], 1), true);
+    const candidate = (ordinal: number, state: EngineState) => ({ pod: `df-${ordinal}`, ordinal, host: state.host, port: 6379, state });
+    const choice = pickSwitchoverTarget(master, [
+      candidate(1, stateOf('127.0.0.11', 'replication-main-port', 'replica', 0, true, 0)),
+      candidate(2, stateOf('127.0.0.12', 'master-killed-under-replica', 'replica', 2, true, 0)),
+      candidate(3, stateOf('127.0.0.13', 'replication-main-port', 'replica', 1, true, 0)),
+    ]);
+    assert.equal(choice.target?.pod, 'df-3', choice.reason);
+    const none = pickSwitchoverTarget(master, [candidate(1, stateOf('127.0.0.11', 'replication-main-port', 'replica', 0, true, 0))]);
+    assert.match(none.reason, /full sync in progress/);
   });
 });
