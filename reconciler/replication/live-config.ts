@@ -17,16 +17,16 @@ const sameSetting = (a: string, b: string): boolean => a === b || a.replaceAll('
 
 /** CONFIG GET answers a flat array in RESP2 and a map in RESP3; either way, the value of `key`. */
 export function configValue(reply: unknown, key: string): string | undefined {
+  const pairs: Array<[unknown, unknown]> = [];
   if (Array.isArray(reply)) {
-    for (let i = 0; i + 1 < reply.length; i += 2) if (sameSetting(String(reply[i]), key)) return String(reply[i + 1]);
-    return undefined;
+    for (let i = 0; i + 1 < reply.length; i += 2) pairs.push([reply[i], reply[i + 1]]);
+  } else if (reply instanceof Map) {
+    pairs.push(...reply.entries());
+  } else if (reply && typeof reply === 'object') {
+    pairs.push(...Object.entries(reply));
   }
-  if (reply instanceof Map) return reply.has(key) ? String(reply.get(key)) : undefined;
-  if (reply && typeof reply === 'object') {
-    const value = (reply as Record<string, unknown>)[key];
-    return value === undefined ? undefined : String(value);
-  }
-  return undefined;
+  const found = pairs.find(([name, value]) => value !== undefined && sameSetting(String(name), key));
+  return found === undefined ? undefined : String(found[1]);
 }
 
 /** CONFIG SET refuses boot-only settings with "immutable" / "protected" in the message. */

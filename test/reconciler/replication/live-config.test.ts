@@ -15,6 +15,11 @@ test('configValue reads RESP2 arrays and RESP3 maps', () => {
   assert.equal(configValue(['maxmemory', '100'], 'maxmemory'), '100');
   assert.equal(configValue({ maxmemory: '100' }, 'maxmemory'), '100');
   assert.equal(configValue(new Map([['maxmemory', '7']]), 'maxmemory'), '7');
+  // Dragonfly answers under its flag name: CONFIG GET tcp-keepalive -> tcp_keepalive (recorded), in either protocol.
+  assert.equal(configValue(['tcp_keepalive', '300'], 'tcp-keepalive'), '300');
+  assert.equal(configValue(new Map([['tcp_keepalive', '300']]), 'tcp-keepalive'), '300');
+  assert.equal(configValue({ tcp_keepalive: '300' }, 'tcp-keepalive'), '300');
+  assert.equal(configValue([], 'maxmemory-policy'), undefined);
   assert.equal(configValue([], 'maxmemory'), undefined);
 });
 
