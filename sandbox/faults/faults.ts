@@ -3,6 +3,7 @@
 import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import type { Kubelet } from '../kubelet/kubelet.js';
 import { isStatus } from '../../kube/errors.js';
+import { rfc3339 } from '../../shared/rfc3339.js';
 
 export interface Faults {
   /** SIGKILL every container process of the pod; the kubelet restarts them per restartPolicy. */
@@ -74,7 +75,7 @@ export function createFaults(kubelet: Kubelet, kc: KubeConfig): Faults {
         await new Promise((resolve) => setTimeout(resolve, EVICTION_RETRY_INTERVAL_MS));
       }
       // An API server without pods/eviction: mark the pod as kube-apiserver would, then delete it.
-      const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+      const now = rfc3339();
       const pod = await core.readNamespacedPod({ name, namespace });
       const conditions = [
         ...(pod.status?.conditions ?? []).filter((c) => c.type !== 'DisruptionTarget'),

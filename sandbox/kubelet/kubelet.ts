@@ -14,7 +14,7 @@ import type { KubeClient } from '../../kube/client.js';
 import type { WorkQueue } from '../../kube/work-queue.js';
 import { canUseMountNamespaces, killAllContainers, type ContainerProcess } from './container-process.js';
 import { PodIpPool } from './ip-pool.js';
-import { rfc3339 } from './pod-status.js';
+import { rfc3339 } from '../../shared/rfc3339.js';
 import { PodWorker } from './pod-worker.js';
 import { startLogServer, type LogLookup } from './log-server.js';
 import { makeVolumeSource } from './api-volume-source.js';

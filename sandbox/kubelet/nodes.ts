@@ -6,7 +6,7 @@ import { CoreV1Api, PatchStrategy, setHeaderOptions, type V1Node } from '@kubern
 import type { Logger } from 'pino';
 import { isStatus } from '../../kube/errors.js';
 import type { KubeClient } from '../../kube/client.js';
-import { rfc3339 } from './pod-status.js';
+import { microTime, rfc3339 } from '../../shared/rfc3339.js';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const LEASE_RENEW_MS = 10_000;
@@ -109,7 +109,7 @@ export class NodeRegistry {
    * renewing, which is what a real node lifecycle controller (with --kubelet-only) reacts to.
    */
   async renewLeases(): Promise<void> {
-    const now = new Date().toISOString().replace('Z', '000Z');
+    const now = microTime();
     for (const node of this.nodeNames) {
       if (this.isLost(node)) continue;
       const path = `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${node}`;

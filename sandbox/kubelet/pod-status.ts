@@ -1,8 +1,6 @@
 // Pod phase and conditions from the containers' states, computed the way the kubelet's status manager does.
 import type { V1ContainerStatus, V1Pod, V1PodCondition, V1PodStatus } from '@kubernetes/client-node';
 import { rfc3339 } from '../../shared/rfc3339.js';
-// kubelet.ts and nodes.ts still import it from here; import shared/rfc3339.ts directly.
-export { rfc3339 };
 
 /** Conditions the kubelet owns; anything else on the pod (DisruptionTarget, readiness gates) is kept as it is. */
 export const KUBELET_CONDITIONS = new Set(['PodReadyToStartContainers', 'Initialized', 'ContainersReady', 'Ready', 'PodScheduled']);

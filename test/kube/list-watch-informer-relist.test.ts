@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { CoreV1Api, type V1ConfigMap } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { startTestApiServer } from '../helpers/api-server.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { waitFor } from '../../harness/wait-for.js';
 import { KubeClient } from '../../kube/client.js';
 import type { WatchHandle } from '../../kube/client.js';
 import { ListWatchInformer } from '../../kube/list-watch-informer.js';

@@ -27,7 +27,7 @@ export interface E2eCluster {
   stop(): Promise<void>;
 }
 
-import { waitFor } from '../../helpers/wait-for.js';
+import { waitFor } from '../../../harness/wait-for.js';
 
 export { waitFor };
 

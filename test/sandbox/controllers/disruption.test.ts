@@ -4,13 +4,13 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync, existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import type { V1Pod, V1PodDisruptionBudget, V1StatefulSet } from '@kubernetes/client-node';
+import type { V1Condition, V1Pod, V1PodDisruptionBudget, V1PodDisruptionBudgetStatus, V1StatefulSet } from '@kubernetes/client-node';
 import pino from 'pino';
-import type { Informer } from '../../../kube/informer.js';
+import type { CachedObject, Informer } from '../../../kube/informer.js';
 import { sandboxClient, watchCache } from '../../../sandbox/controllers/kube-io.js';
 import { DisruptionController } from '../../../sandbox/controllers/disruption-controller.js';
 import { startTestServer, type TestServer } from '../apiserver/helpers.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { waitFor } from '../../../harness/wait-for.js';
 import { goldenSkip, readGolden } from '../../helpers/golden.js';
 
 type BudgetStatus = Record<string, unknown> & { conditions?: Array<Record<string, unknown>> };
@@ -21,7 +21,7 @@ const silent = pino({ level: 'silent' });
 
 describe('disruption controller', () => {
   let t: TestServer;
-  let informers: Informer<any>[];
+  let informers: Array<Pick<Informer<CachedObject>, 'start' | 'stop'>>;
   let controller: DisruptionController;
 
   before(async () => {
@@ -68,8 +68,8 @@ describe('disruption controller', () => {
     assert.equal(res.status, 201, res.text);
   }
 
-  async function statusWhen(name: string, check: (status: any) => boolean, what: string): Promise<any> {
-    let last: any;
+  async function statusWhen(name: string, check: (status: V1PodDisruptionBudgetStatus) => boolean, what: string): Promise<V1PodDisruptionBudgetStatus> {
+    let last: V1PodDisruptionBudgetStatus = { currentHealthy: 0, desiredHealthy: 0, disruptionsAllowed: 0, expectedPods: 0 };
     try {
       await waitFor(`${name}: ${what}`, async () => {
         last = (await t.request('GET', `${pdbs}/${name}`)).body.status;
@@ -82,8 +82,8 @@ describe('disruption controller', () => {
     return last;
   }
 
-  const counts = (s: any) => ({ expectedPods: s.expectedPods, desiredHealthy: s.desiredHealthy, currentHealthy: s.currentHealthy, disruptionsAllowed: s.disruptionsAllowed });
-  const allowedCondition = (s: any) => (s.conditions ?? []).find((c: any) => c.type === 'DisruptionAllowed');
+  const counts = (s: V1PodDisruptionBudgetStatus) => ({ expectedPods: s.expectedPods, desiredHealthy: s.desiredHealthy, currentHealthy: s.currentHealthy, disruptionsAllowed: s.disruptionsAllowed });
+  const allowedCondition = (s: V1PodDisruptionBudgetStatus): V1Condition | undefined => (s.conditions ?? []).find((c) => c.type === 'DisruptionAllowed');
 
   it('matches golden 24: one pending pod, minAvailable 1 → InsufficientPods with the status kube-controller-manager wrote', { skip: goldenSkip }, async () => {
     const golden = readGolden<{ response: { body: { status: BudgetStatus } } }>('24-defaults-misc')[1]!.response.body.status;
@@ -91,7 +91,7 @@ describe('disruption controller', () => {
     assert.equal(created.status, 201);
     await budget('pdb', 'kv', { minAvailable: 1 });
     const status = await statusWhen('pdb', (s) => s.observedGeneration === 1, 'processed');
-    const strip = (s: BudgetStatus) => ({ ...s, conditions: (s.conditions ?? []).map((c) => ({ ...c, lastTransitionTime: 'T' })) });
+    const strip = (s: { conditions?: object[] }) => ({ ...s, conditions: (s.conditions ?? []).map((c) => ({ ...c, lastTransitionTime: 'T' })) });
     assert.deepEqual(strip(status), strip(golden));
     assert.deepEqual(Object.keys(status), Object.keys(golden), 'field order');
   });
@@ -101,12 +101,12 @@ describe('disruption controller', () => {
     await budget('int', 'int', { minAvailable: 2 });
     let status = await statusWhen('int', (s) => s.observedGeneration === 1 && s.currentHealthy === 3, 'three healthy');
     assert.deepEqual(counts(status), { expectedPods: 3, desiredHealthy: 2, currentHealthy: 3, disruptionsAllowed: 1 });
-    assert.equal(allowedCondition(status).status, 'True');
-    assert.equal(allowedCondition(status).reason, 'SufficientPods');
+    assert.equal(allowedCondition(status)?.status, 'True');
+    assert.equal(allowedCondition(status)?.reason, 'SufficientPods');
     await setReady('int-2', false);
     status = await statusWhen('int', (s) => s.currentHealthy === 2, 'an unready pod no longer counts');
     assert.deepEqual(counts(status), { expectedPods: 3, desiredHealthy: 2, currentHealthy: 2, disruptionsAllowed: 0 });
-    assert.equal(allowedCondition(status).reason, 'InsufficientPods');
+    assert.equal(allowedCondition(status)?.reason, 'InsufficientPods');
   });
 
   it('percentages and maxUnavailable take the StatefulSet scale through the pods\' controller reference', async () => {
@@ -131,8 +131,8 @@ describe('disruption controller', () => {
     await budget('orphan', 'orphan', { maxUnavailable: 1 });
     const status = await statusWhen('orphan', (s) => allowedCondition(s)?.reason === 'SyncFailed', 'failsafe');
     assert.equal(status.disruptionsAllowed, 0);
-    assert.equal(allowedCondition(status).status, 'False');
-    assert.equal(allowedCondition(status).message, 'found no controllers for pod "orphan-0"');
+    assert.equal(allowedCondition(status)?.status, 'False');
+    assert.equal(allowedCondition(status)?.message, 'found no controllers for pod "orphan-0"');
   });
 
   it('eviction: the evicted pod leaves currentHealthy; a disruptedPods entry of a live pod is pruned after the timeout', async () => {
