@@ -1,6 +1,6 @@
-import { AdmissionregistrationV1Api, Watch, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { httpStatusOf } from './secret-store.js';
+import type { KubeClient, WatchHandle } from '../kube/client.js';
+import { statusCodeOf } from '../kube/errors.js';
 import { bundleCovers, normaliseBundle, sameBundle } from './tls-state.js';
 
 export const DEFAULT_WEBHOOK_CONFIGURATION_NAME = 'redwing-webhook';
@@ -13,7 +13,7 @@ interface WebhookConfigurationLike {
 }
 
 export interface CaBundleInjectorOptions {
-  kubeConfig: KubeConfig;
+  client: KubeClient;
   /** MutatingWebhookConfiguration names (default `redwing-webhook`) */
   mutatingWebhookConfigurations?: string[];
   /** ValidatingWebhookConfiguration names (default `redwing-webhook`) */
@@ -45,8 +45,6 @@ export function carriesBundle(config: WebhookConfigurationLike, bundlePem: strin
  * a watch event (or the periodic resync) shows someone reset it, e.g. a `kubectl apply` of the manifests.
  */
 export class CaBundleInjector {
-  private readonly api: AdmissionregistrationV1Api;
-  private readonly watch: Watch;
   private readonly targets: Array<{ kind: ConfigKind; name: string }>;
   /** decoded caBundle of every webhook as last seen per configuration; null = configuration absent */
   private readonly observed = new Map<string, string[] | null>();
@@ -55,13 +53,11 @@ export class CaBundleInjector {
   private running = false;
   private pass: Promise<void> = Promise.resolve();
   private dirty = false;
-  private readonly aborts = new Map<ConfigKind, AbortController>();
+  private readonly watches = new Map<ConfigKind, WatchHandle>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly listeners = new Set<() => void>();
 
   constructor(private readonly options: CaBundleInjectorOptions) {
-    this.api = options.kubeConfig.makeApiClient(AdmissionregistrationV1Api);
-    this.watch = new Watch(options.kubeConfig);
     const mutating = options.mutatingWebhookConfigurations ?? [DEFAULT_WEBHOOK_CONFIGURATION_NAME];
     const validating = options.validatingWebhookConfigurations ?? [DEFAULT_WEBHOOK_CONFIGURATION_NAME];
     this.targets = [
@@ -121,8 +117,8 @@ export class CaBundleInjector {
     this.running = false;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
-    for (const abort of this.aborts.values()) abort.abort();
-    this.aborts.clear();
+    for (const watch of this.watches.values()) watch.abort();
+    this.watches.clear();
     await this.pass.catch(() => undefined);
   }
 
@@ -161,11 +157,9 @@ export class CaBundleInjector {
     for (let attempt = 1; attempt <= 8; attempt++) {
       let config: WebhookConfigurationLike;
       try {
-        config = kind === 'mutating'
-          ? await this.api.readMutatingWebhookConfiguration({ name })
-          : await this.api.readValidatingWebhookConfiguration({ name });
+        config = await this.options.client.get<WebhookConfigurationLike>(`${PATHS[kind]}/${name}`);
       } catch (error: unknown) {
-        if (httpStatusOf(error) === 404) return null;
+        if (statusCodeOf(error) === 404) return null;
         throw error;
       }
       if (carriesBundle(config, bundle)) return bundlesOf(config);
@@ -174,13 +168,12 @@ export class CaBundleInjector {
       }
       try {
         // The body keeps the resourceVersion we read: a concurrent writer makes this a 409 and we re-read.
-        if (kind === 'mutating') await this.api.replaceMutatingWebhookConfiguration({ name, body: config as never });
-        else await this.api.replaceValidatingWebhookConfiguration({ name, body: config as never });
+        await this.options.client.request('PUT', `${PATHS[kind]}/${name}`, config);
         this.options.logger.info({ kind, name, webhooks: config.webhooks?.length ?? 0 }, 'injected caBundle');
         return bundlesOf(config);
       } catch (error: unknown) {
-        if (httpStatusOf(error) === 409) continue;
-        if (httpStatusOf(error) === 404) return null;
+        if (statusCodeOf(error) === 409) continue;
+        if (statusCodeOf(error) === 404) return null;
         throw error;
       }
     }
@@ -228,7 +221,7 @@ export class CaBundleInjector {
     if (!this.running) return;
     let connectedAt = 0;
     const restart = (error: unknown): void => {
-      this.aborts.delete(kind);
+      this.watches.delete(kind);
       if (!this.running) return;
       if (error) this.options.logger.debug({ err: error, kind }, 'webhook configuration watch ended; reconnecting');
       // A watch that stayed up a while restarts quickly; one that keeps failing backs off.
@@ -239,14 +232,16 @@ export class CaBundleInjector {
       }, next);
     };
     connectedAt = Date.now();
-    const abort = await this.watch.watch(
-      PATHS[kind],
-      {},
-      (phase, object) => this.onEvent(kind, phase, object as WebhookConfigurationLike),
-      restart,
-    );
-    if (this.running) this.aborts.set(kind, abort);
-    else abort.abort();
+    let watch: WatchHandle;
+    try {
+      watch = await this.options.client.watch(PATHS[kind], {}, (phase, object) => this.onEvent(kind, phase, object as WebhookConfigurationLike), restart);
+    } catch (error: unknown) {
+      // Refused or unreachable before the stream started (the done callback is not called then): back off.
+      restart(error);
+      return;
+    }
+    if (this.running) this.watches.set(kind, watch);
+    else watch.abort();
   }
 
   private resyncLoop(): void {

@@ -1,4 +1,5 @@
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { KubeClient } from '../kube/client.js';
+import type { ClusterSource } from '../kube/cluster-access.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { describeCertificate, serviceDnsNames } from './authority.js';
 import { CaBundleInjector, DEFAULT_WEBHOOK_CONFIGURATION_NAME } from './ca-bundle-injector.js';
@@ -9,7 +10,8 @@ import { DEFAULT_TLS_SECRET_NAME, TlsSecretStore } from './secret-store.js';
 import type { WebhookTlsState } from './tls-state.js';
 
 export interface ClusterSourceOptions {
-  kubeConfig: KubeConfig;
+  /** client-node's KubeConfig, or a ClusterAccess (kube/cluster-access.ts) */
+  kubeConfig: ClusterSource;
   namespace: string;
   service: string;
   /** default `redwing-webhook-tls` */
@@ -35,8 +37,9 @@ export interface ClusterSourceOptions {
  */
 export async function createClusterSource(options: ClusterSourceOptions): Promise<CertificateSource> {
   const logger = options.logger ?? createLogger('certs');
+  const client = new KubeClient(options.kubeConfig);
   const store = new TlsSecretStore({
-    api: options.kubeConfig.makeApiClient(CoreV1Api),
+    client,
     namespace: options.namespace,
     secretName: options.secretName ?? DEFAULT_TLS_SECRET_NAME,
     logger,
@@ -75,13 +78,18 @@ export async function createClusterSource(options: ClusterSourceOptions): Promis
   };
 
   // Usually the Secret exists already; when it does not, make its keys off the event loop.
-  const keys = (await store.load().catch(() => undefined)) ? {} : await generateKeysFor('initial');
-  const initial = await store.loadOrCreate(() => createInitialState(policy, new Date(), keys));
-  publish(initial.state);
+  try {
+    const keys = (await store.load().catch(() => undefined)) ? {} : await generateKeysFor('initial');
+    const initial = await store.loadOrCreate(() => createInitialState(policy, new Date(), keys));
+    publish(initial.state);
+  } catch (error: unknown) {
+    client.close();
+    throw error;
+  }
 
   const configurationName = options.webhookConfigurationName ?? DEFAULT_WEBHOOK_CONFIGURATION_NAME;
   injector = new CaBundleInjector({
-    kubeConfig: options.kubeConfig,
+    client,
     mutatingWebhookConfigurations: [configurationName],
     validatingWebhookConfigurations: [configurationName],
     // The Secret is the truth: a replica with a stale copy must not inject an outdated bundle.
@@ -115,6 +123,7 @@ export async function createClusterSource(options: ClusterSourceOptions): Promis
   } catch (error: unknown) {
     unsubscribe();
     await Promise.all([driver.stop(), activeInjector.stop()]);
+    client.close();
     throw error;
   }
 
@@ -127,6 +136,7 @@ export async function createClusterSource(options: ClusterSourceOptions): Promis
     stop: async () => {
       unsubscribe();
       await Promise.all([driver.stop(), activeInjector.stop()]);
+      client.close();
     },
   };
 }

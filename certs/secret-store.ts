@@ -1,5 +1,8 @@
-import type { CoreV1Api, V1Secret } from '@kubernetes/client-node';
+import type { V1Secret } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import type { KubeClient } from '../kube/client.js';
+import { statusCodeOf } from '../kube/errors.js';
+import { paths } from '../kube/paths.js';
 import { LABEL_MANAGED_BY, MANAGED_BY_VALUE } from '../shared/labels.js';
 import { decodeTlsSecret, DROP_PREVIOUS_CA_AFTER_ANNOTATION, encodeTlsSecret, sameState, type WebhookTlsState } from './tls-state.js';
 
@@ -17,19 +20,12 @@ interface ReadResult {
 }
 
 export interface TlsSecretStoreOptions {
-  api: CoreV1Api;
+  client: KubeClient;
   namespace: string;
   secretName?: string;
   logger: Logger;
   /** optimistic-concurrency attempts before giving up on one update */
   maxAttempts?: number;
-}
-
-/** HTTP status of a client-node ApiException (or anything carrying `code`/`statusCode`), else undefined. */
-export function httpStatusOf(error: unknown): number | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const candidate = (error as { code?: unknown; statusCode?: unknown }).code ?? (error as { statusCode?: unknown }).statusCode;
-  return typeof candidate === 'number' ? candidate : undefined;
 }
 
 /**
@@ -39,12 +35,12 @@ export function httpStatusOf(error: unknown): number | undefined {
 export class TlsSecretStore {
   readonly namespace: string;
   readonly secretName: string;
-  private readonly api: CoreV1Api;
+  private readonly client: KubeClient;
   private readonly logger: Logger;
   private readonly maxAttempts: number;
 
   constructor(options: TlsSecretStoreOptions) {
-    this.api = options.api;
+    this.client = options.client;
     this.namespace = options.namespace;
     this.secretName = options.secretName ?? DEFAULT_TLS_SECRET_NAME;
     this.logger = options.logger;
@@ -62,9 +58,9 @@ export class TlsSecretStore {
   private async read(): Promise<ReadResult | undefined> {
     let secret: V1Secret;
     try {
-      secret = await this.api.readNamespacedSecret({ name: this.secretName, namespace: this.namespace });
+      secret = await this.client.get<V1Secret>(this.path());
     } catch (error: unknown) {
-      if (httpStatusOf(error) === 404) return undefined;
+      if (statusCodeOf(error) === 404) return undefined;
       throw new Error(`reading Secret ${this.namespace}/${this.secretName} failed`, { cause: error });
     }
     const resourceVersion = secret.metadata?.resourceVersion ?? '';
@@ -81,12 +77,12 @@ export class TlsSecretStore {
       if (current?.stored) return current.stored;
       if (current === undefined) {
         try {
-          const created = await this.api.createNamespacedSecret({ namespace: this.namespace, body: this.toSecret(fresh()) });
+          const created = await this.client.create<V1Secret>(paths.core('secrets', this.namespace), this.toSecret(fresh()));
           this.logger.info({ secret: this.secretName }, 'created webhook TLS Secret');
           return { state: fresh(), resourceVersion: created.metadata?.resourceVersion ?? '' };
         } catch (error: unknown) {
           // Another replica created it first: use theirs.
-          if (httpStatusOf(error) === 409) continue;
+          if (statusCodeOf(error) === 409) continue;
           throw new Error(`creating Secret ${this.namespace}/${this.secretName} failed`, { cause: error });
         }
       }
@@ -117,20 +113,19 @@ export class TlsSecretStore {
   /** Replace at `resourceVersion`; undefined on 409 Conflict (someone else wrote first). */
   private async tryReplace(state: WebhookTlsState, base: V1Secret): Promise<StoredTlsState | undefined> {
     try {
-      const replaced = await this.api.replaceNamespacedSecret({
-        name: this.secretName,
-        namespace: this.namespace,
-        body: this.toSecret(state, base),
-      });
+      const replaced = await this.client.request<V1Secret>('PUT', this.path(), this.toSecret(state, base));
       return { state, resourceVersion: replaced.metadata?.resourceVersion ?? '' };
     } catch (error: unknown) {
-      const status = httpStatusOf(error);
-      if (status === 409) {
+      if (statusCodeOf(error) === 409) {
         this.logger.debug({ secret: this.secretName }, 'conflict updating webhook TLS Secret; re-reading');
         return undefined;
       }
       throw new Error(`updating Secret ${this.namespace}/${this.secretName} failed`, { cause: error });
     }
+  }
+
+  private path(): string {
+    return paths.coreObject('secrets', this.namespace, this.secretName);
   }
 
   /** The Secret for `state`; on replace, keeps `base`'s other labels/annotations and its resourceVersion. */

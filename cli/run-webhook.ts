@@ -8,7 +8,8 @@ import { loadPolicyFilesInto, watchPolicySources, type PolicySources } from '../
 import { runWebhook } from '../webhook/main.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import type { FlagValues } from './flags.js';
-import { configuredKubeconfigPath, isInCluster, loadKubeConfig } from './kubeconfig.js';
+import { loadClusterAccess, type ClusterSource } from '../kube/cluster-access.js';
+import { configuredKubeconfigPath, isInCluster } from './cluster-choice.js';
 import { stopInOrder, waitForShutdownSignal } from './shutdown.js';
 import { loadNamedKubeconfig, startupTimeoutMs, withDeadline } from './startup-checks.js';
 
@@ -17,7 +18,8 @@ export interface WebhookPolicySetup {
   sources?: PolicySources;
 }
 
-export function setUpPolicies(flags: FlagValues, logger: Logger): WebhookPolicySetup {
+/** `cluster` is undefined when the webhook runs without one (standalone). */
+export function setUpPolicies(flags: FlagValues, logger: Logger, cluster: ClusterSource | undefined): WebhookPolicySetup {
   const engine = createPolicyEngine();
   const files = (flags.policy as string[] | undefined) ?? [];
   if (files.length > 0) {
@@ -25,20 +27,19 @@ export function setUpPolicies(flags: FlagValues, logger: Logger): WebhookPolicyS
     logger.info({ files, policies: count }, 'policies loaded from files');
     return { engine };
   }
-  const kubeconfigPath = configuredKubeconfigPath(flags.kubeconfig);
-  if (!kubeconfigPath && !isInCluster() && typeof flags['cert-dir'] === 'string') {
+  if (!cluster) {
     logger.info('standalone: no cluster configured and no --policy files, so no policies apply');
     return { engine };
   }
-  return { engine, sources: watchPolicySources(engine, loadKubeConfig(kubeconfigPath), { logger }) };
+  return { engine, sources: watchPolicySources(engine, cluster, { logger }) };
 }
 
 export async function runWebhookCommand(flags: FlagValues): Promise<void> {
   const logger = createLogger('webhook');
-  // Parsed once up front so that a broken file is reported against its flag, not from deep inside a client.
-  if (configuredKubeconfigPath(flags.kubeconfig)) await loadNamedKubeconfig(flags, loadKubeConfig);
-  const policies = setUpPolicies(flags, logger);
-  const kubeconfigPath = configuredKubeconfigPath(flags.kubeconfig);
+  const standalone = !configuredKubeconfigPath(flags.kubeconfig) && !isInCluster() && typeof flags['cert-dir'] === 'string';
+  // Read once up front so that a broken file is reported against its flag, not from deep inside a client.
+  const cluster = standalone ? undefined : await loadNamedKubeconfig(flags, loadClusterAccess);
+  const policies = setUpPolicies(flags, logger, cluster);
   const webhook = await withDeadline(runWebhook({
     port: Number(flags.port),
     metricsPort: Number(flags['metrics-port']),
@@ -47,7 +48,7 @@ export async function runWebhookCommand(flags: FlagValues): Promise<void> {
     policy: policies.engine,
     logger,
     ...(typeof flags['cert-dir'] === 'string' ? { certDir: resolve(flags['cert-dir']) } : {}),
-    ...(kubeconfigPath ? { kubeConfig: kubeconfigPath } : {}),
+    ...(cluster ? { kubeConfig: cluster } : {}),
   }), startupTimeoutMs(flags), 'starting the webhook (certificates, listening)');
   await waitForShutdownSignal(logger);
   await stopInOrder(logger, [

@@ -4,10 +4,10 @@
  */
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
 import { createCertDirSource } from '../certs/cert-dir.js';
 import type { CertificateSource } from '../certs/certificate-source.js';
 import { createClusterSource } from '../certs/cluster-source.js';
+import { loadClusterAccess, type ClusterSource } from '../kube/cluster-access.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { createWebhookApp } from './app.js';
 import { createHealthApp } from './health.js';
@@ -24,8 +24,11 @@ export interface RunWebhookOptions {
   service: string;
   /** Standalone / cert-manager mode: certificates in this directory (created when missing). */
   certDir?: string;
-  /** Cluster mode: a KubeConfig or the path of a kubeconfig file; the default kubeconfig when omitted. */
-  kubeConfig?: KubeConfig | string;
+  /**
+   * Cluster mode: a KubeConfig (or ClusterAccess), or the path of a kubeconfig file; when omitted, `$KUBECONFIG`,
+   * in-cluster, or ~/.kube/config (kube/cluster-access.ts).
+   */
+  kubeConfig?: ClusterSource | string;
   policy?: PolicyPort;
   logger?: Logger;
   /** Default `system:serviceaccount:redwing-system:redwing-reconciler`. */
@@ -42,12 +45,9 @@ export interface RunningWebhook {
   stop(): Promise<void>;
 }
 
-function loadKubeConfig(kubeConfig: KubeConfig | string | undefined): KubeConfig {
-  if (kubeConfig instanceof KubeConfig) return kubeConfig;
-  const config = new KubeConfig();
-  if (typeof kubeConfig === 'string') config.loadFromFile(kubeConfig);
-  else config.loadFromDefault();
-  return config;
+/** client-node is not loaded for a kubeconfig the built-in loader understands (kube/cluster-access.ts). */
+async function resolveCluster(kubeConfig: ClusterSource | string | undefined): Promise<ClusterSource> {
+  return kubeConfig === undefined || typeof kubeConfig === 'string' ? loadClusterAccess(kubeConfig) : kubeConfig;
 }
 
 async function openCertificateSource(options: RunWebhookOptions, logger: Logger): Promise<CertificateSource> {
@@ -56,7 +56,7 @@ async function openCertificateSource(options: RunWebhookOptions, logger: Logger)
     return createCertDirSource({ dir: options.certDir, service: options.service, namespace: options.namespace, logger });
   }
   return createClusterSource({
-    kubeConfig: loadKubeConfig(options.kubeConfig), namespace: options.namespace, service: options.service, logger,
+    kubeConfig: await resolveCluster(options.kubeConfig), namespace: options.namespace, service: options.service, logger,
   });
 }
 

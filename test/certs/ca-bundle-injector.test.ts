@@ -21,7 +21,7 @@ describe('certs/ca-bundle-injector', () => {
 
   function startInjector(name: string, bundle: () => string): CaBundleInjector {
     const injector = new CaBundleInjector({
-      kubeConfig: kube.kubeConfig,
+      client: kube.client,
       mutatingWebhookConfigurations: [name],
       validatingWebhookConfigurations: [name],
       desiredBundle: async () => bundle(),
@@ -58,7 +58,7 @@ describe('certs/ca-bundle-injector', () => {
     await applyWebhookConfigurations(fakeKube, 'hooks-b');
     const ca = createCertificateAuthority({ commonName: 'b' });
     const injector = new CaBundleInjector({
-      kubeConfig: fakeKube.kubeConfig,
+      client: fakeKube.client,
       mutatingWebhookConfigurations: ['hooks-b'],
       validatingWebhookConfigurations: ['hooks-b'],
       desiredBundle: async () => ca.certPem,

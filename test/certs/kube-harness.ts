@@ -9,11 +9,14 @@ import {
   type V1MutatingWebhookConfiguration,
   type V1ValidatingWebhookConfiguration,
 } from '@kubernetes/client-node';
+import { KubeClient } from '../../kube/client.js';
 import { startTestApiServer } from '../helpers/api-server.js';
 import { startFakeKube, type FakeKube } from './fake-kube.js';
 
 export interface KubeHarness {
   kubeConfig: KubeConfig;
+  /** what certs/ talks through, on the same kubeconfig */
+  client: KubeClient;
   core: CoreV1Api;
   admission: AdmissionregistrationV1Api;
   /** only with the in-test fake: fault injection */
@@ -29,20 +32,30 @@ export async function startKube(options: { fake?: boolean; namespaces?: string[]
   let harness: KubeHarness;
   if (options.fake) {
     const fake = await startFakeKube();
+    const client = new KubeClient(fake.kubeConfig);
     harness = {
       kubeConfig: fake.kubeConfig,
+      client,
       core: fake.kubeConfig.makeApiClient(CoreV1Api),
       admission: fake.kubeConfig.makeApiClient(AdmissionregistrationV1Api),
       fake,
-      stop: () => fake.stop(),
+      stop: async () => {
+        client.close();
+        await fake.stop();
+      },
     };
   } else {
     const { kubeConfig, stop } = await startTestApiServer({ dirPrefix: 'redwing-certs-kube-' });
+    const client = new KubeClient(kubeConfig);
     harness = {
       kubeConfig,
+      client,
       core: kubeConfig.makeApiClient(CoreV1Api),
       admission: kubeConfig.makeApiClient(AdmissionregistrationV1Api),
-      stop,
+      stop: async () => {
+        client.close();
+        await stop();
+      },
     };
     for (const name of options.namespaces ?? ['redwing-system']) {
       await harness.core.createNamespace({ body: { metadata: { name } } });

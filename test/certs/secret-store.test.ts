@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { describeCertificate, issueServingCertificate } from '../../certs/authority.js';
 import { createInitialState, defaultRotationPolicy } from '../../certs/rotation.js';
 import { TlsSecretStore } from '../../certs/secret-store.js';
+import type { KubeClient } from '../../kube/client.js';
 import { decodeTlsSecret, encodeTlsSecret } from '../../certs/tls-state.js';
 import { startKube, type KubeHarness } from './kube-harness.js';
 
@@ -21,7 +22,7 @@ describe('certs/secret-store', () => {
   });
 
   const storeFor = (secretName: string): TlsSecretStore =>
-    new TlsSecretStore({ api: kube.kubeConfig.makeApiClient(CoreV1Api), namespace: 'redwing-system', secretName, logger });
+    new TlsSecretStore({ client: kube.client, namespace: 'redwing-system', secretName, logger });
 
   it('three replicas starting at once converge on one Secret', async () => {
     let generated = 0;
@@ -50,14 +51,14 @@ describe('certs/secret-store', () => {
   it('re-reads and re-applies its change when another writer updated the Secret in between', async () => {
     const seed = await storeFor('conflict-tls').loadOrCreate(() => createInitialState(policy, new Date()));
     const otherServing = issueServingCertificate(seed.state.ca, { commonName: 'other', dnsNames: ['other-writer'] });
-    // Forwards to the real API, but right before our first replace another replica writes the Secret.
+    // Forwards to the real API, but right before our first replace (PUT) another replica writes the Secret.
     const core = kube.kubeConfig.makeApiClient(CoreV1Api);
     let interfered = false;
-    const racingApi = new Proxy(core, {
+    const racingClient = new Proxy(kube.client, {
       get(target, property, receiver) {
-        if (property === 'replaceNamespacedSecret') {
-          return async (param: Parameters<CoreV1Api['replaceNamespacedSecret']>[0]) => {
-            if (!interfered) {
+        if (property === 'request') {
+          return async (...args: Parameters<KubeClient['request']>) => {
+            if (args[0] === 'PUT' && !interfered) {
               interfered = true;
               const { data, annotations } = encodeTlsSecret({ ...seed.state, serving: otherServing });
               const current = await core.readNamespacedSecret({ name: 'conflict-tls', namespace: 'redwing-system' });
@@ -67,13 +68,13 @@ describe('certs/secret-store', () => {
                 body: { ...current, data, metadata: { ...current.metadata, annotations } },
               });
             }
-            return target.replaceNamespacedSecret(param);
+            return target.request(...args);
           };
         }
         return Reflect.get(target, property, receiver) as unknown;
       },
     });
-    const store = new TlsSecretStore({ api: racingApi, namespace: 'redwing-system', secretName: 'conflict-tls', logger });
+    const store = new TlsSecretStore({ client: racingClient, namespace: 'redwing-system', secretName: 'conflict-tls', logger });
     const seen: string[] = [];
     const updated = await store.update((current) => {
       seen.push(describeCertificate(current.serving.certPem).subjectCommonName);

@@ -1,16 +1,13 @@
 /**
  * Where the engine's cache comes from:
  * - in a cluster, informers on KVPolicies, Namespaces and KVStores (trimmed to what policies read, for `/scale`
- *   requests, which carry a Scale and not the store), by
- *   `watchPolicySources`, restarted with backoff whenever the watch or a relist fails, so a restarted API server or a
- *   dropped connection heals on its own;
+ *   requests, which carry a Scale and not the store), by `watchPolicySources`, which relist with backoff whenever
+ *   the watch or a list fails, so a restarted API server or a dropped connection heals on its own;
  * - standalone (`redwing webhook --policy FILE`), YAML or JSON files (`loadPolicyFiles`), validated exactly like
  *   `/validate/kvpolicy` validates them, so a file the cluster would refuse is refused here too.
  */
 import { readFileSync } from 'node:fs';
-import {
-  CoreV1Api, CustomObjectsApi, makeInformer, type Informer, type KubeConfig, type KubernetesObject, type V1Namespace,
-} from '@kubernetes/client-node';
+import type { V1Namespace } from '@kubernetes/client-node';
 import YAML from 'yaml';
 import { API_GROUP, API_GROUP_VERSION, API_VERSION, KVPOLICY_KIND, KVPOLICY_PLURAL, KVSTORE_PLURAL } from '../../shared/api.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
@@ -22,6 +19,10 @@ import { validateKVPolicy } from '../validate-kvpolicy.js';
 import type { PolicyEngine } from '../../policy/engine.js';
 import { validatePolicyObject } from '../../policy/validate-policy.js';
 import { isPlainObject } from '../../shared/json-value.js';
+import { KubeClient } from '../../kube/client.js';
+import type { ClusterSource } from '../../kube/cluster-access.js';
+import type { CachedObject, Informer } from '../../kube/informer.js';
+import { ListWatchInformer } from '../../kube/list-watch-informer.js';
 
 export class PolicyFileError extends Error {
   constructor(readonly problems: string[]) {
@@ -101,83 +102,27 @@ export function loadPolicyFilesInto(engine: PolicyEngine, paths: readonly string
   return policies.length;
 }
 
-export interface InformerLoopOptions {
-  logger: Logger;
-  name: string;
-  initialBackoffMs?: number;
-  maxBackoffMs?: number;
-}
-
-export interface InformerLoop {
-  /** Resolves once the informer has listed successfully (its cache is complete). */
-  readonly synced: Promise<void>;
-  stop(): Promise<void>;
-}
-
-/**
- * Starts an informer and keeps it running: after an error (failed list, broken watch) it restarts it with
- * exponential backoff (doubling up to `maxBackoffMs`, reset by a successful start).
- */
-export function keepInformerRunning<T extends KubernetesObject>(informer: Informer<T>, options: InformerLoopOptions): InformerLoop {
-  const initial = options.initialBackoffMs ?? 500;
-  const max = options.maxBackoffMs ?? 30_000;
-  let backoffMs = initial;
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let failedSinceStart = false;
-  let markSynced!: () => void;
-  const synced = new Promise<void>((resolve) => { markSynced = resolve; });
-
-  const onError = (error?: unknown): void => {
-    failedSinceStart = true;
-    if (stopped) return;
-    options.logger.warn({ err: error, informer: options.name, retryInMs: backoffMs }, 'informer failed; restarting');
-    clearTimeout(timer);
-    timer = setTimeout(() => { void start(); }, backoffMs);
-    backoffMs = Math.min(backoffMs * 2, max);
-  };
-  const start = async (): Promise<void> => {
-    if (stopped) return;
-    failedSinceStart = false;
-    try {
-      await informer.start();
-    } catch (error) {
-      // Failures before the request (credentials that cannot be read, no current cluster) throw instead of
-      // reaching the error callback.
-      onError(error);
-      return;
-    }
-    if (!failedSinceStart && !stopped) {
-      backoffMs = initial;
-      markSynced();
-    }
-  };
-  informer.on('error', onError);
-  void start();
-  return {
-    synced,
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await informer.stop();
-    },
-  };
-}
-
 export interface PolicySources {
   /** Resolves when the policy, namespace and store caches are complete. */
   readonly synced: Promise<void>;
   stop(): Promise<void>;
 }
 
-/** Feeds the engine from the cluster: KVPolicies, Namespace labels and KVStores, kept current by watches. */
-export function watchPolicySources(engine: PolicyEngine, kubeConfig: KubeConfig, options: { logger?: Logger } = {}): PolicySources {
-  const logger = options.logger ?? createLogger('policy-sources');
-  const customObjects = kubeConfig.makeApiClient(CustomObjectsApi);
-  const core = kubeConfig.makeApiClient(CoreV1Api);
+/** Calls `set` on add and update, `remove` on delete. */
+function follow<T extends CachedObject>(informer: Informer<T>, set: (object: T) => void, remove: (object: T) => void): void {
+  informer.on((event, object) => (event === 'delete' ? remove(object) : set(object)));
+}
 
-  const policies = makeInformer<KVPolicy & KubernetesObject>(kubeConfig, `/apis/${API_GROUP}/${API_VERSION}/${KVPOLICY_PLURAL}`,
-    async () => customObjects.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural: KVPOLICY_PLURAL }));
+/**
+ * Feeds the engine from the cluster: KVPolicies, Namespace labels and KVStores, kept current by list + watch
+ * informers (kube/list-watch-informer.ts), which relist with backoff whenever the watch or a list fails.
+ */
+export function watchPolicySources(engine: PolicyEngine, cluster: ClusterSource, options: { logger?: Logger } = {}): PolicySources {
+  const logger = options.logger ?? createLogger('policy-sources');
+  const client = new KubeClient(cluster);
+  const groupPath = `/apis/${API_GROUP}/${API_VERSION}`;
+
+  const policies = new ListWatchInformer<KVPolicy>(client, { name: 'kvpolicies', path: `${groupPath}/${KVPOLICY_PLURAL}`, logger });
   const upsert = (policy: KVPolicy): void => {
     engine.upsertPolicy(policy);
     const compiled = engine.compiledPolicies().find((candidate) => candidate.name === policy.metadata.name);
@@ -189,38 +134,26 @@ export function watchPolicySources(engine: PolicyEngine, kubeConfig: KubeConfig,
       logger.debug({ policy: policy.metadata.name }, 'policy cached');
     }
   };
-  policies.on('add', upsert);
-  policies.on('update', upsert);
-  policies.on('delete', (policy) => { if (policy.metadata?.name) engine.removePolicy(policy.metadata.name); });
+  follow(policies, upsert, (policy) => { if (policy.metadata?.name) engine.removePolicy(policy.metadata.name); });
 
-  const namespaces = makeInformer<V1Namespace>(kubeConfig, '/api/v1/namespaces', async () => core.listNamespace());
-  const setLabels = (namespace: V1Namespace): void => {
-    if (namespace.metadata?.name) engine.setNamespaceLabels(namespace.metadata.name, namespace.metadata.labels ?? {});
-  };
-  namespaces.on('add', setLabels);
-  namespaces.on('update', setLabels);
-  namespaces.on('delete', (namespace) => { if (namespace.metadata?.name) engine.setNamespaceLabels(namespace.metadata.name, undefined); });
+  const namespaces = new ListWatchInformer<V1Namespace>(client, { name: 'namespaces', path: '/api/v1/namespaces', logger });
+  follow(namespaces,
+    (namespace) => { if (namespace.metadata?.name) engine.setNamespaceLabels(namespace.metadata.name, namespace.metadata.labels ?? {}); },
+    (namespace) => { if (namespace.metadata?.name) engine.setNamespaceLabels(namespace.metadata.name, undefined); });
 
   // Stores, for `/scale` requests: a Scale carries neither the labels policies select by nor the spec their rules
   // read. The engine keeps each one trimmed (no status, no managedFields).
-  const stores = makeInformer<KVStore & KubernetesObject>(kubeConfig, `/apis/${API_GROUP}/${API_VERSION}/${KVSTORE_PLURAL}`,
-    async () => customObjects.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural: KVSTORE_PLURAL }));
-  const setStore = (store: KVStore): void => {
-    if (store.metadata?.name) engine.setStore(store.metadata.namespace ?? '', store.metadata.name, store as unknown as Record<string, unknown>);
-  };
-  stores.on('add', setStore);
-  stores.on('update', setStore);
-  stores.on('delete', (store) => { if (store.metadata?.name) engine.setStore(store.metadata.namespace ?? '', store.metadata.name, undefined); });
+  const stores = new ListWatchInformer<KVStore>(client, { name: 'kvstores', path: `${groupPath}/${KVSTORE_PLURAL}`, logger });
+  follow(stores,
+    (store) => { if (store.metadata?.name) engine.setStore(store.metadata.namespace ?? '', store.metadata.name, store as unknown as Record<string, unknown>); },
+    (store) => { if (store.metadata?.name) engine.setStore(store.metadata.namespace ?? '', store.metadata.name, undefined); });
 
-  const loops = [
-    keepInformerRunning(policies, { logger, name: 'kvpolicies' }),
-    keepInformerRunning(namespaces, { logger, name: 'namespaces' }),
-    keepInformerRunning(stores, { logger, name: 'kvstores' }),
-  ];
+  const informers = [policies, namespaces, stores];
   return {
-    synced: Promise.all(loops.map((loop) => loop.synced)).then(() => undefined),
+    synced: Promise.all(informers.map((informer) => informer.start())).then(() => undefined),
     async stop() {
-      await Promise.all(loops.map((loop) => loop.stop()));
+      for (const informer of informers) informer.stop();
+      client.close();
     },
   };
 }

@@ -5,9 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { createPolicyEngine } from '../../../policy/engine.js';
-import type { Informer, KubernetesObject } from '@kubernetes/client-node';
-import { createLogger } from '../../../shared/logger.js';
-import { keepInformerRunning, loadPolicyFiles, loadPolicyFilesInto, PolicyFileError, watchPolicySources } from '../../../webhook/policy/sources.js';
+import { loadPolicyFiles, loadPolicyFilesInto, PolicyFileError, watchPolicySources } from '../../../webhook/policy/sources.js';
 import YAML from 'yaml';
 import { readFileSync } from 'node:fs';
 import { postJson, startPolicySandbox, type PolicySandbox } from './sandbox-helpers.js';
@@ -121,51 +119,5 @@ describe('policy sources: watch on the sandbox API server', () => {
     } finally {
       await sources.stop();
     }
-  });
-});
-
-describe('keepInformerRunning', () => {
-  /** An informer whose start() fails in the scripted ways, then succeeds. */
-  function scriptedInformer(script: Array<'error-callback' | 'throw' | 'ok'>) {
-    const errorCallbacks: Array<(error?: unknown) => void> = [];
-    let starts = 0;
-    let stops = 0;
-    const informer = {
-      on(verb: string, callback: (error?: unknown) => void) { if (verb === 'error') errorCallbacks.push(callback); },
-      off() {},
-      async start() {
-        const step = script[starts] ?? 'ok';
-        starts += 1;
-        if (step === 'throw') throw new Error('cannot read token');
-        if (step === 'error-callback') for (const callback of errorCallbacks) callback(new Error('connection refused'));
-      },
-      async stop() { stops += 1; },
-    } as unknown as Informer<KubernetesObject>;
-    return { informer, starts: () => starts, stops: () => stops };
-  }
-
-  it('restarts after failed starts (error callback or thrown) and reports synced once one succeeds', async () => {
-    const scripted = scriptedInformer(['error-callback', 'throw', 'error-callback', 'ok']);
-    const loop = keepInformerRunning(scripted.informer, { logger: createLogger('test'), name: 'fake', initialBackoffMs: 5, maxBackoffMs: 20 });
-    await loop.synced;
-    assert.equal(scripted.starts(), 4);
-    await loop.stop();
-    assert.equal(scripted.stops(), 1);
-  });
-
-  it('backs off between retries and stops retrying once stopped', async (t) => {
-    t.mock.timers.enable({ apis: ['setTimeout'] });
-    const scripted = scriptedInformer(['error-callback', 'error-callback', 'error-callback', 'error-callback']);
-    const loop = keepInformerRunning(scripted.informer, { logger: createLogger('test'), name: 'fake', initialBackoffMs: 50 });
-    assert.equal(scripted.starts(), 1);
-    t.mock.timers.tick(49);
-    assert.equal(scripted.starts(), 1, 'waits the backoff');
-    t.mock.timers.tick(1);
-    assert.equal(scripted.starts(), 2);
-    t.mock.timers.tick(99);
-    assert.equal(scripted.starts(), 2, 'the backoff doubled');
-    await loop.stop();
-    t.mock.timers.tick(10_000);
-    assert.equal(scripted.starts(), 2, 'no retry after stop');
   });
 });
