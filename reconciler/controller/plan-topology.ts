@@ -23,6 +23,8 @@ export interface TopologyInput {
   port: number;
   /** What the health monitor learned of the age of each pod's data (data-bounds.ts); undefined after a restart. */
   dataBounds?: DataBounds;
+  /** spec.replicas: a deleted pod below it comes back (see goneForGood). Undefined: every terminating pod is gone. */
+  desiredReplicas?: number;
 }
 
 export interface ReplicaOfStep {
@@ -80,12 +82,24 @@ interface Election {
 
 const namesOf = (pods: ObservedPod[]): string[] => pods.map((pod) => pod.name);
 
+/**
+ * Gone with its data, for the election: on a lost node (it returns only with the node), or deleted for good by a
+ * scale-down. A pod deleted or evicted below spec.replicas is not gone: the StatefulSet recreates it on the same
+ * volume, data included (the reconciler itself deletes pods stuck in restart back-off for that, restart-awaited-pods.ts),
+ * so a wait for its data goes on until it is back.
+ */
+function goneForGood(pod: ObservedPod, input: TopologyInput): boolean {
+  if (!pod.terminating) return false;
+  if (pod.phase === 'Unknown' || input.desiredReplicas === undefined) return true;
+  return pod.ordinal >= input.desiredReplicas;
+}
+
 function electAfterLoss(input: TopologyInput, candidates: ObservedPod[], lost: ObservedPod | undefined): Election {
   // Every answering pod booted fenced: a cold start (all pods restarted), so nobody has taken a write since. The pod
   // with the most data may simply be the slowest to come back, and electing without it would make it resync from a
   // poorer pod and drop acknowledged writes; waiting costs availability only. Pods on a lost node count as gone.
   if (candidates.every((pod) => pod.engine?.state?.fenced === true)) {
-    const pending = input.pods.filter((pod) => !pod.terminating && !isCandidate(pod));
+    const pending = input.pods.filter((pod) => !goneForGood(pod, input) && !isCandidate(pod));
     if (pending.length > 0) return { master: lost?.name, waiting: `cold start: waiting for ${namesOf(pending).join(', ')} before electing`, awaiting: namesOf(pending) };
   }
   // Offsets compare only pods that know theirs: one restarted from its AOF reports 0 whatever it holds.
@@ -97,7 +111,7 @@ function electAfterLoss(input: TopologyInput, candidates: ObservedPod[], lost: O
   // Every acknowledged write reached a replica. Unless each other pod provably holds nothing newer than `best`, one of
   // them may hold writes `best` lacks, and promoting `best` would make it resync from `best` and lose them. The lost
   // master is left out: all it acknowledged is on some replica.
-  const atRisk = input.pods.filter((pod) => pod !== best && pod !== lost && !pod.terminating
+  const atRisk = input.pods.filter((pod) => pod !== best && pod !== lost && !goneForGood(pod, input)
     && mayHoldNewerData(dataView(pod), best?.engine?.replicationOffset ?? 0, input.dataBounds));
   if (best && atRisk.length === 0) return { master: best.name, reason: 'MasterLost' };
   if (atRisk.length === 0) {
@@ -118,7 +132,7 @@ function electAfterLoss(input: TopologyInput, candidates: ObservedPod[], lost: O
     const guess = [...candidates].filter((pod) => pod.engine?.syncInProgress !== true).sort((a, b) => (b.engine?.keys ?? 0) - (a.engine?.keys ?? 0) || compareByData(a, b))[0];
     if (guess) return { master: guess.name, reason: 'BestEffort' };
   }
-  const lostPending = lost !== undefined && !isCandidate(lost) && !lost.terminating ? [lost] : [];
+  const lostPending = lost !== undefined && !isCandidate(lost) && !goneForGood(lost, input) ? [lost] : [];
   return {
     master: lost?.name,
     awaiting: namesOf([...lostPending, ...pending.filter((pod) => pod !== lost)]),
@@ -188,7 +202,7 @@ function elect(input: TopologyInput, candidates: ObservedPod[]): Election {
   // compared: a pod slow to start may hold data (a store re-created over kept volumes), and bootstrapping an empty
   // pod before it answers would make it the sync source that wipes that data. A new store also keeps ordinal 0.
   if (candidates.length === 0) return { waiting: 'no pod is running yet' };
-  const pending = input.pods.filter((pod) => !pod.terminating && !isCandidate(pod));
+  const pending = input.pods.filter((pod) => !goneForGood(pod, input) && !isCandidate(pod));
   if (pending.length > 0) return { waiting: `waiting for ${namesOf(pending).join(', ')} to answer before electing the first master`, awaiting: namesOf(pending) };
   if (!candidates.some(hasData)) {
     return { master: [...candidates].sort((a, b) => a.ordinal - b.ordinal)[0]!.name, reason: 'Bootstrap' };

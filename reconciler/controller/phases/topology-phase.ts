@@ -30,6 +30,7 @@ export function planFor(target: ReconcileTarget, memory: StoreMemory, pods: Obse
     failoverEnabled: target.resolved.spec.failover?.enabled !== false,
     port: ENGINE_PORT,
     dataBounds: memory.election.dataBounds,
+    desiredReplicas: target.resolved.spec.replicas ?? 3,
   });
 }
 

@@ -196,6 +196,20 @@ describe('planTopology', () => {
     assert.equal(thawed.master, 's-2');
   });
 
+  it('a pod that may hold newer data and is being deleted holds the election until it is back, unless a scale-down removes it', () => {
+    // s-1 was restarted from its AOF (keys, offset 0) and is now deleted, by a user, an eviction, or the reconciler
+    // recreating it out of restart back-off: the StatefulSet brings it back on its volume, with whatever it holds.
+    const aofDeleted = pod(1, { ...replicaOf(0, 0, { masterLinkUp: false }), keys: 70 }, { terminating: true });
+    const pods = [pod(0, undefined, { roleLabel: 'master' }), aofDeleted, pod(2, replicaOf(0, 100))];
+    const waiting = planTopology(input(pods, { knownMaster: 's-0', masterDownConfirmed: true, desiredReplicas: 3 }));
+    assert.equal(waiting.master, undefined);
+    assert.match(waiting.waiting ?? '', /s-1 may hold acknowledged writes that s-2 \(the best replica\) lacks/);
+    assert.deepEqual(waiting.awaiting, ['s-0', 's-1']);
+    // Scaled down to one pod: the StatefulSet does not bring s-1 back, so it holds nothing up.
+    const scaledDown = planTopology(input(pods, { knownMaster: 's-0', masterDownConfirmed: true, desiredReplicas: 1 }));
+    assert.equal(scaledDown.master, 's-2');
+  });
+
   it('a lost master back empty (its volume gone) leaves a best effort by keys, said as such', () => {
     const aof = (keys: number): EngineObservation => ({ ...replicaOf(0, 0, { masterLinkUp: false }), keys });
     const plan = planTopology(input([pod(0, fenced(0, 0), { roleLabel: 'master' }), pod(1, aof(10)), pod(2, aof(30))], { knownMaster: 's-0', masterDownConfirmed: true }));
