@@ -10,8 +10,9 @@ import { runReconciler, type RunningReconciler } from '../reconciler/controller/
 import { paths } from '../kube/paths.js';
 import { createLogger } from '../shared/logger.js';
 import {
-  getStore, kvstore, listStorePods, startE2eCluster, storePassword, waitFor, type E2eCluster, type PodInfo,
-} from '../test/reconciler/controller/e2e-helpers.js';
+  getStore, kvstore, listStorePods, startSandboxCluster, storePassword, type E2eCluster, type PodInfo,
+} from '../harness/sandbox-cluster.js';
+import { waitFor } from '../harness/wait-for.js';
 
 export interface MasterDownLine {
   atMs: number;
@@ -93,7 +94,7 @@ export interface SandboxStore {
 const NAMESPACE = 'default';
 
 export async function startSandboxStore(options: SandboxStoreOptions): Promise<SandboxStore> {
-  const cluster = await startE2eCluster();
+  const cluster = await startSandboxCluster();
   const log = new ReconcilerLog(options.verbose);
   let reconciler: RunningReconciler | undefined;
   const stop = async () => {

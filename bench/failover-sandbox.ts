@@ -7,7 +7,8 @@
  * image, which needs a rolling restart: replicas first, then a switchover, then the old master.
  */
 import { paths } from '../kube/paths.js';
-import { getStore, waitFor } from '../test/reconciler/controller/e2e-helpers.js';
+import { getStore } from '../harness/sandbox-cluster.js';
+import { waitFor } from '../harness/wait-for.js';
 import { missingKeys } from '../harness/topology.js';
 import { Writer } from '../harness/writer.js';
 import { restartedAfterMs, startSandboxStore, watchPromotion, type SandboxStore } from './failover-sandbox-store.js';

@@ -3,7 +3,7 @@
  * readiness changed, role label moved, status.master changed, the master Service's endpoints changed), so the
  * longest write pause can be placed in the rollout's phases.
  */
-import { getStore, listStorePods } from '../test/reconciler/controller/e2e-helpers.js';
+import { getStore, listStorePods } from '../harness/sandbox-cluster.js';
 import type { WriterReport } from '../harness/writer.js';
 import type { SandboxStore } from './failover-sandbox-store.js';
 

@@ -88,7 +88,6 @@ export const BOUNDARY_RULES: readonly BoundaryRule[] = [
     why: 'a benchmark measures the product; what it shares with the tests lives in harness/',
     from: ['bench'],
     mayNotImport: ['test'],
-    notYetFixed: ['bench/failover-sandbox-store.ts', 'bench/failover-sandbox.ts', 'bench/failover-timeline.ts'],
   },
 ];
 

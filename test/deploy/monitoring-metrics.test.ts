@@ -12,7 +12,7 @@ import { after, describe, it } from 'node:test';
 import YAML from 'yaml';
 import { paths } from '../../kube/paths.js';
 import { runWebhook, type RunningWebhook } from '../../webhook/main.js';
-import { sandboxTestLogger } from '../helpers/sandbox-logger.js';
+import { sandboxTestLogger } from '../../harness/sandbox-logger.js';
 import { kvstore, useReconcilerOnSandbox, waitFor, waitStoreReady } from '../reconciler/controller/e2e-helpers.js';
 
 const MONITORING_DIR = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../charts/redwing/files/monitoring');

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppsV1Api, CoreV1Api, DiscoveryV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import { sandboxTestLogger } from '../helpers/sandbox-logger.js';
+import { sandboxTestLogger } from '../../harness/sandbox-logger.js';
 import { startSandbox, type RunningSandbox } from '../../sandbox/cluster.js';
 
 export interface TestSandbox {

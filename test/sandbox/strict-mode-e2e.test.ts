@@ -21,7 +21,7 @@ import { startControllers, type RunningControllers } from '../../sandbox/control
 import { Scheduler } from '../../sandbox/scheduler/scheduler.js';
 import type { Faults } from '../../sandbox/faults/faults.js';
 import { identityFromManifests } from '../helpers/manifest-identity.js';
-import { sandboxTestLogger } from '../helpers/sandbox-logger.js';
+import { sandboxTestLogger } from '../../harness/sandbox-logger.js';
 import {
   getStore, installCrds, kvstore, listStorePods, redisCommand, storePassword, waitFor, waitStoreReady,
 } from '../reconciler/controller/e2e-helpers.js';

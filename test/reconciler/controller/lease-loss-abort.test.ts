@@ -18,7 +18,7 @@ import { probeEngine } from '../../../reconciler/replication/index.js';
 import type { ObservedPod } from '../../../reconciler/controller/observed.js';
 import type { TopologyPlan } from '../../../reconciler/controller/plan-topology.js';
 import { freePort, spawnRedisServer, type RedisServerChild } from '../../../harness/redis-server.js';
-import { sandboxTestLogger } from '../../helpers/sandbox-logger.js';
+import { sandboxTestLogger } from '../../../harness/sandbox-logger.js';
 import { waitFor } from '../../../harness/wait-for.js';
 import { startCommandGateProxy, type CommandGateProxy } from './command-gate-proxy.js';
 

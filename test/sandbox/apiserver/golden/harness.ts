@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before } from 'node:test';
 import { startControllers, type RunningControllers } from '../../../../sandbox/controllers/index.js';
-import { sandboxTestLogger } from '../../../helpers/sandbox-logger.js';
+import { sandboxTestLogger } from '../../../../harness/sandbox-logger.js';
 import { waitFor } from '../../../../harness/wait-for.js';
 import { startTestServer, type TestServer } from '../helpers.js';
 import { GoldenReplayer, isWatchPath, loadGolden, type ReplayOptions } from './replay.js';
