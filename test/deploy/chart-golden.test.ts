@@ -243,9 +243,14 @@ describe('helm lint and helm template', { skip: HELM ? false : 'helm is not on P
     });
   }
 
-  it('refuses another namespace', () => {
-    const result = spawnSync('helm', ['template', 'redwing', CHART, '-n', 'elsewhere'], { encoding: 'utf8' });
-    assert.notEqual(result.status, 0);
-    assert.match(result.stderr, /redwing-system/);
+  it('installs into redwing-system from another release namespace, creating it (kept on uninstall)', () => {
+    const result = spawnSync('helm', ['template', 'redwing', CHART, '-n', 'elsewhere', '--include-crds'], { encoding: 'utf8' });
+    assert.equal(result.status, 0, result.stderr);
+    const rendered = byKey(parseObjects(result.stdout));
+    const namespace = rendered.get('Namespace//redwing-system');
+    assert.equal(namespace?.metadata.annotations?.['helm.sh/resource-policy'], 'keep');
+    assert.equal(namespace?.metadata.labels?.['pod-security.kubernetes.io/enforce'], 'restricted');
+    rendered.delete('Namespace//redwing-system');
+    assertSameObjects(rendered, golden('default'), 'release namespace elsewhere');
   });
 });

@@ -1,12 +1,10 @@
 {{/*
-The operator's own code expects its namespace to be redwing-system (the webhook exempts the reconciler's
-ServiceAccount there; the store CA and the stores' NetworkPolicy name it), so the chart installs there only.
+The operator's namespace. Its code expects redwing-system (the webhook exempts the reconciler's ServiceAccount
+there; the store CA and the stores' NetworkPolicies name it), so every namespaced object goes there whatever the
+release namespace is; templates/namespace.yaml creates it when the release lives elsewhere.
 */}}
 {{- define "redwing.namespace" -}}
-{{- if ne .Release.Namespace "redwing-system" -}}
-{{- fail "install Redwing into the namespace redwing-system: helm install redwing <chart> -n redwing-system --create-namespace" -}}
-{{- end -}}
-{{- .Release.Namespace -}}
+redwing-system
 {{- end -}}
 
 {{- define "redwing.image" -}}
