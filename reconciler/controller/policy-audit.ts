@@ -1,6 +1,6 @@
 /**
  * The KVPolicy background audit as the reconciler runs it: the pure audit (policy/audit.ts) and condition
- * patches (reconciler/audit/conditions.ts), fed from the reconciler's own informer caches through kube-client.ts.
+ * patches (reconciler/audit/conditions.ts), fed from the reconciler's own informer caches through kube/client.ts.
  * Not through client-node: it would cost about 70 MB of RSS and a second cache of every KVStore, whereas the KVStore
  * cache here is the one the reconciler already holds, and a run lists nothing.
  *

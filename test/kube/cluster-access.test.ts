@@ -1,4 +1,4 @@
-/** The reconciler's own kubeconfig / in-cluster loader, and kube-client (requests and watch) driven by it over real HTTPS. */
+/** The reconciler's own kubeconfig / in-cluster loader, and KubeClient (requests and watch) driven by it over real HTTPS. */
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-/** The reconciler's policy audit loop (fed from its informers, writing through kube-client) on the sandbox API server. */
+/** The reconciler's policy audit loop (fed from its informers, writing through kube/client.ts) on the sandbox API server. */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KVPolicy } from '../../../shared/schema/kvpolicy.js';
