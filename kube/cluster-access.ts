@@ -1,6 +1,6 @@
 /**
  * How Redwing's processes reach the API server, without loading @kubernetes/client-node (about 70 MB of RSS, most of
- * it generated API classes none of them uses: it talks raw JSON through client.ts). Supports what
+ * it generated API classes none of them uses: they talk raw JSON through client.ts). Supports what
  * DESIGN.md needs: the in-cluster service account, and a kubeconfig file whose user has a client certificate, a
  * token or token file, or basic auth, with the CA as data or file. A kubeconfig whose user needs an exec plugin or
  * an auth provider (EKS, GKE, OIDC) is handed to client-node's KubeConfig, loaded only then.
