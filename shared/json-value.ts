@@ -22,6 +22,15 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   return false;
 }
 
+/** A copy with every object's keys sorted and `undefined` members dropped: a map as kube-apiserver returns it. */
+export function sortKeysDeep(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeysDeep);
+  if (!isPlainObject(value)) return value;
+  const sorted: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) if (value[key] !== undefined) sorted[key] = sortKeysDeep(value[key]);
+  return sorted;
+}
+
 /** JSON text with every object's keys sorted and `undefined` members dropped (as JSON.stringify drops them). */
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item ?? null)).join(',')}]`;

@@ -9,7 +9,7 @@
  * value (0, "", false) is not written. `field=<json>` is a field without `omitempty`, written with that zero value
  * when unset (an Event's `firstTimestamp: null`).
  */
-import { isPlainObject } from '../../shared/json-value.js';
+import { isPlainObject, sortKeysDeep } from '../../shared/json-value.js';
 const STRUCTS: Record<string, string> = {
   ObjectMeta: 'name generateName namespace selfLink uid resourceVersion generation creationTimestamp deletionTimestamp deletionGracePeriodSeconds labels:map annotations:map ownerReferences:OwnerReference finalizers managedFields:ManagedFieldsEntry',
   OwnerReference: 'apiVersion kind name uid controller blockOwnerDeletion',
@@ -155,11 +155,6 @@ export function builtinTypeName(apiVersion: unknown, kind: unknown): string | un
   return PARSED.has(kind) ? kind : undefined;
 }
 
-function sortedDeep(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortedDeep);
-  if (!isPlainObject(value)) return value;
-  return Object.fromEntries(Object.keys(value).sort().filter((k) => value[k] !== undefined).map((k) => [k, sortedDeep(value[k])]));
-}
 
 function sortedMap(value: Record<string, unknown>, valueType: string | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -174,7 +169,7 @@ function sortedMap(value: Record<string, unknown>, valueType: string | undefined
 export function inGoOrder(value: unknown, type: string): unknown {
   if (Array.isArray(value)) return value.map((element) => inGoOrder(element, type));
   if (!isPlainObject(value)) return value;
-  if (type === 'Sorted') return sortedDeep(value);
+  if (type === 'Sorted') return sortKeysDeep(value);
   const fields = PARSED.get(type);
   if (!fields) return value;
   const out: Record<string, unknown> = {};

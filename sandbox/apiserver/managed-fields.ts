@@ -5,7 +5,7 @@
 import type { ListSemanticsFn } from './list-keys.js';
 import { isPointerStruct } from './go-field-order.js';
 import { isMapNode, itemKey } from './list-keys.js';
-import { sortKeysDeep } from './serialize.js';
+import { sortKeysDeep } from '../../shared/json-value.js';
 import type { JsonObject, KubeObject, ManagedFieldsEntry } from './types.js';
 import { isJsonObject, jsonEqual, nowTimestamp } from './types.js';
 

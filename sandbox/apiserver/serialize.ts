@@ -9,6 +9,7 @@ import { badRequest, notAcceptable, unsupportedMediaType } from './status-errors
 import type { JsonObject, KubeObject } from './types.js';
 import { isJsonObject } from './types.js';
 import { goJsonSyntaxError as goScannerError } from './go-json-syntax.js';
+import { sortKeysDeep } from '../../shared/json-value.js';
 
 const METADATA_ORDER = [
   'name', 'generateName', 'namespace', 'selfLink', 'uid', 'resourceVersion', 'generation', 'creationTimestamp',
@@ -19,14 +20,6 @@ function orderKeys(object: JsonObject, order: string[]): JsonObject {
   const out: JsonObject = {};
   for (const key of order) if (object[key] !== undefined) out[key] = object[key];
   for (const [key, value] of Object.entries(object)) if (!(key in out) && value !== undefined) out[key] = value;
-  return out;
-}
-
-export function sortKeysDeep(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeysDeep);
-  if (!isJsonObject(value)) return value;
-  const out: JsonObject = {};
-  for (const key of Object.keys(value).sort()) if (value[key] !== undefined) out[key] = sortKeysDeep(value[key]);
   return out;
 }
 

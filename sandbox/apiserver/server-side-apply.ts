@@ -6,7 +6,7 @@ import type { FieldSet, FieldTypeInfo, ManagerSets } from './managed-fields.js';
 import { SEP, appliedFieldSet, readManagers, renderPath, valueAt, writeManagers } from './managed-fields.js';
 import { itemKey } from './list-keys.js';
 import { ApiError } from './status-errors.js';
-import { sortKeysDeep } from './serialize.js';
+import { sortKeysDeep } from '../../shared/json-value.js';
 import type { JsonObject, KubeObject } from './types.js';
 import { deepClone, isJsonObject, jsonEqual, nowTimestamp } from './types.js';
 

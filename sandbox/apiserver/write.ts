@@ -9,7 +9,8 @@ import { removeFields, typeErrorOf, unknownBuiltinFields } from './builtin-field
 import { generateName } from './object-meta.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from './patch.js';
 import { apiVersionOf, storageKey } from './registry.js';
-import { decodeBody, orderBuiltin, parseJson, sortKeysDeep } from './serialize.js';
+import { sortKeysDeep } from '../../shared/json-value.js';
+import { decodeBody, orderBuiltin, parseJson } from './serialize.js';
 import { serverSideApply } from './server-side-apply.js';
 import { ApiError, badRequest, fieldError, invalid, methodNotSupported, notFound, unsupportedMediaType } from './status-errors.js';
 import type { JsonObject, KubeObject } from './types.js';

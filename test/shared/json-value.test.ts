@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { canonicalJson, jsonEqual } from '../../shared/json-value.js';
+import { canonicalJson, jsonEqual, sortKeysDeep } from '../../shared/json-value.js';
 
 describe('jsonEqual', () => {
   it('ignores map key order at every depth (a real API server sorts them)', () => {
@@ -26,5 +26,13 @@ describe('canonicalJson', () => {
   it('writes the same text for the same value whatever the key order', () => {
     assert.equal(canonicalJson({ b: [{ y: 1, x: 2 }], a: null }), '{"a":null,"b":[{"x":2,"y":1}]}');
     assert.equal(canonicalJson({ a: undefined, b: 'c' }), '{"b":"c"}');
+  });
+});
+
+describe('sortKeysDeep', () => {
+  it('sorts the keys of every map, keeps list order, and drops undefined members', () => {
+    const sorted = sortKeysDeep({ b: { z: 1, a: [{ y: 1, x: undefined, w: 2 }] }, a: null, c: undefined });
+    assert.equal(JSON.stringify(sorted), '{"a":null,"b":{"a":[{"w":2,"y":1}],"z":1}}');
+    assert.equal(JSON.stringify(sorted), canonicalJson(sorted));
   });
 });

@@ -6,6 +6,7 @@ import { planStatefulSetChange } from '../../../reconciler/apply/index.js';
 import { minimalStore } from '../desired/stores.js';
 import { validateKubernetesObject } from '../desired/schema-validation.js';
 import { storedStatefulSet } from './stored.js';
+import { sortKeysDeep } from '../../../shared/json-value.js';
 
 function store(spec: Partial<KVStoreSpec>): KVStore {
   const base = minimalStore('redis');
@@ -32,11 +33,7 @@ describe('planStatefulSetChange', () => {
   });
 
   it('does nothing when the live object comes back with its map keys sorted, as a real API server sends them', () => {
-    const sortKeys = (value: unknown): unknown => Array.isArray(value) ? value.map(sortKeys)
-      : value !== null && typeof value === 'object'
-        ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, sortKeys(v)]))
-        : value;
-    const sorted = sortKeys(live({})) as ReturnType<typeof live>;
+    const sorted = sortKeysDeep(live({})) as ReturnType<typeof live>;
     assert.notEqual(JSON.stringify(sorted.spec?.selector), JSON.stringify(buildStatefulSet(store({})).spec?.selector));
     const plan = planStatefulSetChange(buildStatefulSet(store({})), sorted);
     assert.equal(plan.blocked, undefined);

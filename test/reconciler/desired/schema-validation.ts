@@ -18,6 +18,7 @@ import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role
 import { MutatingWebhookConfiguration } from 'kubernetes-models/admissionregistration.k8s.io/v1/MutatingWebhookConfiguration';
 import { ValidatingWebhookConfiguration } from 'kubernetes-models/admissionregistration.k8s.io/v1/ValidatingWebhookConfiguration';
 import { toTypedObject, toWireObject } from '../../../reconciler/apply/index.js';
+import { canonicalJson } from '../../../shared/json-value.js';
 
 type Validator = new (data: never) => { validate(): void };
 
@@ -39,13 +40,6 @@ const MODELS: Record<string, [Validator, string]> = {
   ValidatingWebhookConfiguration: [ValidatingWebhookConfiguration as unknown as Validator, 'V1ValidatingWebhookConfiguration'],
 };
 
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.keys(value).sort().map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]));
-  }
-  return value;
-}
 
 /** Throws with the object kind/name when the object is not a valid Kubernetes object or has unknown fields. */
 export function validateKubernetesObject(object: { kind?: string; metadata?: { name?: string } }): void {
@@ -60,8 +54,8 @@ export function validateKubernetesObject(object: { kind?: string; metadata?: { n
     throw new Error(`${kind} ${object.metadata?.name}: ${(error as Error).message}`, { cause: error });
   }
   const serialized = JSON.parse(JSON.stringify(ObjectSerializer.serialize(toTypedObject(object), typeName)));
-  const expected = JSON.stringify(sortKeys(wire));
-  const actual = JSON.stringify(sortKeys(serialized));
+  const expected = canonicalJson(wire);
+  const actual = canonicalJson(serialized);
   if (expected !== actual) {
     throw new Error(`${kind} ${object.metadata?.name}: fields unknown to the client serializer:\n${expected}\n!==\n${actual}`);
   }
