@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import YAML from 'yaml';
 import { KubeClient } from '../../kube/client.js';
 import { installCrds } from '../reconciler/controller/e2e-helpers.js';
 import { useTestApiServer } from '../helpers/api-server.js';
@@ -29,6 +30,23 @@ function walkFiles(dir: string, found: string[] = []): string[] {
     else found.push(path);
   }
   return found;
+}
+
+/** path -> size and mtime of every file under `dir`. */
+function fileStates(dir: string): Record<string, string> {
+  return Object.fromEntries(walkFiles(dir).map((path) => {
+    const stat = statSync(path);
+    return [path, `${stat.size}@${stat.mtimeMs}`];
+  }));
+}
+
+/** The node flags of a component's Deployment in manifests/ (`command: [node, ...flags, bin/redwing.js]`). */
+function deploymentNodeFlags(component: 'webhook' | 'reconciler'): string[] {
+  const objects = YAML.parseAllDocuments(readFileSync(join(REPO_ROOT, 'manifests', component, 'deployment.yaml'), 'utf8')).map((doc) => doc.toJS() as unknown);
+  const deployment = objects.find((object) => (object as { kind?: string }).kind === 'Deployment') as { spec: { template: { spec: { containers: Array<{ command: string[] }> } } } };
+  const command = deployment.spec.template.spec.containers[0]!.command;
+  assert.deepEqual([command[0], command.at(-1)], ['node', 'bin/redwing.js'], `${component}: the command the image's working directory expects`);
+  return command.slice(1, -1);
 }
 
 describe('the production dependency tree of package-lock.json', () => {
@@ -120,7 +138,8 @@ describe('the assembled image folder', { timeout: 300_000 }, () => {
     }
   });
 
-  it('runs the webhook and the reconciler as their ServiceAccounts until ready, and stops them on SIGTERM', async () => {
+  it('runs the webhook and the reconciler with their Deployments\' node flags, as their ServiceAccounts, until ready, writing nothing into the folder', async () => {
+    const before = fileStates(imageDir);
     const client = new KubeClient(api.kubeConfig);
     await installCrds(client);
     client.close();
@@ -129,8 +148,8 @@ describe('the assembled image folder', { timeout: 300_000 }, () => {
       writeFileSync(path, (await identityFromManifests(api.kubeConfig, component)).exportConfig(), { mode: 0o600 });
       return path;
     };
-    const webhook = startCli(['webhook', '--kubeconfig', await kubeconfigOf('webhook'), '--cert-dir', join(workDir, 'certs'), '--port', '0', '--metrics-port', '0'], IMAGE_ENV, [], imageDir);
-    const reconciler = startCli(['reconciler', '--kubeconfig', await kubeconfigOf('reconciler'), '--metrics-port', '0'], IMAGE_ENV, [], imageDir);
+    const webhook = startCli(['webhook', '--kubeconfig', await kubeconfigOf('webhook'), '--cert-dir', join(workDir, 'certs'), '--port', '0', '--metrics-port', '0'], IMAGE_ENV, deploymentNodeFlags('webhook'), imageDir);
+    const reconciler = startCli(['reconciler', '--kubeconfig', await kubeconfigOf('reconciler'), '--metrics-port', '0'], IMAGE_ENV, deploymentNodeFlags('reconciler'), imageDir);
     running.push(webhook, reconciler);
     const webhookLog = await webhook.waitForLog('webhook serving', 60_000);
     const reconcilerLog = await reconciler.waitForLog('reconciler started', 60_000);
@@ -143,5 +162,6 @@ describe('the assembled image folder', { timeout: 300_000 }, () => {
       assert.equal(result.code, 0, result.stderr);
       assert.doesNotMatch(result.stderr, /tsx|Cannot find (module|package)/);
     }
+    assert.deepEqual(fileStates(imageDir), before, 'a read-only root filesystem is enough: nothing in the folder was written');
   });
 });
