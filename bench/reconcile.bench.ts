@@ -28,6 +28,7 @@ import { buildKVPolicyCrd, buildKVStoreCrd } from '../shared/crds.js';
 import { KubeClient } from '../kube/client.js';
 import { paths } from '../kube/paths.js';
 import type { KVStore } from '../shared/schema/kvstore.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const { values } = parseArgs({
   options: {
@@ -44,10 +45,6 @@ const { values } = parseArgs({
   },
 });
 const CLK_TCK = 100;
-
-async function sleep(ms: number): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 async function startCluster(holdPodsPending: boolean): Promise<{ sandbox: RunningSandbox; client: KubeClient; dir: string }> {
   const dir = mkdtempSync(join('/var/tmp', 'redwing-bench-reconcile-'));

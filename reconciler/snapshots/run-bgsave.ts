@@ -7,6 +7,7 @@ import {
   errorMessage, openEngineConnection, closeEngineConnection, type EngineClient, type EngineEndpoint,
 } from '../replication/engine-connection.js';
 import { classifyBgsaveReply, judgeBgsave, parsePersistence, type BgsaveReply, type PersistenceSample } from './bgsave-progress.js';
+import { sleepUnlessAborted } from '../../shared/abortable-sleep.js';
 
 /** A large dataset on a slow disk takes minutes; longer than this and something is wrong. */
 export const DEFAULT_SNAPSHOT_TIMEOUT_MS = 10 * 60_000;
@@ -29,18 +30,6 @@ export type BgsaveFailureReason = 'EngineUnreachable' | 'BgsaveRefused' | 'Bgsav
 export type BgsaveResult =
   | { ok: true; durationMs: number; reply: BgsaveReply }
   | { ok: false; durationMs: number; reason: BgsaveFailureReason; error: string };
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
 
 async function readPersistence(client: EngineClient): Promise<PersistenceSample> {
   return parsePersistence(String(await client.call('INFO', 'persistence')));
@@ -82,7 +71,7 @@ export async function runBgsave(endpoint: EngineEndpoint, options: RunBgsaveOpti
       if (elapsed() >= timeoutMs) {
         return { ok: false, durationMs: elapsed(), reason: 'BgsaveTimedOut', error: `the save did not finish within ${timeoutMs} ms` };
       }
-      await sleep(Math.min(options.pollIntervalMs ?? DEFAULT_SNAPSHOT_POLL_INTERVAL_MS, Math.max(1, timeoutMs - elapsed())), options.signal);
+      await sleepUnlessAborted(Math.min(options.pollIntervalMs ?? DEFAULT_SNAPSHOT_POLL_INTERVAL_MS, Math.max(1, timeoutMs - elapsed())), options.signal);
     }
   } catch (error: unknown) {
     return { ok: false, durationMs: elapsed(), reason: 'EngineUnreachable', error: errorMessage(error) };

@@ -7,6 +7,7 @@ import { execInContainer, launchContainer, type ContainerProcess, type ExitInfo,
 import { ConfigError } from './env.js';
 import { ProbeState, runProbe } from './probes.js';
 import { rfc3339 } from '../../shared/rfc3339.js';
+import { sleepUnlessAborted as sleep } from '../../shared/abortable-sleep.js';
 
 export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
 
@@ -48,15 +49,6 @@ function tailOfFile(path: string): string {
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() { clearTimeout(timer); signal.removeEventListener('abort', done); resolve(); }
-    signal.addEventListener('abort', done);
-  });
 }
 
 export class ContainerRunner {

@@ -11,6 +11,7 @@ import { rfc3339 } from '../../shared/rfc3339.js';
 import { buildPodStatus } from './pod-status.js';
 import { POD_IP_ENV, type ShimSet } from './shims.js';
 import { materializeVolumes, type MaterializedVolume, type VolumeSource } from './volumes.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface PodWorkerOptions {
   pod: V1Pod;
@@ -26,10 +27,6 @@ export interface PodWorkerOptions {
 }
 
 const VOLUME_REFRESH_MS = 10_000;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 export class PodWorker {
   pod: V1Pod;

@@ -7,8 +7,8 @@ import { pino } from 'pino';
 import { sandboxClient } from '../../../sandbox/controllers/kube-io.js';
 import { NodeRegistry } from '../../../sandbox/kubelet/nodes.js';
 import { useTestApiServer } from '../../helpers/api-server.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('node heartbeats', () => {
   const api = useTestApiServer({ dirPrefix: 'redwing-nodes-', strict: true });
