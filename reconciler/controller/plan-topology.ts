@@ -25,6 +25,8 @@ export interface TopologyInput {
   dataBounds?: DataBounds;
   /** spec.replicas: a deleted pod below it comes back (see goneForGood). Undefined: every terminating pod is gone. */
   desiredReplicas?: number;
+  /** The store's name, which names its pods: with desiredReplicas, a pod deleted and not yet recreated is awaited. */
+  storeName?: string;
 }
 
 export interface ReplicaOfStep {
@@ -94,12 +96,29 @@ function goneForGood(pod: ObservedPod, input: TopologyInput): boolean {
   return pod.ordinal >= input.desiredReplicas;
 }
 
+/**
+ * The pods below spec.replicas that have no pod object at the moment (deleted, the StatefulSet not yet done recreating
+ * them): each comes back on its volume with its data, so after a loss they are awaited like a pod that does not answer.
+ */
+function absentPods(input: TopologyInput): ObservedPod[] {
+  if (input.storeName === undefined || input.desiredReplicas === undefined) return [];
+  const present = new Set(input.pods.map((pod) => pod.ordinal));
+  const absent: ObservedPod[] = [];
+  for (let ordinal = 0; ordinal < input.desiredReplicas; ordinal++) {
+    // The lost master is not asked (all it acknowledged is on some replica): only its return can end a wait early.
+    const name = `${input.storeName}-${ordinal}`;
+    if (!present.has(ordinal) && name !== input.knownMaster) absent.push({ name, ordinal, phase: 'Pending', ready: false, terminating: false });
+  }
+  return absent;
+}
+
 function electAfterLoss(input: TopologyInput, candidates: ObservedPod[], lost: ObservedPod | undefined): Election {
+  const pods = [...input.pods, ...absentPods(input)];
   // Every answering pod booted fenced: a cold start (all pods restarted), so nobody has taken a write since. The pod
   // with the most data may simply be the slowest to come back, and electing without it would make it resync from a
   // poorer pod and drop acknowledged writes; waiting costs availability only. Pods on a lost node count as gone.
   if (candidates.every((pod) => pod.engine?.state?.fenced === true)) {
-    const pending = input.pods.filter((pod) => !goneForGood(pod, input) && !isCandidate(pod));
+    const pending = pods.filter((pod) => !goneForGood(pod, input) && !isCandidate(pod));
     if (pending.length > 0) return { master: lost?.name, waiting: `cold start: waiting for ${namesOf(pending).join(', ')} before electing`, awaiting: namesOf(pending) };
   }
   // Offsets compare only pods that know theirs: one restarted from its AOF reports 0 whatever it holds.
@@ -111,7 +130,7 @@ function electAfterLoss(input: TopologyInput, candidates: ObservedPod[], lost: O
   // Every acknowledged write reached a replica. Unless each other pod provably holds nothing newer than `best`, one of
   // them may hold writes `best` lacks, and promoting `best` would make it resync from `best` and lose them. The lost
   // master is left out: all it acknowledged is on some replica.
-  const atRisk = input.pods.filter((pod) => pod !== best && pod !== lost && !goneForGood(pod, input)
+  const atRisk = pods.filter((pod) => pod !== best && pod !== lost && !goneForGood(pod, input)
     && mayHoldNewerData(dataView(pod), best?.engine?.replicationOffset ?? 0, input.dataBounds));
   if (best && atRisk.length === 0) return { master: best.name, reason: 'MasterLost' };
   if (atRisk.length === 0) {

@@ -31,6 +31,7 @@ export function planFor(target: ReconcileTarget, memory: StoreMemory, pods: Obse
     port: ENGINE_PORT,
     dataBounds: memory.election.dataBounds,
     desiredReplicas: target.resolved.spec.replicas ?? 3,
+    storeName: target.resolved.name,
   });
 }
 

@@ -15,6 +15,7 @@ import { buildSchedule, describeFault, type Fault } from './chaos-schedule.js';
 import { startE2eCluster, waitFor, type E2eCluster } from './e2e-helpers.js';
 import { ChildReconciler } from './failover-child-reconciler.js';
 import { FailoverStore } from './failover-store.js';
+import { errorMessage } from '../../../shared/error-message.js';
 
 const ROUNDS = Number(process.env.REDWING_CHAOS_ROUNDS ?? 6);
 // `npm test` replays one fixed schedule; `npm run soak` draws a new one each run (REDWING_CHAOS_SEED=random).
@@ -31,7 +32,7 @@ describe('reconciler end to end: repeated and overlapping faults', { timeout: 30
   const startReconciler = () => {
     reconciler = new ChildReconciler({ kubeconfigPath: cluster.reconcilerKubeconfigPath });
     reconciler.onLog((entry) => {
-      if (entry.msg === 'promoted master' || entry.msg === 'repointed') decisions.push(`${new Date().toISOString()} ${JSON.stringify(entry)}`);
+      if (entry.msg === 'promoted master' || entry.msg === 'repointed' || entry.msg === 'recreating a pod out of its restart back-off') decisions.push(`${new Date().toISOString()} ${JSON.stringify(entry)}`);
     });
   };
   const timers = new Set<NodeJS.Timeout>();
@@ -86,7 +87,7 @@ describe('reconciler end to end: repeated and overlapping faults', { timeout: 30
       }
     } catch (error: unknown) {
       // The pod's container is down (restarting after an earlier kill): nothing to hit.
-      return `${describeFault(fault)} ${pod}: ${error instanceof Error ? error.message : String(error)}`;
+      return `${describeFault(fault)} ${pod}: ${errorMessage(error)}`;
     }
     return `${describeFault(fault)} ${pod}`;
   }

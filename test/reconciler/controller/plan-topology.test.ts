@@ -210,6 +210,18 @@ describe('planTopology', () => {
     assert.equal(scaledDown.master, 's-2');
   });
 
+  it('a pod deleted and not yet recreated holds the election too, unless a bound covers it; the lost master is not waited for', () => {
+    const pods = [pod(1, replicaOf(0, 100))];
+    const waiting = planTopology(input(pods, { knownMaster: 's-0', masterDownConfirmed: true, desiredReplicas: 3, storeName: 's' }));
+    assert.equal(waiting.master, undefined);
+    assert.deepEqual(waiting.awaiting, ['s-2']);
+    assert.equal(planTopology(input(pods, { knownMaster: 's-0', masterDownConfirmed: true })).master, 's-1', 'without spec.replicas nothing says s-2 exists');
+    const dataBounds = observeMasterRole(observeMasterRole(undefined, { master: 's-0', offset: 90, replicas: [{ pod: 's-1', offset: 90 }, { pod: 's-2', offset: 90 }] }),
+      { master: 's-0', offset: 95, replicas: [{ pod: 's-1', offset: 95 }] });
+    assert.equal(planTopology(input(pods, { knownMaster: 's-0', masterDownConfirmed: true, desiredReplicas: 3, storeName: 's', dataBounds })).master, 's-1',
+      's-2 left the master at offset 95, behind s-1');
+  });
+
   it('a lost master back empty (its volume gone) leaves a best effort by keys, said as such', () => {
     const aof = (keys: number): EngineObservation => ({ ...replicaOf(0, 0, { masterLinkUp: false }), keys });
     const plan = planTopology(input([pod(0, fenced(0, 0), { roleLabel: 'master' }), pod(1, aof(10)), pod(2, aof(30))], { knownMaster: 's-0', masterDownConfirmed: true }));
