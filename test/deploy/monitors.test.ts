@@ -5,6 +5,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
@@ -60,5 +61,27 @@ describe('the monitors of deploy/kustomize/monitoring', { skip: KUBECTL ? false 
   it('the dashboard ConfigMap carries the Grafana sidecar label', () => {
     const dashboard = objects.find((object) => object.kind === 'ConfigMap' && object.metadata.name === 'redwing-dashboard');
     assert.equal(dashboard?.metadata.labels?.grafana_dashboard, '1');
+  });
+});
+
+interface DashboardPanel { id: number; type: string; title: string; gridPos: { x: number; w: number }; targets?: Array<{ expr: string }> }
+
+describe('the Grafana dashboard', () => {
+  const dashboard = JSON.parse(readFileSync(join(REPO_ROOT, 'charts', 'redwing', 'files', 'monitoring', 'redwing-dashboard.json'), 'utf8')) as {
+    uid: string; panels: DashboardPanel[]; templating: { list: Array<{ name: string }> };
+  };
+
+  it('has unique panel ids, panels within the 24-column grid, a query in every panel, and only defined variables', () => {
+    const ids = dashboard.panels.map((panel) => panel.id);
+    assert.equal(new Set(ids).size, ids.length);
+    const variables = new Set(dashboard.templating.list.map((variable) => variable.name));
+    for (const panel of dashboard.panels) {
+      assert.ok(panel.gridPos.x + panel.gridPos.w <= 24, panel.title);
+      if (panel.type === 'row') continue;
+      assert.ok((panel.targets ?? []).length > 0, `${panel.title} has a query`);
+      for (const { expr } of panel.targets ?? []) {
+        for (const [, name] of expr.matchAll(/\$(\w+)/g)) assert.ok(variables.has(name!), `${panel.title}: $${name} is defined`);
+      }
+    }
   });
 });
