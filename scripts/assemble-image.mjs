@@ -11,12 +11,12 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { STAMP_FILE } from './dist-freshness.mjs';
+import { SOURCE_DIRS, STAMP_FILE } from './dist-freshness.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The folders of shipped TypeScript the commands import (bench/ and test/ stay out). */
-export const RUNTIME_DIRS = ['shared', 'policy', 'kube', 'webhook', 'certs', 'reconciler', 'sandbox', 'cli'];
+/** The folders of shipped TypeScript (the ones dist/ freshness watches, so a new one is never forgotten) but bench/. */
+export const RUNTIME_DIRS = SOURCE_DIRS.filter((dir) => dir !== 'bench');
 /** Files copied as they are, relative to the repository root. */
 export const VERBATIM_FILES = ['bin/redwing.js', 'scripts/dist-freshness.mjs', 'LICENSE'];
 /** Production dependencies the image does without: tsx only compiles TypeScript, and the image runs dist/. */
