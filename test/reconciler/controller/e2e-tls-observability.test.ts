@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { paths } from '../../../kube/paths.js';
 import {
-  getStore, kvstore, listStorePods, redisCommand, storePassword, useReconcilerOnSandbox, waitFor,
+  E2E_ENGINE, getStore, kvstore, listStorePods, redisCommand, storePassword, useReconcilerOnSandbox, waitFor,
 } from './e2e-helpers.js';
 
 const run = promisify(execFile);
@@ -68,7 +68,7 @@ describe('reconciler end to end: TLS, kubectl and metrics', { timeout: 600_000 }
     const [header, row] = table.trim().split('\n');
     assert.deepEqual(header!.split(/\s{2,}/), ['NAME', 'ENGINE', 'REPLICAS', 'READY', 'MASTER', 'PHASE', 'AGE']);
     const cells = row!.split(/\s{2,}/);
-    assert.deepEqual(cells.slice(0, 6), ['cols', 'redis', '1', '1', 'cols-0', 'Ready']);
+    assert.deepEqual(cells.slice(0, 6), ['cols', E2E_ENGINE ?? 'redis', '1', '1', 'cols-0', 'Ready']);
 
     await kubectl('scale', 'kvs/cols', '--replicas=2');
     assert.equal((await getStore(e2e.cluster.client, 'cols')).spec?.replicas, 2);
