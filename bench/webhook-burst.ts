@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
+import { errorMessage } from '../shared/error-message.js';
 
 /** An UPDATE AdmissionReview of about `mebibytes` MiB: object and oldObject carry half each, as many config keys. */
 export function largeUpdateReview(uid: string, mebibytes: number): string {
@@ -70,7 +71,7 @@ export async function runBurst(options: { pid: number; port: number; ca: string;
   const sampler = setInterval(() => { rssPeakBytes = Math.max(rssPeakBytes, residentBytes(options.pid)); }, 10);
   const started = performance.now();
   const outcomes = await Promise.all(Array.from({ length: options.concurrency }, () =>
-    post(options.port, options.ca, options.path, options.body).catch((error: unknown) => (error instanceof Error ? error.message : String(error)))));
+    post(options.port, options.ca, options.path, options.body).catch((error: unknown) => errorMessage(error))));
   const durationMs = performance.now() - started;
   clearInterval(sampler);
   rssPeakBytes = Math.max(rssPeakBytes, residentBytes(options.pid));

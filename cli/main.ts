@@ -7,6 +7,7 @@ import { describeCliError } from './cli-errors.js';
 import { COMMANDS, formatUsage } from './commands.js';
 import { formatHelp, parseFlags, type FlagValues } from './flags.js';
 import { checkStartupPaths, pathChecksFor, startupTimeoutMs } from './startup-checks.js';
+import { errorMessage } from '../shared/error-message.js';
 
 type Runner = (flags: FlagValues) => Promise<void>;
 
@@ -32,7 +33,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     flags = parseFlags(command, rest);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     console.error(message.startsWith('redwing ') ? message : `redwing ${command.name}: ${message}`);
     return 2;
   }
@@ -57,7 +58,7 @@ main(process.argv.slice(2)).then(
   // A failed start may leave an operation stuck (a file system call that never returns): exit rather than wait.
   (code) => { if (code !== 0) process.exit(code); },
   (error: unknown) => {
-    console.error(`redwing: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`redwing: ${errorMessage(error)}`);
     process.exit(1);
   },
 );

@@ -9,6 +9,7 @@ import { access, mkdir, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { configuredKubeconfigPath } from './cluster-choice.js';
 import type { FlagValues } from './flags.js';
+import { errorMessage } from '../shared/error-message.js';
 
 export interface PathCheck {
   /** How the user named it: `--kubeconfig`, `KUBECONFIG`, `--policy`. */
@@ -84,7 +85,7 @@ function reason(error: unknown): string {
     ENOENT: 'does not exist', EACCES: 'permission denied', EPERM: 'operation not permitted', ENOTDIR: 'a parent is not a directory',
     EROFS: 'read-only file system', ELOOP: 'too many symbolic links', ENAMETOOLONG: 'name too long',
   };
-  return (code && known[code]) ?? (error instanceof Error ? error.message : String(error));
+  return (code && known[code]) ?? errorMessage(error);
 }
 
 async function checkFile(check: PathCheck, ms: number): Promise<void> {

@@ -3,6 +3,7 @@
  * up to `retryForMs` on a fresh connection, as an application with a short retry budget would.
  */
 import { Redis } from 'ioredis';
+import { errorMessage } from '../shared/error-message.js';
 
 export interface WriterOptions {
   host: string;
@@ -73,7 +74,7 @@ export class Writer {
           this.report.ackTimesMs.push(Date.now());
           break;
         } catch (error) {
-          this.report.errors.push({ atMs: Date.now(), message: error instanceof Error ? error.message : String(error), ackedBefore: this.report.acknowledged.length });
+          this.report.errors.push({ atMs: Date.now(), message: errorMessage(error), ackedBefore: this.report.acknowledged.length });
           this.drop();
           if (Date.now() - firstTry >= this.options.retryForMs || this.stopped) {
             this.report.failedKeys.push(key);

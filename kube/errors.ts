@@ -1,3 +1,4 @@
+import { errorMessage } from '../shared/error-message.js';
 /**
  * The one way to read an API error. KubeClient rejects with ApiStatusError; while parts of the code still call
  * @kubernetes/client-node, its ApiException (`code`, a JSON string `body`) and older HttpError (`statusCode`,
@@ -40,7 +41,7 @@ export function statusCodeOf(error: unknown): number | undefined {
 export function apiErrorMessage(error: unknown): string {
   const message = field(statusBodyOf(error), 'message');
   if (typeof message === 'string' && message !== '') return message;
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }
 
 /** Whether the error is an API answer with one of `codes`. */

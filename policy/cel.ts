@@ -29,6 +29,7 @@ import { describeExceeded, instrumentLoops, newBudget, STEP_HOOK, withBudget } f
 import { LINEAR_REPLACE, withCallCosts } from './cel-cost.js';
 import { compiledRegex } from './cel-regex.js';
 import { readVariablesDirectly } from './cel-variables.js';
+import { errorMessage } from '../shared/error-message.js';
 
 export interface CelLimits {
   maxExpressionLength: number;
@@ -129,7 +130,7 @@ function compileUncached(expression: string, limits: CelLimits): CompileResult {
   try {
     program = plan(ENV, parsed);
   } catch (error) {
-    return { ok: false, error: `cannot be planned: ${error instanceof Error ? error.message : String(error)}` };
+    return { ok: false, error: `cannot be planned: ${errorMessage(error)}` };
   }
   return { ok: true, program: new Program(expression, nodeCount, program, parsed.sourceInfo) };
 }

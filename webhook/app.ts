@@ -16,6 +16,7 @@ import { createWebhookMetrics, type AdmissionResult, type WebhookMetrics, type W
 import { DEFAULT_RECONCILER_USERNAME, NO_POLICIES, type PolicyPort } from '../policy/policy-port.js';
 import { BodyBudget } from './body-budget.js';
 import { bodyBytesToReserve, readRequestBody } from './request-body.js';
+import { errorMessage } from '../shared/error-message.js';
 
 /**
  * Two objects (UPDATE carries object and oldObject) of at most ~3 MiB each, as etcd allows, plus the envelope:
@@ -64,9 +65,6 @@ const HANDLERS: Record<WebhookName, Handler> = {
   'validate-kvpolicy': handleValidateKVPolicy,
 };
 
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /** What the HTTPS server (and supertest) calls for each request. */
 export type WebhookApp = (req: IncomingMessage, res: ServerResponse) => void;

@@ -15,6 +15,7 @@ import { Toleration } from 'kubernetes-models/v1/Toleration';
 import { TopologySpreadConstraint } from 'kubernetes-models/v1/TopologySpreadConstraint';
 import type { KVStoreSpec } from '../shared/schema/kvstore.js';
 import type { FieldError } from '../shared/validators.js';
+import { errorMessage } from '../shared/error-message.js';
 
 interface Validatable { validate(): void }
 
@@ -24,7 +25,7 @@ function shapeErrors(field: string, build: () => Validatable): FieldError[] {
     build().validate();
     return [];
   } catch (error: unknown) {
-    const text = error instanceof Error ? error.message : String(error);
+    const text = errorMessage(error);
     return text.split(/,\s*(?=data[/ ])/).slice(0, 5).map((part) => {
       const match = /^data(\/[^ ]*)? (.*)$/.exec(part.trim());
       const path = (match?.[1] ?? '').split('/').filter(Boolean).map((segment) => (/^\d+$/.test(segment) ? `[${segment}]` : `.${segment}`)).join('');

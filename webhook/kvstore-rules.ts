@@ -14,6 +14,7 @@ import type { FieldError } from '../shared/validators.js';
 import { checkUserEngineSettings } from './engine-settings-rules.js';
 import { checkEngineSupport } from './engine-support-rules.js';
 import { checkCoreTypeRules } from './core-type-rules.js';
+import { errorMessage } from '../shared/error-message.js';
 
 /** bucket: 3-63 lowercase letters, digits, dots and hyphens (S3 naming rules); prefix: optional, no spaces. */
 const S3_DIR = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\s]*)?$/;
@@ -47,7 +48,7 @@ function parseCron(expression: string): string | undefined {
     cron.stop();
     return next ? undefined : 'never fires';
   } catch (error: unknown) {
-    return (error instanceof Error ? error.message : String(error)).replace(/^CronPattern: /, '');
+    return errorMessage(error).replace(/^CronPattern: /, '');
   }
 }
 

@@ -7,6 +7,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { gunzipSync, inflateSync } from 'node:zlib';
+import { errorMessage } from '../shared/error-message.js';
 
 /** Bodies above this declared size are read into one preallocated buffer (small ones arrive in one chunk anyway). */
 const PREALLOCATE_FROM_BYTES = 64 * 1024;
@@ -27,7 +28,7 @@ function decode(body: Buffer, encoding: string, maxBytes: number): BodyResult {
     return { ok: true, body: inflate(body, { maxOutputLength: maxBytes }) };
   } catch (error: unknown) {
     if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return tooLarge(maxBytes);
-    return { ok: false, httpStatus: 400, message: `the ${encoding} request body could not be decoded: ${error instanceof Error ? error.message : String(error)}` };
+    return { ok: false, httpStatus: 400, message: `the ${encoding} request body could not be decoded: ${errorMessage(error)}` };
   }
 }
 

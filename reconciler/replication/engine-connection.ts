@@ -6,6 +6,7 @@
  */
 import { isIP } from 'node:net';
 import { Redis, type RedisOptions } from 'ioredis';
+import { errorMessage } from '../../shared/error-message.js';
 
 export interface EngineTls {
   ca: string;
@@ -116,6 +117,3 @@ export async function sendCommand(client: EngineClient, command: string, ...args
   return client.call(command, ...args);
 }
 
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

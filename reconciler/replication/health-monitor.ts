@@ -4,7 +4,8 @@
  * still hears from it: a partition between the operator and the master alone never causes a failover.
  */
 import { EventEmitter } from 'node:events';
-import { errorMessage, type EngineEndpoint } from './engine-connection.js';
+import { type EngineEndpoint } from './engine-connection.js';
+import { errorMessage } from '../../shared/error-message.js';
 import { checkReplicaView, openPingChannel, type PingChannel, type ReplicaView } from './monitor-channels.js';
 import type { MasterRoleObservation } from './data-bounds.js';
 

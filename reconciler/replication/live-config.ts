@@ -1,5 +1,6 @@
 /** Engine settings applied without a restart: CONFIG SET where the engine allows it, and live password rotation. */
-import { closeEngineConnection, errorMessage, openEngineConnection, withEngineConnection, type EngineClient, type EngineEndpoint } from './engine-connection.js';
+import { closeEngineConnection, openEngineConnection, withEngineConnection, type EngineClient, type EngineEndpoint } from './engine-connection.js';
+import { errorMessage } from '../../shared/error-message.js';
 
 export interface LiveConfigResult {
   /** Keys whose value changed. */

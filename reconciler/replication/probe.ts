@@ -1,5 +1,6 @@
 /** Reads one pod's replication state over a short-lived connection. */
-import { errorMessage, withEngineConnection, type EngineClient, type EngineEndpoint } from './engine-connection.js';
+import { withEngineConnection, type EngineClient, type EngineEndpoint } from './engine-connection.js';
+import { errorMessage } from '../../shared/error-message.js';
 import { dragonflyEngineState, hasAssignedMark } from './dragonfly-state.js';
 import { DEFAULT_FENCE, engineStateFromInfo, type EngineState, type FencePlaceholder } from './info.js';
 

@@ -2,7 +2,8 @@
  * The promotion steps. Each step reads the pod's live role first and does nothing when it already holds, so running
  * the whole sequence again after the operator died half-way converges without a second promotion.
  */
-import { endpointAddress, errorMessage, withEngineConnection, type EngineClient, type EngineEndpoint } from './engine-connection.js';
+import { endpointAddress, withEngineConnection, type EngineClient, type EngineEndpoint } from './engine-connection.js';
+import { errorMessage } from '../../shared/error-message.js';
 import { DEFAULT_FENCE, type EngineState, type FencePlaceholder } from './info.js';
 import { readEngineState } from './probe.js';
 import { markAssigned } from './dragonfly-state.js';

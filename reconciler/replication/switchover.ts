@@ -3,7 +3,8 @@
  * paused, so no acknowledged write is lost. Redis/Valkey ≥ 6.2: FAILOVER TO on the master. Dragonfly: REPLTAKEOVER
  * on the replica.
  */
-import { endpointAddress, errorMessage, withEngineConnection, type EngineClient } from './engine-connection.js';
+import { endpointAddress, withEngineConnection, type EngineClient } from './engine-connection.js';
+import { errorMessage } from '../../shared/error-message.js';
 import type { PodCandidate } from './split-brain.js';
 import { DEFAULT_FENCE, type ConnectedReplica, type EngineKind, type EngineState, type FencePlaceholder } from './info.js';
 import { readEngineState } from './probe.js';

@@ -3,9 +3,8 @@
  * Never throws: every failure (connection, refusal, timeout) is a result with a reason, because the caller turns it
  * into a condition and an Event. The connection is the reconciler's usual engine connection (password, TLS).
  */
-import {
-  errorMessage, openEngineConnection, closeEngineConnection, type EngineClient, type EngineEndpoint,
-} from '../replication/engine-connection.js';
+import { errorMessage } from '../../shared/error-message.js';
+import { openEngineConnection, closeEngineConnection, type EngineClient, type EngineEndpoint } from '../replication/engine-connection.js';
 import { classifyBgsaveReply, judgeBgsave, parsePersistence, type BgsaveReply, type PersistenceSample } from './bgsave-progress.js';
 import { sleepUnlessAborted } from '../../shared/abortable-sleep.js';
 

@@ -24,6 +24,7 @@ import { nowTimestamp } from './types.js';
 import { newUid } from './object-meta.js';
 import { authenticateServiceAccountToken } from './token-request.js';
 import { authorizeRequest } from './rbac/request-authorization.js';
+import { errorMessage } from '../../shared/error-message.js';
 
 export interface ApiServerOptions {
   dir: string;
@@ -118,7 +119,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
         raw.user = authorizeRequest(core.rbac.current(), user, req.method ?? 'GET', url, req.headersDistinct, core.rbacAudit);
       } catch (error) {
         // a refusal usually means a role lacks a rule: say so where a test's output shows it
-        if (user !== ANONYMOUS_USER) logger.warn({ user: user.username, method: req.method, path: req.url, message: error instanceof Error ? error.message : String(error) }, 'request forbidden by RBAC');
+        if (user !== ANONYMOUS_USER) logger.warn({ user: user.username, method: req.method, path: req.url, message: errorMessage(error) }, 'request forbidden by RBAC');
         sendError(raw, error, url, logger);
         return;
       }

@@ -4,6 +4,7 @@
 import type { V1Pod, V1PodDisruptionBudget, V1PodDisruptionBudgetStatus, V1Condition } from '@kubernetes/client-node';
 import { controllerOf } from './selectors.js';
 import { rfc3339 } from '../../shared/rfc3339.js';
+import { errorMessage } from '../../shared/error-message.js';
 
 /** How long an eviction's disruptedPods entry holds a pod out of currentHealthy (DeletionTimeout). */
 export const DISRUPTED_POD_TIMEOUT_MS = 2 * 60 * 1000;
@@ -136,7 +137,7 @@ export function failSafeStatus(pdb: V1PodDisruptionBudget, error: unknown): V1Po
   const next = {
     type: 'DisruptionAllowed', status: 'False', observedGeneration: old.observedGeneration ?? 0,
     lastTransitionTime: existing?.status === 'False' ? existing.lastTransitionTime : rfc3339(),
-    reason: 'SyncFailed', message: error instanceof Error ? error.message : String(error),
+    reason: 'SyncFailed', message: errorMessage(error),
   } as unknown as V1Condition;
   return { ...old, disruptionsAllowed: 0, conditions: existing ? conditions.map((c) => (c === existing ? next : c)) : [...conditions, next] };
 }

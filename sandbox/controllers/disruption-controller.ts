@@ -13,6 +13,7 @@ import type { WorkQueue } from '../../kube/work-queue.js';
 import {
   countHealthy, DISRUPTED_POD_TIMEOUT_MS, expectedPodCount, failSafeStatus, nextBudgetStatus, pendingDisruptions, type ScaleLookup,
 } from './disruption-budget.js';
+import { errorMessage } from '../../shared/error-message.js';
 
 export interface DisruptionControllerOptions {
   /** DeletionTimeout: how long an evicted pod that is not deleted stays out of currentHealthy (2 minutes). */
@@ -81,7 +82,7 @@ export class DisruptionController {
       // Expected while a StatefulSet is deleted before its pods (the budget's pods have no controller for a while):
       // the Event and the fail-safe status say so; a warning per retry would only be noise.
       this.logger.debug({ err: error, pdb: key }, 'failed to sync PDB');
-      void this.events.record({ ...pdb, apiVersion: 'policy/v1', kind: 'PodDisruptionBudget' }, { type: 'Warning', reason: 'CalculateExpectedPodCountFailed', message: `Failed to calculate the number of expected pods: ${error instanceof Error ? error.message : String(error)}` });
+      void this.events.record({ ...pdb, apiVersion: 'policy/v1', kind: 'PodDisruptionBudget' }, { type: 'Warning', reason: 'CalculateExpectedPodCountFailed', message: `Failed to calculate the number of expected pods: ${errorMessage(error)}` });
       await this.writeStatus(pdb, failSafeStatus(pdb, error));
     }
   }

@@ -12,6 +12,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
+import { errorMessage } from '../../shared/error-message.js';
 
 const run = promisify(execFile);
 
@@ -61,7 +62,7 @@ export async function partitionUnsupportedReason(): Promise<string | undefined> 
   try {
     await listRules();
   } catch (error) {
-    return `ip rule is not usable: ${error instanceof Error ? error.message : String(error)}`;
+    return `ip rule is not usable: ${errorMessage(error)}`;
   }
   return undefined;
 }

@@ -8,6 +8,7 @@ import { ConfigError } from './env.js';
 import { ProbeState, runProbe } from './probes.js';
 import { rfc3339 } from '../../shared/rfc3339.js';
 import { sleepUnlessAborted as sleep } from '../../shared/abortable-sleep.js';
+import { errorMessage } from '../../shared/error-message.js';
 
 export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
 
@@ -97,7 +98,7 @@ export class ContainerRunner {
       } catch (error: unknown) {
         // A start that failed in the sandbox itself (spawn, the log file): the kubelet reports RunContainerError and
         // retries with back-off. A runner that gave up would leave the pod running nothing, with nothing said.
-        const message = error instanceof Error ? error.message : String(error);
+        const message = errorMessage(error);
         this.options.logger.error({ err: error, pod: this.options.podRef, container: this.name }, 'container run failed; retrying');
         const stray = this.process;
         if (stray && !stray.exitInfo) {

@@ -12,6 +12,7 @@ import { buildPodStatus } from './pod-status.js';
 import { POD_IP_ENV, type ShimSet } from './shims.js';
 import { materializeVolumes, type MaterializedVolume, type VolumeSource } from './volumes.js';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { errorMessage } from '../../shared/error-message.js';
 
 export interface PodWorkerOptions {
   pod: V1Pod;
@@ -78,7 +79,7 @@ export class PodWorker {
         this.volumeMessage = undefined;
         break;
       } catch (error: unknown) {
-        this.volumeMessage = `MountVolume.SetUp failed: ${error instanceof Error ? error.message : String(error)}`;
+        this.volumeMessage = `MountVolume.SetUp failed: ${errorMessage(error)}`;
         this.options.onChange();
         await sleep(2000);
       }

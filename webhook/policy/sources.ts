@@ -23,6 +23,7 @@ import { KubeClient } from '../../kube/client.js';
 import type { ClusterSource } from '../../kube/cluster-access.js';
 import type { CachedObject, Informer } from '../../kube/informer.js';
 import { ListWatchInformer } from '../../kube/list-watch-informer.js';
+import { errorMessage } from '../../shared/error-message.js';
 
 export class PolicyFileError extends Error {
   constructor(readonly problems: string[]) {
@@ -79,7 +80,7 @@ export function loadPolicyFiles(paths: readonly string[]): KVPolicy[] {
     try {
       text = readFileSync(path, 'utf8');
     } catch (error) {
-      problems.push(`${path}: ${error instanceof Error ? error.message : String(error)}`);
+      problems.push(`${path}: ${errorMessage(error)}`);
       continue;
     }
     const parsed = parsePolicyDocuments(text, path);

@@ -11,6 +11,7 @@ import { connectAs, partition, partitionUnsupportedReason, type Partition } from
 import { startE2eCluster, waitFor, type E2eCluster } from './e2e-helpers.js';
 import { ChildReconciler, readableKubeconfig } from './failover-child-reconciler.js';
 import { FailoverStore } from './failover-store.js';
+import { errorMessage } from '../../../shared/error-message.js';
 
 const OPERATOR_UID = 65534;
 /** How long the partition is held after the operator has noticed it: many health ticks, confirmations and reconciles. */
@@ -55,7 +56,7 @@ describe('reconciler end to end: partition between the operator and the master o
         try {
           entries.push(await store.write());
         } catch (error) {
-          failedWrites.push(error instanceof Error ? error.message : String(error));
+          failedWrites.push(errorMessage(error));
         }
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
