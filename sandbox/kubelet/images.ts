@@ -63,14 +63,11 @@ const INSTALL_HINT: Record<Exclude<ImageFamily, 'other'>, string> = {
  * DRAGONFLY_BIN_ENV is set), which bounds its threads; the shim directory is the first entry of the container PATH.
  */
 function missingServerMessage(image: string, family: ImageFamily, program: string, pathValue: string): string | undefined {
-  if (family === 'other') {
-    return findOnPath(program, pathValue) ? undefined : `image "${image}": program "${program}" is not installed on this host`;
-  }
-  const server = DEFAULT_SERVER[family];
-  const isServer = program === server;
+  const isServer = family !== 'other' && program === DEFAULT_SERVER[family];
   const searchPath = family === 'dragonfly' && isServer ? pathValue.split(':')[0] ?? '' : pathValue;
   if (findOnPath(program, searchPath)) return undefined;
-  if (!isServer) return `image "${image}": program "${program}" is not installed on this host`;
+  if (family === 'other' || !isServer) return `image "${image}": program "${program}" is not installed on this host`;
+  const server = DEFAULT_SERVER[family];
   const what = family === 'redis-exporter' ? EXPORTER_HOST_PROGRAM : server;
   return `image "${image}" needs "${what}", which is not installed on this host (${INSTALL_HINT[family]})`;
 }
