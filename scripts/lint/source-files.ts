@@ -1,6 +1,14 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
+/** The top-level folders of `rootDir` the linter reads: all but dot-folders, dependencies and build output. */
+export function listTopLevelFolders(rootDir: string): string[] {
+  return readdirSync(rootDir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.') && !SKIPPED_FOLDERS.has(entry.name))
+    .map((entry) => entry.name)
+    .sort();
+}
+
 /**
  * The TypeScript files under `folders` of `rootDir`, as root-relative paths with forward slashes (the form every
  * report prints). `fixtures/` folders are passed over, as the test runner passes them over: the linter's own fixture

@@ -18,6 +18,7 @@ describe('scripts/lint/check-imports', () => {
       "bench/run.ts:2: imports '../test/helpers/wait.js' (test/helpers/wait.ts): rule bench-never-imports-tests",
       "sandbox/cluster.ts:2: imports '../reconciler/plan.js' (reconciler/plan.ts): rule sandbox-over-shared-and-kube",
       "webhook/admit.ts:2: imports '../reconciler/plan.js' (reconciler/plan.ts): rule webhook-reconciler-apart",
+      'extras/: holds TypeScript that no boundary rule places: rule known-folders',
       'import cycle: reconciler/plan.ts -> reconciler/status.ts -> reconciler/plan.ts: rule no-import-cycle',
     ]);
   });
