@@ -2,9 +2,10 @@
 import type { V1PersistentVolume, V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import { isStatus } from '../../kube/errors.js';
 import type { KubeClient } from '../../kube/client.js';
+import type { PodTokenCache } from './service-account.js';
 import type { VolumeSource } from './volumes.js';
 
-export function makeVolumeSource(rest: KubeClient, token: string): VolumeSource {
+export function makeVolumeSource(rest: KubeClient, tokens: PodTokenCache): VolumeSource {
   const get = async <T>(path: string): Promise<T | undefined> => {
     try {
       return await rest.request<T>('GET', path);
@@ -42,6 +43,6 @@ export function makeVolumeSource(rest: KubeClient, token: string): VolumeSource 
       if (!path) throw new Error(`persistentvolume "${volumeName}" has no local or hostPath source`);
       return path;
     },
-    serviceAccountToken: () => token,
+    serviceAccountToken: (pod, audience, expirationSeconds) => tokens.tokenFor(pod, audience, expirationSeconds),
   };
 }

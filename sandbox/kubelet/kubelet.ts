@@ -20,6 +20,7 @@ import { startLogServer, type LogLookup } from './log-server.js';
 import { makeVolumeSource } from './api-volume-source.js';
 import { NodeRegistry } from './nodes.js';
 import { installShims, type ShimSet } from './shims.js';
+import { PodTokenCache, kubernetesServiceEnv } from './service-account.js';
 import { removePodDir } from './volumes.js';
 
 export interface KubeletOptions {
@@ -54,7 +55,9 @@ export class Kubelet {
   private shims!: ShimSet;
   private logServer?: { port: number; stop(): Promise<void> };
   private readonly mountNamespace: boolean;
-  private readonly token: string;
+  /** Pods' ServiceAccount tokens, from TokenRequest (never the kubelet's own credentials). */
+  private readonly tokens: PodTokenCache;
+  private readonly clusterEnv: Record<string, string>;
   private readonly events: EventRecorder;
 
   constructor(private readonly options: KubeletOptions) {
@@ -65,7 +68,9 @@ export class Kubelet {
     this.syncQueue = controllerQueue('kubelet-pods', (key) => this.syncPod(key), options.logger);
     this.statusQueue = controllerQueue('kubelet-status', (key) => this.writeStatus(key), options.logger);
     this.mountNamespace = options.mountNamespace ?? canUseMountNamespaces();
-    this.token = options.kc.getCurrentUser()?.token ?? '';
+    this.tokens = new PodTokenCache((namespace, account, body) =>
+      this.rest.request('POST', `/api/v1/namespaces/${namespace}/serviceaccounts/${account}/token`, body));
+    this.clusterEnv = kubernetesServiceEnv(options.kc.getCurrentCluster()?.server ?? 'https://127.0.0.1:443');
     this.events = componentEventRecorder(this.rest, 'kubelet', options.logger);
     this.nodes = new NodeRegistry(this.core, this.rest, this.nodeNames, (node) => this.lostNodes.has(node), options.logger);
   }
@@ -236,7 +241,7 @@ export class Kubelet {
     const podIP = this.ips.allocate(pod.metadata!.uid!, pod.status?.podIP);
     const podDir = this.podDir(pod);
     worker = new PodWorker({
-      pod, podIP, podDir, source: makeVolumeSource(this.rest, this.token), shims: this.shims, mountNamespace: this.mountNamespace,
+      pod, podIP, podDir, source: makeVolumeSource(this.rest, this.tokens), shims: this.shims, clusterEnv: this.clusterEnv, serviceAccountVolume: true, mountNamespace: this.mountNamespace,
       backoffBaseMs: this.options.restartBackoffBaseMs ?? 10_000,
       onChange: () => this.statusQueue.add(key),
       onEvent: (type, reason, message) => void this.events.record({ ...pod, apiVersion: 'v1', kind: 'Pod' }, { type, reason, message }),
@@ -252,6 +257,7 @@ export class Kubelet {
     if (this.workers.get(key) === worker) this.workers.delete(key);
     this.ips.release(worker.podIP);
     this.lastStatus.delete(key);
+    this.tokens.forget(worker.pod.metadata?.uid ?? '');
     removePodDir(this.podDir(worker.pod));
   }
 

@@ -10,6 +10,7 @@ import { resolveEntrypoint } from './images.js';
 import { rfc3339 } from '../../shared/rfc3339.js';
 import { buildPodStatus } from './pod-status.js';
 import { POD_IP_ENV, type ShimSet } from './shims.js';
+import { withServiceAccountVolume } from './service-account.js';
 import { materializeVolumes, type MaterializedVolume, type VolumeSource } from './volumes.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage } from '../../shared/error-message.js';
@@ -20,6 +21,10 @@ export interface PodWorkerOptions {
   podDir: string;
   source: VolumeSource;
   shims: ShimSet;
+  /** Variables every container gets: the `kubernetes` Service's (service-account.ts kubernetesServiceEnv). */
+  clusterEnv?: Record<string, string>;
+  /** Add the ServiceAccount volume a pod created through kube-apiserver would carry (the kubelet sets it). */
+  serviceAccountVolume?: boolean;
   mountNamespace: boolean;
   backoffBaseMs: number;
   onChange(): void;
@@ -30,7 +35,7 @@ export interface PodWorkerOptions {
 const VOLUME_REFRESH_MS = 10_000;
 
 export class PodWorker {
-  pod: V1Pod;
+  private current!: V1Pod;
   readonly podIP: string;
   readonly startTime = rfc3339();
   volumesReady = false;
@@ -46,6 +51,15 @@ export class PodWorker {
   constructor(private readonly options: PodWorkerOptions) {
     this.pod = options.pod;
     this.podIP = options.podIP;
+  }
+
+  /** The pod as it runs: with the ServiceAccount volume the admission plugin would have added (service-account.ts). */
+  get pod(): V1Pod {
+    return this.current;
+  }
+
+  set pod(value: V1Pod) {
+    this.current = this.options.serviceAccountVolume ? withServiceAccountVolume(value) : value;
   }
 
   get ref(): string {
@@ -148,6 +162,7 @@ export class PodWorker {
       HOME: '/root',
       HOSTNAME: this.pod.spec?.hostname ?? this.pod.metadata?.name ?? '',
       [POD_IP_ENV]: this.podIP,
+      ...this.options.clusterEnv,
       ...kubeEnv,
     };
     const spec: LaunchSpec = {

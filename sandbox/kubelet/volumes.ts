@@ -8,8 +8,8 @@ import { ConfigError, readFieldPath, type DataSource } from './env.js';
 export interface VolumeSource extends DataSource {
   /** Host directory of a claim, or undefined when the PVC does not exist. */
   claimDir(namespace: string, claimName: string): Promise<string | undefined>;
-  /** Token written into serviceAccountToken projections (the sandbox has one identity). */
-  serviceAccountToken(): string;
+  /** The token of a serviceAccountToken projection: issued by TokenRequest for the pod's ServiceAccount, bound to the pod. */
+  serviceAccountToken(pod: V1Pod, audience: string | undefined, expirationSeconds: number | undefined): Promise<string>;
 }
 
 export interface MaterializedVolume {
@@ -72,7 +72,10 @@ async function filesOf(pod: V1Pod, volume: V1Volume, source: VolumeSource): Prom
       if (src.configMap) part = await filesOf(pod, { name: volume.name, configMap: src.configMap }, source);
       else if (src.secret) part = await filesOf(pod, { name: volume.name, secret: { secretName: src.secret.name, items: src.secret.items, optional: src.secret.optional } }, source);
       else if (src.downwardAPI) part = await filesOf(pod, { name: volume.name, downwardAPI: src.downwardAPI }, source);
-      else if (src.serviceAccountToken) part = new Map([[src.serviceAccountToken.path, { data: Buffer.from(source.serviceAccountToken()) }]]);
+      else if (src.serviceAccountToken) {
+        const { path, audience, expirationSeconds } = src.serviceAccountToken;
+        part = new Map([[path, { data: Buffer.from(await source.serviceAccountToken(pod, audience, expirationSeconds)) }]]);
+      }
       for (const [k, v] of part ?? []) files.set(k, v);
     }
     return files;

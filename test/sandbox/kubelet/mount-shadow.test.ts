@@ -69,7 +69,7 @@ const source: VolumeSource = {
   async configMap() { return { 'redis.conf': Buffer.from('appendonly no\n') }; },
   async secret() { return { password: Buffer.from('s3cret') }; },
   async claimDir() { return undefined; },
-  serviceAccountToken: () => 'token',
+  serviceAccountToken: async () => 'token',
 };
 
 function findFile(root: string, name: string): string | undefined {

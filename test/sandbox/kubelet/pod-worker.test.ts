@@ -33,7 +33,7 @@ const source: VolumeSource = {
   async claimDir(_ns, claim) {
     return claim.startsWith('data-') ? join(dir, 'volumes', claim) : undefined;
   },
-  serviceAccountToken: () => 'token',
+  serviceAccountToken: async () => 'token',
 };
 
 function redisPod(name: string, claim: string): V1Pod {
