@@ -2,16 +2,19 @@
 // a "redis" image means "run redis-server from the host", much as a real runtime would run the image's entrypoint.
 import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
+import { isOperatorImage, operatorArgv, operatorFilesystem, type OperatorFilesystem } from './operator-image.js';
 
-export type ImageFamily = 'redis' | 'valkey' | 'dragonfly' | 'redis-exporter' | 'other';
+export type ImageFamily = 'redis' | 'valkey' | 'dragonfly' | 'redis-exporter' | 'redwing-operator' | 'other';
 
 export type ResolvedEntrypoint =
-  | { runnable: true; family: ImageFamily; argv: string[] }
+  /** `filesystem`: the image's own files, mounted for the container (the operator image only). */
+  | { runnable: true; family: ImageFamily; argv: string[]; filesystem?: OperatorFilesystem }
   | { runnable: false; reason: 'ImageNotRunnable'; message: string };
 
 export function imageFamily(image: string): ImageFamily {
   const repo = image.split('@')[0]!.replace(/:[^/]*$/, '').toLowerCase();
   const last = repo.split('/').pop() ?? repo;
+  if (isOperatorImage(image)) return 'redwing-operator';
   // Before the redis rule: `oliver006/redis_exporter` contains "/redis" but runs the metrics exporter, not a server.
   if (last === 'redis_exporter') return 'redis-exporter';
   if (last === 'dragonfly' || repo.includes('dragonflydb')) return 'dragonfly';
@@ -38,7 +41,7 @@ export function findOnPath(name: string, pathValue: string): string | undefined 
 export const EXPORTER_PROGRAM = 'redis_exporter';
 export const EXPORTER_HOST_PROGRAM = 'prometheus-redis-exporter';
 
-const DEFAULT_SERVER: Record<Exclude<ImageFamily, 'other'>, string> = {
+const DEFAULT_SERVER: Record<Exclude<ImageFamily, 'other' | 'redwing-operator'>, string> = {
   redis: 'redis-server',
   valkey: 'valkey-server',
   dragonfly: 'dragonfly',
@@ -50,7 +53,7 @@ const DEFAULT_SERVER: Record<Exclude<ImageFamily, 'other'>, string> = {
 export const DRAGONFLY_BIN_ENV = 'REDWING_DRAGONFLY_BIN';
 
 /** How to get each family's program onto this host, for the pod's waiting message. */
-const INSTALL_HINT: Record<Exclude<ImageFamily, 'other'>, string> = {
+const INSTALL_HINT: Record<Exclude<ImageFamily, 'other' | 'redwing-operator'>, string> = {
   redis: 'apt-get install redis-server, or scripts/ensure-deps.mjs as root',
   valkey: 'apt-get install -t bookworm-backports valkey-server, or scripts/ensure-deps.mjs as root',
   dragonfly: `set ${DRAGONFLY_BIN_ENV} to the path of a dragonfly binary`,
@@ -63,10 +66,10 @@ const INSTALL_HINT: Record<Exclude<ImageFamily, 'other'>, string> = {
  * DRAGONFLY_BIN_ENV is set), which bounds its threads; the shim directory is the first entry of the container PATH.
  */
 function missingServerMessage(image: string, family: ImageFamily, program: string, pathValue: string): string | undefined {
-  const isServer = family !== 'other' && program === DEFAULT_SERVER[family];
+  const isServer = family !== 'other' && family !== 'redwing-operator' && program === DEFAULT_SERVER[family];
   const searchPath = family === 'dragonfly' && isServer ? pathValue.split(':')[0] ?? '' : pathValue;
   if (findOnPath(program, searchPath)) return undefined;
-  if (family === 'other' || !isServer) return `image "${image}": program "${program}" is not installed on this host`;
+  if (family === 'other' || family === 'redwing-operator' || !isServer) return `image "${image}": program "${program}" is not installed on this host`;
   const server = DEFAULT_SERVER[family];
   const what = family === 'redis-exporter' ? EXPORTER_HOST_PROGRAM : server;
   return `image "${image}" needs "${what}", which is not installed on this host (${INSTALL_HINT[family]})`;
@@ -84,6 +87,12 @@ export function resolveEntrypoint(
   pathValue: string,
 ): ResolvedEntrypoint {
   const family = imageFamily(image);
+  if (family === 'redwing-operator') {
+    const argv = operatorArgv(command, args);
+    const missing = missingServerMessage(image, family, argv[0]!, pathValue);
+    if (missing) return { runnable: false, reason: 'ImageNotRunnable', message: missing };
+    return { runnable: true, family, argv, filesystem: operatorFilesystem() };
+  }
   let argv: string[];
   if (command && command.length > 0) {
     argv = [...command, ...(args ?? [])];

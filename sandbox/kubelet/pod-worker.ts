@@ -157,18 +157,22 @@ export class PodWorker {
       const subPath = vm.subPath ?? (vm.subPathExpr ? expandVars(vm.subPathExpr, kubeEnv) : undefined);
       mounts.push({ hostPath: subPath ? join(volume.hostPath, subPath) : volume.hostPath, containerPath: vm.mountPath, readOnly: !!vm.readOnly });
     }
+    // The image's own files (the operator image): mounted like a container's root filesystem, read-only.
+    const imageFiles = entry.filesystem;
+    if (imageFiles) mounts.unshift({ hostPath: imageFiles.hostRoot, containerPath: imageFiles.mountPath, readOnly: true });
     const env: Record<string, string> = {
       PATH: this.options.shims.path,
       HOME: '/root',
       HOSTNAME: this.pod.spec?.hostname ?? this.pod.metadata?.name ?? '',
       [POD_IP_ENV]: this.podIP,
       ...this.options.clusterEnv,
+      ...imageFiles?.env,
       ...kubeEnv,
     };
     const spec: LaunchSpec = {
       argv,
       env,
-      workingDir: container.workingDir ?? (entry.family === 'other' ? undefined : '/data'),
+      workingDir: container.workingDir ?? imageFiles?.workingDir ?? (entry.family === 'other' ? undefined : '/data'),
       containerDir: join(this.options.podDir, 'containers', container.name),
       mounts,
       mountNamespace: this.options.mountNamespace,

@@ -4,6 +4,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DRAGONFLY_BIN_ENV, EXPORTER_HOST_PROGRAM, EXPORTER_PROGRAM, findOnPath } from './images.js';
+import { NODE_PRELOAD_FILE, nodePreloadSource, nodeShim } from './node-shim.js';
 
 export const POD_IP_ENV = 'SANDBOX_POD_IP';
 
@@ -127,5 +128,9 @@ export function installShims(
   if (valkeyCli) write('valkey-cli', clientShim(valkeyCli));
   // Installed only when the host has the exporter: a missing shim is how resolveEntrypoint reports ImageNotRunnable.
   if (exporter) write(EXPORTER_PROGRAM, exporterShim(exporter));
+  // node (the operator's image): servers on the pod's address, see node-shim.ts.
+  const node = findOnPath('node', hostPath) ?? process.execPath;
+  write('node', nodeShim(node, POD_IP_ENV));
+  write(NODE_PRELOAD_FILE, nodePreloadSource(POD_IP_ENV));
   return { dir, path: `${dir}:${hostPath}` };
 }
