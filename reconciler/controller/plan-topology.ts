@@ -196,8 +196,9 @@ function elect(input: TopologyInput, candidates: ObservedPod[]): Election {
     const knownLost = known.terminating || known.engine === undefined || known.engine.role !== 'master';
     if (!knownLost) return { master: known.name, reason: 'Existing' };
     // The known master is alive but unreachable from here: only fail over on the health monitor's verdict,
-    // so a partition between the operator and the master alone changes nothing.
-    if (!known.terminating && known.engine === undefined && !input.masterDownConfirmed) {
+    // so a partition between the operator and the master alone changes nothing. One whose engine waits in restart
+    // back-off is not alive: Kubernetes says so, and a reconciler started after its death saw no death to react to.
+    if (!known.terminating && known.engine === undefined && !input.masterDownConfirmed && !known.backOff) {
       return { master: known.name, waiting: `master ${known.name} is not answering; waiting for the health check` };
     }
     // A known master that follows another live pod of the store is handing over (FAILOVER TO runs, for a moment, with

@@ -12,6 +12,8 @@ export interface CredentialMemory {
   lastPassword?: string;
   /** CA to verify the engines' TLS with, when TLS is on. */
   tlsCaPem?: string;
+  /** The operator's client certificate, when the store requires client certificates (client-certificates.ts). */
+  tlsClient?: { certPem: string; keyPem: string };
 }
 
 /** Owned by the topology phase. */
@@ -20,6 +22,8 @@ export interface ElectionMemory {
   dataBounds?: DataBounds;
   /** When this process last recreated each pod out of its restart back-off (restart-awaited-pods.ts), by pod name. */
   backOffRestartsMs?: Map<string, number>;
+  /** What the election last waited for (logged once per change, not on every reconcile). */
+  lastWaiting?: string;
 }
 
 /** Owned by the apply phase. */

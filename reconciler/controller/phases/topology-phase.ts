@@ -62,6 +62,10 @@ export interface TopologyInput {
 
 export async function topologyPhase(context: ControllerContext, target: ReconcileTarget, memory: StoreMemory, input: TopologyInput): Promise<TopologyOutcome> {
   const plan = planFor(target, memory, input.pods);
+  if (plan.waiting !== memory.election.lastWaiting) {
+    if (plan.waiting) context.logger.info({ store: target.key, waiting: plan.waiting, awaiting: plan.awaiting }, 'election waiting');
+    memory.election.lastWaiting = plan.waiting;
+  }
   if (plan.awaiting) await restartAwaitedPods(context, target.store, plan.awaiting, input.pods, memory.election);
   if (!input.enginesReachable || (!plan.master && plan.labels.length === 0)) return { plan, changed: false };
   const { changed } = await executeTopology({ logger: context.logger, events: context.events, signal: input.signal }, target.store, plan, input.pods, input.auth);

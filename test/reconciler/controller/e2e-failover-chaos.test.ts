@@ -32,7 +32,7 @@ describe('reconciler end to end: repeated and overlapping faults', { timeout: 30
   const startReconciler = () => {
     reconciler = new ChildReconciler({ kubeconfigPath: cluster.reconcilerKubeconfigPath });
     reconciler.onLog((entry) => {
-      if (entry.msg === 'promoted master' || entry.msg === 'repointed' || entry.msg === 'recreating a pod out of its restart back-off') decisions.push(`${new Date().toISOString()} ${JSON.stringify(entry)}`);
+      if (entry.msg === 'promoted master' || entry.msg === 'repointed' || entry.msg === 'recreating a pod out of its restart back-off' || entry.msg === 'election waiting') decisions.push(`${new Date().toISOString()} ${JSON.stringify(entry)}`);
     });
   };
   const timers = new Set<NodeJS.Timeout>();

@@ -126,6 +126,15 @@ describe('planTopology', () => {
     assert.match(plan.waiting ?? '', /health check/);
   });
 
+  it('a master whose engine waits in restart back-off is lost without the health check (a reconciler started after its death saw none)', () => {
+    const plan = planTopology(input([
+      pod(0, undefined, { roleLabel: 'master', backOff: { lastExitCode: 137, lastRunMs: 1_000 } }),
+      pod(1, replicaOf(0, 50), { roleLabel: 'replica' }),
+    ], { knownMaster: 's-0' }));
+    assert.equal(plan.master, 's-1');
+    assert.equal(plan.reason, 'MasterLost');
+  });
+
   it('fails over to the follower with the highest offset once the master is confirmed down', () => {
     const plan = planTopology(input([
       pod(0, undefined, { roleLabel: 'master' }),
