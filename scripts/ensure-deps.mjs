@@ -96,3 +96,9 @@ ensureAptProgram({
   // Only stores with the exporter need it: without it their exporter container reports ImageNotRunnable.
   required: false,
 });
+ensureAptProgram({
+  command: 'chromium', aptPackage: 'chromium', service: 'chromium',
+  purpose: "the console's browser tests and README screenshots drive it headless through playwright-core",
+  // Only the console's browser tests need it: without it they skip.
+  required: false,
+});
