@@ -20,6 +20,11 @@ export interface OwnedSetting {
   instead: string;
   /** Policy concerns this setting can undo. */
   undoes: readonly GuardedConcern[];
+  /**
+   * A mode the operator does not run at all (cluster, sentinel): the operator never sets it either, so "set by the
+   * operator" would mislead; the refusal says the mode is unsupported.
+   */
+  unsupportedMode?: true;
 }
 
 type Entry = Omit<OwnedSetting, 'name'>;
@@ -40,6 +45,12 @@ const RUNTIME_ESCAPE: Entry = {
   undoes: ['authentication', 'tls', 'persistence'],
 };
 
+const CLUSTER_MODE: Entry = {
+  instead: 'cluster mode is not supported: a KVStore is one master and its replicas, each holding every key, failed over by the reconciler',
+  undoes: [],
+  unsupportedMode: true,
+};
+
 const REDIS_KEYS: Readonly<Record<string, Entry>> = {
   requirepass: AUTH,
   user: { instead: 'ACL users would replace the password from spec.authentication.passwordFromSecret', undoes: ['authentication'] },
@@ -54,8 +65,9 @@ const REDIS_KEYS: Readonly<Record<string, Entry>> = {
   'slave-announce-ip': REPLICATION,
   'min-replicas-to-write': { instead: 'use spec.replication.minReplicasToWrite', undoes: [] },
   'min-slaves-to-write': { instead: 'use spec.replication.minReplicasToWrite', undoes: [] },
-  'cluster-enabled': { instead: 'cluster mode is not supported; the reconciler runs master-replica', undoes: [] },
-  sentinel: { instead: 'sentinel mode is not supported; the reconciler handles failover', undoes: [] },
+  'cluster-enabled': CLUSTER_MODE,
+  'cluster-config-file': CLUSTER_MODE,
+  sentinel: { instead: 'sentinel mode is not supported: the reconciler itself watches the master and fails over', undoes: [], unsupportedMode: true },
   dir: DATA_LAYOUT,
   dbfilename: DATA_LAYOUT,
   appendfilename: DATA_LAYOUT,
@@ -89,7 +101,7 @@ const DRAGONFLY_KEYS: Readonly<Record<string, Entry>> = {
   masterauth: REPLICATION,
   replicaof: REPLICATION,
   break_replication_on_master_restart: REPLICATION,
-  cluster_mode: { instead: 'cluster mode is not supported; the reconciler runs master-replica', undoes: [] },
+  cluster_mode: CLUSTER_MODE,
   dir: DATA_LAYOUT,
   dbfilename: { instead: 'use spec.persistence; the snapshot file name is fixed', undoes: ['persistence'] },
   port: { instead: 'the engine listens on 6379; spec.tls.enabled decides whether that port is TLS', undoes: ['tls'] },

@@ -20,6 +20,10 @@ export function checkUserEngineSettings(spec: Pick<KVStoreSpec, 'config' | 'args
     problems.forEach(add);
     for (const { field, key, owned } of settings) {
       if (!owned) continue;
+      if (owned.unsupportedMode) {
+        add({ field, message: `${owned.instead}; remove it` });
+        continue;
+      }
       add(field.startsWith(`${prefix}.config.`)
         ? { field, message: `is set by the operator and may not be set here (${owned.instead})` }
         : { field, message: `sets ${JSON.stringify(key)}, which the operator owns (${owned.instead}); remove it` });

@@ -14,8 +14,13 @@ export interface PolicyVerdict {
   audited: PolicyViolation[];
 }
 
+/**
+ * `KVPolicy "name": <message>`. The engine's messages already start that way (audit records use them as they are);
+ * a second prefix would name the policy twice.
+ */
 export function describeViolation(violation: PolicyViolation): string {
-  return `policy ${violation.policy}: ${violation.message}`;
+  const prefix = `KVPolicy ${JSON.stringify(violation.policy)}: `;
+  return violation.message.startsWith(prefix) ? violation.message : `${prefix}${violation.message}`;
 }
 
 export function decidePolicy(violations: readonly PolicyViolation[]): PolicyVerdict {
@@ -24,7 +29,7 @@ export function decidePolicy(violations: readonly PolicyViolation[]): PolicyVerd
   const audited = violations.filter((v) => v.enforcement === 'Audit');
   const verdict: PolicyVerdict = { warnings: warned.map(describeViolation), enforced, warned, audited };
   if (enforced.length > 0) {
-    verdict.denial = `denied by KVPolicy: ${enforced.map(describeViolation).join('; ')}`;
+    verdict.denial = enforced.map(describeViolation).join('; ');
   }
   return verdict;
 }

@@ -43,11 +43,13 @@ describe('owned settings: spec.config and spec.args, every spelling', () => {
       for (const key of ownedKeys(engine)) {
         const configErrors = errorsOf({ engine, config: { [key]: 'v' } });
         assert.deepEqual(configErrors.map((e) => e.field), [`spec.config.${key}`], `${engine} config ${key}`);
-        assert.match(configErrors[0]!.message, /^is set by the operator and may not be set here \(.+\)$/);
+        const unsupported = ownedSetting(engine, key)?.unsupportedMode === true;
+        const expected = unsupported ? /mode is not supported: .+; remove it$/ : /which the operator owns \(.+\); remove it$/;
+        assert.match(configErrors[0]!.message, unsupported ? expected : /^is set by the operator and may not be set here \(.+\)$/);
         for (const spelling of spellings) {
           const args = spelling(key);
           const errors = errorsOf({ engine, args });
-          assert.ok(errors.some((e) => /^spec\.args\[[12]\]$/.test(e.field) && /which the operator owns \(.+\); remove it$/.test(e.message)),
+          assert.ok(errors.some((e) => /^spec\.args\[[12]\]$/.test(e.field) && expected.test(e.message)),
             `${engine} ${JSON.stringify(args)}: ${JSON.stringify(errors)}`);
         }
       }
@@ -108,4 +110,21 @@ describe('owned settings: spec.config and spec.args, every spelling', () => {
       assert.deepEqual(dropped, ownedKeys(engine).sort());
     }
   });
+});
+
+describe('unsupported modes: refused saying the mode is unsupported, never "set by the operator"', () => {
+  const cases: Array<[Engine, KVStoreSpec, string]> = [
+    ['redis', { engine: 'redis', config: { 'cluster-enabled': 'yes' } }, 'spec.config.cluster-enabled'],
+    ['valkey', { engine: 'valkey', args: ['--cluster-enabled', 'yes'] }, 'spec.args[0]'],
+    ['dragonfly', { engine: 'dragonfly', args: ['--cluster_mode=emulated'] }, 'spec.args[0]'],
+    ['redis', { engine: 'redis', config: { sentinel: 'monitor m 127.0.0.1 6379 2' } }, 'spec.config.sentinel'],
+  ];
+  for (const [engine, spec, field] of cases) {
+    it(`${engine}: ${field}`, () => {
+      const error = errorsOf(spec).find((each) => each.field === field);
+      assert.ok(error, `${field} refused; got ${JSON.stringify(errorsOf(spec))}`);
+      assert.match(error.message, /(cluster|sentinel) mode is not supported: .*; remove it$/);
+      assert.doesNotMatch(error.message, /set by the operator|which the operator owns/);
+    });
+  }
 });

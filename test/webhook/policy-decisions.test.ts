@@ -54,10 +54,10 @@ describe('admission decisions with policies', () => {
     assert.equal(response.allowed, false);
     assert.equal(response.status!.code, 403);
     assert.equal(response.status!.reason, 'Forbidden');
-    assert.match(response.status!.message, /policy require-tls: spec.tls.enabled must be true \(rule requireTLS\)/);
-    assert.match(response.status!.message, /policy prod-limits: spec.replicas must be at least 3/);
+    assert.match(response.status!.message, /^KVPolicy "require-tls": spec.tls.enabled must be true \(rule requireTLS\); /);
+    assert.match(response.status!.message, /KVPolicy "prod-limits": spec.replicas must be at least 3/);
     assert.doesNotMatch(response.status!.message, /audit-only|registries/);
-    assert.deepEqual(response.warnings, ['policy registries: spec.image must start with registry.internal/']);
+    assert.deepEqual(response.warnings, ['KVPolicy "registries": spec.image must start with registry.internal/']);
     const text = await metrics.registry.metrics();
     for (const [policy, enforcement] of [['require-tls', 'Enforce'], ['registries', 'Warn'], ['audit-only', 'Audit']]) {
       assert.match(text, new RegExp(`redwing_webhook_policy_violations_total\\{policy="${policy}",enforcement="${enforcement}"\\} 1`));
@@ -72,7 +72,7 @@ describe('admission decisions with policies', () => {
     ]);
     const res = await post(createWebhookApp({ policy: port }), '/validate/kvstore', kvstoreCreate({}));
     assert.equal(res.body.response.allowed, true);
-    assert.deepEqual(res.body.response.warnings, ['policy registries: spec.image must start with registry.internal/']);
+    assert.deepEqual(res.body.response.warnings, ['KVPolicy "registries": spec.image must start with registry.internal/']);
   });
 
   it('skips policy for the reconciler service account, never the schema', async () => {

@@ -98,7 +98,7 @@ describe('admission of /scale requests (kubectl scale) with the policy engine', 
     const response = await review(app, '/validate/kvstore', scaleTo(7));
     assert.equal(response.allowed, false);
     assert.equal(response.status?.code, 403);
-    assert.equal(response.status?.message, 'denied by KVPolicy: policy max-five: KVPolicy "max-five": spec.replicas is 7; must be at most 5 (rule maxReplicas)');
+    assert.equal(response.status?.message, 'KVPolicy "max-five": spec.replicas is 7; must be at most 5 (rule maxReplicas)');
   });
 
   it('allows a Scale within the bounds (other rules of the policy are not judged), with Warn violations as warnings', async () => {
