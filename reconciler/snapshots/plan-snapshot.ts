@@ -4,7 +4,8 @@
  *
  * `source: replica` (the default) spares the master the fork and copy-on-write memory of a BGSAVE: the ready replica
  * that is linked to the current master and least behind it is chosen (ties: lowest ordinal). With no such replica the
- * master saves instead, and the run says so. `source: master` always uses the master.
+ * master saves instead, and the run says so (unless the master is the store's only pod: nothing to check then).
+ * `source: master` always uses the master.
  */
 import type { ObservedPod } from '../controller/observed.js';
 
@@ -58,7 +59,9 @@ export function planSnapshot(input: SnapshotPlanInput): SnapshotPlan {
       .filter((pod) => isSnapshotReplica(pod, master))
       .sort((a, b) => lagBytes(a, master) - lagBytes(b, master) || a.ordinal - b.ordinal);
     if (replicas[0]) return { kind: 'run', pod: replicas[0].name, role: 'replica' };
-    fallback = 'no ready replica with its master link up';
+    // A store of one pod has no replica to spare the master: saving there is its normal run, not a fallback to fix.
+    const onlyTheMaster = master !== undefined && input.pods.every((pod) => pod.name === master.name);
+    if (!onlyTheMaster) fallback = 'no ready replica with its master link up';
   }
   if (master) return fallback ? { kind: 'run', pod: master.name, role: 'master', fallback } : { kind: 'run', pod: master.name, role: 'master' };
   const answered = input.pods.filter((pod) => pod.engine).map((pod) => pod.name);

@@ -52,6 +52,13 @@ describe('planSnapshot', () => {
     assert.match(plan.kind === 'run' ? plan.fallback ?? '' : '', /no ready replica/);
   });
 
+  it('a store of one pod: saves on the master as its normal run, with no fallback note telling to check replicas', () => {
+    assert.deepEqual(planSnapshot({ pods: [master(0)], master: 'cache-0', source: 'replica' }), { kind: 'run', pod: 'cache-0', role: 'master' });
+    const notYetRunning = replica(1, 0, { ready: false, phase: 'Pending' }, { masterLinkUp: false });
+    const plan = planSnapshot({ pods: [master(0), notYetRunning], master: 'cache-0', source: 'replica' });
+    assert.match(plan.kind === 'run' ? plan.fallback ?? '' : '', /no ready replica/, 'a replica pod that exists but is not ready is worth a note');
+  });
+
   it('source master: the master even when replicas are fine, without a fallback note', () => {
     const plan = planSnapshot({ pods: [master(0), replica(1, 1000)], master: 'cache-0', source: 'master' });
     assert.deepEqual(plan, { kind: 'run', pod: 'cache-0', role: 'master' });
