@@ -232,8 +232,4 @@ export function keyMatchesCertificate(certPem: string, keyPem: string): boolean 
   }
 }
 
-/** Splits a PEM bundle into its individual certificates (anything else is dropped). */
-export function splitPemBundle(bundlePem: string): string[] {
-  const blocks = bundlePem.replace(/\r\n/g, '\n').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
-  return blocks?.map((pem) => `${pem}\n`) ?? [];
-}
+export { splitPemBundle } from '../shared/pem-bundle.js';

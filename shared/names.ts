@@ -7,6 +7,8 @@ export interface StoreObjectNames {
   configMap: string;
   authSecret: string;
   tlsSecret: string;
+  /** The CAs the engines accept client certificates from when spec.tls.clientCaSecretName is set (reconciler/controller/client-certificates.ts). */
+  clientCaBundleSecret: string;
   podDisruptionBudget: string;
   networkPolicy: string;
 }
@@ -20,6 +22,7 @@ export function storeObjectNames(storeName: string): StoreObjectNames {
     configMap: `${storeName}-config`,
     authSecret: `${storeName}-auth`,
     tlsSecret: `${storeName}-tls`,
+    clientCaBundleSecret: `${storeName}-client-ca-bundle`,
     podDisruptionBudget: storeName,
     networkPolicy: storeName,
   };

@@ -24,6 +24,11 @@ export interface ControllerContext {
   buildDesired: (store: ResolvedStore) => DesiredObjects;
   /** The operator CA: issues store certificates and verifies engine TLS. */
   loadCa: () => Promise<KeyPairPem | undefined>;
+  /**
+   * The operator's client certificate, for stores that require one (client-certificates.ts). Optional so a context
+   * built for a test without TLS stores needs none; without it such a store's engines refuse the operator.
+   */
+  loadClientCertificate?: () => Promise<KeyPairPem | undefined>;
   probeTimeoutMs: number;
   memories: StoreMemories;
   metrics?: StoreMetricsSink;

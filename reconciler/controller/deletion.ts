@@ -1,12 +1,13 @@
 /**
  * Deletion of a store. Owned objects go with the store through owner references (garbage collection); PVCs are not
  * owned (the StatefulSet's claim templates create them), so they survive unless `persistence.keepAfterDeletion` is
- * false, in which case they are deleted here. Then the finalizer is removed and the API server lets the store go.
+ * false, in which case they are deleted here; otherwise the password and TLS Secrets stay with them (kept-secrets.ts). Then the finalizer is removed and the API server lets the store go.
  */
 import { KVSTORE_FINALIZER, LABEL_INSTANCE } from '../../shared/labels.js';
 import { DATA_VOLUME_NAME } from '../../shared/names.js';
 import type { KVStore } from '../../shared/schema/kvstore.js';
 import type { ControllerContext } from './context.js';
+import { releaseKeptSecrets } from './kept-secrets.js';
 import type { ResolvedStore } from '../desired/index.js';
 import { isConflict, isNotFound } from '../../kube/errors.js';
 import { paths } from '../../kube/paths.js';
@@ -35,6 +36,10 @@ export async function finalizeDeletion(context: ControllerContext, store: KVStor
       if (claim) await context.client.delete(paths.coreObject('persistentvolumeclaims', namespace, claim));
     }
     context.logger.info({ store: `${namespace}/${name}`, claims: [...names] }, 'deleted PVCs (keepAfterDeletion: false)');
+  } else {
+    // Before the finalizer goes, or garbage collection takes the password and certificate the kept data needs.
+    const released = await releaseKeptSecrets(context.client, resolved);
+    if (released.length > 0) context.logger.info({ store: `${namespace}/${name}`, secrets: released }, 'kept Secrets with the data (keepAfterDeletion)');
   }
   try {
     await context.client.patch(paths.kvstore(namespace, name), [

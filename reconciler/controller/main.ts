@@ -24,6 +24,7 @@ import { ReconcilerMetrics, startMetricsServer, type MetricsServer } from './met
 import { NamespaceClaimWatcher } from './namespace-claim.js';
 import { policyAuditRunnable } from './policy-audit.js';
 import { loadOrCreateStoreCa } from './store-ca.js';
+import { lazyOperatorClientCertificate } from './client-certificates.js';
 import { createStoreController } from './store-controller.js';
 import { StoreMemories } from './store-memory.js';
 import { watchStores } from './store-watches.js';
@@ -91,6 +92,7 @@ export async function runReconciler(options: ReconcilerOptions): Promise<Running
   const loadCa = lazyStoreCa(client, operatorNamespace, logger, options.ca);
   const context: ControllerContext = {
     client, informers, logger, loadCa, operatorNamespace, memories, metrics,
+    loadClientCertificate: lazyOperatorClientCertificate(loadCa),
     events: createStoreEventRecorder(client, logger),
     buildDesired: buildResolvedDesiredObjects,
     probeTimeoutMs: options.probeTimeoutMs ?? 1000,

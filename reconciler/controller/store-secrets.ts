@@ -32,7 +32,7 @@ export interface PasswordOutcome {
   blocked?: Blocked;
 }
 
-async function readSecret(client: KubeClient, cache: Informer | undefined, namespace: string, name: string): Promise<SecretObject | undefined> {
+export async function readStoreSecret(client: KubeClient, cache: Informer | undefined, namespace: string, name: string): Promise<SecretObject | undefined> {
   const cached = cache?.get(namespace, name) as SecretObject | undefined;
   if (cached) return cached;
   try {
@@ -60,7 +60,7 @@ export async function ensurePassword(client: KubeClient, secrets: Informer | und
   const reference = spec.authentication?.passwordFromSecret;
   const namespace = store.metadata!.namespace!;
   if (!reference) return { created: false, blocked: { reason: 'PasswordSecretMissing', message: 'authentication is on but no password Secret is set' } };
-  const existing = await readSecret(client, secrets, namespace, reference.name);
+  const existing = await readStoreSecret(client, secrets, namespace, reference.name);
   if (existing) {
     const password = decodeSecretValue(existing, reference.key);
     if (password === undefined || password === '') {
@@ -98,7 +98,7 @@ export async function ensureExporterSecret(client: KubeClient, secrets: Informer
   if (!usesExporterUser(resolved)) return { created: false };
   const namespace = store.metadata!.namespace!;
   const name = exporterSecretName(store.metadata!.name!);
-  const existing = await readSecret(client, secrets, namespace, name);
+  const existing = await readStoreSecret(client, secrets, namespace, name);
   if (existing) {
     const password = decodeSecretValue(existing, EXPORTER_PASSWORD_KEY);
     if (password === undefined || password === '') {
@@ -137,7 +137,7 @@ export async function ensureTlsSecret(client: KubeClient, secrets: Informer | un
   if (!spec.tls?.enabled) return { issued: false };
   const namespace = store.metadata!.namespace!;
   const name = spec.tls.secretName ?? storeObjectNames(store.metadata!.name!).tlsSecret;
-  const existing = await readSecret(client, secrets, namespace, name);
+  const existing = await readStoreSecret(client, secrets, namespace, name);
   const existingCaPem = decodeSecretValue(existing, 'ca.crt');
   if (existing && existingCaPem) return { issued: false, caPem: existingCaPem };
   const ca = await loadCa();
@@ -151,7 +151,8 @@ export async function ensureTlsSecret(client: KubeClient, secrets: Informer | un
   const { issueServingCertificate } = await import('../../certs/authority.js');
   const serving = issueServingCertificate(ca, {
     commonName: `${resolved.name}.${namespace}.svc`,
-    dnsNames: storeDnsNames(resolved.name, namespace),
+    // localhost and 127.0.0.1: the exporter sidecar and the probe script reach their own engine that way.
+    dnsNames: [...storeDnsNames(resolved.name, namespace), 'localhost'],
     ipAddresses: ['127.0.0.1'],
     clientAuth: true,
   });

@@ -39,7 +39,8 @@ function volumes(store: ResolvedStore): V1Volume[] {
     result.push({ name: VOLUME_TLS, secret: { secretName: spec.tls.secretName, defaultMode: 0o440 } });
   }
   if (spec.tls?.enabled && spec.tls.clientCaSecretName) {
-    result.push({ name: VOLUME_CLIENT_CA, secret: { secretName: spec.tls.clientCaSecretName, items: [{ key: 'ca.crt', path: 'ca.crt' }] } });
+    // The bundle the reconciler builds from the user's client CA, the serving CA and the operator CA (client-certificates.ts).
+    result.push({ name: VOLUME_CLIENT_CA, secret: { secretName: storeObjectNames(store.name).clientCaBundleSecret, items: [{ key: 'ca.crt', path: 'ca.crt' }] } });
   }
   return result;
 }

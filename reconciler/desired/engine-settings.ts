@@ -135,7 +135,7 @@ function redisSettings(spec: KVStoreSpec): EngineSetting[] {
         value: clientCa ? `${CLIENT_CA_MOUNT_PATH}/ca.crt` : `${TLS_MOUNT_PATH}/ca.crt`,
         source: 'operator',
         comment: clientCa
-          ? 'Client certificates are required. Replicas present the server certificate to their master, so this bundle must also hold the CA that signed it.'
+          ? 'Client certificates are required: the bundle S-client-ca-bundle holds the user\'s client CA, the CA of the serving certificate (replicas present it to their master) and the operator CA (the operator\'s client certificate).'
           : 'Replicas verify their master with this CA.',
       },
       { key: 'tls-auth-clients', value: clientCa ? 'yes' : 'no', source: 'operator' },

@@ -10,6 +10,7 @@ import type { Condition, KVStore, KVStoreSpec } from '../../shared/schema/kvstor
 import type { KeyPairPem } from '../../certs/authority.js';
 import type { CredentialMemory } from '../controller/store-memory.js';
 import { podEndpoint, probePods, type EngineCredentials } from '../controller/engine-access.js';
+import { engineTlsFor } from '../controller/phases/observe-phase.js';
 import type { StoreEventRecorder } from '../controller/events.js';
 import type { StoreInformers } from '../controller/informers.js';
 import { paths } from '../../kube/paths.js';
@@ -55,7 +56,7 @@ export async function snapshotCredentials(deps: SnapshotRunDeps, key: string, st
   if (spec.tls?.enabled) {
     const secretName = spec.tls.secretName ?? storeObjectNames(name).tlsSecret;
     const ca = remembered?.tlsCaPem ?? decodeSecretValue(await readSecret(deps, namespace, secretName), 'ca.crt') ?? (await deps.loadCa())?.certPem;
-    if (ca) tls = { ca };
+    if (ca) tls = engineTlsFor({ tlsCaPem: ca, tlsClient: remembered?.tlsClient });
   }
   if (spec.authentication?.enabled === false) return { passwords: [], tls };
   const reference = spec.authentication?.passwordFromSecret;

@@ -24,7 +24,13 @@ export interface Observation {
 export function credentialsFor(memory: CredentialMemory, password: string | undefined, record: PasswordRecord): EngineCredentials {
   const candidates = [password, memory.lastPassword, record.password, record.previous];
   const passwords = [...new Set(candidates.filter((candidate): candidate is string => candidate !== undefined))];
-  return { passwords, tls: memory.tlsCaPem ? { ca: memory.tlsCaPem } : undefined };
+  return { passwords, tls: engineTlsFor(memory) };
+}
+
+/** The TLS options of every engine connection: the CA, and the operator's client certificate when one is required. Pure. */
+export function engineTlsFor(memory: CredentialMemory): EngineCredentials['tls'] {
+  if (!memory.tlsCaPem) return undefined;
+  return memory.tlsClient ? { ca: memory.tlsCaPem, cert: memory.tlsClient.certPem, key: memory.tlsClient.keyPem } : { ca: memory.tlsCaPem };
 }
 
 export async function observePhase(context: ControllerContext, target: ReconcileTarget, memory: CredentialMemory, password: string | undefined): Promise<Observation> {

@@ -7,6 +7,8 @@ import type { KubeObject } from '../../../kube/client.js';
 import type { ControllerContext } from '../context.js';
 import { passwordAcceptedByAll, recordPassword, type PasswordRecord } from '../password-record.js';
 import type { CredentialMemory } from '../store-memory.js';
+import { ensureClientCaBundle } from '../client-certificates.js';
+import { adoptKeptSecrets } from '../kept-secrets.js';
 import { ensureExporterSecret, ensurePassword, ensureTlsSecret, type Blocked } from '../store-secrets.js';
 import type { ReconcileTarget } from './resolve-phase.js';
 
@@ -28,6 +30,9 @@ export async function secretsPhase(context: ControllerContext, target: Reconcile
   // The first store of a namespace starts that namespace's Secret cache; until it lists, Secrets are read by name.
   await secrets.watchNamespace(store.metadata!.namespace!, SECRET_CACHE_WAIT_MS);
   const blocked: Blocked[] = [];
+  // First: a store re-created over kept data takes back its predecessor's password and certificate (kept-secrets.ts).
+  const adopted = await adoptKeptSecrets(context.client, secrets, resolved);
+  if (adopted.length > 0) await context.events.record(store as KubeObject, { type: 'Normal', reason: 'SecretsAdopted', message: `adopted the Secrets kept with the data: ${adopted.join(', ')}` });
   const passwordOutcome = await ensurePassword(context.client, secrets, store, spec);
   if (passwordOutcome.blocked) blocked.push(passwordOutcome.blocked);
   // Before the StatefulSet: the engine and exporter containers take the exporter password from this Secret.
@@ -37,6 +42,13 @@ export async function secretsPhase(context: ControllerContext, target: Reconcile
   if (tlsOutcome.blocked) blocked.push(tlsOutcome.blocked);
   if (tlsOutcome.issued) await context.events.record(store as KubeObject, { type: 'Normal', reason: 'TlsIssued', message: 'issued the TLS Secret from the operator CA' });
   credentials.tlsCaPem = spec.tls?.enabled === true ? tlsOutcome.caPem : undefined;
+  credentials.tlsClient = undefined;
+  if (spec.tls?.enabled === true && spec.tls.clientCaSecretName) {
+    const [operatorCa, clientCertificate] = await Promise.all([context.loadCa(), context.loadClientCertificate?.()]);
+    const bundleOutcome = await ensureClientCaBundle(context.client, secrets, store, spec, { servingCaPem: tlsOutcome.caPem, operatorCaPem: operatorCa?.certPem });
+    if (bundleOutcome.blocked) blocked.push(bundleOutcome.blocked);
+    credentials.tlsClient = clientCertificate;
+  }
   const password = passwordOutcome.password;
   return { password, blocked, enginesReachable: blocked.length === 0 || password !== undefined || spec.authentication?.enabled === false };
 }

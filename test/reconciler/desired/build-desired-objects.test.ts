@@ -180,7 +180,8 @@ describe('StatefulSet', () => {
     const volumes = sts.spec?.template.spec?.volumes ?? [];
     assert.deepEqual(volumes.find((v) => v.name === 'auth')?.secret?.items, [{ key: 'secret', path: 'password' }]);
     assert.equal(volumes.find((v) => v.name === 'tls')?.secret?.secretName, 'sessions-cert');
-    assert.equal(volumes.find((v) => v.name === 'client-ca')?.secret?.secretName, 'sessions-client-ca');
+    // The reconciler's bundle (the user's client CA, the serving CA, the operator CA), never the user's Secret itself.
+    assert.equal(volumes.find((v) => v.name === 'client-ca')?.secret?.secretName, 'sessions-client-ca-bundle');
     assert.equal(volumes.find((v) => v.name === 'config')?.configMap?.name, 'sessions-config');
   });
 
