@@ -1,0 +1,77 @@
+/**
+ * Streams a Readable into one S3 object through a multipart upload: memory holds at most two parts (the one being
+ * sent and the one being read), whatever the object's size. The object appears only when CompleteMultipartUpload
+ * succeeds, so an upload cut short (error, abort, a killed process) never leaves a partial object under the key; the
+ * upload is aborted where the process is still alive to do it (an orphaned one is the bucket's lifecycle rule's job).
+ */
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { S3Client } from './s3-client.js';
+
+export const DEFAULT_PART_SIZE_BYTES = 8 * 1024 * 1024;
+/** S3's floor for every part but the last. */
+export const MIN_PART_SIZE_BYTES = 5 * 1024 * 1024;
+
+export interface StreamUploadResult {
+  sizeBytes: number;
+  parts: number;
+  /** SHA-256 of the whole object, hex: each part is also signed with its own hash and Content-MD5, which S3 checks. */
+  sha256: string;
+}
+
+export interface StreamUploadOptions {
+  partSizeBytes?: number;
+  signal?: AbortSignal;
+}
+
+async function* partsOf(source: Readable, partSizeBytes: number): AsyncGenerator<Buffer> {
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  for await (const chunk of source) {
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    pending.push(buffer);
+    pendingBytes += buffer.length;
+    while (pendingBytes >= partSizeBytes) {
+      const joined = Buffer.concat(pending, pendingBytes);
+      yield joined.subarray(0, partSizeBytes);
+      const rest = joined.subarray(partSizeBytes);
+      pending = rest.length > 0 ? [Buffer.from(rest)] : [];
+      pendingBytes = rest.length;
+    }
+  }
+  if (pendingBytes > 0) yield Buffer.concat(pending, pendingBytes);
+}
+
+export async function uploadStream(client: S3Client, bucket: string, key: string, source: Readable, options: StreamUploadOptions = {}): Promise<StreamUploadResult> {
+  // An error before the first read (while the upload is being created) would be uncaught; iteration reports it anyway.
+  source.on('error', () => undefined);
+  const partSizeBytes = Math.max(options.partSizeBytes ?? DEFAULT_PART_SIZE_BYTES, MIN_PART_SIZE_BYTES);
+  const uploadId = await client.createMultipartUpload(bucket, key);
+  const hash = createHash('sha256');
+  const etags: string[] = [];
+  let sizeBytes = 0;
+  let inFlight: Promise<void> | undefined;
+  try {
+    for await (const part of partsOf(source, partSizeBytes)) {
+      options.signal?.throwIfAborted();
+      hash.update(part);
+      sizeBytes += part.length;
+      const partNumber = etags.length + 1;
+      etags.push('');
+      // One part on the wire while the next is read: the stream and the network overlap, memory stays two parts.
+      await inFlight;
+      inFlight = client.uploadPart(bucket, key, uploadId, partNumber, part).then((etag) => { etags[partNumber - 1] = etag; });
+    }
+    await inFlight;
+    options.signal?.throwIfAborted();
+    // An empty source still makes an (empty) object: one empty part is allowed as the only part.
+    if (etags.length === 0) etags.push(await client.uploadPart(bucket, key, uploadId, 1, Buffer.alloc(0)));
+    await client.completeMultipartUpload(bucket, key, uploadId, etags);
+  } catch (error) {
+    source.destroy();
+    await inFlight?.catch(() => undefined);
+    await client.abortMultipartUpload(bucket, key, uploadId).catch(() => undefined);
+    throw new Error(`upload of s3://${bucket}/${key} failed after ${sizeBytes} bytes`, { cause: error });
+  }
+  return { sizeBytes, parts: etags.length, sha256: hash.digest('hex') };
+}
