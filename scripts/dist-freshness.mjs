@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const SOURCE_DIRS = ['shared', 'policy', 'kube', 'webhook', 'certs', 'reconciler', 'sandbox', 'cli', 'bench'];
+export const SOURCE_DIRS = ['shared', 'policy', 'kube', 'webhook', 'certs', 'reconciler', 'sandbox', 'cli', 'console', 'bench'];
 export const STAMP_FILE = '.build-stamp';
 
 function newestMtimeMs(dir) {

@@ -23,7 +23,7 @@ export interface BoundaryViolation {
 }
 
 /** The folders that ship; bench/, harness/, test/ and scripts/ do not. */
-export const PRODUCT_FOLDERS = ['shared', 'policy', 'kube', 'certs', 'webhook', 'reconciler', 'sandbox', 'cli'] as const;
+export const PRODUCT_FOLDERS = ['shared', 'policy', 'kube', 'certs', 'webhook', 'reconciler', 'sandbox', 'cli', 'console'] as const;
 const PRODUCT_EXCEPT_CLI = PRODUCT_FOLDERS.filter((folder) => folder !== 'cli');
 
 /** Every folder the rules place; TypeScript in any other top-level folder is reported until it is placed here. */
@@ -65,6 +65,13 @@ export const BOUNDARY_RULES: readonly BoundaryRule[] = [
     why: 'the Kubernetes I/O layer sits under every role and knows none of them',
     from: ['kube'],
     mayImportOnly: ['shared'],
+  },
+  {
+    name: 'console-over-shared-and-kube',
+    why: 'the console acts as its user through the one client layer; it must not run operator code (webhook/, ' +
+      'reconciler/) or the development cluster',
+    from: ['console'],
+    mayImportOnly: ['shared', 'kube'],
   },
   {
     name: 'sandbox-over-shared-and-kube',

@@ -1,0 +1,91 @@
+/**
+ * What the console asks of the API server, always as the logged-in user: create and replace stores (with a
+ * server-side dry-run first), the actions of a store's page, the CRD schema the form is drawn from, and policies.
+ * The API server, its RBAC and the webhook decide; the console only relays their answers.
+ */
+import { randomBytes } from 'node:crypto';
+import type { KubeClient, KubeObject } from '../kube/client.js';
+import { paths } from '../kube/paths.js';
+import { API_GROUP, API_GROUP_VERSION, KVPOLICY_PLURAL, KVSTORE_PLURAL } from '../shared/api.js';
+import { buildKVStoreCrd } from '../shared/crds.js';
+import { storeObjectNames } from '../shared/names.js';
+import type { KVStore } from '../shared/schema/kvstore.js';
+
+const CRD_PATH = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${KVSTORE_PLURAL}.${API_GROUP}`;
+
+export interface StoreSchema {
+  schema: unknown;
+  /** `cluster`: read from the installed CRD; `built-in`: the user may not read CRDs, so the console's own copy */
+  source: 'cluster' | 'built-in';
+}
+
+interface CrdObject {
+  spec?: { versions?: Array<{ name?: string; schema?: { openAPIV3Schema?: unknown } }> };
+}
+
+function versionSchema(crd: CrdObject): unknown {
+  const version = API_GROUP_VERSION.split('/')[1];
+  return crd.spec?.versions?.find((candidate) => candidate.name === version)?.schema?.openAPIV3Schema;
+}
+
+/** The installed CRD is the truth (a newer operator may have added fields); reading CRDs is not every user's right. */
+export async function readStoreSchema(client: KubeClient): Promise<StoreSchema> {
+  try {
+    const schema = versionSchema(await client.get<CrdObject>(CRD_PATH));
+    if (schema) return { schema, source: 'cluster' };
+  } catch {
+    // fall through to the built-in copy
+  }
+  return { schema: versionSchema(buildKVStoreCrd() as unknown as CrdObject), source: 'built-in' };
+}
+
+function withTypeMeta(object: KubeObject, namespace: string): KubeObject {
+  return { ...object, apiVersion: API_GROUP_VERSION, kind: 'KVStore', metadata: { ...object.metadata, namespace } };
+}
+
+function namespaceOf(object: KubeObject): string {
+  return object.metadata?.namespace || 'default';
+}
+
+/** `dryRun=All`: the API server runs defaulting, schema validation and the webhooks, and stores nothing. */
+export function createStore(client: KubeClient, object: KubeObject, dryRun: boolean): Promise<KVStore> {
+  const namespace = namespaceOf(object);
+  return client.request<KVStore>('POST', paths.kvstores(namespace) + (dryRun ? '?dryRun=All' : ''), withTypeMeta(object, namespace));
+}
+
+/** A replace carries the resourceVersion the user edited, so a change made meanwhile is a conflict, not lost. */
+export function replaceStore(client: KubeClient, object: KubeObject, dryRun: boolean): Promise<KVStore> {
+  const namespace = namespaceOf(object);
+  const name = object.metadata?.name ?? '';
+  return client.request<KVStore>('PUT', paths.kvstore(namespace, name) + (dryRun ? '?dryRun=All' : ''), withTypeMeta(object, namespace));
+}
+
+export function scaleStore(client: KubeClient, namespace: string, name: string, replicas: number): Promise<KubeObject> {
+  return client.patch(`${paths.kvstore(namespace, name)}/scale`, { spec: { replicas } }, 'merge');
+}
+
+/** A merge patch of spec.config: a key set to null is removed, the others are set. */
+export function patchStoreConfig(client: KubeClient, namespace: string, name: string, config: Record<string, string | null>): Promise<KVStore> {
+  return client.patch<KVStore>(paths.kvstore(namespace, name), { spec: { config } }, 'merge');
+}
+
+/**
+ * The reconciler rotates a store's password when its Secret changes (DESIGN.md: "editing the Secret rotates the
+ * password live"), so rotation is a new random value written to that Secret, by the user.
+ */
+export async function rotateStorePassword(client: KubeClient, namespace: string, name: string): Promise<{ secret: string; key: string }> {
+  const store = await client.get<KVStore>(paths.kvstore(namespace, name));
+  if (store.spec?.authentication?.enabled === false) throw new Error(`${namespace}/${name} has authentication disabled: there is no password to rotate`);
+  const reference = store.spec?.authentication?.passwordFromSecret ?? { name: storeObjectNames(name).authSecret, key: 'password' };
+  const password = randomBytes(24).toString('base64url');
+  await client.patch(paths.coreObject('secrets', namespace, reference.name), { data: { [reference.key]: Buffer.from(password).toString('base64') } }, 'merge');
+  return { secret: reference.name, key: reference.key };
+}
+
+export function deleteStore(client: KubeClient, namespace: string, name: string): Promise<void> {
+  return client.delete(paths.kvstore(namespace, name));
+}
+
+export async function listPolicies(client: KubeClient): Promise<KubeObject[]> {
+  return (await client.list(`/apis/${API_GROUP_VERSION}/${KVPOLICY_PLURAL}`)).items;
+}

@@ -1,0 +1,70 @@
+/**
+ * The row of the console's store list: what `kubectl get kvs` shows, plus which operator instance manages the store.
+ * Pure: the server feeds it the cached store and the namespace-claim Leases, and re-runs it when either changes.
+ */
+import type { KVStore } from '../shared/schema/kvstore.js';
+
+/**
+ * The Lease a namespaced reconciler holds on its namespace (reconciler/controller/namespace-claim.ts). The console may
+ * not import reconciler/ (lint boundary), so it reads the Lease by its label, which is part of the cluster contract.
+ */
+export const NAMESPACE_CLAIM_LABEL = 'redwing.dev/namespace-claim';
+
+export interface ClaimLease {
+  metadata?: { name?: string; namespace?: string; resourceVersion?: string };
+  spec?: { holderIdentity?: string; renewTime?: string; leaseDurationSeconds?: number };
+}
+
+export interface ManagedBy {
+  /** `cluster-wide`, `namespaced` (a live claim on the store's namespace), or `unknown` (the user may not read Leases) */
+  scope: 'cluster-wide' | 'namespaced' | 'unknown';
+  /** the claim's holder: the namespaced reconciler's identity */
+  holder?: string;
+}
+
+export interface StoreRow {
+  key: string;
+  namespace: string;
+  name: string;
+  engine: string;
+  replicas: number | null;
+  ready: number | null;
+  master: string;
+  phase: string;
+  createdAt: string;
+  deleting: boolean;
+  managedBy: ManagedBy;
+}
+
+/** A claim counts while its holder renews it within the lease duration, as the cluster-wide reconciler judges it. */
+export function isClaimLive(lease: ClaimLease | undefined, nowMs: number): boolean {
+  const holder = lease?.spec?.holderIdentity;
+  const renewTime = lease?.spec?.renewTime;
+  if (!holder || !renewTime) return false;
+  return Date.parse(renewTime) + (lease.spec?.leaseDurationSeconds ?? 15) * 1000 > nowMs;
+}
+
+/** `claims` undefined: the user could not read Leases, so who manages the store is not known. */
+export function managedByOf(namespace: string, claims: ClaimLease[] | undefined, nowMs: number): ManagedBy {
+  if (!claims) return { scope: 'unknown' };
+  const live = claims.find((lease) => lease.metadata?.namespace === namespace && isClaimLive(lease, nowMs));
+  return live ? { scope: 'namespaced', holder: live.spec?.holderIdentity } : { scope: 'cluster-wide' };
+}
+
+export function summarizeStore(store: KVStore, claims: ClaimLease[] | undefined, nowMs: number): StoreRow {
+  const namespace = store.metadata?.namespace ?? 'default';
+  const name = store.metadata?.name ?? '';
+  return {
+    key: `${namespace}/${name}`,
+    namespace,
+    name,
+    engine: store.spec?.engine ?? '',
+    replicas: store.spec?.replicas ?? null,
+    ready: store.status?.readyReplicas ?? null,
+    master: store.status?.master ?? '',
+    phase: store.status?.phase ?? 'Pending',
+    createdAt: String(store.metadata?.creationTimestamp ?? ''),
+    deleting: Boolean(store.metadata?.deletionTimestamp),
+    managedBy: managedByOf(namespace, claims, nowMs),
+  };
+}
