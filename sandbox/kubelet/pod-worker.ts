@@ -1,4 +1,5 @@
 // Runs one pod: volumes, init containers in order, then the app containers, and its termination.
+import { mkdirSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { V1Container, V1Pod, V1PodStatus } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
@@ -33,6 +34,23 @@ export interface PodWorkerOptions {
 }
 
 const VOLUME_REFRESH_MS = 10_000;
+
+/**
+ * The image's folder through a link in the pod's directory: the mount script names every source relative to their
+ * common directory (so a volume at /tmp cannot hide a later source), which must stay inside the sandbox dir.
+ */
+function imageLink(podDir: string, hostRoot: string): string {
+  const link = join(podDir, 'image');
+  mkdirSync(podDir, { recursive: true });
+  try {
+    if (readlinkSync(link) === hostRoot) return link;
+    rmSync(link, { force: true });
+  } catch {
+    // no link yet
+  }
+  symlinkSync(hostRoot, link);
+  return link;
+}
 
 export class PodWorker {
   private current!: V1Pod;
@@ -159,7 +177,7 @@ export class PodWorker {
     }
     // The image's own files (the operator image): mounted like a container's root filesystem, read-only.
     const imageFiles = entry.filesystem;
-    if (imageFiles) mounts.unshift({ hostPath: imageFiles.hostRoot, containerPath: imageFiles.mountPath, readOnly: true });
+    if (imageFiles) mounts.unshift({ hostPath: imageLink(this.options.podDir, imageFiles.hostRoot), containerPath: imageFiles.mountPath, readOnly: true });
     const env: Record<string, string> = {
       PATH: this.options.shims.path,
       HOME: '/root',
