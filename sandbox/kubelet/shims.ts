@@ -4,6 +4,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DRAGONFLY_BIN_ENV, EXPORTER_HOST_PROGRAM, EXPORTER_PROGRAM, findOnPath } from './images.js';
+import { LOOPBACK_FORWARDER_FILE, loopbackForwarderSource, tlsLoopbackShellFunction } from './loopback-forwarder.js';
 import { NODE_PRELOAD_FILE, nodePreloadSource, nodeShim } from './node-shim.js';
 
 export const POD_IP_ENV = 'SANDBOX_POD_IP';
@@ -59,13 +60,16 @@ export const EXPORTER_METRICS_PORT = 9121;
  * the pod's own address (two pods' exporters both want 9121) and scrape its own pod's engine. The listen address goes
  * last on the command line (the last occurrence of a Go flag wins); its port is kept from
  * REDIS_EXPORTER_WEB_LISTEN_ADDRESS when that is set. localhost and 127.0.0.1 in REDIS_ADDR or --redis.addr become the
- * pod IP; other hosts are left alone.
+ * pod IP; other hosts are left alone. A rediss:// REDIS_ADDR of localhost keeps its name through a loopback forwarder
+ * instead, so the exporter verifies the certificate for the name it dials on a cluster (loopback-forwarder.ts).
  */
-function exporterShim(real: string): string {
+function exporterShim(real: string, node: string): string {
   return `#!/bin/sh
 # redwing sandbox shim: the exporter serves on the pod's own address and scrapes its own pod for localhost
 ip="$${POD_IP_ENV}"
 if [ -z "$ip" ]; then exec "${real}" "$@"; fi
+node="${node}"
+${tlsLoopbackShellFunction()}
 local_to_pod() {
   rest="$1"; scheme=""; userinfo=""
   case "$rest" in *://*) scheme="\${rest%%://*}://"; rest="\${rest#*://}";; esac
@@ -77,7 +81,7 @@ local_to_pod() {
   esac
   printf '%s' "$scheme$userinfo$rest"
 }
-REDIS_ADDR="$(local_to_pod "\${REDIS_ADDR:-redis://localhost:6379}")"
+if tls_loopback "\${REDIS_ADDR:-}"; then REDIS_ADDR="$TLS_LOOPBACK_ADDR"; else REDIS_ADDR="$(local_to_pod "\${REDIS_ADDR:-redis://localhost:6379}")"; fi
 export REDIS_ADDR
 port="${EXPORTER_METRICS_PORT}"
 if [ -n "$REDIS_EXPORTER_WEB_LISTEN_ADDRESS" ]; then port="\${REDIS_EXPORTER_WEB_LISTEN_ADDRESS##*:}"; fi
@@ -126,10 +130,11 @@ export function installShims(
   if (dragonfly) write('dragonfly', dragonflyShim(dragonfly));
   if (redisCli) write('redis-cli', clientShim(redisCli));
   if (valkeyCli) write('valkey-cli', clientShim(valkeyCli));
-  // Installed only when the host has the exporter: a missing shim is how resolveEntrypoint reports ImageNotRunnable.
-  if (exporter) write(EXPORTER_PROGRAM, exporterShim(exporter));
-  // node (the operator's image): servers on the pod's address, see node-shim.ts.
   const node = findOnPath('node', hostPath) ?? process.execPath;
+  // Installed only when the host has the exporter: a missing shim is how resolveEntrypoint reports ImageNotRunnable.
+  if (exporter) write(EXPORTER_PROGRAM, exporterShim(exporter, node));
+  write(LOOPBACK_FORWARDER_FILE, loopbackForwarderSource());
+  // node (the operator's image): servers on the pod's address, see node-shim.ts.
   write('node', nodeShim(node, POD_IP_ENV));
   write(NODE_PRELOAD_FILE, nodePreloadSource(POD_IP_ENV));
   return { dir, path: `${dir}:${hostPath}` };
