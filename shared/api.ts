@@ -10,3 +10,7 @@ export const KVSTORE_SHORT_NAMES = ['kvs'];
 export const KVPOLICY_KIND = 'KVPolicy';
 export const KVPOLICY_PLURAL = 'kvpolicies';
 export const KVPOLICY_SHORT_NAMES = ['kvp'];
+
+export const KVBACKUP_KIND = 'KVBackup';
+export const KVBACKUP_PLURAL = 'kvbackups';
+export const KVBACKUP_SHORT_NAMES = ['kvb'];

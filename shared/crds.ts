@@ -6,11 +6,12 @@
 import type { TSchema } from '@sinclair/typebox';
 import type { V1CustomResourceDefinition } from '@kubernetes/client-node';
 import {
-  API_GROUP, API_VERSION, KVPOLICY_KIND, KVPOLICY_PLURAL, KVPOLICY_SHORT_NAMES, KVSTORE_KIND, KVSTORE_PLURAL,
+  API_GROUP, API_VERSION, KVBACKUP_KIND, KVBACKUP_PLURAL, KVBACKUP_SHORT_NAMES, KVPOLICY_KIND, KVPOLICY_PLURAL, KVPOLICY_SHORT_NAMES, KVSTORE_KIND, KVSTORE_PLURAL,
   KVSTORE_SHORT_NAMES,
 } from './api.js';
 import { KVStoreSpec, KVStoreStatus } from './schema/kvstore.js';
 import { KVPolicySpec, KVPolicyStatus } from './schema/kvpolicy.js';
+import { KVBackupSpec, KVBackupStatus } from './schema/kvbackup.js';
 import { DEFAULT_ENGINE, DEFAULT_REPLICAS } from './defaults.js';
 
 type JsonSchema = Record<string, unknown>;
@@ -119,10 +120,46 @@ export function buildKVPolicyCrd(): V1CustomResourceDefinition {
   } as V1CustomResourceDefinition;
 }
 
+export function buildKVBackupCrd(): V1CustomResourceDefinition {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${KVBACKUP_PLURAL}.${API_GROUP}`, labels: { 'app.kubernetes.io/part-of': 'redwing' } },
+    spec: {
+      group: API_GROUP,
+      scope: 'Namespaced',
+      names: {
+        kind: KVBACKUP_KIND, listKind: `${KVBACKUP_KIND}List`, plural: KVBACKUP_PLURAL, singular: 'kvbackup',
+        shortNames: [...KVBACKUP_SHORT_NAMES], categories: ['redwing'],
+      },
+      versions: [{
+        name: API_VERSION,
+        served: true,
+        storage: true,
+        schema: {
+          openAPIV3Schema: {
+            ...rootSchema('KVBackup is an on-demand backup of a KVStore to S3.', toOpenApi(KVBackupSpec), toOpenApi(KVBackupStatus)),
+            required: ['spec'],
+          },
+        },
+        subresources: { status: {} },
+        additionalPrinterColumns: [
+          { name: 'Store', type: 'string', jsonPath: '.spec.store', description: 'The store backed up.' },
+          { name: 'Phase', type: 'string', jsonPath: '.status.phase', description: 'Pending, Running, Succeeded or Failed.' },
+          { name: 'Size', type: 'integer', jsonPath: '.status.sizeBytes', description: 'Bytes uploaded.' },
+          { name: 'URL', type: 'string', jsonPath: '.status.url', description: 'The uploaded object.', priority: 1 },
+          { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+        ],
+      }],
+    },
+  } as V1CustomResourceDefinition;
+}
+
 /** File name -> CRD, as written to manifests/crds/. */
 export function buildCrdManifests(): Record<string, V1CustomResourceDefinition> {
   return {
     'redwing.dev_kvstores.yaml': buildKVStoreCrd(),
     'redwing.dev_kvpolicies.yaml': buildKVPolicyCrd(),
+    'redwing.dev_kvbackups.yaml': buildKVBackupCrd(),
   };
 }

@@ -26,12 +26,33 @@ export const PersistenceSpec = Type.Object({
   keepAfterDeletion: Type.Optional(Type.Boolean({ description: 'Keep the PVCs when the KVStore is deleted, so a store re-created with the same name gets its data back. Default true.' })),
 }, { description: 'Persistent storage of the data.' });
 
+export const S3CredentialsSecretRef = Type.Object({
+  name: Type.String({ description: 'A Secret in the store namespace with AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and optionally AWS_SESSION_TOKEN.' }),
+}, { description: 'Where the S3 credentials are.' });
+
+export const S3Settings = Type.Object({
+  endpoint: Type.Optional(Type.String({ pattern: '^https?://', description: 'The S3 endpoint URL. Default https://s3.<region>.amazonaws.com.' })),
+  region: Type.Optional(Type.String({ description: 'The region requests are signed for. Default us-east-1.' })),
+  forcePathStyle: Type.Optional(Type.Boolean({ description: 'Address buckets as endpoint/bucket instead of bucket.endpoint (MinIO, Ceph). Default false.' })),
+  credentialsSecret: Type.Optional(S3CredentialsSecretRef),
+}, { description: 'S3 settings for an s3:// dir. Without credentialsSecret, the operator environment (AWS_ACCESS_KEY_ID, ...) is used.' });
+
 export const SnapshotSpec = Type.Object({
   cron: Type.Optional(Type.String({ description: 'Five-field cron schedule of BGSAVE snapshots, e.g. "0 */6 * * *". Needs persistence or an s3:// dir.' })),
   dir: Type.Optional(Type.String({ description: 'Where snapshots go: a path in the pod, or s3://bucket/prefix. Default /data.' })),
   source: Type.Optional(StringEnum(['replica', 'master'] as const, 'Where scheduled saves run. Default replica, which spares the master a fork.')),
   onShutdown: Type.Optional(Type.Boolean({ description: 'Save when a pod terminates. Default true.' })),
+  s3: Type.Optional(S3Settings),
+  keep: Type.Optional(Type.Integer({ minimum: 1, description: 'How many snapshots to keep in an s3:// dir; older ones are deleted after each upload. All are kept when unset.' })),
 }, { description: 'Scheduled and shutdown snapshots.' });
+
+export const RestoreSpec = Type.Object({
+  backup: Type.Optional(Type.String({ description: 'A succeeded KVBackup in the store namespace to start from.' })),
+  url: Type.Optional(Type.String({ pattern: '^s3://[^/]+/.+', description: 'An s3://bucket/key of an RDB to start from (read with the store snapshot.s3 settings).' })),
+}, {
+  description: 'Start a new store from this data, loaded before the store takes writes. Set at creation only.',
+  'x-kubernetes-validations': [{ rule: 'has(self.backup) != has(self.url)', message: 'set exactly one of restore.backup and restore.url' }],
+});
 
 export const SecretKeyRef = Type.Object({
   name: Type.String({ description: 'Name of the Secret in the store namespace.' }),
@@ -98,6 +119,7 @@ export const KVStoreSpec = Type.Object({
   args: Type.Optional(Type.Array(Type.String(), { description: 'Extra command-line flags for the engine. They may not set what the operator owns (the same settings as config), in any spelling.' })),
   persistence: Type.Optional(PersistenceSpec),
   snapshot: Type.Optional(SnapshotSpec),
+  restore: Type.Optional(RestoreSpec),
   authentication: Type.Optional(AuthenticationSpec),
   tls: Type.Optional(TlsSpec),
   antiAffinity: Type.Optional(StringEnum(ANTI_AFFINITY_MODES, 'Spread pods over hosts: preferred, required or none. Default preferred. Materialised into affinity.podAntiAffinity.')),
@@ -139,7 +161,17 @@ export const SnapshotRecord = Type.Object({
   pod: Type.String({ description: 'Where it ran.' }),
   result: StringEnum(['Succeeded', 'Failed'] as const, 'Outcome.'),
   durationMs: Type.Integer({ description: 'How long it took, in milliseconds.' }),
+  url: Type.Optional(Type.String({ description: 'The s3:// object it was uploaded to.' })),
+  sizeBytes: Type.Optional(Type.Integer({ description: 'Size of the uploaded RDB.' })),
 }, { description: 'The last snapshot.' });
+
+export const RestoreRecord = Type.Object({
+  url: Type.String({ description: 'The s3:// object the data came from.' }),
+  result: StringEnum(['Succeeded', 'Failed'] as const, 'Outcome.'),
+  time: Type.String({ format: 'date-time', description: 'When the restore finished.' }),
+  sizeBytes: Type.Optional(Type.Integer({ description: 'Size of the restored RDB.' })),
+  message: Type.Optional(Type.String({ description: 'Why it failed.' })),
+}, { description: 'The restore this store started from.' });
 
 export const KVStoreStatus = Type.Object({
   phase: Type.Optional(StringEnum(PHASES, 'Pending, Creating, Ready, Failover, Updating, Degraded or Failed.')),
@@ -152,6 +184,7 @@ export const KVStoreStatus = Type.Object({
   pods: Type.Optional(Type.Array(PodStatus, { description: 'Per-pod role and replication state.' })),
   lastFailover: Type.Optional(FailoverRecord),
   lastSnapshot: Type.Optional(SnapshotRecord),
+  restore: Type.Optional(RestoreRecord),
 }, { description: 'Observed state of the store.' });
 
 export const KVStore = Type.Object({
@@ -168,4 +201,6 @@ export type KVStore = Static<typeof KVStore>;
 export type KVStorePodStatus = Static<typeof PodStatus>;
 export type FailoverRecord = Static<typeof FailoverRecord>;
 export type SnapshotRecord = Static<typeof SnapshotRecord>;
+export type RestoreRecord = Static<typeof RestoreRecord>;
+export type S3Settings = Static<typeof S3Settings>;
 export type Condition = Static<typeof Condition>;
