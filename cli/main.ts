@@ -55,8 +55,9 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  // A failed start may leave an operation stuck (a file system call that never returns): exit rather than wait.
-  (code) => { if (code !== 0) process.exit(code); },
+  // A failed start may leave an operation stuck (a file system call that never returns), and a command that has
+  // stopped everything it started may still hold a client library's retry timer for seconds: exit rather than wait.
+  (code) => process.exit(code),
   (error: unknown) => {
     console.error(`redwing: ${errorMessage(error)}`);
     process.exit(1);

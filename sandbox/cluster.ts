@@ -53,7 +53,8 @@ function installSignalHandlers(): void {
       // cleans up and exits as the default action would have.
       const othersHandle = process.listenerCount(signal) > 0;
       const stops = [...stopOnSignal].map((stop) => stop().catch(() => undefined));
-      void Promise.race([Promise.all(stops), new Promise((r) => setTimeout(r, 5000))]).finally(() => {
+      // unref: the deadline must not itself hold the process open for its 5 s once everything has stopped
+      void Promise.race([Promise.all(stops), new Promise((r) => setTimeout(r, 5000).unref())]).finally(() => {
         killAllContainers();
         if (!othersHandle) process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1));
       });

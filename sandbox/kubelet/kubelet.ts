@@ -37,6 +37,9 @@ export interface KubeletOptions {
   restartBackoffBaseMs?: number;
 }
 
+/** What a pod's grace period is cut to when the whole sandbox stops (Ctrl-C must finish in under 3 s). */
+export const KUBELET_STOP_GRACE_CAP_SECONDS = 2;
+
 export class Kubelet {
   readonly nodeNames: string[];
   private readonly core: CoreV1Api;
@@ -93,7 +96,9 @@ export class Kubelet {
     this.pods.stop();
     void this.syncQueue.shutdown();
     void this.statusQueue.shutdown();
-    await Promise.all([...this.workers.values(), ...this.orphans].map((w) => w.terminate(0)));
+    // Every pod at once, each with its own grace period capped: the engines get their SIGTERM (a redis-server saves
+    // its data on it, which a sandbox that survives restarts brings back), and the whole stop stays under 3 s.
+    await Promise.all([...this.workers.values(), ...this.orphans].map((w) => w.terminate(Math.min(w.pod.spec?.terminationGracePeriodSeconds ?? 30, KUBELET_STOP_GRACE_CAP_SECONDS))));
     this.workers.clear();
     this.orphans.clear();
     this.ips.releaseAll();
