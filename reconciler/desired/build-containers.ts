@@ -10,6 +10,7 @@ import {
 import { DATA_VOLUME_NAME } from '../../shared/names.js';
 import type { ResolvedStore } from './store-context.js';
 import { EXPORTER_PASSWORD_ENV, EXPORTER_USER, exporterPasswordEnv, exporterUserArgs, usesExporterUser } from './build-exporter-auth.js';
+import { STARTUP_WAIT_SECONDS } from './build-probe-script.js';
 
 /** Requests/limits of the exporter sidecar: it is small, and a limit keeps a misbehaving scrape from hurting the engine. */
 export const EXPORTER_RESOURCES: V1ResourceRequirements = { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '64Mi' } };
@@ -59,7 +60,8 @@ export function engineArgs(store: ResolvedStore): string[] {
 function probe(mode: 'liveness' | 'readiness'): V1Probe {
   const exec = { command: ['sh', PROBE_SCRIPT_PATH, mode] };
   // Readiness runs often: it gates the Services, and a replica that falls out of sync should leave the read Service fast.
-  if (mode === 'readiness') return { exec, periodSeconds: 2, timeoutSeconds: 2, failureThreshold: 2, successThreshold: 1 };
+  // Its timeout leaves room for the script's quiet wait while a new pod starts (build-probe-script.ts).
+  if (mode === 'readiness') return { exec, periodSeconds: 2, timeoutSeconds: STARTUP_WAIT_SECONDS + 2, failureThreshold: 2, successThreshold: 1 };
   // Liveness is patient: a hung master is the failover's business (about a second), not a restart's.
   return { exec, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6, successThreshold: 1 };
 }

@@ -4,7 +4,8 @@
  *
  * - liveness: PING answers (PONG, LOADING or MASTERDOWN all prove a live process; so does an auth error).
  * - readiness: a master is ready; a replica is ready when its link to a real master is up and no full sync or load is
- *   in progress; a fenced pod (replica of the placeholder) is never ready. A replica that was in sync stays ready for
+ *   in progress; a fenced pod (replica of the placeholder) is never ready. A pod not yet ready since it started waits
+ *   up to STARTUP_WAIT_SECONDS within one run while it is only starting, so a normal start reports no failed probe. A replica that was in sync stays ready for
  *   `staleGraceSeconds` after its master vanished: the failover promotes one of them within about a second and the
  *   master Service then gets an endpoint at once instead of waiting for the next probe run.
  * - pre-stop: `SHUTDOWN SAVE` (snapshot.onShutdown) or `SHUTDOWN NOSAVE`. Shutting down from the hook saves exactly
@@ -36,6 +37,13 @@ export interface ProbeScriptOptions {
   /** Dragonfly: ready only once the reconciler marked the running engine as assigned (it cannot boot fenced). */
   requireAssignedMark: boolean;
 }
+
+/**
+ * How long readiness waits, within one run, for a pod that has not been ready yet to finish starting; the probe's
+ * timeoutSeconds (build-containers.ts) leaves room for it. REDWING_PROBE_STARTUP_WAIT_SECONDS in the container's
+ * environment shortens it (tests that check a single verdict).
+ */
+export const STARTUP_WAIT_SECONDS = 8;
 
 export function probeScriptOptions(spec: KVStoreSpec): ProbeScriptOptions {
   const downAfterSeconds = Math.ceil((spec.failover?.downAfterMilliseconds ?? 1000) / 1000);
@@ -82,7 +90,7 @@ run() {
 
 function assignedMarkCheck(): string {
   return `    users=$(run ACL USERS)
-    printf '%s\\n' "$users" | tr -d '\\r' | grep -qx '${ASSIGNED_MARK_USER}' || not_ready "not assigned a role by the reconciler since it started"
+    printf '%s\\n' "$users" | tr -d '\\r' | grep -qx '${ASSIGNED_MARK_USER}' || starting "not assigned a role by the reconciler since it started"
 `;
 }
 
@@ -107,6 +115,40 @@ not_ready() {
   exit 1
 }
 
+# a state a starting pod passes through: exit 3, which readiness may wait out
+starting() {
+  echo "$1"
+  exit 3
+}
+
+# one readiness check; runs in a subshell, so not_ready and starting end only the check
+readiness_once() {
+  info=$(run INFO); rc=$?
+  if [ "$rc" = 2 ]; then
+    if [ -n "$(find "$STATE" -mmin -2 2>/dev/null)" ]; then echo "password rotation in progress: keeping the last result"; exit 0; fi
+    not_ready "the engine accepts neither the mounted nor the environment password"
+  fi
+  [ "$rc" = 0 ] || starting "INFO failed: $info"
+  [ "$(field loading)" = "1" ] && starting "loading the dataset"
+${options.requireAssignedMark ? assignedMarkCheck() : ''}  role=$(field role)
+  case "$role" in
+    master) touch "$STATE"; exit 0 ;;
+    slave|replica) ;;
+    *) not_ready "unknown role '$role'" ;;
+  esac
+  if [ "$(field master_host)" = "${FENCE_MASTER_HOST}" ] && [ "$(field master_port)" = "${FENCE_MASTER_PORT}" ]; then
+    starting "fenced: waiting for the reconciler to assign a role"
+  fi
+  [ "$(field master_sync_in_progress)" = "1" ] && starting "full sync in progress"
+  if [ "$(field master_link_status)" = "up" ]; then touch "$STATE"; exit 0; fi
+  down=$(field master_link_down_since_seconds)
+  case "$down" in
+    ''|-*|*[!0-9]*) not_ready "master link down" ;;
+  esac
+  [ "$down" -le ${options.staleGraceSeconds} ] && [ -f "$STATE" ] && exit 0
+  not_ready "master link down for \${down}s"
+}
+
 case "$mode" in
   liveness)
     out=$(run PING); rc=$?
@@ -120,30 +162,19 @@ case "$mode" in
     exit 0
     ;;
   readiness)
-    info=$(run INFO); rc=$?
-    if [ "$rc" = 2 ]; then
-      if [ -n "$(find "$STATE" -mmin -2 2>/dev/null)" ]; then echo "password rotation in progress: keeping the last result"; exit 0; fi
-      not_ready "the engine accepts neither the mounted nor the environment password"
-    fi
-    [ "$rc" = 0 ] || not_ready "INFO failed: $info"
-    [ "$(field loading)" = "1" ] && not_ready "loading the dataset"
-${options.requireAssignedMark ? assignedMarkCheck() : ''}    role=$(field role)
-    case "$role" in
-      master) touch "$STATE"; exit 0 ;;
-      slave|replica) ;;
-      *) not_ready "unknown role '$role'" ;;
-    esac
-    if [ "$(field master_host)" = "${FENCE_MASTER_HOST}" ] && [ "$(field master_port)" = "${FENCE_MASTER_PORT}" ]; then
-      not_ready "fenced: waiting for the reconciler to assign a role"
-    fi
-    [ "$(field master_sync_in_progress)" = "1" ] && not_ready "full sync in progress"
-    if [ "$(field master_link_status)" = "up" ]; then touch "$STATE"; exit 0; fi
-    down=$(field master_link_down_since_seconds)
-    case "$down" in
-      ''|-*|*[!0-9]*) not_ready "master link down" ;;
-    esac
-    [ "$down" -le ${options.staleGraceSeconds} ] && [ -f "$STATE" ] && exit 0
-    not_ready "master link down for \${down}s"
+    # A pod that has not been ready since it started waits here quietly while it is only starting (no answer yet,
+    # loading, fenced until the reconciler assigns its role, first full sync), so a healthy start or scale-up never
+    # reports a failed probe (a Warning Event). A pod that was ready fails at once: it must leave its Services fast.
+    if [ -f "$STATE" ]; then was_ready=1; else was_ready=0; fi
+    deadline=$(( $(date +%s) + \${REDWING_PROBE_STARTUP_WAIT_SECONDS:-${STARTUP_WAIT_SECONDS}} ))
+    while :; do
+      out=$(readiness_once); rc=$?
+      if [ "$rc" = 0 ]; then [ -z "$out" ] || echo "$out"; exit 0; fi
+      if [ "$rc" = 3 ] && [ "$was_ready" = 0 ] && [ "$(date +%s)" -lt "$deadline" ]; then sleep 0.5; continue; fi
+      rm -f "$STATE"
+      echo "$out"
+      exit 1
+    done
     ;;
   *)
     echo "unknown mode $mode"

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ASSIGNED_MARK_USER, buildConfigMap } from '../../../reconciler/desired/index.js';
 import { minimalStore } from './stores.js';
-import { cli, removeDir, runProbe, startRedis, type RedisProcess } from './redis-process.js';
+import { cli, removeDir, runProbe, startProbe, startRedis, type RedisProcess } from './redis-process.js';
 import { waitFor } from '../../../harness/wait-for.js';
 
 const PASSWORD = 'old-password';
@@ -21,7 +21,8 @@ describe('rendered redis.conf and probe.sh on redis-server', () => {
   const dirs: string[] = [];
   const secretDir = mkdtempSync(join(tmpdir(), 'redwing-secret-'));
   const passwordFile = join(secretDir, 'password');
-  const env = { POD_NAMESPACE: 'test', POD_NAME: `probe-${randomUUID()}`, REDIS_PASSWORD: PASSWORD };
+  // A single verdict per run: the quiet wait of a starting pod is tested on its own below.
+  const env = { POD_NAMESPACE: 'test', POD_NAME: `probe-${randomUUID()}`, REDIS_PASSWORD: PASSWORD, REDWING_PROBE_STARTUP_WAIT_SECONDS: '0' };
   let first: RedisProcess;
   let second: RedisProcess;
 
@@ -122,7 +123,7 @@ describe('probe.sh without authentication', () => {
     const map = buildConfigMap(store);
     const engine = await startRedis(map.data!['redis.conf']!, []);
     try {
-      const env = { POD_NAMESPACE: 'test', POD_NAME: `noauth-${randomUUID()}` };
+      const env = { POD_NAMESPACE: 'test', POD_NAME: `noauth-${randomUUID()}`, REDWING_PROBE_STARTUP_WAIT_SECONDS: '0' };
       assert.match(runProbe(map.data!['probe.sh']!, 'readiness', engine.port, env, '/nonexistent').out, /fenced/);
       cli(engine.port, ['REPLICAOF', 'NO', 'ONE']);
       assert.equal(runProbe(map.data!['probe.sh']!, 'readiness', engine.port, env, '/nonexistent').code, 0);
@@ -138,7 +139,7 @@ describe('probe.sh without authentication', () => {
 describe('dragonfly readiness gate (its probe script, run against redis-server: same INFO and ACL commands)', () => {
   it('keeps a master out of the Services until the reconciler marked it, and again after a restart', async () => {
     const dragonflyScript = buildConfigMap(minimalStore('dragonfly')).data!['probe.sh']!;
-    const env = { POD_NAMESPACE: 'test', POD_NAME: `dragonfly-${randomUUID()}`, REDIS_PASSWORD: PASSWORD };
+    const env = { POD_NAMESPACE: 'test', POD_NAME: `dragonfly-${randomUUID()}`, REDIS_PASSWORD: PASSWORD, REDWING_PROBE_STARTUP_WAIT_SECONDS: '0' };
     const secretDir = mkdtempSync(join(tmpdir(), 'redwing-df-'));
     const passwordFile = join(secretDir, 'password');
     writeFileSync(passwordFile, PASSWORD);
@@ -162,6 +163,50 @@ describe('dragonfly readiness gate (its probe script, run against redis-server: 
       removeDir(dataDir);
       removeDir(secretDir);
       removeDir(`/tmp/redwing-ready-${env.POD_NAMESPACE}-${env.POD_NAME}`);
+    }
+  });
+});
+
+describe('readiness of a starting pod: waits quietly instead of failing (issue 18: no Warning in a healthy start)', () => {
+  it('a fenced pod given its role during the run reports ready, never "fenced"; a pod that was ready fails at once', async () => {
+    const engine = await startRedis(config, ['--requirepass', PASSWORD, '--masterauth', PASSWORD]);
+    const secretDir = mkdtempSync(join(tmpdir(), 'redwing-secret-'));
+    const passwordFile = join(secretDir, 'password');
+    writeFileSync(passwordFile, PASSWORD);
+    const env = { POD_NAMESPACE: 'test', POD_NAME: `starting-${randomUUID()}`, REDIS_PASSWORD: PASSWORD };
+    try {
+      const running = startProbe(script, 'readiness', engine.port, env, passwordFile);
+      // the reconciler's first assignment, while the probe runs
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      assert.equal(cli(engine.port, ['REPLICAOF', 'NO', 'ONE'], PASSWORD).out, 'OK');
+      const verdict = await running;
+      assert.equal(verdict.code, 0, verdict.out);
+      assert.doesNotMatch(verdict.out, /fenced/);
+      // now ready once: fenced again (a failover demoted it), it leaves its Services on this very run
+      assert.equal(cli(engine.port, ['REPLICAOF', '127.0.0.1', '1'], PASSWORD).out, 'OK');
+      const startedAt = Date.now();
+      const demoted = await startProbe(script, 'readiness', engine.port, env, passwordFile);
+      assert.equal(demoted.code, 1);
+      assert.match(demoted.out, /fenced/);
+      assert.ok(Date.now() - startedAt < 5000, 'no quiet wait for a pod that was ready');
+    } finally {
+      await engine.stop('SIGKILL');
+      removeDir(engine.dir);
+      removeDir(secretDir);
+      removeDir(`/tmp/redwing-ready-${env.POD_NAMESPACE}-${env.POD_NAME}`);
+    }
+  });
+
+  it('a fenced pod nobody assigns still fails, once its wait is over', async () => {
+    const engine = await startRedis(config, ['--requirepass', PASSWORD, '--masterauth', PASSWORD]);
+    const env = { POD_NAMESPACE: 'test', POD_NAME: `stuck-${randomUUID()}`, REDIS_PASSWORD: PASSWORD, REDWING_PROBE_STARTUP_WAIT_SECONDS: '1' };
+    try {
+      const verdict = await startProbe(script, 'readiness', engine.port, env, '/nonexistent');
+      assert.equal(verdict.code, 1);
+      assert.match(verdict.out, /fenced/);
+    } finally {
+      await engine.stop('SIGKILL');
+      removeDir(engine.dir);
     }
   });
 });

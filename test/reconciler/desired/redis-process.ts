@@ -1,5 +1,5 @@
 // Starts real redis-server processes from rendered configs and runs the rendered probe script against them.
-import { spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,11 +59,26 @@ export interface ProbeRun {
 }
 
 /** Runs the rendered probe script against a local engine: only its port and password file are host-specific. */
+function localScript(script: string, port: number, passwordFile: string, paths: Record<string, string>): string {
+  let local = script.replaceAll('-p 6379', `-p ${port}`).replaceAll('/var/run/secrets/redwing/auth/password', passwordFile);
+  for (const [from, to] of Object.entries(paths)) local = local.replaceAll(from, to);
+  return local;
+}
+
 export function runProbe(
   script: string, mode: string, port: number, env: Record<string, string>, passwordFile: string, paths: Record<string, string> = {},
 ): ProbeRun {
-  let local = script.replaceAll('-p 6379', `-p ${port}`).replaceAll('/var/run/secrets/redwing/auth/password', passwordFile);
-  for (const [from, to] of Object.entries(paths)) local = local.replaceAll(from, to);
+  const local = localScript(script, port, passwordFile, paths);
   const result = spawnSync('sh', ['-c', local, 'probe.sh', mode], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...env }, timeout: 10000 });
   return { code: result.status ?? -1, out: `${result.stdout}${result.stderr}`.trim() };
+}
+
+/** runProbe without blocking the test, for a probe run that lasts while the test changes the engine. */
+export function startProbe(script: string, mode: string, port: number, env: Record<string, string>, passwordFile: string): Promise<ProbeRun> {
+  const child = spawn('sh', ['-c', localScript(script, port, passwordFile, {}), 'probe.sh', mode], { env: { PATH: process.env.PATH ?? '', ...env } });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => { out += chunk.toString(); });
+  child.stderr.on('data', (chunk: Buffer) => { out += chunk.toString(); });
+  const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  return new Promise((resolve) => child.once('close', (code) => { clearTimeout(killer); resolve({ code: code ?? -1, out: out.trim() }); }));
 }
