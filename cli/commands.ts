@@ -40,17 +40,29 @@ export const SANDBOX_COMMAND: CommandSpec = {
 
 export const START_COMMAND: CommandSpec = {
   name: 'start',
-  summary: 'Run the webhook and the reconciler; with no cluster configured, inside a fresh embedded sandbox.',
+  summary: 'Run the webhook, the reconciler and the console; with no cluster configured, inside a fresh embedded sandbox.',
   flags: [
     { name: 'dir', type: 'string', default: '.sandbox', description: 'Sandbox directory (used when no cluster is configured).' },
     { name: 'kubeconfig', type: 'string', description: 'Use this cluster instead of the sandbox.' },
     { name: 'port', type: 'port', default: 9443, description: 'HTTPS port of the admission endpoints.' },
     { name: 'webhook-metrics-port', type: 'port', default: 8080, description: 'Metrics port of the webhook.' },
     { name: 'reconciler-metrics-port', type: 'port', default: 8081, description: 'Metrics port of the reconciler.' },
+    { name: 'console-port', type: 'port', default: 8090, description: 'HTTP port of the web console (on 127.0.0.1).' },
   ],
 };
 
-export const COMMANDS = [WEBHOOK_COMMAND, RECONCILER_COMMAND, SANDBOX_COMMAND, START_COMMAND];
+export const CONSOLE_COMMAND: CommandSpec = {
+  name: 'console',
+  summary: "Serve the web console: stores, their state and actions, as the logged-in user (kubeconfig or bearer token).",
+  flags: [
+    { name: 'port', type: 'port', default: 8090, description: 'HTTP port of the console.' },
+    { name: 'host', type: 'string', default: '127.0.0.1', description: 'Address to listen on (put TLS in front of anything but loopback).' },
+    { name: 'kubeconfig', type: 'string', description: "The user's kubeconfig, offered at login; in a pod only the cluster address is taken and users log in with a token." },
+    { name: 'read-only', type: 'boolean', default: false, description: 'Refuse every change (dry-runs still answer).' },
+  ],
+};
+
+export const COMMANDS = [WEBHOOK_COMMAND, RECONCILER_COMMAND, SANDBOX_COMMAND, START_COMMAND, CONSOLE_COMMAND];
 
 export function formatUsage(): string {
   return [

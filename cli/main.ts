@@ -16,6 +16,7 @@ const RUNNERS: Record<string, () => Promise<Runner>> = {
   reconciler: async () => (await import('./run-reconciler.js')).runReconcilerCommand,
   sandbox: async () => (await import('./run-sandbox.js')).runSandboxCommand,
   start: async () => (await import('./run-start.js')).runStartCommand,
+  console: async () => (await import('./run-console.js')).runConsoleCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,5 +1,5 @@
 /**
- * `redwing start` (what `npm start` runs): the webhook and the reconciler. With no cluster configured it first
+ * `redwing start` (what `npm start` runs): the webhook, the reconciler and the web console. With no cluster configured it first
  * starts a fresh embedded sandbox and installs the CRDs and webhook configurations into it, so that
  * `kubectl --kubeconfig <printed path> apply -f manifests/samples/kvstore-minimal.yaml` works right away.
  */
@@ -14,6 +14,7 @@ import { createPolicyEngine } from '../policy/engine.js';
 import type { FlagValues } from './flags.js';
 import { configuredKubeconfigPath, isInCluster, loadKubeConfig } from './kubeconfig.js';
 import { installIntoSandbox } from './local-install.js';
+import { startConsoleFrom } from './run-console.js';
 import { identityFromManifests } from './service-account-identity.js';
 import { stopInOrder, waitForShutdownSignal } from './shutdown.js';
 
@@ -66,11 +67,18 @@ export async function runStartCommand(flags: FlagValues): Promise<void> {
       logger: logger.child({ component: 'reconciler' }),
     });
     stops.unshift(['reconciler', () => reconciler.stop()]);
+    // The console acts as the user: the kubeconfig printed below (the sandbox's admin), never an operator identity.
+    const webConsole = await startConsoleFrom({
+      source: kubeConfig, port: Number(flags['console-port']), host: '127.0.0.1', readOnly: false, offerKubeconfig: true,
+      logger: logger.child({ component: 'console' }),
+    });
+    stops.unshift(['console', () => webConsole.stop()]);
     console.log([
       `redwing is running${useSandbox ? ` in the sandbox at ${sandboxDir}` : ''}.`,
       `  kubeconfig: ${kubeconfigPath ?? '(default)'}`,
       `  webhook:    https://127.0.0.1:${webhook.port} (metrics on :${webhook.metricsPort})`,
       `  reconciler: metrics on :${reconciler.metricsPort}`,
+      `  console:    ${webConsole.url}`,
       `Try: kubectl --kubeconfig ${kubeconfigPath} apply -f manifests/samples/kvstore-minimal.yaml && kubectl --kubeconfig ${kubeconfigPath} get kvs -w`,
     ].join('\n'));
   } catch (error: unknown) {

@@ -11,6 +11,7 @@ import { ApiStatusError, apiErrorMessage, statusCodeOf } from '../kube/errors.js
 import { paths } from '../kube/paths.js';
 import { errorMessage } from '../shared/error-message.js';
 import type { Logger } from '../shared/logger.js';
+import { parse as parseYaml } from 'yaml';
 import { openEventStream } from './event-stream.js';
 import { fieldErrorsOf } from './field-errors.js';
 import { HttpError, isSameOrigin, readJsonBody, SECURITY_HEADERS, sendJson } from './http-io.js';
@@ -68,8 +69,16 @@ function storeTarget(params: string[]): { namespace: string; name: string } {
   return { namespace: params[0], name: params[1] };
 }
 
+/** The store of a request: `object` from the form, or `yaml` as typed in the YAML view (parsed here, not in the page). */
 function objectOf(body: Record<string, unknown>): KubeObject {
-  const object = body.object;
+  let object = body.object;
+  if (typeof body.yaml === 'string') {
+    try {
+      object = parseYaml(body.yaml) as unknown;
+    } catch (error) {
+      throw new HttpError(400, `the YAML does not parse: ${errorMessage(error)}`);
+    }
+  }
   if (typeof object !== 'object' || object === null || Array.isArray(object)) throw new HttpError(400, 'body.object must be a KVStore object');
   return object as KubeObject;
 }
@@ -113,7 +122,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     const body = await readJsonBody(request);
     const object = objectOf(body);
     const result = body.mode === 'replace' ? await replaceStore(session.client, object, true) : await createStore(session.client, object, true);
-    sendJson(response, 200, { object: result });
+    sendJson(response, 200, { submitted: object, object: result });
   }, false);
   route('POST', '/api/stores', async ({ request, response, session }) => {
     sendJson(response, 201, await createStore(session.client, objectOf(await readJsonBody(request)), false));
