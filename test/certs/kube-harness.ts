@@ -12,6 +12,7 @@ import {
 import { KubeClient } from '../../kube/client.js';
 import { startTestApiServer } from '../helpers/api-server.js';
 import { startFakeKube, type FakeKube } from './fake-kube.js';
+import { isConflict } from '../../kube/errors.js';
 
 export interface KubeHarness {
   kubeConfig: KubeConfig;
@@ -114,7 +115,7 @@ export async function resetCaBundles(harness: KubeHarness, name = 'redwing-webho
       await harness.admission.replaceValidatingWebhookConfiguration({ name, body: validating });
       return;
     } catch (error: unknown) {
-      if ((error as { code?: number }).code !== 409) throw error;
+      if (!isConflict(error)) throw error;
     }
   }
   throw new Error('could not reset caBundle');

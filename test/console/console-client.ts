@@ -4,7 +4,8 @@ import http from 'node:http';
 export interface ConsoleAnswer {
   status: number;
   body: Record<string, unknown>;
-  headers: http.IncomingHttpHeaders;
+  /** Fetch's headers, one string per name (the console sets a single cookie). */
+  headers: Record<string, string>;
 }
 
 export interface SentEvent {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { V1Pod, V1StatefulSet } from '@kubernetes/client-node';
 import { isReady, redisContainer, startTestSandbox, waitFor, type TestSandbox } from '../helpers.js';
+import { isNotFound } from '../../../kube/errors.js';
 
 let t: TestSandbox;
 before(async () => { t = await startTestSandbox(); });
@@ -113,14 +114,14 @@ test('garbage collector: Background deletes dependents, Orphan keeps them withou
   await t.core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'dep-bg', ownerReferences: [ownerRef] } } });
   await t.core.deleteNamespacedConfigMap({ name: 'owner', namespace: ns });
   await waitFor('dependent deleted', async () => {
-    try { await t.core.readNamespacedConfigMap({ name: 'dep-bg', namespace: ns }); return false; } catch (e: unknown) { return (e as { code?: number }).code === 404; }
+    try { await t.core.readNamespacedConfigMap({ name: 'dep-bg', namespace: ns }); return false; } catch (e: unknown) { return isNotFound(e); }
   });
 
   const owner2 = await t.core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'owner2' } } });
   await t.core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'dep-orphan', ownerReferences: [{ ...ownerRef, name: 'owner2', uid: owner2.metadata!.uid! }] } } });
   await t.core.deleteNamespacedConfigMap({ name: 'owner2', namespace: ns, body: { propagationPolicy: 'Orphan' } });
   await waitFor('owner gone', async () => {
-    try { await t.core.readNamespacedConfigMap({ name: 'owner2', namespace: ns }); return false; } catch (e: unknown) { return (e as { code?: number }).code === 404; }
+    try { await t.core.readNamespacedConfigMap({ name: 'owner2', namespace: ns }); return false; } catch (e: unknown) { return isNotFound(e); }
   });
   const dep = await t.core.readNamespacedConfigMap({ name: 'dep-orphan', namespace: ns });
   assert.equal(dep.metadata?.ownerReferences?.length ?? 0, 0);
@@ -143,7 +144,7 @@ test('garbage collector: Foreground keeps the owner until its blocking dependent
     (await import('@kubernetes/client-node')).setHeaderOptions('Content-Type', 'application/json-patch+json'));
   assert.ok(dep);
   await waitFor('owner deleted after its dependent', async () => {
-    try { await t.core.readNamespacedConfigMap({ name: 'fg-owner', namespace: ns }); return false; } catch (e: unknown) { return (e as { code?: number }).code === 404; }
+    try { await t.core.readNamespacedConfigMap({ name: 'fg-owner', namespace: ns }); return false; } catch (e: unknown) { return isNotFound(e); }
   });
 });
 
@@ -155,7 +156,7 @@ test('namespace deletion empties the namespace, which then disappears', async ()
   await t.core.createNamespacedConfigMap({ namespace: 'doomed', body: { metadata: { name: 'stuff' } } });
   await t.core.deleteNamespace({ name: 'doomed' });
   await waitFor('namespace gone', async () => {
-    try { await t.core.readNamespace({ name: 'doomed' }); return false; } catch (e: unknown) { return (e as { code?: number }).code === 404; }
+    try { await t.core.readNamespace({ name: 'doomed' }); return false; } catch (e: unknown) { return isNotFound(e); }
   });
 });
 

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { Watch, type V1Pod } from '@kubernetes/client-node';
 import { containerPid, isReady, processGone, redisCli, redisContainer, startTestSandbox, waitFor, type TestSandbox } from '../helpers.js';
+import { isNotFound } from '../../../kube/errors.js';
 
 let t: TestSandbox;
 before(async () => { t = await startTestSandbox(); });
@@ -98,7 +99,7 @@ test('eviction deletes the pod gracefully and marks it with DisruptionTarget', a
     (_phase, obj: V1Pod) => { seen.push(obj); }, () => undefined);
   await t.sandbox.faults.evictPod(ns, 'evictee');
   await waitFor('evictee gone', async () => {
-    try { await t.core.readNamespacedPod({ name: 'evictee', namespace: ns }); return false; } catch (e: unknown) { return (e as { code?: number }).code === 404; }
+    try { await t.core.readNamespacedPod({ name: 'evictee', namespace: ns }); return false; } catch (e: unknown) { return isNotFound(e); }
   });
   watch.abort();
   assert.ok(processGone(pid), 'the process was stopped before the object went away');
@@ -150,7 +151,7 @@ test('the replacement of an evicted StatefulSet pod starts clean: no DisruptionT
   await t.sandbox.faults.evictPod(ns, 'evs-0');
   // What an operator does with an evicted master: force-delete it while the kubelet is still stopping it.
   await t.core.deleteNamespacedPod({ name: 'evs-0', namespace: ns, gracePeriodSeconds: 0 }).catch((error: unknown) => {
-    if ((error as { code?: number }).code !== 404) throw error; // already gone: nothing left to race with
+    if (!isNotFound(error)) throw error; // already gone: nothing left to race with
   });
   const replacement = await waitFor('replacement Ready', async () => {
     const p = await t.core.readNamespacedPod({ name: 'evs-0', namespace: ns });

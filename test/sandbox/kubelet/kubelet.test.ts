@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import type { V1Pod } from '@kubernetes/client-node';
 import { containerPid, isReady, processGone, redisCli, redisContainer, startTestSandbox, waitFor, type TestSandbox } from '../helpers.js';
+import { isNotFound } from '../../../kube/errors.js';
 
 let t: TestSandbox;
 before(async () => { t = await startTestSandbox(); });
@@ -17,7 +18,7 @@ async function podGone(name: string): Promise<boolean> {
     await readPod(name);
     return false;
   } catch (error: unknown) {
-    return (error as { code?: number }).code === 404;
+    return isNotFound(error);
   }
 }
 
