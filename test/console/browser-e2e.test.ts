@@ -1,0 +1,125 @@
+/**
+ * The console in a real headless Chromium against the sandbox with the webhook and the reconciler: a store created
+ * from the form goes Ready on its page live, the webhook's field error shows next to its field, and a killed master's
+ * failover appears on the timeline without a reload. One browser and one sandbox for the file.
+ *
+ * `REDWING_CONSOLE_SCREENSHOTS=docs/images` also saves the README's screenshots (store list, create form, store page).
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Page, Request } from 'playwright-core';
+import { chromiumMissing, launchConsoleBrowser, logInWithKubeconfig, viewLoaded, type ConsoleBrowser } from '../../harness/console-browser.js';
+import { paths } from '../../kube/paths.js';
+import { kvstore, listStorePods, waitFor } from '../reconciler/controller/e2e-helpers.js';
+import { startConsoleStack, type ConsoleStack } from './console-stack.js';
+
+const SCREENSHOT_DIR = process.env.REDWING_CONSOLE_SCREENSHOTS;
+const STORE = 'web';
+const missing = chromiumMissing();
+if (missing) console.log(`# skipped the console browser tests: ${missing}`);
+
+/** `[id="field-spec.replicas"]`: the form's ids hold dots, which a `#id` selector would read as classes. */
+const field = (path: string) => `[id="field-${path}"]`;
+
+async function screenshot(page: Page, name: string, fullPage: boolean): Promise<void> {
+  if (!SCREENSHOT_DIR) return;
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOT_DIR, name), fullPage });
+}
+
+/** Marks the document, so a later check tells a live update from a reload (which would drop the mark). */
+async function markDocument(page: Page): Promise<void> {
+  await page.evaluate(() => { document.documentElement.dataset.sameDocument = 'yes'; });
+}
+
+async function sameDocument(page: Page): Promise<boolean> {
+  return page.evaluate(() => document.documentElement.dataset.sameDocument === 'yes');
+}
+
+describe('console in Chromium, on the sandbox with the webhook and the reconciler', { skip: missing !== undefined, timeout: 300_000 }, () => {
+  let stack: ConsoleStack;
+  let browser: ConsoleBrowser;
+  let page: Page;
+
+  before(async () => {
+    stack = await startConsoleStack();
+    browser = await launchConsoleBrowser();
+    page = browser.page;
+    await logInWithKubeconfig(page, stack.console.url);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  it('creates a store from the form and shows it go Ready live, by pushed updates only', async () => {
+    await page.goto(`${stack.console.url}#/create`);
+    await page.fill(field('metadata.name'), STORE);
+    await page.fill(field('spec.replicas'), '2');
+    await page.waitForSelector('#dry-run-status.ok', { timeout: 15_000 });
+    assert.match(await page.inputValue('#yaml'), /name: web[\s\S]*replicas: 2/);
+    // the dry-run's answer carries the webhook's defaults
+    assert.match(await page.textContent('#admitted') ?? '', /engine: redis[\s\S]*downAfterMilliseconds: 1000/);
+    await markDocument(page);
+    const requests: string[] = [];
+    const record = (request: Request) => requests.push(`${request.method()} ${new URL(request.url()).pathname}`);
+    page.on('request', record);
+    await page.click('#submit');
+    await page.waitForURL(/#\/stores\/default\/web$/);
+    await page.waitForFunction(() => document.getElementById('phase')?.textContent === 'Ready', undefined, { timeout: 120_000, polling: 100 });
+    page.off('request', record);
+    assert.ok(await sameDocument(page), 'the page was not reloaded');
+    // the create, then one event stream; nothing polled while the store came up
+    assert.deepEqual(requests, ['POST /api/stores', 'GET /api/events/stores/default/web']);
+    const pods = await listStorePods(stack.cluster.client, STORE);
+    const master = pods.find((pod) => pod.role === 'master')?.name;
+    assert.ok(master);
+    await page.waitForFunction((name) => document.getElementById('master')?.textContent === name
+      && document.querySelectorAll('#pods [data-role="master"]').length === 1
+      && document.querySelectorAll('#pods [data-role="replica"]').length === 1, master, { timeout: 15_000 });
+
+    if (SCREENSHOT_DIR) {
+      for (const [name, namespace, replicas] of [['sessions', 'default', 1], ['cache', 'default', 1]] as const) {
+        await stack.cluster.client.create(paths.kvstores(namespace), kvstore(name, { replicas }));
+      }
+      await page.goto(`${stack.console.url}#/`);
+      await viewLoaded(page);
+      await page.waitForSelector('#stores tr[data-key="default/sessions"][data-phase="Ready"]', { timeout: 60_000 });
+      await screenshot(page, 'console-store-list.png', false);
+    }
+  });
+
+  it("shows the webhook's field error next to its field before anything is stored", async () => {
+    await page.goto(`${stack.console.url}#/create`);
+    await page.fill(field('metadata.name'), 'refused');
+    await page.fill(field('spec.config'), '{"requirepass": "hunter2"}');
+    const error = page.locator('[data-path="spec.config"] [data-error-for="spec.config.requirepass"]');
+    await error.waitFor({ timeout: 15_000 });
+    assert.match(await error.textContent() ?? '', /is set by the operator and may not be set here/);
+    assert.match(await page.textContent('#dry-run-status') ?? '', /dry-run refused/);
+    assert.equal(await stack.cluster.client.getOptional(paths.kvstore('default', 'refused')), undefined);
+    await page.fill(field('spec.replicas'), '3');
+    await page.waitForSelector('#dry-run-status.error', { timeout: 15_000 });
+    await screenshot(page, 'console-create-form.png', false);
+  });
+
+  it('shows a killed master\'s failover on the timeline without a reload', async () => {
+    await page.goto(`${stack.console.url}#/stores/default/${STORE}`);
+    await page.waitForFunction(() => document.getElementById('phase')?.textContent === 'Ready', undefined, { timeout: 30_000 });
+    await markDocument(page);
+    const master = await page.textContent('#master') ?? '';
+    assert.ok(master.startsWith(`${STORE}-`), `master shown: ${master}`);
+    await stack.cluster.sandbox.faults.crashPod('default', master);
+    const entry = page.locator(`#timeline li[data-title^="Failover ${master} →"]`);
+    await entry.waitFor({ timeout: 60_000 });
+    assert.ok(await sameDocument(page), 'the page was not reloaded');
+    assert.notEqual(await page.textContent('#master'), master);
+    assert.match(await entry.textContent() ?? '', /status\.lastFailover/);
+    await waitFor('the store Ready again', async () => (await page.textContent('#phase')) === 'Ready', 60_000, 200);
+    await page.waitForSelector('#events td', { timeout: 5_000 });
+    await screenshot(page, 'console-store-page.png', true);
+  });
+});
