@@ -34,6 +34,10 @@ export interface TestS3Server {
   /** The next `count` requests (after auth) answer `status` with an InternalError body. */
   failNext(count: number, status?: number): void;
   requestCount(): number;
+  /** Part uploads after the next `parts` are received and never answered, as if the network stalled. */
+  stallPartsAfter(parts: number): void;
+  /** Parts received in total (stalled ones included). */
+  partsReceived(): number;
   close(): Promise<void>;
 }
 
@@ -72,6 +76,8 @@ export async function startS3Server(options: S3ServerOptions): Promise<TestS3Ser
   const etags = new Map<string, string>();
   let failures: { count: number; status: number } = { count: 0, status: 500 };
   let requests = 0;
+  let partsReceived = 0;
+  let stallAfterParts = Number.POSITIVE_INFINITY;
 
   const objectFile = (bucket: string, key: string) => join(root, 'buckets', bucket, encodeURIComponent(key));
 
@@ -163,6 +169,7 @@ export async function startS3Server(options: S3ServerOptions): Promise<TestS3Ser
         const partNumber = Number(url.searchParams.get('partNumber'));
         const staged = join(upload.dir, `${partNumber}.receiving`);
         const body = await receiveBody(request, staged);
+        if (++partsReceived > stallAfterParts) return;
         const bad = checkBody(request, body);
         if (bad) return xmlError(response, 400, bad, 'the body does not match its checksum');
         await rename(staged, join(upload.dir, String(partNumber)));
@@ -253,6 +260,8 @@ export async function startS3Server(options: S3ServerOptions): Promise<TestS3Ser
     openUploads: () => uploads.size,
     failNext: (count, status = 500) => { failures = { count, status }; },
     requestCount: () => requests,
+    stallPartsAfter: (parts) => { stallAfterParts = partsReceived + parts; },
+    partsReceived: () => partsReceived,
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

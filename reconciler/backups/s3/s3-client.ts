@@ -36,6 +36,17 @@ export class S3RequestError extends Error {
   }
 }
 
+/** The S3 refusal behind a wrapped error (uploads wrap the client's errors with what was being uploaded). */
+export function findS3RequestError(error: unknown): S3RequestError | undefined {
+  let current: unknown = error;
+  // Bounded: cause chains here are a few links long.
+  for (let depth = 0; depth < 10 && current instanceof Error; depth++) {
+    if (current instanceof S3RequestError) return current;
+    current = current.cause;
+  }
+  return undefined;
+}
+
 interface S3Call {
   method: 'GET' | 'PUT' | 'POST' | 'DELETE' | 'HEAD';
   bucket: string;

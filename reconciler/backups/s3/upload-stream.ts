@@ -46,7 +46,14 @@ export async function uploadStream(client: S3Client, bucket: string, key: string
   // An error before the first read (while the upload is being created) would be uncaught; iteration reports it anyway.
   source.on('error', () => undefined);
   const partSizeBytes = Math.max(options.partSizeBytes ?? DEFAULT_PART_SIZE_BYTES, MIN_PART_SIZE_BYTES);
-  const uploadId = await client.createMultipartUpload(bucket, key);
+  let uploadId: string;
+  try {
+    uploadId = await client.createMultipartUpload(bucket, key);
+  } catch (error) {
+    // The source must not stay open: a replication stream left paused holds the engine's sync for its idle timeout.
+    source.destroy();
+    throw new Error(`upload of s3://${bucket}/${key} could not start`, { cause: error });
+  }
   const hash = createHash('sha256');
   const etags: string[] = [];
   let sizeBytes = 0;
