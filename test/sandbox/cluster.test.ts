@@ -43,8 +43,9 @@ test('startKubeletOnly attaches the node side to an existing API server: Nodes a
   assert.equal(storageClass.metadata?.annotations?.['storageclass.kubernetes.io/is-default-class'], 'true');
   assert.equal(storageClass.volumeBindingMode, 'WaitForFirstConsumer');
   await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'unbound' }, spec: { containers: [redisContainer] } } });
-  // Bound as a scheduler would bind it.
-  await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'solo' }, spec: { nodeName: 'sandbox-node-2', containers: [redisContainer] } } });
+  // Bound as a scheduler would bind it. No token volume: this bare API server has no controllers to create the
+  // namespace's `default` ServiceAccount and kube-root-ca.crt, which the kubelet would project (as a real one would).
+  await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'solo' }, spec: { nodeName: 'sandbox-node-2', automountServiceAccountToken: false, containers: [redisContainer] } } });
   const pod = await waitFor('Ready', async () => { const p = await core.readNamespacedPod({ name: 'solo', namespace: 'default' }); return isReady(p) && p; });
   const ip = pod.status!.podIP!;
   assert.equal((await redisCli(ip, ['ping'])).out, 'PONG');
