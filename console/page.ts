@@ -33,7 +33,8 @@ fieldset fieldset { background:#fbfbfc }
 legend { font-weight:700; cursor:pointer }
 fieldset.collapsed > :not(legend) { display:none }
 .editor { display:grid; grid-template-columns: minmax(420px, 1fr) minmax(360px, 1fr); gap:1rem; align-items:start }
-.editor textarea { width:100%; min-height: 520px; font: 12px/1.4 ui-monospace, monospace; box-sizing:border-box }
+.editor #yaml { width:100%; min-height: 520px; font: 12px/1.4 ui-monospace, monospace; box-sizing:border-box }
+.schema-form textarea { font: 12px/1.4 ui-monospace, monospace; max-width:100%; box-sizing:border-box }
 .timeline { list-style:none; padding-left:0; border-left:3px solid var(--line); margin-left:.4rem }
 .timeline li { padding:.2rem .8rem; position:relative } .timeline li::before { content:''; position:absolute; left:-8px; top:.6rem; width:10px; height:10px; border-radius:50%; background:var(--accent) }
 .banner { padding:.5rem .8rem; border-radius:4px; background:#fff4e5; border:1px solid #f0c27a; margin-bottom:.8rem }

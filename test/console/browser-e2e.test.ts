@@ -23,10 +23,12 @@ if (missing) console.log(`# skipped the console browser tests: ${missing}`);
 /** `[id="field-spec.replicas"]`: the form's ids hold dots, which a `#id` selector would read as classes. */
 const field = (path: string) => `[id="field-${path}"]`;
 
-async function screenshot(page: Page, name: string, fullPage: boolean): Promise<void> {
+/** A screenshot from the top of the page, `height` pixels high, or the whole page. */
+async function screenshot(page: Page, name: string, height: number | 'full'): Promise<void> {
   if (!SCREENSHOT_DIR) return;
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOT_DIR, name), fullPage });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot(height === 'full' ? { path: join(SCREENSHOT_DIR, name), fullPage: true } : { path: join(SCREENSHOT_DIR, name), clip: { x: 0, y: 0, width: 1400, height } });
 }
 
 /** Marks the document, so a later check tells a live update from a reload (which would drop the mark). */
@@ -88,7 +90,7 @@ describe('console in Chromium, on the sandbox with the webhook and the reconcile
       await page.goto(`${stack.console.url}#/`);
       await viewLoaded(page);
       await page.waitForSelector('#stores tr[data-key="default/sessions"][data-phase="Ready"]', { timeout: 60_000 });
-      await screenshot(page, 'console-store-list.png', false);
+      await screenshot(page, 'console-store-list.png', 300);
     }
   });
 
@@ -103,7 +105,7 @@ describe('console in Chromium, on the sandbox with the webhook and the reconcile
     assert.equal(await stack.cluster.client.getOptional(paths.kvstore('default', 'refused')), undefined);
     await page.fill(field('spec.replicas'), '3');
     await page.waitForSelector('#dry-run-status.error', { timeout: 15_000 });
-    await screenshot(page, 'console-create-form.png', false);
+    await screenshot(page, 'console-create-form.png', 900);
   });
 
   it('shows a killed master\'s failover on the timeline without a reload', async () => {
@@ -120,6 +122,6 @@ describe('console in Chromium, on the sandbox with the webhook and the reconcile
     assert.match(await entry.textContent() ?? '', /status\.lastFailover/);
     await waitFor('the store Ready again', async () => (await page.textContent('#phase')) === 'Ready', 60_000, 200);
     await page.waitForSelector('#events td', { timeout: 5_000 });
-    await screenshot(page, 'console-store-page.png', true);
+    await screenshot(page, 'console-store-page.png', 'full');
   });
 });
