@@ -79,7 +79,6 @@ describe('operator manifests', () => {
       ['apps', 'statefulsets', ['list', 'watch', 'create', 'patch']],
       ['', 'services', ['create', 'patch', 'delete']],
       ['', 'configmaps', ['create', 'patch']],
-      ['', 'secrets', ['get', 'list', 'watch', 'create']],
       ['', 'pods', ['list', 'watch', 'patch', 'delete']],
       ['', 'persistentvolumeclaims', ['get', 'patch', 'delete']],
       ['policy', 'poddisruptionbudgets', ['create', 'patch', 'delete']],
@@ -90,6 +89,11 @@ describe('operator manifests', () => {
     for (const [group, resource, verbs] of needed) {
       for (const verb of verbs) assert.ok(allows(rules, group, resource, verb), `${verb} ${group}/${resource}`);
     }
+    // Secrets have their own ClusterRole, so an admin can bind it per namespace instead of cluster-wide.
+    assert.ok(!rules.some((rule) => (rule.resources ?? []).includes('secrets')), 'no Secret access in the main role');
+    const secretRules = find<KubernetesObject & { rules: V1PolicyRule[] }>('ClusterRole', 'redwing-reconciler-secrets').rules;
+    for (const verb of ['get', 'list', 'watch', 'create', 'patch']) assert.ok(allows(secretRules, '', 'secrets', verb), `${verb} secrets`);
+    assert.deepEqual(secretRules.flatMap((rule) => rule.resources ?? []), ['secrets'], 'the Secret role grants Secrets only');
     for (const rule of rules) {
       assert.ok(!rule.verbs.includes('*') && !(rule.resources ?? []).includes('*') && !(rule.apiGroups ?? []).includes('*'), 'no wildcards');
       assert.ok(!(rule.resources ?? []).some((r) => /nodes|clusterroles|rolebindings|webhookconfigurations/.test(r)));
