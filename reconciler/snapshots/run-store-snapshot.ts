@@ -23,7 +23,8 @@ import { planSnapshot } from './plan-snapshot.js';
 import { recordSnapshot } from './record-snapshot.js';
 import { runBgsave, type BgsaveResult } from './run-bgsave.js';
 import type { SnapshotMetrics } from './snapshot-metrics.js';
-import { SNAPSHOT_SUCCEEDED, snapshotOutcome } from './snapshot-outcome.js';
+import { SNAPSHOT_SUCCEEDED, snapshotOutcome, type UploadSummary } from './snapshot-outcome.js';
+import { uploadStoreSnapshot, type S3SnapshotSettings } from './upload-store-snapshot.js';
 
 export interface SnapshotRunDeps {
   client: KubeClient;
@@ -40,6 +41,8 @@ export interface SnapshotRunDeps {
   pollIntervalMs?: number;
   metrics?: SnapshotMetrics;
   now?: () => Date;
+  /** s3:// dirs: where credentials come from without a Secret, and test hooks. */
+  s3?: S3SnapshotSettings;
 }
 
 async function readSecret(deps: SnapshotRunDeps, namespace: string, name: string): Promise<SecretObject | undefined> {
@@ -82,18 +85,25 @@ export async function runStoreSnapshot(deps: SnapshotRunDeps, key: string, signa
   const observed = observePods(name, deps.informers.pods.listIndexed(key) as never);
   const probed = await probePods(name, namespace, observed, credentials, deps.probeTimeoutMs);
   const plan = planSnapshot({ pods: probed.pods, master: store.status?.master, source: spec.snapshot.source ?? 'replica' });
+  const destination = snapshotDestination(spec.snapshot.dir);
   let result: BgsaveResult | undefined;
+  let upload: UploadSummary | undefined;
   if (plan.kind === 'run') {
     const pod = probed.pods.find((candidate) => candidate.name === plan.pod)!;
     const endpoint = podEndpoint(name, namespace, pod, probed.passwordByPod.get(plan.pod), credentials.tls);
-    deps.logger.info({ store: key, pod: plan.pod, role: plan.role, fallback: plan.fallback }, 'snapshot started');
-    result = await runBgsave(endpoint, { engine: spec.engine, timeoutMs: deps.snapshotTimeoutMs, pollIntervalMs: deps.pollIntervalMs, signal });
-    // Shutting down: the engine finishes the save by itself; the next leader's runs report from then on.
-    if (!result.ok && result.reason === 'Aborted') return;
+    deps.logger.info({ store: key, pod: plan.pod, role: plan.role, fallback: plan.fallback, dir: spec.snapshot.dir }, 'snapshot started');
+    if (destination.kind === 's3') {
+      upload = await uploadStoreSnapshot({ namespace, name, spec, endpoint, readSecret: (secret) => readSecret(deps, namespace, secret), now: now(), signal, settings: deps.s3 });
+      // Shutting down: the multipart upload was aborted, no object was made; the next leader's runs report from then on.
+      if (!upload.ok && upload.reason === 'Aborted') return;
+    } else {
+      result = await runBgsave(endpoint, { engine: spec.engine, timeoutMs: deps.snapshotTimeoutMs, pollIntervalMs: deps.pollIntervalMs, signal });
+      // Shutting down: the engine finishes the save by itself; the next leader's runs report from then on.
+      if (!result.ok && result.reason === 'Aborted') return;
+    }
   }
-  const destination = snapshotDestination(spec.snapshot.dir);
   const build = (current: KVStore) => snapshotOutcome({
-    storeName: name, plan, result, destination, generation: current.metadata?.generation, now: now(),
+    storeName: name, plan, result, upload, destination, generation: current.metadata?.generation, now: now(),
     previous: current.status?.conditions?.find((condition: Condition) => condition.type === SNAPSHOT_SUCCEEDED),
   });
   const outcome = build(store);

@@ -8,6 +8,7 @@ import { DATA_MOUNT_PATH } from '../desired/constants.js';
 import type { SnapshotDestination } from '../../shared/snapshot-destination.js';
 import type { SnapshotPlan } from './plan-snapshot.js';
 import type { BgsaveResult } from './run-bgsave.js';
+import type { UploadResult } from '../backups/run-upload.js';
 import { rfc3339 } from '../../shared/rfc3339.js';
 
 export const SNAPSHOT_SUCCEEDED = 'SnapshotSucceeded';
@@ -15,13 +16,18 @@ export const SNAPSHOT_SUCCEEDED = 'SnapshotSucceeded';
 export interface SnapshotOutcomeInput {
   storeName: string;
   plan: SnapshotPlan;
-  /** Undefined when no pod was chosen. */
+  /** Undefined when no pod was chosen, or for an s3:// dir (which streams instead of saving in the pod). */
   result?: BgsaveResult;
+  /** The upload of an s3:// dir; a failure to resolve its settings or credentials is a failed upload too. */
+  upload?: UploadSummary;
   destination: SnapshotDestination;
   generation?: number;
   previous?: Condition;
   now: Date;
 }
+
+/** An UploadResult, or a failure before any upload (bad dir, missing credentials). */
+export type UploadSummary = UploadResult | { ok: false; durationMs: number; reason: 'InvalidS3Dir' | 'S3CredentialsMissing'; error: string };
 
 export interface SnapshotOutcome {
   record: SnapshotRecord;
@@ -35,24 +41,30 @@ const HINTS: Record<string, string> = {
   BgsaveFailed: "check free space and permissions of the pod's data volume; the engine log says why",
   BgsaveTimedOut: "the save may still be running; check the pod's engine log and its disk",
   SaveUnconfirmed: "check the snapshot file in the pod's data directory",
+  S3AccessDenied: 'fix the keys in the Secret named by spec.snapshot.s3.credentialsSecret (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) or the bucket policy; the store\'s data is untouched and earlier snapshots are kept',
+  S3BucketMissing: 'create the bucket named in spec.snapshot.dir or fix the name',
+  S3CredentialsMissing: 'the store\'s data is untouched; the next scheduled run retries',
+  InvalidS3Dir: 'fix spec.snapshot.dir',
+  UploadFailed: 'no partial object was left; the next scheduled run retries',
 };
+
+function uploadVerdict(input: SnapshotOutcomeInput, pod: string, onMaster: string, dir: string): { ok: boolean; reason: string; message: string } {
+  const upload = input.upload;
+  if (!upload) return { ok: false, reason: 'NotRun', message: `no upload was run from ${pod}` };
+  if (!upload.ok) return { ok: false, reason: upload.reason, message: `upload of ${pod}'s RDB${onMaster} to ${dir} failed: ${upload.error}; ${HINTS[upload.reason] ?? 'see the reconciler log'}` };
+  return { ok: true, reason: input.plan.kind === 'run' && input.plan.fallback ? 'UploadedFromMaster' : 'Uploaded', message: `RDB of ${pod}${onMaster} streamed to ${dir} (the object is in status.lastSnapshot.url)` };
+}
 
 function verdict(input: SnapshotOutcomeInput): { ok: boolean; reason: string; message: string } {
   const { plan, result, destination, storeName } = input;
   if (plan.kind === 'none') {
     return { ok: false, reason: plan.reason, message: `${plan.message}; check the pods (kubectl get pods -l app.kubernetes.io/instance=${storeName}); the next scheduled run retries` };
   }
-  if (!result) return { ok: false, reason: 'NotRun', message: `no save was run on ${plan.pod}` };
   const onMaster = plan.fallback ? ` on the master (${plan.fallback}; check the replicas)` : '';
+  if (destination.kind === 's3') return uploadVerdict(input, plan.pod, onMaster, destination.dir);
+  if (!result) return { ok: false, reason: 'NotRun', message: `no save was run on ${plan.pod}` };
   if (!result.ok) {
     return { ok: false, reason: result.reason, message: `BGSAVE on ${plan.pod}${onMaster} failed: ${result.error}; ${HINTS[result.reason] ?? 'see the pod\'s engine log'}` };
-  }
-  if (destination.kind === 's3') {
-    return {
-      ok: false,
-      reason: 'UploadNotImplemented',
-      message: `BGSAVE on ${plan.pod}${onMaster} succeeded, but spec.snapshot.dir ${destination.dir}: uploads to S3 are not implemented yet; the RDB file stays in ${DATA_MOUNT_PATH} on ${plan.pod}, copy it out yourself`,
-    };
   }
   if (destination.kind === 'unsupportedPath') {
     return {
@@ -79,14 +91,18 @@ export function snapshotOutcome(input: SnapshotOutcomeInput): SnapshotOutcome {
     lastTransitionTime: input.previous?.status === status && input.previous.lastTransitionTime ? input.previous.lastTransitionTime : rfc3339(input.now),
   };
   if (input.generation !== undefined) condition.observedGeneration = input.generation;
-  // The record says whether the snapshot is where the spec asked for it: a save kept in the pod because the s3 upload
-  // does not exist is a Failed snapshot, even though BGSAVE itself succeeded.
+  // The record says whether the snapshot is where the spec asked for it: a save kept in the pod because spec.snapshot.dir
+  // names another path is a Failed snapshot, even though BGSAVE itself succeeded.
   const record: SnapshotRecord = {
     time: rfc3339(input.now),
     pod: input.plan.kind === 'run' ? input.plan.pod : '',
     result: ok ? 'Succeeded' : 'Failed',
-    durationMs: Math.max(0, Math.round(input.result?.durationMs ?? 0)),
+    durationMs: Math.max(0, Math.round(input.upload?.durationMs ?? input.result?.durationMs ?? 0)),
   };
+  if (input.upload?.ok) {
+    record.url = input.upload.url;
+    record.sizeBytes = input.upload.sizeBytes;
+  }
   return {
     record,
     condition,

@@ -13,6 +13,7 @@ import { aborted, type Runnable } from '../../kube/runtime/runnable.js';
 import { runStoreSnapshot, type SnapshotRunDeps } from './run-store-snapshot.js';
 import { SnapshotMetrics } from './snapshot-metrics.js';
 import { SnapshotScheduler } from './snapshot-scheduler.js';
+import type { S3SnapshotSettings } from './upload-store-snapshot.js';
 
 /** What ReconcilerOptions.snapshots may set (tests mostly). */
 export interface SnapshotSettings {
@@ -21,6 +22,8 @@ export interface SnapshotSettings {
   /** Bound on one BGSAVE; default DEFAULT_SNAPSHOT_TIMEOUT_MS (10 min). */
   timeoutMs?: number;
   pollIntervalMs?: number;
+  /** s3:// dirs: credentials without a Secret, and test hooks. */
+  s3?: S3SnapshotSettings;
 }
 
 export interface SnapshotLoopOptions extends Omit<SnapshotRunDeps, 'metrics' | 'snapshotTimeoutMs' | 'pollIntervalMs' | 'isLeader'>, SnapshotSettings {

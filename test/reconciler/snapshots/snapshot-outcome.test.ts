@@ -24,13 +24,21 @@ describe('snapshotOutcome', () => {
     assert.match(outcome.condition.message, /on the master \(no ready replica/);
   });
 
-  it('s3: the save ran but the condition is False with UploadNotImplemented, naming spec.snapshot.dir', () => {
-    const outcome = snapshotOutcome({ storeName: 'cache', plan: run, result: { ok: true, durationMs: 5, reply: 'started' }, destination: { kind: 's3', dir: 's3://b/p' }, now });
-    assert.equal(outcome.condition.status, 'False');
-    assert.equal(outcome.condition.reason, 'UploadNotImplemented');
-    assert.match(outcome.condition.message, /spec\.snapshot\.dir s3:\/\/b\/p/);
-    assert.equal(outcome.record.result, 'Failed');
-    assert.equal(outcome.event.reason, 'SnapshotFailed');
+  it('s3: an upload records its object and size; a refusal names the credentials and says nothing was lost', () => {
+    const destination = { kind: 's3', dir: 's3://b/p' } as const;
+    const uploaded = snapshotOutcome({ storeName: 'cache', plan: run, upload: { ok: true, durationMs: 70, url: 's3://b/p/ns/cache/x.rdb', sizeBytes: 1234, sha256: 'ab', pruned: [] }, destination, now });
+    assert.equal(uploaded.condition.status, 'True');
+    assert.equal(uploaded.condition.reason, 'Uploaded');
+    assert.deepEqual(uploaded.record, { time: '2026-01-02T03:04:05Z', pod: 'cache-1', result: 'Succeeded', durationMs: 70, url: 's3://b/p/ns/cache/x.rdb', sizeBytes: 1234 });
+    const denied = snapshotOutcome({ storeName: 'cache', plan: run, upload: { ok: false, durationMs: 3, reason: 'S3AccessDenied', error: 'S3 refused the credentials (SignatureDoesNotMatch)' }, destination, now });
+    assert.equal(denied.condition.status, 'False');
+    assert.equal(denied.condition.reason, 'S3AccessDenied');
+    assert.match(denied.condition.message, /upload of cache-1's RDB to s3:\/\/b\/p failed: .*credentialsSecret.*data is untouched/);
+    assert.equal(denied.record.result, 'Failed');
+    assert.equal(denied.record.url, undefined);
+    assert.equal(denied.event.reason, 'SnapshotFailed');
+    const missing = snapshotOutcome({ storeName: 'cache', plan: run, upload: { ok: false, durationMs: 0, reason: 'S3CredentialsMissing', error: 'spec.snapshot.s3.credentialsSecret.name: Secret k not found' }, destination, now });
+    assert.match(missing.condition.message, /spec\.snapshot\.s3\.credentialsSecret\.name: Secret k not found/);
   });
 
   it('another path: SnapshotDirNotSupported', () => {
