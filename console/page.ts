@@ -17,6 +17,7 @@ th { background:#eef0f4; font-weight:600; font-size:12px; text-transform:upperca
 td.wrap { white-space: normal }
 .phase-Ready { color:var(--ok); font-weight:600 } .phase-Failover, .phase-Degraded, .phase-Failed { color:var(--bad); font-weight:600 }
 .phase-Creating, .phase-Updating, .phase-Pending { color:var(--warn); font-weight:600 }
+.backup-Succeeded { color:var(--ok); font-weight:600 } .backup-Failed { color:var(--bad); font-weight:600 } .backup-Running, .backup-Pending { color:var(--warn) }
 .toolbar { display:flex; gap:.6rem; align-items:center; margin-bottom:.8rem }
 input, select, textarea, button { font: inherit }
 input[type=text], input[type=number], input[type=password], select, textarea { padding:.25rem .4rem; border:1px solid #b9bfcb; border-radius:4px; background:#fff }

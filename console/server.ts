@@ -18,7 +18,7 @@ import { HttpError, isSameOrigin, readJsonBody, SECURITY_HEADERS, sendJson } fro
 import { renderPage } from './page.js';
 import { CSRF_HEADER, sameToken, sessionCookie, SessionStore, tokenAccess, type Session } from './sessions.js';
 import {
-  createStore, deleteStore, listPolicies, patchStoreConfig, readStoreSchema, replaceStore, rotateStorePassword, scaleStore,
+  backUpStore, createStore, deleteStore, listPolicies, patchStoreConfig, readStoreSchema, replaceStore, rotateStorePassword, scaleStore,
 } from './store-actions.js';
 import { streamStoreDetail } from './store-detail-feed.js';
 import { streamStoreList } from './store-list-feed.js';
@@ -147,6 +147,12 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   route('POST', `${STORE}/rotate-password`, async ({ response, session, params }) => {
     const { namespace, name } = storeTarget(params);
     sendJson(response, 200, await rotateStorePassword(session.client, namespace, name));
+  });
+  route('POST', `${STORE}/backups`, async ({ request, response, session, params }) => {
+    const dir = (await readJsonBody(request)).dir;
+    if (dir !== undefined && typeof dir !== 'string') throw new HttpError(400, 'dir must be an s3:// URL');
+    const { namespace, name } = storeTarget(params);
+    sendJson(response, 201, await backUpStore(session.client, namespace, name, dir?.trim() || undefined));
   });
   route('DELETE', STORE, async ({ response, session, params }) => {
     const { namespace, name } = storeTarget(params);

@@ -6,10 +6,12 @@
 import { randomBytes } from 'node:crypto';
 import type { KubeClient, KubeObject } from '../kube/client.js';
 import { paths } from '../kube/paths.js';
-import { API_GROUP, API_GROUP_VERSION, KVPOLICY_PLURAL, KVSTORE_PLURAL } from '../shared/api.js';
+import { API_GROUP, API_GROUP_VERSION, KVBACKUP_PLURAL, KVPOLICY_PLURAL, KVSTORE_PLURAL } from '../shared/api.js';
 import { buildKVStoreCrd } from '../shared/crds.js';
 import { storeObjectNames } from '../shared/names.js';
+import type { KVBackup } from '../shared/schema/kvbackup.js';
 import type { KVStore } from '../shared/schema/kvstore.js';
+import { newBackup } from './store-backups.js';
 
 const CRD_PATH = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${KVSTORE_PLURAL}.${API_GROUP}`;
 
@@ -84,6 +86,11 @@ export async function rotateStorePassword(client: KubeClient, namespace: string,
 
 export function deleteStore(client: KubeClient, namespace: string, name: string): Promise<void> {
   return client.delete(paths.kvstore(namespace, name));
+}
+
+/** "Back up now": a KVBackup of the store, which the reconciler runs once (DESIGN.md, API: KVBackup). */
+export function backUpStore(client: KubeClient, namespace: string, name: string, dir: string | undefined): Promise<KVBackup> {
+  return client.create<KVBackup>(`/apis/${API_GROUP_VERSION}/namespaces/${namespace}/${KVBACKUP_PLURAL}`, newBackup(namespace, name, dir));
 }
 
 export async function listPolicies(client: KubeClient): Promise<KubeObject[]> {

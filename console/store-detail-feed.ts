@@ -1,14 +1,19 @@
 /**
- * One store's live feed, for its page: the store itself, its pods and the Events about it and its pods, each watched
- * as the user. Changes within one tick are sent as one message per kind (a failover changes several pods at once).
+ * One store's live feed, for its page: the store itself, its pods, the Events about it and its pods, and its
+ * KVBackups, each watched as the user. Changes within one tick are sent as one message per kind (a failover changes
+ * several pods at once).
  */
 import type { KubeClient, KubeObject } from '../kube/client.js';
 import { ListWatchInformer } from '../kube/list-watch-informer.js';
 import { paths } from '../kube/paths.js';
 import { LABEL_INSTANCE, LABEL_ROLE } from '../shared/labels.js';
 import type { Logger } from '../shared/logger.js';
+import { API_GROUP_VERSION, KVBACKUP_PLURAL } from '../shared/api.js';
+import type { KVBackup } from '../shared/schema/kvbackup.js';
 import type { KVStore } from '../shared/schema/kvstore.js';
 import type { EventStream } from './event-stream.js';
+import { listAccess } from './list-access.js';
+import { backupRow, isBackupOf, sortBackups } from './store-backups.js';
 
 export interface PodRow {
   name: string;
@@ -43,6 +48,9 @@ interface EventObject extends KubeObject {
   eventTime?: string;
   firstTimestamp?: string;
 }
+
+const KINDS = ['store', 'pods', 'events', 'backups'] as const;
+type Kind = (typeof KINDS)[number];
 
 /** Pure. */
 export function podRow(pod: PodObject): PodRow {
@@ -81,19 +89,27 @@ export async function streamStoreDetail(client: KubeClient, stream: EventStream,
   const stores = new ListWatchInformer<KVStore>(client, { name: 'console-store', path: paths.kvstores(namespace), logger });
   const pods = new ListWatchInformer<PodObject>(client, { name: 'console-pods', path: paths.core('pods', namespace), labelSelector: `${LABEL_INSTANCE}=${name}`, logger });
   const events = new ListWatchInformer<EventObject>(client, { name: 'console-events', path: paths.core('events', namespace), logger });
-  const pending = new Set<'store' | 'pods' | 'events'>();
+  const backupsPath = `/apis/${API_GROUP_VERSION}/namespaces/${namespace}/${KVBACKUP_PLURAL}`;
+  const backupAccess = await listAccess(client, backupsPath).catch(() => 'forbidden' as const);
+  const backups = backupAccess === 'allowed' ? new ListWatchInformer<KVBackup>(client, { name: 'console-backups', path: backupsPath, logger }) : undefined;
+  const pending = new Set<Kind>();
   let flushQueued = false;
   let synced = false;
   const flush = () => {
     flushQueued = false;
     if (pending.has('store')) stream.send('store', stores.get(namespace, name) ?? null);
     if (pending.has('pods')) stream.send('pods', pods.list().map(podRow).sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true })));
+    if (pending.has('backups')) {
+      stream.send('backups', backups
+        ? { available: true, rows: sortBackups(backups.list((backup) => isBackupOf(backup, name)).map(backupRow)) }
+        : { available: false, reason: backupAccess === 'forbidden' ? 'you may not list KVBackups here (RBAC)' : 'this cluster does not serve KVBackups (CRD not installed)' });
+    }
     if (pending.has('events')) {
       stream.send('events', events.list((event) => isAboutStore(event, name)).map(eventRow).sort((a, b) => a.time.localeCompare(b.time)));
     }
     pending.clear();
   };
-  const mark = (kind: 'store' | 'pods' | 'events') => {
+  const mark = (kind: Kind) => {
     pending.add(kind);
     if (synced && !flushQueued) {
       flushQueued = true;
@@ -103,13 +119,15 @@ export async function streamStoreDetail(client: KubeClient, stream: EventStream,
   stores.on((_event, store) => { if (store.metadata?.name === name) mark('store'); });
   pods.on(() => mark('pods'));
   events.on((_event, event) => { if (isAboutStore(event, name)) mark('events'); });
+  backups?.on((_event, backup) => { if (isBackupOf(backup, name)) mark('backups'); });
   stream.onClose(() => {
     stores.stop();
     pods.stop();
     events.stop();
+    backups?.stop();
   });
-  await Promise.all([stores.start(), pods.start(), events.start()]);
+  await Promise.all([stores.start(), pods.start(), events.start(), backups?.start()]);
   synced = true;
-  for (const kind of ['store', 'pods', 'events'] as const) pending.add(kind);
+  for (const kind of KINDS) pending.add(kind);
   flush();
 }

@@ -3,8 +3,7 @@
  * claims, as the user. The first message is the whole list; then one message per changed row. Every open list page
  * has its own watches, so each sees exactly what its user's RBAC allows.
  */
-import { KubeClient } from '../kube/client.js';
-import { statusCodeOf } from '../kube/errors.js';
+import type { KubeClient } from '../kube/client.js';
 import type { Informer } from '../kube/informer.js';
 import { objectKey } from '../kube/informer.js';
 import { ListWatchInformer } from '../kube/list-watch-informer.js';
@@ -12,25 +11,18 @@ import { paths } from '../kube/paths.js';
 import type { Logger } from '../shared/logger.js';
 import type { KVStore } from '../shared/schema/kvstore.js';
 import type { EventStream } from './event-stream.js';
+import { listAccess } from './list-access.js';
 import { NAMESPACE_CLAIM_LABEL, summarizeStore, type ClaimLease } from './store-summary.js';
 import { errorMessage } from '../shared/error-message.js';
-
-/** Whether the user may list the collection: a 403 ends the feed with a message instead of a watch that retries forever. */
-async function canList(client: KubeClient, path: string, labelSelector?: string): Promise<boolean> {
-  try {
-    await client.list(path, labelSelector, { limit: 1 });
-    return true;
-  } catch (error) {
-    if (statusCodeOf(error) === 403 || statusCodeOf(error) === 401) return false;
-    throw error;
-  }
-}
 
 export async function streamStoreList(client: KubeClient, stream: EventStream, logger: Logger): Promise<void> {
   const claimSelector = `${NAMESPACE_CLAIM_LABEL}=true`;
   try {
-    if (!(await canList(client, paths.kvstores()))) {
-      stream.send('failure', { message: 'You may not list KVStores in all namespaces (RBAC).' });
+    const access = await listAccess(client, paths.kvstores());
+    if (access !== 'allowed') {
+      stream.send('failure', {
+        message: access === 'forbidden' ? 'You may not list KVStores in all namespaces (RBAC).' : 'This cluster does not serve KVStores: the Redwing CRDs are not installed.',
+      });
       stream.close();
       return;
     }
@@ -41,7 +33,7 @@ export async function streamStoreList(client: KubeClient, stream: EventStream, l
   }
   const stores = new ListWatchInformer<KVStore>(client, { name: 'console-stores', path: paths.kvstores(), logger });
   let claims: Informer<ClaimLease> | undefined;
-  if (await canList(client, paths.allLeases(), claimSelector).catch(() => false)) {
+  if ((await listAccess(client, paths.allLeases(), claimSelector).catch(() => 'forbidden')) === 'allowed') {
     claims = new ListWatchInformer<ClaimLease>(client, { name: 'console-claims', path: paths.allLeases(), labelSelector: claimSelector, logger });
   }
   const claimList = () => claims?.list();

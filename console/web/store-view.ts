@@ -1,7 +1,7 @@
 /**
  * A store's page: its state as the reconciler reports it (conditions, pods with role, offset and lag, the failover
- * timeline, snapshots, policy compliance), its Events, and the actions, all kept current by the server's stream.
- * Actions the operator has no API for (switchover, snapshot now) say so rather than pretend.
+ * timeline, snapshots and KVBackups, policy compliance), its Events, and the actions, all kept current by the
+ * server's stream. "Back up now" creates a KVBackup; switchover has no API in the operator and says so.
  */
 import { callApi, ConsoleApiError, currentSession, openStream } from './api.js';
 import { age, el, replaceChildren, type Child } from './dom.js';
@@ -16,6 +16,19 @@ interface PodRow {
   podIP: string;
   deleting: boolean;
 }
+
+interface BackupRow {
+  name: string;
+  phase: string;
+  url: string;
+  sizeBytes: number | null;
+  durationMs: number | null;
+  pod: string;
+  created: string;
+  message: string;
+}
+
+type Backups = { available: true; rows: BackupRow[] } | { available: false; reason: string };
 
 function table(id: string, headers: string[], rows: Child[][]): HTMLTableElement {
   return el('table', { id },
@@ -52,7 +65,17 @@ function snapshotsCard(store: StoreObject): HTMLElement {
     el('div', {}, `Schedule: ${snapshot.cron ? snapshot.cron : 'none (spec.snapshot.cron)'}; destination ${snapshot.dir ?? '/data'}; saved on shutdown: ${String(snapshot.onShutdown ?? true)}`),
     last ? el('div', {}, `Last: ${last.result} on ${last.pod}, ${age(last.time)} ago, ${last.durationMs} ms`) : el('div', { class: 'muted' }, 'No snapshot yet.'),
     result ? el('div', {}, `SnapshotSucceeded=${result.status ?? ''} ${result.message ?? ''}`) : null,
-    el('div', { class: 'muted' }, 'On-demand backups (KVBackup) are not served by this operator version: take one with a schedule, or BGSAVE on a replica.'));
+    el('div', { class: 'muted' }, `Saved in the pods (/data) unless the destination is s3://. On-demand backups: "Back up now" below.`));
+}
+
+function backupsSection(backups: Backups | undefined): HTMLElement {
+  if (!backups) return el('p', { id: 'backups', class: 'muted' }, 'Loading…');
+  if (!backups.available) return el('p', { id: 'backups', class: 'muted' }, `KVBackups are not shown: ${backups.reason}.`);
+  if (backups.rows.length === 0) return el('p', { id: 'backups', class: 'muted' }, 'No KVBackup of this store.');
+  return table('backups', ['Backup', 'Phase', 'From pod', 'Size (bytes)', 'Duration', 'Where / why', 'Age'], backups.rows.map((backup) => [
+    backup.name, el('span', { class: `backup-${backup.phase}`, 'data-phase': backup.phase }, backup.phase), backup.pod, String(backup.sizeBytes ?? ''),
+    backup.durationMs === null ? '' : `${backup.durationMs} ms`, backup.url || backup.message, backup.created ? age(backup.created) : '',
+  ]));
 }
 
 function policyCard(store: StoreObject): HTMLElement {
@@ -101,6 +124,11 @@ function actionsCard(store: StoreObject, path: string): HTMLElement {
     return next;
   };
   const name = store.metadata?.name ?? '';
+  const snapshotDir = store.spec?.snapshot?.dir ?? '';
+  const backupDir = el('input', {
+    type: 'text', id: 'backup-dir', size: 30, placeholder: snapshotDir.startsWith('s3://') ? `${snapshotDir} (spec.snapshot.dir)` : 's3://bucket/prefix',
+    title: 'Where the KVBackup uploads the RDB; empty: the store\'s spec.snapshot.dir, which must then be s3://',
+  });
   return el('div', { class: 'card', id: 'actions' }, el('h2', {}, 'Actions'),
     readOnly ? el('div', { class: 'banner' }, 'Read-only console: actions are disabled.') : null,
     el('div', { class: 'actions' }, 'Replicas', replicas,
@@ -114,12 +142,16 @@ function actionsCard(store: StoreObject, path: string): HTMLElement {
         onclick: () => { if (confirm('Write a new random password to the store\'s Secret? The reconciler rotates it live; clients must read the Secret again.')) void act(note, 'password rotation', () => callApi('POST', `${path}/rotate-password`)); },
       }, 'Rotate password'),
       el('button', { type: 'button', disabled: true, title: 'The operator has no switchover API yet: it switches over by itself during rollouts and scale-down.' }, 'Switchover'),
-      el('button', { type: 'button', disabled: true, title: 'The operator has no on-demand snapshot API yet (KVBackup is not served): use spec.snapshot.cron.' }, 'Snapshot now'),
+      el('button', {
+        type: 'button', id: 'back-up', disabled: readOnly,
+        onclick: () => void act(note, 'backup', () => callApi('POST', `${path}/backups`, { dir: backupDir.value })),
+      }, 'Back up now'), backupDir,
       el('button', {
         type: 'button', id: 'delete', class: 'danger', disabled: readOnly,
         onclick: () => { if (confirm(`Delete ${store.metadata?.namespace}/${name}?\n\n${deletionText(store)}`)) void act(note, 'delete', () => callApi('DELETE', path)); },
       }, 'Delete')),
-    el('div', { class: 'muted' }, 'Switchover and snapshot-now have no API in this operator version (see the README).', ' Deleting: ', deletionText(store)),
+    el('div', { class: 'muted' }, 'Switchover has no API in this operator version: the reconciler switches over by itself before it restarts a master (rollouts, scale-down). ',
+      'Back up now creates a KVBackup, which the reconciler runs once from a replica and uploads to S3; it appears under Backups. ', 'Deleting: ', deletionText(store)),
     note);
 }
 
@@ -127,6 +159,7 @@ export function showStore(root: HTMLElement, namespace: string, name: string): (
   let store: StoreObject | null = null;
   let pods: PodRow[] = [];
   let events: EventRow[] = [];
+  let backups: Backups | undefined;
   const path = `/api/stores/${namespace}/${name}`;
   const actions = el('div');
   const live = el('div');
@@ -152,6 +185,7 @@ export function showStore(root: HTMLElement, namespace: string, name: string): (
       el('h2', {}, 'Conditions'), conditionsTable(store),
       el('h2', {}, 'Pods'), podsTable(store, pods),
       el('h2', {}, 'Failover history'), failoverTimeline(store, events),
+      el('h2', {}, 'Backups'), backupsSection(backups),
       el('h2', {}, 'Events'), table('events', ['Type', 'Reason', 'Object', 'Message', 'Count', 'Age'],
         [...events].reverse().map((event) => [event.type, event.reason, event.object, event.message, String(event.count), event.time ? age(event.time) : ''])));
   };
@@ -160,6 +194,7 @@ export function showStore(root: HTMLElement, namespace: string, name: string): (
     store: (data) => { store = data as StoreObject | null; draw(); root.dataset.loaded = 'true'; },
     pods: (data) => { pods = data as PodRow[]; draw(); },
     events: (data) => { events = data as EventRow[]; draw(); },
+    backups: (data) => { backups = data as Backups; draw(); },
   });
   return () => stream.close();
 }
