@@ -62,7 +62,22 @@ export const CONSOLE_COMMAND: CommandSpec = {
   ],
 };
 
-export const COMMANDS = [WEBHOOK_COMMAND, RECONCILER_COMMAND, SANDBOX_COMMAND, START_COMMAND, CONSOLE_COMMAND];
+export const DEMO_COMMAND: CommandSpec = {
+  name: 'demo',
+  summary: 'A live failover demo: a store, a write loop, and the master removed on a key press (or at once with --kill-master).',
+  flags: [
+    { name: 'engine', type: 'string', default: 'redis', description: 'redis, valkey or dragonfly.' },
+    { name: 'replicas', type: 'number', default: 3, description: 'Pods of the store, master included (2 to 15).' },
+    { name: 'kill-master', type: 'boolean', default: false, description: "Kill the master's engine once writes flow, print the failover and exit (no key press)." },
+    { name: 'delete-master', type: 'boolean', default: false, description: 'Delete the master pod once writes flow, print the failover and exit.' },
+    { name: 'name', type: 'string', default: 'demo', description: 'Name of the KVStore (an existing one of the same engine is reused).' },
+    { name: 'namespace', type: 'string', default: 'default', description: 'Namespace of the KVStore.' },
+    { name: 'kubeconfig', type: 'string', description: 'Use this cluster; without one, the sandbox npm start runs in --dir, or a new one.' },
+    { name: 'dir', type: 'string', default: '.sandbox', description: 'Sandbox directory (used when no cluster is configured).' },
+  ],
+};
+
+export const COMMANDS = [WEBHOOK_COMMAND, RECONCILER_COMMAND, SANDBOX_COMMAND, START_COMMAND, CONSOLE_COMMAND, DEMO_COMMAND];
 
 export function formatUsage(): string {
   return [

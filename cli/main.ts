@@ -17,6 +17,7 @@ const RUNNERS: Record<string, () => Promise<Runner>> = {
   sandbox: async () => (await import('./run-sandbox.js')).runSandboxCommand,
   start: async () => (await import('./run-start.js')).runStartCommand,
   console: async () => (await import('./run-console.js')).runConsoleCommand,
+  demo: async () => (await import('./run-demo.js')).runDemoCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
