@@ -3,12 +3,12 @@
  * its log captured (the health monitor's "master down" line is how detection is observed), one KVStore, and the
  * polls the trials need (healthy, revisions, a pod answering again, a replica promoted).
  */
-import net from 'node:net';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { runReconciler, type RunningReconciler } from '../reconciler/controller/main.js';
 import { paths } from '../kube/paths.js';
 import { createLogger } from '../shared/logger.js';
+import type { Engine } from '../shared/schema/kvstore.js';
 import {
   getStore, kvstore, listStorePods, startSandboxCluster, storePassword, type E2eCluster, type PodInfo,
 } from '../harness/sandbox-cluster.js';
@@ -70,6 +70,7 @@ export class ReconcilerLog extends Writable {
 
 export interface SandboxStoreOptions {
   name: string;
+  engine: Engine;
   downAfterMilliseconds: number;
   minReplicasToWrite: number;
   /** Echo the reconciler's warnings to stderr. */
@@ -78,6 +79,9 @@ export interface SandboxStoreOptions {
 
 export interface SandboxStore {
   cluster: E2eCluster;
+  engine: Engine;
+  /** The store's replication.minReplicasToWrite; the writer WAITs for that many replicas. */
+  minReplicasToWrite: number;
   log: ReconcilerLog;
   name: string;
   /** namespace/name, as the reconciler logs it. */
@@ -109,6 +113,7 @@ export async function startSandboxStore(options: SandboxStoreOptions): Promise<S
     });
     const { name } = options;
     await cluster.client.create(paths.kvstores(NAMESPACE), kvstore(name, {
+      engine: options.engine,
       replicas: 3,
       failover: { downAfterMilliseconds: options.downAfterMilliseconds },
       replication: { minReplicasToWrite: options.minReplicasToWrite },
@@ -135,7 +140,7 @@ export async function startSandboxStore(options: SandboxStoreOptions): Promise<S
     const password = await storePassword(cluster.client, name);
     const serviceIp = (await cluster.client.get<{ spec: { clusterIP: string } }>(paths.coreObject('services', NAMESPACE, name))).spec.clusterIP;
     return {
-      cluster, log, name, key: `${NAMESPACE}/${name}`, password,
+      cluster, engine: options.engine, minReplicasToWrite: options.minReplicasToWrite, log, name, key: `${NAMESPACE}/${name}`, password,
       service: { host: serviceIp, port: 6379, password },
       healthy,
       async revisions() {
@@ -152,33 +157,6 @@ export async function startSandboxStore(options: SandboxStoreOptions): Promise<S
     await stop().catch(() => undefined);
     throw new Error('starting the sandbox store failed', { cause: error });
   }
-}
-
-/** One raw PING (no auth needed: -NOAUTH and -LOADING are answers too): is a process listening and serving? */
-function answers(host: string, port: number, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    const done = (result: boolean) => {
-      socket.destroy();
-      resolve(result);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('error', () => done(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.once('data', () => done(true));
-  });
-}
-
-/**
- * When the killed pod's engine answers again (the kubelet restarts the container in the same pod, same IP), in ms
- * after `sinceMs`; undefined if not within `timeoutMs`. Polled every 50 ms on a fresh connection.
- */
-export async function restartedAfterMs(host: string, port: number, sinceMs: number, timeoutMs: number, stopped: () => boolean): Promise<number | undefined> {
-  while (Date.now() - sinceMs < timeoutMs && !stopped()) {
-    if (await answers(host, port, 200)) return Date.now() - sinceMs;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return undefined;
 }
 
 /**
