@@ -13,7 +13,7 @@ import { KubeClient } from '../kube/client.js';
 import { paths } from '../kube/paths.js';
 import type { RbacUsage } from '../sandbox/apiserver/rbac/audit.js';
 import { startSandbox, type RunningSandbox } from '../sandbox/cluster.js';
-import { buildKVPolicyCrd, buildKVStoreCrd } from '../shared/crds.js';
+import { buildCrdManifests } from '../shared/crds.js';
 import { ENGINES, type Engine, type KVStore } from '../shared/schema/kvstore.js';
 import { sandboxTestLogger } from './sandbox-logger.js';
 import { waitFor } from './wait-for.js';
@@ -39,7 +39,7 @@ export interface SandboxClusterOptions {
 }
 
 export async function installCrds(client: KubeClient): Promise<void> {
-  for (const crd of [buildKVStoreCrd(), buildKVPolicyCrd()]) {
+  for (const crd of Object.values(buildCrdManifests())) {
     await client.create('/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
   }
   await waitFor('the KVStore API to be served', async () => {

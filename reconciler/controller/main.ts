@@ -17,7 +17,10 @@ import { HealthMonitor } from '../replication/index.js';
 import { startSnapshotLoop, type SnapshotScheduler, type SnapshotSettings } from '../snapshots/index.js';
 import type { ControllerContext } from './context.js';
 import { createStoreEventRecorder } from './events.js';
-import { createStoreInformers, type StoreInformers } from './informers.js';
+import { createReconcilerInformer, createStoreInformers, type StoreInformers } from './informers.js';
+import { createBackupController, kvbackupPaths, type BackupControllerOptions } from './backup-controller.js';
+import { trimStore } from './cache-trims.js';
+import { objectKey } from '../../kube/informer.js';
 import { healthMonitorRunnable, leaderElectionFor, resyncRunnable } from './leader-runnables.js';
 import { watchStoreMaster } from './master-watch.js';
 import { ReconcilerMetrics, startMetricsServer, type MetricsServer } from './metrics.js';
@@ -56,6 +59,8 @@ export interface ReconcilerOptions {
   policyAudit?: boolean;
   /** Scheduled snapshots (spec.snapshot.cron): test hooks and the per-save timeout. */
   snapshots?: SnapshotSettings;
+  /** KVBackups: where S3 credentials come from without a Secret (default process.env), test hooks. */
+  backups?: Pick<BackupControllerOptions, 's3' | 'concurrency'>;
 }
 
 export interface RunningReconciler {
@@ -108,6 +113,16 @@ export async function runReconciler(options: ReconcilerOptions): Promise<Running
   };
   watchStores({ informers, monitor, memories, enqueue: (key) => controller.enqueue(key), claims, logger });
 
+  // KVBackups: their own informer and controller (uploads never wait behind store reconciles, nor stores behind them).
+  const backups = createReconcilerInformer(client, { name: 'kvbackups', path: kvbackupPaths.all(options.namespace), logger, transform: trimStore });
+  const backupController = createBackupController({
+    ...options.backups, client, informers, backups, loadCa, probeTimeoutMs: context.probeTimeoutMs, logger: logger.child({ component: 'backups' }),
+    credentialsOf: (key) => memories.get(key)?.credentials,
+  });
+  backups.on((event, object) => { if (event !== 'delete') backupController.enqueue(objectKey(object)); });
+
+  // Not awaited: a cluster whose KVBackup CRD is not installed yet still runs its stores (the informer keeps retrying).
+  void backups.start();
   await Promise.all([...informers.all().map((informer) => informer.start()), claims?.start()]);
   // Jobs in every instance; a run happens only during a leader term (and never for a store a namespaced reconciler claims).
   const snapshots = startSnapshotLoop({
@@ -124,6 +139,7 @@ export async function runReconciler(options: ReconcilerOptions): Promise<Running
   manager.add(controller);
   manager.add(healthMonitorRunnable(monitor, memories));
   manager.add(snapshots.runs);
+  manager.add(backupController);
   manager.add(resyncRunnable(options.resyncPeriodMs ?? 300_000, resyncAll));
   // The audit reads policies and stores cluster-wide: a namespaced reconciler leaves it to the cluster-wide one.
   if (options.policyAudit ?? !options.namespace) manager.add(policyAuditRunnable({ client, stores: informers.stores, logger: logger.child({ component: 'policy-audit' }) }));
@@ -133,6 +149,7 @@ export async function runReconciler(options: ReconcilerOptions): Promise<Running
     await manager.stop();
     await snapshots.stop();
     for (const informer of informers.all()) informer.stop();
+    backups.stop();
     claims?.stop();
   };
   let metricsServer: MetricsServer;

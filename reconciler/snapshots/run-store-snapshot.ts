@@ -19,7 +19,8 @@ import { observePods } from '../controller/observed.js';
 import { readPasswordRecord } from '../controller/password-record.js';
 import { decodeSecretValue, type SecretObject } from '../controller/store-secrets.js';
 import { snapshotDestination } from '../../shared/snapshot-destination.js';
-import { planSnapshot } from './plan-snapshot.js';
+import { planSnapshot, type SnapshotPlan } from './plan-snapshot.js';
+import type { EngineEndpoint } from '../replication/engine-connection.js';
 import { recordSnapshot } from './record-snapshot.js';
 import { runBgsave, type BgsaveResult } from './run-bgsave.js';
 import type { SnapshotMetrics } from './snapshot-metrics.js';
@@ -45,14 +46,17 @@ export interface SnapshotRunDeps {
   s3?: S3SnapshotSettings;
 }
 
-async function readSecret(deps: SnapshotRunDeps, namespace: string, name: string): Promise<SecretObject | undefined> {
+/** What choosing a pod and reading its credentials needs (KVBackups use it too). */
+export type SnapshotSourceDeps = Pick<SnapshotRunDeps, 'client' | 'informers' | 'credentialsOf' | 'loadCa' | 'probeTimeoutMs'>;
+
+export async function readSecret(deps: Pick<SnapshotRunDeps, 'client' | 'informers'>, namespace: string, name: string): Promise<SecretObject | undefined> {
   // A user-named Secret carries no redwing label, so it is not in the informer cache.
   return (deps.informers.secrets.get(namespace, name) as SecretObject | undefined)
     ?? deps.client.getOptional<SecretObject>(paths.coreObject('secrets', namespace, name));
 }
 
 /** The passwords and CA a reconcile would use (reconcile-store.ts credentialsFor), read again for this run. */
-export async function snapshotCredentials(deps: SnapshotRunDeps, key: string, store: KVStore, spec: KVStoreSpec): Promise<EngineCredentials> {
+export async function snapshotCredentials(deps: SnapshotSourceDeps, key: string, store: KVStore, spec: KVStoreSpec): Promise<EngineCredentials> {
   const { namespace, name } = store.metadata as { namespace: string; name: string };
   const remembered = deps.credentialsOf(key);
   let tls: EngineCredentials['tls'];
@@ -69,6 +73,18 @@ export async function snapshotCredentials(deps: SnapshotRunDeps, key: string, st
   return { passwords: [...new Set(candidates.filter((candidate): candidate is string => !!candidate))], tls };
 }
 
+/** The pod a snapshot (or a KVBackup) reads from, by the store's snapshot.source, and how to reach it. */
+export async function chooseSnapshotSource(deps: SnapshotSourceDeps, key: string, store: KVStore, spec: KVStoreSpec): Promise<{ plan: SnapshotPlan; endpoint?: EngineEndpoint }> {
+  const { namespace, name } = store.metadata as { namespace: string; name: string };
+  const credentials = await snapshotCredentials(deps, key, store, spec);
+  const observed = observePods(name, deps.informers.pods.listIndexed(key) as never);
+  const probed = await probePods(name, namespace, observed, credentials, deps.probeTimeoutMs);
+  const plan = planSnapshot({ pods: probed.pods, master: store.status?.master, source: spec.snapshot?.source ?? 'replica' });
+  if (plan.kind !== 'run') return { plan };
+  const pod = probed.pods.find((candidate) => candidate.name === plan.pod)!;
+  return { plan, endpoint: podEndpoint(name, namespace, pod, probed.passwordByPod.get(plan.pod), credentials.tls) };
+}
+
 export async function runStoreSnapshot(deps: SnapshotRunDeps, key: string, signal: AbortSignal): Promise<void> {
   const [namespace, name] = key.split('/') as [string, string];
   const store = deps.informers.stores.get(namespace, name) as KVStore | undefined;
@@ -81,16 +97,11 @@ export async function runStoreSnapshot(deps: SnapshotRunDeps, key: string, signa
     return;
   }
   const now = deps.now ?? (() => new Date());
-  const credentials = await snapshotCredentials(deps, key, store, spec);
-  const observed = observePods(name, deps.informers.pods.listIndexed(key) as never);
-  const probed = await probePods(name, namespace, observed, credentials, deps.probeTimeoutMs);
-  const plan = planSnapshot({ pods: probed.pods, master: store.status?.master, source: spec.snapshot.source ?? 'replica' });
+  const { plan, endpoint } = await chooseSnapshotSource(deps, key, store, spec);
   const destination = snapshotDestination(spec.snapshot.dir);
   let result: BgsaveResult | undefined;
   let upload: UploadSummary | undefined;
-  if (plan.kind === 'run') {
-    const pod = probed.pods.find((candidate) => candidate.name === plan.pod)!;
-    const endpoint = podEndpoint(name, namespace, pod, probed.passwordByPod.get(plan.pod), credentials.tls);
+  if (plan.kind === 'run' && endpoint) {
     deps.logger.info({ store: key, pod: plan.pod, role: plan.role, fallback: plan.fallback, dir: spec.snapshot.dir }, 'snapshot started');
     if (destination.kind === 's3') {
       upload = await uploadStoreSnapshot({ namespace, name, spec, endpoint, readSecret: (secret) => readSecret(deps, namespace, secret), now: now(), signal, settings: deps.s3 });

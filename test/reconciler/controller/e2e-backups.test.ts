@@ -1,0 +1,108 @@
+/**
+ * End to end on the sandbox: an on-demand KVBackup of a 2-pod store streams the replica's RDB to a SigV4 S3 server
+ * (status phase, size, duration, URL, source pod, sha256; Events on the backup), a backup with wrong keys fails with
+ * S3AccessDenied and leaves nothing, and a backup of a store that does not exist yet waits Pending.
+ */
+import { strict as assert } from 'node:assert';
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { after, before, describe, it } from 'node:test';
+import { paths } from '../../../kube/paths.js';
+import type { KVBackup } from '../../../shared/schema/kvbackup.js';
+import { startS3Server, type TestS3Server } from '../../../harness/s3-server.js';
+import { S3Client } from '../../../reconciler/backups/s3/s3-client.js';
+import { kvbackupPaths } from '../../../reconciler/controller/backup-controller.js';
+import { readKeyFromRdb } from '../snapshots/rdb-reader.js';
+import { getStore, kvstore, listStorePods, redisCommand, storePassword, useReconcilerOnSandbox, waitFor } from './e2e-helpers.js';
+
+const STORE = 'bk';
+const S3_KEYS = { accessKeyId: 'redwing-e2e', secretAccessKey: 'a-secret-of-forty-characters-0123456789ab' };
+
+function backup(name: string, spec: KVBackup['spec']): KVBackup {
+  return { apiVersion: 'redwing.dev/v1alpha1', kind: 'KVBackup', metadata: { name, namespace: 'default' }, spec };
+}
+
+describe('reconciler end to end: KVBackups to S3', { timeout: 300_000 }, () => {
+  const e2e = useReconcilerOnSandbox({ backups: { s3: { environment: {}, retryBaseMs: 5 } } });
+  let s3: TestS3Server;
+  before(async () => { s3 = await startS3Server({ credentials: [S3_KEYS], buckets: ['backups'] }); });
+  after(async () => { await s3?.close(); });
+  const readBackup = (name: string) => e2e.cluster.client.get<KVBackup>(kvbackupPaths.one('default', name));
+  const finished = (name: string) => waitFor(`KVBackup ${name} to finish`, async () => {
+    const current = await readBackup(name);
+    return current.status?.phase === 'Succeeded' || current.status?.phase === 'Failed' ? current : undefined;
+  }, 60_000, 200);
+
+  it('a backup waits for its store, then streams the replica RDB to <dir>/<ns>/<store>/<time>-<backup>.rdb', async () => {
+    const { client } = e2e.cluster;
+    await client.create(paths.core('secrets', 'default'), {
+      apiVersion: 'v1', kind: 'Secret', metadata: { name: 'bk-s3', namespace: 'default' },
+      stringData: { AWS_ACCESS_KEY_ID: S3_KEYS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3_KEYS.secretAccessKey },
+    });
+    await client.create(kvbackupPaths.all('default'), backup('early', { store: STORE }));
+    const pending = await waitFor('the backup Pending on its missing store', async () => {
+      const current = await readBackup('early');
+      return current.status?.phase === 'Pending' ? current : undefined;
+    }, 20_000, 200);
+    assert.equal(pending.status?.conditions?.[0]?.reason, 'StoreNotFound');
+
+    await client.create(paths.kvstores('default'), kvstore(STORE, {
+      replicas: 2, persistence: { enabled: true },
+      snapshot: { dir: 's3://backups/team', s3: { endpoint: s3.endpoint, region: s3.region, forcePathStyle: true, credentialsSecret: { name: 'bk-s3' } } },
+    }));
+    const pods = await waitFor(`${STORE} Ready`, async () => {
+      const store = await getStore(client, STORE);
+      if (store.status?.phase !== 'Ready' || store.status.readyReplicas !== 2) return undefined;
+      const list = await listStorePods(client, STORE);
+      return list.filter((pod) => pod.role).length === 2 ? list : undefined;
+    }, 180_000);
+    const password = await storePassword(client, STORE);
+    const masterService = await client.get<{ spec: { clusterIP: string } }>(paths.coreObject('services', 'default', STORE));
+    for (let index = 0; index < 50; index++) await redisCommand(masterService.spec.clusterIP, password, 'SET', `key:${index}`, `value:${index}`);
+    const replica = pods.find((pod) => pod.role === 'replica')!;
+    await waitFor('the writes on the replica', async () => (await redisCommand(replica.ip!, password, 'GET', 'key:49')) === 'value:49', 15_000);
+
+    await client.create(kvbackupPaths.all('default'), backup('nightly', { store: STORE }));
+    const done = await finished('nightly');
+    assert.equal(done.status?.phase, 'Succeeded', JSON.stringify(done.status));
+    assert.equal(done.status?.pod, replica.name);
+    assert.match(done.status?.url ?? '', /^s3:\/\/backups\/team\/default\/bk\/\d{8}T\d{9}Z-nightly\.rdb$/);
+    assert.ok((done.status?.sizeBytes ?? 0) > 0 && (done.status?.durationMs ?? -1) >= 0 && done.status?.startTime && done.status.completionTime);
+    assert.equal(done.status?.conditions?.[0]?.type, 'Complete');
+    assert.equal(done.status?.conditions?.[0]?.status, 'True');
+    const key = (done.status!.url!).slice('s3://backups/'.length);
+    const file = join(e2e.cluster.sandbox.dir, 'backup.rdb');
+    const reader = new S3Client({ endpoint: s3.endpoint, region: s3.region, forcePathStyle: true, credentials: S3_KEYS });
+    await pipeline((await reader.getObject('backups', key)).body, createWriteStream(file));
+    const bytes = await readFile(file);
+    assert.equal(bytes.length, done.status?.sizeBytes);
+    assert.equal(createHash('sha256').update(bytes).digest('hex'), done.status?.sha256);
+    assert.equal(await readKeyFromRdb(file, 'key:49'), 'value:49');
+
+    // The early backup ran too, once its store had a master.
+    assert.equal((await finished('early')).status?.phase, 'Succeeded');
+    const events = await client.list<{ reason: string; type: string; involvedObject: { name: string; kind: string } }>(paths.core('events', 'default'));
+    const reasons = events.items.filter((event) => event.involvedObject.kind === 'KVBackup' && event.involvedObject.name === 'nightly').map((event) => event.reason);
+    assert.ok(reasons.includes('BackupStarted') && reasons.includes('BackupSucceeded'), reasons.join(','));
+  });
+
+  it('wrong keys: Failed with S3AccessDenied, no object, the store untouched', async () => {
+    const { client } = e2e.cluster;
+    await client.create(paths.core('secrets', 'default'), {
+      apiVersion: 'v1', kind: 'Secret', metadata: { name: 'bk-wrong', namespace: 'default' },
+      stringData: { AWS_ACCESS_KEY_ID: S3_KEYS.accessKeyId, AWS_SECRET_ACCESS_KEY: 'not-the-key' },
+    });
+    const before = await s3.keys('backups');
+    await client.create(kvbackupPaths.all('default'), backup('denied', { store: STORE, dir: 's3://backups/other', s3: { endpoint: s3.endpoint, forcePathStyle: true, credentialsSecret: { name: 'bk-wrong' } } }));
+    const done = await finished('denied');
+    assert.equal(done.status?.phase, 'Failed');
+    assert.equal(done.status?.conditions?.[0]?.reason, 'S3AccessDenied');
+    assert.match(done.status?.conditions?.[0]?.message ?? '', /untouched/);
+    assert.deepEqual(await s3.keys('backups'), before);
+    assert.equal(s3.openUploads(), 0);
+    assert.equal((await getStore(client, STORE)).status?.phase, 'Ready');
+  });
+});
