@@ -24,6 +24,8 @@ export interface RedisProcessOptions {
   args?: string[];
   /** Serve TLS only (port 0 for plain TCP), with this certificate; clients are not asked for certificates. */
   tls?: { certPem: string; keyPem: string; caPem: string };
+  /** The server program (default REDIS_SERVER): valkey-server speaks the same flags. */
+  binary?: string;
 }
 
 export interface RedisProcess {
@@ -76,7 +78,7 @@ export class RedisFleet {
     args.push(...(options.args ?? []));
     const address = { host: options.host, port, password: options.password, tls: options.tls ? { ca: options.tls.caPem } : undefined };
     const { child, exited } = await spawnRedisServer(args, `redis on ${options.host}:${port}`,
-      async () => (await withEngineConnection(address, { purpose: 'test' }, (c) => c.call('PING'))) === 'PONG');
+      async () => (await withEngineConnection(address, { purpose: 'test' }, (c) => c.call('PING'))) === 'PONG', undefined, options.binary);
     const proc: RedisProcess = { ...address, dir, child, exited };
     this.processes.add(proc);
     void exited.then(() => this.processes.delete(proc));

@@ -31,8 +31,8 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
  * flag, a port taken) fails at once with the end of its stderr instead of after the whole wait; one that never
  * answers is killed before the error is thrown, so no test leaves it behind.
  */
-export async function spawnRedisServer(args: string[], what: string, answers: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<RedisServerChild> {
-  const child = spawn(REDIS_SERVER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+export async function spawnRedisServer(args: string[], what: string, answers: () => Promise<boolean> | boolean, timeoutMs = 60_000, binary = REDIS_SERVER): Promise<RedisServerChild> {
+  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (chunk: Buffer): void => {
     output = `${output}${chunk.toString('utf8')}`.slice(-2000);
@@ -40,7 +40,7 @@ export async function spawnRedisServer(args: string[], what: string, answers: ()
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const spawnFailed = new Promise<never>((_, reject) => child.once('error', (error) => reject(new Error(`cannot start ${REDIS_SERVER}`, { cause: error }))));
+  const spawnFailed = new Promise<never>((_, reject) => child.once('error', (error) => reject(new Error(`cannot start ${binary}`, { cause: error }))));
   const stoppedEarly = exited.then(() => {
     throw new Error(`${what}: redis-server exited (code ${child.exitCode}, signal ${child.signalCode}) before it answered: ${output.trim()}`);
   });
