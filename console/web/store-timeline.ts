@@ -14,7 +14,7 @@ export interface EventRow {
 }
 
 export interface StoreObject {
-  metadata?: { name?: string; namespace?: string; resourceVersion?: string };
+  metadata?: { name?: string; namespace?: string; resourceVersion?: string; generation?: number };
   spec?: {
     engine?: string; image?: string; replicas?: number; config?: Record<string, string>;
     snapshot?: { cron?: string; dir?: string; onShutdown?: boolean };

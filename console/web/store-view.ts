@@ -107,9 +107,8 @@ function deletionText(store: StoreObject): string {
     : 'spec.persistence.keepAfterDeletion is true: the PersistentVolumeClaims (the data) are kept; a new store of the same name in this namespace starts from them. Delete the PVCs yourself to free the space.';
 }
 
-function actionsCard(store: StoreObject, path: string): HTMLElement {
+function actionsCard(store: StoreObject, path: string, note: HTMLElement): HTMLElement {
   const readOnly = currentSession().readOnly;
-  const note = el('div', { id: 'action-result' });
   const replicas = el('input', { type: 'number', id: 'scale-replicas', min: 1, max: 15, value: store.spec?.replicas ?? 3, size: 4 });
   const config = el('textarea', { id: 'config-lines', rows: 3, cols: 36 });
   config.value = Object.entries(store.spec?.config ?? {}).map(([key, value]) => `${key} ${value}`).join('\n');
@@ -129,7 +128,7 @@ function actionsCard(store: StoreObject, path: string): HTMLElement {
     type: 'text', id: 'backup-dir', size: 30, placeholder: snapshotDir.startsWith('s3://') ? `${snapshotDir} (spec.snapshot.dir)` : 's3://bucket/prefix',
     title: 'Where the KVBackup uploads the RDB; empty: the store\'s spec.snapshot.dir, which must then be s3://',
   });
-  return el('div', { class: 'card', id: 'actions' }, el('h2', {}, 'Actions'),
+  return el('div', { class: 'card', id: 'actions', 'data-generation': store.metadata?.generation }, el('h2', {}, 'Actions'),
     readOnly ? el('div', { class: 'banner' }, 'Read-only console: actions are disabled.') : null,
     el('div', { class: 'actions' }, 'Replicas', replicas,
       el('button', { type: 'button', id: 'scale', disabled: readOnly, onclick: () => act(note, 'scale', () => callApi('POST', `${path}/scale`, { replicas: Number(replicas.value) })) }, 'Scale'),
@@ -151,8 +150,7 @@ function actionsCard(store: StoreObject, path: string): HTMLElement {
         onclick: () => { if (confirm(`Delete ${store.metadata?.namespace}/${name}?\n\n${deletionText(store)}`)) void act(note, 'delete', () => callApi('DELETE', path)); },
       }, 'Delete')),
     el('div', { class: 'muted' }, 'Switchover has no API in this operator version: the reconciler switches over by itself before it restarts a master (rollouts, scale-down). ',
-      'Back up now creates a KVBackup, which the reconciler runs once from a replica and uploads to S3; it appears under Backups. ', 'Deleting: ', deletionText(store)),
-    note);
+      'Back up now creates a KVBackup, which the reconciler runs once from a replica and uploads to S3; it appears under Backups. ', 'Deleting: ', deletionText(store)));
 }
 
 export function showStore(root: HTMLElement, namespace: string, name: string): () => void {
@@ -162,6 +160,8 @@ export function showStore(root: HTMLElement, namespace: string, name: string): (
   let backups: Backups | undefined;
   const path = `/api/stores/${namespace}/${name}`;
   const actions = el('div');
+  // outside the card: an action's outcome stays shown when the spec it changed redraws the card
+  const note = el('div', { id: 'action-result' });
   const live = el('div');
   let actionsFor = '';
   const draw = () => {
@@ -171,9 +171,12 @@ export function showStore(root: HTMLElement, namespace: string, name: string): (
     }
     const status = store.status ?? {};
     // Redrawn only when the spec changes, so an Event does not wipe what the user is typing.
-    if (actionsFor !== store.metadata?.resourceVersion + JSON.stringify(store.spec)) {
-      actionsFor = store.metadata?.resourceVersion + JSON.stringify(store.spec);
-      if (!actions.contains(document.activeElement)) replaceChildren(actions, actionsCard(store, path));
+    // (the generation moves with the spec only; the resourceVersion moves with every status write too)
+    // A field the user is typing in is left alone; the card catches up on a later update.
+    const typing = actions.contains(document.activeElement) && document.activeElement?.matches('input, textarea, select');
+    if (actionsFor !== `${store.metadata?.generation}` && !typing) {
+      actionsFor = `${store.metadata?.generation}`;
+      replaceChildren(actions, actionsCard(store, path, note));
     }
     replaceChildren(live,
       el('div', { class: 'cards' },
@@ -189,7 +192,7 @@ export function showStore(root: HTMLElement, namespace: string, name: string): (
       el('h2', {}, 'Events'), table('events', ['Type', 'Reason', 'Object', 'Message', 'Count', 'Age'],
         [...events].reverse().map((event) => [event.type, event.reason, event.object, event.message, String(event.count), event.time ? age(event.time) : ''])));
   };
-  replaceChildren(root, el('h1', {}, `${namespace}/${name}`), live, actions);
+  replaceChildren(root, el('h1', {}, `${namespace}/${name}`), live, actions, note);
   const stream = openStream(`/api/events/stores/${namespace}/${name}`, {
     store: (data) => { store = data as StoreObject | null; draw(); root.dataset.loaded = 'true'; },
     pods: (data) => { pods = data as PodRow[]; draw(); },

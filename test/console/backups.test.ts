@@ -8,16 +8,17 @@ import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { startConsole, type RunningConsole } from '../../console/server.js';
 import { backupRow, newBackup, sortBackups, type BackupRow } from '../../console/store-backups.js';
-import { installCrds } from '../../harness/sandbox-cluster.js';
+import { waitFor } from '../../harness/wait-for.js';
 import { KubeClient } from '../../kube/client.js';
 import { resolveClusterAccess } from '../../kube/cluster-access.js';
 import { paths } from '../../kube/paths.js';
-import { buildKVBackupCrd } from '../../shared/crds.js';
+import { buildKVBackupCrd, buildKVStoreCrd } from '../../shared/crds.js';
 import type { KVBackup } from '../../shared/schema/kvbackup.js';
 import { useTestApiServer } from '../helpers/api-server.js';
 import { ConsoleUser } from './console-client.js';
 
 const BACKUPS = '/apis/redwing.dev/v1alpha1/namespaces/default/kvbackups';
+const CRDS = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
 
 describe('console backups', () => {
   let admin: KubeClient;
@@ -30,7 +31,9 @@ describe('console backups', () => {
 
   before(async () => {
     admin = new KubeClient(api.kubeConfig);
-    await installCrds(admin);
+    // the KVStore CRD alone first: a cluster that does not serve KVBackups (yet)
+    await admin.create(CRDS, buildKVStoreCrd());
+    await waitFor('the KVStore API', () => admin.list(paths.kvstores('default')).then(() => true), 10_000, 50);
     await admin.create(paths.kvstores('default'), { apiVersion: 'redwing.dev/v1alpha1', kind: 'KVStore', metadata: { name: 'cache', namespace: 'default' }, spec: { engine: 'redis' } });
     running = await startConsole({ access: await resolveClusterAccess(api.kubeConfig), offerKubeconfig: true, readOnly: false, port: 0, logger: pino({ level: 'silent' }) });
   });
@@ -47,14 +50,10 @@ describe('console backups', () => {
   });
 
   it('creates a KVBackup of the store and pushes it, then its status, to the store page', async () => {
-    await admin.create('/apis/apiextensions.k8s.io/v1/customresourcedefinitions', buildKVBackupCrd());
+    await admin.create(CRDS, buildKVBackupCrd());
+    await waitFor('the KVBackup API', () => admin.list(BACKUPS).then(() => true), 10_000, 50);
     const user = new ConsoleUser(running.url);
     await user.login();
-    let ready = false;
-    for (let attempt = 0; attempt < 100 && !ready; attempt += 1) {
-      ready = await admin.list(BACKUPS).then(() => true, () => false);
-      if (!ready) await new Promise((resolve) => setTimeout(resolve, 50));
-    }
     const stream = user.stream('/api/events/stores/default/cache');
     try {
       assert.deepEqual(await stream.next('backups'), { available: true, rows: [] });

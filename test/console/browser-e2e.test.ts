@@ -1,7 +1,8 @@
 /**
  * The console in a real headless Chromium against the sandbox with the webhook and the reconciler: a store created
  * from the form goes Ready on its page live, the webhook's field error shows next to its field, and a killed master's
- * failover appears on the timeline without a reload. One browser and one sandbox for the file.
+ * failover appears on the timeline without a reload; the list filters, and the store page scales and backs up.
+ * One browser and one sandbox for the file.
  *
  * `REDWING_CONSOLE_SCREENSHOTS=docs/images` also saves the README's screenshots (store list, create form, store page).
  */
@@ -10,6 +11,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page, Request } from 'playwright-core';
+import { startS3Server } from '../../harness/s3-server.js';
 import { chromiumMissing, launchConsoleBrowser, logInWithKubeconfig, viewLoaded, type ConsoleBrowser } from '../../harness/console-browser.js';
 import { paths } from '../../kube/paths.js';
 import { kvstore, listStorePods, waitFor } from '../reconciler/controller/e2e-helpers.js';
@@ -17,6 +19,7 @@ import { startConsoleStack, type ConsoleStack } from './console-stack.js';
 
 const SCREENSHOT_DIR = process.env.REDWING_CONSOLE_SCREENSHOTS;
 const STORE = 'web';
+const S3_KEYS = { accessKeyId: 'redwing-console-e2e', secretAccessKey: 'a-secret-of-forty-characters-0123456789ab' };
 const missing = chromiumMissing();
 if (missing) console.log(`# skipped the console browser tests: ${missing}`);
 
@@ -122,6 +125,51 @@ describe('console in Chromium, on the sandbox with the webhook and the reconcile
     assert.match(await entry.textContent() ?? '', /status\.lastFailover/);
     await waitFor('the store Ready again', async () => (await page.textContent('#phase')) === 'Ready', 60_000, 200);
     await page.waitForSelector('#events td', { timeout: 5_000 });
+  });
+
+  it('filters the list, and scales the store and backs it up from its page', async () => {
+    await page.goto(`${stack.console.url}#/`);
+    await viewLoaded(page);
+    const visibleRows = () => page.locator('#stores tbody tr:not([hidden])').count();
+    assert.ok(await visibleRows() >= 1);
+    await page.fill('#search', 'no-such-store');
+    assert.equal(await visibleRows(), 0);
+    await page.fill('#search', STORE);
+    assert.equal(await page.locator('#stores tbody tr:not([hidden]) a').first().textContent(), STORE);
+    await page.click(`#stores a[href="#/stores/default/${STORE}"]`);
+    await page.waitForFunction(() => document.getElementById('phase')?.textContent === 'Ready', undefined, { timeout: 30_000 });
+    await markDocument(page);
+
+    await page.fill('#scale-replicas', '3');
+    await page.click('#scale');
+    await page.waitForSelector('#action-result.ok', { timeout: 10_000 });
+    await page.waitForFunction(() => document.querySelectorAll('#pods tbody tr').length === 3
+      && document.getElementById('phase')?.textContent === 'Ready', undefined, { timeout: 90_000, polling: 200 });
+
+    // the store's S3 settings (a loopback S3 server), then a backup to the bucket typed on the page
+    const s3 = await startS3Server({ credentials: [S3_KEYS], buckets: ['backups'] });
+    try {
+      const { client } = stack.cluster;
+      await client.create(paths.core('secrets', 'default'), {
+        apiVersion: 'v1', kind: 'Secret', metadata: { name: 'web-s3' }, stringData: { AWS_ACCESS_KEY_ID: S3_KEYS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3_KEYS.secretAccessKey },
+      });
+      const patched = await client.patch<{ metadata: { generation: number } }>(paths.kvstore('default', STORE),
+        { spec: { snapshot: { s3: { endpoint: s3.endpoint, region: s3.region, forcePathStyle: true, credentialsSecret: { name: 'web-s3' } } } } }, 'merge');
+      // the actions are redrawn for the new spec; type into the new ones
+      await page.waitForSelector(`#actions[data-generation="${patched.metadata.generation}"]`, { timeout: 10_000 });
+      await page.fill('#backup-dir', 's3://backups/web');
+      await page.click('#back-up');
+      await page.waitForSelector('#backups [data-phase="Succeeded"]', { timeout: 60_000 });
+      const backups = await client.list<{ spec: { store: string; dir?: string }; status?: { url?: string } }>('/apis/redwing.dev/v1alpha1/namespaces/default/kvbackups');
+      assert.deepEqual(backups.items.map((backup) => backup.spec), [{ store: STORE, dir: 's3://backups/web' }]);
+      const url = backups.items[0].status?.url ?? '';
+      assert.ok((await page.textContent('#backups'))?.includes(url), `the page shows ${url}`);
+      assert.deepEqual(await s3.keys('backups'), [url.replace('s3://backups/', '')]);
+    } finally {
+      await s3.close();
+    }
+    assert.ok(await sameDocument(page), 'the page was not reloaded');
+    await page.waitForFunction(() => document.getElementById('phase')?.textContent === 'Ready', undefined, { timeout: 30_000 });
     await screenshot(page, 'console-store-page.png', 'full');
   });
 });

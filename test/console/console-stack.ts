@@ -46,6 +46,8 @@ export async function startConsoleStack(): Promise<ConsoleStack> {
     }
     const reconciler = await runReconciler({
       kubeConfig: cluster.reconcilerKubeConfig, metricsPort: 0, leaderElect: false, logger: pino({ level: process.env.REDWING_TEST_LOG ?? 'silent' }),
+      // S3 credentials only from a store's Secret, never from this machine's environment
+      backups: { s3: { environment: {}, retryBaseMs: 5 } },
     });
     stops.push(() => reconciler.stop());
     const running = await startConsole({
