@@ -11,6 +11,7 @@ import { buildKVStoreCrd } from '../shared/crds.js';
 import { storeObjectNames } from '../shared/names.js';
 import type { KVBackup } from '../shared/schema/kvbackup.js';
 import type { KVStore } from '../shared/schema/kvstore.js';
+import { orderLikeReference } from './schema-order.js';
 import { newBackup } from './store-backups.js';
 
 const CRD_PATH = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${KVSTORE_PLURAL}.${API_GROUP}`;
@@ -30,15 +31,19 @@ function versionSchema(crd: CrdObject): unknown {
   return crd.spec?.versions?.find((candidate) => candidate.name === version)?.schema?.openAPIV3Schema;
 }
 
+function builtInSchema(): unknown {
+  return versionSchema(buildKVStoreCrd() as unknown as CrdObject);
+}
+
 /** The installed CRD is the truth (a newer operator may have added fields); reading CRDs is not every user's right. */
 export async function readStoreSchema(client: KubeClient): Promise<StoreSchema> {
   try {
     const schema = versionSchema(await client.get<CrdObject>(CRD_PATH));
-    if (schema) return { schema, source: 'cluster' };
+    if (schema) return { schema: orderLikeReference(schema, builtInSchema()), source: 'cluster' };
   } catch {
     // fall through to the built-in copy
   }
-  return { schema: versionSchema(buildKVStoreCrd() as unknown as CrdObject), source: 'built-in' };
+  return { schema: builtInSchema(), source: 'built-in' };
 }
 
 function withTypeMeta(object: KubeObject, namespace: string): KubeObject {
