@@ -1,4 +1,5 @@
-// The life of one container: start, probe, restart with back-off, terminate with the grace period and preStop.
+// The life of one container: start, postStart, probe, restart with back-off, terminate with the grace period and
+// preStop.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import type { V1Container, V1ContainerState, V1ContainerStatus, V1Probe } from '@kubernetes/client-node';
@@ -31,6 +32,8 @@ export interface ContainerRunnerOptions {
 }
 
 const MAX_BACKOFF_MS = 300_000;
+/** The longest a postStart hook may run here before it counts as failed. */
+const POST_START_LIMIT_MS = 120_000;
 /** An instance that ran less than this is logged with its output (see runInstance). */
 const SHORT_RUN_MS = 5_000;
 const LOG_TAIL_BYTES = 2_000;
@@ -62,6 +65,12 @@ export class ContainerRunner {
   spec?: LaunchSpec;
   /** Settles when the container will never run again (stopped, or finished under its restart policy). */
   readonly done: Promise<ExitInfo | undefined>;
+  /**
+   * Settles once the first start attempt is over: launched and its postStart hook finished (or failed), or the launch
+   * failed. The kubelet starts a pod's containers one after another this way, so a container whose postStart waits
+   * (Istio's `pilot-agent wait` with holdApplicationUntilProxyStarts) holds the containers after it.
+   */
+  readonly firstStartSettled: Promise<void>;
   paused = false;
   /** Fault injection: the next instance is SIGSTOPped as it is launched, before it can answer anyone. */
   freezeNextStart = false;
@@ -71,10 +80,13 @@ export class ContainerRunner {
   private runController?: AbortController;
   private backoffMs = 0;
   private resolveDone!: (info: ExitInfo | undefined) => void;
+  private settleFirstStart!: () => void;
   private lastExit?: ExitInfo;
 
   constructor(private readonly options: ContainerRunnerOptions) {
     this.done = new Promise((resolve) => { this.resolveDone = resolve; });
+    this.firstStartSettled = new Promise((resolve) => { this.settleFirstStart = resolve; });
+    void this.done.then(() => this.settleFirstStart());
   }
 
   get name(): string { return this.options.container.name; }
@@ -108,6 +120,7 @@ export class ContainerRunner {
         }
         this.event('Warning', 'Failed', `Error: ${message}`);
         this.setState({ waiting: { reason: 'RunContainerError', message } });
+        this.settleFirstStart();
         await sleep(this.nextBackoffMs() || this.options.backoffBaseMs, this.stopController.signal);
       }
     }
@@ -129,6 +142,7 @@ export class ContainerRunner {
     if (!prepared.ok) {
       if (this.state.waiting?.reason !== prepared.reason) this.event('Warning', 'Failed', `Error: ${prepared.message}`);
       this.setState({ waiting: { reason: prepared.reason, message: prepared.message } });
+      this.settleFirstStart();
       await sleep(prepared.permanent ? 10_000 : 2_000, this.stopController.signal);
       return 'again';
     }
@@ -150,7 +164,9 @@ export class ContainerRunner {
     const run = new AbortController();
     this.runController = run;
     const killedBy = this.startProbes(proc, run.signal);
-    const outcome = await Promise.race([proc.exited.then(() => undefined), killedBy]);
+    const hookFailure = await this.runPostStart(proc);
+    this.settleFirstStart();
+    const outcome = hookFailure ?? await Promise.race([proc.exited.then(() => undefined), killedBy]);
     if (outcome && !this.stopping) {
       logger.info({ pod: this.options.podRef, container: this.name, reason: outcome }, 'container failed its probe, restarting');
       this.event('Normal', 'Killing', outcome);
@@ -193,6 +209,21 @@ export class ContainerRunner {
       this.setState({ terminated });
     }
     return 'again';
+  }
+
+  /**
+   * The postStart exec hook, as the kubelet runs it right after the start (probes already running): a failure is a
+   * FailedPostStartHook event and the container is killed and restarted under its policy. Bounded here, though the
+   * kubelet sets no limit, so a hook that never returns cannot hold the pod for ever.
+   */
+  private async runPostStart(proc: ContainerProcess): Promise<string | undefined> {
+    const command = this.options.container.lifecycle?.postStart?.exec?.command;
+    if (!command || command.length === 0 || proc.exitInfo) return undefined;
+    const result = await execInContainer(this.spec!, proc, command, POST_START_LIMIT_MS);
+    if (result.exitCode === 0 || proc.exitInfo || this.stopping) return undefined;
+    const message = `PostStartHook failed: exit code ${result.exitCode}${result.timedOut ? ' (timed out)' : ''}: ${result.output.trim().slice(0, 500)}`;
+    this.event('Warning', 'FailedPostStartHook', message);
+    return message;
   }
 
   private event(type: 'Normal' | 'Warning', reason: string, message: string): void {

@@ -138,10 +138,14 @@ export class PodWorker {
       }
     }
     this.initialized = true;
+    // In order, each after the one before it started and ran its postStart hook, as the kubelet's SyncPod does.
     for (const container of this.pod.spec?.containers ?? []) {
       const runner = this.makeRunner(container, policy);
       this.runners.push(runner);
       runner.start();
+      this.options.onChange();
+      await runner.firstStartSettled;
+      if (this.stopping) return;
     }
     this.options.onChange();
   }

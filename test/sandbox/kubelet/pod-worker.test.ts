@@ -295,3 +295,44 @@ test('the wrappers stay on PATH when a volume covers the sandbox dir: redis bind
   assert.equal(execFileSync('redis-cli', ['-h', ip, 'config', 'get', 'bind'], { encoding: 'utf8', timeout: 5000 }).split('\n')[1], ip);
   await worker.terminate(5);
 });
+
+test('containers start in order, each after the postStart hook of the one before (holdApplicationUntilProxyStarts); a failing hook restarts its container', async () => {
+  const pod: V1Pod = {
+    metadata: { name: 'hooks', namespace: 'default', uid: 'uid-hooks' },
+    spec: {
+      volumes: [{ name: 'work', emptyDir: {} }],
+      containers: [
+        {
+          // The hook takes a while and leaves a mark; the next container looks for it as it starts.
+          name: 'proxy', image: 'busybox', command: ['sh', '-c', 'exec sleep 60'],
+          volumeMounts: [{ name: 'work', mountPath: '/work' }],
+          lifecycle: { postStart: { exec: { command: ['sh', '-c', 'sleep 1; touch /work/proxy-ready'] } } },
+        },
+        {
+          name: 'app', image: 'busybox', command: ['sh', '-c', 'if test -f /work/proxy-ready; then echo held > /work/app; else echo early > /work/app; fi; exec sleep 60'],
+          volumeMounts: [{ name: 'work', mountPath: '/work' }],
+        },
+        {
+          name: 'broken-hook', image: 'busybox', command: ['sh', '-c', 'exec sleep 60'],
+          lifecycle: { postStart: { exec: { command: ['sh', '-c', 'echo no proxy here; exit 3'] } } },
+        },
+      ],
+    },
+  };
+  const events: string[] = [];
+  const worker = new PodWorker({
+    pod, podIP: '127.0.250.239', podDir: join(dir, 'pods', 'hooks'), source, shims, mountNamespace: canUseMountNamespaces(),
+    backoffBaseMs: 200, onChange: () => undefined, logger, onEvent: (type, reason, message, container) => events.push(`${container} ${type} ${reason} ${message}`),
+  });
+  workers.push(worker);
+  worker.start();
+  const appState = () => worker.status().containerStatuses?.find((s) => s.name === 'app')?.state;
+  assert.ok(!appState()?.running, 'the app waits while the hook runs');
+  await waitFor('the app running', () => appState()?.running, 10_000);
+  await waitFor('the broken hook restarted its container', () => (worker.status().containerStatuses?.find((s) => s.name === 'broken-hook')?.restartCount ?? 0) >= 1, 10_000);
+  const appFile = join(dir, 'pods', 'hooks', 'volumes', 'work', 'app');
+  await waitFor('the app wrote what it saw', () => { try { return readFileSync(appFile, 'utf8').trim(); } catch { return undefined; } }, 5_000);
+  assert.equal(readFileSync(appFile, 'utf8').trim(), 'held', 'the app started after the proxy\'s hook finished');
+  assert.ok(events.some((e) => e.startsWith('broken-hook Warning FailedPostStartHook') && e.includes('exit code 3') && e.includes('no proxy here')), events.join('\n'));
+  await worker.terminate(1);
+});
