@@ -45,8 +45,11 @@ export interface ProbedPods {
 
 const AUTH_ERROR = /WRONGPASS|NOAUTH|invalid password|AUTH failed|invalid username-password/i;
 
-/** Probes every probeable pod in parallel, trying each known password on an authentication error. */
-export async function probePods(storeName: string, namespace: string, pods: ObservedPod[], credentials: EngineCredentials, timeoutMs: number): Promise<ProbedPods> {
+/**
+ * Probes every probeable pod in parallel, trying each known password on an authentication error. `timeoutMs` may
+ * differ by pod (a master already known to be silent gets a short one, observe-phase.ts).
+ */
+export async function probePods(storeName: string, namespace: string, pods: ObservedPod[], credentials: EngineCredentials, timeoutMs: number | ((pod: ObservedPod) => number)): Promise<ProbedPods> {
   const states = new Map<string, EngineState>();
   const passwordByPod = new Map<string, string | undefined>();
   const passwords: Array<string | undefined> = credentials.passwords.length > 0 ? credentials.passwords : [undefined];
@@ -54,7 +57,7 @@ export async function probePods(storeName: string, namespace: string, pods: Obse
     if (!isProbeable(pod)) return pod;
     let lastError = 'not probed';
     for (const password of passwords) {
-      const result = await probeEngine(podEndpoint(storeName, namespace, pod, password, credentials.tls), timeoutMs);
+      const result = await probeEngine(podEndpoint(storeName, namespace, pod, password, credentials.tls), typeof timeoutMs === 'number' ? timeoutMs : timeoutMs(pod));
       if (result.reachable) {
         states.set(pod.name, result.state);
         passwordByPod.set(pod.name, password);

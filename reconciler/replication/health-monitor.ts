@@ -1,13 +1,16 @@
 /**
  * Active master health loop, independent of kubelet readiness. Each master is pinged every `intervalMs` over its own
  * connection. It is declared down only when it has not answered for `downAfterMilliseconds` AND none of its replicas
- * still hears from it: a partition between the operator and the master alone never causes a failover.
+ * still hears from it: a partition between the operator and the master alone never causes a failover. From the first
+ * late ping on, the replicas' read offsets are sampled, so that "still hears from it" is judged by replication
+ * traffic to the millisecond (replication-silence.ts) by the time downAfterMilliseconds runs out.
  */
 import { EventEmitter } from 'node:events';
 import { type EngineEndpoint } from './engine-connection.js';
 import { errorMessage } from '../../shared/error-message.js';
-import { checkReplicaView, openPingChannel, type PingChannel, type ReplicaView } from './monitor-channels.js';
+import { checkReplicaView, openPingChannel, pingPeriodSeconds, type PingChannel, type ReplicaView } from './monitor-channels.js';
 import type { MasterRoleObservation } from './data-bounds.js';
+import { judgeBySilence, nextMark, silenceWindowMs, undecided, type LastAnswer, type OffsetMark } from './replication-silence.js';
 
 export type { PingChannel, ReplicaView } from './monitor-channels.js';
 
@@ -76,6 +79,10 @@ export interface HealthMonitorOptions {
   viewReplica?: (replica: MonitorTarget, master: MonitorTarget, store: MonitoredStore) => Promise<ReplicaView>;
   /** Minimum spacing of replica confirmations while the operator cannot reach a master the replicas still see. */
   confirmIntervalMs?: number;
+  /** The store's repl-ping-replica-period in seconds, read from a replica (once per watch). */
+  pingPeriodOf?: (replica: MonitorTarget) => Promise<number>;
+  /** A ping unanswered this long starts sampling the replicas' offsets (real time; 0 leaves it to the ticks). */
+  latePingMs?: number;
 }
 
 interface StoreWatch {
@@ -90,6 +97,14 @@ interface StoreWatch {
   partitionReported: boolean;
   /** From the last answered ping; undefined until the first one. */
   connectedReplicas?: number;
+  /** The master's offset in its last answer, for the replicas' silence (replication-silence.ts). */
+  lastAnswer?: LastAnswer;
+  /** Each replica's read offset since the master stopped answering; cleared by an answer. */
+  marks: Map<string, OffsetMark>;
+  sampling: boolean;
+  /** A replica's offset stood still but not yet for a whole window: confirm again at the next tick. */
+  undecided: boolean;
+  pingPeriod?: Promise<number>;
 }
 
 export type CheckOutcome = 'up' | 'down' | 'unconfirmed' | 'waiting' | 'unknown-store';
@@ -121,6 +136,8 @@ export class HealthMonitor extends EventEmitter {
   private readonly openChannel: (target: MonitorTarget, timeoutMs: number) => PingChannel;
   private readonly viewReplica: (replica: MonitorTarget, master: MonitorTarget, store: MonitoredStore) => Promise<ReplicaView>;
   private readonly confirmIntervalMs: number;
+  private readonly pingPeriodOf: (replica: MonitorTarget) => Promise<number>;
+  private readonly latePingMs: number;
   private handle: unknown;
 
   constructor(options: HealthMonitorOptions = {}) {
@@ -131,6 +148,8 @@ export class HealthMonitor extends EventEmitter {
     this.openChannel = options.openChannel ?? ((target, timeoutMs) => openPingChannel(target.endpoint, timeoutMs));
     this.viewReplica = options.viewReplica ?? ((replica, master, store) => checkReplicaView(replica, master, store.downAfterMilliseconds));
     this.confirmIntervalMs = options.confirmIntervalMs ?? 300;
+    this.pingPeriodOf = options.pingPeriodOf ?? ((replica) => pingPeriodSeconds(replica.endpoint, 500));
+    this.latePingMs = options.latePingMs ?? (options.timers ? 0 : 50);
   }
 
   start(): void {
@@ -156,6 +175,7 @@ export class HealthMonitor extends EventEmitter {
     this.watches.set(store.key, {
       store, channel: this.openChannel(store.master, pingTimeoutMs), lastSeenAtMs: this.clock(), pingInFlight: false,
       confirming: false, lastConfirmAtMs: Number.NEGATIVE_INFINITY, down: false, partitionReported: false,
+      marks: new Map(), sampling: false, undecided: false,
     });
   }
 
@@ -192,17 +212,29 @@ export class HealthMonitor extends EventEmitter {
     if (watch.down) return;
     if (!watch.pingInFlight) void this.ping(watch);
     const now = this.clock();
-    if (now - watch.lastSeenAtMs >= watch.store.downAfterMilliseconds && !watch.confirming && now - watch.lastConfirmAtMs >= this.confirmIntervalMs) {
+    const spacingMs = watch.undecided ? 0 : this.confirmIntervalMs;
+    if (now - watch.lastSeenAtMs >= watch.store.downAfterMilliseconds && !watch.confirming && now - watch.lastConfirmAtMs >= spacingMs) {
       void this.confirm(watch, trigger);
+    } else if (now - watch.lastSeenAtMs > 1.5 * this.intervalMs) {
+      // The last answer is older than a tick: the replicas' offsets start counting now, not at downAfterMilliseconds.
+      void this.sample(watch);
     }
   }
 
   private async ping(watch: StoreWatch): Promise<boolean> {
     watch.pingInFlight = true;
+    // A ping this late starts the replicas' sampling before the next tick. setImmediate first: a reply already read
+    // from the socket (a busy event loop) is handled before the sampling starts, so it does not start for nothing.
+    const late = this.latePingMs > 0
+      ? setTimeout(() => setImmediate(() => { if (watch.pingInFlight) void this.sample(watch); }), this.latePingMs).unref()
+      : undefined;
     try {
       const answer = await watch.channel.ping();
       if (this.watches.get(watch.store.key) !== watch) return true;
       watch.lastSeenAtMs = this.clock();
+      watch.lastAnswer = { offset: answer.offset, atMs: watch.lastSeenAtMs };
+      watch.marks.clear();
+      watch.undecided = false;
       watch.lastError = undefined;
       const previously = watch.connectedReplicas;
       watch.connectedReplicas = answer.connectedReplicas;
@@ -227,7 +259,34 @@ export class HealthMonitor extends EventEmitter {
       watch.lastError = errorMessage(error);
       return false;
     } finally {
+      if (late) clearTimeout(late);
       watch.pingInFlight = false;
+    }
+  }
+
+  /** One round of the replicas' views, their offsets recorded as marks; undefined when the master answered meanwhile. */
+  private async viewReplicas(watch: StoreWatch): Promise<{ views: ReplicaView[]; sampledAtMs: number } | undefined> {
+    const { store } = watch;
+    const seenBefore = watch.lastSeenAtMs;
+    const sampledAtMs = this.clock();
+    if (store.replicas.length > 0) watch.pingPeriod ??= this.pingPeriodOf(store.replicas[0]!).catch(() => 10);
+    const views = await Promise.all(store.replicas.map((replica) => this.viewReplica(replica, store.master, store)
+      .catch((error: unknown): ReplicaView => ({ pod: replica.pod, seesMaster: false, status: 'unreachable', detail: errorMessage(error) }))));
+    if (watch.lastSeenAtMs !== seenBefore || this.watches.get(store.key) !== watch) return undefined;
+    for (const view of views) {
+      if (view.offset === undefined) watch.marks.delete(view.pod);
+      else watch.marks.set(view.pod, nextMark(watch.marks.get(view.pod), view.offset, sampledAtMs, watch.lastAnswer));
+    }
+    return { views, sampledAtMs };
+  }
+
+  private async sample(watch: StoreWatch): Promise<void> {
+    if (watch.sampling || watch.confirming || watch.down) return;
+    watch.sampling = true;
+    try {
+      await this.viewReplicas(watch);
+    } finally {
+      watch.sampling = false;
     }
   }
 
@@ -238,10 +297,14 @@ export class HealthMonitor extends EventEmitter {
     const seenBefore = watch.lastSeenAtMs;
     try {
       const { store } = watch;
-      const views = await Promise.all(store.replicas.map((replica) => this.viewReplica(replica, store.master, store)
-        .catch((error: unknown): ReplicaView => ({ pod: replica.pod, seesMaster: false, status: 'unreachable', detail: errorMessage(error) }))));
+      const round = await this.viewReplicas(watch);
       // The master answered while the replicas were asked, or the store moved on to another master meanwhile.
-      if (watch.lastSeenAtMs !== seenBefore || this.watches.get(store.key) !== watch || watch.down) return watch.down ? 'down' : 'up';
+      if (!round || watch.lastSeenAtMs !== seenBefore || this.watches.get(store.key) !== watch || watch.down) return watch.down ? 'down' : 'up';
+      const windowMs = silenceWindowMs(await (watch.pingPeriod ?? Promise.resolve(10)));
+      const views = round.views.map((view) => judgeBySilence(view, watch.marks.get(view.pod), round.sampledAtMs, windowMs));
+      // An offset that has not moved since the master went quiet, but not for a whole window yet: no verdict either way.
+      watch.undecided = views.some((view) => undecided(view, watch.marks.get(view.pod), round.sampledAtMs, windowMs));
+      if (watch.undecided) return 'waiting';
       if (views.some((view) => view.seesMaster)) {
         if (!watch.partitionReported) {
           watch.partitionReported = true;

@@ -79,6 +79,13 @@ export interface ReplicaView {
   seesMaster: boolean;
   status: 'link-up' | 'link-down' | 'stale' | 'unreachable' | 'other-master';
   detail: string;
+  /**
+   * With the link up: how many bytes of the master's stream the replica has read (slave_read_repl_offset, else
+   * slave_repl_offset). Undefined on Dragonfly, which reports no offsets. The health monitor watches it move: a live
+   * master sends at least a PING every repl-ping-replica-period, so an offset that stands still longer than that
+   * means a master that has gone silent with the link still open (replication-silence.ts).
+   */
+  offset?: number;
 }
 
 /**
@@ -91,7 +98,7 @@ export function replicaStaleAfterSeconds(downAfterMilliseconds: number, pingPeri
 }
 
 /** The store's ping period, read from the replica (all pods share one config); Redis' default 10 s when unknown. */
-async function pingPeriodSeconds(endpoint: EngineEndpoint, timeoutMs: number): Promise<number> {
+export async function pingPeriodSeconds(endpoint: EngineEndpoint, timeoutMs: number): Promise<number> {
   try {
     const reply = await withEngineConnection(endpoint, { connectTimeoutMs: timeoutMs, commandTimeoutMs: timeoutMs, purpose: 'health' },
       (client) => client.call('CONFIG', 'GET', 'repl-ping-replica-period'));
@@ -120,10 +127,17 @@ export async function checkReplicaView(
   if (!state.masterLinkUp) {
     return { pod: replica.pod, seesMaster: false, status: 'link-down', detail: `link down for ${state.masterLinkDownSinceSeconds} s` };
   }
+  const offset = state.engine === 'dragonfly' ? undefined : readOffset(state.raw, state.slaveReplOffset);
   // An idle master is quiet for a whole ping period: only call the link stale past the store's actual period.
   if (state.masterLastIoSecondsAgo >= replicaStaleAfterSeconds(downAfterMilliseconds)
     && state.masterLastIoSecondsAgo >= replicaStaleAfterSeconds(downAfterMilliseconds, await pingPeriodSeconds(replica.endpoint, timeoutMs))) {
-    return { pod: replica.pod, seesMaster: false, status: 'stale', detail: `no traffic from the master for ${state.masterLastIoSecondsAgo} s` };
+    return { pod: replica.pod, seesMaster: false, status: 'stale', detail: `no traffic from the master for ${state.masterLastIoSecondsAgo} s`, offset };
   }
-  return { pod: replica.pod, seesMaster: true, status: 'link-up', detail: `link up, last I/O ${state.masterLastIoSecondsAgo} s ago` };
+  return { pod: replica.pod, seesMaster: true, status: 'link-up', detail: `link up, last I/O ${state.masterLastIoSecondsAgo} s ago`, offset };
+}
+
+/** Bytes of the master's stream the replica has read: slave_read_repl_offset (Redis/Valkey ≥ 7), else what it processed. */
+function readOffset(fields: Record<string, string>, processed: number | undefined): number | undefined {
+  const read = Number(fields.slave_read_repl_offset);
+  return Number.isFinite(read) && fields.slave_read_repl_offset !== undefined ? read : processed;
 }

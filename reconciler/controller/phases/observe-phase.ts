@@ -9,6 +9,9 @@ import { readPasswordRecord, type PasswordRecord } from '../password-record.js';
 import type { CredentialMemory } from '../store-memory.js';
 import type { ReconcileTarget } from './resolve-phase.js';
 
+/** The probe timeout of a master the failover clock holds lost. */
+export const LOST_MASTER_PROBE_MS = 200;
+
 export interface Observation {
   probed: ProbedPods;
   credentials: EngineCredentials;
@@ -38,6 +41,10 @@ export async function observePhase(context: ControllerContext, target: Reconcile
   const record = readPasswordRecord(context.informers.secrets, namespace, name);
   const credentials = credentialsFor(memory, password, record);
   const observed = observePods(name, context.informers.pods.listIndexed(target.key) as never);
-  const probed = await probePods(name, namespace, observed, credentials, context.probeTimeoutMs);
+  // A master declared lost has just been silent for downAfterMilliseconds (or its pod or process is gone): a hung one
+  // would hold the failover for the whole probe timeout, while one that woke up answers within milliseconds.
+  const lostMaster = context.memories.get(target.key)?.failover.masterDownConfirmed ? target.store.status?.master : undefined;
+  const timeoutFor = (pod: { name: string }) => (pod.name === lostMaster ? Math.min(LOST_MASTER_PROBE_MS, context.probeTimeoutMs) : context.probeTimeoutMs);
+  const probed = await probePods(name, namespace, observed, credentials, timeoutFor);
   return { probed, credentials, record };
 }
