@@ -35,14 +35,16 @@ export const SANDBOX_COMMAND: CommandSpec = {
     { name: 'dir', type: 'string', default: '.sandbox', description: 'Directory for the cluster state, pod data and kubeconfig.' },
     { name: 'kubelet-only', type: 'boolean', default: false, description: 'Run only the node side (kubelet, service proxy, storage provisioner) against the control plane of --kubeconfig; it schedules nothing.' },
     { name: 'kubeconfig', type: 'string', description: 'With --kubelet-only: the API server to attach to.' },
+    { name: 'fresh', type: 'boolean', default: false, description: 'Wipe the sandbox directory first (its stores, data and state) instead of resuming it.' },
   ],
 };
 
 export const START_COMMAND: CommandSpec = {
   name: 'start',
-  summary: 'Run the webhook, the reconciler and the console; with no cluster configured, inside a fresh embedded sandbox.',
+  summary: 'Run the webhook, the reconciler and the console; with no cluster configured, inside the embedded sandbox (kept across runs).',
   flags: [
-    { name: 'dir', type: 'string', default: '.sandbox', description: 'Sandbox directory (used when no cluster is configured).' },
+    { name: 'dir', type: 'string', default: '.sandbox', description: 'Sandbox directory (used when no cluster is configured); kept across runs.' },
+    { name: 'fresh', type: 'boolean', default: false, description: 'Wipe the sandbox directory first (its stores, data and state) instead of resuming it.' },
     { name: 'kubeconfig', type: 'string', description: 'Use this cluster instead of the sandbox.' },
     { name: 'port', type: 'port', default: 9443, description: 'HTTPS port of the admission endpoints.' },
     { name: 'webhook-metrics-port', type: 'port', default: 8080, description: 'Metrics port of the webhook.' },
@@ -74,6 +76,7 @@ export const DEMO_COMMAND: CommandSpec = {
     { name: 'namespace', type: 'string', default: 'default', description: 'Namespace of the KVStore.' },
     { name: 'kubeconfig', type: 'string', description: 'Use this cluster; without one, the sandbox npm start runs in --dir, or a new one.' },
     { name: 'dir', type: 'string', default: '.sandbox', description: 'Sandbox directory (used when no cluster is configured).' },
+    { name: 'fresh', type: 'boolean', default: false, description: 'Wipe the sandbox directory first (its stores, data and state) instead of resuming it.' },
   ],
 };
 

@@ -57,7 +57,7 @@ export async function startLocalStack(options: LocalStackOptions, stops: Array<[
     sandboxDir = resolve(options.dir);
     // The sandbox resumes its objects and the pods' data unless asked for a fresh one (sandbox/README.md).
     if (options.fresh) rmSync(sandboxDir, { recursive: true, force: true });
-    const sandbox = await startSandbox({ dir: sandboxDir, logger: logger.child({ component: 'sandbox' }) });
+    const sandbox = await startSandbox({ dir: sandboxDir, logger: logger.child({ component: 'sandbox' }), persist: true });
     stops.unshift(['sandbox', () => sandbox.stop()]);
     kubeconfigPath = sandbox.kubeconfigPath;
     certDir = join(sandboxDir, 'webhook-certs');

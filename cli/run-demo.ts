@@ -72,7 +72,7 @@ async function chooseCluster(flags: FlagValues, logger: Logger, stops: Array<[st
   }
   say(`cluster: none configured; starting the sandbox in ${String(flags.dir)} with the webhook and the reconciler in this process`);
   const stack = await startLocalStack({
-    kubeconfigFlag: undefined, dir: String(flags.dir), fresh: true, webhookPort: 0, webhookMetricsPort: 0, reconcilerMetricsPort: 0, logger,
+    kubeconfigFlag: undefined, dir: String(flags.dir), fresh: flags.fresh === true, webhookPort: 0, webhookMetricsPort: 0, reconcilerMetricsPort: 0, logger,
   }, stops);
   return new KubeClient(stack.kubeConfig);
 }

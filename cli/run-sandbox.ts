@@ -1,4 +1,5 @@
 /** `redwing sandbox`: the embedded local cluster alone, or only its node side attached to another control plane. */
+import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { startKubeletOnly, startSandbox } from '../sandbox/cluster.js';
 import { createLogger } from '../shared/logger.js';
@@ -16,7 +17,9 @@ export async function runSandboxCommand(flags: FlagValues): Promise<void> {
     await kubelet.stop();
     return;
   }
-  const sandbox = await startSandbox({ dir, logger });
+  // The cluster resumes what an earlier run left in the directory (objects and volumes) unless asked for a fresh one.
+  if (flags.fresh === true) rmSync(dir, { recursive: true, force: true });
+  const sandbox = await startSandbox({ dir, logger, persist: true });
   console.log(sandbox.kubeconfigPath);
   console.error(`sandbox API server at ${sandbox.apiServerUrl}; try: kubectl --kubeconfig ${sandbox.kubeconfigPath} get namespaces`);
   await waitForShutdownSignal(logger);

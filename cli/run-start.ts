@@ -1,6 +1,7 @@
 /**
  * `redwing start` (what `npm start` runs): the webhook, the reconciler and the web console. With no cluster configured it first
- * starts a fresh embedded sandbox in `--dir` and installs the CRDs and webhook configurations into it, so that
+ * starts the embedded sandbox in `--dir` (resuming the stores and data an earlier run left there; `--fresh` wipes it) and
+ * installs the CRDs and webhook configurations into it, so that
  * `kubectl --kubeconfig <printed path> apply -f manifests/samples/kvstore-minimal.yaml` works right away.
  */
 import { createLogger } from '../shared/logger.js';
@@ -14,7 +15,7 @@ export async function runStartCommand(flags: FlagValues): Promise<void> {
   const stops: Array<[string, () => Promise<void>]> = [];
   try {
     const stack = await startLocalStack({
-      kubeconfigFlag: flags.kubeconfig, dir: String(flags.dir), fresh: true,
+      kubeconfigFlag: flags.kubeconfig, dir: String(flags.dir), fresh: flags.fresh === true,
       webhookPort: Number(flags.port), webhookMetricsPort: Number(flags['webhook-metrics-port']),
       reconcilerMetricsPort: Number(flags['reconciler-metrics-port']), logger,
     }, stops);

@@ -28,6 +28,11 @@ export interface SandboxOptions {
    * ClusterIPs in 127.96.0.0/16): proves the node side works on a real control plane.
    */
   strict?: boolean;
+  /**
+   * Keep the cluster's objects in `dir` and resume them at the next start (apiserver/persistence.ts): with the pods'
+   * volumes, also in `dir`, stores and their data survive a restart.
+   */
+  persist?: boolean;
 }
 
 export interface RunningSandbox {
@@ -116,7 +121,7 @@ const KUBELET_NODES = ['sandbox-node-1', 'sandbox-node-2', 'sandbox-node-3'];
 export async function startSandbox(options: SandboxOptions): Promise<RunningSandbox> {
   const logger = options.logger ?? pino({ level: 'warn', name: 'sandbox' });
   mkdirSync(options.dir, { recursive: true });
-  const apiServer = await startApiServer({ dir: options.dir, logger: logger.child({ component: 'apiserver' }), strict: options.strict });
+  const apiServer = await startApiServer({ dir: options.dir, logger: logger.child({ component: 'apiserver' }), strict: options.strict, persist: options.persist });
   const stops: Array<() => Promise<void>> = [() => apiServer.stop()];
   let stopping: Promise<void> | undefined;
   // Idempotent: a signal handler and the application may both call it.

@@ -108,6 +108,13 @@ export class StandardDefaults implements DefaultsEngine {
     });
   }
 
+  /** A Service restored from the saved state keeps its ClusterIP and node ports: no new Service may take them. */
+  reserveRestoredService(object: KubeObject): void {
+    const spec = isJsonObject(object.spec) ? object.spec : undefined;
+    if (typeof spec?.clusterIP === 'string' && this.ips.inRange(spec.clusterIP)) this.ips.reserve(spec.clusterIP);
+    for (const port of Array.isArray(spec?.ports) ? spec.ports.filter(isJsonObject) : []) this.nodePorts.reserve(port.nodePort);
+  }
+
   resetStatusOnCreate(type: ResourceType, object: KubeObject): void {
     if (type.custom) delete object.status;
     else initialStatus(type.kind, type.group, object);

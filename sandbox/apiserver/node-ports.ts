@@ -23,6 +23,11 @@ export class NodePortAllocator {
     throw new Error(`NodePort range ${FIRST}-${FIRST + SIZE - 1} is exhausted`);
   }
 
+  /** A port a restored Service already holds (persistence.ts). */
+  reserve(port: unknown): void {
+    if (typeof port === 'number') this.used.add(port);
+  }
+
   release(port: unknown): void {
     if (typeof port === 'number') this.used.delete(port);
   }

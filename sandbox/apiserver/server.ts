@@ -23,6 +23,7 @@ import type { KubeObject } from './types.js';
 import { nowTimestamp } from './types.js';
 import { newUid } from './object-meta.js';
 import { authenticateServiceAccountToken } from './token-request.js';
+import { loadState, persistStore, restoreObjects } from './persistence.js';
 import { authorizeRequest } from './rbac/request-authorization.js';
 import { errorMessage } from '../../shared/error-message.js';
 
@@ -42,6 +43,8 @@ export interface ApiServerOptions {
    * refused (422) and ClusterIPs come from 127.96.0.0/16. Proves the node side needs no sandbox-only behaviour.
    */
   strict?: boolean;
+  /** Keep every object in `<dir>/apiserver-state.json` and start from it when it exists (persistence.ts). */
+  persist?: boolean;
 }
 
 export interface RunningApiServer {
@@ -58,6 +61,7 @@ const INITIAL_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-
 
 function seedNamespaces(core: ApiCore): void {
   for (const name of INITIAL_NAMESPACES) {
+    if (core.store.get('/namespaces', undefined, name)) continue;
     const ns: KubeObject = {
       apiVersion: 'v1',
       kind: 'Namespace',
@@ -92,11 +96,18 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
   auth.add({ token, user: 'sandbox-admin', groups: ['system:masters'] });
   for (const t of options.tokens ?? []) auth.add(t);
 
-  core.defaults = new StandardDefaults(core, { strict: options.strict });
+  const defaults = new StandardDefaults(core, { strict: options.strict });
+  core.defaults = defaults;
   installCrdController(core);
   core.admission = new WebhookAdmission(core);
+  const saved = options.persist ? loadState(options.dir) : undefined;
+  if (saved) {
+    restoreObjects(core, saved, (service) => defaults.reserveRestoredService(service));
+    logger.info({ objects: saved.length, dir: options.dir }, 'sandbox state restored');
+  }
   seedNamespaces(core);
   core.rbac.seedBootstrapPolicy();
+  const persistence = options.persist ? persistStore(core.store, options.dir, logger) : undefined;
 
   const maxBody = options.maxBodyBytes ?? 8 * 1024 * 1024;
   let serverAddress = '';
@@ -155,6 +166,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     kubeconfigPath,
     core,
     stop: async () => {
+      persistence?.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         for (const socket of sockets) socket.destroy();

@@ -88,6 +88,15 @@ export class ObjectStore {
       });
   }
 
+  /** Every object with its resource, oldest write first (what persistence.ts saves). Returns copies. */
+  dump(): Array<{ resource: string; object: KubeObject }> {
+    const entries: Array<{ resource: string; object: KubeObject }> = [];
+    for (const [resource, bucket] of this.objects) for (const object of bucket.values()) entries.push({ resource, object });
+    return entries
+      .sort((a, b) => Number(a.object.metadata.resourceVersion) - Number(b.object.metadata.resourceVersion))
+      .map((entry) => ({ resource: entry.resource, object: deepClone(entry.object) }));
+  }
+
   /** Stores a new object; assigns its resourceVersion. The caller has checked it does not exist. */
   create(resource: string, object: KubeObject): KubeObject {
     const stored = this.commit(resource, object);

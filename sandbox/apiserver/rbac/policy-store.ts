@@ -47,8 +47,9 @@ export class RbacPolicyStore {
 
   /** Stores the default roles and bindings, as kube-apiserver's rbac/bootstrap-roles post-start hook does. */
   seedBootstrapPolicy(): void {
-    for (const role of bootstrapClusterRoles()) this.store.create(CLUSTER_ROLES, role);
-    for (const binding of bootstrapClusterRoleBindings()) this.store.create(CLUSTER_ROLE_BINDINGS, binding);
+    // A restored sandbox (persistence.ts) already has them.
+    for (const role of bootstrapClusterRoles()) if (!this.store.get(CLUSTER_ROLES, undefined, role.metadata.name ?? '')) this.store.create(CLUSTER_ROLES, role);
+    for (const binding of bootstrapClusterRoleBindings()) if (!this.store.get(CLUSTER_ROLE_BINDINGS, undefined, binding.metadata.name ?? '')) this.store.create(CLUSTER_ROLE_BINDINGS, binding);
     this.aggregate();
   }
 
