@@ -6,6 +6,7 @@ import type { DesiredObjects, ResolvedStore } from '../desired/index.js';
 import type { StoreEventRecorder } from './events.js';
 import type { StoreInformers } from './informers.js';
 import type { KubeClient } from '../../kube/client.js';
+import type { Informer } from '../../kube/informer.js';
 import type { MasterWatchRequest } from './master-watch.js';
 import type { StoreMemories } from './store-memory.js';
 
@@ -35,4 +36,8 @@ export interface ControllerContext {
   /** Keep the health monitor pointed at the current master. */
   watchMaster?: (request: MasterWatchRequest) => void;
   onStoreGone?: (key: string) => void;
+  /** The KVBackups (spec.restore.backup names one); absent where the reconciler runs without them. */
+  backups?: Informer;
+  /** spec.restore: the address pods dial to receive the data (default defaultFeedHost()), S3 credentials without a Secret. */
+  restore?: { feedHost?: string; environment?: NodeJS.ProcessEnv };
 }

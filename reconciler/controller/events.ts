@@ -11,7 +11,7 @@ import { EventRecorder, type RecordedEvent } from '../../kube/event-recorder.js'
 export type EventReason =
   | 'Created' | 'MasterElected' | 'ReplicaJoined' | 'Scaled' | 'ConfigApplied' | 'PasswordRotated' | 'Degraded'
   | 'FailedOver' | 'Recovered' | 'RollingUpdate' | 'ReconcileFailed' | 'UnsupportedChange' | 'SplitBrainResolved' | 'TlsIssued' | 'SecretsAdopted'
-  | 'SnapshotSucceeded' | 'SnapshotFailed' | 'DataLossPossible' | 'RestartedFromBackOff';
+  | 'SnapshotSucceeded' | 'SnapshotFailed' | 'DataLossPossible' | 'RestartedFromBackOff' | 'Restored' | 'RestoreFailed';
 
 export type StoreEvent = RecordedEvent<EventReason>;
 

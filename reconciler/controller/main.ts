@@ -61,6 +61,8 @@ export interface ReconcilerOptions {
   snapshots?: SnapshotSettings;
   /** KVBackups: where S3 credentials come from without a Secret (default process.env), test hooks. */
   backups?: Pick<BackupControllerOptions, 's3' | 'concurrency'>;
+  /** spec.restore: the address store pods dial for the data (default: POD_IP, else the first non-loopback IPv4). */
+  restore?: ControllerContext['restore'];
 }
 
 export interface RunningReconciler {
@@ -95,8 +97,10 @@ export async function runReconciler(options: ReconcilerOptions): Promise<Running
   const claims = options.namespace ? undefined : new NamespaceClaimWatcher(client, logger);
   const memories = new StoreMemories();
   const loadCa = lazyStoreCa(client, operatorNamespace, logger, options.ca);
+  // KVBackups: their own informer and controller (uploads never wait behind store reconciles, nor stores behind them).
+  const backups = createReconcilerInformer(client, { name: 'kvbackups', path: kvbackupPaths.all(options.namespace), logger, transform: trimStore });
   const context: ControllerContext = {
-    client, informers, logger, loadCa, operatorNamespace, memories, metrics,
+    client, informers, logger, loadCa, operatorNamespace, memories, metrics, backups, restore: options.restore,
     loadClientCertificate: lazyOperatorClientCertificate(loadCa),
     events: createStoreEventRecorder(client, logger),
     buildDesired: buildResolvedDesiredObjects,
@@ -113,8 +117,6 @@ export async function runReconciler(options: ReconcilerOptions): Promise<Running
   };
   watchStores({ informers, monitor, memories, enqueue: (key) => controller.enqueue(key), claims, logger });
 
-  // KVBackups: their own informer and controller (uploads never wait behind store reconciles, nor stores behind them).
-  const backups = createReconcilerInformer(client, { name: 'kvbackups', path: kvbackupPaths.all(options.namespace), logger, transform: trimStore });
   const backupController = createBackupController({
     ...options.backups, client, informers, backups, loadCa, probeTimeoutMs: context.probeTimeoutMs, logger: logger.child({ component: 'backups' }),
     credentialsOf: (key) => memories.get(key)?.credentials,

@@ -15,11 +15,12 @@ import { applyPhase, liveStatefulSetOf, scaleFor } from './phases/apply-phase.js
 import { observePhase } from './phases/observe-phase.js';
 import { operationsPhase } from './phases/operations-phase.js';
 import { resolvePhase } from './phases/resolve-phase.js';
+import { restorePhase } from './phases/restore-phase.js';
 import { recordAcceptedPassword, secretsPhase } from './phases/secrets-phase.js';
 import { statusPhase } from './phases/status-phase.js';
 import { settleTopology, topologyPhase } from './phases/topology-phase.js';
 
-export type ReconcilePhase = 'resolve' | 'delete' | 'secrets' | 'observe' | 'topology' | 'apply' | 'operations' | 'refresh' | 'status';
+export type ReconcilePhase = 'resolve' | 'delete' | 'secrets' | 'observe' | 'restore' | 'topology' | 'apply' | 'operations' | 'refresh' | 'status';
 
 /** Runs `work` as `phase`, refusing to start it once the signal fired. */
 function phase<T>(name: ReconcilePhase, signal: AbortSignal, work: () => Promise<T>): Promise<T> {
@@ -50,9 +51,16 @@ export async function reconcileStore(context: ControllerContext, key: string, si
   // Observe before applying: the StatefulSet size depends on where the master is.
   let observation = await phase('observe', signal, () => observePhase(context, target, memory.credentials, secrets.password));
   const auth: EngineAuth = { password: secrets.password, tls: observation.credentials.tls, passwordByPod: observation.probed.passwordByPod };
-  const topology = await phase('topology', signal, () => topologyPhase(context, target, memory, {
-    pods: observation.probed.pods, auth, enginesReachable: secrets.enginesReachable, signal,
-  }));
+  // spec.restore on a new store: the data is loaded into its first pod before any election (no writes until then).
+  const restore = secrets.enginesReachable
+    ? await phase('restore', signal, () => restorePhase(context, target, { pods: observation.probed.pods, auth, signal }))
+    : { blocked: false as const, restored: false };
+  if (!restore.blocked && restore.restored) observation = await phase('observe', signal, () => observePhase(context, target, memory.credentials, secrets.password));
+  const topology = restore.blocked
+    ? { plan: { replicaOf: [], labels: [], waiting: restore.waiting }, changed: false }
+    : await phase('topology', signal, () => topologyPhase(context, target, memory, {
+      pods: observation.probed.pods, auth, enginesReachable: secrets.enginesReachable, signal,
+    }));
   let { plan } = topology;
   let pods = observation.probed.pods;
   const liveStatefulSet = liveStatefulSetOf(context, target);
@@ -76,10 +84,12 @@ export async function reconcileStore(context: ControllerContext, key: string, si
       return settleTopology(context, target, memory, observation.probed.pods, plan);
     }));
   }
-  return phase('status', signal, async () => {
+  const result = await phase('status', signal, async () => {
     await recordAcceptedPassword(context, target, observation.record, secrets.password, observation.probed.passwordByPod);
     return statusPhase(context, target, memory, {
       pods, plan, blocked, rolling, updateRevision: liveStatefulSet?.status?.updateRevision, password: secrets.password, credentials: observation.credentials,
     });
   });
+  if (!restore.blocked) return result;
+  return { ...result, requeueAfterMs: Math.min(result.requeueAfterMs ?? restore.requeueAfterMs, restore.requeueAfterMs) };
 }

@@ -150,6 +150,7 @@ export function computeStatus(input: StatusInput): KVStoreStatus {
   const lastFailover = input.failover ?? previous?.lastFailover;
   if (lastFailover) status.lastFailover = lastFailover;
   if (previous?.lastSnapshot) status.lastSnapshot = previous.lastSnapshot;
+  if (previous?.restore) status.restore = previous.restore;
   if (status.observedGeneration === undefined) delete status.observedGeneration;
   return status;
 }

@@ -34,6 +34,7 @@ function withForeignFields(status: KVStoreStatus, live: KVStoreStatus | undefine
   const foreign = (live?.conditions ?? []).filter((condition) => FOREIGN_CONDITIONS.has(condition.type));
   const merged: KVStoreStatus = { ...status, conditions: [...own, ...foreign] };
   if (live?.lastSnapshot) merged.lastSnapshot = live.lastSnapshot;
+  if (live?.restore) merged.restore = live.restore;
   return merged;
 }
 

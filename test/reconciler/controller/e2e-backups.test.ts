@@ -1,7 +1,10 @@
 /**
  * End to end on the sandbox: an on-demand KVBackup of a 2-pod store streams the replica's RDB to a SigV4 S3 server
  * (status phase, size, duration, URL, source pod, sha256; Events on the backup), a backup with wrong keys fails with
- * S3AccessDenied and leaves nothing, and a backup of a store that does not exist yet waits Pending.
+ * S3AccessDenied and leaves nothing, and a backup of a store that does not exist yet waits Pending. Restores: a new
+ * store with spec.restore.backup, and one with spec.restore.url of a backup taken while a writer was running, come up
+ * with the backed-up keys on every pod (a consistent prefix of the writer's sequence), status.restore and an Event.
+ * Engine: REDWING_E2E_ENGINE (redis by default; valkey in the matrix run).
  */
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
@@ -26,7 +29,7 @@ function backup(name: string, spec: KVBackup['spec']): KVBackup {
 }
 
 describe('reconciler end to end: KVBackups to S3', { timeout: 300_000 }, () => {
-  const e2e = useReconcilerOnSandbox({ backups: { s3: { environment: {}, retryBaseMs: 5 } } });
+  const e2e = useReconcilerOnSandbox({ backups: { s3: { environment: {}, retryBaseMs: 5 } }, restore: { feedHost: '127.0.0.1', environment: {} } });
   let s3: TestS3Server;
   before(async () => { s3 = await startS3Server({ credentials: [S3_KEYS], buckets: ['backups'] }); });
   after(async () => { await s3?.close(); });
@@ -104,5 +107,80 @@ describe('reconciler end to end: KVBackups to S3', { timeout: 300_000 }, () => {
     assert.deepEqual(await s3.keys('backups'), before);
     assert.equal(s3.openUploads(), 0);
     assert.equal((await getStore(client, STORE)).status?.phase, 'Ready');
+  });
+
+  /** Every key and value on each pod of a store, once all its pods are Ready with roles. */
+  async function storeContents(name: string, replicas: number): Promise<Array<Map<string, string>>> {
+    const { client } = e2e.cluster;
+    const pods = await waitFor(`${name} Ready with ${replicas} pods`, async () => {
+      const store = await getStore(client, name);
+      if (store.status?.phase !== 'Ready' || store.status.readyReplicas !== replicas) return undefined;
+      const list = await listStorePods(client, name);
+      return list.filter((pod) => pod.role).length === replicas ? list : undefined;
+    }, 180_000, 250);
+    const password = await storePassword(client, name);
+    const master = pods.find((pod) => pod.role === 'master')!;
+    const expected = Number(await redisCommand(master.ip!, password, 'DBSIZE'));
+    // The replicas' first sync may still be on its way.
+    await waitFor(`${name}'s replicas in sync`, async () => {
+      for (const pod of pods) if (Number(await redisCommand(pod.ip!, password, 'DBSIZE')) !== expected) return false;
+      return true;
+    }, 30_000, 200);
+    return Promise.all(pods.map(async (pod) => {
+      const keys = (await redisCommand(pod.ip!, password, 'KEYS', '*')) as string[];
+      const values = keys.length > 0 ? (await redisCommand(pod.ip!, password, 'MGET', ...keys)) as string[] : [];
+      return new Map(keys.map((key, index) => [key, values[index]!]));
+    }));
+  }
+
+  it('restore from a KVBackup: a new store starts with its keys on every pod, status.restore and an Event', async () => {
+    const { client } = e2e.cluster;
+    const source = await readBackup('nightly');
+    await client.create(paths.kvstores('default'), kvstore('bk-restored', { replicas: 2, restore: { backup: 'nightly' } }));
+    const contents = await storeContents('bk-restored', 2);
+    for (const pod of contents) {
+      assert.equal(pod.size, 50);
+      for (let index = 0; index < 50; index++) assert.equal(pod.get(`key:${index}`), `value:${index}`);
+    }
+    const store = await getStore(client, 'bk-restored');
+    assert.equal(store.status?.restore?.result, 'Succeeded');
+    assert.equal(store.status?.restore?.url, source.status?.url);
+    assert.equal(store.status?.restore?.sizeBytes, source.status?.sizeBytes);
+    const events = await client.list<{ reason: string; involvedObject: { name: string } }>(paths.core('events', 'default'));
+    assert.ok(events.items.some((event) => event.reason === 'Restored' && event.involvedObject.name === 'bk-restored'));
+  });
+
+  it('restore by URL of a backup taken under writes: a consistent prefix of the writes, the same on every pod', async () => {
+    const { client } = e2e.cluster;
+    const password = await storePassword(client, STORE);
+    const masterService = await client.get<{ spec: { clusterIP: string } }>(paths.coreObject('services', 'default', STORE));
+    let written = 0;
+    let writing = true;
+    // One writer, in order: the snapshot (a fork) holds w:0..w:n-1 for some n and nothing after.
+    const writer = (async () => {
+      while (writing && written < 20_000) {
+        await redisCommand(masterService.spec.clusterIP, password, 'SET', `w:${written}`, String(written));
+        written += 1;
+      }
+    })();
+    await waitFor('some writes', async () => written >= 200, 30_000, 20);
+    await client.create(kvbackupPaths.all('default'), backup('under-writes', { store: STORE }));
+    const done = await finished('under-writes');
+    writing = false;
+    await writer;
+    assert.equal(done.status?.phase, 'Succeeded', JSON.stringify(done.status));
+    await client.create(paths.kvstores('default'), kvstore('bk-url', {
+      replicas: 2, restore: { url: done.status!.url! },
+      snapshot: { s3: { endpoint: s3.endpoint, region: s3.region, forcePathStyle: true, credentialsSecret: { name: 'bk-s3' } } },
+    }));
+    const contents = await storeContents('bk-url', 2);
+    const restoredWrites = [...contents[0]!.keys()].filter((key) => key.startsWith('w:')).length;
+    assert.ok(restoredWrites >= 200 && restoredWrites <= written, `${restoredWrites} of ${written} writes restored`);
+    for (const pod of contents) {
+      assert.equal(pod.size, 50 + restoredWrites);
+      for (let index = 0; index < restoredWrites; index++) assert.equal(pod.get(`w:${index}`), String(index), `w:${index}`);
+      assert.deepEqual([...pod.entries()].sort(), [...contents[0]!.entries()].sort());
+    }
+    assert.equal((await getStore(client, 'bk-url')).status?.restore?.result, 'Succeeded');
   });
 });
