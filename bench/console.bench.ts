@@ -1,6 +1,7 @@
 /**
  * Console benchmark in real headless Chromium (Debian's chromium through playwright-core), against the sandbox:
- * 1. the store list with N stores: from navigation (a full page load, logged in) until every row is drawn, over
+ * 1. the store list with N stores: from navigation (a full page load, logged in) until every row is in the DOM and
+ *    until the frame that paints them has run (the page's own performance marks), over
  *    --loads page loads after one warm-up load;
  * 2. a status change (a status patch of one store, as the reconciler writes it) until the open page shows it, on the
  *    list page and on the store's own page, --trials times each. Both clocks are this machine's: the patch is timed
@@ -42,11 +43,14 @@ function summary(label: string, samples: number[]): string {
 }
 
 /** One full page load of the list; the page's own marks, in ms from navigation start. */
-async function loadList(page: Page, url: string): Promise<{ received: number; rendered: number; rows: number }> {
+async function loadList(page: Page, url: string): Promise<{ received: number; rendered: number; laidOut: number; painted: number; rows: number }> {
   await page.goto('about:blank');
   await page.goto(`${url}#/`);
   await viewLoaded(page, 60_000);
+  await page.waitForFunction(() => performance.getEntriesByName('store-list-painted').length > 0, undefined, { timeout: 10_000 });
   return page.evaluate(() => ({
+    painted: performance.getEntriesByName('store-list-painted')[0]?.startTime ?? Number.NaN,
+    laidOut: performance.getEntriesByName('store-list-laid-out')[0]?.startTime ?? Number.NaN,
     received: performance.getEntriesByName('store-list-received')[0]?.startTime ?? Number.NaN,
     rendered: performance.getEntriesByName('store-list-rendered')[0]?.startTime ?? Number.NaN,
     rows: document.querySelectorAll('#stores tbody tr').length,
@@ -124,7 +128,9 @@ async function main(): Promise<void> {
     console.log(`\nwarm-up load (not counted): list drawn at ${first.rendered.toFixed(0)} ms; load average ${loadavg().map((load) => load.toFixed(1)).join(' ')}`);
     console.log(`\n| ${STORES} stores | n | p50 ms | p95 ms | max ms |\n|---|---|---|---|---|`);
     console.log(summary('list page load: navigation → snapshot received', loads.map((load) => load.received)));
-    console.log(summary('list page load: navigation → every row drawn', loads.map((load) => load.rendered)));
+    console.log(summary('list page load: navigation → every row in the DOM', loads.map((load) => load.rendered)));
+    console.log(summary('list page load: navigation → laid out', loads.map((load) => load.laidOut)));
+    console.log(summary('list page load: navigation → every row painted', loads.map((load) => load.painted)));
     console.log(summary('status patch sent → shown on the open list page', listDelays));
     console.log(summary("status patch sent → shown on the store's page", pageDelays));
   } finally {

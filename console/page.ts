@@ -51,6 +51,7 @@ export function renderPage(): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Redwing console</title>
+<link rel="icon" href="data:,">
 <style>${STYLE}</style>
 </head>
 <body>
