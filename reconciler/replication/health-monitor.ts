@@ -280,6 +280,17 @@ export class HealthMonitor extends EventEmitter {
     return { views, sampledAtMs };
   }
 
+  /**
+   * With real timers, the next confirmation runs the moment a pending replica's window closes rather than at the next
+   * tick after it (up to an interval later). The tick still confirms too; whichever comes first finds the other busy.
+   */
+  private confirmWhenDecided(watch: StoreWatch, atMs: number): void {
+    if (this.latePingMs <= 0) return;
+    setTimeout(() => {
+      if (this.watches.get(watch.store.key) === watch && watch.undecided && !watch.down) void this.confirm(watch, 'tick');
+    }, Math.max(0, atMs - this.clock()) + 1).unref();
+  }
+
   private async sample(watch: StoreWatch): Promise<void> {
     if (watch.sampling || watch.confirming || watch.down) return;
     watch.sampling = true;
@@ -303,8 +314,12 @@ export class HealthMonitor extends EventEmitter {
       const windowMs = silenceWindowMs(await (watch.pingPeriod ?? Promise.resolve(10)));
       const views = round.views.map((view) => judgeBySilence(view, watch.marks.get(view.pod), round.sampledAtMs, windowMs));
       // An offset that has not moved since the master went quiet, but not for a whole window yet: no verdict either way.
-      watch.undecided = views.some((view) => undecided(view, watch.marks.get(view.pod), round.sampledAtMs, windowMs));
-      if (watch.undecided) return 'waiting';
+      const pending = views.filter((view) => undecided(view, watch.marks.get(view.pod), round.sampledAtMs, windowMs));
+      watch.undecided = pending.length > 0;
+      if (watch.undecided) {
+        this.confirmWhenDecided(watch, Math.min(...pending.map((view) => watch.marks.get(view.pod)!.sinceMs)) + windowMs);
+        return 'waiting';
+      }
       if (views.some((view) => view.seesMaster)) {
         if (!watch.partitionReported) {
           watch.partitionReported = true;

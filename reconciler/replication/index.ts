@@ -9,6 +9,7 @@ export {
   type ConnectedReplica, type EngineKind, type EngineRole, type EngineState, type FencePlaceholder,
 } from './info.js';
 export { probeEngine, probeEngines, readEngineState, type ProbeOptions, type ProbeResult } from './probe.js';
+export { pauseWrites } from './pause-writes.js';
 export { compareSinceSplit, resolveSplitBrain, type PodCandidate, type SplitBrainDecision, type SplitComparison } from './split-brain.js';
 export {
   demoteMaster, promoteToMaster, replicateFrom,
