@@ -3,7 +3,8 @@
  * CREATE in namespaces labelled `istio-injection=enabled` that adds an `istio-init` init container (the iptables
  * redirect, with the ports the traffic.sidecar.istio.io annotations exclude) and an `istio-proxy` container (health
  * on 15021 /healthz/ready, stats on 15090, pilot-agent's POST /quitquitquit on 15020, user 1337). With
- * holdApplicationUntilProxyStarts the proxy goes first in `containers`, as Istio puts it. The sandbox has no iptables,
+ * holdApplicationUntilProxyStarts the proxy goes first in `containers` with a postStart hook that waits until it is
+ * ready (`pilot-agent wait`), as Istio does, so the engine starts only after it. The sandbox has no iptables,
  * so nothing is intercepted here: what the tests prove is that stores run with a foreign init container and a foreign
  * container (first in the list, too) beside the engine, and that the annotations reach the pods through podMetadata.
  * Served on 127.0.0.1 (loopback only) with its own CA, which the webhook configuration carries as its caBundle.
@@ -34,6 +35,25 @@ export interface InjectablePod {
   spec?: { containers?: Container[]; initContainers?: Container[] };
 }
 
+/** How long the stand-in proxy takes to become ready (what holdApplicationUntilProxyStarts waits for). */
+export const PROXY_READY_AFTER_MS = 2000;
+
+/**
+ * `pilot-agent wait`, the proxy's postStart hook under holdApplicationUntilProxyStarts: polls the proxy's readiness
+ * (at INSTANCE_IP, the pod's address: in the sandbox each pod has its own loopback address) until it answers 200.
+ */
+const WAIT_PROGRAM = `
+const http = require('node:http');
+const deadline = Date.now() + 60000;
+const poll = () => http.get({ host: process.env.INSTANCE_IP, port: 15021, path: '/healthz/ready', timeout: 1000 }, (res) => {
+  res.resume();
+  if (res.statusCode === 200) process.exit(0);
+  retry();
+}).on('error', retry);
+const retry = () => { if (Date.now() > deadline) process.exit(1); setTimeout(poll, 100); };
+poll();
+`;
+
 /**
  * The proxy: a node program (the sandbox runs images it has no equivalent for with their command, from the host)
  * that serves what Envoy and pilot-agent serve to the kubelet and to a mesh's tooling.
@@ -41,7 +61,8 @@ export interface InjectablePod {
 const PROXY_PROGRAM = `
 const http = require('node:http');
 const started = Date.now();
-const ready = http.createServer((req, res) => { res.statusCode = req.url === '/healthz/ready' ? 200 : 404; res.end(); });
+// Envoy is ready once it has its configuration from istiod: a moment after its start.
+const ready = http.createServer((req, res) => { res.statusCode = req.url === '/healthz/ready' && Date.now() - started >= ${PROXY_READY_AFTER_MS} ? 200 : 503; res.end(); });
 ready.listen(15021);
 http.createServer((req, res) => { res.end('istio_build{component="proxy"} 1\\n'); }).listen(15090);
 http.createServer((req, res) => {
@@ -81,10 +102,12 @@ export function sidecarPatch(pod: InjectablePod): Array<{ op: 'add'; path: strin
     image: ISTIO_PROXY_IMAGE,
     command: ['node', '-e', PROXY_PROGRAM],
     ports: [{ name: 'http-envoy-prom', containerPort: 15090, protocol: 'TCP' }],
+    env: [{ name: 'INSTANCE_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }],
     readinessProbe: { httpGet: { path: '/healthz/ready', port: 15021 }, periodSeconds: 1, failureThreshold: 3 },
     securityContext: { runAsUser: 1337, runAsGroup: 1337, runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
   };
   const hold = holdsApplication(annotations);
+  if (hold) proxy.lifecycle = { postStart: { exec: { command: ['node', '-e', WAIT_PROGRAM] } } };
   const patch: Array<{ op: 'add'; path: string; value: unknown }> = [];
   patch.push(pod.spec?.initContainers ? { op: 'add', path: '/spec/initContainers/-', value: init } : { op: 'add', path: '/spec/initContainers', value: [init] });
   patch.push({ op: 'add', path: hold ? '/spec/containers/0' : '/spec/containers/-', value: proxy });

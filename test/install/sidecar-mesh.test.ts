@@ -2,8 +2,8 @@
  * Stores in a sidecar-injected namespace, as in an Istio mesh: the operator installed with `kubectl apply -k` runs
  * as pods, and a mutating webhook (test/install/mesh-injector.ts) adds an init container and a proxy container to
  * every pod created in the `default` namespace (labelled istio-injection=enabled). The proxy goes first in the pod's
- * containers (holdApplicationUntilProxyStarts, set through the KVStore's podMetadata with the port exclusions the
- * README documents). The store becomes Ready, roles come from the engines, a restart of a proxy is no engine death,
+ * containers with a postStart hook that holds the engine until the proxy is ready (holdApplicationUntilProxyStarts,
+ * set through the KVStore's podMetadata with the port exclusions the README documents). The store becomes Ready, roles come from the engines, a restart of a proxy is no engine death,
  * and a failover keeps every acknowledged write. One cluster, in order.
  */
 import { strict as assert } from 'node:assert';
@@ -15,10 +15,11 @@ import { waitFor } from '../../harness/wait-for.js';
 import { Writer } from '../../harness/writer.js';
 import { DEFAULT_OVERLAY, KUBECTL_MISSING, OPERATOR_NAMESPACE, startInstallCluster, type InstallCluster } from './install-helpers.js';
 import {
-  EXCLUDE_INBOUND_PORTS, EXCLUDE_OUTBOUND_PORTS, INJECTION_LABEL, PROXY_CONFIG, injectorWebhookConfiguration, startMeshInjector, type MeshInjector,
+  EXCLUDE_INBOUND_PORTS, EXCLUDE_OUTBOUND_PORTS, INJECTION_LABEL, PROXY_CONFIG, PROXY_READY_AFTER_MS, injectorWebhookConfiguration, startMeshInjector,
+  type MeshInjector,
 } from './mesh-injector.js';
 
-interface ContainerStatus { name: string; ready: boolean; restartCount: number; state?: { running?: object; terminated?: { exitCode: number } } }
+interface ContainerStatus { name: string; ready: boolean; restartCount: number; state?: { running?: { startedAt?: string }; terminated?: { exitCode: number } } }
 interface MeshPod {
   metadata: { name: string; uid: string; deletionTimestamp?: string; labels?: Record<string, string> };
   spec: { containers: Array<{ name: string }>; initContainers?: Array<{ name: string; args?: string[] }> };
@@ -89,7 +90,15 @@ describe('stores in a sidecar-injected (Istio-like) namespace, with the operator
       assert.equal(flag('-d'), '15090,15021,15020,6379', 'the engine port is excluded from the inbound redirect');
       assert.equal(flag('-o'), '6379', 'and from the outbound one');
       assert.equal(pod.status?.initContainerStatuses?.find((s) => s.name === 'istio-init')?.state?.terminated?.exitCode, 0);
-      assert.ok(containerStatus(pod, 'istio-proxy').ready && containerStatus(pod, 'engine').ready);
+      const proxy = containerStatus(pod, 'istio-proxy');
+      const engine = containerStatus(pod, 'engine');
+      assert.ok(proxy.ready && engine.ready);
+      // holdApplicationUntilProxyStarts: the engine started only once the proxy's postStart saw it ready (the
+      // stand-in takes PROXY_READY_AFTER_MS; the start times have second precision).
+      if (proxy.restartCount === 0 && engine.restartCount === 0) {
+        const held = Date.parse(String(engine.state?.running?.startedAt)) - Date.parse(String(proxy.state?.running?.startedAt));
+        assert.ok(held >= PROXY_READY_AFTER_MS - 1000, `${pod.metadata.name}: the engine started ${held} ms after the proxy`);
+      }
       // The role the operator reports is the engine's own, read from the engine container's port.
       const info = String(await redisCommand(pod.status!.podIP!, password, 'INFO', 'replication'));
       const engineRole = /role:(\w+)/.exec(info)?.[1] === 'master' ? 'master' : 'replica';
