@@ -2,6 +2,7 @@
  * Semantic rules of a KVStore that a JSON schema cannot say. Each rule returns field errors whose `field` names the
  * offending path, so the API server's message points the user at the line to fix. All pure.
  */
+import { checkRestoreTransition, checkS3CrossFieldRules, checkS3FieldRules } from './s3-rules.js';
 import { Cron } from 'croner';
 import { DEFAULT_SNAPSHOT_DIR } from '../shared/defaults.js';
 import { isOperatorOwnedLabel } from '../shared/labels.js';
@@ -91,6 +92,7 @@ export function checkFieldRules(spec: KVStoreSpec, prefix: string, engine: Engin
       errors.push({ field: `${prefix}.snapshot.dir`, message: 'must be an absolute path or s3://bucket/prefix' });
     }
   }
+  errors.push(...checkS3FieldRules(spec, prefix));
   if (spec.pdb?.maxUnavailable !== undefined && spec.pdb.minAvailable !== undefined) {
     errors.push({ field: `${prefix}.pdb`, message: 'set pdb.maxUnavailable or pdb.minAvailable, not both' });
   }
@@ -136,6 +138,7 @@ export function checkCrossFieldRules(spec: KVStoreSpec): FieldError[] {
     errors.push({ field: 'spec.snapshot.cron', message: 'needs spec.persistence.enabled or an s3:// snapshot.dir (snapshots would be lost with the pod)' });
   }
   errors.push(...checkEngineSupport(spec).errors);
+  errors.push(...checkS3CrossFieldRules(spec));
   const replicas = spec.replicas ?? 1;
   const minReplicasToWrite = spec.replication?.minReplicasToWrite ?? 0;
   if (minReplicasToWrite > replicas - 1) {
@@ -161,6 +164,7 @@ export function checkTransitionRules(oldSpec: KVStoreSpec, spec: KVStoreSpec): F
   if (oldSpec.persistence?.enabled === true && spec.persistence?.enabled === false) {
     errors.push({ field: 'spec.persistence.enabled', message: 'cannot be turned off once on (the data lives on the volumes)' });
   }
+  errors.push(...checkRestoreTransition(oldSpec, spec));
   return errors;
 }
 
@@ -179,11 +183,8 @@ export function collectWarnings(spec: KVStoreSpec): string[] {
   if (spec.failover?.enabled === false && (spec.replicas ?? 1) > 1) {
     warnings.push('spec.failover.enabled is false: writes stop until a lost master comes back');
   }
-  // The reconciler reports these on every run too (SnapshotSucceeded=False); warning at admission saves a surprise.
-  const snapshotDir = snapshotDestination(spec.snapshot?.dir);
-  if (snapshotDir.kind === 's3') {
-    warnings.push('spec.snapshot.dir is s3://: uploads are not implemented yet; snapshots stay in the pod (/data)');
-  } else if (snapshotDir.kind === 'unsupportedPath') {
+  // The reconciler reports this on every run too (SnapshotSucceeded=False); warning at admission saves a surprise.
+  if (snapshotDestination(spec.snapshot?.dir).kind === 'unsupportedPath') {
     warnings.push(`spec.snapshot.dir other than ${DEFAULT_SNAPSHOT_DIR} is not honoured yet: snapshots are saved in ${DEFAULT_SNAPSHOT_DIR}`);
   }
   warnings.push(...podSecurityWarnings(spec));

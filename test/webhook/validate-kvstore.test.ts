@@ -136,6 +136,34 @@ describe('validateKVStore: UPDATE', () => {
   });
 });
 
+describe('validateKVStore: S3 snapshots and restore', () => {
+  const s3 = { endpoint: 'http://minio.storage:9000', region: 'eu-west-1', forcePathStyle: true, credentialsSecret: { name: 'backup-keys' } };
+  it('accepts an s3:// dir with its settings and keep, and a restore by backup or URL', () => {
+    assert.deepEqual(create({ snapshot: { dir: 's3://backups/team', s3, keep: 7, cron: '0 * * * *' } }).errors, []);
+    assert.deepEqual(create({ restore: { backup: 'nightly' } }).errors, []);
+    assert.deepEqual(create({ restore: { url: 's3://backups/team/default/cache/20261207T071530123Z.rdb' }, snapshot: { s3 } }).errors, []);
+  });
+
+  it('names the field of each bad S3 setting', () => {
+    const bad = create({ snapshot: { dir: 's3://backups/team', s3: { endpoint: 'http://', region: 'EU West', credentialsSecret: { name: 'Keys_1' } } } });
+    assert.deepEqual(fields(bad).sort(), ['spec.snapshot.s3.credentialsSecret.name', 'spec.snapshot.s3.endpoint', 'spec.snapshot.s3.region']);
+    assert.deepEqual(fields(create({ snapshot: { keep: 3 } })), ['spec.snapshot.keep']);
+    assert.deepEqual(fields(create({ snapshot: { s3 } })), ['spec.snapshot.s3']);
+    assert.deepEqual(fields(create({ restore: { url: 's3://backups/team/' }, snapshot: { s3 } })), ['spec.restore.url']);
+    const dragonfly = create({ engine: 'dragonfly', restore: { backup: 'nightly' } });
+    assert.ok(fields(dragonfly).includes('spec.restore'), JSON.stringify(dragonfly.errors));
+  });
+
+  it('refuses a restore added to or changed on an existing store; keeping or removing it is fine', () => {
+    const added = update({}, { restore: { backup: 'nightly' } });
+    assert.deepEqual(fields(added), ['spec.restore']);
+    assert.match(added.errors[0]!.message, /only be set when the store is created.*replace its data/);
+    assert.deepEqual(fields(update({ restore: { backup: 'nightly' } }, { restore: { backup: 'other' } })), ['spec.restore']);
+    assert.deepEqual(update({ restore: { backup: 'nightly' } }, { restore: { backup: 'nightly' } }).errors, []);
+    assert.deepEqual(update({ restore: { backup: 'nightly' } }, {}).errors, []);
+  });
+});
+
 describe('validateKVStore: warnings', () => {
   it('warns about risky but legal specs, each at most 120 characters', () => {
     const single = create({ replicas: 1, persistence: { enabled: false } }).warnings;
@@ -150,15 +178,13 @@ describe('validateKVStore: warnings', () => {
     for (const warning of [...single, ...unbounded]) assert.ok(warning.length <= 120);
   });
 
-  it('warns that an s3:// or non-default snapshot dir is not honoured (snapshots stay in the pod)', () => {
+  it('warns that a non-default snapshot path is not honoured (snapshots stay in /data); s3:// dirs upload without a warning', () => {
     const bounded = { resources: { limits: { memory: '1Gi' } } };
-    const s3 = create({ ...bounded, snapshot: { dir: 's3://backups/cache' } }).warnings;
-    assert.equal(s3.length, 1);
-    assert.match(s3[0]!, /^spec\.snapshot\.dir is s3:\/\/: uploads are not implemented yet; snapshots stay in the pod/);
+    assert.deepEqual(create({ ...bounded, snapshot: { dir: 's3://backups/cache' } }).warnings, []);
     const path = create({ ...bounded, snapshot: { dir: '/backups' } }).warnings;
     assert.equal(path.length, 1);
     assert.match(path[0]!, /spec\.snapshot\.dir other than \/data is not honoured/);
     assert.deepEqual(create({ ...bounded, snapshot: { dir: '/data' } }).warnings, []);
-    for (const warning of [...s3, ...path]) assert.ok(warning.length <= 120, warning);
+    for (const warning of path) assert.ok(warning.length <= 120, warning);
   });
 });

@@ -19,7 +19,7 @@ import { startS3Server, type TestS3Server } from '../../../harness/s3-server.js'
 import { S3Client } from '../../../reconciler/backups/s3/s3-client.js';
 import { kvbackupPaths } from '../../../reconciler/controller/backup-controller.js';
 import { readKeyFromRdb } from '../snapshots/rdb-reader.js';
-import { getStore, kvstore, listStorePods, redisCommand, storePassword, useReconcilerOnSandbox, waitFor } from './e2e-helpers.js';
+import { E2E_ENGINE, getStore, kvstore, listStorePods, redisCommand, storePassword, useReconcilerOnSandbox, waitFor } from './e2e-helpers.js';
 
 const STORE = 'bk';
 const S3_KEYS = { accessKeyId: 'redwing-e2e', secretAccessKey: 'a-secret-of-forty-characters-0123456789ab' };
@@ -83,7 +83,7 @@ describe('reconciler end to end: KVBackups to S3', { timeout: 300_000 }, () => {
     const bytes = await readFile(file);
     assert.equal(bytes.length, done.status?.sizeBytes);
     assert.equal(createHash('sha256').update(bytes).digest('hex'), done.status?.sha256);
-    assert.equal(await readKeyFromRdb(file, 'key:49'), 'value:49');
+    assert.equal(await readKeyFromRdb(file, 'key:49', E2E_ENGINE === 'valkey' ? 'valkey-server' : undefined), 'value:49');
 
     // The early backup ran too, once its store had a master.
     assert.equal((await finished('early')).status?.phase, 'Succeeded');

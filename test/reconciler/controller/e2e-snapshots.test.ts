@@ -16,7 +16,7 @@ import { paths } from '../../../kube/paths.js';
 import type { KVStore } from '../../../shared/schema/kvstore.js';
 import { readKeyFromRdb } from '../snapshots/rdb-reader.js';
 import {
-  getStore, kvstore, listStorePods, redisCommand, storePassword, useReconcilerOnSandbox, waitFor,
+  E2E_ENGINE, getStore, kvstore, listStorePods, redisCommand, storePassword, useReconcilerOnSandbox, waitFor,
 } from './e2e-helpers.js';
 
 const STORE = 'snap';
@@ -108,7 +108,7 @@ describe('reconciler end to end: scheduled snapshots', { timeout: 300_000 }, () 
     const file = join(e2e.cluster.sandbox.dir, 'downloaded.rdb');
     const newest = uploaded.keys.at(-1)!;
     await pipeline((await s3Client().getObject('backups', newest)).body, createWriteStream(file));
-    assert.equal(await readKeyFromRdb(file, 'snapshot-key'), 'snapshot-value');
+    assert.equal(await readKeyFromRdb(file, 'snapshot-key', E2E_ENGINE === 'valkey' ? 'valkey-server' : undefined), 'snapshot-value');
   });
 
   it('removing the cron stops the runs', async () => {

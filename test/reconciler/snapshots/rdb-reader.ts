@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { spawnRedisServer, type RedisServerChild } from '../../../harness/redis-server.js';
 
-export async function readKeyFromRdb(rdbPath: string, key: string): Promise<string | null> {
+/** `binary`: the server that wrote the file can read it (a valkey 8 RDB is newer than redis 7 reads). */
+export async function readKeyFromRdb(rdbPath: string, key: string, binary?: string): Promise<string | null> {
   const dir = mkdtempSync(join(tmpdir(), 'redwing-rdb-check-'));
   copyFileSync(rdbPath, join(dir, 'restore.rdb'));
   const socket = join(dir, 'redis.sock');
@@ -21,7 +22,7 @@ export async function readKeyFromRdb(rdbPath: string, key: string): Promise<stri
         if (client.status !== 'ready') await client.connect().catch(() => client.disconnect());
         const info = String(await client.call('INFO', 'persistence'));
         return /loading:0/.test(info);
-      }, 10_000);
+      }, 10_000, binary);
     return (await client.call('GET', key)) as string | null;
   } finally {
     client.disconnect();
