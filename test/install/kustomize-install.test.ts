@@ -129,6 +129,7 @@ describe('kubectl apply -k deploy/kustomize/default: the operator as pods', { sk
       resources: [relative(overlay, DEFAULT_OVERLAY)],
       images: [{ name: 'ghcr.io/redwing-dev/redwing', newTag: '0.1.1' }],
     }));
+    const storePodsBefore = (await listStorePods(cluster.client, 'cache')).map((pod) => pod.uid);
     const writer = new Writer({ host: await masterServiceIp(cluster), port: 6379, password, prefix: 'upgrade-', retryForMs: 10_000, waitReplicas: 1, waitTimeoutMs: 1000 });
     const admissionErrors: string[] = [];
     let admitted = 0;
@@ -162,6 +163,7 @@ describe('kubectl apply -k deploy/kustomize/default: the operator as pods', { sk
     const master = (await listStorePods(cluster.client, 'cache')).find((pod) => pod.role === 'master')!;
     assert.deepEqual(await lostWrites(master.ip!, password, report), [], 'no acknowledged write lost');
     assert.ok(report.acknowledged.length > 10);
+    assert.deepEqual((await listStorePods(cluster.client, 'cache')).map((pod) => pod.uid), storePodsBefore, 'the same build renders the same store pods: none restarted');
   });
 
   it('uninstalls as the README says, keeping the CRDs, the stores and their data', async () => {
