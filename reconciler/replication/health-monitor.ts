@@ -215,8 +215,9 @@ export class HealthMonitor extends EventEmitter {
     const spacingMs = watch.undecided ? 0 : this.confirmIntervalMs;
     if (now - watch.lastSeenAtMs >= watch.store.downAfterMilliseconds && !watch.confirming && now - watch.lastConfirmAtMs >= spacingMs) {
       void this.confirm(watch, trigger);
-    } else if (now - watch.lastSeenAtMs > 1.5 * this.intervalMs) {
-      // The last answer is older than a tick: the replicas' offsets start counting now, not at downAfterMilliseconds.
+    } else if (now - watch.lastSeenAtMs > 1.5 * this.intervalMs && now - watch.lastSeenAtMs < watch.store.downAfterMilliseconds) {
+      // The last answer is older than a tick: the replicas' offsets start counting now, not at downAfterMilliseconds
+      // (from then on the confirmations sample them, at their own spacing).
       void this.sample(watch);
     }
   }
