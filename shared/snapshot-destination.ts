@@ -1,7 +1,8 @@
 /**
  * Where a store's snapshot files end up, from `spec.snapshot.dir`. The engine config always renders `dir /data` (the
- * data volume; `dir` is operator-owned), so only that path is honoured; uploads to `s3://` are not implemented. The
- * webhook warns about the other two at admission and the reconciler reports them on every run, from this one rule.
+ * data volume; `dir` is operator-owned), so of paths only that one is honoured; `s3://` dirs are uploads (the
+ * reconciler streams the RDB there). The webhook warns about another path at admission and the reconciler reports it
+ * on every run, from this one rule.
  */
 import { DEFAULT_SNAPSHOT_DIR } from './defaults.js';
 
