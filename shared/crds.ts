@@ -147,6 +147,8 @@ export function buildKVBackupCrd(): V1CustomResourceDefinition {
           { name: 'Store', type: 'string', jsonPath: '.spec.store', description: 'The store backed up.' },
           { name: 'Phase', type: 'string', jsonPath: '.status.phase', description: 'Pending, Running, Succeeded or Failed.' },
           { name: 'Size', type: 'integer', jsonPath: '.status.sizeBytes', description: 'Bytes uploaded.' },
+          { name: 'Duration', type: 'integer', jsonPath: '.status.durationMs', description: 'Milliseconds the upload took.', priority: 1 },
+          { name: 'Pod', type: 'string', jsonPath: '.status.pod', description: 'The pod the data was read from.', priority: 1 },
           { name: 'URL', type: 'string', jsonPath: '.status.url', description: 'The uploaded object.', priority: 1 },
           { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
         ],
