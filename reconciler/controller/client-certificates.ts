@@ -62,7 +62,7 @@ export async function ensureClientCaBundle(
   const namespace = store.metadata!.namespace!;
   const userCaPem = decodeSecretValue(await readStoreSecret(client, secrets, namespace, userSecretName), 'ca.crt');
   if (!userCaPem) {
-    return { blocked: { reason: 'ClientCaSecretMissing', message: `client CA Secret ${userSecretName} does not exist or has no key ca.crt` } };
+    return { blocked: { reason: 'ClientCaSecretMissing', message: `client CA Secret ${namespace}/${userSecretName} does not exist or has no key ca.crt: create it (kubectl -n ${namespace} create secret generic ${userSecretName} --from-file=ca.crt=<CA certificate>)` } };
   }
   const resolved = resolveStore(store);
   const name = storeObjectNames(resolved.name).clientCaBundleSecret;

@@ -37,9 +37,12 @@ export function transitionEvents(previous: KVStoreStatus | undefined, next: KVSt
       events.push({ type: 'Normal', reason: 'ReplicaJoined', message: `${pod.name} is replicating from ${next.master}` });
     }
   }
-  if (next.phase === 'Degraded' && previous?.phase !== 'Degraded') {
-    const degraded = next.conditions?.find((condition) => condition.type === 'Degraded');
-    events.push({ type: 'Warning', reason: 'Degraded', message: degraded?.message ?? 'the store is degraded' });
+  // Degraded says something is wrong and names it (status.ts): one Warning when it turns true or the cause changes
+  // kind, not one per restart count. A failover has its own Event.
+  const degraded = next.conditions?.find((condition) => condition.type === 'Degraded' && condition.status === 'True');
+  const degradedBefore = previous?.conditions?.find((condition) => condition.type === 'Degraded' && condition.status === 'True');
+  if (degraded && next.phase !== 'Failover' && degraded.reason !== degradedBefore?.reason) {
+    events.push({ type: 'Warning', reason: 'Degraded', message: degraded.message });
   }
   if (next.phase === 'Ready' && previous?.phase && previous.phase !== 'Ready' && previous.phase !== 'Creating' && previous.phase !== 'Pending') {
     events.push({ type: 'Normal', reason: 'Recovered', message: `the store is Ready again (was ${previous.phase})` });

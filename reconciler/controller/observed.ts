@@ -43,6 +43,34 @@ export interface ObservedPod {
   probeError?: string;
   /** The engine container waits in the kubelet's restart back-off (CrashLoopBackOff). */
   backOff?: RestartBackOff;
+  /** What the kubelet says of the engine container: status tells a pod that starts from one that cannot. */
+  container?: ContainerReport;
+  /** Why the scheduler cannot place the pod (its PodScheduled condition is False). */
+  unschedulable?: string;
+}
+
+export interface ContainerReport {
+  restarts: number;
+  /** When the running container started (RFC 3339). */
+  runningSince?: string;
+  waiting?: { reason: string; message?: string };
+}
+
+/** The engine container's report; undefined before the kubelet wrote any. */
+export function containerReport(pod: V1Pod): ContainerReport | undefined {
+  const engine = pod.status?.containerStatuses?.find((container) => container.name === ENGINE_CONTAINER_NAME);
+  if (!engine) return undefined;
+  const report: ContainerReport = { restarts: engine.restartCount ?? 0 };
+  // Timestamps arrive as RFC 3339 strings on the wire, whatever client-node's types say.
+  if (engine.state?.running?.startedAt) report.runningSince = String(engine.state.running.startedAt);
+  const waiting = engine.state?.waiting;
+  if (waiting?.reason) report.waiting = { reason: waiting.reason, ...(waiting.message ? { message: waiting.message } : {}) };
+  return report;
+}
+
+function unschedulableReason(pod: V1Pod): string | undefined {
+  const scheduled = pod.status?.conditions?.find((condition) => condition.type === 'PodScheduled');
+  return scheduled?.status === 'False' ? scheduled.message ?? scheduled.reason ?? 'unschedulable' : undefined;
 }
 
 export interface RestartBackOff {
@@ -96,6 +124,8 @@ export function observePods(storeName: string, pods: V1Pod[]): ObservedPod[] {
     const ordinal = podOrdinal(storeName, name);
     if (ordinal === undefined) continue;
     const backOff = restartBackOff(pod);
+    const container = containerReport(pod);
+    const unschedulable = unschedulableReason(pod);
     observed.push({
       name,
       ordinal,
@@ -106,6 +136,8 @@ export function observePods(storeName: string, pods: V1Pod[]): ObservedPod[] {
       roleLabel: pod.metadata?.labels?.[LABEL_ROLE],
       revision: pod.metadata?.labels?.['controller-revision-hash'],
       ...(backOff ? { backOff } : {}),
+      ...(container ? { container } : {}),
+      ...(unschedulable ? { unschedulable } : {}),
     });
   }
   return observed.sort((a, b) => a.ordinal - b.ordinal);

@@ -8,8 +8,11 @@ import { rfc3339 } from '../../shared/rfc3339.js';
 import type { Condition, ConditionType, FailoverRecord, KVStorePodStatus, KVStoreStatus, Phase } from '../../shared/schema/kvstore.js';
 import { isCandidate, type TopologyPlan } from './plan-topology.js';
 import type { ObservedPod } from './observed.js';
+import { podProblems } from './pod-problems.js';
 
 export interface StatusInput {
+  /** Pods are named <storeName>-<ordinal>: a missing one is named in Degraded. */
+  storeName?: string;
   generation?: number;
   desiredReplicas: number;
   selector: string;
@@ -76,6 +79,42 @@ function everReady(previous: KVStoreStatus | undefined): boolean {
   return previous?.phase === 'Ready' || previous?.phase === 'Degraded' || previous?.phase === 'Failover' || previous?.phase === 'Updating';
 }
 
+/**
+ * Degraded means something is wrong, and says what: pods starting, syncing or leaving are progress, not problems.
+ * A missing Secret keeps pods from starting; a refused spec change (Progressing=False) leaves a serving store be.
+ */
+function storeProblems(input: StatusInput, masterUp: boolean, wasReady: boolean, cutOffMessage: string | undefined): string[] {
+  const problems: string[] = [];
+  if (input.blocked && (!masterUp || /Secret|ClientCa/.test(input.blocked.reason))) problems.push(input.blocked.message);
+  if (cutOffMessage) problems.push(cutOffMessage);
+  else if (wasReady && !masterUp) problems.push('no reachable master');
+  problems.push(...podProblems({
+    pods: input.pods, desiredReplicas: input.desiredReplicas, storeName: input.storeName ?? '', previousPods: input.previous?.pods, updating: input.updating, now: input.now,
+  }));
+  return problems;
+}
+
+interface PhaseFacts {
+  input: StatusInput;
+  masterUp: boolean;
+  wasReady: boolean;
+  healthy: boolean;
+  degraded: boolean;
+  cutOff: boolean;
+}
+
+function choosePhase({ input, masterUp, wasReady, healthy, degraded, cutOff }: PhaseFacts): Phase {
+  const { pods } = input;
+  if (input.blocked && !masterUp) return 'Failed';
+  if (pods.length === 0 || pods.every((pod) => pod.phase === 'Pending')) return wasReady ? 'Degraded' : 'Pending';
+  if (cutOff) return 'Degraded';
+  if (!masterUp) return wasReady ? 'Failover' : 'Creating';
+  if (!wasReady && !healthy) return 'Creating';
+  if (input.updating) return 'Updating';
+  if (healthy && !degraded) return 'Ready';
+  return degraded ? 'Degraded' : 'Updating';
+}
+
 export function computeStatus(input: StatusInput): KVStoreStatus {
   const { pods, plan, previous, now, generation } = input;
   const masterName = plan.master ?? (plan.waiting ? previous?.master : undefined);
@@ -92,20 +131,15 @@ export function computeStatus(input: StatusInput): KVStoreStatus {
   const healthy = masterUp && allReady && replicationHealthy;
   // Only the operator lost the master: the store most likely still serves, and no failover is under way.
   const cutOff = !masterUp && wasReady && input.operatorCutOff?.master === masterName ? input.operatorCutOff : undefined;
-  let phase: Phase;
-  if (input.blocked && !masterUp) phase = 'Failed';
-  else if (pods.length === 0 || pods.every((pod) => pod.phase === 'Pending')) phase = wasReady ? 'Degraded' : 'Pending';
-  else if (cutOff) phase = 'Degraded';
-  else if (!masterUp) phase = wasReady ? 'Failover' : 'Creating';
-  else if (!wasReady && !healthy) phase = 'Creating';
-  else if (input.updating) phase = 'Updating';
-  else phase = healthy ? 'Ready' : 'Degraded';
-
-  const conditions: Condition[] = [];
-  const previousConditions = previous?.conditions;
   const cutOffMessage = cutOff
     ? `master ${cutOff.master} does not answer the operator, but ${cutOff.replicasSeeingMaster.join(', ')} still replicate from it: no failover`
     : undefined;
+  const problems = storeProblems(input, masterUp, wasReady, cutOffMessage);
+  const degraded = problems.length > 0;
+  const phase = choosePhase({ input, masterUp, wasReady, healthy, degraded, cutOff: cutOff !== undefined });
+
+  const conditions: Condition[] = [];
+  const previousConditions = previous?.conditions;
   if (masterUp) conditions.push(condition(previousConditions, 'Available', true, 'MasterAvailable', `master ${plan.master} accepts writes`, generation, now));
   else if (cutOffMessage) conditions.push(condition(previousConditions, 'Available', 'Unknown', 'MasterUnreachableFromOperator', cutOffMessage, generation, now));
   else conditions.push(condition(previousConditions, 'Available', false, 'NoMaster', plan.waiting ?? 'no master elected yet', generation, now));
@@ -116,18 +150,17 @@ export function computeStatus(input: StatusInput): KVStoreStatus {
     conditions.push(condition(previousConditions, 'Progressing', false, input.blocked.reason, input.blocked.message, generation, now));
   } else {
     conditions.push(progressing
-      ? condition(previousConditions, 'Progressing', true, phase === 'Updating' ? 'RollingUpdate' : present.length !== input.desiredReplicas ? 'Scaling' : 'Reconciling',
+      ? condition(previousConditions, 'Progressing', true, phase === 'Updating' && input.updating ? 'RollingUpdate' : present.length !== input.desiredReplicas ? 'Scaling' : 'Reconciling',
         `${ready.length}/${input.desiredReplicas} pods ready`, generation, now)
       : condition(previousConditions, 'Progressing', false, 'Reconciled', `all ${input.desiredReplicas} pods ready`, generation, now));
   }
-  const degradedReasons: string[] = [];
-  if (cutOffMessage) degradedReasons.push(cutOffMessage);
-  else if (wasReady && !masterUp) degradedReasons.push('no reachable master');
-  if (wasReady && ready.length < input.desiredReplicas) degradedReasons.push(`${ready.length}/${input.desiredReplicas} pods ready`);
-  if (wasReady && masterUp && !replicationHealthy) degradedReasons.push(`${synced.length}/${replicasWanted} replicas in sync`);
-  conditions.push(degradedReasons.length > 0
-    ? condition(previousConditions, 'Degraded', true, cutOff ? 'MasterUnreachableFromOperator' : masterUp ? 'ReplicasUnavailable' : 'MasterUnavailable', degradedReasons.join('; '), generation, now)
-    : condition(previousConditions, 'Degraded', false, 'Healthy', 'no problems found', generation, now));
+  const blockedProblem = input.blocked && problems.includes(input.blocked.message) ? input.blocked.reason : undefined;
+  const degradedReason = blockedProblem ?? (cutOff ? 'MasterUnreachableFromOperator' : wasReady && !masterUp ? 'MasterUnavailable' : 'PodsUnavailable');
+  conditions.push(degraded
+    ? condition(previousConditions, 'Degraded', true, degradedReason, problems.join('; '), generation, now)
+    : condition(previousConditions, 'Degraded', false, 'Healthy', healthy
+      ? `all ${input.desiredReplicas} pods ready${replicasWanted > 0 ? ' and in sync' : ''}`
+      : `nothing wrong: ${ready.length}/${input.desiredReplicas} pods ready while others start, sync or leave`, generation, now));
   conditions.push(replicationHealthy
     ? condition(previousConditions, 'ReplicationHealthy', true, 'ReplicasInSync', `${synced.length}/${replicasWanted} replicas linked to ${plan.master}`, generation, now)
     : condition(previousConditions, 'ReplicationHealthy', false, masterUp ? 'ReplicasNotInSync' : 'NoMaster',

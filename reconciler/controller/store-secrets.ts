@@ -64,13 +64,13 @@ export async function ensurePassword(client: KubeClient, secrets: Informer | und
   if (existing) {
     const password = decodeSecretValue(existing, reference.key);
     if (password === undefined || password === '') {
-      return { created: false, blocked: { reason: 'PasswordSecretInvalid', message: `Secret ${reference.name} has no key ${reference.key}` } };
+      return { created: false, blocked: { reason: 'PasswordSecretInvalid', message: `Secret ${namespace}/${reference.name} has no key ${reference.key}: add the password under that key` } };
     }
     return { password, created: false };
   }
   const secret = buildAuthSecret(store);
   if (!secret) {
-    return { created: false, blocked: { reason: 'PasswordSecretMissing', message: `password Secret ${reference.name} does not exist` } };
+    return { created: false, blocked: { reason: 'PasswordSecretMissing', message: `password Secret ${namespace}/${reference.name} does not exist: create it (kubectl -n ${namespace} create secret generic ${reference.name} --from-literal=${reference.key}=<password>)` } };
   }
   try {
     await client.create(paths.core('secrets', namespace), secret);
@@ -143,9 +143,9 @@ export async function ensureTlsSecret(client: KubeClient, secrets: Informer | un
   const ca = await loadCa();
   if (existing) return { issued: false, caPem: ca?.certPem };
   if (name !== storeObjectNames(store.metadata!.name!).tlsSecret) {
-    return { issued: false, blocked: { reason: 'TlsSecretMissing', message: `TLS Secret ${name} does not exist` } };
+    return { issued: false, blocked: { reason: 'TlsSecretMissing', message: `TLS Secret ${namespace}/${name} does not exist: create it (kubectl -n ${namespace} create secret tls ${name} --cert=<tls.crt> --key=<tls.key>), or leave spec.tls.secretName unset for one from the operator CA` } };
   }
-  if (!ca) return { issued: false, blocked: { reason: 'TlsSecretMissing', message: `TLS Secret ${name} does not exist and no operator CA is configured` } };
+  if (!ca) return { issued: false, blocked: { reason: 'TlsSecretMissing', message: `TLS Secret ${namespace}/${name} does not exist and no operator CA is configured: create it (kubectl -n ${namespace} create secret tls ${name} --cert=<tls.crt> --key=<tls.key>)` } };
   const resolved = resolveStore(store);
   // Loaded here, not at start: node-forge costs about 10 MB of RSS and only TLS stores without a Secret need it.
   const { issueServingCertificate } = await import('../../certs/authority.js');

@@ -25,6 +25,8 @@ import type { ReconcileTarget } from './resolve-phase.js';
 const PROGRESS_REQUEUE_MS = 1000;
 /** Refresh a healthy store's status (offsets, lag) now and then. */
 const STEADY_REQUEUE_MS = 30_000;
+/** A store waiting for a Secret its user must create: soon after they do, it starts (nothing else announces it). */
+const BLOCKED_REQUEUE_MS = 5_000;
 
 /** Conditions and records other components own; a status write keeps the live ones. */
 const FOREIGN_CONDITIONS = new Set(['PolicyCompliant', 'SnapshotSucceeded']);
@@ -73,7 +75,7 @@ export interface StatusInput {
 export function requeueAfter(status: KVStoreStatus, blocked: boolean, pods: ObservedPod[]): HandlerResult {
   if (status.phase === 'Ready') return { requeueAfterMs: STEADY_REQUEUE_MS };
   // A missing user-named Secret carries no redwing label, so no event announces it: look again now and then.
-  if (blocked) return { requeueAfterMs: STEADY_REQUEUE_MS };
+  if (blocked) return { requeueAfterMs: BLOCKED_REQUEUE_MS };
   // Engine progress (sync, loading) produces no Kubernetes event, so running pods are polled; pods that are not
   // running report their progress through pod events, and a blocked spec waits for the next spec change.
   return pods.some((pod) => pod.phase === 'Running') ? { requeueAfterMs: PROGRESS_REQUEUE_MS } : {};
@@ -87,6 +89,7 @@ export async function statusPhase(context: ControllerContext, target: ReconcileT
   const failover = memory.failover.settle(store.status?.master, plan.master);
   const updating = input.rolling || pods.some((pod) => !pod.terminating && isOutdated(pod, input.updateRevision));
   const status = computeStatus({
+    storeName: resolved.name,
     generation: store.metadata?.generation,
     desiredReplicas: resolved.spec.replicas ?? 3,
     selector: formatLabelSelector(storeSelectorLabels(resolved.name)),

@@ -20,7 +20,7 @@ function replica(ordinal: number, offset: number, extra: Partial<ObservedPod> = 
 
 function statusOf(pods: ObservedPod[], extra: Partial<StatusInput> = {}) {
   const plan = planTopology({ pods, knownMaster: extra.previous?.master, masterDownConfirmed: false, failoverEnabled: true, port: 6379 });
-  return computeStatus({ generation: 3, desiredReplicas: 3, selector: SELECTOR, pods, plan, now: new Date('2026-01-01T00:00:00Z'), ...extra });
+  return computeStatus({ storeName: 's', generation: 3, desiredReplicas: 3, selector: SELECTOR, pods, plan, now: new Date('2026-01-01T00:00:00Z'), ...extra });
 }
 
 describe('computeStatus', () => {
@@ -61,7 +61,7 @@ describe('computeStatus', () => {
     assert.equal(degraded.phase, 'Degraded');
     const condition = degraded.conditions!.find((entry) => entry.type === 'Degraded')!;
     assert.equal(condition.status, 'True');
-    assert.match(condition.message, /2\/3 pods ready/);
+    assert.equal(condition.message, 's-2 is gone', 'names the pod');
     assert.equal(condition.lastTransitionTime, '2026-01-01T00:01:00Z');
     const available = degraded.conditions!.find((entry) => entry.type === 'Available')!;
     assert.equal(available.lastTransitionTime, '2026-01-01T00:00:00Z', 'unchanged conditions keep their transition time');
