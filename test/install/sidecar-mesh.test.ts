@@ -3,8 +3,9 @@
  * as pods, and a mutating webhook (test/install/mesh-injector.ts) adds an init container and a proxy container to
  * every pod created in the `default` namespace (labelled istio-injection=enabled). The proxy goes first in the pod's
  * containers with a postStart hook that holds the engine until the proxy is ready (holdApplicationUntilProxyStarts,
- * set through the KVStore's podMetadata with the port exclusions the README documents). The store becomes Ready, roles come from the engines, a restart of a proxy is no engine death,
- * and a failover keeps every acknowledged write. One cluster, in order.
+ * set through the KVStore's podMetadata with the port exclusions the README documents). The store becomes Ready,
+ * roles come from the engines, a restart of a proxy is no engine death, a killed engine beside a live proxy is, and
+ * its failover keeps every acknowledged write; a deleted pod comes back injected. One cluster, in order.
  */
 import { strict as assert } from 'node:assert';
 import { request } from 'node:http';
@@ -123,28 +124,46 @@ describe('stores in a sidecar-injected (Istio-like) namespace, with the operator
     assert.equal((await getStore(cluster.client, STORE)).status?.master, before.metadata.name);
   });
 
-  it('fails over when the master pod is deleted, re-injects the recreated pod, and keeps every acknowledged write', async () => {
-    const oldMaster = (await listStorePods(cluster.client, STORE)).find((pod) => pod.role === 'master')!;
+  it('fails over when the master\'s engine alone is killed (its proxy, listed first, keeps running), keeping every acknowledged write', async () => {
+    const oldMaster = (await storePods(cluster)).find((pod) => pod.metadata.labels?.['redwing.dev/role'] === 'master')!;
+    const proxyBefore = containerStatus(oldMaster, 'istio-proxy');
+    const enginePid = Number(/^sandbox:\/\/(\d+)$/.exec(String((containerStatus(oldMaster, 'engine') as { containerID?: string }).containerID))?.[1]);
+    assert.ok(enginePid > 0, 'the engine container\'s process');
     const service = await cluster.client.get<{ spec: { clusterIP: string } }>(paths.coreObject('services', 'default', STORE));
     const writer = new Writer({ host: service.spec.clusterIP, port: 6379, password, prefix: 'mesh-', retryForMs: 10_000, waitReplicas: 1, waitTimeoutMs: 1000 });
-    await waitFor('writes before the failover', () => writer.report.acknowledged.length >= 20, 20_000);
+    try {
+      await waitFor('writes before the failover', () => writer.report.acknowledged.length >= 20, 20_000);
+      process.kill(enginePid, 'SIGKILL');
+      const newMaster = await waitFor('another pod master', async () => {
+        const store = await getStore(cluster.client, STORE);
+        const now = (await listStorePods(cluster.client, STORE)).find((pod) => pod.role === 'master' && pod.ready);
+        return now && now.name !== oldMaster.metadata.name && store.status?.master === now.name ? now : undefined;
+      }, 30_000);
+      const acknowledgedAtFailover = writer.report.acknowledged.length;
+      await waitFor('writes after the failover', () => writer.report.acknowledged.length >= acknowledgedAtFailover + 20, 30_000);
+      const report = await writer.stop();
+      const lost: string[] = [];
+      for (const key of report.acknowledged) if ((await redisCommand(newMaster.ip!, password, 'GET', key)) === null) lost.push(key);
+      assert.deepEqual(lost, [], 'no acknowledged write lost');
+    } finally {
+      await writer.stop();
+    }
+    await waitStoreReady(cluster.client, STORE, 3, { timeoutMs: 60_000, allPodsReady: true });
+    const restarted = (await storePods(cluster)).find((pod) => pod.metadata.uid === oldMaster.metadata.uid)!;
+    assert.equal(restarted.metadata.labels?.['redwing.dev/role'], 'replica', 'the old master came back as a replica');
+    assert.equal(containerStatus(restarted, 'istio-proxy').restartCount, proxyBefore.restartCount, 'its proxy was never touched');
+  });
+
+  it('re-injects a deleted pod when its StatefulSet recreates it, and the store is whole again', async () => {
+    const replica = (await listStorePods(cluster.client, STORE)).find((pod) => pod.role === 'replica')!;
     const injectedBefore = injector.injected();
-    await cluster.kubectl(['delete', 'pod', oldMaster.name, '--wait=false']);
-    const newMaster = await waitFor('another pod master', async () => {
-      const store = await getStore(cluster.client, STORE);
-      const now = (await listStorePods(cluster.client, STORE)).find((pod) => pod.role === 'master' && pod.ready);
-      return now && now.uid !== oldMaster.uid && store.status?.master === now.name ? now : undefined;
-    }, 60_000);
-    const acknowledgedAtFailover = writer.report.acknowledged.length;
-    await waitFor('writes after the failover', () => writer.report.acknowledged.length >= acknowledgedAtFailover + 20, 30_000);
-    const report = await writer.stop();
-    const lost: string[] = [];
-    for (const key of report.acknowledged) if ((await redisCommand(newMaster.ip!, password, 'GET', key)) === null) lost.push(key);
-    assert.deepEqual(lost, [], 'no acknowledged write lost');
-    const pods = await waitStoreReady(cluster.client, STORE, 3, { timeoutMs: 90_000, allPodsReady: true });
-    assert.ok(injector.injected() > injectedBefore, 'the recreated pod was injected again');
-    const recreated = (await storePods(cluster)).find((pod) => pod.metadata.name === oldMaster.name)!;
+    await cluster.kubectl(['delete', 'pod', replica.name, '--wait=false']);
+    await waitFor('the pod recreated', async () => (await storePods(cluster)).some((pod) => pod.metadata.name === replica.name && pod.metadata.uid !== replica.uid), 30_000);
+    const pods = await waitStoreReady(cluster.client, STORE, 3, { timeoutMs: 60_000, allPodsReady: true });
+    assert.ok(injector.injected() > injectedBefore, 'the recreated pod went through the injector');
+    const recreated = (await storePods(cluster)).find((pod) => pod.metadata.name === replica.name)!;
     assert.deepEqual(recreated.spec.containers.map((container) => container.name), ['istio-proxy', 'engine']);
     assert.equal(pods.filter((pod) => pod.role === 'master').length, 1);
+    assert.equal(await redisCommand(recreated.status!.podIP!, password, 'GET', 'mesh-:0'), '0', 'it has the data');
   });
 });
