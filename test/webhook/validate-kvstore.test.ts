@@ -152,6 +152,7 @@ describe('validateKVStore: S3 snapshots and restore', () => {
     assert.deepEqual(fields(create({ restore: { url: 's3://backups/team/' }, snapshot: { s3 } })), ['spec.restore.url']);
     const dragonfly = create({ engine: 'dragonfly', restore: { backup: 'nightly' } });
     assert.ok(fields(dragonfly).includes('spec.restore'), JSON.stringify(dragonfly.errors));
+    assert.deepEqual(fields(create({ restore: { backup: 'nightly' }, tls: { enabled: true } })), ['spec.restore']);
   });
 
   it('refuses a restore added to or changed on an existing store; keeping or removing it is fine', () => {
