@@ -56,7 +56,7 @@ async function masterServiceIp(cluster: InstallCluster): Promise<string> {
   return service.spec.clusterIP;
 }
 
-describe('kubectl apply -k deploy/kustomize/default: the operator as pods', { skip: KUBECTL_MISSING, timeout: 300_000 }, () => {
+describe('kubectl apply -k deploy/kustomize/default: the operator as pods', { skip: KUBECTL_MISSING, timeout: 420_000 }, () => {
   let cluster: InstallCluster;
   let password = '';
   before(async () => { cluster = await startInstallCluster('redwing-install-'); });

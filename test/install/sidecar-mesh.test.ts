@@ -55,7 +55,7 @@ function quitProxy(ip: string): Promise<void> {
   });
 }
 
-describe('stores in a sidecar-injected (Istio-like) namespace, with the operator as pods', { skip: KUBECTL_MISSING, timeout: 240_000 }, () => {
+describe('stores in a sidecar-injected (Istio-like) namespace, with the operator as pods', { skip: KUBECTL_MISSING, timeout: 300_000 }, () => {
   let cluster: InstallCluster;
   let injector: MeshInjector;
   let password = '';
