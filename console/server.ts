@@ -12,7 +12,7 @@ import { paths } from '../kube/paths.js';
 import { errorMessage } from '../shared/error-message.js';
 import type { Logger } from '../shared/logger.js';
 import { parse as parseYaml } from 'yaml';
-import { openEventStream } from './event-stream.js';
+import { openEventStream, type EventStream } from './event-stream.js';
 import { fieldErrorsOf } from './field-errors.js';
 import { HttpError, isSameOrigin, readJsonBody, SECURITY_HEADERS, sendJson } from './http-io.js';
 import { renderPage } from './page.js';
@@ -94,6 +94,17 @@ async function whoAmI(client: KubeClient): Promise<string | undefined> {
   }
 }
 
+/** An event stream whose start failed says why, as a `failure` event the page shows, instead of ending mute. */
+async function feed(response: ServerResponse, start: (stream: EventStream) => Promise<void>): Promise<void> {
+  const stream = openEventStream(response);
+  try {
+    await start(stream);
+  } catch (error) {
+    stream.send('failure', { message: `the live feed could not start: ${apiErrorMessage(error)}` });
+    stream.close();
+  }
+}
+
 export async function startConsole(options: ConsoleOptions): Promise<RunningConsole> {
   const { logger, readOnly } = options;
   const sessions = new SessionStore();
@@ -108,10 +119,10 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   route('GET', '/api/schema', async ({ response, session }) => sendJson(response, 200, await readStoreSchema(session.client)));
   route('GET', '/api/policies', async ({ response, session }) => sendJson(response, 200, { items: await listPolicies(session.client) }));
   route('GET', '/api/events/stores', async ({ response, session }) => {
-    await streamStoreList(session.client, openEventStream(response), logger);
+    await feed(response, (stream) => streamStoreList(session.client, stream, logger));
   });
   route('GET', `/api/events${STORE.slice('/api'.length)}`, async ({ response, session, params }) => {
-    await streamStoreDetail(session.client, openEventStream(response), storeTarget(params), logger);
+    await feed(response, (stream) => streamStoreDetail(session.client, stream, storeTarget(params), logger));
   });
   route('GET', STORE, async ({ response, session, params }) => {
     const { namespace, name } = storeTarget(params);

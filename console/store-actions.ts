@@ -11,6 +11,7 @@ import { buildKVStoreCrd } from '../shared/crds.js';
 import { storeObjectNames } from '../shared/names.js';
 import type { KVBackup } from '../shared/schema/kvbackup.js';
 import type { KVStore } from '../shared/schema/kvstore.js';
+import { HttpError } from './http-io.js';
 import { orderLikeReference } from './schema-order.js';
 import { newBackup } from './store-backups.js';
 
@@ -82,7 +83,7 @@ export function patchStoreConfig(client: KubeClient, namespace: string, name: st
  */
 export async function rotateStorePassword(client: KubeClient, namespace: string, name: string): Promise<{ secret: string; key: string }> {
   const store = await client.get<KVStore>(paths.kvstore(namespace, name));
-  if (store.spec?.authentication?.enabled === false) throw new Error(`${namespace}/${name} has authentication disabled: there is no password to rotate`);
+  if (store.spec?.authentication?.enabled === false) throw new HttpError(409, `${namespace}/${name} has authentication disabled: there is no password to rotate`);
   const reference = store.spec?.authentication?.passwordFromSecret ?? { name: storeObjectNames(name).authSecret, key: 'password' };
   const password = randomBytes(24).toString('base64url');
   await client.patch(paths.coreObject('secrets', namespace, reference.name), { data: { [reference.key]: Buffer.from(password).toString('base64') } }, 'merge');

@@ -1,0 +1,113 @@
+/**
+ * The store page's actions and feeds through the console's API, against the sandbox API server (no operator): each
+ * action writes what the reconciler reads (spec.replicas through the scale subresource, spec.config, the password
+ * Secret), and the store's feed pushes the store, its pods and its Events.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { pino } from 'pino';
+import { startConsole, type RunningConsole } from '../../console/server.js';
+import { installCrds } from '../../harness/sandbox-cluster.js';
+import { KubeClient } from '../../kube/client.js';
+import { resolveClusterAccess } from '../../kube/cluster-access.js';
+import { paths } from '../../kube/paths.js';
+import type { KVStore } from '../../shared/schema/kvstore.js';
+import { useTestApiServer } from '../helpers/api-server.js';
+import { ConsoleUser } from './console-client.js';
+
+const STORE_PATH = '/api/stores/default/shop';
+
+describe('console store actions', () => {
+  let admin: KubeClient;
+  let running: RunningConsole;
+  let user: ConsoleUser;
+  after(async () => {
+    admin?.close();
+    await running?.stop();
+  });
+  const api = useTestApiServer({ dirPrefix: 'redwing-console-actions-' });
+  const readStore = () => admin.get<KVStore>(paths.kvstore('default', 'shop'));
+
+  before(async () => {
+    admin = new KubeClient(api.kubeConfig);
+    await installCrds(admin);
+    running = await startConsole({ access: await resolveClusterAccess(api.kubeConfig), offerKubeconfig: true, readOnly: false, port: 0, logger: pino({ level: 'silent' }) });
+    user = new ConsoleUser(running.url);
+    await user.login();
+    const created = await user.call('POST', '/api/stores', { object: { metadata: { name: 'shop' }, spec: { engine: 'redis', replicas: 3, config: { 'maxmemory-policy': 'allkeys-lru', timeout: '30' } } } });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+  });
+
+  it("serves the installed CRD's schema in the order the fields are written, not sorted by name", async () => {
+    const answer = await user.call('GET', '/api/schema');
+    assert.equal(answer.body.source, 'cluster');
+    const spec = (answer.body.schema as { properties: { spec: { properties: Record<string, unknown> } } }).properties.spec;
+    assert.deepEqual(Object.keys(spec.properties).slice(0, 3), ['engine', 'image', 'imagePullPolicy']);
+  });
+
+  it('scales through the scale subresource and sets and removes engine settings', async () => {
+    assert.equal((await user.call('POST', `${STORE_PATH}/scale`, { replicas: 5 })).status, 200);
+    assert.equal((await readStore()).spec?.replicas, 5);
+    assert.equal((await user.call('POST', `${STORE_PATH}/scale`, { replicas: 'five' })).status, 400);
+    const configured = await user.call('POST', `${STORE_PATH}/config`, { config: { timeout: null, 'maxmemory-policy': 'volatile-lru', hz: '20' } });
+    assert.equal(configured.status, 200, JSON.stringify(configured.body));
+    assert.deepEqual((await readStore()).spec?.config, { 'maxmemory-policy': 'volatile-lru', hz: '20' });
+  });
+
+  it('replaces the spec the user edited, and relays a conflict when it changed meanwhile', async () => {
+    const edited = await readStore();
+    const saved = await user.call('PUT', STORE_PATH, { object: { metadata: edited.metadata, spec: { ...edited.spec, replicas: 4 } } });
+    assert.equal(saved.status, 200, JSON.stringify(saved.body));
+    assert.equal((await readStore()).spec?.replicas, 4);
+    const stale = await user.call('PUT', STORE_PATH, { object: { metadata: edited.metadata, spec: { ...edited.spec, replicas: 2 } } });
+    assert.equal(stale.status, 409);
+    assert.equal((await readStore()).spec?.replicas, 4);
+  });
+
+  it("rotates the password by writing a new one to the store's Secret", async () => {
+    await admin.create(paths.core('secrets', 'default'), { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'shop-auth' }, stringData: { password: 'first' } });
+    const rotated = await user.call('POST', `${STORE_PATH}/rotate-password`);
+    assert.deepEqual(rotated.body, { secret: 'shop-auth', key: 'password' });
+    const secret = await admin.get<{ data: Record<string, string> }>(paths.coreObject('secrets', 'default', 'shop-auth'));
+    const password = Buffer.from(secret.data.password, 'base64').toString('utf8');
+    assert.notEqual(password, 'first');
+    assert.ok(password.length >= 24);
+    await admin.create(paths.kvstores('default'), { apiVersion: 'redwing.dev/v1alpha1', kind: 'KVStore', metadata: { name: 'open' }, spec: { authentication: { enabled: false } } });
+    const refused = await user.call('POST', '/api/stores/default/open/rotate-password');
+    assert.equal(refused.status, 409);
+    assert.match(String(refused.body.message), /authentication disabled/);
+  });
+
+  it("pushes the store, its pods (not another store's) and its Events", async () => {
+    const stream = user.stream('/api/events/stores/default/shop');
+    try {
+      assert.equal(((await stream.next('store')) as KVStore).metadata?.name, 'shop');
+      assert.deepEqual(await stream.next('pods'), []);
+      assert.deepEqual(await stream.next('events'), []);
+      for (const [name, instance] of [['shop-0', 'shop'], ['shopping-0', 'shopping']]) {
+        await admin.create(paths.core('pods', 'default'), {
+          apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { 'app.kubernetes.io/instance': instance, 'redwing.dev/role': 'master' } },
+          spec: { containers: [{ name: 'engine', image: 'redis:7.4' }] },
+        });
+      }
+      const pods = await stream.next('pods') as Array<{ name: string; role: string }>;
+      assert.deepEqual(pods.map((pod) => [pod.name, pod.role]), [['shop-0', 'master']]);
+      await admin.create(paths.core('events', 'default'), {
+        apiVersion: 'v1', kind: 'Event', metadata: { name: 'shop.failover' }, involvedObject: { kind: 'KVStore', name: 'shop', namespace: 'default' },
+        reason: 'FailedOver', message: 'master moved from shop-0 to shop-1', type: 'Warning', count: 1, lastTimestamp: new Date().toISOString(),
+      });
+      const events = await stream.next('events') as Array<{ reason: string; object: string }>;
+      assert.ok(events.some((event) => event.reason === 'FailedOver' && event.object === 'KVStore/shop'), JSON.stringify(events));
+    } finally {
+      stream.close();
+    }
+  });
+
+  it('lists KVPolicies, and deletes a store', async () => {
+    await admin.create('/apis/redwing.dev/v1alpha1/kvpolicies', { apiVersion: 'redwing.dev/v1alpha1', kind: 'KVPolicy', metadata: { name: 'small' }, spec: { enforcement: 'Audit', rules: { maxReplicas: 5 } } });
+    const policies = await user.call('GET', '/api/policies');
+    assert.deepEqual((policies.body.items as Array<{ metadata: { name: string } }>).map((policy) => policy.metadata.name), ['small']);
+    assert.equal((await user.call('DELETE', STORE_PATH)).status, 200);
+    assert.equal(await admin.getOptional(paths.kvstore('default', 'shop')), undefined);
+  });
+});
