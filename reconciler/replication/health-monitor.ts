@@ -274,9 +274,12 @@ export class HealthMonitor extends EventEmitter {
     const views = await Promise.all(store.replicas.map((replica) => this.viewReplica(replica, store.master, store)
       .catch((error: unknown): ReplicaView => ({ pod: replica.pod, seesMaster: false, status: 'unreachable', detail: errorMessage(error) }))));
     if (watch.lastSeenAtMs !== seenBefore || this.watches.get(store.key) !== watch) return undefined;
+    // Both ends err towards "not silent yet": a new offset counts from when its sample returned, and the round is
+    // judged at the time it started.
+    const returnedAtMs = this.clock();
     for (const view of views) {
       if (view.offset === undefined) watch.marks.delete(view.pod);
-      else watch.marks.set(view.pod, nextMark(watch.marks.get(view.pod), view.offset, sampledAtMs, watch.lastAnswer));
+      else watch.marks.set(view.pod, nextMark(watch.marks.get(view.pod), view.offset, returnedAtMs, watch.lastAnswer));
     }
     return { views, sampledAtMs };
   }

@@ -14,13 +14,16 @@
  * below the offset the master reported in its last answer to the operator means the replica has received nothing the
  * master produced since that answer, so the silence started then. Later samples with the same offset keep the start;
  * any movement restarts it (a lagging replica still reading its backlog is traffic). Both bounds are late, never
- * early: silence is underestimated, never overestimated. Dragonfly reports no offsets: its replicas are judged by
+ * early, and the monitor judges a round at the time it started: silence is underestimated, never overestimated. Dragonfly reports no offsets: its replicas are judged by
  * the link state and master_last_io_seconds_ago alone (monitor-channels.ts). Pure.
  */
 import type { ReplicaView } from './monitor-channels.js';
 
-/** Above the ping period: the master's cron jitter and the trip to the replica. */
-export const SILENCE_MARGIN_MS = 150;
+/**
+ * Above the ping period: the master's cron jitter and the trip to the replica. The sampling's own error is not in
+ * it: a new offset counts from when its sample returned, a round is judged at the time it started.
+ */
+export const SILENCE_MARGIN_MS = 100;
 
 export interface OffsetMark {
   offset: number;

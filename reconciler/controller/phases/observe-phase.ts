@@ -14,7 +14,7 @@ import type { CredentialMemory } from '../store-memory.js';
 import type { ReconcileTarget } from './resolve-phase.js';
 
 /** The probe timeout of a master the failover clock holds lost. */
-export const LOST_MASTER_PROBE_MS = 100;
+export const LOST_MASTER_PROBE_MS = 50;
 /**
  * Writes stay paused on a master whose pod is terminating for as long as its shutdown may take (the default grace
  * period): it is being failed over, and whatever it took now its replicas may not get (pause-writes.ts).

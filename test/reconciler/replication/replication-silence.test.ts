@@ -18,15 +18,15 @@ const seeing = (offset: number | undefined): ReplicaView => ({ pod: 's-1', seesM
 
 test('an offset that stands still for a ping period plus the margin stops vouching; one that moves restarts the clock', () => {
   const windowMs = silenceWindowMs(1);
-  assert.equal(windowMs, 1150);
+  assert.equal(windowMs, 1100);
   let mark = nextMark(undefined, 500, 1000, { offset: 400, atMs: 900 });
   assert.deepEqual(mark, { offset: 500, sinceMs: 1000, moved: false }, 'beyond the last answer: silent only since this sample');
-  assert.equal(judgeBySilence(seeing(500), mark, 2100, windowMs).seesMaster, true);
-  assert.equal(undecided(seeing(500), mark, 2100, windowMs), true, 'not a verdict either way yet');
-  const judged = judgeBySilence(seeing(500), nextMark(mark, 500, 2150, undefined), 2150, windowMs);
+  assert.equal(judgeBySilence(seeing(500), mark, 2050, windowMs).seesMaster, true);
+  assert.equal(undecided(seeing(500), mark, 2050, windowMs), true, 'not a verdict either way yet');
+  const judged = judgeBySilence(seeing(500), nextMark(mark, 500, 2100, undefined), 2100, windowMs);
   assert.equal(judged.seesMaster, false);
   assert.equal(judged.status, 'stale');
-  assert.match(judged.detail, /no replication traffic for 1150 ms/);
+  assert.match(judged.detail, /no replication traffic for 1100 ms/);
   mark = nextMark(mark, 514, 2000, undefined);
   assert.deepEqual(mark, { offset: 514, sinceMs: 2000, moved: true }, 'a PING arrived: the clock restarts');
   assert.equal(undecided(seeing(514), mark, 2100, windowMs), false, 'traffic after the master went quiet: it vouches');
@@ -36,7 +36,8 @@ test('an offset that stands still for a ping period plus the margin stops vouchi
 test('an offset at or below the master\'s last answer has been silent since that answer', () => {
   const mark = nextMark(undefined, 400, 1300, { offset: 400, atMs: 900 });
   assert.deepEqual(mark, { offset: 400, sinceMs: 900, moved: false });
-  assert.equal(judgeBySilence(seeing(400), mark, 2050, silenceWindowMs(1)).seesMaster, false);
+  assert.equal(judgeBySilence(seeing(400), mark, 2000, silenceWindowMs(1)).seesMaster, false);
+  assert.equal(judgeBySilence(seeing(400), mark, 1950, silenceWindowMs(1)).seesMaster, true);
 });
 
 test('no offsets (Dragonfly), a long ping period, or a replica that lost its link: the silence rules stay out of it', () => {
