@@ -55,6 +55,12 @@ export interface LeaseLockOptions {
   leaseDurationSeconds?: number;
   /** How often to try to acquire or renew. Default a third of the lease duration. */
   retryPeriodMs?: number;
+  /**
+   * A leader that has not renewed for this long stops leading, on a timer of its own (so a process that was frozen
+   * or starved stops before it acts on stale leadership). Must stay below the lease duration, which a standby waits
+   * out before taking over. Default 80 % of the lease duration.
+   */
+  renewDeadlineMs?: number;
   labels?: Record<string, string>;
   logger?: Logger;
   onStartedLeading?: () => void;
@@ -70,14 +76,18 @@ export class LeaseLock {
   private inFlight?: Promise<void>;
   private readonly durationSeconds: number;
   private readonly retryPeriodMs: number;
+  private readonly renewDeadlineMs: number;
+  private deadlineTimer?: NodeJS.Timeout;
 
   constructor(private readonly options: LeaseLockOptions) {
     this.durationSeconds = options.leaseDurationSeconds ?? 15;
     this.retryPeriodMs = options.retryPeriodMs ?? Math.max(200, Math.floor((this.durationSeconds * 1000) / 3));
+    this.renewDeadlineMs = Math.min(options.renewDeadlineMs ?? this.durationSeconds * 1000 * 0.8, this.durationSeconds * 1000 * 0.8);
   }
 
+  /** Leading, and renewed within the renew deadline (checked on the clock, not only when a timer ran). */
   get isLeader(): boolean {
-    return this.leading;
+    return this.leading && Date.now() - this.lastRenewMs < this.renewDeadlineMs;
   }
 
   start(): void {
@@ -90,6 +100,7 @@ export class LeaseLock {
   async stop(): Promise<void> {
     this.running = false;
     clearTimeout(this.timer);
+    clearTimeout(this.deadlineTimer);
     await this.inFlight;
     if (this.leading) {
       await this.release();
@@ -150,14 +161,27 @@ export class LeaseLock {
         });
       }
       this.lastRenewMs = now.getTime();
+      this.armDeadline();
       this.setLeading(true);
     } catch (error) {
       if (isConflict(error) || isNotFound(error)) this.options.logger?.debug({ err: error }, 'lease changed under us');
       else this.options.logger?.warn({ err: error, lease: `${namespace}/${name}` }, 'lease acquire/renew failed');
       // A leader that cannot renew within the lease duration must stop acting before someone else may start.
-      if (this.leading && Date.now() - this.lastRenewMs >= this.durationSeconds * 1000 * 0.8) this.setLeading(false);
+      if (this.leading && Date.now() - this.lastRenewMs >= this.renewDeadlineMs) this.setLeading(false);
       else if (!this.leading) this.setLeading(false);
     }
+  }
+
+  /** Steps down at the renew deadline unless a renewal came first (each renewal re-arms it). */
+  private armDeadline(): void {
+    clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = setTimeout(() => {
+      if (this.leading && Date.now() - this.lastRenewMs >= this.renewDeadlineMs) {
+        this.options.logger?.warn({ lease: `${this.options.namespace}/${this.options.name}`, renewDeadlineMs: this.renewDeadlineMs }, 'lease not renewed in time; stepping down');
+        this.setLeading(false);
+      }
+    }, this.renewDeadlineMs);
+    this.deadlineTimer.unref();
   }
 
   private async release(): Promise<void> {

@@ -14,6 +14,17 @@ import type { StoreMemories } from './store-memory.js';
 
 export const LEADER_LEASE_NAME = 'redwing-reconciler';
 
+/**
+ * The leader lease is short, so a failover does not wait for a dead leader's lease: a standby takes over within the
+ * lease duration plus up to two retry periods of the leader's death (about 2.5-3 s), then acts on what it sees
+ * (issue 18: master replaced within downAfterMilliseconds + 3 s when the leader dies with it). The leader steps down
+ * when it has not renewed for the renew deadline, 0.5 s before any standby may take over. The price: two lease
+ * writes a second per leader, and a leader whose API server stalls for 1.5 s hands over.
+ */
+export const LEADER_LEASE_SECONDS = 2;
+export const LEADER_RETRY_PERIOD_MS = 500;
+export const LEADER_RENEW_DEADLINE_MS = 1500;
+
 /** Watches masters while leading. A term starts from live state, not from what an earlier term remembered. */
 export function healthMonitorRunnable(monitor: HealthMonitor, memories: StoreMemories): Runnable {
   return runnableOf('health-monitor', true, () => {
@@ -51,6 +62,8 @@ export function leaderElectionFor(settings: ElectionSettings): ManagerOptions['l
   }
   if (!settings.leaderElect) return undefined;
   return (callbacks) => new LeaseLock({
-    client, namespace: settings.operatorNamespace, name: LEADER_LEASE_NAME, identity, logger, leaseDurationSeconds, ...callbacks,
+    client, namespace: settings.operatorNamespace, name: LEADER_LEASE_NAME, identity, logger,
+    leaseDurationSeconds: leaseDurationSeconds ?? LEADER_LEASE_SECONDS, retryPeriodMs: LEADER_RETRY_PERIOD_MS, renewDeadlineMs: LEADER_RENEW_DEADLINE_MS,
+    ...callbacks,
   });
 }

@@ -13,7 +13,7 @@ import { AckedWriter, WritableMasterWatcher } from './acked-writer.js';
 import { seededRandom } from '../../helpers/seeded-random.js';
 import { buildSchedule, describeFault, type Fault } from './chaos-schedule.js';
 import { startE2eCluster, waitFor, type E2eCluster } from './e2e-helpers.js';
-import { ChildReconciler } from './failover-child-reconciler.js';
+import { ChildReconciler } from '../../../harness/child-reconciler.js';
 import { FailoverStore } from './failover-store.js';
 import { errorMessage } from '../../../shared/error-message.js';
 

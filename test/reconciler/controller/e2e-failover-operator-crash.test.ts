@@ -9,7 +9,7 @@ import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import { paths } from '../../../kube/paths.js';
 import { startE2eCluster, type E2eCluster } from './e2e-helpers.js';
-import { ChildReconciler, type LogEntry } from './failover-child-reconciler.js';
+import { ChildReconciler, type LogEntry } from '../../../harness/child-reconciler.js';
 import { FailoverStore, RoleWatcher } from './failover-store.js';
 
 const isFailoverPromotion = (entry: LogEntry) => entry.msg === 'promoted master' && entry.reason === 'MasterLost';

@@ -9,7 +9,7 @@ import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import { connectAs, partition, partitionUnsupportedReason, type Partition } from '../../../sandbox/faults/partition.js';
 import { startE2eCluster, waitFor, type E2eCluster } from './e2e-helpers.js';
-import { ChildReconciler, readableKubeconfig } from './failover-child-reconciler.js';
+import { ChildReconciler, readableKubeconfig } from '../../../harness/child-reconciler.js';
 import { FailoverStore } from './failover-store.js';
 import { errorMessage } from '../../../shared/error-message.js';
 

@@ -7,9 +7,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { waitFor } from './e2e-helpers.js';
+import { waitFor } from './wait-for.js';
 
-const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
+const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 
 export interface LogEntry {
   level: number;
@@ -21,6 +21,8 @@ export interface ChildReconcilerOptions {
   kubeconfigPath: string;
   uid?: number;
   gid?: number;
+  /** More flags for `redwing reconciler` (e.g. --leader-elect). */
+  args?: string[];
 }
 
 export class ChildReconciler {
@@ -36,7 +38,7 @@ export class ChildReconciler {
     const env: NodeJS.ProcessEnv = { ...process.env, REDWING_LOG_LEVEL: 'info', HOME: '/tmp' };
     // Under node --test the logger would go silent; the child's log is what the tests read.
     delete env.NODE_TEST_CONTEXT;
-    this.child = spawn(process.execPath, ['bin/redwing.js', 'reconciler', '--kubeconfig', options.kubeconfigPath, '--metrics-port', '0'], {
+    this.child = spawn(process.execPath, ['bin/redwing.js', 'reconciler', '--kubeconfig', options.kubeconfigPath, '--metrics-port', '0', ...(options.args ?? [])], {
       cwd: REPO_ROOT, env, uid: options.uid, gid: options.gid, stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child.stdout!.on('data', (chunk: Buffer) => this.onData(chunk.toString('utf8')));
@@ -88,6 +90,15 @@ export class ChildReconciler {
   /** SIGKILL now: no shutdown, no lease release, whatever it was doing stops half-way. */
   killNow(): void {
     if (this.running) this.child.kill('SIGKILL');
+  }
+
+  /** SIGSTOP / SIGCONT: the process freezes with its connections open, as a starved or paused machine does. */
+  freeze(): void {
+    if (this.running) this.child.kill('SIGSTOP');
+  }
+
+  thaw(): void {
+    if (this.running) this.child.kill('SIGCONT');
   }
 
   /** Graceful stop (SIGTERM), SIGKILL after 15 s; resolves once the process is gone. */
