@@ -146,7 +146,7 @@ describe('console in Chromium, on the sandbox with the webhook and the reconcile
     await page.waitForFunction(() => document.querySelectorAll('#pods tbody tr').length === 3
       && document.getElementById('phase')?.textContent === 'Ready', undefined, { timeout: 90_000, polling: 200 });
 
-    // the store's S3 settings (a loopback S3 server), then a backup to the bucket typed on the page
+    // the store's snapshots go to a loopback S3 server; Back up now sends a backup there
     const s3 = await startS3Server({ credentials: [S3_KEYS], buckets: ['backups'] });
     try {
       const { client } = stack.cluster;
@@ -154,15 +154,17 @@ describe('console in Chromium, on the sandbox with the webhook and the reconcile
         apiVersion: 'v1', kind: 'Secret', metadata: { name: 'web-s3' }, stringData: { AWS_ACCESS_KEY_ID: S3_KEYS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3_KEYS.secretAccessKey },
       });
       const patched = await client.patch<{ metadata: { generation: number } }>(paths.kvstore('default', STORE),
-        { spec: { snapshot: { s3: { endpoint: s3.endpoint, region: s3.region, forcePathStyle: true, credentialsSecret: { name: 'web-s3' } } } } }, 'merge');
+        { spec: { snapshot: { dir: 's3://backups/web', s3: { endpoint: s3.endpoint, region: s3.region, forcePathStyle: true, credentialsSecret: { name: 'web-s3' } } } } }, 'merge');
       // the actions are redrawn for the new spec; type into the new ones
       await page.waitForSelector(`#actions[data-generation="${patched.metadata.generation}"]`, { timeout: 10_000 });
-      await page.fill('#backup-dir', 's3://backups/web');
+      // the field left empty: the backup goes where the store's snapshots go
+      assert.match(await page.getAttribute('#backup-dir', 'placeholder') ?? '', /^s3:\/\/backups\/web /);
       await page.click('#back-up');
       await page.waitForSelector('#backups [data-phase="Succeeded"]', { timeout: 60_000 });
       const backups = await client.list<{ spec: { store: string; dir?: string }; status?: { url?: string } }>('/apis/redwing.dev/v1alpha1/namespaces/default/kvbackups');
-      assert.deepEqual(backups.items.map((backup) => backup.spec), [{ store: STORE, dir: 's3://backups/web' }]);
+      assert.deepEqual(backups.items.map((backup) => backup.spec), [{ store: STORE }]);
       const url = backups.items[0].status?.url ?? '';
+      assert.match(url, /^s3:\/\/backups\/web\//);
       assert.ok((await page.textContent('#backups'))?.includes(url), `the page shows ${url}`);
       assert.deepEqual(await s3.keys('backups'), [url.replace('s3://backups/', '')]);
     } finally {
