@@ -68,8 +68,11 @@ describe('stores in a sidecar-injected (Istio-like) namespace, with the operator
     await cluster.kubectl(['label', 'namespace', 'default', `${INJECTION_LABEL}=enabled`]);
   });
   after(async () => {
-    await cluster?.stop();
-    await injector?.stop();
+    try {
+      await cluster?.stop();
+    } finally {
+      await injector?.stop();
+    }
   });
 
   it('makes a store Ready whose pods carry the injected init container and proxy (first), with the podMetadata annotations', async () => {
