@@ -48,9 +48,15 @@ export async function assembleImage(imageDir: string): Promise<void> {
  */
 export async function startInstallCluster(prefix: string): Promise<InstallCluster> {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  await assembleImage(join(dir, 'image'));
-  process.env[OPERATOR_IMAGE_DIR_ENV] = join(dir, 'image');
-  const sandbox = await startSandbox({ dir, logger: sandboxTestLogger(), restartBackoffBaseMs: 500 });
+  let sandbox: RunningSandbox;
+  try {
+    await assembleImage(join(dir, 'image'));
+    process.env[OPERATOR_IMAGE_DIR_ENV] = join(dir, 'image');
+    sandbox = await startSandbox({ dir, logger: sandboxTestLogger(), restartBackoffBaseMs: 500 });
+  } catch (error: unknown) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   const kc = new KubeConfig();
   kc.loadFromFile(sandbox.kubeconfigPath);
   const client = new KubeClient(kc);
