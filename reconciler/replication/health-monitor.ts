@@ -218,7 +218,7 @@ export class HealthMonitor extends EventEmitter {
     } else if (now - watch.lastSeenAtMs > 1.5 * this.intervalMs && now - watch.lastSeenAtMs < watch.store.downAfterMilliseconds) {
       // The last answer is older than a tick: the replicas' offsets start counting now, not at downAfterMilliseconds
       // (from then on the confirmations sample them, at their own spacing).
-      void this.sample(watch);
+      this.sample(watch);
     }
   }
 
@@ -227,7 +227,7 @@ export class HealthMonitor extends EventEmitter {
     // A ping this late starts the replicas' sampling before the next tick. setImmediate first: a reply already read
     // from the socket (a busy event loop) is handled before the sampling starts, so it does not start for nothing.
     const late = this.latePingMs > 0
-      ? setTimeout(() => setImmediate(() => { if (watch.pingInFlight) void this.sample(watch); }), this.latePingMs).unref()
+      ? setTimeout(() => setImmediate(() => { if (watch.pingInFlight) this.sample(watch); }), this.latePingMs).unref()
       : undefined;
     try {
       const answer = await watch.channel.ping();
@@ -295,14 +295,10 @@ export class HealthMonitor extends EventEmitter {
     }, Math.max(0, atMs - this.clock()) + 1).unref();
   }
 
-  private async sample(watch: StoreWatch): Promise<void> {
+  private sample(watch: StoreWatch): void {
     if (watch.sampling || watch.confirming || watch.down) return;
     watch.sampling = true;
-    try {
-      await this.viewReplicas(watch);
-    } finally {
-      watch.sampling = false;
-    }
+    void this.viewReplicas(watch).catch(() => undefined).finally(() => { watch.sampling = false; });
   }
 
   private async confirm(watch: StoreWatch, trigger: MasterDownEvent['trigger']): Promise<CheckOutcome> {
@@ -315,7 +311,9 @@ export class HealthMonitor extends EventEmitter {
       const round = await this.viewReplicas(watch);
       // The master answered while the replicas were asked, or the store moved on to another master meanwhile.
       if (!round || watch.lastSeenAtMs !== seenBefore || this.watches.get(store.key) !== watch || watch.down) return watch.down ? 'down' : 'up';
-      const windowMs = silenceWindowMs(await (watch.pingPeriod ?? Promise.resolve(10)));
+      // The ping period matters only for a replica that still sees the master: a lost link or a dead replica decides now.
+      const vouching = round.views.some((view) => view.seesMaster && view.offset !== undefined);
+      const windowMs = vouching ? silenceWindowMs(await (watch.pingPeriod ?? Promise.resolve(10))) : Number.POSITIVE_INFINITY;
       const views = round.views.map((view) => judgeBySilence(view, watch.marks.get(view.pod), round.sampledAtMs, windowMs));
       // An offset that has not moved since the master went quiet, but not for a whole window yet: no verdict either way.
       const pending = views.filter((view) => undecided(view, watch.marks.get(view.pod), round.sampledAtMs, windowMs));
