@@ -183,4 +183,22 @@ describe('reconciler end to end: KVBackups to S3', { timeout: 300_000 }, () => {
     }
     assert.equal((await getStore(client, 'bk-url')).status?.restore?.result, 'Succeeded');
   });
+
+  it('a restore that cannot read its object: status.restore Failed with the S3 error, a RestoreFailed Event, no master elected', async () => {
+    const { client } = e2e.cluster;
+    await client.create(paths.kvstores('default'), kvstore('bk-missing', {
+      replicas: 1, persistence: { enabled: false }, restore: { url: 's3://backups/team/no-such-object.rdb' },
+      snapshot: { s3: { endpoint: s3.endpoint, region: s3.region, forcePathStyle: true, credentialsSecret: { name: 'bk-s3' } } },
+    }));
+    const store = await waitFor('status.restore Failed', async () => {
+      const current = await getStore(client, 'bk-missing');
+      return current.status?.restore?.result === 'Failed' ? current : undefined;
+    }, 60_000, 250);
+    assert.match(store.status?.restore?.message ?? '', /NoSuchKey|404/);
+    assert.match(store.status?.restore?.message ?? '', /takes no writes until then/);
+    assert.equal(store.status?.master, undefined);
+    assert.notEqual(store.status?.phase, 'Ready');
+    const events = await client.list<{ reason: string; type: string; involvedObject: { name: string } }>(paths.core('events', 'default'));
+    assert.ok(events.items.some((event) => event.reason === 'RestoreFailed' && event.type === 'Warning' && event.involvedObject.name === 'bk-missing'));
+  });
 });
