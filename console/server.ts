@@ -18,7 +18,7 @@ import { HttpError, isSameOrigin, readJsonBody, SECURITY_HEADERS, sendJson } fro
 import { renderPage } from './page.js';
 import { CSRF_HEADER, sameToken, sessionCookie, SessionStore, tokenAccess, type Session } from './sessions.js';
 import {
-  backUpStore, createStore, deleteStore, listPolicies, patchStoreConfig, readStoreSchema, replaceStore, rotateStorePassword, scaleStore,
+  backUpStore, createStore, deleteStore, patchEditedStore, listPolicies, patchStoreConfig, readStoreSchema, replaceStore, rotateStorePassword, scaleStore,
 } from './store-actions.js';
 import { streamStoreDetail } from './store-detail-feed.js';
 import { streamStoreList } from './store-list-feed.js';
@@ -83,6 +83,14 @@ function objectOf(body: Record<string, unknown>): KubeObject {
   return object as KubeObject;
 }
 
+/** The store as the page loaded it, for an edit saved as a patch; undefined for a create or a plain replace. */
+function originalOf(body: Record<string, unknown>): KubeObject | undefined {
+  const original = body.original;
+  if (original === undefined) return undefined;
+  if (typeof original !== 'object' || original === null || Array.isArray(original)) throw new HttpError(400, 'body.original must be the KVStore as loaded');
+  return original as KubeObject;
+}
+
 async function whoAmI(client: KubeClient): Promise<string | undefined> {
   try {
     const review = await client.create<{ status?: { userInfo?: { username?: string } } }>('/apis/authentication.k8s.io/v1/selfsubjectreviews', {
@@ -132,16 +140,23 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   route('POST', '/api/stores/dry-run', async ({ request, response, session }) => {
     const body = await readJsonBody(request);
     const object = objectOf(body);
-    const result = body.mode === 'replace' ? await replaceStore(session.client, object, true) : await createStore(session.client, object, true);
+    const original = originalOf(body);
+    const result = body.mode !== 'replace' ? await createStore(session.client, object, true)
+      : original ? await patchEditedStore(session.client, original, object, true) : await replaceStore(session.client, object, true);
     sendJson(response, 200, { submitted: object, object: result });
   }, false);
   route('POST', '/api/stores', async ({ request, response, session }) => {
     sendJson(response, 201, await createStore(session.client, objectOf(await readJsonBody(request)), false));
   });
+  // With `original` (what the page loaded), the edit is saved as a merge patch; without, as a replace.
   route('PUT', STORE, async ({ request, response, session, params }) => {
-    const object = objectOf(await readJsonBody(request));
+    const body = await readJsonBody(request);
+    const object = objectOf(body);
+    const original = originalOf(body);
     const { namespace, name } = storeTarget(params);
-    sendJson(response, 200, await replaceStore(session.client, { ...object, metadata: { ...object.metadata, namespace, name } }, false));
+    sendJson(response, 200, original
+      ? await patchEditedStore(session.client, { ...original, metadata: { ...original.metadata, namespace, name } }, object, false)
+      : await replaceStore(session.client, { ...object, metadata: { ...object.metadata, namespace, name } }, false));
   });
   route('POST', `${STORE}/scale`, async ({ request, response, session, params }) => {
     const replicas = (await readJsonBody(request)).replicas;

@@ -11,6 +11,7 @@ import { buildKVStoreCrd } from '../shared/crds.js';
 import { storeObjectNames } from '../shared/names.js';
 import type { KVBackup } from '../shared/schema/kvbackup.js';
 import type { KVStore } from '../shared/schema/kvstore.js';
+import { editedParts, mergePatchOf } from './edit-patch.js';
 import { HttpError } from './http-io.js';
 import { orderLikeReference } from './schema-order.js';
 import { newBackup } from './store-backups.js';
@@ -66,6 +67,13 @@ export function replaceStore(client: KubeClient, object: KubeObject, dryRun: boo
   const namespace = namespaceOf(object);
   const name = object.metadata?.name ?? '';
   return client.request<KVStore>('PUT', paths.kvstore(namespace, name) + (dryRun ? '?dryRun=All' : ''), withTypeMeta(object, namespace));
+}
+
+/** The user's edit as a merge patch against what they loaded (console/edit-patch.ts says why not a replace). */
+export function patchEditedStore(client: KubeClient, original: KubeObject, edited: KubeObject, dryRun: boolean): Promise<KVStore> {
+  const namespace = namespaceOf(original);
+  const name = original.metadata?.name ?? '';
+  return client.patch<KVStore>(paths.kvstore(namespace, name), mergePatchOf(editedParts(original), editedParts(edited)), 'merge', dryRun ? '?dryRun=All' : '');
 }
 
 export function scaleStore(client: KubeClient, namespace: string, name: string, replicas: number): Promise<KubeObject> {

@@ -18,7 +18,7 @@ interface DryRunAnswer {
 /** What the user edits of a stored object: no status, no server-managed metadata. */
 function editable(store: JsonObject): JsonObject {
   const metadata = (store.metadata ?? {}) as JsonObject;
-  const kept: JsonObject = { name: metadata.name, namespace: metadata.namespace, resourceVersion: metadata.resourceVersion };
+  const kept: JsonObject = { name: metadata.name, namespace: metadata.namespace };
   for (const key of ['labels', 'annotations']) if (metadata[key]) kept[key] = metadata[key];
   return { metadata: kept, spec: store.spec ?? {} };
 }
@@ -26,9 +26,10 @@ function editable(store: JsonObject): JsonObject {
 export async function showEditor(root: HTMLElement, target?: { namespace: string; name: string }): Promise<void> {
   const { schema, source } = await callApi<{ schema: JsonSchema; source: string }>('GET', '/api/schema');
   const mode = target ? 'replace' : 'create';
-  let value: JsonObject = target
-    ? editable(await callApi<JsonObject>('GET', `/api/stores/${target.namespace}/${target.name}`))
-    : { metadata: { name: '', namespace: 'default' }, spec: {} };
+  // An edit is saved as a patch against what was loaded (the server computes it), so status writes meanwhile do
+  // not make it conflict.
+  const original = target ? editable(await callApi<JsonObject>('GET', `/api/stores/${target.namespace}/${target.name}`)) : undefined;
+  let value: JsonObject = original ?? { metadata: { name: '', namespace: 'default' }, spec: {} };
   const yamlText = el('textarea', { id: 'yaml', spellcheck: 'false' });
   const admittedText = el('pre', { id: 'admitted', class: 'card' });
   const status = el('div', { id: 'dry-run-status', class: 'muted' });
@@ -44,7 +45,7 @@ export async function showEditor(root: HTMLElement, target?: { namespace: string
       const mine = ++sequence;
       status.textContent = 'checking with the API server (dry-run)…';
       try {
-        const answer = await callApi<DryRunAnswer>('POST', '/api/stores/dry-run', { ...body, mode });
+        const answer = await callApi<DryRunAnswer>('POST', '/api/stores/dry-run', { ...body, mode, original });
         if (mine !== sequence) return;
         if (body.yaml !== undefined) {
           value = answer.submitted;
@@ -78,7 +79,7 @@ export async function showEditor(root: HTMLElement, target?: { namespace: string
   submit.addEventListener('click', async () => {
     submit.disabled = true;
     try {
-      const body = { yaml: yamlText.value };
+      const body = { yaml: yamlText.value, original };
       const metadata = (value.metadata ?? {}) as { name?: string; namespace?: string };
       const stored = target
         ? await callApi<JsonObject>('PUT', `/api/stores/${target.namespace}/${target.name}`, body)

@@ -174,4 +174,21 @@ describe('console in Chromium, on the sandbox with the webhook and the reconcile
     await page.waitForFunction(() => document.getElementById('phase')?.textContent === 'Ready', undefined, { timeout: 30_000 });
     await screenshot(page, 'console-store-page.png', 'full');
   });
+
+  it("edits the store's spec in the form, dry-run first, and saves it", async () => {
+    await page.goto(`${stack.console.url}#/stores/default/${STORE}`);
+    await page.click('#actions a[href^="#/edit/"] button');
+    await page.waitForURL(/#\/edit\/default\/web$/);
+    await page.waitForSelector('#dry-run-status.ok', { timeout: 15_000 });
+    assert.equal(await page.inputValue(field('spec.replicas')), '3');
+    await page.fill(field('spec.failover.downAfterMilliseconds'), '2500');
+    await page.waitForFunction(() => document.getElementById('yaml')?.textContent !== null
+      && (document.getElementById('yaml') as HTMLTextAreaElement).value.includes('downAfterMilliseconds: 2500'), undefined, { timeout: 5_000 });
+    await page.waitForSelector('#dry-run-status.ok', { timeout: 15_000 });
+    await page.click('#submit');
+    await page.waitForURL(/#\/stores\/default\/web$/);
+    const stored = await stack.cluster.client.get<{ spec: { replicas: number; failover: { downAfterMilliseconds: number } } }>(paths.kvstore('default', STORE));
+    assert.equal(stored.spec.failover.downAfterMilliseconds, 2500);
+    assert.equal(stored.spec.replicas, 3);
+  });
 });

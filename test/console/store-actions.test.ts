@@ -64,6 +64,23 @@ describe('console store actions', () => {
     assert.equal((await readStore()).spec?.replicas, 4);
   });
 
+  it('saves an edit as a patch of what the user changed: status writes meanwhile do not conflict, others\' changes stay', async () => {
+    const loaded = await readStore();
+    const original = { metadata: { name: 'shop', namespace: 'default', labels: loaded.metadata?.labels }, spec: loaded.spec };
+    await admin.patch(`${paths.kvstore('default', 'shop')}/status`, { status: { phase: 'Ready' } }, 'merge');
+    await admin.patch(paths.kvstore('default', 'shop'), { metadata: { labels: { team: 'payments' } } }, 'merge');
+    const edited = { ...original, spec: { ...original.spec, replicas: 6, config: { hz: '50' } } };
+    const dryRun = await user.call('POST', '/api/stores/dry-run', { object: edited, original, mode: 'replace' });
+    assert.equal(dryRun.status, 200, JSON.stringify(dryRun.body));
+    assert.equal((await readStore()).spec?.replicas, 4, 'a dry-run stores nothing');
+    const saved = await user.call('PUT', STORE_PATH, { object: edited, original });
+    assert.equal(saved.status, 200, JSON.stringify(saved.body));
+    const stored = await readStore();
+    assert.equal(stored.spec?.replicas, 6);
+    assert.deepEqual(stored.spec?.config, { hz: '50' }, 'settings the user removed are removed');
+    assert.equal(stored.metadata?.labels?.team, 'payments', 'a label set by someone else meanwhile stays');
+  });
+
   it("rotates the password by writing a new one to the store's Secret", async () => {
     await admin.create(paths.core('secrets', 'default'), { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'shop-auth' }, stringData: { password: 'first' } });
     const rotated = await user.call('POST', `${STORE_PATH}/rotate-password`);
