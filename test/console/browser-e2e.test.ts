@@ -1,8 +1,8 @@
 /**
  * The console in a real headless Chromium against the sandbox with the webhook and the reconciler: a store created
  * from the form goes Ready on its page live, the webhook's field error shows next to its field, and a killed master's
- * failover appears on the timeline without a reload; the list filters, and the store page scales and backs up.
- * One browser and one sandbox for the file.
+ * failover appears on the timeline without a reload; the list filters, the store page scales and backs up, and an
+ * edit is dry-run and saved. One browser and one sandbox for the file.
  *
  * `REDWING_CONSOLE_SCREENSHOTS=docs/images` also saves the README's screenshots (store list, create form, store page).
  */
