@@ -1,22 +1,26 @@
 /**
- * The store list's live feed: a watch of every KVStore the user may list (all namespaces) and of the namespace
- * claims, as the user. The first message is the whole list; then one message per changed row. Every open list page
- * has its own watches, so each sees exactly what its user's RBAC allows.
+ * The store list's live feed: a watch of every KVStore the user may list (all namespaces), of the namespace claims and
+ * of the cluster-wide reconciler's leader Lease, as the user. The first message is the whole list; then one message per
+ * changed row. Every open list page has its own watches, so each sees exactly what its user's RBAC allows.
  */
 import type { KubeClient } from '../kube/client.js';
-import type { Informer } from '../kube/informer.js';
 import { objectKey } from '../kube/informer.js';
 import { ListWatchInformer } from '../kube/list-watch-informer.js';
 import { paths } from '../kube/paths.js';
+import { errorMessage } from '../shared/error-message.js';
 import type { Logger } from '../shared/logger.js';
 import type { KVStore } from '../shared/schema/kvstore.js';
 import type { EventStream } from './event-stream.js';
 import { listAccess } from './list-access.js';
-import { NAMESPACE_CLAIM_LABEL, summarizeStore, type ClaimLease } from './store-summary.js';
-import { errorMessage } from '../shared/error-message.js';
+import { LEADER_LEASE_NAME, NAMESPACE_CLAIM_LABEL, OPERATOR_NAMESPACE, summarizeStore, type ClaimLease, type StoreRow } from './store-summary.js';
+
+/** An informer of `path` when the user may list it, else undefined (the page then shows the manager as unknown). */
+async function optionalInformer(client: KubeClient, name: string, path: string, logger: Logger, labelSelector?: string): Promise<ListWatchInformer<ClaimLease> | undefined> {
+  const access = await listAccess(client, path, labelSelector).catch(() => 'forbidden');
+  return access === 'allowed' ? new ListWatchInformer<ClaimLease>(client, { name, path, labelSelector, logger }) : undefined;
+}
 
 export async function streamStoreList(client: KubeClient, stream: EventStream, logger: Logger): Promise<void> {
-  const claimSelector = `${NAMESPACE_CLAIM_LABEL}=true`;
   try {
     const access = await listAccess(client, paths.kvstores());
     if (access !== 'allowed') {
@@ -32,31 +36,42 @@ export async function streamStoreList(client: KubeClient, stream: EventStream, l
     return;
   }
   const stores = new ListWatchInformer<KVStore>(client, { name: 'console-stores', path: paths.kvstores(), logger });
-  let claims: Informer<ClaimLease> | undefined;
-  if ((await listAccess(client, paths.allLeases(), claimSelector).catch(() => 'forbidden')) === 'allowed') {
-    claims = new ListWatchInformer<ClaimLease>(client, { name: 'console-claims', path: paths.allLeases(), labelSelector: claimSelector, logger });
-  }
-  const claimList = () => claims?.list();
+  const claims = await optionalInformer(client, 'console-claims', paths.allLeases(), logger, `${NAMESPACE_CLAIM_LABEL}=true`);
+  const leases = await optionalInformer(client, 'console-leader', paths.leases(OPERATOR_NAMESPACE), logger);
+  const rowOf = (store: KVStore): StoreRow => summarizeStore(store, claims?.list(), Date.now(), leases?.get(OPERATOR_NAMESPACE, LEADER_LEASE_NAME));
+  // The manager last sent per row: Leases are renewed every few seconds, and only a change of manager is news.
+  const sentManagers = new Map<string, string>();
+  const send = (row: StoreRow) => {
+    sentManagers.set(row.key, JSON.stringify(row.managedBy));
+    stream.send('row', row);
+  };
   let synced = false;
   stores.on((event, store) => {
     if (!synced) return;
-    if (event === 'delete') stream.send('remove', { key: objectKey(store) });
-    else stream.send('row', summarizeStore(store, claimList(), Date.now()));
-  });
-  // A claim that appears or goes changes the manager of every store in its namespace.
-  claims?.on((_event, lease) => {
-    if (!synced) return;
-    const namespace = lease.metadata?.namespace;
-    for (const store of stores.list((candidate) => candidate.metadata?.namespace === namespace)) {
-      stream.send('row', summarizeStore(store, claimList(), Date.now()));
+    if (event === 'delete') {
+      sentManagers.delete(objectKey(store));
+      stream.send('remove', { key: objectKey(store) });
+    } else {
+      send(rowOf(store));
     }
   });
+  const managersMayHaveChanged = () => {
+    if (!synced) return;
+    for (const store of stores.list()) {
+      const row = rowOf(store);
+      if (sentManagers.get(row.key) !== JSON.stringify(row.managedBy)) send(row);
+    }
+  };
+  claims?.on(managersMayHaveChanged);
+  leases?.on(managersMayHaveChanged);
   stream.onClose(() => {
     stores.stop();
     claims?.stop();
+    leases?.stop();
   });
-  await Promise.all([stores.start(), claims?.start()]);
+  await Promise.all([stores.start(), claims?.start(), leases?.start()]);
   synced = true;
-  const rows = stores.list().map((store) => summarizeStore(store, claimList(), Date.now()));
+  const rows = stores.list().map(rowOf);
+  for (const row of rows) sentManagers.set(row.key, JSON.stringify(row.managedBy));
   stream.send('snapshot', { rows, managersKnown: claims !== undefined });
 }

@@ -9,6 +9,9 @@ import type { KVStore } from '../shared/schema/kvstore.js';
  * not import reconciler/ (lint boundary), so it reads the Lease by its label, which is part of the cluster contract.
  */
 export const NAMESPACE_CLAIM_LABEL = 'redwing.dev/namespace-claim';
+/** The cluster-wide reconciler's leader election Lease (reconciler/controller/leader-runnables.ts), same reason. */
+export const OPERATOR_NAMESPACE = 'redwing-system';
+export const LEADER_LEASE_NAME = 'redwing-reconciler';
 
 export interface ClaimLease {
   metadata?: { name?: string; namespace?: string; resourceVersion?: string };
@@ -18,7 +21,7 @@ export interface ClaimLease {
 export interface ManagedBy {
   /** `cluster-wide`, `namespaced` (a live claim on the store's namespace), or `unknown` (the user may not read Leases) */
   scope: 'cluster-wide' | 'namespaced' | 'unknown';
-  /** the claim's holder: the namespaced reconciler's identity */
+  /** the namespaced reconciler holding the claim, or the cluster-wide reconciler holding the leader Lease */
   holder?: string;
 }
 
@@ -44,14 +47,18 @@ export function isClaimLive(lease: ClaimLease | undefined, nowMs: number): boole
   return Date.parse(renewTime) + (lease.spec?.leaseDurationSeconds ?? 15) * 1000 > nowMs;
 }
 
-/** `claims` undefined: the user could not read Leases, so who manages the store is not known. */
-export function managedByOf(namespace: string, claims: ClaimLease[] | undefined, nowMs: number): ManagedBy {
+/**
+ * `claims` undefined: the user could not read Leases, so who manages the store is not known. `leader`: the
+ * cluster-wide reconciler's leader Lease, when it runs with leader election and the user may read it.
+ */
+export function managedByOf(namespace: string, claims: ClaimLease[] | undefined, nowMs: number, leader?: ClaimLease): ManagedBy {
   if (!claims) return { scope: 'unknown' };
   const live = claims.find((lease) => lease.metadata?.namespace === namespace && isClaimLive(lease, nowMs));
-  return live ? { scope: 'namespaced', holder: live.spec?.holderIdentity } : { scope: 'cluster-wide' };
+  if (live) return { scope: 'namespaced', holder: live.spec?.holderIdentity };
+  return isClaimLive(leader, nowMs) ? { scope: 'cluster-wide', holder: leader?.spec?.holderIdentity } : { scope: 'cluster-wide' };
 }
 
-export function summarizeStore(store: KVStore, claims: ClaimLease[] | undefined, nowMs: number): StoreRow {
+export function summarizeStore(store: KVStore, claims: ClaimLease[] | undefined, nowMs: number, leader?: ClaimLease): StoreRow {
   const namespace = store.metadata?.namespace ?? 'default';
   const name = store.metadata?.name ?? '';
   return {
@@ -65,6 +72,6 @@ export function summarizeStore(store: KVStore, claims: ClaimLease[] | undefined,
     phase: store.status?.phase ?? 'Pending',
     createdAt: String(store.metadata?.creationTimestamp ?? ''),
     deleting: Boolean(store.metadata?.deletionTimestamp),
-    managedBy: managedByOf(namespace, claims, nowMs),
+    managedBy: managedByOf(namespace, claims, nowMs, leader),
   };
 }

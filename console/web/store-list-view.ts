@@ -20,8 +20,7 @@ export interface StoreRow {
 }
 
 function managerText(row: StoreRow): string {
-  if (row.managedBy.scope === 'namespaced') return `namespaced (${row.managedBy.holder ?? '?'})`;
-  return row.managedBy.scope;
+  return row.managedBy.holder ? `${row.managedBy.scope} (${row.managedBy.holder})` : row.managedBy.scope;
 }
 
 function cells(row: StoreRow): Array<string | HTMLElement> {

@@ -120,6 +120,32 @@ describe('console store actions', () => {
     }
   });
 
+  it('pushes a row when its manager changes (a namespace claim, the leader Lease), not when a Lease is only renewed', async () => {
+    const stream = user.stream('/api/events/stores');
+    const lease = (namespace: string, name: string, holder: string, labels?: Record<string, string>) => ({
+      apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace, labels },
+      spec: { holderIdentity: holder, leaseDurationSeconds: 15, renewTime: new Date().toISOString().replace('Z', '000Z') },
+    });
+    type Row = { key: string; managedBy: { scope: string; holder?: string } };
+    try {
+      const snapshot = await stream.next('snapshot') as { rows: Row[] };
+      assert.deepEqual(snapshot.rows.find((row) => row.key === 'default/shop')?.managedBy, { scope: 'cluster-wide' });
+      await admin.create('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'redwing-system' } });
+      await admin.create(paths.leases('redwing-system'), lease('redwing-system', 'redwing-reconciler', 'leader-1'));
+      let row = await stream.next('row') as Row;
+      assert.deepEqual(row.managedBy, { scope: 'cluster-wide', holder: 'leader-1' });
+      await stream.next('row');
+      await admin.create(paths.leases('default'), lease('default', 'redwing-namespace-claim', 'team-default-1', { 'redwing.dev/namespace-claim': 'true' }));
+      row = await stream.next('row') as Row;
+      assert.deepEqual(row.managedBy, { scope: 'namespaced', holder: 'team-default-1' });
+      await stream.next('row');
+      await admin.patch(paths.lease('default', 'redwing-namespace-claim'), { spec: { renewTime: new Date().toISOString().replace('Z', '000Z') } }, 'merge');
+      await assert.rejects(stream.next('row', 1000), /no "row" event/, 'a renewal changes no manager');
+    } finally {
+      stream.close();
+    }
+  });
+
   it('lists KVPolicies, and deletes a store', async () => {
     await admin.create('/apis/redwing.dev/v1alpha1/kvpolicies', { apiVersion: 'redwing.dev/v1alpha1', kind: 'KVPolicy', metadata: { name: 'small' }, spec: { enforcement: 'Audit', rules: { maxReplicas: 5 } } });
     const policies = await user.call('GET', '/api/policies');

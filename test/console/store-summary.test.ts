@@ -17,6 +17,10 @@ describe('console store rows', () => {
     assert.deepEqual(managedByOf('team-b', claims, NOW), { scope: 'cluster-wide' }, 'a claim not renewed within its duration has lapsed');
     assert.deepEqual(managedByOf('default', claims, NOW), { scope: 'cluster-wide' });
     assert.deepEqual(managedByOf('team-a', undefined, NOW), { scope: 'unknown' }, 'the user may not read Leases');
+    const leader = claim('redwing-system', 'redwing-reconciler-5d8', 2);
+    assert.deepEqual(managedByOf('default', claims, NOW, leader), { scope: 'cluster-wide', holder: 'redwing-reconciler-5d8' });
+    assert.deepEqual(managedByOf('team-a', claims, NOW, leader), { scope: 'namespaced', holder: 'reconciler-team-a-7f9' });
+    assert.deepEqual(managedByOf('default', claims, NOW, claim('redwing-system', 'gone', 60)), { scope: 'cluster-wide' }, 'a lapsed leader is no one');
   });
 
   it('reads what kubectl get kvs shows', () => {
