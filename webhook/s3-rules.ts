@@ -56,6 +56,9 @@ export function checkS3CrossFieldRules(spec: KVStoreSpec): FieldError[] {
   if (spec.snapshot?.s3 !== undefined && !toS3 && spec.restore?.url === undefined && spec.restore?.backup === undefined) {
     errors.push({ field: 'spec.snapshot.s3', message: 'is read for an s3:// spec.snapshot.dir or a spec.restore; set one or remove it' });
   }
+  if (toS3 && spec.engine === 'dragonfly') {
+    errors.push({ field: 'spec.snapshot.dir', message: 's3:// is not supported for dragonfly yet (Redwing streams RDBs over the Redis replication protocol); use /data' });
+  }
   if (spec.restore !== undefined && spec.engine === 'dragonfly') {
     errors.push({ field: 'spec.restore', message: 'is not supported for dragonfly (Redwing restores over the Redis replication protocol)' });
   }

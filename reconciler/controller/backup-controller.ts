@@ -70,6 +70,11 @@ export function createBackupController(options: BackupControllerOptions): Contro
       return { requeueAfterMs: PENDING_RECHECK_MS };
     }
     const spec = applyKVStoreDefaults(store.spec, backup.spec.store);
+    if (spec.engine === 'dragonfly') {
+      const error = `KVStore ${backup.spec.store} is a dragonfly store: Redwing streams RDBs over the Redis replication protocol, which dragonfly does not serve`;
+      await write(backup, backupFinished(backup, undefined, { ok: false, durationMs: 0, reason: 'NotSupported', error }, now()), signal);
+      return {};
+    }
     const dir = backup.spec.dir ?? spec.snapshot?.dir ?? '';
     const dirField = backup.spec.dir ? 'spec.dir' : `KVStore ${backup.spec.store} spec.snapshot.dir`;
     const s3Field = backup.spec.s3 ? 'spec.s3' : `KVStore ${backup.spec.store} spec.snapshot.s3`;

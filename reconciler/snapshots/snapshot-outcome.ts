@@ -27,7 +27,7 @@ export interface SnapshotOutcomeInput {
 }
 
 /** An UploadResult, or a failure before any upload (bad dir, missing credentials). */
-export type UploadSummary = UploadResult | { ok: false; durationMs: number; reason: 'InvalidS3Dir' | 'S3CredentialsMissing'; error: string };
+export type UploadSummary = UploadResult | { ok: false; durationMs: number; reason: 'InvalidS3Dir' | 'S3CredentialsMissing' | 'NotSupported'; error: string };
 
 export interface SnapshotOutcome {
   record: SnapshotRecord;

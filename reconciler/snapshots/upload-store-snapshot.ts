@@ -31,6 +31,10 @@ export interface StoreUploadInput {
 }
 
 export async function uploadStoreSnapshot(input: StoreUploadInput): Promise<UploadSummary> {
+  if (input.spec.engine === 'dragonfly') {
+    // Admission refuses this; a store written around the webhook is told why instead of failing on the protocol.
+    return { ok: false, durationMs: 0, reason: 'NotSupported', error: 'spec.snapshot.dir: s3:// is not supported for dragonfly (its replication protocol is not Redis\'s); use /data' };
+  }
   const resolved = await resolveS3Access({
     url: input.spec.snapshot?.dir ?? '', urlField: 'spec.snapshot.dir', s3: input.spec.snapshot?.s3, s3Field: 'spec.snapshot.s3',
     readSecret: input.readSecret, environment: input.settings?.environment, retryBaseMs: input.settings?.retryBaseMs,

@@ -153,6 +153,7 @@ describe('validateKVStore: S3 snapshots and restore', () => {
     const dragonfly = create({ engine: 'dragonfly', restore: { backup: 'nightly' } });
     assert.ok(fields(dragonfly).includes('spec.restore'), JSON.stringify(dragonfly.errors));
     assert.deepEqual(fields(create({ restore: { backup: 'nightly' }, tls: { enabled: true } })), ['spec.restore']);
+    assert.ok(fields(create({ engine: 'dragonfly', snapshot: { dir: 's3://backups/team' } })).includes('spec.snapshot.dir'));
   });
 
   it('refuses a restore added to or changed on an existing store; keeping or removing it is fine', () => {
