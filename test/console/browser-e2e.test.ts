@@ -11,9 +11,11 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page, Request } from 'playwright-core';
+import { pino } from 'pino';
 import { startS3Server } from '../../harness/s3-server.js';
 import { chromiumMissing, launchConsoleBrowser, logInWithKubeconfig, viewLoaded, type ConsoleBrowser } from '../../harness/console-browser.js';
 import { paths } from '../../kube/paths.js';
+import { runReconciler, type RunningReconciler } from '../../reconciler/controller/main.js';
 import { kvstore, listStorePods, waitFor } from '../reconciler/controller/e2e-helpers.js';
 import { startConsoleStack, type ConsoleStack } from './console-stack.js';
 
@@ -47,6 +49,7 @@ describe('console in Chromium, on the sandbox with the webhook and the reconcile
   let stack: ConsoleStack;
   let browser: ConsoleBrowser;
   let page: Page;
+  let namespaced: RunningReconciler | undefined;
 
   before(async () => {
     stack = await startConsoleStack();
@@ -56,6 +59,7 @@ describe('console in Chromium, on the sandbox with the webhook and the reconcile
   });
 
   after(async () => {
+    await namespaced?.stop();
     await browser?.close();
     await stack?.stop();
   });
@@ -85,16 +89,28 @@ describe('console in Chromium, on the sandbox with the webhook and the reconcile
     await page.waitForFunction((name) => document.getElementById('master')?.textContent === name
       && document.querySelectorAll('#pods [data-role="master"]').length === 1
       && document.querySelectorAll('#pods [data-role="replica"]').length === 1, master, { timeout: 15_000 });
+  });
 
-    if (SCREENSHOT_DIR) {
-      for (const [name, namespace, replicas] of [['sessions', 'default', 1], ['cache', 'default', 1]] as const) {
-        await stack.cluster.client.create(paths.kvstores(namespace), kvstore(name, { replicas }));
-      }
-      await page.goto(`${stack.console.url}#/`);
-      await viewLoaded(page);
-      await page.waitForSelector('#stores tr[data-key="default/sessions"][data-phase="Ready"]', { timeout: 60_000 });
-      await screenshot(page, 'console-store-list.png', 300);
-    }
+  it('lists the stores of a namespaced reconciler beside the cluster-wide ones, naming who manages each', async () => {
+    const { client } = stack.cluster;
+    await client.create('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a' } });
+    namespaced = await runReconciler({
+      kubeConfig: stack.cluster.reconcilerKubeConfig, namespace: 'team-a', identity: 'team-a-reconciler', metricsPort: 0, leaderElect: false,
+      logger: pino({ level: 'silent' }), backups: { s3: { environment: {}, retryBaseMs: 5 } },
+    });
+    await client.create(paths.kvstores('team-a'), kvstore('cache', { replicas: 1 }, 'team-a'));
+    if (SCREENSHOT_DIR) await client.create(paths.kvstores('default'), kvstore('sessions', { replicas: 1 }));
+    await page.goto(`${stack.console.url}#/`);
+    await viewLoaded(page);
+    const row = page.locator('#stores tr[data-key="team-a/cache"][data-phase="Ready"]');
+    await row.waitFor({ timeout: 60_000 });
+    assert.match(await row.textContent() ?? '', /namespaced \(team-a-reconciler\)/);
+    assert.match(await page.locator('#stores tr[data-key="default/web"]').textContent() ?? '', /cluster-wide/);
+    await page.selectOption('#namespace-filter', 'team-a');
+    assert.equal(await page.locator('#stores tbody tr:not([hidden])').count(), 1);
+    await page.selectOption('#namespace-filter', '');
+    if (SCREENSHOT_DIR) await page.waitForSelector('#stores tr[data-key="default/sessions"][data-phase="Ready"]', { timeout: 60_000 });
+    await screenshot(page, 'console-store-list.png', 300);
   });
 
   it("shows the webhook's field error next to its field before anything is stored", async () => {
