@@ -11,6 +11,8 @@ import { promisify } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { KubeClient } from '../../kube/client.js';
 import { sandboxTestLogger } from '../../harness/sandbox-logger.js';
+import { waitFor } from '../../harness/wait-for.js';
+import type { Writer } from '../../harness/writer.js';
 import { startSandbox, type RunningSandbox } from '../../sandbox/cluster.js';
 import { OPERATOR_IMAGE_DIR_ENV } from '../../sandbox/kubelet/operator-image.js';
 import { checkRbacUsage, REDWING_ACCOUNT_PREFIX } from '../helpers/rbac-usage.js';
@@ -113,4 +115,17 @@ export function projectedTokenClaims(sandboxDir: string, namespace: string, podN
   if (!podDir) throw new Error(`no directory for pod ${namespace}/${podName}`);
   const token = readFileSync(join(sandboxDir, 'pods', podDir, 'volumes', 'kube-api-access-sandbox', 'token'), 'utf8');
   return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as ReturnType<typeof projectedTokenClaims>;
+}
+
+/**
+ * Waits until `writer` has `count` acknowledged writes; a timeout names the writer's last errors (a WAIT that no
+ * replica confirmed, a refused connection), which is what tells a slow machine from a broken store.
+ */
+export async function waitForAcknowledged(what: string, writer: Writer, count: number, timeoutMs: number): Promise<void> {
+  try {
+    await waitFor(what, () => writer.report.acknowledged.length >= count, timeoutMs);
+  } catch (error: unknown) {
+    const last = writer.report.errors.slice(-3).map((entry) => entry.message).join('; ');
+    throw new Error(`${what}: ${writer.report.acknowledged.length} of ${count} acknowledged in ${timeoutMs} ms; last errors: ${last || 'none'}`, { cause: error });
+  }
 }

@@ -15,7 +15,8 @@ import { getStore, listStorePods, redisCommand, storePassword, waitStoreReady } 
 import { waitFor } from '../../harness/wait-for.js';
 import { Writer, type WriterReport } from '../../harness/writer.js';
 import {
-  DEFAULT_OVERLAY, KUBECTL_MISSING, OPERATOR_NAMESPACE, projectedTokenClaims, runKubectl, startInstallCluster, type InstallCluster,
+  DEFAULT_OVERLAY, KUBECTL_MISSING, OPERATOR_NAMESPACE, projectedTokenClaims, runKubectl, startInstallCluster, waitForAcknowledged,
+  type InstallCluster,
 } from './install-helpers.js';
 
 interface PodObject {
@@ -106,7 +107,7 @@ describe('kubectl apply -k deploy/kustomize/default: the operator as pods', { sk
     const oldMaster = pods.find((pod) => pod.role === 'master')!;
     password = await storePassword(cluster.client, 'cache');
     const writer = new Writer({ host: await masterServiceIp(cluster), port: 6379, password, prefix: 'failover-', retryForMs: 10_000, waitReplicas: 1, waitTimeoutMs: 1000 });
-    await waitFor('writes before the failover', () => writer.report.acknowledged.length >= 20, 20_000);
+    await waitForAcknowledged('writes before the failover', writer, 20, 45_000);
     await cluster.kubectl(['delete', 'pod', oldMaster.name, '--wait=false']);
     const newMaster = await waitFor('another pod labelled master', async () => {
       const store = await getStore(cluster.client, 'cache');
@@ -114,7 +115,7 @@ describe('kubectl apply -k deploy/kustomize/default: the operator as pods', { sk
       return now && now.uid !== oldMaster.uid && store.status?.master === now.name ? now : undefined;
     }, 60_000);
     const acknowledgedAtFailover = writer.report.acknowledged.length;
-    await waitFor('writes after the failover', () => writer.report.acknowledged.length >= acknowledgedAtFailover + 20, 30_000);
+    await waitForAcknowledged('writes after the failover', writer, acknowledgedAtFailover + 20, 45_000);
     const report = await writer.stop();
     assert.deepEqual(await lostWrites(newMaster.ip!, password, report), [], 'no acknowledged write lost');
     await waitStoreReady(cluster.client, 'cache', 3, { timeoutMs: 90_000 });

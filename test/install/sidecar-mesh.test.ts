@@ -14,7 +14,9 @@ import { paths } from '../../kube/paths.js';
 import { getStore, listStorePods, redisCommand, storePassword, waitStoreReady } from '../../harness/sandbox-cluster.js';
 import { waitFor } from '../../harness/wait-for.js';
 import { Writer } from '../../harness/writer.js';
-import { DEFAULT_OVERLAY, KUBECTL_MISSING, OPERATOR_NAMESPACE, startInstallCluster, type InstallCluster } from './install-helpers.js';
+import {
+  DEFAULT_OVERLAY, KUBECTL_MISSING, OPERATOR_NAMESPACE, startInstallCluster, waitForAcknowledged, type InstallCluster,
+} from './install-helpers.js';
 import {
   EXCLUDE_INBOUND_PORTS, EXCLUDE_OUTBOUND_PORTS, INJECTION_LABEL, PROXY_CONFIG, PROXY_READY_AFTER_MS, injectorWebhookConfiguration, startMeshInjector,
   type MeshInjector,
@@ -135,7 +137,7 @@ describe('stores in a sidecar-injected (Istio-like) namespace, with the operator
     const service = await cluster.client.get<{ spec: { clusterIP: string } }>(paths.coreObject('services', 'default', STORE));
     const writer = new Writer({ host: service.spec.clusterIP, port: 6379, password, prefix: 'mesh-', retryForMs: 10_000, waitReplicas: 1, waitTimeoutMs: 1000 });
     try {
-      await waitFor('writes before the failover', () => writer.report.acknowledged.length >= 20, 20_000);
+      await waitForAcknowledged('writes before the failover', writer, 20, 45_000);
       process.kill(enginePid, 'SIGKILL');
       const newMaster = await waitFor('another pod master', async () => {
         const store = await getStore(cluster.client, STORE);
@@ -143,7 +145,7 @@ describe('stores in a sidecar-injected (Istio-like) namespace, with the operator
         return now && now.name !== oldMaster.metadata.name && store.status?.master === now.name ? now : undefined;
       }, 30_000);
       const acknowledgedAtFailover = writer.report.acknowledged.length;
-      await waitFor('writes after the failover', () => writer.report.acknowledged.length >= acknowledgedAtFailover + 20, 30_000);
+      await waitForAcknowledged('writes after the failover', writer, acknowledgedAtFailover + 20, 45_000);
       const report = await writer.stop();
       const lost: string[] = [];
       for (const key of report.acknowledged) if ((await redisCommand(newMaster.ip!, password, 'GET', key)) === null) lost.push(key);
