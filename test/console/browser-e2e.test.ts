@@ -127,6 +127,15 @@ describe('console in Chromium, on the sandbox with the webhook and the reconcile
     await screenshot(page, 'console-create-form.png', 900);
   });
 
+  it('lists the KVPolicies', async () => {
+    await stack.cluster.client.create('/apis/redwing.dev/v1alpha1/kvpolicies', {
+      apiVersion: 'redwing.dev/v1alpha1', kind: 'KVPolicy', metadata: { name: 'at-most-five' }, spec: { enforcement: 'Audit', rules: { maxReplicas: 5 } },
+    });
+    await page.click('header a[href="#/policies"]');
+    await viewLoaded(page);
+    assert.match(await page.textContent('#policies tbody') ?? '', /at-most-five\s*Audit\s*maxReplicas/);
+  });
+
   it('shows a killed master\'s failover on the timeline without a reload', async () => {
     await page.goto(`${stack.console.url}#/stores/default/${STORE}`);
     await page.waitForFunction(() => document.getElementById('phase')?.textContent === 'Ready', undefined, { timeout: 30_000 });

@@ -146,11 +146,18 @@ describe('console store actions', () => {
     }
   });
 
-  it('lists KVPolicies, and deletes a store', async () => {
+  it('lists KVPolicies, and deletes a store (gone from the list at once)', async () => {
     await admin.create('/apis/redwing.dev/v1alpha1/kvpolicies', { apiVersion: 'redwing.dev/v1alpha1', kind: 'KVPolicy', metadata: { name: 'small' }, spec: { enforcement: 'Audit', rules: { maxReplicas: 5 } } });
     const policies = await user.call('GET', '/api/policies');
     assert.deepEqual((policies.body.items as Array<{ metadata: { name: string } }>).map((policy) => policy.metadata.name), ['small']);
-    assert.equal((await user.call('DELETE', STORE_PATH)).status, 200);
+    const stream = user.stream('/api/events/stores');
+    try {
+      await stream.next('snapshot');
+      assert.equal((await user.call('DELETE', STORE_PATH)).status, 200);
+      assert.deepEqual(await stream.next('remove'), { key: 'default/shop' });
+    } finally {
+      stream.close();
+    }
     assert.equal(await admin.getOptional(paths.kvstore('default', 'shop')), undefined);
   });
 });
