@@ -94,20 +94,25 @@ async function failover(client: KubeClient, settings: DemoSettings, how: RemoveM
   let master = oldMaster;
   let latest = before;
   let masterChangedAt: number | undefined;
-  const printChanges = (): void => {
+  // Lines of one round are printed in time order: a write change may land while the status is being read.
+  const pending: Array<[number, string]> = [];
+  const flush = (): void => {
     for (const change of watch.changes.slice(seenChanges)) {
-      say(eventLine(change.atMs - removedAt, change.kind === 'failing' ? `writes fail: ${change.message}` : 'writes acknowledged again'));
+      pending.push([change.atMs, change.kind === 'failing' ? `writes fail: ${change.message}` : 'writes acknowledged again']);
     }
     seenChanges = watch.changes.length;
+    for (const [at, text] of pending.sort((a, b) => a[0] - b[0])) say(eventLine(at - removedAt, text));
+    pending.length = 0;
   };
   while (performance.now() - removedAt < FAILOVER_TIMEOUT_MS) {
-    printChanges();
     latest = await client.get<KVStore>(storePath);
-    if (latest.status?.phase !== phase) say(eventLine(performance.now() - removedAt, `store phase ${phase ?? '-'} -> ${latest.status?.phase ?? '-'}`));
+    const readAt = performance.now();
+    if (latest.status?.phase !== phase) pending.push([readAt, `store phase ${phase ?? '-'} -> ${latest.status?.phase ?? '-'}`]);
     if (latest.status?.master && latest.status.master !== master) {
-      masterChangedAt = performance.now();
-      say(eventLine(masterChangedAt - removedAt, `master is now ${latest.status.master}`));
+      masterChangedAt = readAt;
+      pending.push([readAt, `master is now ${latest.status.master}`]);
     }
+    flush();
     phase = latest.status?.phase;
     master = latest.status?.master ?? master;
     // Done once a new master took acknowledged writes: after the writes' failure, or for a second if none failed.
@@ -116,7 +121,7 @@ async function failover(client: KubeClient, settings: DemoSettings, how: RemoveM
     if (master !== oldMaster && !writes.counters.failing && (recovered || neverFailed)) break;
     await sleep(100);
   }
-  printChanges();
+  flush();
   const recovery = [...watch.changes].reverse().find((change) => change.kind === 'recovered');
   const firstWriteMs = recovery ? recovery.atMs - removedAt : undefined;
   await sleep(AFTER_FAILOVER_MS);
