@@ -62,10 +62,6 @@ export function checkS3CrossFieldRules(spec: KVStoreSpec): FieldError[] {
   if (spec.restore !== undefined && spec.engine === 'dragonfly') {
     errors.push({ field: 'spec.restore', message: 'is not supported for dragonfly (Redwing restores over the Redis replication protocol)' });
   }
-  if (spec.restore !== undefined && spec.tls?.enabled === true) {
-    // The engine would dial the operator's feed over TLS (tls-replication), which the feed does not serve yet.
-    errors.push({ field: 'spec.restore', message: 'is not supported with spec.tls.enabled yet: restore into a store without TLS' });
-  }
   return errors;
 }
 

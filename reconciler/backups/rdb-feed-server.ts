@@ -3,11 +3,13 @@
  * told `REPLICAOF <host> <port>`. It answers the replica's handshake (PING, AUTH, REPLCONF: +PONG/+OK), answers
  * PSYNC/SYNC with `+FULLRESYNC <new replication id> 0` and the payload in the length framing (`$<size>\r\n`, which
  * every Redis and Valkey replica accepts), with backpressure, so the operator holds a socket buffer, never the RDB.
- * The engine writes the payload to its volume and loads it as a replica: read-only and not ready throughout. After
+ * Plain TCP, or TLS for engines that replicate over TLS. The engine writes the payload to its volume and loads it as a
+ * replica: read-only and not ready throughout. After
  * the payload the connection stays open (silent) until `close()`, so the engine does not reconnect and sync again.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import type { Readable } from 'node:stream';
 
 export interface RdbFeed {
@@ -23,6 +25,11 @@ export interface RdbFeedOptions {
   host: string;
   body: Readable;
   sizeBytes: number;
+  /**
+   * Serve TLS with this certificate: a TLS store's engines replicate with `tls-replication yes` and verify their
+   * master against their CA file, so the certificate must come from a CA in it (the operator's, for its own).
+   */
+  tls?: { certPem: string; keyPem: string };
 }
 
 /** Complete RESP arrays (or inline commands) at the start of `buffer`, and the bytes left over. Pure. */
@@ -82,7 +89,7 @@ export async function startRdbFeed(options: RdbFeedOptions): Promise<RdbFeed> {
   const delivered = new Promise<void>((resolve, reject) => { settle = { resolve, reject }; });
   // Reported through `delivered`; an unobserved rejection must not crash the process if the caller gave up first.
   delivered.catch(() => undefined);
-  const server: Server = createServer((socket) => {
+  const onConnection = (socket: Socket): void => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
@@ -106,7 +113,10 @@ export async function startRdbFeed(options: RdbFeedOptions): Promise<RdbFeed> {
         socket.write(name === 'PING' ? '+PONG\r\n' : '+OK\r\n');
       }
     });
-  });
+  };
+  const server: Server = options.tls
+    ? createTlsServer({ cert: options.tls.certPem, key: options.tls.keyPem }, onConnection).on('tlsClientError', () => undefined)
+    : createServer(onConnection);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, options.host, () => resolve());

@@ -18,6 +18,8 @@ export interface RestoreRdbInput {
   key: string;
   /** The operator's address as the engine can dial it. */
   feedHost: string;
+  /** The feed's TLS certificate, for an engine that replicates over TLS (see RdbFeedOptions.tls). */
+  feedTls?: { certPem: string; keyPem: string };
   signal?: AbortSignal;
   /** Bound on the transfer and the load. Default 30 minutes. */
   timeoutMs?: number;
@@ -44,7 +46,7 @@ export async function restoreRdb(input: RestoreRdbInput): Promise<RestoreRdbResu
     object.body.destroy();
     throw new Error(`s3://${input.bucket}/${input.key}: the server sent no Content-Length`);
   }
-  const feed = await startRdbFeed({ host: input.feedHost, body: object.body, sizeBytes: object.sizeBytes });
+  const feed = await startRdbFeed({ host: input.feedHost, body: object.body, sizeBytes: object.sizeBytes, tls: input.feedTls });
   const engine = await openEngineConnection(input.endpoint, { purpose: 'restore', commandTimeoutMs: 10_000 }).catch(async (error: unknown) => {
     await feed.close();
     throw new Error(`cannot reach ${input.endpoint.host}:${input.endpoint.port} to restore into it`, { cause: error });

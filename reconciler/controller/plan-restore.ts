@@ -3,10 +3,11 @@
  * its probed pods. The restore goes into the first pod (ordinal 0) while every pod is still a replica (booted fenced,
  * or left following the feed by an attempt that failed), before any master is elected: until it succeeds no election
  * runs, so the store takes no write on empty data and no pod syncs from an empty one. Dragonfly's replication
- * protocol is its own, and a TLS store's engine would dial the feed over TLS, which it does not serve yet: for both
- * the webhook refuses spec.restore; a store created around it gets the refusal once, in status, and starts empty.
+ * protocol is its own, and a TLS store whose engines trust only the user's CA would refuse the feed's certificate:
+ * the refusal is recorded once, in status (the webhook refuses dragonfly already), and the store starts empty.
  */
 import type { KVStoreSpec, KVStoreStatus } from '../../shared/schema/kvstore.js';
+import { storeObjectNames } from '../../shared/names.js';
 import type { ObservedPod } from './observed.js';
 
 export type RestoreDecision =
@@ -16,12 +17,22 @@ export type RestoreDecision =
   | { kind: 'run'; pod: ObservedPod };
 
 export const RESTORE_UNSUPPORTED_MESSAGE = 'spec.restore: dragonfly stores cannot be restored by Redwing (its replication protocol differs); the store started empty';
-export const RESTORE_TLS_UNSUPPORTED_MESSAGE = 'spec.restore: not supported with spec.tls.enabled yet (the engine replicates over TLS, which the restore feed does not serve); the store started empty';
+export const RESTORE_TLS_UNSUPPORTED_MESSAGE = 'spec.restore: not supported with spec.tls.secretName and no clientCaSecretName (the engines trust only that CA, not the operator\'s certificate that serves the restore); the store started empty';
+
+/**
+ * The engines trust the operator's certificate: the operator issued theirs (the default Secret name), or a client CA
+ * is set, whose bundle holds the operator CA. With the user's own serving certificate and no client CA they trust
+ * only the user's CA.
+ */
+export function restoreTlsSupported(spec: KVStoreSpec, storeName: string): boolean {
+  if (!spec.tls?.enabled || spec.tls.clientCaSecretName !== undefined) return true;
+  return (spec.tls.secretName ?? storeObjectNames(storeName).tlsSecret) === storeObjectNames(storeName).tlsSecret;
+}
 
 export function planRestore(input: { spec: KVStoreSpec; status: KVStoreStatus | undefined; storeName: string; pods: ObservedPod[] }): RestoreDecision {
   const { spec, status } = input;
   if (!spec.restore || status?.restore?.result === 'Succeeded' || status?.master) return { kind: 'none' };
-  const unsupported = spec.engine === 'dragonfly' ? RESTORE_UNSUPPORTED_MESSAGE : spec.tls?.enabled ? RESTORE_TLS_UNSUPPORTED_MESSAGE : undefined;
+  const unsupported = spec.engine === 'dragonfly' ? RESTORE_UNSUPPORTED_MESSAGE : !restoreTlsSupported(spec, input.storeName) ? RESTORE_TLS_UNSUPPORTED_MESSAGE : undefined;
   if (unsupported) return status?.restore?.result === 'Failed' ? { kind: 'none' } : { kind: 'unsupported', message: unsupported };
   const target = input.pods.find((pod) => pod.ordinal === 0);
   const name = `${input.storeName}-0`;

@@ -82,12 +82,16 @@ export async function restorePhase(context: ControllerContext, target: Reconcile
   const access = await resolveS3Access({ ...source, readSecret: (secret) => readSecret(context, namespace, secret), environment: context.restore?.environment });
   if (!access.ok) return failed(`${access.reason}: ${access.message}`);
   const pod = decision.pod;
+  // A TLS store's engine replicates over TLS and verifies its master with the CA that issued its certificates (the
+  // operator's, or with a client CA the bundle that holds it): the operator's own certificate serves the feed.
+  const feedTls = spec.tls?.enabled ? await context.loadClientCertificate?.() : undefined;
+  if (spec.tls?.enabled && !feedTls) return failed('no operator certificate to serve the restore over TLS');
   const endpoint = podEndpoint(name, namespace, pod, input.auth.passwordByPod.get(pod.name) ?? input.auth.password, input.auth.tls);
   context.logger.info({ store: target.key, pod: pod.name, url: source.url }, 'restore started');
   try {
     const result = await restoreRdb({
       endpoint, client: access.access.client, bucket: access.access.location.bucket, key: access.access.location.prefix,
-      feedHost: context.restore?.feedHost ?? defaultFeedHost(), signal: input.signal,
+      feedHost: context.restore?.feedHost ?? defaultFeedHost(), feedTls, signal: input.signal,
     });
     context.logger.info({ store: target.key, pod: pod.name, url: source.url, ...result }, 'restore finished');
     await recordRestore(context, target, { url: source.url, result: 'Succeeded', time: rfc3339(), sizeBytes: result.sizeBytes });

@@ -4,9 +4,11 @@ import { parseCommands } from '../../../reconciler/backups/rdb-feed-server.js';
 import { restoreRdb } from '../../../reconciler/backups/restore-rdb.js';
 import { S3Client } from '../../../reconciler/backups/s3/s3-client.js';
 import { uploadRdb } from '../../../reconciler/backups/upload-rdb.js';
+import { withEngineConnection } from '../../../reconciler/replication/engine-connection.js';
 import { startS3Server, type TestS3Server } from '../../../harness/s3-server.js';
 import { command, loopbackHosts, RedisFleet } from '../../../harness/redis-processes.js';
 import { spawnSync } from 'node:child_process';
+import { createCertificateAuthority, issueServingCertificate } from '../../../certs/authority.js';
 
 const KEYS = { accessKeyId: 'redwing-test', secretAccessKey: 'a-secret-of-forty-characters-0123456789ab' };
 
@@ -60,3 +62,33 @@ for (const engine of engines) {
     });
   });
 }
+
+describe('restoring into an engine that replicates over TLS', () => {
+  const fleet = new RedisFleet();
+  const [sourceHost, targetHost] = loopbackHosts(2) as [string, string];
+  let server: TestS3Server;
+  after(async () => {
+    await fleet.stopAll();
+    await server?.close();
+  });
+
+  it('the feed serves TLS with a certificate of the engine\'s CA; the engine loads and becomes master', async () => {
+    server = await startS3Server({ credentials: [KEYS], buckets: ['backups'] });
+    const s3 = new S3Client({ endpoint: server.endpoint, region: server.region, forcePathStyle: true, credentials: KEYS, retryBaseMs: 5 });
+    const ca = createCertificateAuthority({ commonName: 'redwing-test-ca' });
+    const serving = (host: string) => issueServingCertificate(ca, { commonName: host, dnsNames: ['localhost'], ipAddresses: [host] });
+    const source = await fleet.start({ host: sourceHost, password: 'pw', tls: { ...serving(sourceHost), caPem: ca.certPem } });
+    const tlsEndpoint = (host: string, port: number) => ({ host, port, password: 'pw', tls: { ca: ca.certPem } });
+    await withEngineConnection(tlsEndpoint(sourceHost, source.port), {}, async (connection) => {
+      for (let index = 0; index < 100; index++) await connection.call('SET', `tls:${index}`, String(index));
+    });
+    await uploadRdb({ endpoint: tlsEndpoint(sourceHost, source.port), client: s3, bucket: 'backups', key: 'tls/x.rdb' });
+    const target = await fleet.start({ host: targetHost, password: 'pw', fenced: true, tls: { ...serving(targetHost), caPem: ca.certPem } });
+    // The operator's certificate: issued by the CA the engine trusts, usable as a server certificate.
+    const feedTls = issueServingCertificate(ca, { commonName: 'redwing-operator', dnsNames: ['redwing-operator'], clientAuth: true });
+    const result = await restoreRdb({ endpoint: tlsEndpoint(targetHost, target.port), client: s3, bucket: 'backups', key: 'tls/x.rdb', feedHost: '127.0.0.1', feedTls, pollIntervalMs: 50 });
+    assert.equal(result.keys, 100);
+    const role = await withEngineConnection(tlsEndpoint(targetHost, target.port), {}, (connection) => connection.call('ROLE'));
+    assert.equal((role as unknown[])[0], 'master');
+  });
+});

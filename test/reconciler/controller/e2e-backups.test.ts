@@ -18,6 +18,7 @@ import type { KVBackup } from '../../../shared/schema/kvbackup.js';
 import { startS3Server, type TestS3Server } from '../../../harness/s3-server.js';
 import { S3Client } from '../../../reconciler/backups/s3/s3-client.js';
 import { kvbackupPaths } from '../../../reconciler/controller/backup-controller.js';
+import { withEngineConnection } from '../../../reconciler/replication/engine-connection.js';
 import { readKeyFromRdb } from '../snapshots/rdb-reader.js';
 import { E2E_ENGINE, getStore, kvstore, listStorePods, redisCommand, storePassword, useReconcilerOnSandbox, waitFor } from './e2e-helpers.js';
 
@@ -200,5 +201,29 @@ describe('reconciler end to end: KVBackups to S3', { timeout: 300_000 }, () => {
     assert.notEqual(store.status?.phase, 'Ready');
     const events = await client.list<{ reason: string; type: string; involvedObject: { name: string } }>(paths.core('events', 'default'));
     assert.ok(events.items.some((event) => event.reason === 'RestoreFailed' && event.type === 'Warning' && event.involvedObject.name === 'bk-missing'));
+  });
+
+  it('restore into a TLS store: the feed serves TLS with the operator certificate; both pods hold the keys', async () => {
+    const { client } = e2e.cluster;
+    await client.create(paths.kvstores('default'), kvstore('bk-tls', { replicas: 2, tls: { enabled: true }, restore: { backup: 'nightly' } }));
+    const pods = await waitFor('bk-tls Ready with 2 pods', async () => {
+      const store = await getStore(client, 'bk-tls');
+      if (store.status?.phase !== 'Ready' || store.status.readyReplicas !== 2) return undefined;
+      const list = await listStorePods(client, 'bk-tls');
+      return list.filter((pod) => pod.role).length === 2 ? list : undefined;
+    }, 180_000, 250);
+    assert.equal((await getStore(client, 'bk-tls')).status?.restore?.result, 'Succeeded');
+    const password = await storePassword(client, 'bk-tls');
+    const secret = await client.get<{ data: Record<string, string> }>(paths.coreObject('secrets', 'default', 'bk-tls-tls'));
+    const ca = Buffer.from(secret.data['ca.crt']!, 'base64').toString('utf8');
+    for (const pod of pods) {
+      const endpoint = { host: pod.ip!, port: 6379, password, tls: { ca, servername: 'localhost' } };
+      const counted = await waitFor(`${pod.name} in sync`, async () => {
+        const size = await withEngineConnection(endpoint, {}, (connection) => connection.call('DBSIZE'));
+        return Number(size) === 50 ? size : undefined;
+      }, 30_000, 200);
+      assert.equal(Number(counted), 50);
+      assert.equal(await withEngineConnection(endpoint, {}, (connection) => connection.call('GET', 'key:49')), 'value:49');
+    }
   });
 });

@@ -34,6 +34,9 @@ describe('planRestore', () => {
   it('dragonfly: unsupported once, then the store goes on', () => {
     assert.deepEqual(planRestore({ spec: { ...spec, engine: 'dragonfly' }, status: undefined, storeName: 'r', pods: [] }), { kind: 'unsupported', message: RESTORE_UNSUPPORTED_MESSAGE });
     assert.equal(planRestore({ spec: { ...spec, engine: 'dragonfly' }, status: { restore: { url: 'x', result: 'Failed', time: 't' } }, storeName: 'r', pods: [] }).kind, 'none');
-    assert.equal(planRestore({ spec: { ...spec, tls: { enabled: true } }, status: undefined, storeName: 'r', pods: [] }).kind, 'unsupported');
+    assert.equal(planRestore({ spec: { ...spec, tls: { enabled: true, secretName: 'mine' } }, status: undefined, storeName: 'r', pods: [] }).kind, 'unsupported');
+    assert.equal(planRestore({ spec: { ...spec, tls: { enabled: true } }, status: undefined, storeName: 'r', pods: [] }).kind, 'wait');
+    assert.equal(planRestore({ spec: { ...spec, tls: { enabled: true, secretName: 'r-tls' } }, status: undefined, storeName: 'r', pods: [] }).kind, 'wait');
+    assert.equal(planRestore({ spec: { ...spec, tls: { enabled: true, secretName: 'mine', clientCaSecretName: 'ca' } }, status: undefined, storeName: 'r', pods: [] }).kind, 'wait');
   });
 });
