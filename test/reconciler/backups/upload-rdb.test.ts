@@ -57,6 +57,19 @@ describe('uploading an engine\'s RDB to S3', () => {
     assert.equal(await readKeyFromRdb(file, 'big:11'), `11${VALUE}`);
   });
 
+  it('retries requests the server fails (500s) and still completes one intact object', async () => {
+    const key = snapshotObjectKey(LOCATION, 'ns', 'retried', new Date());
+    const requestsBefore = server.requestCount();
+    // The next three requests answer 500 (S3's InternalError): each is sent again after a back-off.
+    server.failNext(3);
+    const result = await uploadRdb({ endpoint: { host, port: engine.port, password: 'pw' }, client: s3, bucket: 'backups', key, partSizeBytes: MIN_PART_SIZE_BYTES });
+    assert.ok(server.requestCount() - requestsBefore >= result.parts + 2 + 3, 'the failed requests were sent again');
+    const downloaded = join(dir, 'retried.rdb');
+    await pipeline((await s3.getObject('backups', key)).body, createWriteStream(downloaded));
+    assert.equal(createHash('sha256').update(await readFile(downloaded)).digest('hex'), result.sha256);
+    assert.equal(server.openUploads(), 0);
+  });
+
   it('keeps the newest `keep` snapshots and every KVBackup object', async () => {
     const backupKey = backupObjectKey(LOCATION, 'ns', 'kept', 'mine', new Date(0));
     await s3.putObject('backups', backupKey, Buffer.from('a backup'));
