@@ -56,6 +56,7 @@ export function renderPage(): string {
 </head>
 <body>
 <header><a class="brand" href="#/">Redwing</a><a href="#/">Stores</a><a href="#/create">Create</a><a href="#/policies">Policies</a><span class="who" id="who"></span></header>
+<div id="connection" class="banner" hidden></div>
 <main id="app"><p class="muted">Loading…</p></main>
 <script type="module" src="/assets/main.js"></script>
 </body>

@@ -42,9 +42,22 @@ export async function callApi<T>(method: string, path: string, body?: unknown): 
   return parsed as T;
 }
 
-/** An EventSource whose named events are handed to `handlers` as parsed JSON. */
+/**
+ * An EventSource whose named events are handed to `handlers` as parsed JSON. The browser reconnects by itself after
+ * a network error, and the page says it is reconnecting; when the browser gives up (the server answered with an
+ * error, e.g. 401 after a console restart ended the session), the page says so instead of showing still data.
+ */
 export function openStream(path: string, handlers: Record<string, (data: unknown) => void>): EventSource {
   const source = new EventSource(path);
+  const banner = document.getElementById('connection');
+  source.addEventListener('open', () => { if (banner) banner.hidden = true; });
+  source.addEventListener('error', () => {
+    if (!banner) return;
+    banner.hidden = false;
+    banner.textContent = source.readyState === EventSource.CLOSED
+      ? 'The live updates stopped (the console restarted or the session ended): reload the page.'
+      : 'The connection to the console dropped: reconnecting…';
+  });
   for (const [event, handler] of Object.entries(handlers)) {
     source.addEventListener(event, (message) => handler(JSON.parse((message as MessageEvent<string>).data)));
   }

@@ -14,6 +14,8 @@ import type { Page, Request } from 'playwright-core';
 import { pino } from 'pino';
 import { startS3Server } from '../../harness/s3-server.js';
 import { chromiumMissing, launchConsoleBrowser, logInWithKubeconfig, viewLoaded, type ConsoleBrowser } from '../../harness/console-browser.js';
+import { startConsole, type RunningConsole } from '../../console/server.js';
+import { resolveClusterAccess } from '../../kube/cluster-access.js';
 import { paths } from '../../kube/paths.js';
 import { runReconciler, type RunningReconciler } from '../../reconciler/controller/main.js';
 import { kvstore, listStorePods, waitFor } from '../reconciler/controller/e2e-helpers.js';
@@ -50,6 +52,7 @@ describe('console in Chromium, on the sandbox with the webhook and the reconcile
   let browser: ConsoleBrowser;
   let page: Page;
   let namespaced: RunningReconciler | undefined;
+  let restarted: RunningConsole | undefined;
 
   before(async () => {
     stack = await startConsoleStack();
@@ -59,6 +62,7 @@ describe('console in Chromium, on the sandbox with the webhook and the reconcile
   });
 
   after(async () => {
+    await restarted?.stop();
     await namespaced?.stop();
     await browser?.close();
     await stack?.stop();
@@ -215,5 +219,19 @@ describe('console in Chromium, on the sandbox with the webhook and the reconcile
     const stored = await stack.cluster.client.get<{ spec: { replicas: number; failover: { downAfterMilliseconds: number } } }>(paths.kvstore('default', STORE));
     assert.equal(stored.spec.failover.downAfterMilliseconds, 2500);
     assert.equal(stored.spec.replicas, 3);
+  });
+
+  it('says when the live updates drop, and when they stopped for good', async () => {
+    await page.goto(`${stack.console.url}#/stores/default/${STORE}`);
+    await viewLoaded(page);
+    assert.equal(await page.isHidden('#connection'), true);
+    await stack.console.stop();
+    await page.waitForSelector('#connection:not([hidden])', { timeout: 10_000 });
+    assert.match(await page.textContent('#connection') ?? '', /reconnecting/);
+    // a console started again on the same port knows no session: the browser's reconnect gets a 401 and gives up
+    restarted = await startConsole({
+      access: await resolveClusterAccess(stack.cluster.kubeConfig), offerKubeconfig: true, readOnly: false, port: stack.console.port, logger: pino({ level: 'silent' }),
+    });
+    await page.waitForFunction(() => /reload the page/.test(document.getElementById('connection')?.textContent ?? ''), undefined, { timeout: 15_000 });
   });
 });
