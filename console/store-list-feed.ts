@@ -36,8 +36,10 @@ export async function streamStoreList(client: KubeClient, stream: EventStream, l
     return;
   }
   const stores = new ListWatchInformer<KVStore>(client, { name: 'console-stores', path: paths.kvstores(), logger });
-  const claims = await optionalInformer(client, 'console-claims', paths.allLeases(), logger, `${NAMESPACE_CLAIM_LABEL}=true`);
-  const leases = await optionalInformer(client, 'console-leader', paths.leases(OPERATOR_NAMESPACE), logger);
+  const [claims, leases] = await Promise.all([
+    optionalInformer(client, 'console-claims', paths.allLeases(), logger, `${NAMESPACE_CLAIM_LABEL}=true`),
+    optionalInformer(client, 'console-leader', paths.leases(OPERATOR_NAMESPACE), logger),
+  ]);
   const rowOf = (store: KVStore): StoreRow => summarizeStore(store, claims?.list(), Date.now(), leases?.get(OPERATOR_NAMESPACE, LEADER_LEASE_NAME));
   // The manager last sent per row: Leases are renewed every few seconds, and only a change of manager is news.
   const sentManagers = new Map<string, string>();
