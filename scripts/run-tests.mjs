@@ -18,9 +18,12 @@ function findTests(dir) {
 
 const filter = process.argv.slice(2);
 const files = findTests('test').filter((f) => filter.length === 0 || filter.some((s) => f.includes(s))).sort();
+// Each file's bound, a guard against hangs, not a timing check: the e2e files that install the operator as pods
+// take 1–3 minutes on a 2-core CI machine running two files at once, so the bound leaves them room.
+const fileTimeoutMs = process.env.REDWING_TEST_TIMEOUT_MS ?? 360000;
 const usageDir = mkdtempSync(join(tmpdir(), 'redwing-rbac-usage-'));
 const child = spawn(process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', `--test-timeout=${process.env.REDWING_TEST_TIMEOUT_MS ?? 180000}`, ...files],
+  ['--import', 'tsx', '--test', '--test-concurrency=2', `--test-timeout=${fileTimeoutMs}`, ...files],
   { stdio: ['inherit', 'pipe', 'inherit'], env: { ...process.env, REDWING_RBAC_USAGE_DIR: usageDir } });
 
 // Everything streams through, except the closing summary (from "# tests N" on), held back for the RBAC report.

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { BodyBudget } from '../../webhook/body-budget.js';
 import { createWebhookApp } from '../../webhook/app.js';
 import { kvstoreCreate } from './helpers.js';
+import { waitFor } from '../../harness/wait-for.js';
 
 describe('BodyBudget', () => {
   it('grants what fits at once, queues the rest, and grants in first-fit order on release', () => {
@@ -97,7 +98,8 @@ describe('the app under concurrent large bodies', () => {
     const stalled = httpRequest({ host: '127.0.0.1', port: port(), method: 'POST', path: '/validate/kvstore', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
     const cut = new Promise<void>((resolve) => stalled.on('error', () => resolve()).on('close', () => resolve()));
     stalled.write(body.slice(0, 1000));
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Polled, not slept: on a loaded machine the server may take a while to read the headers.
+    await waitFor('the stalled request to reserve its share', () => budget.reservedBytes > 0, 10_000, 20);
     assert.equal(budget.reservedBytes, Buffer.byteLength(body), 'the stalled request holds its share');
     const started = performance.now();
     assert.equal(await post(body), 200, 'answered once the stalled one is cut');
@@ -115,12 +117,9 @@ describe('the app under concurrent large bodies', () => {
       req.write(body.slice(0, 1000));
       return req;
     });
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    assert.equal(budget.waitingCount, 1);
+    await waitFor('one client holding the budget and one waiting', () => budget.reservedBytes > 0 && budget.waitingCount === 1, 10_000, 20);
     for (const req of quitters) req.destroy();
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    assert.equal(budget.reservedBytes, 0);
-    assert.equal(budget.waitingCount, 0);
+    await waitFor('both shares given back', () => budget.reservedBytes === 0 && budget.waitingCount === 0, 10_000, 20);
     assert.equal(await post(body), 200);
   });
 });
