@@ -1,17 +1,20 @@
 /**
  * End to end on the sandbox: an on-demand KVBackup of a 2-pod store streams the replica's RDB to a SigV4 S3 server
- * (status phase, size, duration, URL, source pod, sha256; Events on the backup), a backup with wrong keys fails with
- * S3AccessDenied and leaves nothing, and a backup of a store that does not exist yet waits Pending. Restores: a new
- * store with spec.restore.backup, and one with spec.restore.url of a backup taken while a writer was running, come up
- * with the backed-up keys on every pod (a consistent prefix of the writer's sequence), status.restore and an Event.
+ * (status phase, size, duration, URL, source pod, sha256; printer columns through kubectl; Events on the backup), a
+ * backup with wrong keys fails with S3AccessDenied and leaves nothing, and a backup of a store that does not exist
+ * yet waits Pending. Restores: a new store with spec.restore.backup, one with spec.restore.url of a backup taken while
+ * a writer was running, and a TLS store come up with the backed-up keys on every pod (a consistent prefix of the
+ * writer's sequence), status.restore and an Event; an unreadable object is Failed with no master elected.
  * Engine: REDWING_E2E_ENGINE (redis by default; valkey in the matrix run).
  */
 import { strict as assert } from 'node:assert';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { paths } from '../../../kube/paths.js';
 import type { KVBackup } from '../../../shared/schema/kvbackup.js';
@@ -23,6 +26,7 @@ import { readKeyFromRdb } from '../snapshots/rdb-reader.js';
 import { E2E_ENGINE, getStore, kvstore, listStorePods, redisCommand, storePassword, useReconcilerOnSandbox, waitFor } from './e2e-helpers.js';
 
 const STORE = 'bk';
+const run = promisify(execFile);
 const S3_KEYS = { accessKeyId: 'redwing-e2e', secretAccessKey: 'a-secret-of-forty-characters-0123456789ab' };
 
 function backup(name: string, spec: KVBackup['spec']): KVBackup {
@@ -85,6 +89,12 @@ describe('reconciler end to end: KVBackups to S3', { timeout: 300_000 }, () => {
     assert.equal(bytes.length, done.status?.sizeBytes);
     assert.equal(createHash('sha256').update(bytes).digest('hex'), done.status?.sha256);
     assert.equal(await readKeyFromRdb(file, 'key:49', E2E_ENGINE === 'valkey' ? 'valkey-server' : undefined), 'value:49');
+
+    // The printer columns, as kubectl shows them (wide: duration, pod, URL).
+    const { stdout } = await run('kubectl', ['--kubeconfig', e2e.cluster.sandbox.kubeconfigPath, 'get', 'kvb', 'nightly', '-o', 'wide'], { timeout: 20_000 });
+    const [header, row] = stdout.trim().split('\n');
+    assert.deepEqual(header!.split(/\s{2,}/), ['NAME', 'STORE', 'PHASE', 'SIZE', 'DURATION', 'POD', 'URL', 'AGE']);
+    assert.deepEqual(row!.split(/\s{2,}/).slice(0, 7), ['nightly', STORE, 'Succeeded', String(done.status?.sizeBytes), String(done.status?.durationMs), replica.name, done.status?.url]);
 
     // The early backup ran too, once its store had a master.
     assert.equal((await finished('early')).status?.phase, 'Succeeded');
