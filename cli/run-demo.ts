@@ -164,11 +164,17 @@ async function runLoop(client: KubeClient, settings: DemoSettings, password: str
   const startedAt = performance.now();
   let lastCount = writes.counters.acknowledged;
   let master: string | undefined;
-  const live = setInterval(() => {
-    const acknowledged = writes.counters.acknowledged;
-    say(liveLine({ elapsedS: (performance.now() - startedAt) / 1000, master, pingMs: writes.counters.pingMs, writesPerSecond: acknowledged - lastCount, acknowledged, failing: writes.counters.failing }));
-    lastCount = acknowledged;
-  }, 1000);
+  let live: NodeJS.Timeout | undefined;
+  // One line a second while nothing else is printed (stopped during a failover, which prints its own lines).
+  const startLive = (): void => {
+    lastCount = writes.counters.acknowledged;
+    live = setInterval(() => {
+      const acknowledged = writes.counters.acknowledged;
+      say(liveLine({ elapsedS: (performance.now() - startedAt) / 1000, master, pingMs: writes.counters.pingMs, writesPerSecond: acknowledged - lastCount, acknowledged, failing: writes.counters.failing }));
+      lastCount = acknowledged;
+    }, 1000);
+  };
+  startLive();
   const refreshMaster = async () => { master = (await client.get<KVStore>(paths.kvstore(settings.ref.namespace, settings.ref.name))).status?.master; };
   try {
     await refreshMaster();
@@ -191,6 +197,7 @@ async function runLoop(client: KubeClient, settings: DemoSettings, password: str
       ok = (await failover(client, settings, action, writes, watch, password)) && ok;
       await refreshMaster();
       say('\npress k to kill the new master, d to delete its pod, q to quit');
+      startLive();
     }
   } finally {
     clearInterval(live);
