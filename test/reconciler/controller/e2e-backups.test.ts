@@ -22,6 +22,7 @@ import { startS3Server, type TestS3Server } from '../../../harness/s3-server.js'
 import { S3Client } from '../../../reconciler/backups/s3/s3-client.js';
 import { kvbackupPaths } from '../../../reconciler/controller/backup-controller.js';
 import { withEngineConnection } from '../../../reconciler/replication/engine-connection.js';
+import { client as redisClient } from '../../../harness/redis-processes.js';
 import { readKeyFromRdb } from '../snapshots/rdb-reader.js';
 import { E2E_ENGINE, getStore, kvstore, listStorePods, redisCommand, storePassword, useReconcilerOnSandbox, waitFor } from './e2e-helpers.js';
 
@@ -167,11 +168,17 @@ describe('reconciler end to end: KVBackups to S3', { timeout: 300_000 }, () => {
     const masterService = await client.get<{ spec: { clusterIP: string } }>(paths.coreObject('services', 'default', STORE));
     let written = 0;
     let writing = true;
-    // One writer, in order: the snapshot (a fork) holds w:0..w:n-1 for some n and nothing after.
+    // One writer on one connection, in order: the snapshot (a fork) holds w:0..w:n-1 for some n and nothing after.
+    const connection = redisClient({ host: masterService.spec.clusterIP, port: 6379, password });
+    await connection.connect();
     const writer = (async () => {
-      while (writing && written < 20_000) {
-        await redisCommand(masterService.spec.clusterIP, password, 'SET', `w:${written}`, String(written));
-        written += 1;
+      try {
+        while (writing && written < 20_000) {
+          await connection.set(`w:${written}`, String(written));
+          written += 1;
+        }
+      } finally {
+        connection.disconnect();
       }
     })();
     await waitFor('some writes', async () => written >= 200, 30_000, 20);
