@@ -21,6 +21,7 @@ import {
   backUpStore, createStore, deleteStore, patchEditedStore, listPolicies, patchStoreConfig, readStoreSchema, replaceStore, rotateStorePassword, scaleStore,
 } from './store-actions.js';
 import { streamStoreDetail } from './store-detail-feed.js';
+import { listStoreResources } from './store-resources.js';
 import { streamStoreList } from './store-list-feed.js';
 import { loadWebAssets } from './web-assets.js';
 
@@ -173,6 +174,10 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   route('POST', `${STORE}/rotate-password`, async ({ response, session, params }) => {
     const { namespace, name } = storeTarget(params);
     sendJson(response, 200, await rotateStorePassword(session.client, namespace, name));
+  });
+  route('GET', `${STORE}/resources`, async ({ response, session, params }) => {
+    const { namespace, name } = storeTarget(params);
+    sendJson(response, 200, await listStoreResources(session.client, namespace, name));
   });
   route('POST', `${STORE}/backups`, async ({ request, response, session, params }) => {
     const dir = (await readJsonBody(request)).dir;

@@ -153,6 +153,30 @@ function actionsCard(store: StoreObject, path: string, note: HTMLElement): HTMLE
       'Back up now creates a KVBackup, which the reconciler runs once from a replica and uploads to S3; it appears under Backups. ', 'Deleting: ', deletionText(store)));
 }
 
+interface StoreResources {
+  rows: Array<{ kind: string; name: string; detail: string }>;
+  notShown: string[];
+}
+
+/**
+ * The objects the reconciler made for the store, read when the page opens, when the spec or the number of pods
+ * changes (what changes them), and on Refresh: not worth a watch of seven kinds per open page.
+ */
+function resourcesSection(path: string): { element: HTMLElement; load: () => Promise<void> } {
+  const holder = el('div', { id: 'resources' });
+  const load = async () => {
+    try {
+      const resources = await callApi<StoreResources>('GET', `${path}/resources`);
+      replaceChildren(holder,
+        table('resource-table', ['Kind', 'Name', 'State'], resources.rows.map((row) => [row.kind, row.name, row.detail])),
+        resources.notShown.length ? el('p', { class: 'muted' }, `Not shown (you may not list them): ${resources.notShown.join(', ')}.`) : null);
+    } catch (error) {
+      replaceChildren(holder, el('p', { class: 'error' }, (error as Error).message));
+    }
+  };
+  return { element: el('div', {}, el('h2', {}, 'Resources ', el('button', { type: 'button', id: 'refresh-resources', onclick: () => void load() }, 'Refresh')), holder), load };
+}
+
 export function showStore(root: HTMLElement, namespace: string, name: string): () => void {
   let store: StoreObject | null = null;
   let pods: PodRow[] = [];
@@ -164,12 +188,18 @@ export function showStore(root: HTMLElement, namespace: string, name: string): (
   const note = el('div', { id: 'action-result' });
   const live = el('div');
   let actionsFor = '';
+  const resources = resourcesSection(path);
+  let resourcesFor = '';
   const draw = () => {
     if (!store) {
       replaceChildren(live, el('p', { class: 'muted' }, `${namespace}/${name} does not exist (or was deleted).`));
       return;
     }
     const status = store.status ?? {};
+    if (resourcesFor !== `${store.metadata?.generation}/${pods.length}`) {
+      resourcesFor = `${store.metadata?.generation}/${pods.length}`;
+      void resources.load();
+    }
     // Redrawn only when the spec changes, so an Event does not wipe what the user is typing.
     // (the generation moves with the spec only; the resourceVersion moves with every status write too)
     // A field the user is typing in is left alone; the card catches up on a later update.
@@ -192,7 +222,7 @@ export function showStore(root: HTMLElement, namespace: string, name: string): (
       el('h2', {}, 'Events'), table('events', ['Type', 'Reason', 'Object', 'Message', 'Count', 'Age'],
         [...events].reverse().map((event) => [event.type, event.reason, event.object, event.message, String(event.count), event.time ? age(event.time) : ''])));
   };
-  replaceChildren(root, el('h1', {}, `${namespace}/${name}`), live, actions, note);
+  replaceChildren(root, el('h1', {}, `${namespace}/${name}`), live, resources.element, actions, note);
   const stream = openStream(`/api/events/stores/${namespace}/${name}`, {
     store: (data) => { store = data as StoreObject | null; draw(); root.dataset.loaded = 'true'; },
     pods: (data) => { pods = data as PodRow[]; draw(); },

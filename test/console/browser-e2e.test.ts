@@ -85,8 +85,10 @@ describe('console in Chromium, on the sandbox with the webhook and the reconcile
     await page.waitForFunction(() => document.getElementById('phase')?.textContent === 'Ready', undefined, { timeout: 120_000, polling: 100 });
     page.off('request', record);
     assert.ok(await sameDocument(page), 'the page was not reloaded');
-    // the create, then one event stream; nothing polled while the store came up
-    assert.deepEqual(requests, ['POST /api/stores', 'GET /api/events/stores/default/web']);
+    // the create, one event stream, and the store's objects read as its pods came (not on a timer): nothing polled
+    assert.deepEqual([...new Set(requests)].sort(), ['GET /api/events/stores/default/web', 'GET /api/stores/default/web/resources', 'POST /api/stores']);
+    assert.equal(requests.filter((request) => request.includes('/events/')).length, 1);
+    assert.ok(requests.filter((request) => request.endsWith('/resources')).length <= 4, requests.join(', '));
     const pods = await listStorePods(stack.cluster.client, STORE);
     const master = pods.find((pod) => pod.role === 'master')?.name;
     assert.ok(master);
@@ -206,6 +208,12 @@ describe('console in Chromium, on the sandbox with the webhook and the reconcile
 
   it("edits the store's spec in the form, dry-run first, and saves it", async () => {
     await page.goto(`${stack.console.url}#/stores/default/${STORE}`);
+    // what the reconciler made for the store, read as the user
+    await page.waitForFunction(() => document.getElementById('resource-table')?.textContent?.includes('StatefulSetweb3/3 ready, updates OnDelete'), undefined, { timeout: 15_000 });
+    const resources = await page.textContent('#resource-table') ?? '';
+    for (const expected of ['Serviceweb-replicas', 'PersistentVolumeClaimdata-web-2', 'Secretweb-authOpaque, keys: password (values not shown)']) {
+      assert.ok(resources.includes(expected), `${expected} in ${resources}`);
+    }
     await page.click('#actions a[href^="#/edit/"] button');
     await page.waitForURL(/#\/edit\/default\/web$/);
     await page.waitForSelector('#dry-run-status.ok', { timeout: 15_000 });

@@ -146,6 +146,20 @@ describe('console store actions', () => {
     }
   });
 
+  it("lists the objects made for the store, by its instance label, with Secret keys and never their values", async () => {
+    const labels = { 'app.kubernetes.io/instance': 'shop' };
+    await admin.create(paths.core('configmaps', 'default'), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'shop-config', labels }, data: { 'redis.conf': 'x' } });
+    await admin.create(paths.core('configmaps', 'default'), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'unrelated', labels: { 'app.kubernetes.io/instance': 'shopping' } }, data: {} });
+    await admin.create(paths.core('secrets', 'default'), { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'shop-tls', labels }, stringData: { 'tls.key': 'very-secret' } });
+    const answer = await user.call('GET', `${STORE_PATH}/resources`);
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    const rows = answer.body.rows as Array<{ kind: string; name: string; detail: string }>;
+    assert.deepEqual(rows.map((row) => `${row.kind}/${row.name}`), ['ConfigMap/shop-config', 'Secret/shop-tls']);
+    assert.equal(rows[1].detail, 'Opaque, keys: tls.key (values not shown)');
+    assert.doesNotMatch(JSON.stringify(answer.body), /very-secret|dmVyeS1zZWNyZXQ/);
+    assert.deepEqual(answer.body.notShown, []);
+  });
+
   it('lists KVPolicies, and deletes a store (gone from the list at once)', async () => {
     await admin.create('/apis/redwing.dev/v1alpha1/kvpolicies', { apiVersion: 'redwing.dev/v1alpha1', kind: 'KVPolicy', metadata: { name: 'small' }, spec: { enforcement: 'Audit', rules: { maxReplicas: 5 } } });
     const policies = await user.call('GET', '/api/policies');
