@@ -47,6 +47,8 @@ export interface ObservedPod {
   container?: ContainerReport;
   /** Why the scheduler cannot place the pod (its PodScheduled condition is False). */
   unschedulable?: string;
+  /** When its Ready condition last turned False (RFC 3339), while it is not ready. */
+  notReadySince?: string;
 }
 
 export interface ContainerReport {
@@ -126,6 +128,7 @@ export function observePods(storeName: string, pods: V1Pod[]): ObservedPod[] {
     const backOff = restartBackOff(pod);
     const container = containerReport(pod);
     const unschedulable = unschedulableReason(pod);
+    const notReady = pod.status?.conditions?.find((condition) => condition.type === 'Ready' && condition.status === 'False');
     observed.push({
       name,
       ordinal,
@@ -138,6 +141,8 @@ export function observePods(storeName: string, pods: V1Pod[]): ObservedPod[] {
       ...(backOff ? { backOff } : {}),
       ...(container ? { container } : {}),
       ...(unschedulable ? { unschedulable } : {}),
+      // Timestamps arrive as RFC 3339 strings on the wire, whatever client-node's types say.
+      ...(notReady?.lastTransitionTime ? { notReadySince: String(notReady.lastTransitionTime) } : {}),
     });
   }
   return observed.sort((a, b) => a.ordinal - b.ordinal);

@@ -11,8 +11,6 @@ import type { ObservedPod } from './observed.js';
 import { podProblems } from './pod-problems.js';
 
 export interface StatusInput {
-  /** Pods are named <storeName>-<ordinal>: a missing one is named in Degraded. */
-  storeName?: string;
   generation?: number;
   desiredReplicas: number;
   selector: string;
@@ -89,7 +87,7 @@ function storeProblems(input: StatusInput, masterUp: boolean, wasReady: boolean,
   if (cutOffMessage) problems.push(cutOffMessage);
   else if (wasReady && !masterUp) problems.push('no reachable master');
   problems.push(...podProblems({
-    pods: input.pods, desiredReplicas: input.desiredReplicas, storeName: input.storeName ?? '', previousPods: input.previous?.pods, updating: input.updating, now: input.now,
+    pods: input.pods, desiredReplicas: input.desiredReplicas, now: input.now,
   }));
   return problems;
 }

@@ -89,7 +89,6 @@ export async function statusPhase(context: ControllerContext, target: ReconcileT
   const failover = memory.failover.settle(store.status?.master, plan.master);
   const updating = input.rolling || pods.some((pod) => !pod.terminating && isOutdated(pod, input.updateRevision));
   const status = computeStatus({
-    storeName: resolved.name,
     generation: store.metadata?.generation,
     desiredReplicas: resolved.spec.replicas ?? 3,
     selector: formatLabelSelector(storeSelectorLabels(resolved.name)),

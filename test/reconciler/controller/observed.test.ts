@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
 import { trimPod } from '../../../reconciler/controller/cache-trims.js';
 import type { KubeObject } from '../../../kube/client.js';
-import { engineDied, isPodTerminating, restartBackOff } from '../../../reconciler/controller/observed.js';
+import { engineDied, isPodTerminating, observePods, restartBackOff } from '../../../reconciler/controller/observed.js';
 
 function pod(status: V1Pod['status'], metadata: V1Pod['metadata'] = { name: 's-0' }): V1Pod {
   return { metadata, status };
@@ -49,5 +49,21 @@ describe('observed pods', () => {
     assert.deepEqual(restartBackOff(withContainers(engine({ waiting: { reason: 'CrashLoopBackOff' } }))), {}, 'the kubelet said nothing of the last run');
     assert.equal(restartBackOff(trim(withContainers(engine({ waiting: { reason: 'ContainerCreating' } }, killed)))), undefined, 'not a back-off');
     assert.equal(restartBackOff(trim(withContainers(engine({ running: { startedAt: new Date() } }, killed)))), undefined, 'running again');
+  });
+
+  it('keeps what status needs to tell a starting pod from a stuck one, through the trimmed cache', () => {
+    const trim = (object: V1Pod) => trimPod(object as KubeObject) as V1Pod;
+    const running = { name: 'engine', restartCount: 1, ready: false, image: 'redis', imageID: '', state: { running: { startedAt: '2026-12-07T06:00:00Z' } } } as unknown as V1ContainerStatus;
+    const stuck: V1ContainerStatus = { name: 'engine', restartCount: 0, ready: false, image: 'redis:nope', imageID: '', state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "redis:nope"' } } };
+    const unscheduled = pod({ phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/3 nodes are available' }] }, { name: 's-2' });
+    const [first, second, third] = observePods('s', [
+      trim(pod({ phase: 'Running', containerStatuses: [running], conditions: [{ type: 'Ready', status: 'False', lastTransitionTime: '2026-12-07T06:01:00Z' as unknown as Date }] }, { name: 's-0' })),
+      trim(pod({ phase: 'Pending', containerStatuses: [stuck] }, { name: 's-1' })),
+      trim(unscheduled),
+    ]);
+    assert.deepEqual(first!.container, { restarts: 1, runningSince: '2026-12-07T06:00:00Z' });
+    assert.equal(first!.notReadySince, '2026-12-07T06:01:00Z');
+    assert.deepEqual(second!.container, { restarts: 0, waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "redis:nope"' } });
+    assert.equal(third!.unschedulable, '0/3 nodes are available');
   });
 });

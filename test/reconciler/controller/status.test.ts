@@ -20,7 +20,7 @@ function replica(ordinal: number, offset: number, extra: Partial<ObservedPod> = 
 
 function statusOf(pods: ObservedPod[], extra: Partial<StatusInput> = {}) {
   const plan = planTopology({ pods, knownMaster: extra.previous?.master, masterDownConfirmed: false, failoverEnabled: true, port: 6379 });
-  return computeStatus({ storeName: 's', generation: 3, desiredReplicas: 3, selector: SELECTOR, pods, plan, now: new Date('2026-01-01T00:00:00Z'), ...extra });
+  return computeStatus({ generation: 3, desiredReplicas: 3, selector: SELECTOR, pods, plan, now: new Date('2026-01-01T00:00:00Z'), ...extra });
 }
 
 describe('computeStatus', () => {
@@ -55,13 +55,16 @@ describe('computeStatus', () => {
     assert.equal(creating.pods![1]!.role, 'unknown');
   });
 
-  it('turns Degraded after being Ready when a replica is lost, naming the cause', () => {
+  it('turns Degraded after being Ready when a replica crashes, naming the cause; a pod being recreated is progress', () => {
     const ready = statusOf([master(100), replica(1, 100), replica(2, 100)]);
-    const degraded = statusOf([master(100), replica(1, 100)], { previous: ready, now: new Date('2026-01-01T00:01:00Z') });
+    const recreating = statusOf([master(100), replica(1, 100)], { previous: ready, now: new Date('2026-01-01T00:01:00Z') });
+    assert.equal(recreating.phase, 'Updating', 'the StatefulSet recreates a missing pod at once');
+    const crashed = replica(2, 0, { ready: false, engine: undefined, container: { restarts: 1, waiting: { reason: 'CrashLoopBackOff' } } });
+    const degraded = statusOf([master(100), replica(1, 100), crashed], { previous: ready, now: new Date('2026-01-01T00:01:00Z') });
     assert.equal(degraded.phase, 'Degraded');
     const condition = degraded.conditions!.find((entry) => entry.type === 'Degraded')!;
     assert.equal(condition.status, 'True');
-    assert.equal(condition.message, 's-2 is gone', 'names the pod');
+    assert.equal(condition.message, 's-2: CrashLoopBackOff', 'names the pod');
     assert.equal(condition.lastTransitionTime, '2026-01-01T00:01:00Z');
     const available = degraded.conditions!.find((entry) => entry.type === 'Available')!;
     assert.equal(available.lastTransitionTime, '2026-01-01T00:00:00Z', 'unchanged conditions keep their transition time');
