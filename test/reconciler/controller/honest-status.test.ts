@@ -1,6 +1,6 @@
 /**
- * Issue 18, "status that never cries wolf": pods starting, syncing or leaving are progress (phase Updating, Degraded
- * False saying nothing is wrong, no Warning Event); a pod that cannot start, crashed, hangs or is gone, and a missing
+ * Issue 18, "status that never cries wolf": pods starting, syncing, leaving or being recreated are progress (phase Updating, Degraded
+ * False saying nothing is wrong, no Warning Event); a pod that cannot start, crashed, hangs or has no node, and a missing
  * Secret, are Degraded with a message naming them, and one Warning Event per kind of cause.
  */
 import { strict as assert } from 'node:assert';
