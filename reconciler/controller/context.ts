@@ -11,7 +11,7 @@ import type { MasterWatchRequest } from './master-watch.js';
 import type { StoreMemories } from './store-memory.js';
 
 export interface StoreMetricsSink {
-  failovers: { inc(labels: { namespace: string; name: string }): void };
+  failovers: { inc(labels: { namespace: string; store: string }): void };
   observeStore(key: string, status: KVStoreStatus): void;
 }
 

@@ -32,7 +32,7 @@ export class ReconcilerMetrics implements StoreMetricsSink {
   readonly podRole = new Gauge({ name: 'redwing_pod_role', help: '1 for the role each store pod holds.', labelNames: ['namespace', 'store', 'pod', 'role'] as const, registers: [this.registry] });
   readonly podUp = new Gauge({ name: 'redwing_pod_up', help: '1 when the pod engine answered the last probe.', labelNames: ['namespace', 'store', 'pod'] as const, registers: [this.registry] });
   readonly replicationLag = new Gauge({ name: 'redwing_replication_lag_bytes', help: 'How far a replica is behind its master.', labelNames: ['namespace', 'store', 'pod'] as const, registers: [this.registry] });
-  readonly failovers = new Counter({ name: 'redwing_failovers_total', help: 'Masters promoted after the previous one was lost.', labelNames: ['namespace', 'name'] as const, registers: [this.registry] });
+  readonly failovers = new Counter({ name: 'redwing_failovers_total', help: 'Masters promoted after the previous one was lost.', labelNames: ['namespace', 'store'] as const, registers: [this.registry] });
   // From status.lastFailover / status.lastSnapshot, so they survive a reconciler restart (the counters above do not):
   // the dashboard's "last failover" and "snapshot age" panels and the SnapshotFailing alert read them.
   readonly lastFailoverDuration = new Gauge({ name: 'redwing_last_failover_duration_seconds', help: 'Detection to promotion of the last failover (status.lastFailover).', labelNames: ['namespace', 'store'] as const, registers: [this.registry] });

@@ -4,13 +4,13 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 export type SnapshotMetricResult = 'succeeded' | 'failed';
 
 export class SnapshotMetrics {
-  readonly runs: Counter<'namespace' | 'name' | 'result'>;
+  readonly runs: Counter<'namespace' | 'store' | 'result'>;
   readonly duration: Histogram<'result'>;
 
   constructor(registry: Registry) {
     this.runs = new Counter({
       name: 'redwing_snapshots_total', help: 'Scheduled snapshot runs by store and result (failed includes saves kept in the pod instead of the asked-for dir).',
-      labelNames: ['namespace', 'name', 'result'] as const, registers: [registry],
+      labelNames: ['namespace', 'store', 'result'] as const, registers: [registry],
     });
     this.duration = new Histogram({
       name: 'redwing_snapshot_duration_seconds', help: 'Duration of one scheduled snapshot run (BGSAVE until the save ended).',
@@ -19,13 +19,13 @@ export class SnapshotMetrics {
   }
 
   observe(key: string, result: SnapshotMetricResult, durationMs: number): void {
-    const [namespace, name] = key.split('/') as [string, string];
-    this.runs.inc({ namespace, name, result });
+    const [namespace, store] = key.split('/') as [string, string];
+    this.runs.inc({ namespace, store, result });
     this.duration.observe({ result }, durationMs / 1000);
   }
 
   forgetStore(key: string): void {
-    const [namespace, name] = key.split('/') as [string, string];
-    for (const result of ['succeeded', 'failed'] as const) this.runs.remove({ namespace, name, result });
+    const [namespace, store] = key.split('/') as [string, string];
+    for (const result of ['succeeded', 'failed'] as const) this.runs.remove({ namespace, store, result });
   }
 }

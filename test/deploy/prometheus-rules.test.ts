@@ -71,10 +71,10 @@ const TESTS = [
   {
     interval: '1m',
     input_series: [
-      { series: 'redwing_failovers_total{namespace="shop",name="cache"}', values: '0 0 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1' },
-      { series: 'redwing_failovers_total{namespace="shop",name="calm"}', values: '0x24' },
+      { series: 'redwing_failovers_total{namespace="shop",store="cache"}', values: '0 0 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1' },
+      { series: 'redwing_failovers_total{namespace="shop",store="calm"}', values: '0x24' },
     ],
-    alert_rule_test: [expectAlert('RedwingFailoverHappened', '3m', { namespace: 'shop', name: 'cache' }), expectAlert('RedwingFailoverHappened', '20m')],
+    alert_rule_test: [expectAlert('RedwingFailoverHappened', '3m', { namespace: 'shop', store: 'cache' }), expectAlert('RedwingFailoverHappened', '20m')],
   },
   {
     interval: '1m',

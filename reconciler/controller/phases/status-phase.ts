@@ -98,7 +98,7 @@ export async function statusPhase(context: ControllerContext, target: ReconcileT
   });
   if (statusChanged(store.status, status)) {
     await writeStatus(context, store, status);
-    if (failover && memory.failover.recorded().unplanned) context.metrics?.failovers.inc({ namespace: resolved.namespace, name: resolved.name });
+    if (failover && memory.failover.recorded().unplanned) context.metrics?.failovers.inc({ namespace: resolved.namespace, store: resolved.name });
     for (const event of transitionEvents(store.status, status)) await context.events.record(store as KubeObject, event);
   }
   context.metrics?.observeStore(key, status);

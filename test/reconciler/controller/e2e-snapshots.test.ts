@@ -55,7 +55,7 @@ describe('reconciler end to end: scheduled snapshots', { timeout: 300_000 }, () 
     const store = await waitFor('a successful snapshot on the replica whose file holds the key', async () => {
       const current = await getStore(client, STORE);
       if (current.status?.lastSnapshot?.result !== 'Succeeded' || current.status.lastSnapshot.pod !== replica.name) return undefined;
-      if (!existsSync(rdbPath) || (await readKeyFromRdb(rdbPath, 'snapshot-key')) !== 'snapshot-value') return undefined;
+      if (!existsSync(rdbPath) || (await readKeyFromRdb(rdbPath, 'snapshot-key', E2E_ENGINE === 'valkey' ? 'valkey-server' : undefined)) !== 'snapshot-value') return undefined;
       return current;
     }, 60_000, 500);
     const condition = snapshotCondition(store);
@@ -72,7 +72,7 @@ describe('reconciler end to end: scheduled snapshots', { timeout: 300_000 }, () 
     assert.equal(snapshotEvent.type, 'Normal');
 
     const metrics = await (await fetch(`http://127.0.0.1:${e2e.reconciler.metricsPort}/metrics`)).text();
-    assert.match(metrics, /redwing_snapshots_total\{namespace="default",name="snap",result="succeeded"\} [1-9]/);
+    assert.match(metrics, /redwing_snapshots_total\{namespace="default",store="snap",result="succeeded"\} [1-9]/);
   });
 
   it('an s3:// dir: wrong keys give S3AccessDenied and no object; right keys stream the RDB there, keep: 2 prunes', async () => {
