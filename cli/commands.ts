@@ -22,6 +22,7 @@ export const RECONCILER_COMMAND: CommandSpec = {
   flags: [
     { name: 'metrics-port', type: 'port', default: 8081, description: 'Port of /healthz, /readyz and /metrics.' },
     { name: 'namespace', type: 'string', description: 'Watch only this namespace (claims it from cluster-wide reconcilers).' },
+    { name: 'operator-namespace', type: 'string', description: "The reconciler's own namespace: its Lease, the store CA, and where store NetworkPolicies admit it from. Default: $POD_NAMESPACE (the Deployment sets it), else redwing-system." },
     { name: 'leader-elect', type: 'boolean', default: false, description: 'Elect a leader through a Lease before acting.' },
     { name: 'kubeconfig', type: 'string', description: 'Kubeconfig file; in-cluster config or ~/.kube/config when unset.' },
     { name: 'startup-timeout', type: 'number', default: 60, description: 'Seconds the start-up (files, certificates, cluster connection, listening) may take before giving up; 0: no limit.' },

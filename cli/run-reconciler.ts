@@ -6,6 +6,15 @@ import { loadClusterAccess } from '../kube/cluster-access.js';
 import { waitForShutdownSignal } from './shutdown.js';
 import { loadNamedKubeconfig, startupTimeoutMs, withDeadline } from './startup-checks.js';
 
+/**
+ * Where the reconciler itself runs. Not the watched namespace: a `--namespace` reconciler still runs in
+ * redwing-system, and a store's NetworkPolicy must admit it from there (and the store CA lives there).
+ */
+export function operatorNamespace(flags: FlagValues, env: NodeJS.ProcessEnv = process.env): { operatorNamespace?: string } {
+  const given = typeof flags['operator-namespace'] === 'string' ? flags['operator-namespace'] : env.POD_NAMESPACE;
+  return given ? { operatorNamespace: given } : {};
+}
+
 export async function runReconcilerCommand(flags: FlagValues): Promise<void> {
   const logger = createLogger('reconciler');
   const timeoutMs = startupTimeoutMs(flags);
@@ -17,6 +26,7 @@ export async function runReconcilerCommand(flags: FlagValues): Promise<void> {
     leaderElect: flags['leader-elect'] === true,
     logger,
     ...(typeof flags.namespace === 'string' ? { namespace: flags.namespace } : {}),
+    ...operatorNamespace(flags),
   }), timeoutMs, 'starting the reconciler (metrics port, first list of the cluster)');
   await waitForShutdownSignal(logger);
   await reconciler.stop();

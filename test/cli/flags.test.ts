@@ -38,3 +38,13 @@ test('port flags take 0 to 65535 and nothing else', () => {
   assert.throws(() => parseFlags(WEBHOOK_COMMAND, [], { REDWING_METRICS_PORT: '99999' }), /REDWING_METRICS_PORT must be a port number/);
   assert.throws(() => parseFlags(WEBHOOK_COMMAND, ['--port', ''], {}), /--port must be a whole number, got ""/);
 });
+
+test("a --namespace reconciler's own namespace comes from the Deployment's POD_NAMESPACE, not from the watched one", async () => {
+  const { operatorNamespace } = await import('../../cli/run-reconciler.js');
+  const reconciler = COMMANDS.find((command) => command.name === 'reconciler')!;
+  const watching = (argv: string[]) => parseFlags(reconciler, ['--namespace', 'shop', ...argv], {});
+  assert.deepEqual(operatorNamespace(watching([]), { POD_NAMESPACE: 'redwing-system' }), { operatorNamespace: 'redwing-system' });
+  assert.deepEqual(operatorNamespace(watching(['--operator-namespace', 'ops']), { POD_NAMESPACE: 'redwing-system' }), { operatorNamespace: 'ops' });
+  // Out of a cluster with neither: the reconciler's own default applies (runReconciler).
+  assert.deepEqual(operatorNamespace(watching([]), {}), {});
+});
