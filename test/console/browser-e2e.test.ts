@@ -229,6 +229,22 @@ describe('console in Chromium, on the sandbox with the webhook and the reconcile
     assert.equal(stored.spec.replicas, 3);
   });
 
+  it('draws a field the installed CRD gained, with its help and bounds, with no UI change', async () => {
+    const crdPath = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/kvstores.redwing.dev';
+    type Crd = { spec: { versions: Array<{ schema: { openAPIV3Schema: { properties: { spec: { properties: Record<string, unknown> } } } } }> } };
+    const crd = await stack.cluster.client.get<Crd>(crdPath);
+    crd.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.warmupSeconds = {
+      // no default: the API server would write it into every stored store, which this operator's webhook refuses
+      type: 'integer', minimum: 0, maximum: 600, description: 'A knob a newer operator added.',
+    };
+    await stack.cluster.client.request('PUT', crdPath, crd);
+    await page.goto(`${stack.console.url}#/create`);
+    const input = page.locator(field('spec.warmupSeconds'));
+    await input.waitFor({ timeout: 10_000 });
+    assert.equal(await input.getAttribute('max'), '600');
+    assert.match(await page.locator('[data-path="spec.warmupSeconds"]').textContent() ?? '', /A knob a newer operator added\./);
+  });
+
   it('says when the live updates drop, and when they stopped for good', async () => {
     await page.goto(`${stack.console.url}#/stores/default/${STORE}`);
     await viewLoaded(page);
