@@ -1,7 +1,8 @@
 /**
  * Where snapshots and backups live in S3, as pure rules both processes share: the webhook checks the URLs, the
  * reconciler names, lists and prunes the objects. Every object of a store sits under `<prefix>/<namespace>/<store>/`;
- * a scheduled or shutdown snapshot is `<UTC time>.rdb`, a KVBackup `<UTC time>-<backup>.rdb`. Times are fixed-width
+ * a scheduled snapshot is `<UTC time>.rdb`, the final one taken when the store is deleted `<UTC time>.shutdown.rdb`
+ * (a dot, which no KVBackup's key has right after the time), a KVBackup `<UTC time>-<backup>.rdb`. Times are fixed-width
  * (`20261207T071530123Z`), so key order is time order and "latest" is the greatest key. Only completed multipart
  * uploads become objects, so a listed key is always a whole RDB.
  */
@@ -34,17 +35,19 @@ export function objectTime(time: Date): string {
   return time.toISOString().replace(/[-:.]/g, '');
 }
 
-export function snapshotObjectKey(location: S3Location, namespace: string, store: string, time: Date): string {
-  return `${storeFolder(location, namespace, store)}${objectTime(time)}.rdb`;
+/** `kind: 'shutdown'` names the final snapshot taken when the store is deleted; retention counts it like the scheduled ones. */
+export function snapshotObjectKey(location: S3Location, namespace: string, store: string, time: Date, kind: 'scheduled' | 'shutdown' = 'scheduled'): string {
+  return `${storeFolder(location, namespace, store)}${objectTime(time)}${kind === 'shutdown' ? '.shutdown' : ''}.rdb`;
 }
 
 export function backupObjectKey(location: S3Location, namespace: string, store: string, backup: string, time: Date): string {
   return `${storeFolder(location, namespace, store)}${objectTime(time)}-${backup}.rdb`;
 }
 
-const SNAPSHOT_NAME = /^\d{8}T\d{9}Z\.rdb$/;
+// A KVBackup's key has `-` right after the time, so a backup named `shutdown` is never taken for a snapshot.
+const SNAPSHOT_NAME = /^\d{8}T\d{9}Z(\.shutdown)?\.rdb$/;
 
-/** The scheduled snapshots among `keys` (full keys under `folder`), oldest first; KVBackups' objects are never among them. */
+/** The scheduled and shutdown snapshots among `keys` (full keys under `folder`), oldest first; KVBackups' objects are never among them. */
 export function scheduledSnapshots(folder: string, keys: readonly string[]): string[] {
   return keys.filter((key) => key.startsWith(folder) && SNAPSHOT_NAME.test(key.slice(folder.length))).sort();
 }

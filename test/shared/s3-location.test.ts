@@ -31,4 +31,17 @@ describe('S3 locations', () => {
     assert.deepEqual(snapshotsBeyondKeep(folder, keys, 5), []);
     assert.deepEqual(snapshotsBeyondKeep(folder, keys, undefined), []);
   });
+
+  it('a shutdown snapshot counts like a scheduled one; a KVBackup named "shutdown" does not', () => {
+    const location = { bucket: 'b', prefix: 'p' };
+    const shutdown = snapshotObjectKey(location, 'ns', 'cache', new Date('2026-12-07T07:15:30.004Z'), 'shutdown');
+    assert.equal(shutdown, 'p/ns/cache/20261207T071530004Z.shutdown.rdb');
+    const folder = storeFolder(location, 'ns', 'cache');
+    const keys = [
+      shutdown, 'p/ns/cache/20261207T071530001Z.rdb', 'p/ns/cache/20261207T071530002Z.rdb',
+      backupObjectKey(location, 'ns', 'cache', 'shutdown', new Date('2026-12-07T07:15:30.000Z')),
+    ];
+    assert.deepEqual(scheduledSnapshots(folder, keys), ['p/ns/cache/20261207T071530001Z.rdb', 'p/ns/cache/20261207T071530002Z.rdb', shutdown]);
+    assert.deepEqual(snapshotsBeyondKeep(folder, keys, 1), ['p/ns/cache/20261207T071530001Z.rdb', 'p/ns/cache/20261207T071530002Z.rdb']);
+  });
 });
