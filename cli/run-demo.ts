@@ -227,7 +227,9 @@ export async function runDemoCommand(flags: FlagValues): Promise<void> {
     await writes?.stop();
     if (stops.length > 0) await stopInOrder(logger, stops);
   }
-  // A sandbox this command started is gone with its store; on a cluster the store stays for a look with kubectl.
-  if (stops.length === 0) say(`\nthe store ${settings.ref.namespace}/${settings.ref.name} is kept: kubectl delete kvs ${settings.ref.name} removes it`);
+  // The store stays for a look with kubectl; in a sandbox this command started, it comes back with the sandbox.
+  say(stops.length === 0
+    ? `\nthe store ${settings.ref.namespace}/${settings.ref.name} is kept: kubectl delete kvs ${settings.ref.name} removes it`
+    : `\nstopped the sandbox in ${String(flags.dir)}; the store comes back with the next npm start or redwing demo (--fresh wipes it)`);
   if (!ok) throw new Error('the failover did not complete with every acknowledged key (see above)');
 }

@@ -54,6 +54,7 @@ describe('redwing demo', () => {
       assert.ok(lost, out);
       assert.equal(lost[1], '0');
       assert.ok(Number(lost[2]!.replace(/,/g, '')) > 50, `only ${lost[2]} acknowledged writes`);
+      assert.match(out, /stopped the sandbox in .*; the store comes back with the next npm start or redwing demo/);
       assert.deepEqual(processesIn(sandboxDir), [], 'no pod process left behind');
     });
   }
