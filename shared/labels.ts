@@ -38,3 +38,23 @@ export const KVSTORE_FINALIZER = 'redwing.dev/pvc-retention';
 /** Annotations */
 export const ANNOTATION_CONFIG_HASH = 'redwing.dev/config-hash';
 export const ANNOTATION_PASSWORD_HASH = 'redwing.dev/password-hash';
+
+/**
+ * A user's request to move the master: the value is the pod to hand it to (`<store>-<ordinal>`) or `any` (the
+ * most caught-up ready replica). The reconciler carries it out or refuses it, then removes the annotation.
+ */
+export const ANNOTATION_SWITCHOVER = 'redwing.dev/switchover';
+export const SWITCHOVER_ANY = 'any';
+
+/**
+ * Why `value` cannot be a switchover request for store `storeName` of `replicas` pods, or undefined when it can.
+ * Shared by the webhook (which refuses it) and the reconciler (which refuses a store written around the webhook).
+ */
+export function switchoverRequestProblem(value: string, storeName: string, replicas: number): string | undefined {
+  if (value === SWITCHOVER_ANY) return undefined;
+  const prefix = `${storeName}-`;
+  const ordinal = value.startsWith(prefix) ? value.slice(prefix.length) : '';
+  if (!/^(0|[1-9][0-9]*)$/.test(ordinal)) return `must be '${SWITCHOVER_ANY}' or the name of one of this store's pods (${storeName}-0 .. ${storeName}-${replicas - 1}); got '${value}'`;
+  if (Number(ordinal) >= replicas) return `names pod ${value}, but the store has ${replicas} pods (${storeName}-0 .. ${storeName}-${replicas - 1})`;
+  return undefined;
+}

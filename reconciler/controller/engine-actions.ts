@@ -13,6 +13,7 @@ import {
   type EngineState, type EngineTls, type PodCandidate, type PodEndpoint,
 } from '../replication/index.js';
 import type { ControllerContext } from './context.js';
+import type { EventReason } from './events.js';
 import type { LiveSettingsMemory } from './store-memory.js';
 import { podEndpoint, type ProbedPods } from './engine-access.js';
 import type { KubeObject } from '../../kube/client.js';
@@ -97,23 +98,35 @@ function candidateOf(pod: ObservedPod, states: Map<string, EngineState>): PodCan
   return { pod: pod.name, ordinal: pod.ordinal, host: pod.ip ?? '', port: 6379, terminating: pod.terminating, state: states.get(pod.name) };
 }
 
+/** What a switchover is for: which pods may take the master, why (logged and in the Event), and the Event's reason. */
+export interface SwitchRequest {
+  accept: (pod: ObservedPod) => boolean;
+  why: string;
+  /** The Normal Event's reason once the master moved (default MasterElected). */
+  eventReason?: Extract<EventReason, 'MasterElected' | 'Switchover'>;
+}
+
+export type SwitchOutcome = { moved: true; to: string; durationMs: number } | { moved: false; reason: string };
+
 /**
- * Coordinated switchover of the master to an in-sync replica accepted by `accept` (scale-down: a pod that stays;
- * rollout: a pod on the new revision). True when the master moved; false when no replica qualifies yet.
+ * Coordinated switchover of the master to an in-sync replica accepted by `request.accept` (scale-down: a pod that
+ * stays; rollout: a pod on the new revision; a user's request: the pod named). `moved` is false, with the reason,
+ * when no replica qualifies yet.
  */
 export async function switchMaster(
   context: EngineActionContext, store: KVStore, spec: KVStoreSpec, pods: ObservedPod[], states: Map<string, EngineState>,
-  master: string, accept: (pod: ObservedPod) => boolean, why: string, auth: EngineAuth,
-): Promise<boolean> {
+  master: string, request: SwitchRequest, auth: EngineAuth,
+): Promise<SwitchOutcome> {
+  const { why } = request;
   const masterPod = pods.find((pod) => pod.name === master);
   const masterState = states.get(master);
-  if (!masterPod || !masterState) return false;
-  const candidates = pods.filter((pod) => pod.name !== master && accept(pod)).map((pod) => candidateOf(pod, states));
+  if (!masterPod || !masterState) return { moved: false, reason: `the master ${master} did not answer the probe` };
+  const candidates = pods.filter((pod) => pod.name !== master && request.accept(pod)).map((pod) => candidateOf(pod, states));
   const choice = pickSwitchoverTarget(masterState, candidates, { maxLagBytes: 1024 * 1024 });
   const log = context.logger.child({ store: `${store.metadata?.namespace}/${store.metadata?.name}` });
   if (!choice.target) {
     log.info({ reason: choice.reason, why }, 'switchover waits: no replica to hand the master to');
-    return false;
+    return { moved: false, reason: choice.reason };
   }
   const targetPod = pods.find((pod) => pod.name === choice.target!.pod)!;
   const others = pods.filter((pod) => pod.name !== master && pod.name !== targetPod.name && states.has(pod.name)).map((pod) => endpointOf(store, pod, auth));
@@ -124,8 +137,10 @@ export async function switchMaster(
   });
   log.info({ ok: result.ok, detail: result.detail, durationMs: result.durationMs, why }, 'switchover');
   if (!result.ok) throw new Error(`switchover to ${targetPod.name} (${why}) failed: ${result.detail}`);
-  await context.events.record(store as KubeObject, { type: 'Normal', reason: 'MasterElected', message: `switched the master over from ${master} to ${targetPod.name} (${why}, ${result.durationMs} ms)` });
-  return true;
+  await context.events.record(store as KubeObject, {
+    type: 'Normal', reason: request.eventReason ?? 'MasterElected', message: `switched the master over from ${master} to ${targetPod.name} (${why}, ${result.durationMs} ms)`,
+  });
+  return { moved: true, to: targetPod.name, durationMs: result.durationMs };
 }
 
 /** The settings a running engine can take with CONFIG SET. */

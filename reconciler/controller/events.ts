@@ -11,7 +11,8 @@ import { EventRecorder, type RecordedEvent } from '../../kube/event-recorder.js'
 export type EventReason =
   | 'Created' | 'MasterElected' | 'ReplicaJoined' | 'Scaled' | 'ConfigApplied' | 'PasswordRotated' | 'Degraded'
   | 'FailedOver' | 'Recovered' | 'RollingUpdate' | 'ReconcileFailed' | 'UnsupportedChange' | 'SplitBrainResolved' | 'TlsIssued' | 'SecretsAdopted'
-  | 'SnapshotSucceeded' | 'SnapshotFailed' | 'DataLossPossible' | 'RestartedFromBackOff' | 'Restored' | 'RestoreFailed';
+  | 'SnapshotSucceeded' | 'SnapshotFailed' | 'DataLossPossible' | 'RestartedFromBackOff' | 'Restored' | 'RestoreFailed'
+  | 'Switchover' | 'SwitchoverRefused' | 'SwitchoverFailed';
 
 export type StoreEvent = RecordedEvent<EventReason>;
 

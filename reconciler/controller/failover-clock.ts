@@ -20,6 +20,7 @@ export class FailoverClock {
   private cutOff?: OperatorCutOff;
   private promotedAtMs?: number;
   private switchoverReason?: string;
+  private switchoverRecorded = true;
 
   constructor(private readonly nowMs: () => number = Date.now) {}
 
@@ -60,9 +61,13 @@ export class FailoverClock {
     this.promotedAtMs ??= this.nowMs();
   }
 
-  /** The master moved by a planned switchover (scale-down, rollout), not a failure. */
-  switchedOver(reason: string): void {
+  /**
+   * The master moved by a planned switchover (scale-down, rollout), not a failure. `record: false` (a user's
+   * request): no lastFailover record at all, only status.master moves.
+   */
+  switchedOver(reason: string, options: { record?: boolean } = {}): void {
     this.switchoverReason = reason;
+    this.switchoverRecorded = options.record ?? true;
   }
 
   /**
@@ -73,6 +78,10 @@ export class FailoverClock {
     if (!currentMaster) return undefined;
     if (!recordedMaster || currentMaster === recordedMaster) {
       this.down = undefined;
+      return undefined;
+    }
+    if (this.switchoverReason !== undefined && !this.switchoverRecorded) {
+      this.recorded();
       return undefined;
     }
     const promotedAtMs = this.promotedAtMs ?? this.nowMs();
@@ -92,6 +101,7 @@ export class FailoverClock {
     this.down = undefined;
     this.promotedAtMs = undefined;
     this.switchoverReason = undefined;
+    this.switchoverRecorded = true;
     return { unplanned };
   }
 }
