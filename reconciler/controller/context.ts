@@ -8,6 +8,7 @@ import type { StoreInformers } from './informers.js';
 import type { KubeClient } from '../../kube/client.js';
 import type { Informer } from '../../kube/informer.js';
 import type { MasterWatchRequest } from './master-watch.js';
+import type { S3SnapshotSettings } from '../snapshots/upload-store-snapshot.js';
 import type { StoreMemories } from './store-memory.js';
 
 export interface StoreMetricsSink {
@@ -40,4 +41,6 @@ export interface ControllerContext {
   backups?: Informer;
   /** spec.restore: the address pods dial to receive the data (default defaultFeedHost()), S3 credentials without a Secret. */
   restore?: { feedHost?: string; environment?: NodeJS.ProcessEnv };
+  /** The final s3:// snapshot when a store is deleted: its bound (default 5 min), S3 credentials without a Secret, test hooks. */
+  shutdownSnapshot?: { timeoutMs?: number; s3?: S3SnapshotSettings };
 }

@@ -1,5 +1,7 @@
 /**
- * Deletion of a store. Owned objects go with the store through owner references (garbage collection); PVCs are not
+ * Deletion of a store. First, a store whose snapshots go to s3:// gets its on-shutdown save there: the master's RDB
+ * is uploaded while the pods still run (snapshots/shutdown-snapshot.ts; bounded, and a failure is a Warning Event,
+ * never a store stuck in deletion). Owned objects go with the store through owner references (garbage collection); PVCs are not
  * owned (the StatefulSet's claim templates create them), so they survive unless `persistence.keepAfterDeletion` is
  * false, in which case they are deleted here; otherwise the password and TLS Secrets stay with them (kept-secrets.ts). Then the finalizer is removed and the API server lets the store go.
  */
@@ -12,6 +14,18 @@ import type { ResolvedStore } from '../desired/index.js';
 import { isConflict, isNotFound } from '../../kube/errors.js';
 import { paths } from '../../kube/paths.js';
 import type { KubeObject } from '../../kube/client.js';
+import { runShutdownSnapshot } from '../snapshots/shutdown-snapshot.js';
+
+/** The final upload before the finalizer goes; its status write changes the store, so it is read again after. */
+async function shutdownSnapshot(context: ControllerContext, store: KVStore, resolved: ResolvedStore, signal: AbortSignal): Promise<KVStore | undefined> {
+  const { namespace, name } = store.metadata as { namespace: string; name: string };
+  const ran = await runShutdownSnapshot({
+    client: context.client, informers: context.informers, events: context.events, logger: context.logger, loadCa: context.loadCa,
+    probeTimeoutMs: context.probeTimeoutMs, credentialsOf: (key) => context.memories.get(key)?.credentials,
+    isLeader: () => !signal.aborted, timeoutMs: context.shutdownSnapshot?.timeoutMs, s3: context.shutdownSnapshot?.s3,
+  }, store, resolved.spec, signal);
+  return ran ? context.client.getOptional<KVStore>(paths.kvstore(namespace, name)) : store;
+}
 
 /** Names of the store's PVCs among `claims`, by the StatefulSet naming scheme `data-<store>-<ordinal>`. Pure. */
 export function storeClaimNames(storeName: string, claims: KubeObject[]): string[] {
@@ -22,8 +36,11 @@ export function storeClaimNames(storeName: string, claims: KubeObject[]): string
 }
 
 /** `resolved` is the store resolved once by this reconcile (the defaulted spec decides whether PVCs stay). */
-export async function finalizeDeletion(context: ControllerContext, store: KVStore, resolved: ResolvedStore): Promise<void> {
-  const { namespace, name } = store.metadata as { namespace: string; name: string };
+export async function finalizeDeletion(context: ControllerContext, deleted: KVStore, resolved: ResolvedStore, signal: AbortSignal = new AbortController().signal): Promise<void> {
+  const { namespace, name } = deleted.metadata as { namespace: string; name: string };
+  if (!(deleted.metadata?.finalizers ?? []).includes(KVSTORE_FINALIZER)) return;
+  const store = await shutdownSnapshot(context, deleted, resolved, signal);
+  if (!store) return;
   const finalizers = store.metadata?.finalizers ?? [];
   if (!finalizers.includes(KVSTORE_FINALIZER)) return;
   const keep = resolved.spec.persistence?.keepAfterDeletion !== false;

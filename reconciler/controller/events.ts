@@ -12,6 +12,7 @@ export type EventReason =
   | 'Created' | 'MasterElected' | 'ReplicaJoined' | 'Scaled' | 'ConfigApplied' | 'PasswordRotated' | 'Degraded'
   | 'FailedOver' | 'Recovered' | 'RollingUpdate' | 'ReconcileFailed' | 'UnsupportedChange' | 'SplitBrainResolved' | 'TlsIssued' | 'SecretsAdopted'
   | 'SnapshotSucceeded' | 'SnapshotFailed' | 'DataLossPossible' | 'RestartedFromBackOff' | 'Restored' | 'RestoreFailed'
+  | 'ShutdownSnapshotSucceeded' | 'ShutdownSnapshotFailed'
   | 'Switchover' | 'SwitchoverRefused' | 'SwitchoverFailed';
 
 export type StoreEvent = RecordedEvent<EventReason>;

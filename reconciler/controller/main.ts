@@ -101,6 +101,7 @@ export async function runReconciler(options: ReconcilerOptions): Promise<Running
   const backups = createReconcilerInformer(client, { name: 'kvbackups', path: kvbackupPaths.all(options.namespace), logger, transform: trimStore });
   const context: ControllerContext = {
     client, informers, logger, loadCa, operatorNamespace, memories, metrics, backups, restore: options.restore,
+    shutdownSnapshot: { timeoutMs: options.snapshots?.shutdownTimeoutMs, s3: options.snapshots?.s3 },
     loadClientCertificate: lazyOperatorClientCertificate(loadCa),
     events: createStoreEventRecorder(client, logger),
     buildDesired: buildResolvedDesiredObjects,

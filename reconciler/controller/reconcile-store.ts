@@ -41,7 +41,7 @@ export async function reconcileStore(context: ControllerContext, key: string, si
   if (resolution.kind === 'gone') return storeGone(context, key);
   if (resolution.kind === 'deleting') {
     const { store, resolved } = resolution.target;
-    await phase('delete', signal, () => finalizeDeletion(context, store, resolved));
+    await phase('delete', signal, () => finalizeDeletion(context, store, resolved, signal));
     return storeGone(context, key);
   }
   const { target } = resolution;

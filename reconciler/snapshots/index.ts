@@ -6,4 +6,5 @@ export { recordSnapshot, snapshotStatusPatch, SNAPSHOT_FIELD_MANAGER } from './r
 export { SnapshotScheduler, type SnapshotSchedulerOptions, type RunNowResult } from './snapshot-scheduler.js';
 export { SnapshotMetrics } from './snapshot-metrics.js';
 export { runStoreSnapshot, snapshotCredentials, type SnapshotRunDeps } from './run-store-snapshot.js';
+export { runShutdownSnapshot, decideShutdownSnapshot, DEFAULT_SHUTDOWN_SNAPSHOT_TIMEOUT_MS, type ShutdownSnapshotDeps } from './shutdown-snapshot.js';
 export { startSnapshotLoop, type SnapshotLoop, type SnapshotLoopOptions, type SnapshotSettings } from './start-snapshots.js';

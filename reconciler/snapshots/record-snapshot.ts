@@ -29,6 +29,8 @@ export interface RecordSnapshotOptions {
   logger: Logger;
   /** Asked before each write: a reconciler that lost its lease writes nothing. */
   isLeader: () => boolean;
+  /** The final snapshot of a store being deleted (shutdown-snapshot.ts): its status is still written. */
+  deleting?: boolean;
 }
 
 /** The outcome is computed from the store as read (the previous condition keeps its transition time). */
@@ -51,7 +53,7 @@ export async function recordSnapshot(options: RecordSnapshotOptions, store: KVSt
         return false;
       }
       const fresh = await options.client.getOptional<KVStore>(paths.kvstore(namespace, name));
-      if (!fresh || fresh.metadata?.deletionTimestamp) return false;
+      if (!fresh || (fresh.metadata?.deletionTimestamp && !options.deleting)) return false;
       current = fresh;
     }
   }

@@ -32,7 +32,7 @@ export type UploadSummary = UploadResult | { ok: false; durationMs: number; reas
 export interface SnapshotOutcome {
   record: SnapshotRecord;
   condition: Condition;
-  event: { type: 'Normal' | 'Warning'; reason: 'SnapshotSucceeded' | 'SnapshotFailed'; message: string };
+  event: { type: 'Normal' | 'Warning'; reason: 'SnapshotSucceeded' | 'SnapshotFailed' | 'ShutdownSnapshotSucceeded' | 'ShutdownSnapshotFailed'; message: string };
 }
 
 const HINTS: Record<string, string> = {

@@ -24,6 +24,8 @@ export interface SnapshotSettings {
   pollIntervalMs?: number;
   /** s3:// dirs: credentials without a Secret, and test hooks. */
   s3?: S3SnapshotSettings;
+  /** Bound on the final s3:// snapshot of a deleted store (shutdown-snapshot.ts); default 5 min. */
+  shutdownTimeoutMs?: number;
 }
 
 export interface SnapshotLoopOptions extends Omit<SnapshotRunDeps, 'metrics' | 'snapshotTimeoutMs' | 'pollIntervalMs' | 'isLeader'>, SnapshotSettings {

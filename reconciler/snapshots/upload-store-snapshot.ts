@@ -1,6 +1,7 @@
 /**
  * A scheduled snapshot into an s3:// `spec.snapshot.dir`: the chosen pod's RDB is streamed over the replication
- * protocol straight into the bucket (no BGSAVE file in the pod), under `<prefix>/<namespace>/<store>/<time>.rdb`, then
+ * protocol straight into the bucket (no BGSAVE file in the pod), under `<prefix>/<namespace>/<store>/<time>.rdb`
+ * (`<time>.shutdown.rdb` for the final one of a deleted store), then
  * the oldest beyond `spec.snapshot.keep` are deleted. Credentials and settings as reconciler/backups/s3-access.ts.
  */
 import type { KVStoreSpec } from '../../shared/schema/kvstore.js';
@@ -28,6 +29,8 @@ export interface StoreUploadInput {
   now: Date;
   signal: AbortSignal;
   settings?: S3SnapshotSettings;
+  /** 'shutdown': the final snapshot of a deleted store, `<time>.shutdown.rdb` (shutdown-snapshot.ts). */
+  kind?: 'scheduled' | 'shutdown';
 }
 
 export async function uploadStoreSnapshot(input: StoreUploadInput): Promise<UploadSummary> {
@@ -42,7 +45,7 @@ export async function uploadStoreSnapshot(input: StoreUploadInput): Promise<Uplo
   if (!resolved.ok) return { ok: false, durationMs: 0, reason: resolved.reason, error: resolved.message };
   return runUpload({
     access: resolved.access, endpoint: input.endpoint, signal: input.signal, partSizeBytes: input.settings?.partSizeBytes,
-    key: snapshotObjectKey(resolved.access.location, input.namespace, input.name, input.now),
+    key: snapshotObjectKey(resolved.access.location, input.namespace, input.name, input.now, input.kind),
     retention: { namespace: input.namespace, store: input.name, keep: input.spec.snapshot?.keep },
   });
 }
