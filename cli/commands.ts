@@ -24,6 +24,7 @@ export const RECONCILER_COMMAND: CommandSpec = {
     { name: 'namespace', type: 'string', description: 'Watch only this namespace (claims it from cluster-wide reconcilers).' },
     { name: 'operator-namespace', type: 'string', description: "The reconciler's own namespace: its Lease, the store CA, and where store NetworkPolicies admit it from. Default: $POD_NAMESPACE (the Deployment sets it), else redwing-system." },
     { name: 'leader-elect', type: 'boolean', default: false, description: 'Elect a leader through a Lease before acting.' },
+    { name: 'lease-duration', type: 'number', description: 'Seconds of the Lease this reconciler holds: 2 for the cluster-wide leader (a standby takes over this long after the leader dies), 15 for a --namespace claim. Raise it where API writes stall for more than a second.' },
     { name: 'kubeconfig', type: 'string', description: 'Kubeconfig file; in-cluster config or ~/.kube/config when unset.' },
     { name: 'startup-timeout', type: 'number', default: 60, description: 'Seconds the start-up (files, certificates, cluster connection, listening) may take before giving up; 0: no limit.' },
   ],

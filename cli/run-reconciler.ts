@@ -15,6 +15,13 @@ export function operatorNamespace(flags: FlagValues, env: NodeJS.ProcessEnv = pr
   return given ? { operatorNamespace: given } : {};
 }
 
+function leaseDuration(flags: FlagValues): { leaseDurationSeconds?: number } {
+  if (flags['lease-duration'] === undefined) return {};
+  const seconds = Number(flags['lease-duration']);
+  if (seconds < 1) throw new Error(`--lease-duration must be at least 1 second, got ${seconds}`);
+  return { leaseDurationSeconds: seconds };
+}
+
 export async function runReconcilerCommand(flags: FlagValues): Promise<void> {
   const logger = createLogger('reconciler');
   const timeoutMs = startupTimeoutMs(flags);
@@ -24,6 +31,7 @@ export async function runReconcilerCommand(flags: FlagValues): Promise<void> {
     kubeConfig,
     metricsPort: Number(flags['metrics-port']),
     leaderElect: flags['leader-elect'] === true,
+    ...leaseDuration(flags),
     logger,
     ...(typeof flags.namespace === 'string' ? { namespace: flags.namespace } : {}),
     ...operatorNamespace(flags),

@@ -54,6 +54,14 @@ export interface ElectionSettings {
   leaseDurationSeconds?: number;
 }
 
+/**
+ * A longer lease (`--lease-duration`, for an API server whose writes stall for more than a second) keeps the same
+ * proportions: the leader steps down a quarter of the lease before any standby may take over.
+ */
+export function leaderLeaseTimings(seconds = LEADER_LEASE_SECONDS): { leaseDurationSeconds: number; renewDeadlineMs: number } {
+  return { leaseDurationSeconds: seconds, renewDeadlineMs: Math.max(LEADER_RENEW_DEADLINE_MS, seconds * 750) };
+}
+
 export function leaderElectionFor(settings: ElectionSettings): ManagerOptions['leaderElection'] {
   const { client, identity, logger, leaseDurationSeconds } = settings;
   if (settings.namespace) {
@@ -63,7 +71,7 @@ export function leaderElectionFor(settings: ElectionSettings): ManagerOptions['l
   if (!settings.leaderElect) return undefined;
   return (callbacks) => new LeaseLock({
     client, namespace: settings.operatorNamespace, name: LEADER_LEASE_NAME, identity, logger,
-    leaseDurationSeconds: leaseDurationSeconds ?? LEADER_LEASE_SECONDS, retryPeriodMs: LEADER_RETRY_PERIOD_MS, renewDeadlineMs: LEADER_RENEW_DEADLINE_MS,
+    ...leaderLeaseTimings(leaseDurationSeconds), retryPeriodMs: LEADER_RETRY_PERIOD_MS,
     ...callbacks,
   });
 }
