@@ -6,6 +6,7 @@ import { applyKVStoreDefaults } from '../shared/defaulting.js';
 import type { KVStoreSpec } from '../shared/schema/kvstore.js';
 import { validateKVStoreSpecSchema, type FieldError } from '../shared/validators.js';
 import { isPlainObject, jsonEqual } from '../shared/json-value.js';
+import { ANNOTATION_SWITCHOVER, switchoverRequestProblem } from '../shared/labels.js';
 import { checkCrossFieldRules, checkFieldRules, checkStoreName, checkTransitionRules, collectWarnings } from './kvstore-rules.js';
 
 export interface KVStoreValidationInput {
@@ -44,6 +45,20 @@ function fieldRuleInput(spec: unknown, oldSpec: unknown, operation: 'CREATE' | '
   return rest;
 }
 
+/**
+ * The switchover request annotation, when it is new or changed: 'any' or one of this store's pods. The reconciler
+ * judges the rest (a Ready store, a ready replica in sync) when it carries the request out.
+ */
+function checkSwitchoverRequest(input: KVStoreValidationInput, name: string, replicas: number): FieldError[] {
+  const annotations = metadataOf(input.object).annotations;
+  const value = isPlainObject(annotations) ? annotations[ANNOTATION_SWITCHOVER] : undefined;
+  if (value === undefined) return [];
+  const oldAnnotations = metadataOf(input.oldObject).annotations;
+  if (isPlainObject(oldAnnotations) && oldAnnotations[ANNOTATION_SWITCHOVER] === value) return [];
+  const problem = typeof value === 'string' ? switchoverRequestProblem(value, name, replicas) : 'must be a string';
+  return problem ? [{ field: `metadata.annotations[${ANNOTATION_SWITCHOVER}]`, message: `(the switchover request) ${problem}` }] : [];
+}
+
 export function validateKVStore(input: KVStoreValidationInput): KVStoreValidation {
   const metadata = metadataOf(input.object);
   const name = typeof metadata.name === 'string' ? metadata.name : undefined;
@@ -62,5 +77,6 @@ export function validateKVStore(input: KVStoreValidationInput): KVStoreValidatio
   if (input.operation === 'UPDATE' && input.oldObject && !specUnchanged && validateKVStoreSpecSchema(oldSpec).length === 0) {
     errors.push(...checkTransitionRules(effectiveSpec(oldSpec, name!), effective));
   }
+  errors.push(...checkSwitchoverRequest(input, name!, effective.replicas ?? 3));
   return { errors, warnings: errors.length > 0 ? [] : collectWarnings(effective), effectiveSpec: effective };
 }
