@@ -18,7 +18,7 @@ import { HttpError, isSameOrigin, readJsonBody, SECURITY_HEADERS, sendJson } fro
 import { renderPage } from './page.js';
 import { CSRF_HEADER, sameToken, sessionCookie, SessionStore, tokenAccess, type Session } from './sessions.js';
 import {
-  backUpStore, createStore, deleteStore, patchEditedStore, listPolicies, patchStoreConfig, readStoreSchema, replaceStore, rotateStorePassword, scaleStore,
+  backUpStore, createStore, deleteStore, patchEditedStore, listPolicies, patchStoreConfig, readStoreSchema, replaceStore, requestSwitchover, rotateStorePassword, scaleStore,
 } from './store-actions.js';
 import { streamStoreDetail } from './store-detail-feed.js';
 import { listStoreResources } from './store-resources.js';
@@ -174,6 +174,12 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   route('POST', `${STORE}/rotate-password`, async ({ response, session, params }) => {
     const { namespace, name } = storeTarget(params);
     sendJson(response, 200, await rotateStorePassword(session.client, namespace, name));
+  });
+  route('POST', `${STORE}/switchover`, async ({ request, response, session, params }) => {
+    const target = (await readJsonBody(request)).target;
+    if (typeof target !== 'string' || target.trim() === '') throw new HttpError(400, "target must be a pod name or 'any'");
+    const { namespace, name } = storeTarget(params);
+    sendJson(response, 200, await requestSwitchover(session.client, namespace, name, target.trim()));
   });
   route('GET', `${STORE}/resources`, async ({ response, session, params }) => {
     const { namespace, name } = storeTarget(params);

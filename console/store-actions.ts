@@ -8,6 +8,7 @@ import type { KubeClient, KubeObject } from '../kube/client.js';
 import { paths } from '../kube/paths.js';
 import { API_GROUP, API_GROUP_VERSION, KVBACKUP_PLURAL, KVPOLICY_PLURAL, KVSTORE_PLURAL } from '../shared/api.js';
 import { buildKVStoreCrd } from '../shared/crds.js';
+import { ANNOTATION_SWITCHOVER } from '../shared/labels.js';
 import { storeObjectNames } from '../shared/names.js';
 import type { KVBackup } from '../shared/schema/kvbackup.js';
 import type { KVStore } from '../shared/schema/kvstore.js';
@@ -96,6 +97,15 @@ export async function rotateStorePassword(client: KubeClient, namespace: string,
   const password = randomBytes(24).toString('base64url');
   await client.patch(paths.coreObject('secrets', namespace, reference.name), { data: { [reference.key]: Buffer.from(password).toString('base64') } }, 'merge');
   return { secret: reference.name, key: reference.key };
+}
+
+/**
+ * A switchover is asked of the reconciler with an annotation on the store (docs/decisions.md): the webhook checks the
+ * value names one of its pods or 'any'; the reconciler carries it out or refuses it with an Event, then removes it.
+ */
+export async function requestSwitchover(client: KubeClient, namespace: string, name: string, target: string): Promise<{ annotation: string; target: string }> {
+  await client.patch(paths.kvstore(namespace, name), { metadata: { annotations: { [ANNOTATION_SWITCHOVER]: target } } }, 'merge');
+  return { annotation: ANNOTATION_SWITCHOVER, target };
 }
 
 export function deleteStore(client: KubeClient, namespace: string, name: string): Promise<void> {

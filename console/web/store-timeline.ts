@@ -36,7 +36,7 @@ export interface TimelineEntry {
   detail: string;
 }
 
-const FAILOVER_REASONS = new Set(['FailedOver', 'MasterElected', 'SplitBrainResolved', 'DataLossPossible', 'Degraded', 'Recovered']);
+const FAILOVER_REASONS = new Set(['FailedOver', 'MasterElected', 'Switchover', 'SwitchoverRefused', 'SwitchoverFailed', 'SplitBrainResolved', 'DataLossPossible', 'Degraded', 'Recovered']);
 
 export function timelineEntries(store: StoreObject, events: readonly EventRow[]): TimelineEntry[] {
   const entries: TimelineEntry[] = [];

@@ -1,11 +1,13 @@
 /**
  * A store's page: its state as the reconciler reports it (conditions, pods with role, offset and lag, the failover
  * timeline, snapshots and KVBackups, policy compliance), its Events, and the actions, all kept current by the
- * server's stream. "Back up now" creates a KVBackup; switchover has no API in the operator and says so.
+ * server's stream. "Back up now" creates a KVBackup; Switchover sets the store's switchover annotation
+ * (switchover-control.ts).
  */
 import { callApi, ConsoleApiError, currentSession, openStream } from './api.js';
 import { age, el, replaceChildren, type Child } from './dom.js';
 import { failoverTimeline, type EventRow, type StoreObject } from './store-timeline.js';
+import { SWITCHOVER_EXPLAINED, switchoverControl } from './switchover-control.js';
 
 interface PodRow {
   name: string;
@@ -107,7 +109,7 @@ function deletionText(store: StoreObject): string {
     : 'spec.persistence.keepAfterDeletion is true: the PersistentVolumeClaims (the data) are kept; a new store of the same name in this namespace starts from them. Delete the PVCs yourself to free the space.';
 }
 
-function actionsCard(store: StoreObject, path: string, note: HTMLElement): HTMLElement {
+function actionsCard(store: StoreObject, path: string, note: HTMLElement, switchover: HTMLElement): HTMLElement {
   const readOnly = currentSession().readOnly;
   const replicas = el('input', { type: 'number', id: 'scale-replicas', min: 1, max: 15, value: store.spec?.replicas ?? 3, size: 4 });
   const config = el('textarea', { id: 'config-lines', rows: 3, cols: 36 });
@@ -140,7 +142,7 @@ function actionsCard(store: StoreObject, path: string, note: HTMLElement): HTMLE
         type: 'button', id: 'rotate', disabled: readOnly || store.spec?.authentication?.enabled === false,
         onclick: () => { if (confirm('Write a new random password to the store\'s Secret? The reconciler rotates it live; clients must read the Secret again.')) void act(note, 'password rotation', () => callApi('POST', `${path}/rotate-password`)); },
       }, 'Rotate password'),
-      el('button', { type: 'button', disabled: true, title: 'The operator has no switchover API yet: it switches over by itself during rollouts and scale-down.' }, 'Switchover'),
+      switchover,
       el('button', {
         type: 'button', id: 'back-up', disabled: readOnly,
         onclick: () => void act(note, 'backup', () => callApi('POST', `${path}/backups`, { dir: backupDir.value })),
@@ -149,7 +151,7 @@ function actionsCard(store: StoreObject, path: string, note: HTMLElement): HTMLE
         type: 'button', id: 'delete', class: 'danger', disabled: readOnly,
         onclick: () => { if (confirm(`Delete ${store.metadata?.namespace}/${name}?\n\n${deletionText(store)}`)) void act(note, 'delete', () => callApi('DELETE', path)); },
       }, 'Delete')),
-    el('div', { class: 'muted' }, 'Switchover has no API in this operator version: the reconciler switches over by itself before it restarts a master (rollouts, scale-down). ',
+    el('div', { class: 'muted' }, SWITCHOVER_EXPLAINED,
       'Back up now creates a KVBackup, which the reconciler runs once from a replica and uploads to S3; it appears under Backups. ', 'Deleting: ', deletionText(store)));
 }
 
@@ -190,12 +192,14 @@ export function showStore(root: HTMLElement, namespace: string, name: string): (
   let actionsFor = '';
   const resources = resourcesSection(path);
   let resourcesFor = '';
+  const switchover = switchoverControl(path, note);
   const draw = () => {
     if (!store) {
       replaceChildren(live, el('p', { class: 'muted' }, `${namespace}/${name} does not exist (or was deleted).`));
       return;
     }
     const status = store.status ?? {};
+    switchover.update(pods, events);
     if (resourcesFor !== `${store.metadata?.generation}/${pods.length}`) {
       resourcesFor = `${store.metadata?.generation}/${pods.length}`;
       void resources.load();
@@ -206,7 +210,7 @@ export function showStore(root: HTMLElement, namespace: string, name: string): (
     const typing = actions.contains(document.activeElement) && document.activeElement?.matches('input, textarea, select');
     if (actionsFor !== `${store.metadata?.generation}` && !typing) {
       actionsFor = `${store.metadata?.generation}`;
-      replaceChildren(actions, actionsCard(store, path, note));
+      replaceChildren(actions, actionsCard(store, path, note, switchover.element));
     }
     replaceChildren(live,
       el('div', { class: 'cards' },

@@ -95,6 +95,17 @@ describe('console store actions', () => {
     assert.match(String(refused.body.message), /authentication disabled/);
   });
 
+  it("asks for a switchover by setting the store's redwing.dev/switchover annotation as the user", async () => {
+    const asked = await user.call('POST', `${STORE_PATH}/switchover`, { target: 'shop-1' });
+    assert.equal(asked.status, 200, JSON.stringify(asked.body));
+    assert.deepEqual(asked.body, { annotation: 'redwing.dev/switchover', target: 'shop-1' });
+    assert.equal((await readStore()).metadata?.annotations?.['redwing.dev/switchover'], 'shop-1');
+    assert.equal((await user.call('POST', `${STORE_PATH}/switchover`, { target: ' any ' })).status, 200);
+    assert.equal((await readStore()).metadata?.annotations?.['redwing.dev/switchover'], 'any');
+    assert.equal((await user.call('POST', `${STORE_PATH}/switchover`, {})).status, 400);
+    assert.equal((await user.call('POST', '/api/stores/default/missing/switchover', { target: 'any' })).status, 404);
+  });
+
   it("pushes the store, its pods (not another store's) and its Events", async () => {
     const stream = user.stream('/api/events/stores/default/shop');
     try {
