@@ -1,8 +1,9 @@
 /**
  * The console in a real headless Chromium against the sandbox with the webhook and the reconciler: a store created
  * from the form goes Ready on its page live, the webhook's field error shows next to its field, and a killed master's
- * failover appears on the timeline without a reload; the list filters, the store page scales and backs up, and an
- * edit is dry-run and saved. One browser and one sandbox for the file.
+ * failover appears on the timeline without a reload; the list filters, the store page scales and backs up, switches
+ * the master over (its outcome shown live, not as a failover), and an edit is dry-run and saved. One browser and one
+ * sandbox for the file.
  *
  * `REDWING_CONSOLE_SCREENSHOTS=docs/images` also saves the README's screenshots (store list, create form, store page).
  */
@@ -204,6 +205,32 @@ describe('console in Chromium, on the sandbox with the webhook and the reconcile
     assert.ok(await sameDocument(page), 'the page was not reloaded');
     await page.waitForFunction(() => document.getElementById('phase')?.textContent === 'Ready', undefined, { timeout: 30_000 });
     await screenshot(page, 'console-store-page.png', 'full');
+  });
+
+  it('switches the master over from its page and shows the outcome live, not as a failover', async () => {
+    await page.goto(`${stack.console.url}#/stores/default/${STORE}`);
+    await page.waitForFunction(() => document.getElementById('phase')?.textContent === 'Ready', undefined, { timeout: 30_000 });
+    await markDocument(page);
+    const master = await page.textContent('#master') ?? '';
+    // the target list is filled from the pods the feed pushes: the ready replicas
+    await page.waitForFunction(() => (document.getElementById('switchover-target') as HTMLSelectElement | null)?.options.length === 3, undefined, { timeout: 10_000 });
+    const target = await page.locator('#switchover-target option').nth(1).getAttribute('value') ?? '';
+    assert.ok(target.startsWith(`${STORE}-`) && target !== master, `target ${target}, master ${master}`);
+    await page.selectOption('#switchover-target', target);
+    let asked = '';
+    page.once('dialog', (dialog) => {
+      asked = dialog.message();
+      void dialog.accept();
+    });
+    await page.click('#switchover');
+    await page.waitForSelector('#action-result.ok', { timeout: 15_000 });
+    assert.match(asked, /writes pause briefly.*no acknowledged write is lost/s, 'the confirmation says what happens');
+    assert.match(await page.textContent('#action-result') ?? '', new RegExp(`Switchover: switched the master over from ${master} to ${target}`));
+    await page.waitForFunction((name) => document.getElementById('master')?.textContent === name, target, { timeout: 10_000 });
+    assert.equal(await page.locator(`#timeline li[data-title^="Failover ${master} → ${target}"]`).count(), 0, 'not recorded as a failover');
+    assert.ok(await sameDocument(page), 'the page was not reloaded');
+    const store = await stack.cluster.client.get<{ metadata: { annotations?: Record<string, string> } }>(paths.kvstore('default', STORE));
+    assert.equal(store.metadata.annotations?.['redwing.dev/switchover'], undefined, 'the request was removed');
   });
 
   it("edits the store's spec in the form, dry-run first, and saves it", async () => {
