@@ -31,7 +31,7 @@ describe('reconciler end to end: a switchover asked for by annotation', { timeou
     return line ? Number(line.split(' ').at(-1)) : 0;
   }
 
-  it('moves the master to the named replica under writes, loses no acknowledged write, records no failover, removes the annotation', async () => {
+  it('moves the master to the named replica under writes, loses no acknowledged write, records no failover, removes the annotation', async (t) => {
     await e2e.cluster.client.create(paths.kvstores('default'), kvstore(STORE, { replicas: 3 }));
     const pods = await waitStoreReady(e2e.cluster.client, STORE, 3, { timeoutMs: 120_000 });
     const password = await storePassword(e2e.cluster.client, STORE);
@@ -58,6 +58,7 @@ describe('reconciler end to end: a switchover asked for by annotation', { timeou
     assert.equal(await failoversCounted(), 0, 'redwing_failovers_total did not count it');
     const switched = await storeEvents('Switchover');
     assert.ok(switched.some((event) => event.type === 'Normal' && event.message?.includes(`from ${oldMaster} to ${target}`)), JSON.stringify(switched));
+    t.diagnostic(`Switchover: ${switched[0]?.message}; longest gap between acknowledged writes ${writer.longestGapMs} ms`);
     assert.deepEqual(await storeEvents('FailedOver'), [], 'no FailedOver Event');
 
     const newMaster = (await waitStoreReady(e2e.cluster.client, STORE, 3, { timeoutMs: 60_000 })).find((pod) => pod.role === 'master')!;
@@ -69,13 +70,14 @@ describe('reconciler end to end: a switchover asked for by annotation', { timeou
     assert.deepEqual(missing, [], `no acknowledged write lost (of ${writer.acknowledged.length})`);
   });
 
-  it('refuses a pod that does not exist with a Warning Event and removes the request; then any moves the master', async () => {
+  it('refuses a pod that does not exist with a Warning Event and removes the request; then any moves the master', async (t) => {
     const master = (await getStore(e2e.cluster.client, STORE)).status!.master!;
     await requestSwitchover(`${STORE}-9`);
     await waitFor('a SwitchoverRefused Event', async () => (await storeEvents('SwitchoverRefused')).length > 0, 15_000, 100);
     const [refused] = await storeEvents('SwitchoverRefused');
     assert.equal(refused!.type, 'Warning');
     assert.match(refused!.message ?? '', new RegExp(`${STORE}-9.*the store has 3 pods`));
+    t.diagnostic(`SwitchoverRefused: ${refused!.message}`);
     await waitFor('the annotation to be removed', async () => (await annotation()) === undefined, 15_000, 100);
     assert.equal((await getStore(e2e.cluster.client, STORE)).status?.master, master, 'the master stayed');
 
