@@ -20,7 +20,8 @@ export class FailoverClock {
   private cutOff?: OperatorCutOff;
   private promotedAtMs?: number;
   private switchoverReason?: string;
-  private switchoverRecorded = true;
+  /** A requested switchover to this pod, which is not recorded at all (see switchedOver). */
+  private unrecordedTo?: string;
 
   constructor(private readonly nowMs: () => number = Date.now) {}
 
@@ -61,13 +62,18 @@ export class FailoverClock {
     this.promotedAtMs ??= this.nowMs();
   }
 
-  /**
-   * The master moved by a planned switchover (scale-down, rollout), not a failure. `record: false` (a user's
-   * request): no lastFailover record at all, only status.master moves.
-   */
-  switchedOver(reason: string, options: { record?: boolean } = {}): void {
+  /** The master moved by a planned switchover (scale-down, rollout), not a failure. */
+  switchedOver(reason: string): void {
     this.switchoverReason = reason;
-    this.switchoverRecorded = options.record ?? true;
+  }
+
+  /**
+   * The master moved to `to` because a user asked (annotation): no lastFailover record at all, only status.master
+   * moves. Kept until a status shows `to` as the master, so a status write that failed does not turn the move into
+   * a failover on the next reconcile.
+   */
+  switchedOverOnRequest(to: string): void {
+    this.unrecordedTo = to;
   }
 
   /**
@@ -78,11 +84,13 @@ export class FailoverClock {
     if (!currentMaster) return undefined;
     if (!recordedMaster || currentMaster === recordedMaster) {
       this.down = undefined;
+      if (currentMaster === this.unrecordedTo) this.unrecordedTo = undefined;
       return undefined;
     }
-    if (this.switchoverReason !== undefined && !this.switchoverRecorded) {
-      this.recorded();
-      return undefined;
+    if (this.unrecordedTo !== undefined) {
+      if (currentMaster === this.unrecordedTo) return undefined;
+      // The master moved again since (a failover after the requested move): that move is recorded as usual.
+      this.unrecordedTo = undefined;
     }
     const promotedAtMs = this.promotedAtMs ?? this.nowMs();
     const detectedAtMs = this.down?.detectedAtMs ?? promotedAtMs;
@@ -101,7 +109,6 @@ export class FailoverClock {
     this.down = undefined;
     this.promotedAtMs = undefined;
     this.switchoverReason = undefined;
-    this.switchoverRecorded = true;
     return { unplanned };
   }
 }

@@ -103,7 +103,7 @@ async function userSwitchover(
       if (outcome.moved) {
         moved = true;
         // A requested move is neither a failover nor a planned one to record: status.lastFailover stays as it is.
-        memory.failover.switchedOver('UserSwitchover', { record: false });
+        memory.failover.switchedOverOnRequest(outcome.to);
       } else await refuse(`${outcome.reason}; set the annotation again once the replica has caught up`);
     } catch (error) {
       await context.events.record(store as KubeObject, {

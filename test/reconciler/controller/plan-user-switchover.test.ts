@@ -54,14 +54,22 @@ describe('switchoverRequestProblem', () => {
 });
 
 describe('FailoverClock and a requested switchover', () => {
-  it('records no failover and counts nothing: status.lastFailover stays', () => {
+  it('records no failover and counts nothing, even when the status write failed once; the next failover is recorded', () => {
     const clock = new FailoverClock(() => 0);
-    clock.switchedOver('UserSwitchover', { record: false });
+    clock.switchedOverOnRequest('s-1');
     assert.equal(clock.settle('s-0', 's-1'), undefined);
-    // The next real failover is recorded and counted as usual.
+    assert.equal(clock.settle('s-0', 's-1'), undefined, 'the status still says s-0 (its write failed): still no record');
+    assert.equal(clock.settle('s-1', 's-1'), undefined, 'the status shows the move');
     clock.masterLost('MasterPodDeleted');
     clock.promoted();
     assert.equal(clock.settle('s-1', 's-2')?.reason, 'MasterPodDeleted');
     assert.deepEqual(clock.recorded(), { unplanned: true });
+  });
+
+  it('records a failover that follows the requested move before any status showed it', () => {
+    const clock = new FailoverClock(() => 0);
+    clock.switchedOverOnRequest('s-1');
+    clock.masterLost('MasterPodDeleted');
+    assert.equal(clock.settle('s-0', 's-2')?.reason, 'MasterPodDeleted');
   });
 });
