@@ -107,7 +107,7 @@ async function userSwitchover(
       } else await refuse(`${outcome.reason}; set the annotation again once the replica has caught up`);
     } catch (error) {
       await context.events.record(store as KubeObject, {
-        type: 'Warning', reason: 'SwitchoverFailed', message: `switchover to ${request} failed: ${errorMessage(error)}; the master stays ${decision.from} and takes writes again; set the annotation again to retry`,
+        type: 'Warning', reason: 'SwitchoverFailed', message: `switchover to ${request} failed: ${errorMessage(error)}; writes are unpaused and the next reconcile settles the roles from what the pods report; set the annotation again to retry`,
       });
       await clearSwitchoverRequest(context, target, request);
       throw error;
