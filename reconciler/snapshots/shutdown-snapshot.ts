@@ -12,6 +12,8 @@ import { snapshotDestination } from '../../shared/snapshot-destination.js';
 import { API_GROUP_VERSION } from '../../shared/api.js';
 import type { Logger } from '../../shared/logger.js';
 import type { KubeObject } from '../../kube/client.js';
+import { paths } from '../../kube/paths.js';
+import { KVSTORE_FINALIZER } from '../../shared/labels.js';
 import type { StoreEventRecorder } from '../controller/events.js';
 import { recordSnapshot } from './record-snapshot.js';
 import { chooseSnapshotSource, readSecret, type SnapshotSourceDeps } from './run-store-snapshot.js';
@@ -31,6 +33,14 @@ export interface ShutdownSnapshotDeps extends SnapshotSourceDeps {
   now?: () => Date;
 }
 
+/** Resolves (undefined) when `signal` fires. */
+function whenAborted(signal: AbortSignal): Promise<undefined> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve(undefined);
+    else signal.addEventListener('abort', () => resolve(undefined), { once: true });
+  });
+}
+
 export type ShutdownSnapshotDecision = { run: true } | { run: false; why: string };
 
 /**
@@ -44,7 +54,10 @@ export function decideShutdownSnapshot(store: KVStore, spec: KVStoreSpec): Shutd
   if (!store.status?.master) return { run: false, why: 'no master was ever elected (no data)' };
   const deletedAt = new Date(store.metadata?.deletionTimestamp ?? 0).getTime();
   const last = store.status.lastSnapshot;
-  if (last?.url?.endsWith('.shutdown.rdb') && new Date(last.time).getTime() >= deletedAt) return { run: false, why: 'already uploaded for this deletion' };
+  // A scheduled upload that ended after the deletion is no final snapshot; a failed run since then is this one's.
+  if (last && new Date(last.time).getTime() >= deletedAt && (last.url?.endsWith('.shutdown.rdb') || last.result === 'Failed')) {
+    return { run: false, why: 'already run for this deletion' };
+  }
   return { run: true };
 }
 
@@ -62,9 +75,13 @@ export function shutdownOutcome(base: SnapshotOutcome, timeoutMs: number): Snaps
  * Runs the final upload when decideShutdownSnapshot says so; true when it ran (the store's status changed). Throws
  * only when the reconciler itself is stopping (`signal`): the finalizer then stays and the next leader runs it.
  */
-export async function runShutdownSnapshot(deps: ShutdownSnapshotDeps, store: KVStore, spec: KVStoreSpec, signal: AbortSignal): Promise<boolean> {
-  const { namespace, name } = store.metadata as { namespace: string; name: string };
+export async function runShutdownSnapshot(deps: ShutdownSnapshotDeps, cached: KVStore, spec: KVStoreSpec, signal: AbortSignal): Promise<boolean> {
+  const { namespace, name } = cached.metadata as { namespace: string; name: string };
   const key = `${namespace}/${name}`;
+  if (!decideShutdownSnapshot(cached, spec).run) return false;
+  // The cache may lag: a reconcile queued by this deletion's own status write must not upload again after it.
+  const store = await deps.client.getOptional<KVStore>(paths.kvstore(namespace, name));
+  if (!store?.metadata?.finalizers?.includes(KVSTORE_FINALIZER)) return false;
   const decision = decideShutdownSnapshot(store, spec);
   if (!decision.run) {
     deps.logger.debug({ store: key, why: decision.why }, 'no final snapshot on deletion');
@@ -81,12 +98,16 @@ export async function runShutdownSnapshot(deps: ShutdownSnapshotDeps, store: KVS
   let upload: UploadSummary | undefined;
   if (plan.kind === 'run' && endpoint) {
     deps.logger.info({ store: key, pod: plan.pod, dir: spec.snapshot?.dir, timeoutMs }, 'final snapshot before deletion started');
-    upload = await uploadStoreSnapshot({
+    const uploading = uploadStoreSnapshot({
       namespace, name, spec, endpoint, readSecret: (secret) => readSecret(deps, namespace, secret), now: now(), signal: bounded, settings: deps.s3, kind: 'shutdown',
     });
+    // S3 requests do not all heed the signal (one may wait for its own 60 s timeout and retries): stop waiting at the
+    // bound. The abandoned upload ends by itself and can make no object (its stream is destroyed, completion refused).
+    uploading.catch(() => undefined);
+    upload = await Promise.race([uploading, whenAborted(bounded)]);
     signal.throwIfAborted();
-    if (!upload.ok && upload.reason === 'Aborted' && timeout.aborted) {
-      upload = { ...upload, reason: 'UploadFailed', error: `not finished within ${Math.round(timeoutMs / 1000)} s (the deletion's bound); no object was made` };
+    if (!upload || (!upload.ok && upload.reason === 'Aborted')) {
+      upload = { ok: false, durationMs: timeoutMs, reason: 'UploadFailed', error: `not finished within ${Math.round(timeoutMs / 1000)} s (the deletion's bound); no object was made` };
     }
   }
   const destination = snapshotDestination(spec.snapshot?.dir);

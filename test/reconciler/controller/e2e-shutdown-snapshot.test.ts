@@ -3,9 +3,11 @@
  * its master's RDB as `<dir>/<ns>/<store>/<time>.shutdown.rdb` before the store goes (a ShutdownSnapshotSucceeded
  * Event), and that object restores (spec.restore.url) into a new store with the same keys, including one written just
  * before the deletion. With wrong S3 keys the deletion still completes within the bound, no object is left, and a
- * Warning Event says why and what the user can do. Engine: REDWING_E2E_ENGINE (redis by default).
+ * Warning Event says why and what the user can do; an S3 endpoint that never answers holds the deletion no longer than
+ * the bound (8 s here, 5 min by default). Engine: REDWING_E2E_ENGINE (redis by default).
  */
 import { strict as assert } from 'node:assert';
+import { createServer, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { paths } from '../../../kube/paths.js';
 import type { KVStore } from '../../../shared/schema/kvstore.js';
@@ -13,7 +15,7 @@ import { startS3Server, type TestS3Server } from '../../../harness/s3-server.js'
 import { getStore, kvstore, listStorePods, redisCommand, storePassword, useReconcilerOnSandbox, waitFor } from './e2e-helpers.js';
 
 const S3_KEYS = { accessKeyId: 'redwing-e2e', secretAccessKey: 'a-secret-of-forty-characters-0123456789ab' };
-const BOUND_MS = 20_000;
+const BOUND_MS = 8000;
 
 interface EventItem { reason: string; type: string; message: string; involvedObject: { name: string; kind: string } }
 
@@ -111,5 +113,27 @@ describe('reconciler end to end: the on-shutdown save goes to S3 when a store is
     assert.match(failed.message, /S3AccessDenied/);
     assert.match(failed.message, /credentialsSecret/);
     assert.match(failed.message, /deletion went on/);
+  });
+
+  it('an S3 endpoint that never answers: the deletion goes on at the bound with a Warning Event', async () => {
+    // Accepts connections and never answers: the upload can only end by the bound.
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => { sockets.add(socket); socket.on('error', () => {}); });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (silent.address() as { port: number }).port;
+      await storeWithData('sd-silent', {
+        replicas: 1, persistence: { enabled: false },
+        snapshot: { dir: 's3://backups/team', s3: { endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', forcePathStyle: true, credentialsSecret: { name: 'sd-s3' } } },
+      }, 10);
+      const tookMs = await deleteAndWaitGone('sd-silent');
+      assert.ok(tookMs >= BOUND_MS - 500 && tookMs < BOUND_MS + 10_000, `the deletion took ${Math.round(tookMs)} ms (bound ${BOUND_MS} ms)`);
+      const failed = (await storeEvents('sd-silent')).find((event) => event.reason === 'ShutdownSnapshotFailed');
+      assert.ok(failed);
+      assert.match(failed.message, /not finished within 8 s/);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
   });
 });
