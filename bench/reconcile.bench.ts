@@ -24,7 +24,7 @@ import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { startSandbox, type RunningSandbox } from '../sandbox/cluster.js';
-import { buildKVPolicyCrd, buildKVStoreCrd } from '../shared/crds.js';
+import { installCrds } from '../harness/sandbox-cluster.js';
 import { KubeClient } from '../kube/client.js';
 import { paths } from '../kube/paths.js';
 import type { KVStore } from '../shared/schema/kvstore.js';
@@ -52,16 +52,8 @@ async function startCluster(holdPodsPending: boolean): Promise<{ sandbox: Runnin
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(sandbox.kubeconfigPath);
   const client = new KubeClient(kubeConfig);
-  for (const crd of [buildKVStoreCrd(), buildKVPolicyCrd()]) await client.create('/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
-  for (let attempt = 0; ; attempt += 1) {
-    try {
-      await client.list(paths.kvstores('default'));
-      break;
-    } catch (error) {
-      if (attempt > 100) throw error;
-      await sleep(50);
-    }
-  }
+  // Every CRD, KVBackup included: without it the reconciler's KVBackup informer retries its list and logs warnings.
+  await installCrds(client);
   return { sandbox, client, dir };
 }
 
