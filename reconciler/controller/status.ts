@@ -163,6 +163,8 @@ export function computeStatus(input: StatusInput): KVStoreStatus {
     ? condition(previousConditions, 'ReplicationHealthy', true, 'ReplicasInSync', `${synced.length}/${replicasWanted} replicas linked to ${plan.master}`, generation, now)
     : condition(previousConditions, 'ReplicationHealthy', false, masterUp ? 'ReplicasNotInSync' : 'NoMaster',
       masterUp ? `${synced.length}/${replicasWanted} replicas linked to ${plan.master}` : 'no master to replicate from', generation, now));
+  // This reconcile got here, so every phase before the status ran: a failure shown before is over.
+  conditions.push(condition(previousConditions, 'Reconciled', true, 'ReconcileSucceeded', 'every phase of the last reconcile succeeded', generation, now));
   // Conditions other components own (snapshots, policy audit) are carried over unchanged.
   for (const entry of previousConditions ?? []) {
     if (entry.type === 'SnapshotSucceeded' || entry.type === 'PolicyCompliant') conditions.push(entry);

@@ -1,15 +1,19 @@
 /**
  * The KVStore controller: the generic runner (kube/runtime/controller.ts) around reconcileStore. A failed reconcile
  * is logged and shown on the store as a Warning Event `ReconcileFailed` naming the phase that failed, so
- * `kubectl describe kvs/x` says why a store does not progress; repeats bump the Event's count.
+ * `kubectl describe kvs/x` says why a store does not progress (repeats bump the Event's count), and as the condition
+ * Reconciled=False with reason `<Phase>Failed` (reconciled-condition.ts), which the next successful reconcile turns
+ * True again.
  */
 import type { Logger } from '../../shared/logger.js';
 import type { KubeObject } from '../../kube/client.js';
+import type { KVStore } from '../../shared/schema/kvstore.js';
 import { Controller, type ReconcileFailure } from '../../kube/runtime/controller.js';
 import type { ControllerContext } from './context.js';
 import type { ReconcilerMetrics } from './metrics.js';
 import type { NamespaceClaimWatcher } from './namespace-claim.js';
 import { reconcileStore } from './reconcile-store.js';
+import { writeReconcileFailed } from './reconciled-condition.js';
 
 export interface StoreControllerOptions {
   context: ControllerContext;
@@ -32,7 +36,13 @@ async function reportFailure(context: ControllerContext, logger: Logger, failure
   const [namespace, name] = failure.key.split('/') as [string, string];
   const store = context.informers.stores.get(namespace, name);
   if (!store) return;
-  await context.events.record(store as KubeObject, { type: 'Warning', reason: 'ReconcileFailed', message: reconcileFailedMessage(failure) });
+  const message = reconcileFailedMessage(failure);
+  await context.events.record(store as KubeObject, { type: 'Warning', reason: 'ReconcileFailed', message });
+  // A store being deleted may be gone by now; its finalizer's failures stay Events only.
+  if (store.metadata?.deletionTimestamp) return;
+  const written = await writeReconcileFailed({ client: context.client, logger, store: store as KVStore, failure: { key: failure.key, phase: failure.phase, message } });
+  // Remembered so the next successful status write turns it True even before the informer shows it False.
+  if (written) context.memories.ensure(failure.key).reconcile.failedCondition = written;
 }
 
 export function createStoreController(options: StoreControllerOptions): Controller {

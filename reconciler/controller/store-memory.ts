@@ -3,6 +3,7 @@
  * may be lost (restart, a new leader term) without harm: it only saves work or keeps timing, and every reconcile
  * derives the rest from live state again.
  */
+import type { Condition } from '../../shared/schema/kvstore.js';
 import type { DataBounds } from '../replication/index.js';
 import { FailoverClock } from './failover-clock.js';
 
@@ -41,8 +42,15 @@ export interface LiveSettingsMemory {
   hash?: string;
 }
 
+/** Owned by the runner's failure report (store-controller.ts); cleared by the status phase's next write. */
+export interface ReconcileMemory {
+  /** The Reconciled=False condition last written, until a status write replaces it. */
+  failedCondition?: Condition;
+}
+
 export interface StoreMemory {
   failover: FailoverClock;
+  reconcile: ReconcileMemory;
   election: ElectionMemory;
   credentials: CredentialMemory;
   applied: AppliedMemory;
@@ -60,7 +68,7 @@ export class StoreMemories {
   ensure(key: string): StoreMemory {
     let memory = this.byKey.get(key);
     if (!memory) {
-      memory = { failover: new FailoverClock(), election: {}, credentials: {}, applied: {}, liveSettings: {} };
+      memory = { failover: new FailoverClock(), reconcile: {}, election: {}, credentials: {}, applied: {}, liveSettings: {} };
       this.byKey.set(key, memory);
     }
     return memory;

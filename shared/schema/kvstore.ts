@@ -15,7 +15,7 @@ export const PERSISTENCE_MODES = ['rdb', 'aof', 'rdb+aof'] as const;
 export const ANTI_AFFINITY_MODES = ['preferred', 'required', 'none'] as const;
 export const PHASES = ['Pending', 'Creating', 'Ready', 'Failover', 'Updating', 'Degraded', 'Failed'] as const;
 export type Phase = (typeof PHASES)[number];
-export const CONDITION_TYPES = ['Available', 'Progressing', 'Degraded', 'ReplicationHealthy', 'SnapshotSucceeded', 'PolicyCompliant'] as const;
+export const CONDITION_TYPES = ['Available', 'Progressing', 'Degraded', 'ReplicationHealthy', 'Reconciled', 'SnapshotSucceeded', 'PolicyCompliant'] as const;
 export type ConditionType = (typeof CONDITION_TYPES)[number];
 
 export const PersistenceSpec = Type.Object({

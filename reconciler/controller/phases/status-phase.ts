@@ -16,6 +16,7 @@ import { transitionEvents } from '../events.js';
 import type { ObservedPod } from '../observed.js';
 import type { TopologyPlan } from '../plan-topology.js';
 import { isOutdated } from '../plan-rollout.js';
+import { withReportedFailure } from '../reconciled-condition.js';
 import { computeStatus, statusChanged } from '../status.js';
 import type { StoreMemory } from '../store-memory.js';
 import type { Blocked } from '../store-secrets.js';
@@ -87,17 +88,20 @@ export async function statusPhase(context: ControllerContext, target: ReconcileT
   // Any change of master since the recorded one is a failover to record, even when the promotion happened in a
   // reconcile that failed afterwards (or in a reconciler that died): the record comes from live roles.
   const failover = memory.failover.settle(store.status?.master, plan.master);
+  // A Reconciled=False this process wrote counts as the previous status even before the informer delivers it.
+  const previous = withReportedFailure(store.status, memory.reconcile.failedCondition);
   const updating = input.rolling || pods.some((pod) => !pod.terminating && isOutdated(pod, input.updateRevision));
   const status = computeStatus({
     generation: store.metadata?.generation,
     desiredReplicas: resolved.spec.replicas ?? 3,
     selector: formatLabelSelector(storeSelectorLabels(resolved.name)),
-    pods, plan, previous: store.status, now: new Date(), failover, updating,
+    pods, plan, previous, now: new Date(), failover, updating,
     blocked: input.blocked[0],
     operatorCutOff: memory.failover.operatorCutOff,
   });
-  if (statusChanged(store.status, status)) {
+  if (statusChanged(previous, status)) {
     await writeStatus(context, store, status);
+    memory.reconcile.failedCondition = undefined;
     if (failover && memory.failover.recorded().unplanned) context.metrics?.failovers.inc({ namespace: resolved.namespace, store: resolved.name });
     for (const event of transitionEvents(store.status, status)) await context.events.record(store as KubeObject, event);
   }

@@ -1,7 +1,8 @@
 /**
  * Secret access granted namespace by namespace (manifests/rbac/reconciler.yaml): with the cluster-wide binding of
  * redwing-reconciler-secrets replaced by RoleBindings, the reconciler (run as its ServiceAccount, under the sandbox's
- * RBAC) serves stores where it may read Secrets, says what to bind where it may not, and proceeds once bound.
+ * RBAC) serves stores where it may read Secrets, says what to bind where it may not (a ReconcileFailed Event and the
+ * Reconciled=False condition), and proceeds once bound (Reconciled=True again).
  */
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
@@ -69,11 +70,22 @@ describe('reconciler end to end: Secret access granted per namespace', { timeout
     assert.match(event.message ?? '', /may not read Secrets in namespace team-b: grant them with kubectl -n team-b create rolebinding redwing-reconciler-secrets --clusterrole=redwing-reconciler-secrets/);
     const statefulSet = await cluster.client.getOptional(`${paths.statefulSets('team-b')}/cache`);
     assert.equal(statefulSet, undefined, 'nothing is built before the Secrets can be read');
+    // The same failure on the store itself, for kubectl get -o yaml and kubectl wait.
+    const failed = await waitFor('Reconciled=False on team-b/cache', async () => {
+      const store = await getStore(cluster.client, 'cache', 'team-b');
+      return store.status?.conditions?.find((condition) => condition.type === 'Reconciled' && condition.status === 'False');
+    }, 30_000);
+    assert.equal(failed.reason, 'SecretsFailed');
+    assert.match(failed.message, /may not read Secrets in namespace team-b/);
+    assert.equal(failed.observedGeneration, 1);
   });
 
   it('once bound there, the same store proceeds without a restart of the reconciler', async () => {
     await cluster.client.create(`${RBAC}/namespaces/team-b/rolebindings`, secretsRoleBinding('team-b'));
     const store = await ready('team-b', 'cache');
     assert.equal(store.status?.master, 'cache-0');
+    const reconciled = store.status?.conditions?.find((condition) => condition.type === 'Reconciled');
+    assert.equal(reconciled?.status, 'True', 'the failure shown on the store is cleared by the next successful reconcile');
+    assert.equal(reconciled?.reason, 'ReconcileSucceeded');
   });
 });
