@@ -180,7 +180,7 @@ export const KVStoreStatus = Type.Object({
   readyReplicas: Type.Optional(Type.Integer({ description: 'Pods that are ready.' })),
   selector: Type.Optional(Type.String({ description: 'Label selector of the pods (for the scale subresource).' })),
   master: Type.Optional(Type.String({ description: 'The master pod.' })),
-  conditions: Type.Optional(Type.Array(Condition, { description: 'Available, Progressing, Degraded, ReplicationHealthy, SnapshotSucceeded, PolicyCompliant.' })),
+  conditions: Type.Optional(Type.Array(Condition, { description: 'Available, Progressing, Degraded, ReplicationHealthy, Reconciled, SnapshotSucceeded, PolicyCompliant.' })),
   pods: Type.Optional(Type.Array(PodStatus, { description: 'Per-pod role and replication state.' })),
   lastFailover: Type.Optional(FailoverRecord),
   lastSnapshot: Type.Optional(SnapshotRecord),
