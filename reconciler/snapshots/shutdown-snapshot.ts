@@ -65,7 +65,8 @@ export function decideShutdownSnapshot(store: KVStore, spec: KVStoreSpec): Shutd
 export function shutdownOutcome(base: SnapshotOutcome, timeoutMs: number): SnapshotOutcome {
   const ok = base.record.result === 'Succeeded';
   const message = ok
-    ? `store deleted: its final ${base.event.message}`
+    // The store and its status go next: the Event carries the object's URL.
+    ? `store deleted after its final snapshot: the RDB of ${base.record.pod} is at ${base.record.url ?? '(no URL)'}`
     : `store deleted without its final snapshot (${base.event.message}); the deletion went on after at most ${Math.round(timeoutMs / 1000)} s. `
       + 'The data is in the last earlier snapshot in spec.snapshot.dir and, with persistence.keepAfterDeletion, on the PVCs (a new store of the same name uses them)';
   return { ...base, event: { type: ok ? 'Normal' : 'Warning', reason: ok ? 'ShutdownSnapshotSucceeded' : 'ShutdownSnapshotFailed', message } };

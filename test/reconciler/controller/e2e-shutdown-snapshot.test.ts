@@ -83,6 +83,7 @@ describe('reconciler end to end: the on-shutdown save goes to S3 when a store is
     const succeeded = events.find((event) => event.reason === 'ShutdownSnapshotSucceeded');
     assert.ok(succeeded, events.map((event) => event.reason).join(','));
     assert.equal(succeeded.type, 'Normal');
+    assert.ok(succeeded.message.includes(`s3://backups/${objects[0]}`), succeeded.message);
 
     await e2e.cluster.client.create(paths.kvstores('default'), kvstore('sd-restored', {
       replicas: 1, persistence: { enabled: false }, restore: { url: `s3://backups/${objects[0]}` }, snapshot: { s3: s3Settings('sd-s3') },

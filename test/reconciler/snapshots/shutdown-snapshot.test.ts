@@ -39,6 +39,7 @@ describe('the final snapshot of a deleted store', () => {
     assert.equal(good.event.type, 'Normal');
     assert.equal(good.event.reason, 'ShutdownSnapshotSucceeded');
     assert.equal(good.record.url, 's3://backups/team/ns/cache/x.shutdown.rdb');
+    assert.match(good.event.message, /the RDB of cache-0 is at s3:\/\/backups\/team\/ns\/cache\/x\.shutdown\.rdb/);
     const bad = shutdownOutcome(base(false), 300_000);
     assert.equal(bad.event.type, 'Warning');
     assert.equal(bad.event.reason, 'ShutdownSnapshotFailed');
