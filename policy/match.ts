@@ -14,7 +14,9 @@
  *   has the same concern): `match.storeSelector` holds if the new OR the old labels match it, and
  *   `exclude.storeSelector` only excludes if the new AND the old labels match it.
  */
-import type { V1LabelSelector, V1LabelSelectorRequirement } from '@kubernetes/client-node';
+import type { V1LabelSelector } from '@kubernetes/client-node';
+import type { LabelRequirement } from '../shared/label-selector.js';
+import { LabelSelectorError, labelSelectorMatches, labelSelectorRequirements, requirementHolds } from '../shared/label-selector.js';
 import type { KVPolicySpec } from '../shared/schema/kvpolicy.js';
 
 export type Labels = Record<string, string>;
@@ -34,30 +36,20 @@ export function matchesNamePattern(name: string, patterns: readonly string[]): b
   return patterns.some((pattern) => (pattern.includes('*') ? globToRegExp(pattern).test(name) : pattern === name));
 }
 
-function matchesRequirement(labels: Labels, requirement: V1LabelSelectorRequirement): boolean {
-  const has = Object.prototype.hasOwnProperty.call(labels, requirement.key);
-  const values = requirement.values ?? [];
-  switch (requirement.operator) {
-    case 'In': return has && values.includes(labels[requirement.key]!);
-    case 'NotIn': return !has || !values.includes(labels[requirement.key]!);
-    case 'Exists': return has;
-    case 'DoesNotExist': return !has;
-    // An operator the API would have rejected: fail closed for match (no match), which the caller documents.
-    default: return false;
-  }
-}
-
 /**
- * Kubernetes LabelSelector semantics: matchLabels and every matchExpression must hold (AND). An empty selector
- * (`{}`) matches everything; an absent one is the caller's business (treated as "everything" here too).
+ * Kubernetes LabelSelector semantics (shared/label-selector.ts): matchLabels and every matchExpression must hold
+ * (AND). An empty selector (`{}`) matches everything; an absent one is the caller's business (treated as
+ * "everything" here too). A selector the API would refuse (validateLabelSelector refuses it at admission) matches
+ * nothing: fail closed for match, which the caller documents.
  */
 export function matchesLabelSelector(labels: Labels | undefined, selector: V1LabelSelector | undefined): boolean {
   if (!selector) return true;
-  const actual = labels ?? {};
-  for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
-    if (actual[key] !== value) return false;
+  try {
+    return labelSelectorMatches(selector, labels);
+  } catch (error) {
+    if (error instanceof LabelSelectorError) return false;
+    throw error;
   }
-  return (selector.matchExpressions ?? []).every((requirement) => matchesRequirement(actual, requirement));
 }
 
 /** True when the selector has at least one term (an empty selector matches everything). */
@@ -87,6 +79,15 @@ export function validateLabelSelector(selector: unknown, field: string): Array<{
   (Array.isArray(matchExpressions) ? matchExpressions : []).forEach((requirement: unknown, index) => {
     errors.push(...validateRequirement(requirement, `${field}.matchExpressions[${index}]`));
   });
+  // what the checks above leave to apimachinery (label key and value syntax), in its words with the selector
+  if (errors.length === 0) {
+    try {
+      labelSelectorRequirements(selector);
+    } catch (error) {
+      if (!(error instanceof LabelSelectorError)) throw error;
+      errors.push({ field, message: error.message });
+    }
+  }
   return errors;
 }
 
@@ -171,27 +172,21 @@ function labelValue(labels: Labels | null | undefined, key: string, namespace?: 
 type CompiledSelector = (labels: Labels | null | undefined, namespace?: string) => boolean;
 
 /**
- * A LabelSelector turned into one predicate, with `In`/`NotIn` values in sets. Same semantics as
- * matchesLabelSelector. Called per policy per request, so it allocates nothing.
+ * A LabelSelector turned into one predicate, its requirements read once. Same semantics as matchesLabelSelector.
+ * Called per policy per request, so it allocates nothing.
  */
 function compileLabelSelector(selector: V1LabelSelector | undefined): CompiledSelector | undefined {
   if (!selectorHasTerms(selector)) return undefined;
-  const labels = Object.entries(selector!.matchLabels ?? {});
-  const requirements = (selector!.matchExpressions ?? []).map((requirement) => ({
-    key: requirement.key, operator: requirement.operator, values: new Set(requirement.values ?? []),
-  }));
+  let requirements: LabelRequirement[];
+  try {
+    requirements = labelSelectorRequirements(selector);
+  } catch (error) {
+    if (error instanceof LabelSelectorError) return () => false;
+    throw error;
+  }
   return (actualLabels, namespace) => {
-    for (const [key, value] of labels) if (labelValue(actualLabels, key, namespace) !== value) return false;
-    for (const { key, operator, values } of requirements) {
-      const actual = labelValue(actualLabels, key, namespace);
-      const has = actual !== undefined;
-      switch (operator) {
-        case 'In': if (!has || !values.has(actual)) return false; break;
-        case 'NotIn': if (has && values.has(actual)) return false; break;
-        case 'Exists': if (!has) return false; break;
-        case 'DoesNotExist': if (has) return false; break;
-        default: return false;
-      }
+    for (const requirement of requirements) {
+      if (!requirementHolds(requirement, labelValue(actualLabels, requirement.key, namespace))) return false;
     }
     return true;
   };

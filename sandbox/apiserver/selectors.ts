@@ -1,163 +1,42 @@
 /**
- * Label and field selectors with kube-apiserver's grammar and error wording (golden 07).
+ * Label and field selectors with kube-apiserver's grammar and error wording (golden 07). Label selectors are
+ * shared/label-selector.ts (one copy for the sandbox, its controllers and the policy engine); this file turns its
+ * errors into the API server's 400s and keeps the field selectors.
  */
+import type { LabelRequirement } from '../../shared/label-selector.js';
+import { LabelSelectorError, parseLabelSelector as parseSelectorText, labelSelectorRequirements as selectorObjectRequirements } from '../../shared/label-selector.js';
 import { badRequest } from './status-errors.js';
 import type { KubeObject } from './types.js';
 import { isJsonObject } from './types.js';
 
-export type LabelOperator = 'in' | 'notin' | 'exists' | '!' | '=' | '==' | '!=' | 'gt' | 'lt';
-
-export interface LabelRequirement {
-  key: string;
-  operator: LabelOperator;
-  values: string[];
-}
-
-type Token = { kind: 'id' | 'op' | 'comma' | 'open' | 'close' | 'not' | 'in' | 'notin' | 'end'; text: string };
-
-function tokenize(input: string): Token[] {
-  const tokens: Token[] = [];
-  let i = 0;
-  const special = '=!(),<>';
-  while (i < input.length) {
-    const c = input[i]!;
-    if (c === ' ' || c === '\t') {
-      i++;
-      continue;
-    }
-    if (c === ',') { tokens.push({ kind: 'comma', text: ',' }); i++; continue; }
-    if (c === '(') { tokens.push({ kind: 'open', text: '(' }); i++; continue; }
-    if (c === ')') { tokens.push({ kind: 'close', text: ')' }); i++; continue; }
-    if (c === '=' || c === '!' || c === '<' || c === '>') {
-      const two = input.slice(i, i + 2);
-      if (two === '==' || two === '!=') { tokens.push({ kind: 'op', text: two }); i += 2; continue; }
-      if (c === '!') { tokens.push({ kind: 'not', text: '!' }); i++; continue; }
-      tokens.push({ kind: 'op', text: c === '<' ? 'lt' : c === '>' ? 'gt' : '=' });
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < input.length && !special.includes(input[j]!) && input[j] !== ' ' && input[j] !== '\t') j++;
-    const word = input.slice(i, j);
-    tokens.push({ kind: word === 'in' ? 'in' : word === 'notin' ? 'notin' : 'id', text: word });
-    i = j;
-  }
-  tokens.push({ kind: 'end', text: '' });
-  return tokens;
-}
-
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
-export function isQualifiedName(key: string): boolean {
-  const parts = key.split('/');
-  if (parts.length > 2) return false;
-  const name = parts[parts.length - 1]!;
-  if (name.length === 0 || name.length > 63 || !LABEL_NAME.test(name)) return false;
-  if (parts.length === 2) {
-    const prefix = parts[0]!;
-    if (prefix.length === 0 || prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix)) return false;
-  }
-  return true;
-}
-
-export function isLabelValue(value: string): boolean {
-  return value.length <= 63 && LABEL_VALUE.test(value);
-}
+export type { LabelOperator, LabelRequirement } from '../../shared/label-selector.js';
+export { isLabelValue, isQualifiedName, matchesLabels } from '../../shared/label-selector.js';
 
 /** Parses a label selector string; throws a 400 ApiError worded as kube-apiserver does. */
 export function parseLabelSelector(input: string): LabelRequirement[] {
-  const tokens = tokenize(input);
-  let pos = 0;
-  const peek = (): Token => tokens[pos]!;
-  const next = (): Token => tokens[pos++]!;
-  const requirements: LabelRequirement[] = [];
-  if (peek().kind === 'end') return requirements;
-  for (;;) {
-    let negated = false;
-    if (peek().kind === 'not') {
-      next();
-      negated = true;
-    }
-    const keyToken = next();
-    if (keyToken.kind !== 'id') throw badRequest(`unable to parse requirement: found '${keyToken.text}', expected: identifier`);
-    const key = keyToken.text;
-    if (!isQualifiedName(key)) throw badRequest(`unable to parse requirement: invalid label key "${key}": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`);
-    if (negated) {
-      requirements.push({ key, operator: '!', values: [] });
-    } else {
-      const opToken = peek();
-      if (opToken.kind === 'comma' || opToken.kind === 'end') {
-        requirements.push({ key, operator: 'exists', values: [] });
-      } else if (opToken.kind === 'in' || opToken.kind === 'notin') {
-        next();
-        if (next().kind !== 'open') throw badRequest(`unable to parse requirement: found '${tokens[pos - 1]!.text}', expected: '('`);
-        const values: string[] = [];
-        for (;;) {
-          const t = next();
-          if (t.kind === 'close' && values.length === 0) break;
-          if (t.kind === 'id') values.push(t.text);
-          else if (t.kind === 'comma') { values.push(''); pos--; }
-          else throw badRequest(`unable to parse requirement: found '${t.text}', expected: ',' or ')'`);
-          const sep = next();
-          if (sep.kind === 'close') break;
-          if (sep.kind !== 'comma') throw badRequest(`unable to parse requirement: found '${sep.text}', expected: ',' or ')'`);
-        }
-        requirements.push({ key, operator: opToken.kind, values });
-      } else if (opToken.kind === 'op') {
-        next();
-        const valueToken = peek();
-        let value = '';
-        if (valueToken.kind === 'id') {
-          value = valueToken.text;
-          next();
-        }
-        if (!isLabelValue(value)) throw badRequest(`unable to parse requirement: invalid label value: "${value}"`);
-        requirements.push({ key, operator: opToken.text as LabelOperator, values: [value] });
-      } else {
-        throw badRequest(`unable to parse requirement: found '${opToken.text}', expected: in, notin, =, ==, !=, gt, lt`);
-      }
-    }
-    const sep = next();
-    if (sep.kind === 'end') break;
-    if (sep.kind !== 'comma') throw badRequest(`found '${sep.text}', expected: ',' or 'end of string'`);
+  try {
+    return parseSelectorText(input);
+  } catch (error) {
+    if (error instanceof LabelSelectorError) throw badRequest(error.detail);
+    throw error;
   }
-  return requirements;
 }
 
-export function matchesLabels(requirements: LabelRequirement[], labels: Record<string, string> | undefined): boolean {
-  const l = labels ?? {};
-  return requirements.every((r) => {
-    const has = Object.prototype.hasOwnProperty.call(l, r.key);
-    const value = l[r.key];
-    switch (r.operator) {
-      case 'exists': return has;
-      case '!': return !has;
-      case '=': case '==': case 'in': return has && r.values.includes(value!);
-      case '!=': case 'notin': return !has || !r.values.includes(value!);
-      case 'gt': return has && Number(value) > Number(r.values[0]);
-      case 'lt': return has && Number(value) < Number(r.values[0]);
-      default: return false;
-    }
-  });
-}
+/** Matches no labels at all: what an invalid selector selects here (kube-apiserver refuses one at validation). */
+const SELECTS_NOTHING: LabelRequirement[] = [{ key: 'selects-nothing', operator: 'in', values: [] }];
 
-/** A metav1.LabelSelector (matchLabels / matchExpressions) as requirements. */
+/**
+ * A stored metav1.LabelSelector (matchLabels / matchExpressions) as requirements: none for an absent or empty one
+ * (each caller decides what that means), and requirements no labels meet for an invalid one.
+ */
 export function labelSelectorRequirements(selector: unknown): LabelRequirement[] {
   if (!isJsonObject(selector)) return [];
-  const out: LabelRequirement[] = [];
-  const matchLabels = isJsonObject(selector.matchLabels) ? selector.matchLabels : {};
-  for (const [key, value] of Object.entries(matchLabels)) out.push({ key, operator: '=', values: [String(value)] });
-  const expressions = Array.isArray(selector.matchExpressions) ? selector.matchExpressions : [];
-  for (const e of expressions) {
-    if (!isJsonObject(e)) continue;
-    const op = String(e.operator ?? '');
-    const values = Array.isArray(e.values) ? e.values.map(String) : [];
-    const operator: LabelOperator = op === 'In' ? 'in' : op === 'NotIn' ? 'notin' : op === 'Exists' ? 'exists' : '!';
-    out.push({ key: String(e.key ?? ''), operator, values });
+  try {
+    return selectorObjectRequirements(selector);
+  } catch (error) {
+    if (error instanceof LabelSelectorError) return SELECTS_NOTHING;
+    throw error;
   }
-  return out;
 }
 
 export interface FieldRequirement {

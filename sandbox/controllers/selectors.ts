@@ -1,22 +1,16 @@
 // Label selectors and owner references, as the sandbox's controllers, scheduler and proxy match objects.
 import type { KubernetesObject, V1LabelSelector, V1OwnerReference } from '@kubernetes/client-node';
+import { LabelSelectorError, labelSelectorMatches } from '../../shared/label-selector.js';
 
+/** A LabelSelector as the controllers read one: absent selects nothing, `{}` everything, an invalid one nothing. */
 export function selectorMatches(selector: V1LabelSelector | undefined, labels: Record<string, string> | undefined): boolean {
   if (!selector) return false;
-  const l = labels ?? {};
-  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (l[k] !== v) return false;
-  for (const expr of selector.matchExpressions ?? []) {
-    const has = Object.prototype.hasOwnProperty.call(l, expr.key);
-    const values = expr.values ?? [];
-    switch (expr.operator) {
-      case 'In': if (!has || !values.includes(l[expr.key]!)) return false; break;
-      case 'NotIn': if (has && values.includes(l[expr.key]!)) return false; break;
-      case 'Exists': if (!has) return false; break;
-      case 'DoesNotExist': if (has) return false; break;
-      default: return false;
-    }
+  try {
+    return labelSelectorMatches(selector, labels);
+  } catch (error) {
+    if (error instanceof LabelSelectorError) return false;
+    throw error;
   }
-  return true;
 }
 
 /** Service-style selector (a plain map); an empty or absent one selects nothing. */
