@@ -22,6 +22,8 @@ export interface PodProblemsInput {
   pods: ObservedPod[];
   desiredReplicas: number;
   now: Date;
+  /** A pod whose engine was expected to exit (a Dragonfly switchover's old master): its restart is no crash. */
+  restartExpected?: (pod: string) => boolean;
 }
 
 function elapsedMs(since: string | undefined, nowMs: number): number | undefined {
@@ -29,7 +31,7 @@ function elapsedMs(since: string | undefined, nowMs: number): number | undefined
   return Number.isFinite(at) ? nowMs - at : undefined;
 }
 
-function problemOf(pod: ObservedPod, nowMs: number): string | undefined {
+function problemOf(pod: ObservedPod, nowMs: number, restartExpected: boolean): string | undefined {
   const waiting = pod.container?.waiting;
   if (waiting && CANNOT_START.has(waiting.reason)) return `${pod.name}: ${waiting.reason}${waiting.message ? ` (${waiting.message})` : ''}`;
   if (pod.unschedulable) return `${pod.name} cannot be scheduled: ${pod.unschedulable}`;
@@ -39,7 +41,7 @@ function problemOf(pod: ObservedPod, nowMs: number): string | undefined {
   const running = elapsedMs(pod.container?.runningSince, nowMs);
   const restarts = pod.container?.restarts ?? 0;
   // Not ready after a crash, while the engine is down or just back: a problem at once.
-  if (restarts > 0 && (running === undefined || running < STARTUP_GRACE_MS)) return `${pod.name} is not ready after ${restarts} restart${restarts === 1 ? '' : 's'}`;
+  if (restarts > 0 && !restartExpected && (running === undefined || running < STARTUP_GRACE_MS)) return `${pod.name} is not ready after ${restarts} restart${restarts === 1 ? '' : 's'}`;
   // A young engine is starting; an older one not ready for a while hangs, or its sync never ends.
   if (running === undefined || running < STARTUP_GRACE_MS) return undefined;
   const notReady = elapsedMs(pod.notReadySince, nowMs);
@@ -58,7 +60,7 @@ export function podProblems(input: PodProblemsInput): string[] {
     if (pod.ordinal >= input.desiredReplicas) continue;
     // Being deleted (a user, an eviction, a rollout): the StatefulSet recreates it on its volume.
     if (pod.terminating && pod.phase !== 'Unknown' && pod.phase !== 'Failed') continue;
-    const problem = problemOf(pod, nowMs);
+    const problem = problemOf(pod, nowMs, input.restartExpected?.(pod.name) === true);
     if (problem) problems.push(problem);
   }
   return problems;

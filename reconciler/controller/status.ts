@@ -26,6 +26,8 @@ export interface StatusInput {
   blocked?: { reason: string; message: string };
   /** The health monitor found the master silent to the operator while these replicas still replicate from it. */
   operatorCutOff?: OperatorCutOff;
+  /** A pod whose engine exit was expected (a Dragonfly switchover's old master, failover-clock.ts). */
+  restartExpected?: (pod: string) => boolean;
 }
 
 export interface OperatorCutOff {
@@ -87,7 +89,7 @@ function storeProblems(input: StatusInput, masterUp: boolean, wasReady: boolean,
   if (cutOffMessage) problems.push(cutOffMessage);
   else if (wasReady && !masterUp) problems.push('no reachable master');
   problems.push(...podProblems({
-    pods: input.pods, desiredReplicas: input.desiredReplicas, now: input.now,
+    pods: input.pods, desiredReplicas: input.desiredReplicas, now: input.now, restartExpected: input.restartExpected,
   }));
   return problems;
 }

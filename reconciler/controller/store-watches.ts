@@ -64,8 +64,14 @@ function watchMonitor({ monitor, memories, enqueue, logger }: StoreWatchOptions)
     if (election) election.dataBounds = observeMasterRole(election.dataBounds, event.role);
   });
   monitor.on('masterDown', (event) => {
-    memories.get(event.storeKey)?.failover.masterLost('MasterUnreachable');
-    logger.warn({ store: event.storeKey, master: event.master.pod, trigger: event.trigger }, 'master down');
+    const clock = memories.get(event.storeKey)?.failover;
+    if (clock?.exitIsExpected(event.master.pod)) {
+      // The old master of a switchover this process just made (Dragonfly's exits by design): not a loss.
+      logger.info({ store: event.storeKey, pod: event.master.pod }, 'the old master of a switchover went silent, as expected');
+    } else {
+      clock?.masterLost('MasterUnreachable', event.master.pod);
+      logger.warn({ store: event.storeKey, master: event.master.pod, trigger: event.trigger }, 'master down');
+    }
     enqueue(event.storeKey);
   });
 }
@@ -80,7 +86,8 @@ function watchPods({ informers, monitor, memories, enqueue, logger }: StoreWatch
       const [namespace, name] = key.split('/') as [string, string];
       const store = informers.stores.get(namespace, name) as { status?: { master?: string } } | undefined;
       // Detection time of a failover caused by the master pod going away or its process dying: now.
-      if (store?.status?.master === object.metadata?.name && memories.get(key)?.failover.masterLost(reason)) {
+      // The old master of a switchover this process just made exits by design (Dragonfly): the clock ignores it.
+      if (store?.status?.master === object.metadata?.name && memories.get(key)?.failover.masterLost(reason, object.metadata?.name)) {
         logger.warn({ store: key, master: object.metadata?.name, reason }, 'master down');
       }
       void monitor.triggerCheck(key, { skipDownAfter: true }).catch(() => undefined);

@@ -52,9 +52,12 @@ async function rollOnePod(
     return { changed: false, rollout };
   }
   const request = { accept: (pod: ObservedPod) => !isOutdated(pod, revision), why: 'rolling update' };
-  if (rollout.kind === 'switchover' && (await switchMaster(actions, store, resolved.spec, pods, input.probed.states, master, request, input.auth)).moved) {
-    memory.failover.switchedOver('RollingUpdateSwitchover');
-    return { changed: true, rollout };
+  if (rollout.kind === 'switchover') {
+    const outcome = await switchMaster(actions, store, resolved.spec, pods, input.probed.states, master, request, input.auth);
+    if (outcome.moved) {
+      memory.failover.switchedOver('RollingUpdateSwitchover', { from: master, to: outcome.to });
+      return { changed: true, rollout };
+    }
   }
   return { changed: false, rollout };
 }
@@ -103,7 +106,7 @@ async function userSwitchover(
       if (outcome.moved) {
         moved = true;
         // A requested move is neither a failover nor a planned one to record: status.lastFailover stays as it is.
-        memory.failover.switchedOverOnRequest(outcome.to);
+        memory.failover.switchedOverOnRequest({ from: decision.from, to: outcome.to });
       } else await refuse(`${outcome.reason}; set the annotation again once the replica has caught up`);
     } catch (error) {
       await context.events.record(store as KubeObject, {
@@ -128,9 +131,10 @@ export async function operationsPhase(context: ControllerContext, target: Reconc
   if (!plan.master || plan.promote) return { changed, rollout };
   if (!changed && scale.moveMasterBelowOrdinal !== undefined) {
     const below = scale.moveMasterBelowOrdinal;
-    if ((await switchMaster(actions, store, resolved.spec, probed.pods, probed.states, plan.master, { accept: (pod) => pod.ordinal < below, why: 'scale-down' }, input.auth)).moved) {
+    const outcome = await switchMaster(actions, store, resolved.spec, probed.pods, probed.states, plan.master, { accept: (pod) => pod.ordinal < below, why: 'scale-down' }, input.auth);
+    if (outcome.moved) {
       changed = true;
-      memory.failover.switchedOver('ScaleDownSwitchover');
+      memory.failover.switchedOver('ScaleDownSwitchover', { from: plan.master, to: outcome.to });
     }
   }
   if (!changed && !input.enginesChanged && plan.replicaOf.length === 0) {

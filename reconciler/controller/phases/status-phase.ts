@@ -98,6 +98,7 @@ export async function statusPhase(context: ControllerContext, target: ReconcileT
     pods, plan, previous, now: new Date(), failover, updating,
     blocked: input.blocked[0],
     operatorCutOff: memory.failover.operatorCutOff,
+    restartExpected: (pod) => memory.failover.exitIsExpected(pod),
   });
   if (statusChanged(previous, status)) {
     await writeStatus(context, store, status);

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { FailoverClock } from '../../../reconciler/controller/failover-clock.js';
+import { EXPECTED_EXIT_WINDOW_MS, FailoverClock } from '../../../reconciler/controller/failover-clock.js';
 
 function clockAt(startMs: number) {
   let now = startMs;
@@ -25,7 +25,7 @@ describe('FailoverClock', () => {
 
   it('names a planned switchover and counts it as planned', () => {
     const { clock } = clockAt(0);
-    clock.switchedOver('ScaleDownSwitchover');
+    clock.switchedOver('ScaleDownSwitchover', { from: 's-2', to: 's-0' });
     assert.equal(clock.settle('s-2', 's-0')?.reason, 'ScaleDownSwitchover');
     assert.deepEqual(clock.recorded(), { unplanned: false });
   });
@@ -49,5 +49,44 @@ describe('FailoverClock', () => {
     clock.cutOffFromOperator({ master: 's-0', replicasSeeingMaster: [] });
     clock.masterLost('MasterUnreachable');
     assert.equal(clock.operatorCutOff, undefined);
+  });
+  it('expects the old master of its own switchover to exit or go silent for a while, and only that pod', () => {
+    const { clock } = clockAt(0);
+    clock.switchedOverOnRequest({ from: 's-0', to: 's-1' });
+    assert.equal(clock.masterLost('MasterRestarted', 's-0'), false);
+    assert.equal(clock.masterLost('MasterUnreachable', 's-0'), false);
+    assert.equal(clock.masterDownConfirmed, false);
+    assert.equal(clock.switchedOverTo('s-1'), true);
+    assert.equal(clock.masterLost('MasterUnreachable', 's-1'), true, 'the new master failing is a loss');
+    const { clock: later, advance: wait } = clockAt(0);
+    later.switchedOver('ScaleDownSwitchover', { from: 's-2', to: 's-0' });
+    wait(EXPECTED_EXIT_WINDOW_MS - 1);
+    assert.equal(later.masterLost('MasterRestarted', 's-2'), false);
+    wait(1);
+    assert.equal(later.masterLost('MasterRestarted', 's-2'), true, 'after the window, judged as usual');
+  });
+
+  it('a promotion ends the expectation: the old pod may be master again', () => {
+    const { clock } = clockAt(0);
+    clock.switchedOver('RollingUpdateSwitchover', { from: 's-0', to: 's-1' });
+    clock.promoted();
+    assert.equal(clock.exitIsExpected('s-0'), false);
+  });
+
+  it('keeps one planned record until a status shows the move; a failover after it is recorded as such', () => {
+    const { clock, advance } = clockAt(Date.parse('2026-12-07T06:00:00Z'));
+    clock.switchedOver('RollingUpdateSwitchover', { from: 's-0', to: 's-1' });
+    const first = clock.settle('s-0', 's-1');
+    assert.equal(first?.reason, 'RollingUpdateSwitchover');
+    assert.deepEqual(clock.recorded(), { unplanned: false });
+    advance(500);
+    assert.deepEqual(clock.settle('s-0', 's-1'), first, 'a stale read: the same record, not a MasterLost one');
+    assert.deepEqual(clock.recorded(), { unplanned: false });
+    assert.equal(clock.settle('s-1', 's-1'), undefined);
+    assert.equal(clock.switchedOverTo('s-1'), false, 'forgotten once a status shows it');
+    clock.masterLost('MasterPodDeleted', 's-1');
+    clock.promoted();
+    assert.equal(clock.settle('s-1', 's-2')?.reason, 'MasterPodDeleted');
+    assert.deepEqual(clock.recorded(), { unplanned: true });
   });
 });

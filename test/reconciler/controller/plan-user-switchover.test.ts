@@ -56,7 +56,7 @@ describe('switchoverRequestProblem', () => {
 describe('FailoverClock and a requested switchover', () => {
   it('records no failover and counts nothing, even when the status write failed once; the next failover is recorded', () => {
     const clock = new FailoverClock(() => 0);
-    clock.switchedOverOnRequest('s-1');
+    clock.switchedOverOnRequest({ from: 's-0', to: 's-1' });
     assert.equal(clock.settle('s-0', 's-1'), undefined);
     assert.equal(clock.settle('s-0', 's-1'), undefined, 'the status still says s-0 (its write failed): still no record');
     assert.equal(clock.settle('s-1', 's-1'), undefined, 'the status shows the move');
@@ -68,7 +68,7 @@ describe('FailoverClock and a requested switchover', () => {
 
   it('records a failover that follows the requested move before any status showed it', () => {
     const clock = new FailoverClock(() => 0);
-    clock.switchedOverOnRequest('s-1');
+    clock.switchedOverOnRequest({ from: 's-0', to: 's-1' });
     clock.masterLost('MasterPodDeleted');
     assert.equal(clock.settle('s-0', 's-2')?.reason, 'MasterPodDeleted');
   });
