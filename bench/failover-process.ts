@@ -3,16 +3,15 @@
  * path without Kubernetes: the health monitor pointed as the reconciler points it, the pods observed as a reconcile
  * observes them (observePods + probePods), planTopology, and executeTopology's promote/repoint steps
  * (harness/store-processes.ts). A TCP proxy plays the master Service, repointed once the plan is
- * executed. The sandbox mode (failover-sandbox.ts) measures the whole operator through a real master Service.
+ * executed. The switchover trials go through the controller's switchMaster the same way. The sandbox mode
+ * (failover-sandbox.ts) measures the whole operator through a real master Service.
  */
 import { HealthMonitor, type MasterDownEvent } from '../reconciler/replication/health-monitor.js';
-import { probeEngine, probeEngines } from '../reconciler/replication/probe.js';
-import { pickSwitchoverTarget, switchover } from '../reconciler/replication/switchover.js';
-import type { PodCandidate } from '../reconciler/replication/split-brain.js';
+import { switchMaster } from '../reconciler/controller/engine-actions.js';
 import { RedisFleet } from '../harness/redis-processes.js';
 import { ProcessStore } from '../harness/store-processes.js';
 import { startTcpProxy } from '../harness/tcp-proxy.js';
-import { missingKeys, startTopology } from '../harness/topology.js';
+import { missingKeys } from '../harness/topology.js';
 import { Writer } from '../harness/writer.js';
 import { waitForStreaming } from './failover-streaming.js';
 import { longestPause, summary, unavailability } from './failover-stats.js';
@@ -77,38 +76,34 @@ async function killTrial(downAfterMilliseconds: number, minReplicas: number): Pr
 
 interface SwitchTrial { failed: number; lost: number; pauseMs: number; switchoverMs: number; acknowledged: number }
 
+/**
+ * A switchover under writes through the controller's switchMaster (the one switchover path: rollouts, scale-down and
+ * the user's redwing.dev/switchover request), given the pods as a reconcile observes and probes them. The proxy (the
+ * master Service) is repointed when switchMaster returns, as the reconcile relabels the pods only then.
+ */
 async function switchoverTrial(minReplicas: number): Promise<SwitchTrial> {
   const fleet = new RedisFleet();
-  const topology = await startTopology(fleet, 3, PASSWORD, serverArgs(minReplicas));
-  const [master, ...replicas] = topology.pods;
-  const proxy = await startTcpProxy('127.0.0.1', master!.endpoint);
+  const store = await ProcessStore.start(fleet, 3, PASSWORD, serverArgs(minReplicas));
+  const bootstrap = await store.reconcileTopology();
+  if (bootstrap.plan.master !== 's-0') throw new Error(`bootstrap did not elect s-0: ${bootstrap.plan.waiting ?? bootstrap.plan.reason}`);
+  const proxy = await startTcpProxy('127.0.0.1', store.endpoint('s-0'));
   try {
     const writer = new Writer({ host: proxy.host, port: proxy.port, password: PASSWORD, prefix: 'k', retryForMs: 1000, waitReplicas: minReplicas, waitTimeoutMs: 300 });
     await waitFor('warm-up writes', async () => writer.report.acknowledged.length >= 200, 20_000);
-    await waitForStreaming(master!.endpoint, replicas.length);
-    const masterProbe = await probeEngine(master!.endpoint, 1000);
-    if (!masterProbe.reachable) throw new Error('master unreachable');
-    const probes = await probeEngines(replicas.map((r) => r.endpoint), 1000);
-    const candidates: PodCandidate[] = replicas.map((r, i) => {
-      const probe = probes[i]!;
-      return { pod: r.pod, ordinal: r.ordinal, host: r.endpoint.host, port: r.endpoint.port, state: probe.reachable ? probe.state : undefined };
-    });
-    const choice = pickSwitchoverTarget(masterProbe.state, candidates, { maxLagBytes: 1_000_000 });
-    const target = replicas.find((r) => r.pod === choice.target?.pod);
-    if (!target) throw new Error(choice.reason);
+    await waitForStreaming(store.endpoint('s-0'), 2);
+    const probed = await store.observe();
     const startedAt = Date.now();
-    const result = await switchover({ pod: master!.pod, endpoint: master!.endpoint }, { pod: target.pod, endpoint: target.endpoint }, {
-      engine: 'redis', timeoutMs: 3000, masterauth: PASSWORD,
-      otherReplicas: replicas.filter((r) => r !== target).map((r) => ({ pod: r.pod, endpoint: r.endpoint })),
-      onPromoted: () => proxy.setTarget(target.endpoint),
-    });
-    if (!result.ok) throw new Error(result.detail);
+    const outcome = await switchMaster(store.context, store.kvStore, { engine: 'redis' }, probed.pods, probed.states, 's-0',
+      { accept: () => true, why: 'bench' }, { password: PASSWORD, passwordByPod: probed.passwordByPod });
+    if (!outcome.moved) throw new Error(`switchMaster did not move the master: ${outcome.reason}`);
+    proxy.setTarget(store.endpoint(outcome.to));
+    store.knownMaster = outcome.to;
     const ackedAtSwitch = writer.report.acknowledged.length;
     await waitFor('writes on the new master', async () => writer.report.acknowledged.length >= ackedAtSwitch + 100, 30_000);
     const report = await writer.stop();
-    const lost = (await missingKeys(target.endpoint, report.acknowledged)).length;
+    const lost = (await missingKeys(store.endpoint(outcome.to), report.acknowledged)).length;
     const pauseMs = longestPause(report, startedAt);
-    return { failed: report.failedKeys.length, lost, pauseMs, switchoverMs: result.durationMs, acknowledged: report.acknowledged.length };
+    return { failed: report.failedKeys.length, lost, pauseMs, switchoverMs: outcome.durationMs, acknowledged: report.acknowledged.length };
   } finally {
     await proxy.close();
     await fleet.stopAll();
@@ -136,7 +131,7 @@ export async function runProcessMode(options: ProcessModeOptions): Promise<void>
     switches.push(trial);
     console.log(`  switchover trial ${String(i + 1).padStart(2)}: failed writes ${trial.failed}, longest write pause ${trial.pauseMs} ms, switchover ${trial.switchoverMs} ms, acked ${trial.acknowledged}, lost ${trial.lost}`);
   }
-  console.log('\nswitchover (FAILOVER TO, client retrying up to 1 s):');
+  console.log('\nswitchover (the controller\'s switchMaster: FAILOVER TO, then the other replicas repointed; client retrying up to 1 s):');
   console.log(`failed writes: ${switches.reduce((sum, s) => sum + s.failed, 0)} over ${trials} switchovers; acknowledged writes lost: ${switches.reduce((sum, s) => sum + s.lost, 0)} of ${switches.reduce((sum, s) => sum + s.acknowledged, 0)}`);
   console.log(summary('longest write pause', switches.map((s) => s.pauseMs)));
   console.log(summary('switchover duration', switches.map((s) => s.switchoverMs)));
