@@ -4,18 +4,9 @@
  */
 import { API_GROUP_VERSION, KVBACKUP_KIND } from '../shared/api.js';
 import type { KVBackup } from '../shared/schema/kvbackup.js';
+import type { BackupRow } from './web/feed-rows.js';
 
-export interface BackupRow {
-  name: string;
-  phase: string;
-  url: string;
-  sizeBytes: number | null;
-  durationMs: number | null;
-  pod: string;
-  created: string;
-  /** the Complete condition's message: why a backup failed */
-  message: string;
-}
+export type { BackupRow } from './web/feed-rows.js';
 
 export function isBackupOf(backup: KVBackup, storeName: string): boolean {
   return backup.spec?.store === storeName;

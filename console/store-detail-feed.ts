@@ -14,25 +14,9 @@ import type { KVStore } from '../shared/schema/kvstore.js';
 import type { EventStream } from './event-stream.js';
 import { listAccess } from './list-access.js';
 import { backupRow, isBackupOf, sortBackups } from './store-backups.js';
+import type { EventRow, PodRow } from './web/feed-rows.js';
 
-export interface PodRow {
-  name: string;
-  phase: string;
-  ready: boolean;
-  role: string;
-  restarts: number;
-  podIP: string;
-  deleting: boolean;
-}
-
-export interface EventRow {
-  type: string;
-  reason: string;
-  message: string;
-  object: string;
-  count: number;
-  time: string;
-}
+export type { EventRow, PodRow } from './web/feed-rows.js';
 
 interface PodObject extends KubeObject {
   status?: { phase?: string; podIP?: string; conditions?: Array<{ type?: string; status?: string }>; containerStatuses?: Array<{ restartCount?: number }> };

@@ -3,6 +3,9 @@
  * Pure: the server feeds it the cached store and the namespace-claim Leases, and re-runs it when either changes.
  */
 import type { KVStore } from '../shared/schema/kvstore.js';
+import type { ManagedBy, StoreRow } from './web/feed-rows.js';
+
+export type { ManagedBy, StoreRow } from './web/feed-rows.js';
 
 /**
  * The Lease a namespaced reconciler holds on its namespace (reconciler/controller/namespace-claim.ts). The console may
@@ -16,27 +19,6 @@ export const LEADER_LEASE_NAME = 'redwing-reconciler';
 export interface ClaimLease {
   metadata?: { name?: string; namespace?: string; resourceVersion?: string };
   spec?: { holderIdentity?: string; renewTime?: string; leaseDurationSeconds?: number };
-}
-
-export interface ManagedBy {
-  /** `cluster-wide`, `namespaced` (a live claim on the store's namespace), or `unknown` (the user may not read Leases) */
-  scope: 'cluster-wide' | 'namespaced' | 'unknown';
-  /** the namespaced reconciler holding the claim, or the cluster-wide reconciler holding the leader Lease */
-  holder?: string;
-}
-
-export interface StoreRow {
-  key: string;
-  namespace: string;
-  name: string;
-  engine: string;
-  replicas: number | null;
-  ready: number | null;
-  master: string;
-  phase: string;
-  createdAt: string;
-  deleting: boolean;
-  managedBy: ManagedBy;
 }
 
 /** A claim counts while its holder renews it within the lease duration, as the cluster-wide reconciler judges it. */

@@ -4,20 +4,7 @@
  */
 import { openStream } from './api.js';
 import { age, el, replaceChildren } from './dom.js';
-
-export interface StoreRow {
-  key: string;
-  namespace: string;
-  name: string;
-  engine: string;
-  replicas: number | null;
-  ready: number | null;
-  master: string;
-  phase: string;
-  createdAt: string;
-  deleting: boolean;
-  managedBy: { scope: string; holder?: string };
-}
+import type { StoreRow } from './feed-rows.js';
 
 function managerText(row: StoreRow): string {
   return row.managedBy.holder ? `${row.managedBy.scope} (${row.managedBy.holder})` : row.managedBy.scope;

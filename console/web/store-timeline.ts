@@ -3,15 +3,7 @@
  * tell of earlier ones (FailedOver, MasterElected, SplitBrainResolved, ...), newest first. The entries are pure.
  */
 import { el } from './dom.js';
-
-export interface EventRow {
-  type: string;
-  reason: string;
-  message: string;
-  object: string;
-  count: number;
-  time: string;
-}
+import type { EventRow } from './feed-rows.js';
 
 export interface StoreObject {
   metadata?: { name?: string; namespace?: string; resourceVersion?: string; generation?: number };

@@ -6,29 +6,9 @@
  */
 import { callApi, ConsoleApiError, currentSession, openStream } from './api.js';
 import { age, el, replaceChildren, type Child } from './dom.js';
-import { failoverTimeline, type EventRow, type StoreObject } from './store-timeline.js';
+import type { BackupRow, EventRow, PodRow } from './feed-rows.js';
+import { failoverTimeline, type StoreObject } from './store-timeline.js';
 import { SWITCHOVER_EXPLAINED, switchoverControl } from './switchover-control.js';
-
-interface PodRow {
-  name: string;
-  phase: string;
-  ready: boolean;
-  role: string;
-  restarts: number;
-  podIP: string;
-  deleting: boolean;
-}
-
-interface BackupRow {
-  name: string;
-  phase: string;
-  url: string;
-  sizeBytes: number | null;
-  durationMs: number | null;
-  pod: string;
-  created: string;
-  message: string;
-}
 
 type Backups = { available: true; rows: BackupRow[] } | { available: false; reason: string };
 

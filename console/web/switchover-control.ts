@@ -6,7 +6,7 @@
  */
 import { callApi, ConsoleApiError, currentSession } from './api.js';
 import { el } from './dom.js';
-import type { EventRow } from './store-timeline.js';
+import type { EventRow } from './feed-rows.js';
 
 interface PodChoice {
   name: string;
