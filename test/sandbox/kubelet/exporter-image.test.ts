@@ -1,24 +1,16 @@
 // The redis_exporter image in the sandbox: its mapping to the host's prometheus-redis-exporter, and the shim that
 // makes it serve on the pod's own address and scrape its own pod's engine.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { findOnPath, imageFamily, resolveEntrypoint } from '../../../sandbox/kubelet/images.js';
-import { PodIpPool } from '../../../sandbox/kubelet/ip-pool.js';
 import { installShims, POD_IP_ENV } from '../../../sandbox/kubelet/shims.js';
 import { waitFor } from '../../../harness/wait-for.js';
+import { exporterScratch } from './exporter-scratch.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'redwing-exporter-image-'));
-const children: ChildProcess[] = [];
-const pool = new PodIpPool();
-after(() => {
-  for (const child of children) child.kill('SIGKILL');
-  pool.releaseAll();
-  rmSync(dir, { recursive: true, force: true });
-});
+const { dir, children, pool } = exporterScratch('exporter-image');
 
 /** A stand-in for the Debian program that prints what it was started with, so the shim's rewriting can be read back. */
 function fakeHostPath(): string {

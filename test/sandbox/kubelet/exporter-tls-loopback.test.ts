@@ -2,26 +2,18 @@
 // pod's 127.0.0.N) must verify, as over a pod's own loopback on a cluster. The shim keeps the name through a loopback
 // forwarder to the pod's address; the forwarder goes when the exporter does.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { createCertificateAuthority, issueServingCertificate } from '../../../certs/authority.js';
 import { waitFor } from '../../../harness/wait-for.js';
 import { findOnPath } from '../../../sandbox/kubelet/images.js';
-import { PodIpPool } from '../../../sandbox/kubelet/ip-pool.js';
 import { LOOPBACK_FORWARDER_FILE } from '../../../sandbox/kubelet/loopback-forwarder.js';
 import { installShims, POD_IP_ENV } from '../../../sandbox/kubelet/shims.js';
+import { exporterScratch } from './exporter-scratch.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'redwing-exporter-tls-'));
-const children: ChildProcess[] = [];
-const pool = new PodIpPool();
-after(() => {
-  for (const child of children) child.kill('SIGKILL');
-  pool.releaseAll();
-  rmSync(dir, { recursive: true, force: true });
-});
+const { dir, children, pool } = exporterScratch('exporter-tls');
 
 const exporterMissing = !findOnPath('prometheus-redis-exporter', process.env.PATH ?? '') && 'prometheus-redis-exporter is not installed (scripts/ensure-deps.mjs)';
 
