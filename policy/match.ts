@@ -16,7 +16,7 @@
  */
 import type { V1LabelSelector } from '@kubernetes/client-node';
 import type { LabelRequirement } from '../shared/label-selector.js';
-import { LabelSelectorError, labelSelectorMatches, labelSelectorRequirements, requirementHolds } from '../shared/label-selector.js';
+import { LabelSelectorError, labelSelectorRequirements, labelSelectorSelects, requirementHolds } from '../shared/label-selector.js';
 import type { KVPolicySpec } from '../shared/schema/kvpolicy.js';
 
 export type Labels = Record<string, string>;
@@ -43,13 +43,7 @@ export function matchesNamePattern(name: string, patterns: readonly string[]): b
  * nothing: fail closed for match, which the caller documents.
  */
 export function matchesLabelSelector(labels: Labels | undefined, selector: V1LabelSelector | undefined): boolean {
-  if (!selector) return true;
-  try {
-    return labelSelectorMatches(selector, labels);
-  } catch (error) {
-    if (error instanceof LabelSelectorError) return false;
-    throw error;
-  }
+  return !selector || labelSelectorSelects(selector, labels);
 }
 
 /** True when the selector has at least one term (an empty selector matches everything). */

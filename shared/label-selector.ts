@@ -128,6 +128,19 @@ export function labelSelectorMatches(selector: unknown, labels: Readonly<Record<
   return matchesLabels(labelSelectorRequirements(selector), labels);
 }
 
+/**
+ * The same, where a selector that made it past validation is matched rather than judged: an invalid one selects
+ * nothing (what Kubernetes' controllers do when LabelSelectorAsSelector fails).
+ */
+export function labelSelectorSelects(selector: unknown, labels: Readonly<Record<string, string>> | undefined): boolean {
+  try {
+    return labelSelectorMatches(selector, labels);
+  } catch (error) {
+    if (error instanceof LabelSelectorError) return false;
+    throw error;
+  }
+}
+
 type TokenKind = 'id' | 'op' | 'comma' | 'open' | 'close' | 'not' | 'end';
 interface Token { kind: TokenKind; text: string }
 

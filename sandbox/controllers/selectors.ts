@@ -1,16 +1,10 @@
 // Label selectors and owner references, as the sandbox's controllers, scheduler and proxy match objects.
 import type { KubernetesObject, V1LabelSelector, V1OwnerReference } from '@kubernetes/client-node';
-import { LabelSelectorError, labelSelectorMatches } from '../../shared/label-selector.js';
+import { labelSelectorSelects } from '../../shared/label-selector.js';
 
 /** A LabelSelector as the controllers read one: absent selects nothing, `{}` everything, an invalid one nothing. */
 export function selectorMatches(selector: V1LabelSelector | undefined, labels: Record<string, string> | undefined): boolean {
-  if (!selector) return false;
-  try {
-    return labelSelectorMatches(selector, labels);
-  } catch (error) {
-    if (error instanceof LabelSelectorError) return false;
-    throw error;
-  }
+  return !!selector && labelSelectorSelects(selector, labels);
 }
 
 /** Service-style selector (a plain map); an empty or absent one selects nothing. */

@@ -2,7 +2,7 @@
 // (LabelSelectorAsSelector), answered as apimachinery answers them.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LabelSelectorError, labelSelectorMatches, labelSelectorRequirements, matchesLabels, parseLabelSelector } from '../../shared/label-selector.js';
+import { LabelSelectorError, labelSelectorMatches, labelSelectorRequirements, labelSelectorSelects, matchesLabels, parseLabelSelector } from '../../shared/label-selector.js';
 
 const labels = { app: 'web', tier: 'front', empty: '', 'redwing.dev/role': 'master', n: '5' };
 
@@ -78,4 +78,12 @@ describe('LabelSelector objects', () => {
         && e.message.includes(JSON.stringify(selector)));
     });
   }
+});
+
+describe('labelSelectorSelects', () => {
+  it('matches as labelSelectorMatches, and an invalid selector selects nothing', () => {
+    assert.equal(labelSelectorSelects({ matchLabels: { app: 'web' } }, labels), true);
+    assert.equal(labelSelectorSelects({ matchExpressions: [{ key: 'missing', operator: 'NotIn', values: [] }] }, labels), false);
+    assert.equal(labelSelectorSelects({ matchExpressions: [{ key: 'missing', operator: 'NotIn', values: ['x'] }] }, labels), true);
+  });
 });
