@@ -19,14 +19,22 @@ export type StoreEvent = RecordedEvent<EventReason>;
 
 export const COMPONENT = 'redwing-reconciler';
 
+export interface TransitionContext {
+  /**
+   * The master moved to `next.master` by a switchover this process made (rollout, scale-down, request), which
+   * switchMaster already told with its own Event (MasterElected or Switchover): no second one for the status change.
+   */
+  switchedOver?: boolean;
+}
+
 /** Events implied by the change from one status to the next. Pure. */
-export function transitionEvents(previous: KVStoreStatus | undefined, next: KVStoreStatus): StoreEvent[] {
+export function transitionEvents(previous: KVStoreStatus | undefined, next: KVStoreStatus, context: TransitionContext = {}): StoreEvent[] {
   const events: StoreEvent[] = [];
   if (next.master && next.master !== previous?.master) {
     const lastFailover = next.lastFailover;
     const planned = lastFailover?.reason.endsWith('Switchover') === true;
-    if (planned && lastFailover?.to === next.master) {
-      // A planned switchover (scale-down, rollout) already has its own MasterElected event.
+    if (context.switchedOver || (planned && lastFailover?.to === next.master)) {
+      // A switchover already has its own Event, naming both masters and why.
     } else if (previous?.master && lastFailover && lastFailover.to === next.master && lastFailover.time !== previous.lastFailover?.time) {
       events.push({ type: 'Warning', reason: 'FailedOver', message: `master moved from ${lastFailover.from} to ${lastFailover.to} (${lastFailover.reason}, ${lastFailover.durationMs} ms)` });
     } else {

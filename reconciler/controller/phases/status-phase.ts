@@ -104,7 +104,8 @@ export async function statusPhase(context: ControllerContext, target: ReconcileT
     await writeStatus(context, store, status);
     memory.reconcile.failedCondition = undefined;
     if (failover && memory.failover.recorded().unplanned) context.metrics?.failovers.inc({ namespace: resolved.namespace, store: resolved.name });
-    for (const event of transitionEvents(store.status, status)) await context.events.record(store as KubeObject, event);
+    const switchedOver = memory.failover.switchedOverTo(status.master);
+    for (const event of transitionEvents(store.status, status, { switchedOver })) await context.events.record(store as KubeObject, event);
   }
   context.metrics?.observeStore(key, status);
   if (plan.master) {

@@ -1,7 +1,8 @@
 /**
  * Issue 18, "healthy stores raise warnings": a healthy store's normal life (create, scale 3 -> 5 -> 3, a rolling
  * update) raises no Warning Event, from the reconciler or from the kubelet's probes, and its phase never reads
- * Degraded. Every status the store passes through is sampled, and every Event of the namespace is listed at the end.
+ * Degraded. Every status the store passes through is sampled, and every Event of the namespace is listed at the end;
+ * the rollout's switchover is told by one Event (no generic MasterElected for the same move).
  * A store whose password Secret is missing says so, naming the Secret and how to create it, in a condition and an
  * Event, and starts once the Secret exists.
  */
@@ -49,6 +50,9 @@ describe('reconciler end to end: a healthy store raises no warning', { timeout: 
       // A change the engine cannot take live: every pod is replaced, replicas first, then a switchover.
       await client.patch(paths.kvstore('default', STORE), { spec: { terminationGracePeriodSeconds: 20 } });
       await waitFor('the rollout to start', async () => (await getStore(client, STORE)).status?.phase === 'Updating' || phases.includes('Updating'), 30_000);
+      // The rollout ends with the master handed over: its Event, then the store settled on the new revision.
+      await waitFor('the rollout\'s switchover', async () => (await client.list<EventItem>(paths.core('events', 'default'))).items
+        .some((event) => event.involvedObject?.name === STORE && event.reason === 'MasterElected' && event.message?.startsWith('switched the master over')), 180_000);
       await settled(3, 1);
     } finally {
       sampling = false;
@@ -60,6 +64,10 @@ describe('reconciler end to end: a healthy store raises no warning', { timeout: 
     assert.ok(!phases.includes('Degraded'), `phases: ${phases.join(' -> ')}; Degraded said: ${[...degradedMessages].join(' | ')}`);
     assert.ok(phases.includes('Updating'), `phases: ${phases.join(' -> ')}`);
     assert.ok(events.some((event) => event.reason === 'Scaled' || event.reason === 'ReplicaJoined'), 'the Normal Events are there');
+    // The rollout's switchover is told once, by switchMaster's Event, not again as a status change.
+    const mine = events.filter((event) => event.involvedObject?.name === STORE && event.reason === 'MasterElected').map((event) => event.message ?? '');
+    assert.ok(mine.some((message) => message.startsWith('switched the master over') && message.includes('rolling update')), mine.join(' | '));
+    assert.deepEqual(mine.filter((message) => message.startsWith('master moved from')), [], 'no second Event for the same move');
   });
 
   it('a missing password Secret: a condition and a Warning Event naming it and what to create; Ready once it exists', async () => {

@@ -92,6 +92,19 @@ describe('transitionEvents', () => {
     assert.match(events[0]!.message, /s-0 to s-1/);
     assert.equal(transitionEvents(failedOver, failedOver).length, 0, 'no repeats for an unchanged status');
   });
+
+  it('says nothing of a master moved by a switchover this process made (its own Event told it); a plain move is told', () => {
+    // A requested switchover records no lastFailover: only status.master moves.
+    const switched: KVStoreStatus = { ...ready, master: 's-1', pods: [{ name: 's-0', role: 'replica', ready: true }, { name: 's-1', role: 'master', ready: true }] };
+    // The old master joining as a replica is news of its own; the move is not told twice.
+    assert.deepEqual(transitionEvents(ready, switched, { switchedOver: true }).map((event) => event.reason), ['ReplicaJoined']);
+    const told = transitionEvents(ready, switched);
+    assert.deepEqual(told.map((event) => event.reason), ['MasterElected', 'ReplicaJoined']);
+    assert.equal(told[0]!.message, 'master moved from s-0 to s-1');
+    // A rollout's switchover: the record names it, so nothing either way.
+    const rolled: KVStoreStatus = { ...switched, lastFailover: { time: '2026-01-01T00:00:00Z', from: 's-0', to: 's-1', reason: 'RollingUpdateSwitchover', durationMs: 0 } };
+    assert.deepEqual(transitionEvents(ready, rolled).map((event) => event.reason), ['ReplicaJoined']);
+  });
 });
 
 describe('controller helpers', () => {
