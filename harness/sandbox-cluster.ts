@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { identityFromManifests } from '../cli/service-account-identity.js';
 import { KubeClient } from '../kube/client.js';
@@ -99,9 +99,12 @@ export async function storePassword(client: KubeClient, name: string, namespace 
   return Buffer.from(secret.data.password!, 'base64').toString('utf8');
 }
 
-/** Runs one command against host:port with a fresh connection. */
-export async function redisCommand(host: string, password: string | undefined, command: string, ...args: string[]): Promise<unknown> {
-  const client = new Redis({ host, port: 6379, password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2000, commandTimeout: 3000, enableOfflineQueue: false });
+/**
+ * Runs one command with a fresh connection that neither retries nor queues, so a refusal or an unreachable engine
+ * fails the call at once; `options` says where and how (password, TLS, timeouts).
+ */
+export async function commandOnce(options: RedisOptions, command: string, ...args: string[]): Promise<unknown> {
+  const client = new Redis({ ...options, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -109,6 +112,11 @@ export async function redisCommand(host: string, password: string | undefined, c
   } finally {
     client.disconnect();
   }
+}
+
+/** Runs one command against host:port with a fresh connection. */
+export async function redisCommand(host: string, password: string | undefined, command: string, ...args: string[]): Promise<unknown> {
+  return commandOnce({ host, port: 6379, password, connectTimeout: 2000, commandTimeout: 3000 }, command, ...args);
 }
 
 /**

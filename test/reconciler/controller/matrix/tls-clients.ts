@@ -1,5 +1,5 @@
 /** Clients of a TLS store from the host, with or without a client certificate, verifying the pod's DNS name. */
-import { Redis } from 'ioredis';
+import { commandOnce } from '../../../../harness/sandbox-cluster.js';
 import type { KubeClient } from '../../../../kube/client.js';
 import { paths } from '../../../../kube/paths.js';
 import type { PodInfo } from '../e2e-helpers.js';
@@ -19,16 +19,8 @@ export async function storeServingCa(client: KubeClient, store: string, namespac
 export async function tlsCommand(
   pod: PodInfo, store: string, caPem: string, password: string, certificate: ClientCertificate | undefined, command: string, ...args: string[]
 ): Promise<unknown> {
-  const client = new Redis({
-    host: pod.ip, port: 6379, password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null,
-    connectTimeout: 3000, commandTimeout: 3000, enableOfflineQueue: false,
+  return commandOnce({
+    host: pod.ip, port: 6379, password, connectTimeout: 3000, commandTimeout: 3000,
     tls: { ca: caPem, servername: `${pod.name}.${store}-headless.default.svc`, cert: certificate?.certPem, key: certificate?.keyPem },
-  });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return await client.call(command, ...args);
-  } finally {
-    client.disconnect();
-  }
+  }, command, ...args);
 }
