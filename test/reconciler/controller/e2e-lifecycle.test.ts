@@ -51,7 +51,7 @@ describe('reconciler end to end: lifecycle', { timeout: 600_000 }, () => {
     assert.equal(store.status?.observedGeneration, store.metadata?.generation);
     assert.equal(store.status?.selector, `app.kubernetes.io/name=kvstore,app.kubernetes.io/instance=${STORE}`);
     const conditions = Object.fromEntries((store.status?.conditions ?? []).map((c) => [c.type, c.status]));
-    assert.deepEqual({ ...conditions, PolicyCompliant: undefined }, { Available: 'True', Progressing: 'False', Degraded: 'False', ReplicationHealthy: 'True', PolicyCompliant: undefined });
+    assert.deepEqual({ ...conditions, PolicyCompliant: undefined }, { Available: 'True', Progressing: 'False', Degraded: 'False', ReplicationHealthy: 'True', Reconciled: 'True', PolicyCompliant: undefined });
     await assertReplicated('first', 'value-1', 3);
   });
 
