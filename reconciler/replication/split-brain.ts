@@ -64,6 +64,17 @@ export function compareSinceSplit(a: EngineState, b: EngineState): SplitComparis
 export function resolveSplitBrain(masters: PodCandidate[], recordedMaster?: string): SplitBrainDecision {
   const usable = masters.filter((m) => m.state && !m.terminating);
   if (usable.length === 0) return { kind: 'none', demote: [], rejected: [], reason: 'no reachable master' };
+  const promoted = promotedOverOthers(usable, recordedMaster);
+  if (promoted) {
+    const demote = masters.filter((m) => m !== promoted && m.state);
+    return {
+      kind: 'split-brain',
+      winner: promoted,
+      demote,
+      rejected: demote.map((m) => ({ pod: m.pod, reason: `lost the role to ${promoted.pod}, promoted from its history` })),
+      reason: `${masters.length} masters: ${promoted.pod}, the recorded master, was promoted from the history of ${demote.map((m) => m.pod).join(', ')} and keeps the role; demoting them`,
+    };
+  }
   let best = usable[0]!;
   const notes: string[] = [];
   for (const other of usable.slice(1)) {
@@ -81,6 +92,23 @@ export function resolveSplitBrain(masters: PodCandidate[], recordedMaster?: stri
     rejected: demote.map((m) => ({ pod: m.pod, reason: whyDemoted(m, best, recordedMaster) })),
     reason: `${masters.length} masters: ${best.pod} keeps the role (${notes.join('; ')}); demoting ${demote.map((m) => m.pod).join(', ')}`,
   };
+}
+
+/**
+ * The recorded master when it was promoted from every other master's history (its replid2 is their replid): the
+ * operator declared them lost and promoted it with every acknowledged write. What an old master writes after that
+ * is what clients queued on it while it hung, or sent it while cut off from its replicas: never acknowledged through
+ * a replica, and counting those bytes as "writes since the split" would hand the role back and wipe the writes the
+ * promoted master acknowledged since (seen: a SIGSTOPped master thawed with a burst of queued SETs). A master
+ * promoted by hand is not the recorded one, so the write counts below still judge it.
+ */
+function promotedOverOthers(usable: PodCandidate[], recordedMaster: string | undefined): PodCandidate | undefined {
+  const recorded = usable.find((m) => m.pod === recordedMaster);
+  if (!recorded?.state || usable.length < 2) return undefined;
+  const zeroId = /^0*$/;
+  const replid2 = recorded.state.masterReplid2;
+  if (zeroId.test(replid2)) return undefined;
+  return usable.every((m) => m === recorded || m.state!.masterReplid === replid2) ? recorded : undefined;
 }
 
 function whyDemoted(loser: PodCandidate, winner: PodCandidate, recordedMaster: string | undefined): string {

@@ -41,3 +41,20 @@ test('two masters with no writes since the split: the recorded master stays, els
   assert.equal(resolveSplitBrain([recorded, promotedByHand], 's-2').winner?.pod, 's-2');
   assert.equal(resolveSplitBrain([recorded, promotedByHand]).winner?.pod, 's-0');
 });
+
+test('the recorded master promoted from the other\'s history keeps the role, whatever the old master wrote after the split', () => {
+  // s-1 was promoted by the operator when s-0 hung (history BBBB starts at 1001). s-0, thawed, ran the SETs clients had
+  // queued on it while it hung and has more bytes since the split than s-1; they were never acknowledged through a
+  // replica, while s-1's writes were. s-1 stays; s-0 is demoted (and resyncs from s-1).
+  const thawed = pod(0, { role: 'master', masterReplid: 'AAAA', masterReplid2: '0000', secondReplOffset: -1, replicationOffset: 1900 });
+  const recorded = pod(1, { role: 'master', masterReplid: 'BBBB', masterReplid2: 'AAAA', secondReplOffset: 1001, replicationOffset: 1100 });
+  for (const order of [[thawed, recorded], [recorded, thawed]]) {
+    const decision = resolveSplitBrain(order, 's-1');
+    assert.equal(decision.winner?.pod, 's-1');
+    assert.deepEqual(decision.demote.map((d) => d.pod), ['s-0']);
+    assert.match(decision.reason, /s-1, the recorded master, was promoted from the history of s-0/);
+  }
+  // Not recorded (promoted by hand while s-0 is the recorded master): the writes since the split still decide.
+  assert.equal(resolveSplitBrain([thawed, recorded], 's-0').winner?.pod, 's-0');
+  assert.equal(resolveSplitBrain([thawed, recorded]).winner?.pod, 's-0');
+});
