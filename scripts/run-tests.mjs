@@ -21,9 +21,12 @@ const files = findTests('test').filter((f) => filter.length === 0 || filter.some
 // Each file's bound, a guard against hangs, not a timing check: the e2e files that install the operator as pods
 // take 1–3 minutes on a 2-core CI machine running two files at once, so the bound leaves them room.
 const fileTimeoutMs = process.env.REDWING_TEST_TIMEOUT_MS ?? 360000;
+// --test-force-exit: a file whose tests all finished exits even if a handle stays open. Once in CI the sidecar-mesh
+// file passed every test in 32 s and then sat until its 6-minute guard (a handle of its operator-as-pods teardown,
+// not found yet); the pods' processes die with the file's process (setpriv --pdeathsig), so nothing outlives it.
 const usageDir = mkdtempSync(join(tmpdir(), 'redwing-rbac-usage-'));
 const child = spawn(process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', `--test-timeout=${fileTimeoutMs}`, ...files],
+  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-force-exit', `--test-timeout=${fileTimeoutMs}`, ...files],
   { stdio: ['inherit', 'pipe', 'inherit'], env: { ...process.env, REDWING_RBAC_USAGE_DIR: usageDir } });
 
 // Everything streams through, except the closing summary (from "# tests N" on), held back for the RBAC report.
