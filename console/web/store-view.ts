@@ -82,11 +82,23 @@ async function act(note: HTMLElement, what: string, call: () => Promise<unknown>
 }
 
 function deletionText(store: StoreObject): string {
+  return `${volumesText(store)}${finalSnapshotText(store)}`;
+}
+
+function volumesText(store: StoreObject): string {
   const persistence = store.spec?.persistence;
   if (persistence?.enabled === false) return 'The pods have no persistent volumes: every key in this store is lost.';
   return persistence?.keepAfterDeletion === false
     ? 'spec.persistence.keepAfterDeletion is false: the PersistentVolumeClaims are deleted with the store, and the data with them.'
     : 'spec.persistence.keepAfterDeletion is true: the PersistentVolumeClaims (the data) are kept; a new store of the same name in this namespace starts from them. Delete the PVCs yourself to free the space.';
+}
+
+/** The reconciler's last upload before the finalizer goes (snapshot.dir s3://, snapshot.onShutdown not false). */
+function finalSnapshotText(store: StoreObject): string {
+  const snapshot = store.spec?.snapshot;
+  if (!snapshot?.dir?.startsWith('s3://') || snapshot.onShutdown === false) return '';
+  const folder = `${snapshot.dir.replace(/\/+$/, '')}/${store.metadata?.namespace ?? ''}/${store.metadata?.name ?? ''}/`;
+  return ` First, the reconciler uploads a final snapshot of the master to ${folder}<time>.shutdown.rdb (at most 5 minutes; if it fails, a Warning Event says why and the deletion goes on).`;
 }
 
 function actionsCard(store: StoreObject, path: string, note: HTMLElement, switchover: HTMLElement): HTMLElement {
