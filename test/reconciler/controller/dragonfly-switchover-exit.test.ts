@@ -11,8 +11,7 @@ import { strict as assert } from 'node:assert';
 import { after, describe, it } from 'node:test';
 import { pino } from 'pino';
 import type { KubeObject } from '../../../kube/client.js';
-import type { Informer, InformerEvent, InformerHandler } from '../../../kube/informer.js';
-import { PerNamespaceInformer } from '../../../kube/per-namespace-informer.js';
+import { handStoreInformers } from '../../helpers/hand-informers.js';
 import { LABEL_INSTANCE } from '../../../shared/labels.js';
 import type { KVStoreStatus } from '../../../shared/schema/kvstore.js';
 import { ASSIGNED_MARK_USER, ENGINE_CONTAINER_NAME } from '../../../reconciler/desired/constants.js';
@@ -22,7 +21,6 @@ import { switchover } from '../../../reconciler/replication/switchover.js';
 import { toObservation } from '../../../reconciler/controller/engine-access.js';
 import { transitionEvents } from '../../../reconciler/controller/events.js';
 import { EXPECTED_EXIT_WINDOW_MS, FailoverClock } from '../../../reconciler/controller/failover-clock.js';
-import type { StoreInformers } from '../../../reconciler/controller/informers.js';
 import type { ObservedPod } from '../../../reconciler/controller/observed.js';
 import { planTopology } from '../../../reconciler/controller/plan-topology.js';
 import { computeStatus } from '../../../reconciler/controller/status.js';
@@ -102,33 +100,9 @@ function observed(name: string, ordinal: number, ip: string, engine: ObservedPod
   return { name, ordinal, ip, phase: 'Running', ready: true, terminating: false, roleLabel, engine };
 }
 
-/** A cache filled by hand; `change` runs the handlers as an informer does. */
-class HandInformer implements Informer {
-  private readonly handlers: InformerHandler<KubeObject>[] = [];
-  private readonly objects = new Map<string, KubeObject>();
-  on(handler: InformerHandler<KubeObject>): void { this.handlers.push(handler); }
-  get(namespace: string | undefined, name: string): KubeObject | undefined { return this.objects.get(`${namespace}/${name}`); }
-  list(): KubeObject[] { return [...this.objects.values()]; }
-  listIndexed(): KubeObject[] { return []; }
-  get size(): number { return this.objects.size; }
-  readonly hasSynced = true;
-  start(): Promise<void> { return Promise.resolve(); }
-  waitForSync(): Promise<void> { return Promise.resolve(); }
-  stop(): void {}
-  change(event: InformerEvent, object: KubeObject, previous?: KubeObject): void {
-    this.objects.set(`${object.metadata?.namespace}/${object.metadata?.name}`, object);
-    for (const handler of this.handlers) handler(event, object, previous);
-  }
-}
-
 /** The store's watches on hand-filled caches; the store's recorded master is df-0. */
 function watched(nowMs: () => number) {
-  const caches = { stores: new HandInformer(), pods: new HandInformer() };
-  const informers: StoreInformers = {
-    stores: caches.stores, pods: caches.pods, statefulSets: new HandInformer(), services: new HandInformer(),
-    secrets: new PerNamespaceInformer(() => new HandInformer()), persistentVolumeClaims: new HandInformer(),
-    configMaps: new HandInformer(), podDisruptionBudgets: new HandInformer(), all: () => [],
-  };
+  const { caches, informers } = handStoreInformers();
   const monitor = new HealthMonitor();
   const memories = new StoreMemories();
   watchStores({ informers, monitor, memories, enqueue: () => undefined, logger: pino({ level: 'silent' }) });
