@@ -53,7 +53,7 @@ test('freeze on next start: the container restarted after a crash answers nobody
   const [pid] = t.sandbox.faults.podPids(ns, 'late');
   // Stopped (state T) rather than merely not listening yet: a fresh instance would fail a PING right away too. Polled:
   // a process in a system call (D, mounting) stops when the call returns.
-  await waitFor('the new instance stopped', () => processState(pid!) === 'T', 5_000, 20);
+  await waitFor('the new instance stopped', () => processState(pid!) === 'T', 20_000, 20);
   assert.equal((await redisCli(ip, ['ping'], 1500)).ok, false, 'the new instance answers nobody');
   assert.equal(processState(pid!), 'T', 'still frozen');
   await t.sandbox.faults.thawPod(ns, 'late');
