@@ -219,6 +219,11 @@ export class ContainerRunner {
   private async runPostStart(proc: ContainerProcess): Promise<string | undefined> {
     const command = this.options.container.lifecycle?.postStart?.exec?.command;
     if (!command || command.length === 0 || proc.exitInfo) return undefined;
+    // Not before the container is in its own mount namespace with its volumes mounted: an exec entering the
+    // namespace of a process still setting it up runs in the host's (seen in CI: a hook's file never reached the
+    // volume the next container reads).
+    await proc.running;
+    if (proc.exitInfo) return undefined;
     const result = await execInContainer(this.spec!, proc, command, POST_START_LIMIT_MS);
     if (result.exitCode === 0 || proc.exitInfo || this.stopping) return undefined;
     const message = `PostStartHook failed: exit code ${result.exitCode}${result.timedOut ? ' (timed out)' : ''}: ${result.output.trim().slice(0, 500)}`;

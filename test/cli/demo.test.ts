@@ -55,7 +55,10 @@ describe('redwing demo', () => {
       assert.equal(lost[1], '0');
       assert.ok(Number(lost[2]!.replace(/,/g, '')) > 50, `only ${lost[2]} acknowledged writes`);
       assert.match(out, /stopped the sandbox in .*; the store comes back with the next npm start or redwing demo/);
-      assert.deepEqual(processesIn(sandboxDir), [], 'no pod process left behind');
+      // Killed pods may still be on their way out for a moment after the demo exits (SIGKILL is delivered
+      // asynchronously; a process in a system call dies when it returns); none may stay.
+      await waitFor('no pod process left behind', () => processesIn(sandboxDir).length === 0, 10_000, 100)
+        .catch(() => assert.deepEqual(processesIn(sandboxDir), [], 'no pod process left behind'));
     });
   }
 });
